@@ -1,0 +1,37 @@
+#ifndef GUARDFS_CLI_H
+#define GUARDFS_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/*
+ * The command table. Each command lives in cli/cmd_<name>.c and exports
+ * one entry point; main.c dispatches on argv[1]. A command returns the
+ * process exit status: 0 success, 1 failure, 2 usage.
+ */
+struct gfs_command {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	const char *summary;               /* one line for `guardfs --help` */
+};
+
+int gfs_cmd_mount(int argc, char **argv);
+int gfs_cmd_umount(int argc, char **argv);
+int gfs_cmd_status(int argc, char **argv);
+int gfs_cmd_init(int argc, char **argv);
+int gfs_cmd_explain(int argc, char **argv);
+int gfs_cmd_log(int argc, char **argv);
+int gfs_cmd_diff(int argc, char **argv);
+int gfs_cmd_restore(int argc, char **argv);
+int gfs_cmd_undo(int argc, char **argv);
+
+/* Prints "guardfs: <message>\n" to stderr. */
+void gfs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "usage: ..." and a hint to stderr; returns 2. */
+int gfs_cli_usage(const char *usage);
+
+/* True when argv holds -h or --help before any "--". */
+bool gfs_cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,85 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct gfs_command commands[] = {
+	{"mount", gfs_cmd_mount, "guard a folder: mount it, in place by default"},
+	{"umount", gfs_cmd_umount, "unmount a guarded folder"},
+	{"status", gfs_cmd_status, "list active mounts and their counters"},
+	{"init", gfs_cmd_init, "write a commented starter config"},
+};
+
+void gfs_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("guardfs: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int gfs_cli_usage(const char *usage)
+{
+	fprintf(stderr, "usage: %s\n", usage);
+	fputs("(see guardfs COMMAND --help)\n", stderr);
+	return 2;
+}
+
+bool gfs_cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
+static void print_help(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: guardfs COMMAND [ARGS...]\n\n"
+	      "Guards a working folder for an AI agent: hides credentials,\n"
+	      "records who did what, and snapshots every change.\n\n"
+	      "commands:\n",
+	      out);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\nguardfs COMMAND --help describes each command.\n"
+	      "guardfs --version prints the version.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		print_help(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		print_help(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("guardfs %s\n", GFS_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	}
+	gfs_cli_error("unknown command '%s' (see guardfs --help)", argv[1]);
+	return 2;
+}

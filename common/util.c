@@ -1,0 +1,257 @@
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include "guardfs/util.h"
+
+const char *gfs_errno_name(int err)
+{
+	static __thread char unknown[16];
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(unknown, sizeof(unknown), "E%d", err);
+	return unknown;
+}
+
+int gfs_time_format(struct gfs_buf *out, const struct timespec *t)
+{
+	struct tm tm;
+	char text[40];
+
+	if (!gmtime_r(&t->tv_sec, &tm))
+		return -EINVAL;
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+	return gfs_buf_addf(out, "%s.%06ldZ", text, t->tv_nsec / 1000);
+}
+
+static int parse_duration(const char *text, time_t *seconds)
+{
+	char *end;
+	unsigned long long n;
+	time_t unit;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno || end == text)
+		return -EINVAL;
+	if (!strcmp(end, "s"))
+		unit = 1;
+	else if (!strcmp(end, "m"))
+		unit = 60;
+	else if (!strcmp(end, "h"))
+		unit = 3600;
+	else if (!strcmp(end, "d"))
+		unit = 86400;
+	else if (!strcmp(end, "w"))
+		unit = 7 * 86400;
+	else
+		return -EINVAL;
+	if (n > (unsigned long long)(INT64_MAX / unit))
+		return -ERANGE;
+	*seconds = (time_t)n * unit;
+	return 0;
+}
+
+/* Parses "+HH:MM", "-HHMM", "Z" into seconds east of UTC. */
+static int parse_zone(const char *s, long *offset)
+{
+	int h, m, sign;
+
+	if (!strcmp(s, "Z") || !strcmp(s, "z")) {
+		*offset = 0;
+		return 0;
+	}
+	if (s[0] != '+' && s[0] != '-')
+		return -EINVAL;
+	sign = s[0] == '-' ? -1 : 1;
+	if (sscanf(s + 1, "%2d:%2d", &h, &m) == 2 && strlen(s) == 6) {
+		*offset = sign * (h * 3600L + m * 60L);
+		return 0;
+	}
+	if (sscanf(s + 1, "%2d%2d", &h, &m) == 2 && strlen(s) == 5) {
+		*offset = sign * (h * 3600L + m * 60L);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int gfs_time_parse(const char *text, time_t now, time_t *out)
+{
+	struct tm tm;
+	const char *rest;
+	time_t back;
+	long offset;
+	bool local = false;
+
+	if (parse_duration(text, &back) == 0) {
+		*out = now - back;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(text, "%Y-%m-%d", &tm);
+	if (!rest)
+		return -EINVAL;
+	if (*rest == 'T' || *rest == ' ') {
+		const char *after = strptime(rest + 1, "%H:%M:%S", &tm);
+
+		if (!after)
+			after = strptime(rest + 1, "%H:%M", &tm);
+		if (!after)
+			return -EINVAL;
+		rest = after;
+		/* Fractions of a second are accepted and dropped. */
+		if (*rest == '.') {
+			rest++;
+			while (isdigit((unsigned char)*rest))
+				rest++;
+		}
+	}
+	if (*rest == '\0')
+		local = true;
+	else if (parse_zone(rest, &offset))
+		return -EINVAL;
+	if (local) {
+		tm.tm_isdst = -1;
+		*out = mktime(&tm);
+	} else {
+		*out = timegm(&tm) - offset;
+	}
+	return *out == (time_t)-1 ? -EINVAL : 0;
+}
+
+int gfs_size_parse(const char *text, uint64_t *out)
+{
+	char *end;
+	unsigned long long n;
+	unsigned shift = 0;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'k':
+		shift = 10;
+		break;
+	case 'm':
+		shift = 20;
+		break;
+	case 'g':
+		shift = 30;
+		break;
+	case 't':
+		shift = 40;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end) {
+		end++;
+		/* Accept "8M", "8MB", "8MiB". */
+		if (!strcasecmp(end, "b") || !strcasecmp(end, "ib"))
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+	}
+	if (shift && n > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
+int gfs_bool_parse(const char *text, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(text, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(text, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int gfs_xdg_dir(struct gfs_buf *out, const char *env_name,
+		const char *fallback)
+{
+	const char *dir = getenv(env_name);
+	const char *home;
+
+	/* The spec says relative values are invalid and must be ignored. */
+	if (dir && dir[0] == '/')
+		return gfs_buf_adds(out, dir);
+	home = getenv("HOME");
+	if (!home || home[0] != '/')
+		return -ENOENT;
+	return gfs_buf_addf(out, "%s/%s", home, fallback);
+}
+
+int gfs_mkdir_p(const char *dir, mode_t mode)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir), i;
+
+	if (len == 0 || len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, mode) && errno != EEXIST)
+			return -errno;
+		path[i] = dir[i];
+	}
+	return 0;
+}
+
+int gfs_realpath(struct gfs_buf *out, const char *path)
+{
+	char *resolved = realpath(path, NULL);
+	int rc;
+
+	if (!resolved)
+		return -errno;
+	rc = gfs_buf_adds(out, resolved);
+	free(resolved);
+	return rc;
+}
+
+bool gfs_path_is_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	if (strncmp(path, dir, n))
+		return false;
+	return path[n] == '\0' || path[n] == '/';
+}
+
+uint64_t gfs_hash(const void *data, size_t len)
+{
+	return XXH3_64bits(data, len);
+}

@@ -1,0 +1,107 @@
+#ifndef GUARDFS_CONFIG_H
+#define GUARDFS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guardfs/buf.h"
+
+/*
+ * A project's configuration: one INI file (or the safe defaults).
+ *
+ * Sections and keys are declared in one table in cli/config.c; a new
+ * capability adds its rows there and its fields here. Paths are stored
+ * absolute: "~/" is expanded and relative paths are taken relative to the
+ * config file's directory.
+ */
+
+/* A list of strings, each with the "FILE:LINE" it came from. */
+struct gfs_strlist {
+	char **items;
+	char **origins;
+	size_t len;
+};
+
+enum gfs_audit_level {
+	GFS_AUDIT_ALL = 0,   /* every operation */
+	GFS_AUDIT_MUTATIONS, /* changes and refusals */
+	GFS_AUDIT_DENIED,    /* refusals only */
+};
+
+enum gfs_on_failure {
+	GFS_ON_FAILURE_DENY = 0, /* refuse the mutation with EIO (P5) */
+	GFS_ON_FAILURE_ALLOW,    /* perform it unrecorded, and audit that */
+};
+
+struct gfs_config {
+	char *path; /* the file that was read, or NULL for defaults */
+
+	/* [guard] */
+	char *root;       /* absolute; NULL until given */
+	char *mountpoint; /* NULL: mount in place over root */
+	char *name;       /* NULL: the root's basename */
+
+	/* [deny] */
+	struct gfs_strlist deny_patterns;
+	bool deny_builtin;   /* default yes */
+	bool case_sensitive; /* default no */
+
+	/* [audit] */
+	char *audit_path; /* NULL: $XDG_STATE_HOME/guardfs/<id>.log */
+	enum gfs_audit_level audit_level;
+
+	/* [snapshot] */
+	bool snapshot_enabled; /* "enabled", default yes */
+	char *store;           /* NULL: $XDG_DATA_HOME/guardfs/<id>.git */
+	struct gfs_strlist snapshot_exclude;
+	bool snapshot_exclude_defaults; /* default yes */
+	uint64_t max_file_size;         /* default 256 MiB */
+	enum gfs_on_failure on_failure;
+
+	/* [secrets] */
+	bool scan;              /* default yes */
+	uint64_t scan_max_size; /* default 8 MiB */
+	struct gfs_strlist secret_rule_files;
+	struct gfs_strlist secret_allow_paths;
+	struct gfs_strlist secret_allow_values;
+
+	/* [limits] */
+	unsigned deletes_per_minute; /* 0: no breaker */
+};
+
+/* Fills cfg with the defaults (no root). */
+void gfs_config_init(struct gfs_config *cfg);
+
+/* Frees everything cfg owns and re-initializes it. */
+void gfs_config_release(struct gfs_config *cfg);
+
+/*
+ * Reads path into cfg (which must hold defaults). On error returns -1 and
+ * writes "FILE:LINE: what" (or "FILE: what") into err. A file that group
+ * or others may write is refused, as is one that is not a regular file.
+ */
+int gfs_config_load(struct gfs_config *cfg, const char *path, char *err,
+		    size_t err_size);
+
+/*
+ * Finds and loads the configuration for a command: explicit_path if not
+ * NULL; else ROOT/.guardfs.ini when root_hint is given and it exists; else
+ * $XDG_CONFIG_HOME/guardfs/config.ini if it exists; else the defaults.
+ * root_hint, if given, then overrides [guard] root. Finally fills the
+ * derived fields (name, audit path, store) and checks them. 0 or -1 with
+ * a message in err.
+ */
+int gfs_config_resolve(struct gfs_config *cfg, const char *explicit_path,
+		       const char *root_hint, char *err, size_t err_size);
+
+/*
+ * The project id used to name the store and the audit trail:
+ * "<name>-<8 hex digits of the root's hash>". Appended to out.
+ */
+int gfs_config_project_id(const struct gfs_config *cfg, struct gfs_buf *out);
+
+/* The commented starter config that `guardfs init` writes. */
+extern const char gfs_config_starter[];
+
+#endif

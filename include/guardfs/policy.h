@@ -1,0 +1,64 @@
+#ifndef GUARDFS_POLICY_H
+#define GUARDFS_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * The name policy of one mount: may a path relative to the root be seen?
+ *
+ * It combines, in this order (the last matching rule decides, so a user's
+ * "!pattern" can re-expose a built-in entry): the built-in credential list
+ * (conf/deny.builtin, compiled in) unless turned off, then the user's
+ * [deny] patterns. On top of them, guardfs's own files (the config, the
+ * store, the audit trail) are hidden by exact path and cannot be
+ * re-exposed. Read-only once built; safe to share between threads.
+ */
+struct gfs_policy;
+
+struct gfs_policy_opts {
+	bool builtin;        /* include the built-in credential list */
+	bool case_sensitive; /* default is ASCII case-insensitive */
+};
+
+/* The built-in credential list, as shipped in conf/deny.builtin. */
+extern const char gfs_builtin_deny_rules[];
+extern const unsigned long gfs_builtin_deny_rules_len;
+
+/* Creates a policy holding the built-in list if opts->builtin. */
+int gfs_policy_new(struct gfs_policy **out, const struct gfs_policy_opts *opts);
+
+/* Frees the policy. NULL is allowed. */
+void gfs_policy_free(struct gfs_policy *p);
+
+/* Adds one user deny pattern in gitignore syntax; origin as in ignore.h. */
+int gfs_policy_add_pattern(struct gfs_policy *p, const char *pattern,
+			   const char *origin);
+
+/*
+ * Hides relpath (and everything below it) unconditionally, for guardfs's
+ * own files that happen to lie inside the root. origin names why.
+ */
+int gfs_policy_hide_exact(struct gfs_policy *p, const char *relpath,
+			  const char *origin);
+
+/*
+ * Decides whether relpath may be seen, looking at its own name only (its
+ * ancestors were checked when they were looked up). Returns true when it
+ * is hidden and sets *rule (if not NULL) to the deciding rule's origin.
+ */
+bool gfs_policy_hides(const struct gfs_policy *p, const char *relpath,
+		      bool is_dir, const char **rule);
+
+/* Like gfs_policy_hides, but checks every ancestor too (for the CLI). */
+bool gfs_policy_hides_tree(const struct gfs_policy *p, const char *relpath,
+			   bool is_dir, const char **rule);
+
+/*
+ * True when a symlink at link_relpath with the given target would resolve
+ * outside the root: an absolute target, or one whose ".." components climb
+ * above the root, judged lexically from the link's directory.
+ */
+bool gfs_policy_symlink_escapes(const char *link_relpath, const char *target);
+
+#endif

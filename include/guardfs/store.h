@@ -1,0 +1,93 @@
+#ifndef GUARDFS_STORE_H
+#define GUARDFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "guardfs/ignore.h"
+
+/*
+ * The snapshot store of one mount: a bare git repository outside the root
+ * that records every change made through the mount (P3, P5).
+ *
+ * The FUSE threads call gfs_store_before() right before a mutation and
+ * gfs_store_after() right after it succeeded. One worker thread owns the
+ * libgit2 repository; the request path only takes the synchronous
+ * pre-image when the store does not hold a path's current content yet, and
+ * queues the rest. All functions here are safe to call from any thread.
+ */
+struct gfs_store;
+
+enum gfs_store_op {
+	GFS_STORE_WRITE,     /* a write session ended (release) */
+	GFS_STORE_CREATE,    /* a regular file was created */
+	GFS_STORE_MKNOD,     /* a fifo or socket was created */
+	GFS_STORE_MKDIR,
+	GFS_STORE_UNLINK,
+	GFS_STORE_RMDIR,
+	GFS_STORE_RENAME,    /* from -> path */
+	GFS_STORE_EXCHANGE,  /* RENAME_EXCHANGE of from and path */
+	GFS_STORE_LINK,      /* hard link from -> path */
+	GFS_STORE_SYMLINK,
+	GFS_STORE_TRUNCATE,  /* setattr size */
+	GFS_STORE_CHMOD,
+	GFS_STORE_FALLOCATE, /* punch hole, zero range, ... */
+	GFS_STORE_RESTORE,   /* a restore wrote this path */
+};
+
+/* The lowercase name of op ("write", "unlink", ...). */
+const char *gfs_store_op_name(enum gfs_store_op op);
+
+struct gfs_store_event {
+	enum gfs_store_op op;
+	const char *path;    /* relative to the root */
+	const char *from;    /* rename, exchange and link source, else NULL */
+	pid_t pid;           /* the process that asked */
+	const char *process; /* its name (comm) */
+};
+
+struct gfs_store_opts {
+	const char *store_path;           /* bare repository; created if absent */
+	int root_fd;                      /* O_PATH fd of the root, borrowed */
+	const char *root_path;            /* absolute, for messages */
+	const struct gfs_ignore *exclude; /* unrecorded trees; borrowed, or NULL */
+	uint64_t max_file_size;           /* larger files: see DESIGN.md */
+	bool fail_open;                   /* on_failure = allow */
+};
+
+/*
+ * Opens (creating if needed) the store, marks a new session and starts the
+ * worker. On failure returns -errno and writes a message into err.
+ */
+int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
+		   char *err, size_t err_size);
+
+/* Completes every queued job, stops the worker and frees the store. */
+void gfs_store_close(struct gfs_store *s);
+
+enum gfs_store_before_flags {
+	GFS_STORE_SUBTREE = 1 << 0, /* path is a directory: cover all below */
+};
+
+/*
+ * Called right before a mutation of path. Completes the path's pending
+ * jobs, then makes sure the store holds the path's current content. 0
+ * when the mutation may go ahead, -EIO when the store failed and the
+ * mount fails closed.
+ */
+int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags);
+
+/*
+ * Called right after a mutation succeeded: queues its commit. *seq (if
+ * not NULL) receives the job's sequence number, which the commit carries
+ * in a Guardfs-Seq trailer and the audit trail records. 0 or -ENOMEM.
+ */
+int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
+		    uint64_t *seq);
+
+/* Waits until every job queued so far is committed (for tests, umount). */
+void gfs_store_flush(struct gfs_store *s);
+
+#endif

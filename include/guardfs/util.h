@@ -1,0 +1,58 @@
+#ifndef GUARDFS_UTIL_H
+#define GUARDFS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "guardfs/buf.h"
+
+/* The symbolic name of an errno value ("ENOENT"); "E<number>" if unknown. */
+const char *gfs_errno_name(int err);
+
+/* Appends t as RFC 3339 UTC with microseconds: 2026-11-24T13:05:00.123456Z */
+int gfs_time_format(struct gfs_buf *out, const struct timespec *t);
+
+/*
+ * Parses a point in time: a duration back from now ("90s", "15m", "2h",
+ * "1d", "1w") or an ISO-8601 time ("2026-11-24T13:05:00+00:00", "...Z",
+ * or a date alone). Returns 0 and sets *out (seconds since the epoch), or
+ * -EINVAL.
+ */
+int gfs_time_parse(const char *text, time_t now, time_t *out);
+
+/*
+ * Parses a size with an optional unit ("512", "64k", "8M", "1G", binary
+ * multiples). Returns 0 or -EINVAL / -ERANGE.
+ */
+int gfs_size_parse(const char *text, uint64_t *out);
+
+/* Parses yes/no/true/false/on/off/1/0. Returns 0 or -EINVAL. */
+int gfs_bool_parse(const char *text, bool *out);
+
+/*
+ * Appends the XDG base directory named by env_name ("XDG_STATE_HOME"),
+ * falling back to $HOME/fallback (".local/state") as the spec says.
+ * Returns 0, or -ENOENT when neither is set.
+ */
+int gfs_xdg_dir(struct gfs_buf *out, const char *env_name,
+		const char *fallback);
+
+/* Creates dir and its missing parents with the given mode. 0 or -errno. */
+int gfs_mkdir_p(const char *dir, mode_t mode);
+
+/*
+ * Appends the absolute, symlink-free form of path, which must exist.
+ * Returns 0 or -errno.
+ */
+int gfs_realpath(struct gfs_buf *out, const char *path);
+
+/* True when path equals dir or lies below it (both absolute, normalized). */
+bool gfs_path_is_within(const char *path, const char *dir);
+
+/* 64-bit hash of a byte string, for hash tables (xxh3). */
+uint64_t gfs_hash(const void *data, size_t len);
+
+#endif
