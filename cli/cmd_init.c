@@ -1,0 +1,106 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "guardfs/config.h"
+#include "guardfs/util.h"
+
+static const char usage[] = "guardfs init [DIR]";
+
+const char gfs_config_starter[] =
+	"# guardfs configuration for one project; see `guardfs mount --help`.\n"
+	"# Paths may start with ~/ and are otherwise taken relative to this\n"
+	"# file. This file is hidden from the agent while the folder is\n"
+	"# mounted, and must not be writable by group or others.\n"
+	"\n"
+	"[guard]\n"
+	"root = %s\n"
+	"# mountpoint = (default: in place, over root itself)\n"
+	"# name = (default: the folder's name; names the store and audit)\n"
+	"\n"
+	"[deny]\n"
+	"# gitignore syntax, matched on the path relative to root, at any\n"
+	"# depth, case-insensitively unless case_sensitive = yes.\n"
+	"# pattern = *.sqlite\n"
+	"# pattern = private/\n"
+	"# pattern = !.env.shared\n"
+	"# The built-in credential list (.env, keys, cloud credentials, ...).\n"
+	"builtin = yes\n"
+	"case_sensitive = no\n"
+	"\n"
+	"[audit]\n"
+	"# path = (default: $XDG_STATE_HOME/guardfs/<name>-<id>.audit.jsonl)\n"
+	"# all | mutations | denied\n"
+	"level = all\n"
+	"\n"
+	"[snapshot]\n"
+	"enabled = yes\n"
+	"# store = (default: $XDG_DATA_HOME/guardfs/<name>-<id>.git)\n"
+	"# exclude = build/\n"
+	"# max_file_size = 256M\n"
+	"# deny: refuse a change the store cannot record; allow: let it pass\n"
+	"on_failure = deny\n"
+	"\n"
+	"[secrets]\n"
+	"# Refuse to open files whose content holds a credential.\n"
+	"scan = yes\n"
+	"max_size = 8M\n"
+	"# rules = my-rules.rules\n"
+	"# allow_path = tests/fixtures/\n"
+	"# allow_value = ^sk_test_\n";
+
+static void print_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Writes a commented starter config to DIR/.guardfs.ini (DIR\n"
+	       "defaults to the current directory). An existing file is never\n"
+	       "overwritten.\n",
+	       usage);
+}
+
+int gfs_cmd_init(int argc, char **argv)
+{
+	struct gfs_buf dir = GFS_BUF_INIT, path = GFS_BUF_INIT;
+	const char *arg;
+	FILE *out;
+	int fd, rc = 1;
+
+	if (gfs_cli_wants_help(argc, argv)) {
+		print_help();
+		return 0;
+	}
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+		return gfs_cli_usage(usage);
+	arg = argc == 2 ? argv[1] : ".";
+	if (gfs_realpath(&dir, arg)) {
+		gfs_cli_error("cannot use '%s': %s", arg, strerror(errno));
+		return 1;
+	}
+	gfs_buf_addf(&path, "%s/.guardfs.ini", dir.data);
+	fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		gfs_cli_error("cannot create '%s': %s", path.data,
+			      strerror(errno));
+		goto out;
+	}
+	out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		goto out;
+	}
+	fprintf(out, gfs_config_starter, dir.data);
+	if (fclose(out)) {
+		gfs_cli_error("cannot write '%s': %s", path.data,
+			      strerror(errno));
+		goto out;
+	}
+	printf("wrote %s\n", path.data);
+	rc = 0;
+out:
+	gfs_buf_release(&dir);
+	gfs_buf_release(&path);
+	return rc;
+}

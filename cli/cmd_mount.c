@@ -1,0 +1,298 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "guardfs/config.h"
+#include "guardfs/fs.h"
+#include "guardfs/util.h"
+#include "mounts.h"
+
+static const char usage[] =
+	"guardfs mount [-c FILE] [-f|--foreground] [-d|--debug] "
+	"[ROOT [MOUNTPOINT]]";
+
+static void print_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Guards the folder ROOT: mounts it at MOUNTPOINT, by default in\n"
+	       "place over ROOT itself, so the path the agent knows is the\n"
+	       "guarded one. Credentials are hidden, every operation is\n"
+	       "audited and every change is snapshotted.\n\n"
+	       "Returns once the mount answers; the daemon keeps running until\n"
+	       "`guardfs umount`, SIGTERM or SIGINT.\n\n"
+	       "options:\n"
+	       "  -c, --config FILE  read FILE (default: ROOT/.guardfs.ini, then\n"
+	       "                     $XDG_CONFIG_HOME/guardfs/config.ini); ROOT\n"
+	       "                     then defaults to the config's [guard] root\n"
+	       "  -f, --foreground   stay in the foreground, log to stderr\n"
+	       "  -d, --debug        trace every FUSE request (implies -f)\n"
+	       "  -h, --help         show this help\n",
+	       usage);
+}
+
+/* Refuses a store or trail inside the root, where the agent could reach it. */
+static int check_outside_root(const struct gfs_config *cfg, const char *what,
+			      const char *path)
+{
+	struct gfs_buf resolved = GFS_BUF_INIT;
+	int rc = 0;
+
+	if (gfs_mounts_resolve_future(&resolved, path) == 0 &&
+	    gfs_path_is_within(resolved.data, cfg->root)) {
+		gfs_cli_error("the %s '%s' lies inside the guarded folder '%s'; "
+			      "move it out (the agent could rewrite it)",
+			      what, path, cfg->root);
+		rc = -1;
+	}
+	gfs_buf_release(&resolved);
+	return rc;
+}
+
+static int choose_mountpoint(const struct gfs_config *cfg, const char *arg,
+			     struct gfs_buf *out)
+{
+	const char *mp = arg ? arg : cfg->mountpoint ? cfg->mountpoint
+						      : cfg->root;
+	struct stat st;
+
+	if (gfs_realpath(out, mp) || stat(out->data, &st) ||
+	    !S_ISDIR(st.st_mode)) {
+		gfs_cli_error("cannot mount on '%s': %s", mp,
+			      errno ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	if (strcmp(out->data, cfg->root) &&
+	    gfs_path_is_within(out->data, cfg->root)) {
+		gfs_cli_error("mount point '%s' lies inside the guarded folder "
+			      "'%s'",
+			      out->data, cfg->root);
+		return -1;
+	}
+	if (gfs_mounts_is_guardfs(out->data)) {
+		gfs_cli_error("'%s' is already guarded (see guardfs status)",
+			      out->data);
+		return -1;
+	}
+	return 0;
+}
+
+struct ready_pipe {
+	int fd;
+	bool foreground;
+	const char *root;
+	const char *mountpoint;
+};
+
+/* Tells the waiting parent how start-up went: "ok" or the error. */
+static void report_ready(void *arg, int rc, const char *message)
+{
+	struct ready_pipe *rp = arg;
+	char line[600];
+	int n;
+
+	if (rp->foreground) {
+		if (rc)
+			gfs_cli_error("%s", message);
+		else
+			fprintf(stderr, "guardfs: guarding '%s' at '%s'\n",
+				rp->root, rp->mountpoint);
+		return;
+	}
+	n = snprintf(line, sizeof(line), "%s", rc ? message : "ok");
+	/* If the parent is gone the daemon still goes on. */
+	(void)!write(rp->fd, line, (size_t)n);
+	close(rp->fd);
+	rp->fd = -1;
+}
+
+/* Points stdio of the daemon at /dev/null and its log. */
+static void detach_stdio(const char *log_path)
+{
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			  0600);
+
+	if (null_fd >= 0)
+		dup2(null_fd, STDIN_FILENO);
+	if (log_fd < 0)
+		log_fd = null_fd;
+	if (log_fd >= 0) {
+		dup2(log_fd, STDOUT_FILENO);
+		dup2(log_fd, STDERR_FILENO);
+	}
+	if (null_fd > STDERR_FILENO)
+		close(null_fd);
+	if (log_fd > STDERR_FILENO && log_fd != null_fd)
+		close(log_fd);
+}
+
+/* Waits for the daemon's verdict, then for the mount to answer. */
+static int wait_for_daemon(int fd, pid_t pid, const char *mountpoint,
+			   const char *log_path)
+{
+	char message[600];
+	size_t len = 0;
+	ssize_t n;
+	struct stat st;
+	int status;
+
+	while (len < sizeof(message) - 1 &&
+	       (n = read(fd, message + len, sizeof(message) - 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)n;
+	}
+	message[len] = '\0';
+	close(fd);
+	if (strcmp(message, "ok")) {
+		if (len)
+			gfs_cli_error("%s", message);
+		else
+			gfs_cli_error("the daemon exited during start-up "
+				      "(see '%s')",
+				      log_path);
+		waitpid(pid, &status, 0);
+		return 1;
+	}
+	/* The first stat waits for FUSE_INIT: the mount now answers. */
+	if (stat(mountpoint, &st)) {
+		gfs_cli_error("mounted '%s' but it does not answer: %s",
+			      mountpoint, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int gfs_cmd_mount(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct gfs_config cfg;
+	struct gfs_buf mountpoint = GFS_BUF_INIT, log_path = GFS_BUF_INIT;
+	struct ready_pipe rp = {.fd = -1};
+	struct gfs_fs_opts opts;
+	const char *config_path = NULL, *root_arg = NULL, *mp_arg = NULL;
+	bool foreground = false, debug = false;
+	char err[600];
+	int c, fds[2], root_fd, rc = 1;
+	pid_t pid;
+
+	while ((c = getopt_long(argc, argv, "+c:fdh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'd':
+			debug = foreground = true;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return gfs_cli_usage(usage);
+		}
+	}
+	if (argc - optind > 2)
+		return gfs_cli_usage(usage);
+	if (optind < argc)
+		root_arg = argv[optind];
+	if (optind + 1 < argc)
+		mp_arg = argv[optind + 1];
+
+	gfs_config_init(&cfg);
+	if (gfs_config_resolve(&cfg, config_path, root_arg, err, sizeof(err))) {
+		gfs_cli_error("%s", err);
+		goto out;
+	}
+	if (choose_mountpoint(&cfg, mp_arg, &mountpoint) ||
+	    (cfg.snapshot_enabled &&
+	     check_outside_root(&cfg, "store", cfg.store)) ||
+	    check_outside_root(&cfg, "audit trail", cfg.audit_path))
+		goto out;
+	/* Opened before mounting, so an in-place mount can still reach it. */
+	root_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0) {
+		gfs_cli_error("cannot open root '%s': %s", cfg.root,
+			      strerror(errno));
+		goto out;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.cfg = &cfg;
+	opts.root_fd = root_fd;
+	opts.mountpoint = mountpoint.data;
+	opts.debug = debug;
+	opts.ready = report_ready;
+	opts.ready_arg = &rp;
+	rp.root = cfg.root;
+	rp.mountpoint = mountpoint.data;
+	if (foreground) {
+		rp.foreground = true;
+		rc = gfs_fs_run(&opts);
+		goto out;
+	}
+	gfs_buf_addf(&log_path, "%s.log", cfg.audit_path);
+	{
+		char *dir = strdup(cfg.audit_path);
+
+		if (dir && strrchr(dir, '/')) {
+			*strrchr(dir, '/') = '\0';
+			gfs_mkdir_p(dir, 0700);
+		}
+		free(dir);
+	}
+	if (pipe2(fds, O_CLOEXEC)) {
+		gfs_cli_error("cannot create a pipe: %s", strerror(errno));
+		close(root_fd);
+		goto out;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		gfs_cli_error("cannot fork: %s", strerror(errno));
+		close(root_fd);
+		goto out;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		rp.fd = fds[1];
+		setsid();
+		if (chdir("/"))
+			_exit(1);
+		detach_stdio(log_path.data);
+		rc = gfs_fs_run(&opts);
+		gfs_config_release(&cfg);
+		gfs_buf_release(&mountpoint);
+		gfs_buf_release(&log_path);
+		_exit(rc);
+	}
+	close(fds[1]);
+	close(root_fd);
+	rc = wait_for_daemon(fds[0], pid, mountpoint.data, log_path.data);
+	if (rc == 0)
+		printf("guarding %s at %s (pid %ld)\n", cfg.root,
+		       mountpoint.data, (long)pid);
+out:
+	gfs_config_release(&cfg);
+	gfs_buf_release(&mountpoint);
+	gfs_buf_release(&log_path);
+	return rc;
+}

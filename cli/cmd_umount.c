@@ -1,0 +1,146 @@
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "guardfs/control.h"
+#include "mounts.h"
+
+static const char usage[] = "guardfs umount [--lazy] PATH";
+
+/* How long the daemon may take to write out its last snapshots. */
+#define DRAIN_TIMEOUT_S 120
+
+static void print_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Unmounts the guarded folder mounted at PATH and waits until its\n"
+	       "daemon has written out the audit trail and the last snapshots.\n"
+	       "A stale mount whose daemon died is cleared too.\n\n"
+	       "options:\n"
+	       "  -l, --lazy  detach now even if a process still uses the mount\n"
+	       "  -h, --help  show this help\n",
+	       usage);
+}
+
+struct find_daemon {
+	const char *mountpoint;
+	pid_t pid;
+};
+
+static void match_daemon(void *arg, pid_t pid, const char *reply)
+{
+	struct find_daemon *fd = arg;
+	struct gfs_buf mp = GFS_BUF_INIT;
+
+	if (gfs_control_reply_get(reply, "mountpoint", &mp) == 0 &&
+	    !strcmp(mp.data, fd->mountpoint))
+		fd->pid = pid;
+	gfs_buf_release(&mp);
+}
+
+/* Unmounts as root directly, as a user through fusermount3. */
+static int detach(const char *path, bool lazy)
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() == 0)
+		return umount2(path, lazy ? MNT_DETACH : 0) ? -errno : 0;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execlp("fusermount3", "fusermount3", lazy ? "-uz" : "-u", path,
+		       (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EBUSY;
+}
+
+static int wait_for_exit(pid_t pid)
+{
+	time_t start = time(NULL);
+	bool told = false;
+
+	while (kill(pid, 0) == 0 || errno == EPERM) {
+		if (time(NULL) - start >= DRAIN_TIMEOUT_S)
+			return -ETIMEDOUT;
+		if (!told && time(NULL) - start >= 2) {
+			fprintf(stderr, "guardfs: waiting for the daemon (pid "
+					"%ld) to finish recording...\n",
+				(long)pid);
+			told = true;
+		}
+		usleep(20000);
+	}
+	return 0;
+}
+
+int gfs_cmd_umount(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"lazy", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct gfs_buf path = GFS_BUF_INIT;
+	struct find_daemon found = {0};
+	bool lazy = false;
+	int c, rc = 1, err;
+
+	while ((c = getopt_long(argc, argv, "+lh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			lazy = true;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return gfs_cli_usage(usage);
+		}
+	}
+	if (argc - optind != 1)
+		return gfs_cli_usage(usage);
+	if (gfs_mounts_abspath(&path, argv[optind])) {
+		gfs_cli_error("cannot resolve '%s'", argv[optind]);
+		return 1;
+	}
+	found.mountpoint = path.data;
+	gfs_control_query_all("status", match_daemon, &found);
+	if (!found.pid && !gfs_mounts_is_guardfs(path.data)) {
+		gfs_cli_error("'%s' is not a guardfs mount", path.data);
+		goto out;
+	}
+	err = detach(path.data, lazy);
+	if (err && !found.pid && !lazy)
+		err = detach(path.data, true); /* stale: nobody serves it */
+	if (err) {
+		gfs_cli_error("cannot unmount '%s': %s%s", path.data,
+			      strerror(-err),
+			      err == -EBUSY ? " (a process uses it; close it "
+					      "or use --lazy)"
+					    : "");
+		goto out;
+	}
+	if (found.pid && wait_for_exit(found.pid)) {
+		gfs_cli_error("unmounted '%s', but its daemon (pid %ld) is "
+			      "still running",
+			      path.data, (long)found.pid);
+		goto out;
+	}
+	rc = 0;
+out:
+	gfs_buf_release(&path);
+	return rc;
+}

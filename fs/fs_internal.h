@@ -1,0 +1,202 @@
+#ifndef GUARDFS_FS_INTERNAL_H
+#define GUARDFS_FS_INTERNAL_H
+
+/* Shared by the files of fs/ only. */
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "guardfs/audit.h"
+#include "guardfs/buf.h"
+#include "guardfs/config.h"
+#include "guardfs/policy.h"
+#include "guardfs/scan.h"
+#include "guardfs/store.h"
+
+/*
+ * One file or directory the kernel knows, keyed by (dev, ino).
+ *
+ * fd is an O_PATH descriptor: every operation on the inode or below it
+ * goes through it with *at() calls, so no path string is ever resolved
+ * against the real folder and nothing outside the root is reachable.
+ *
+ * parent and name give the path relative to the root, needed by the
+ * policy, the audit trail and the store. They are the last name the
+ * inode was looked up, created or renamed under; for a directory that is
+ * its only name. A child holds a pin on its parent so the chain stays
+ * valid while the child lives.
+ *
+ * The inode lives while nlookup (the kernel's references, dropped by
+ * forget) or pins (children, open handles) are non-zero.
+ *
+ * Lock order: gfs_fs.table_lock protects the hash chains, nlookup, pins,
+ * parent and name of every inode. It is a leaf lock: no syscall, no
+ * callback and no other lock is taken while holding it.
+ */
+struct gfs_inode {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	mode_t type; /* S_IFMT bits, fixed for the inode's life */
+	uint64_t nlookup;
+	uint64_t pins;
+	struct gfs_inode *parent;
+	char *name;
+	struct gfs_inode *hash_next;
+};
+
+/* The state of one mount, shared by every request thread. */
+struct gfs_fs {
+	const struct gfs_config *cfg;
+	struct gfs_inode root;
+	char *mountpoint;
+	struct fuse_session *session;
+	int proc_self_fd; /* /proc/self/fd, to reopen O_PATH fds */
+
+	pthread_mutex_t table_lock;
+	struct gfs_inode **table;
+	size_t table_size; /* buckets, a power of two */
+	size_t table_count;
+
+	struct gfs_policy *policy;
+	struct gfs_scanner *scanner;      /* NULL when [secrets] scan = no */
+	struct gfs_verdict_cache *verdicts;
+	struct gfs_audit *audit;
+	struct gfs_store *store;          /* NULL when snapshots are off */
+
+	double entry_timeout;
+	double attr_timeout;
+
+	/* Counters for `guardfs status`. */
+	atomic_uint_fast64_t ops;
+	atomic_uint_fast64_t refusals;
+	struct timespec started;
+
+	/* Directory entries to drop from the kernel's cache (see rename). */
+	pthread_mutex_t inval_lock;
+	pthread_cond_t inval_cond;
+	struct gfs_inval *inval_head;
+	bool inval_stop;
+	pthread_t inval_thread;
+	bool inval_running;
+};
+
+/* An open file or directory. */
+struct gfs_handle {
+	int fd;
+	struct gfs_inode *inode; /* pinned */
+	bool written;            /* a write session: commit at release */
+	uint64_t bytes_written;
+	/* directories */
+	struct dirent *entry;
+	off_t offset;
+	void *dir; /* DIR * */
+};
+
+struct gfs_inval {
+	fuse_ino_t parent;
+	char *name;
+	struct gfs_inval *next;
+};
+
+/* inode.c */
+int gfs_inode_table_init(struct gfs_fs *fs, int root_fd);
+void gfs_inode_table_release(struct gfs_fs *fs);
+struct gfs_inode *gfs_inode_get(struct gfs_fs *fs, fuse_ino_t ino);
+/*
+ * Finds or creates the inode for fd/st under parent with name, takes one
+ * lookup reference and records (parent, name). Takes ownership of fd
+ * (closes it when the inode already exists). NULL with errno on failure.
+ */
+struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
+				     struct gfs_inode *parent, const char *name,
+				     int fd, const struct stat *st);
+void gfs_inode_forget(struct gfs_fs *fs, struct gfs_inode *inode,
+		      uint64_t n);
+void gfs_inode_pin(struct gfs_fs *fs, struct gfs_inode *inode);
+void gfs_inode_unpin(struct gfs_fs *fs, struct gfs_inode *inode);
+/* Records that inode is now called name under parent (rename). */
+void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
+		      struct gfs_inode *parent, const char *name);
+/* Finds a known inode by (dev, ino) without taking a reference. */
+struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
+/* Appends inode's path relative to the root ("" for the root). */
+int gfs_inode_path(struct gfs_fs *fs, struct gfs_inode *inode,
+		   struct gfs_buf *out);
+/* Appends the path of name under parent. */
+int gfs_inode_child_path(struct gfs_fs *fs, struct gfs_inode *parent,
+			 const char *name, struct gfs_buf *out);
+/*
+ * Calls visit for every known inode below dir (dir excluded) with its
+ * path; used to find cached entries a directory rename newly hides.
+ */
+void gfs_inode_each_below(struct gfs_fs *fs, struct gfs_inode *dir,
+			  void (*visit)(struct gfs_fs *fs,
+					struct gfs_inode *inode,
+					const char *path, void *arg),
+			  void *arg);
+
+/* guard.c: the checks every operation shares */
+/*
+ * Decides whether the entry name under parent (already fstat'ed into st)
+ * is visible: not hidden by the policy, and not a symlink leading out of
+ * the root. Returns 0, or -ENOENT and sets *rule.
+ */
+int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
+		      const char *path, const struct stat *st,
+		      const char **rule);
+/*
+ * True when path, followed through every symlink as the kernel would,
+ * leads outside the root (or loops).
+ */
+bool gfs_guard_escapes(struct gfs_fs *fs, const char *path);
+/* The rule name audited for a symlink that leads outside the root. */
+extern const char gfs_rule_escaping_symlink[];
+/* May a new entry be created at path (create, mkdir, rename to, ...)? */
+int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
+			 const char **rule);
+/* Audits one request. */
+void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
+		     const char *path, const char *path2, int error,
+		     const char *rule, const char *detail, uint64_t seq,
+		     bool mutation);
+/* Store hooks; a no-op without a store. */
+int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags);
+uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
+			 enum gfs_store_op op, const char *path,
+			 const char *from);
+/* Opens the inode's file with flags through /proc/self/fd. */
+int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags);
+/* Queues a kernel dentry invalidation, done off the request path. */
+void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
+			   const char *name);
+int gfs_guard_inval_start(struct gfs_fs *fs);
+void gfs_guard_inval_stop(struct gfs_fs *fs);
+
+/* The operation tables, split by concern. */
+void gfs_ops_entry_fill(struct fuse_lowlevel_ops *ops);
+void gfs_ops_file_fill(struct fuse_lowlevel_ops *ops);
+void gfs_ops_dir_fill(struct fuse_lowlevel_ops *ops);
+void gfs_ops_xattr_fill(struct fuse_lowlevel_ops *ops);
+
+/* Fills e for inode (attributes from st) with the mount's timeouts. */
+void gfs_fs_fill_entry(struct gfs_fs *fs, struct fuse_entry_param *e,
+		       struct gfs_inode *inode, const struct stat *st);
+
+/* Looks up name under parent as the kernel would; used by readdirplus. */
+int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
+		     struct gfs_inode *parent, const char *name,
+		     struct fuse_entry_param *e, bool audit);
+
+static inline struct gfs_fs *gfs_fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+#endif

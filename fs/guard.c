@@ -1,0 +1,210 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs_internal.h"
+
+const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
+
+/*
+ * Resolves path beneath the root as the kernel would resolve it through
+ * the mount, following every symlink on the way. EXDEV means some step
+ * led outside the root (an absolute target, or ".." past it), ELOOP a
+ * chain too long to judge; both count as escaping.
+ */
+bool gfs_guard_escapes(struct gfs_fs *fs, const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, fs->root.fd, path, &how, sizeof(how));
+
+	if (fd >= 0) {
+		close((int)fd);
+		return false;
+	}
+	return errno == EXDEV || errno == ELOOP;
+}
+
+int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
+		      const char *path, const struct stat *st,
+		      const char **rule)
+{
+	(void)parent;
+	*rule = NULL;
+	if (gfs_policy_hides(fs->policy, path, S_ISDIR(st->st_mode), rule))
+		return -ENOENT;
+	if (S_ISLNK(st->st_mode) && gfs_guard_escapes(fs, path)) {
+		*rule = gfs_rule_escaping_symlink;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
+			 const char **rule)
+{
+	*rule = NULL;
+	if (gfs_policy_hides(fs->policy, path, is_dir, rule))
+		return -EACCES;
+	return 0;
+}
+
+void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
+		     const char *path, const char *path2, int error,
+		     const char *rule, const char *detail, uint64_t seq,
+		     bool mutation)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct gfs_audit_event ev = {
+		.op = op,
+		.path = path ? path : "",
+		.path2 = path2,
+		.error = error < 0 ? -error : error,
+		.rule = rule,
+		.detail = detail,
+		.pid = ctx->pid,
+		.uid = ctx->uid,
+		.seq = seq,
+		.mutation = mutation,
+	};
+
+	atomic_fetch_add_explicit(&fs->ops, 1, memory_order_relaxed);
+	if (rule && error)
+		atomic_fetch_add_explicit(&fs->refusals, 1,
+					  memory_order_relaxed);
+	gfs_audit_record(fs->audit, &ev);
+}
+
+int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags)
+{
+	int rc;
+
+	if (!fs->store)
+		return 0;
+	rc = gfs_store_before(fs->store, path, flags);
+	return rc ? -EIO : 0;
+}
+
+uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
+			 enum gfs_store_op op, const char *path,
+			 const char *from)
+{
+	const struct fuse_ctx *ctx;
+	struct gfs_store_event ev;
+	char process[32];
+	uint64_t seq = 0;
+
+	if (!fs->store)
+		return 0;
+	ctx = fuse_req_ctx(req);
+	gfs_audit_process_name(ctx->pid, process, sizeof(process));
+	ev.op = op;
+	ev.path = path;
+	ev.from = from;
+	ev.pid = ctx->pid;
+	ev.process = process;
+	if (gfs_store_after(fs->store, &ev, &seq))
+		return 0;
+	return seq;
+}
+
+int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags)
+{
+	char name[32];
+	int fd;
+
+	/*
+	 * The O_PATH fd pins the very inode that was looked up and checked;
+	 * reopening it through /proc/self/fd cannot be redirected by a
+	 * rename or symlink swap in between, as a path-based open could.
+	 */
+	snprintf(name, sizeof(name), "%d", inode->fd);
+	fd = openat(fs->proc_self_fd, name,
+		    (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL)) | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
+			   const char *name)
+{
+	struct gfs_inval *item = calloc(1, sizeof(*item));
+
+	if (!item)
+		return;
+	item->parent = parent;
+	item->name = strdup(name);
+	if (!item->name) {
+		free(item);
+		return;
+	}
+	pthread_mutex_lock(&fs->inval_lock);
+	item->next = fs->inval_head;
+	fs->inval_head = item;
+	pthread_cond_signal(&fs->inval_cond);
+	pthread_mutex_unlock(&fs->inval_lock);
+}
+
+/*
+ * The kernel must not be asked to drop a dentry from inside the request
+ * that holds that directory's lock (it would deadlock), so rename queues
+ * the entries it newly hides and this thread tells the kernel afterwards.
+ */
+static void *inval_main(void *arg)
+{
+	struct gfs_fs *fs = arg;
+
+	pthread_mutex_lock(&fs->inval_lock);
+	for (;;) {
+		struct gfs_inval *item;
+
+		while (!fs->inval_head && !fs->inval_stop)
+			pthread_cond_wait(&fs->inval_cond, &fs->inval_lock);
+		if (!fs->inval_head)
+			break;
+		item = fs->inval_head;
+		fs->inval_head = item->next;
+		pthread_mutex_unlock(&fs->inval_lock);
+		if (!fs->inval_stop)
+			fuse_lowlevel_notify_inval_entry(fs->session,
+							 item->parent,
+							 item->name,
+							 strlen(item->name));
+		free(item->name);
+		free(item);
+		pthread_mutex_lock(&fs->inval_lock);
+	}
+	pthread_mutex_unlock(&fs->inval_lock);
+	return NULL;
+}
+
+int gfs_guard_inval_start(struct gfs_fs *fs)
+{
+	int rc;
+
+	pthread_mutex_init(&fs->inval_lock, NULL);
+	pthread_cond_init(&fs->inval_cond, NULL);
+	rc = pthread_create(&fs->inval_thread, NULL, inval_main, fs);
+	if (rc)
+		return -rc;
+	fs->inval_running = true;
+	return 0;
+}
+
+void gfs_guard_inval_stop(struct gfs_fs *fs)
+{
+	if (!fs->inval_running)
+		return;
+	pthread_mutex_lock(&fs->inval_lock);
+	fs->inval_stop = true;
+	pthread_cond_signal(&fs->inval_cond);
+	pthread_mutex_unlock(&fs->inval_lock);
+	pthread_join(fs->inval_thread, NULL);
+	fs->inval_running = false;
+}

@@ -1,0 +1,251 @@
+/* Directory listing, directory sync and statfs. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "fs_internal.h"
+
+static struct gfs_handle *handle_of(struct fuse_file_info *fi)
+{
+	return (struct gfs_handle *)(uintptr_t)fi->fh;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *inode = gfs_inode_get(fs, ino);
+	struct gfs_handle *h;
+	DIR *dir;
+	int fd;
+
+	fd = gfs_guard_reopen(fs, inode, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	dir = fdopendir(fd);
+	if (!h || !dir) {
+		int err = dir ? ENOMEM : errno;
+
+		if (dir)
+			closedir(dir);
+		else
+			close(fd);
+		free(h);
+		fuse_reply_err(req, err);
+		return;
+	}
+	h->fd = fd;
+	h->dir = dir;
+	h->inode = inode;
+	gfs_inode_pin(fs, inode);
+	fi->fh = (uintptr_t)h;
+	/*
+	 * Listings change only through this mount, and the kernel drops its
+	 * copy itself whenever an entry is added or removed through it.
+	 */
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+/*
+ * Decides whether a listed entry is visible. Listings never show what a
+ * lookup would refuse; d_type saves a stat for all but the rare file
+ * systems that do not fill it.
+ */
+static bool entry_visible(struct gfs_fs *fs, struct gfs_handle *h,
+			  const struct dirent *d, const char *path)
+{
+	const char *rule;
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	switch (d->d_type) {
+	case DT_DIR:
+		st.st_mode = S_IFDIR;
+		break;
+	case DT_LNK:
+		st.st_mode = S_IFLNK;
+		break;
+	case DT_UNKNOWN:
+		if (fstatat(h->inode->fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			return false;
+		break;
+	default:
+		st.st_mode = S_IFREG;
+		break;
+	}
+	return gfs_guard_visible(fs, h->inode, path, &st, &rule) == 0;
+}
+
+static bool is_dot_or_dotdot(const char *name)
+{
+	return name[0] == '.' &&
+	       (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+		       off_t offset, struct fuse_file_info *fi, bool plus)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_handle *h = handle_of(fi);
+	struct gfs_buf path = GFS_BUF_INIT;
+	size_t base_len, used = 0;
+	char *reply;
+	int rc = 0;
+
+	(void)ino;
+	reply = malloc(size);
+	if (!reply || gfs_inode_path(fs, h->inode, &path)) {
+		free(reply);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (path.len)
+		gfs_buf_addch(&path, '/');
+	base_len = path.len;
+	if (offset != h->offset) {
+		seekdir(h->dir, offset);
+		h->entry = NULL;
+		h->offset = offset;
+	}
+	for (;;) {
+		struct fuse_entry_param e;
+		struct stat st;
+		size_t n;
+
+		if (!h->entry) {
+			errno = 0;
+			h->entry = readdir(h->dir);
+			if (!h->entry) {
+				rc = errno ? -errno : 0;
+				break;
+			}
+		}
+		path.len = base_len;
+		if (gfs_buf_adds(&path, h->entry->d_name)) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (is_dot_or_dotdot(h->entry->d_name)) {
+			memset(&e, 0, sizeof(e));
+			e.attr.st_ino = h->entry->d_ino;
+			e.attr.st_mode = (mode_t)h->entry->d_type << 12;
+		} else if (plus) {
+			rc = gfs_fs_do_lookup(fs, req, h->inode,
+					      h->entry->d_name, &e, false);
+			if (rc == -ENOENT) {
+				/* hidden, or gone since it was listed */
+				rc = 0;
+				h->offset = h->entry->d_off;
+				h->entry = NULL;
+				continue;
+			}
+			if (rc)
+				break;
+		} else if (!entry_visible(fs, h, h->entry, path.data)) {
+			h->offset = h->entry->d_off;
+			h->entry = NULL;
+			continue;
+		} else {
+			memset(&e, 0, sizeof(e));
+			e.attr.st_ino = h->entry->d_ino;
+			e.attr.st_mode = (mode_t)h->entry->d_type << 12;
+		}
+		if (plus)
+			n = fuse_add_direntry_plus(req, reply + used,
+						   size - used,
+						   h->entry->d_name, &e,
+						   h->entry->d_off);
+		else {
+			st = e.attr;
+			n = fuse_add_direntry(req, reply + used, size - used,
+					      h->entry->d_name, &st,
+					      h->entry->d_off);
+		}
+		if (n > size - used) {
+			/* Full: the entry goes in the next reply. */
+			if (plus && e.ino)
+				gfs_inode_forget(fs, gfs_inode_get(fs, e.ino),
+						 1);
+			break;
+		}
+		used += n;
+		h->offset = h->entry->d_off;
+		h->entry = NULL;
+	}
+	gfs_buf_release(&path);
+	/* Entries already in the buffer count even if a later one failed. */
+	if (rc && used == 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, reply, used);
+	free(reply);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+		       off_t offset, struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, offset, fi, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t offset, struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, offset, fi, true);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_handle *h = handle_of(fi);
+
+	(void)ino;
+	closedir(h->dir);
+	gfs_inode_unpin(fs, h->inode);
+	free(h);
+	fuse_reply_err(req, 0);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	int fd = dirfd((DIR *)handle_of(fi)->dir);
+
+	(void)ino;
+	if (datasync ? fdatasync(fd) : fsync(fd))
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct statvfs sv;
+
+	(void)ino;
+	if (fstatvfs(fs->root.fd, &sv))
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
+void gfs_ops_dir_fill(struct fuse_lowlevel_ops *ops)
+{
+	ops->opendir = op_opendir;
+	ops->readdir = op_readdir;
+	ops->readdirplus = op_readdirplus;
+	ops->releasedir = op_releasedir;
+	ops->fsyncdir = op_fsyncdir;
+	ops->statfs = op_statfs;
+}

@@ -1,0 +1,574 @@
+/* Operations on names: lookup, attributes, create and remove entries. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs_internal.h"
+
+void gfs_fs_fill_entry(struct gfs_fs *fs, struct fuse_entry_param *e,
+		       struct gfs_inode *inode, const struct stat *st)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = (uintptr_t)inode;
+	e->attr = *st;
+	e->attr_timeout = fs->attr_timeout;
+	e->entry_timeout = fs->entry_timeout;
+}
+
+int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
+		     struct gfs_inode *parent, const char *name,
+		     struct fuse_entry_param *e, bool audit)
+{
+	struct gfs_buf path = GFS_BUF_INIT;
+	const char *rule = NULL;
+	struct gfs_inode *inode;
+	struct stat st;
+	int fd, rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = gfs_inode_child_path(fs, parent, name, &path);
+	if (rc)
+		goto out;
+	fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		rc = -errno;
+		close(fd);
+		goto out;
+	}
+	rc = gfs_guard_visible(fs, parent, path.data, &st, &rule);
+	if (rc) {
+		close(fd);
+		if (audit)
+			gfs_guard_audit(fs, req, "lookup", path.data, NULL, rc,
+					rule, NULL, 0, false);
+		goto out;
+	}
+	inode = gfs_inode_remember(fs, parent, name, fd, &st);
+	if (!inode) {
+		rc = -errno;
+		goto out;
+	}
+	gfs_fs_fill_entry(fs, e, inode, &st);
+out:
+	gfs_buf_release(&path);
+	return rc;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct fuse_entry_param e;
+	int rc;
+
+	rc = gfs_fs_do_lookup(fs, req, gfs_inode_get(fs, parent), name, &e,
+			      true);
+	if (rc == -ENOENT) {
+		/*
+		 * A negative entry lets the kernel answer the next lookup of
+		 * this name itself: compilers and git probe many missing
+		 * names, and a hidden name must look just as missing.
+		 */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fs->entry_timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+
+	gfs_inode_forget(fs, gfs_inode_get(fs, ino), nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		gfs_inode_forget(fs, gfs_inode_get(fs, forgets[i].ino),
+				 forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *inode = gfs_inode_get(fs, ino);
+	struct stat st;
+
+	(void)fi;
+	if (fstatat(inode->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_attr(req, &st, fs->attr_timeout);
+}
+
+/* Truncates the inode's file through a fresh descriptor or the handle's. */
+static int truncate_inode(struct gfs_fs *fs, struct gfs_inode *inode,
+			  struct fuse_file_info *fi, off_t size)
+{
+	int fd, rc = 0;
+
+	if (fi) {
+		struct gfs_handle *h = (struct gfs_handle *)(uintptr_t)fi->fh;
+
+		return ftruncate(h->fd, size) ? -errno : 0;
+	}
+	fd = gfs_guard_reopen(fs, inode, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, size))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int set_times(struct gfs_fs *fs, struct gfs_inode *inode,
+		     const struct stat *attr, int valid,
+		     struct fuse_file_info *fi)
+{
+	struct timespec tv[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+	char name[32];
+
+	if (valid & FUSE_SET_ATTR_ATIME_NOW)
+		tv[0].tv_nsec = UTIME_NOW;
+	else if (valid & FUSE_SET_ATTR_ATIME)
+		tv[0] = attr->st_atim;
+	if (valid & FUSE_SET_ATTR_MTIME_NOW)
+		tv[1].tv_nsec = UTIME_NOW;
+	else if (valid & FUSE_SET_ATTR_MTIME)
+		tv[1] = attr->st_mtim;
+	if (fi) {
+		struct gfs_handle *h = (struct gfs_handle *)(uintptr_t)fi->fh;
+
+		return futimens(h->fd, tv) ? -errno : 0;
+	}
+	if (S_ISLNK(inode->type)) {
+		/* A symlink's own times; its parent fd and name are ours. */
+		return -EPERM;
+	}
+	snprintf(name, sizeof(name), "%d", inode->fd);
+	return utimensat(fs->proc_self_fd, name, tv, 0) ? -errno : 0;
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int valid, struct fuse_file_info *fi)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *inode = gfs_inode_get(fs, ino);
+	struct gfs_buf path = GFS_BUF_INIT;
+	enum gfs_store_op op = GFS_STORE_CHMOD;
+	bool changes_content = valid & FUSE_SET_ATTR_SIZE;
+	bool changes_mode = valid & FUSE_SET_ATTR_MODE;
+	uint64_t seq = 0;
+	char name[32];
+	struct stat st;
+	int rc = 0;
+
+	snprintf(name, sizeof(name), "%d", inode->fd);
+	gfs_inode_path(fs, inode, &path);
+	if (changes_content || changes_mode) {
+		rc = gfs_guard_before(fs, path.data, 0);
+		if (rc)
+			goto out;
+	}
+	if (changes_mode &&
+	    fchmodat(fs->proc_self_fd, name, attr->st_mode & 07777, 0)) {
+		rc = -errno;
+		goto out;
+	}
+	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		uid_t uid = valid & FUSE_SET_ATTR_UID ? attr->st_uid
+						      : (uid_t)-1;
+		gid_t gid = valid & FUSE_SET_ATTR_GID ? attr->st_gid
+						      : (gid_t)-1;
+
+		if (fchownat(inode->fd, "", uid, gid,
+			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+			rc = -errno;
+			goto out;
+		}
+	}
+	if (changes_content) {
+		rc = truncate_inode(fs, inode, fi, attr->st_size);
+		if (rc)
+			goto out;
+		op = GFS_STORE_TRUNCATE;
+	}
+	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		     FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
+		rc = set_times(fs, inode, attr, valid, fi);
+		if (rc)
+			goto out;
+	}
+out:
+	if (!rc && (changes_content || changes_mode))
+		seq = gfs_guard_after(fs, req, op, path.data, NULL);
+	gfs_guard_audit(fs, req, changes_content ? "truncate" : "setattr",
+			path.data, NULL, rc, NULL, NULL, seq, true);
+	gfs_buf_release(&path);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (fstatat(inode->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_attr(req, &st, fs->attr_timeout);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *inode = gfs_inode_get(fs, ino);
+	char target[PATH_MAX + 1];
+	ssize_t n;
+
+	n = readlinkat(inode->fd, "", target, sizeof(target));
+	if (n < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	if (n == (ssize_t)sizeof(target)) {
+		fuse_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	target[n] = '\0';
+	fuse_reply_readlink(req, target);
+}
+
+/* What to create in make_entry. */
+struct new_entry {
+	const char *op;
+	enum gfs_store_op store_op;
+	mode_t mode;
+	dev_t rdev;
+	const char *link_target; /* symlinks */
+};
+
+static int create_on_disk(struct gfs_inode *parent, const char *name,
+			  const struct new_entry *what)
+{
+	int rc;
+
+	if (what->link_target)
+		rc = symlinkat(what->link_target, parent->fd, name);
+	else if (S_ISDIR(what->mode))
+		rc = mkdirat(parent->fd, name, what->mode & 07777);
+	else
+		rc = mknodat(parent->fd, name, what->mode, what->rdev);
+	return rc ? -errno : 0;
+}
+
+static void make_entry(fuse_req_t req, fuse_ino_t parent_ino,
+		       const char *name, const struct new_entry *what)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
+	struct gfs_buf path = GFS_BUF_INIT;
+	const char *rule = NULL;
+	struct fuse_entry_param e;
+	uint64_t seq = 0;
+	int rc;
+
+	rc = gfs_inode_child_path(fs, parent, name, &path);
+	if (rc)
+		goto out;
+	rc = gfs_guard_may_create(fs, path.data, S_ISDIR(what->mode), &rule);
+	if (rc)
+		goto out;
+	if (what->link_target &&
+	    gfs_policy_symlink_escapes(path.data, what->link_target)) {
+		rule = gfs_rule_escaping_symlink;
+		rc = -EACCES;
+		goto out;
+	}
+	rc = create_on_disk(parent, name, what);
+	if (rc)
+		goto out;
+	/*
+	 * The lexical check cannot see through symlinks the target passes
+	 * (a link to "dir/.." where dir is itself a link); resolving it for
+	 * real catches those, and the link goes before anyone can use it.
+	 */
+	if (what->link_target && gfs_guard_escapes(fs, path.data)) {
+		unlinkat(parent->fd, name, 0);
+		rule = gfs_rule_escaping_symlink;
+		rc = -EACCES;
+		goto out;
+	}
+	rc = gfs_fs_do_lookup(fs, req, parent, name, &e, false);
+	if (!rc)
+		seq = gfs_guard_after(fs, req, what->store_op, path.data, NULL);
+out:
+	gfs_guard_audit(fs, req, what->op, path.data, what->link_target, rc,
+			rule, NULL, seq, true);
+	gfs_buf_release(&path);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct new_entry what = {"mknod", GFS_STORE_MKNOD, mode, rdev, NULL};
+
+	/* Device nodes would hand the agent raw hardware; refuse them. */
+	if (!S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISREG(mode)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (S_ISREG(mode))
+		what.store_op = GFS_STORE_CREATE;
+	make_entry(req, parent, name, &what);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct new_entry what = {"mkdir", GFS_STORE_MKDIR, S_IFDIR | mode, 0,
+				 NULL};
+
+	make_entry(req, parent, name, &what);
+}
+
+static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
+		       const char *name)
+{
+	struct new_entry what = {"symlink", GFS_STORE_SYMLINK, S_IFLNK | 0777,
+				 0, target};
+
+	make_entry(req, parent, name, &what);
+}
+
+/* Shared by unlink and rmdir. */
+static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
+			 const char *name, bool is_dir)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
+	struct gfs_buf path = GFS_BUF_INIT;
+	const char *rule = NULL;
+	uint64_t seq = 0;
+	int rc;
+
+	rc = gfs_inode_child_path(fs, parent, name, &path);
+	if (rc)
+		goto out;
+	/* The kernel only names entries it looked up, but check anyway. */
+	if (gfs_policy_hides(fs->policy, path.data, is_dir, &rule)) {
+		rc = -ENOENT;
+		goto out;
+	}
+	rc = gfs_guard_before(fs, path.data, is_dir ? GFS_STORE_SUBTREE : 0);
+	if (rc)
+		goto out;
+	if (unlinkat(parent->fd, name, is_dir ? AT_REMOVEDIR : 0))
+		rc = -errno;
+	else
+		seq = gfs_guard_after(fs, req,
+				      is_dir ? GFS_STORE_RMDIR
+					     : GFS_STORE_UNLINK,
+				      path.data, NULL);
+out:
+	gfs_guard_audit(fs, req, is_dir ? "rmdir" : "unlink", path.data, NULL,
+			rc, rule, NULL, seq, true);
+	gfs_buf_release(&path);
+	fuse_reply_err(req, -rc);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_entry(req, parent, name, false);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_entry(req, parent, name, true);
+}
+
+/* Queues a kernel invalidation for a cached entry a rename now hides. */
+static void hide_if_denied(struct gfs_fs *fs, struct gfs_inode *inode,
+			   const char *path, void *arg)
+{
+	(void)arg;
+	if (gfs_policy_hides(fs->policy, path, S_ISDIR(inode->type), NULL))
+		gfs_guard_queue_inval(fs,
+				      inode->parent == &fs->root
+					      ? FUSE_ROOT_ID
+					      : (uintptr_t)inode->parent,
+				      inode->name);
+}
+
+/* After a rename, points the moved inode's record at its new name. */
+static void follow_rename(struct gfs_fs *fs, struct gfs_inode *dir,
+			  const char *name)
+{
+	struct gfs_inode *moved;
+	struct stat st;
+
+	if (fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return;
+	moved = gfs_inode_find(fs, st.st_dev, st.st_ino);
+	if (!moved)
+		return;
+	gfs_inode_rename(fs, moved, dir, name);
+	if (S_ISDIR(st.st_mode))
+		gfs_inode_each_below(fs, moved, hide_if_denied, NULL);
+}
+
+static int entry_is_dir(struct gfs_inode *dir, const char *name, bool *exists)
+{
+	struct stat st;
+
+	*exists = !fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW);
+	return *exists && S_ISDIR(st.st_mode);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
+		      fuse_ino_t newparent_ino, const char *newname,
+		      unsigned int flags)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
+	struct gfs_inode *newparent = gfs_inode_get(fs, newparent_ino);
+	struct gfs_buf from = GFS_BUF_INIT, to = GFS_BUF_INIT;
+	bool exchange = flags & RENAME_EXCHANGE;
+	bool src_exists, dst_exists, src_dir, dst_dir;
+	const char *rule = NULL;
+	uint64_t seq = 0;
+	int rc;
+
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = gfs_inode_child_path(fs, parent, name, &from);
+	if (!rc)
+		rc = gfs_inode_child_path(fs, newparent, newname, &to);
+	if (rc)
+		goto out;
+	src_dir = entry_is_dir(parent, name, &src_exists);
+	dst_dir = entry_is_dir(newparent, newname, &dst_exists);
+	/* Nothing may move to a hidden name, nor a hidden one move out. */
+	if (gfs_policy_hides(fs->policy, from.data, src_dir, &rule)) {
+		rc = -EACCES;
+		goto out;
+	}
+	rc = gfs_guard_may_create(fs, to.data, src_dir, &rule);
+	if (!rc && exchange)
+		rc = gfs_guard_may_create(fs, from.data, dst_dir, &rule);
+	if (rc)
+		goto out;
+	rc = gfs_guard_before(fs, from.data, src_dir ? GFS_STORE_SUBTREE : 0);
+	if (!rc && dst_exists)
+		rc = gfs_guard_before(fs, to.data,
+				      dst_dir ? GFS_STORE_SUBTREE : 0);
+	if (rc)
+		goto out;
+	if (renameat2(parent->fd, name, newparent->fd, newname, flags)) {
+		rc = -errno;
+		goto out;
+	}
+	follow_rename(fs, newparent, newname);
+	if (exchange)
+		follow_rename(fs, parent, name);
+	seq = gfs_guard_after(fs, req,
+			      exchange ? GFS_STORE_EXCHANGE : GFS_STORE_RENAME,
+			      to.data, from.data);
+out:
+	gfs_guard_audit(fs, req, exchange ? "exchange" : "rename", from.data,
+			to.data, rc, rule, NULL, seq, true);
+	gfs_buf_release(&from);
+	gfs_buf_release(&to);
+	fuse_reply_err(req, -rc);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
+		    const char *newname)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *inode = gfs_inode_get(fs, ino);
+	struct gfs_inode *newparent = gfs_inode_get(fs, newparent_ino);
+	struct gfs_buf from = GFS_BUF_INIT, to = GFS_BUF_INIT;
+	struct fuse_entry_param e;
+	const char *rule = NULL;
+	uint64_t seq = 0;
+	char name[32];
+	int rc;
+
+	rc = gfs_inode_path(fs, inode, &from);
+	if (!rc)
+		rc = gfs_inode_child_path(fs, newparent, newname, &to);
+	if (rc)
+		goto out;
+	if (gfs_policy_hides(fs->policy, from.data, false, &rule)) {
+		rc = -EACCES;
+		goto out;
+	}
+	rc = gfs_guard_may_create(fs, to.data, false, &rule);
+	if (rc)
+		goto out;
+	snprintf(name, sizeof(name), "%d", inode->fd);
+	if (S_ISLNK(inode->type))
+		rc = linkat(inode->fd, "", newparent->fd, newname,
+			    AT_EMPTY_PATH);
+	else
+		rc = linkat(fs->proc_self_fd, name, newparent->fd, newname,
+			    AT_SYMLINK_FOLLOW);
+	if (rc) {
+		rc = -errno;
+		goto out;
+	}
+	rc = gfs_fs_do_lookup(fs, req, newparent, newname, &e, false);
+	if (!rc)
+		seq = gfs_guard_after(fs, req, GFS_STORE_LINK, to.data,
+				      from.data);
+out:
+	gfs_guard_audit(fs, req, "link", from.data, to.data, rc, rule, NULL,
+			seq, true);
+	gfs_buf_release(&from);
+	gfs_buf_release(&to);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+void gfs_ops_entry_fill(struct fuse_lowlevel_ops *ops)
+{
+	ops->lookup = op_lookup;
+	ops->forget = op_forget;
+	ops->forget_multi = op_forget_multi;
+	ops->getattr = op_getattr;
+	ops->setattr = op_setattr;
+	ops->readlink = op_readlink;
+	ops->mknod = op_mknod;
+	ops->mkdir = op_mkdir;
+	ops->symlink = op_symlink;
+	ops->unlink = op_unlink;
+	ops->rmdir = op_rmdir;
+	ops->rename = op_rename;
+	ops->link = op_link;
+}

@@ -1,0 +1,363 @@
+/* Operations on open files: open, create, read, write and friends. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs_internal.h"
+
+static struct gfs_handle *handle_of(struct fuse_file_info *fi)
+{
+	return (struct gfs_handle *)(uintptr_t)fi->fh;
+}
+
+static bool opens_for_writing(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+/*
+ * With the writeback cache the kernel may read pages to complete partial
+ * writes, through any handle, and it implements O_APPEND itself.
+ */
+static int adjust_flags(struct gfs_fs *fs, int flags)
+{
+	(void)fs;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags & ~O_APPEND;
+}
+
+/*
+ * Refuses a file whose content holds a credential (P2). Runs only for
+ * opens that can read; the verdict cache makes a reopen of an unchanged
+ * file cost one fstat.
+ */
+static int check_content(struct gfs_fs *fs, int fd, int flags,
+			 struct gfs_verdict *verdict)
+{
+	int rc;
+
+	if (!fs->scanner || (flags & O_ACCMODE) == O_WRONLY)
+		return 0;
+	rc = gfs_scan_fd(fs->scanner, fs->verdicts, fd,
+			 fs->cfg->scan_max_size, verdict);
+	if (rc < 0)
+		return rc;
+	return rc == 1 ? -EACCES : 0;
+}
+
+static void audit_content_refusal(struct gfs_fs *fs, fuse_req_t req,
+				  const char *op, const char *path,
+				  const struct gfs_verdict *verdict)
+{
+	char rule[96];
+
+	snprintf(rule, sizeof(rule), "secret:%s:line %u",
+		 verdict->finding.rule_id, verdict->finding.line);
+	gfs_guard_audit(fs, req, op, path, NULL, EACCES, rule, NULL, 0, false);
+}
+
+static struct gfs_handle *new_handle(struct gfs_fs *fs,
+				     struct gfs_inode *inode, int fd)
+{
+	struct gfs_handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->fd = fd;
+	h->inode = inode;
+	gfs_inode_pin(fs, inode);
+	return h;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *inode = gfs_inode_get(fs, ino);
+	struct gfs_buf path = GFS_BUF_INIT;
+	bool writing = opens_for_writing(fi->flags);
+	struct gfs_verdict verdict;
+	struct gfs_handle *h;
+	int fd = -1, rc;
+
+	rc = gfs_inode_path(fs, inode, &path);
+	if (rc)
+		goto out;
+	if (writing) {
+		rc = gfs_guard_before(fs, path.data, 0);
+		if (rc)
+			goto out;
+	}
+	fd = gfs_guard_reopen(fs, inode, adjust_flags(fs, fi->flags));
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	rc = check_content(fs, fd, fi->flags, &verdict);
+	if (rc == -EACCES) {
+		audit_content_refusal(fs, req, "open", path.data, &verdict);
+		goto out;
+	}
+	if (rc)
+		goto out;
+	h = new_handle(fs, inode, fd);
+	if (!h) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	h->written = fi->flags & O_TRUNC;
+	fd = -1;
+	fi->fh = (uintptr_t)h;
+	/*
+	 * Every change to the folder comes through this mount, so the page
+	 * cache stays valid from one open to the next.
+	 */
+	fi->keep_cache = 1;
+	gfs_guard_audit(fs, req, "open", path.data, NULL, 0, NULL,
+			writing ? "write" : "read", 0, false);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc && rc != -EACCES)
+		gfs_guard_audit(fs, req, "open", path.data, NULL, rc, NULL,
+				NULL, 0, false);
+	gfs_buf_release(&path);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_open(req, fi);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
+	struct gfs_buf path = GFS_BUF_INIT;
+	struct gfs_inode *inode;
+	struct fuse_entry_param e;
+	const char *rule = NULL;
+	struct gfs_handle *h;
+	struct stat st;
+	uint64_t seq = 0;
+	int fd = -1, rc;
+
+	rc = gfs_inode_child_path(fs, parent, name, &path);
+	if (rc)
+		goto out;
+	rc = gfs_guard_may_create(fs, path.data, false, &rule);
+	if (rc)
+		goto out;
+	/* O_CREAT without O_EXCL may open and truncate an existing file. */
+	rc = gfs_guard_before(fs, path.data, 0);
+	if (rc)
+		goto out;
+	fd = openat(parent->fd, name,
+		    (adjust_flags(fs, fi->flags) | O_CREAT | O_NOFOLLOW |
+		     O_CLOEXEC),
+		    mode);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		goto out;
+	}
+	{
+		int path_fd = openat(parent->fd, name,
+				     O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat check;
+
+		if (path_fd < 0) {
+			rc = -errno;
+			goto out;
+		}
+		/* The name must still be the file we created and opened. */
+		if (fstat(path_fd, &check) || check.st_ino != st.st_ino ||
+		    check.st_dev != st.st_dev) {
+			close(path_fd);
+			rc = -EAGAIN;
+			goto out;
+		}
+		inode = gfs_inode_remember(fs, parent, name, path_fd, &st);
+	}
+	if (!inode) {
+		rc = -errno;
+		goto out;
+	}
+	h = new_handle(fs, inode, fd);
+	if (!h) {
+		gfs_inode_forget(fs, inode, 1);
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* A new file is a write session even if nothing is written. */
+	h->written = true;
+	fd = -1;
+	fi->fh = (uintptr_t)h;
+	fi->keep_cache = 1;
+	gfs_fs_fill_entry(fs, &e, inode, &st);
+	seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data, NULL);
+out:
+	if (fd >= 0)
+		close(fd);
+	gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule, NULL,
+			seq, true);
+	gfs_buf_release(&path);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_create(req, &e, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+
+	(void)ino;
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = handle_of(fi)->fd;
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_bufvec *in_buf, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct gfs_handle *h = handle_of(fi);
+	struct fuse_bufvec out_buf = FUSE_BUFVEC_INIT(fuse_buf_size(in_buf));
+	ssize_t n;
+
+	(void)ino;
+	out_buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out_buf.buf[0].fd = h->fd;
+	out_buf.buf[0].pos = off;
+	n = fuse_buf_copy(&out_buf, in_buf, 0);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
+	h->written = true;
+	__atomic_add_fetch(&h->bytes_written, (uint64_t)n, __ATOMIC_RELAXED);
+	fuse_reply_write(req, (size_t)n);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int fd = dup(handle_of(fi)->fd);
+
+	(void)ino;
+	/* Closing a duplicate reports deferred write errors, as close(2). */
+	if (fd < 0 || close(fd))
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_handle *h = handle_of(fi);
+	struct gfs_buf path = GFS_BUF_INIT;
+	char detail[48];
+	uint64_t seq;
+
+	(void)ino;
+	close(h->fd);
+	if (h->written && gfs_inode_path(fs, h->inode, &path) == 0) {
+		seq = gfs_guard_after(fs, req, GFS_STORE_WRITE, path.data,
+				      NULL);
+		snprintf(detail, sizeof(detail), "bytes=%llu",
+			 (unsigned long long)h->bytes_written);
+		gfs_guard_audit(fs, req, "write", path.data, NULL, 0, NULL,
+				detail, seq, true);
+	}
+	gfs_buf_release(&path);
+	gfs_inode_unpin(fs, h->inode);
+	free(h);
+	fuse_reply_err(req, 0);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	int fd = handle_of(fi)->fd;
+
+	(void)ino;
+	if (datasync ? fdatasync(fd) : fsync(fd))
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t offset, off_t length, struct fuse_file_info *fi)
+{
+	struct gfs_handle *h = handle_of(fi);
+
+	(void)ino;
+	/* The pre-image was taken when the handle was opened for writing. */
+	if (fallocate(h->fd, mode, offset, length)) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	h->written = true;
+	fuse_reply_err(req, 0);
+}
+
+static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
+			       off_t off_in, struct fuse_file_info *fi_in,
+			       fuse_ino_t ino_out, off_t off_out,
+			       struct fuse_file_info *fi_out, size_t len,
+			       int flags)
+{
+	struct gfs_handle *out = handle_of(fi_out);
+	ssize_t n;
+
+	(void)ino_in;
+	(void)ino_out;
+	n = copy_file_range(handle_of(fi_in)->fd, &off_in, out->fd, &off_out,
+			    len, (unsigned)flags);
+	if (n < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	out->written = true;
+	__atomic_add_fetch(&out->bytes_written, (uint64_t)n, __ATOMIC_RELAXED);
+	fuse_reply_write(req, (size_t)n);
+}
+
+static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	off_t res;
+
+	(void)ino;
+	res = lseek(handle_of(fi)->fd, off, whence);
+	if (res < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, res);
+}
+
+void gfs_ops_file_fill(struct fuse_lowlevel_ops *ops)
+{
+	ops->open = op_open;
+	ops->create = op_create;
+	ops->read = op_read;
+	ops->write_buf = op_write_buf;
+	ops->flush = op_flush;
+	ops->release = op_release;
+	ops->fsync = op_fsync;
+	ops->fallocate = op_fallocate;
+	ops->copy_file_range = op_copy_file_range;
+	ops->lseek = op_lseek;
+}

@@ -1,0 +1,332 @@
+/* The life of one mount: set up, mount, serve, tear down. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs_internal.h"
+#include "guardfs/control.h"
+#include "guardfs/fs.h"
+#include "guardfs/util.h"
+
+/*
+ * Entries and attributes change only through this mount (it sits over
+ * the folder itself), so the kernel may keep them for long.
+ */
+#define GFS_CACHE_TIMEOUT 86400.0
+#define GFS_MAX_WRITE (1024 * 1024)
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->capable & FUSE_CAP_WRITEBACK_CACHE)
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	/*
+	 * Locks stay with the kernel: no other path reaches the folder while
+	 * it is mounted in place, so local POSIX and flock locks are exact.
+	 */
+	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	conn->max_write = GFS_MAX_WRITE;
+	conn->max_readahead = GFS_MAX_WRITE;
+}
+
+/* Relative path of path below root, or NULL when it lies outside. */
+static const char *inside_root(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (!path || !gfs_path_is_within(path, root) || !path[n])
+		return NULL;
+	return path + n + 1;
+}
+
+static int build_policy(struct gfs_fs *fs, char *err, size_t err_size)
+{
+	const struct gfs_config *cfg = fs->cfg;
+	struct gfs_policy_opts popts = {
+		.builtin = cfg->deny_builtin,
+		.case_sensitive = cfg->case_sensitive,
+	};
+	const char *rel;
+	size_t i;
+	int rc;
+
+	rc = gfs_policy_new(&fs->policy, &popts);
+	if (rc) {
+		snprintf(err, err_size, "cannot build the deny list: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < cfg->deny_patterns.len; i++) {
+		rc = gfs_policy_add_pattern(fs->policy,
+					    cfg->deny_patterns.items[i],
+					    cfg->deny_patterns.origins[i]);
+		if (rc) {
+			snprintf(err, err_size, "%s: bad pattern '%s'",
+				 cfg->deny_patterns.origins[i],
+				 cfg->deny_patterns.items[i]);
+			return rc;
+		}
+	}
+	/* P6: guardfs's own files are never visible through the mount. */
+	rel = inside_root(cfg->root, cfg->path);
+	if (rel)
+		rc = gfs_policy_hide_exact(fs->policy, rel, "guardfs-config");
+	rel = inside_root(cfg->root, cfg->audit_path);
+	if (!rc && rel)
+		rc = gfs_policy_hide_exact(fs->policy, rel, "guardfs-audit");
+	if (rc)
+		snprintf(err, err_size, "cannot hide guardfs's own files");
+	return rc;
+}
+
+static int build_scanner(struct gfs_fs *fs, char *err, size_t err_size)
+{
+	const struct gfs_config *cfg = fs->cfg;
+	size_t i;
+	int rc;
+
+	if (!cfg->scan)
+		return 0;
+	rc = gfs_scanner_new(&fs->scanner);
+	if (rc) {
+		snprintf(err, err_size, "cannot load the secret rules: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < cfg->secret_allow_values.len; i++) {
+		char why[160];
+
+		rc = gfs_scanner_allow_value(fs->scanner,
+					     cfg->secret_allow_values.items[i],
+					     why, sizeof(why));
+		if (rc) {
+			snprintf(err, err_size, "%s: %s",
+				 cfg->secret_allow_values.origins[i], why);
+			return rc;
+		}
+	}
+	for (i = 0; i < cfg->secret_rule_files.len; i++) {
+		const char *file = cfg->secret_rule_files.items[i];
+		struct gfs_buf text = GFS_BUF_INIT;
+		char why[160] = "";
+		unsigned line = 0;
+		char chunk[8192];
+		ssize_t n;
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			snprintf(err, err_size, "%s: cannot read '%s': %s",
+				 cfg->secret_rule_files.origins[i], file,
+				 strerror(errno));
+			return -errno;
+		}
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			gfs_buf_add(&text, chunk, (size_t)n);
+		close(fd);
+		rc = gfs_scanner_add_rules(fs->scanner, text.data ? text.data
+								  : "",
+					   text.len, file, &line, why,
+					   sizeof(why));
+		gfs_buf_release(&text);
+		if (rc) {
+			snprintf(err, err_size, "%s:%u: %s", file, line, why);
+			return rc;
+		}
+	}
+	return gfs_verdict_cache_new(&fs->verdicts, 65536);
+}
+
+static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
+{
+	const struct gfs_config *cfg = fs->cfg;
+	struct gfs_store_opts sopts = {
+		.store_path = cfg->store,
+		.root_fd = fs->root.fd,
+		.root_path = cfg->root,
+		.exclude = NULL,
+		.max_file_size = cfg->max_file_size,
+		.fail_open = cfg->on_failure == GFS_ON_FAILURE_ALLOW,
+	};
+
+	if (!cfg->snapshot_enabled)
+		return 0;
+	return gfs_store_open(&fs->store, &sopts, err, err_size);
+}
+
+/* Answers `guardfs status` and friends over the control socket. */
+static int control_reply(void *arg, const char *command, struct gfs_buf *out)
+{
+	struct gfs_fs *fs = arg;
+	const struct gfs_config *cfg = fs->cfg;
+	struct timespec now;
+
+	if (strcmp(command, "status"))
+		return -EINVAL;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gfs_buf_addf(out, "pid\t%ld\n", (long)getpid());
+	gfs_buf_addf(out, "root\t%s\n", cfg->root);
+	gfs_buf_addf(out, "mountpoint\t%s\n", fs->mountpoint);
+	gfs_buf_addf(out, "config\t%s\n", cfg->path ? cfg->path : "");
+	gfs_buf_addf(out, "name\t%s\n", cfg->name);
+	gfs_buf_addf(out, "store\t%s\n", cfg->snapshot_enabled ? cfg->store
+							       : "");
+	gfs_buf_addf(out, "audit\t%s\n", cfg->audit_path);
+	gfs_buf_addf(out, "started\t%lld\n", (long long)fs->started.tv_sec);
+	gfs_buf_addf(out, "uptime\t%lld\n",
+		     (long long)(now.tv_sec - fs->started.tv_sec));
+	gfs_buf_addf(out, "operations\t%llu\n",
+		     (unsigned long long)atomic_load(&fs->ops));
+	gfs_buf_addf(out, "refusals\t%llu\n",
+		     (unsigned long long)atomic_load(&fs->refusals));
+	return 0;
+}
+
+static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
+{
+	struct fuse_lowlevel_ops ops;
+	char options[256];
+	char *argv[6];
+	int argc = 0;
+	struct fuse_args args;
+
+	memset(&ops, 0, sizeof(ops));
+	ops.init = op_init;
+	gfs_ops_entry_fill(&ops);
+	gfs_ops_file_fill(&ops);
+	gfs_ops_dir_fill(&ops);
+	gfs_ops_xattr_fill(&ops);
+	/*
+	 * default_permissions makes the kernel check modes against the
+	 * caller, so the daemon never grants more than the folder does.
+	 * As root, allow_other lets the user the agent runs as in.
+	 */
+	snprintf(options, sizeof(options),
+		 "default_permissions,fsname=guardfs,subtype=guardfs%s",
+		 geteuid() == 0 ? ",allow_other" : "");
+	argv[argc++] = (char *)"guardfs";
+	argv[argc++] = (char *)"-o";
+	argv[argc++] = options;
+	if (debug)
+		argv[argc++] = (char *)"-d";
+	argv[argc] = NULL;
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
+	return fuse_session_new(&args, &ops, sizeof(ops), fs);
+}
+
+static void teardown(struct gfs_fs *fs)
+{
+	gfs_guard_inval_stop(fs);
+	if (fs->store)
+		gfs_store_close(fs->store);
+	gfs_audit_close(fs->audit);
+	gfs_verdict_cache_free(fs->verdicts);
+	gfs_scanner_free(fs->scanner);
+	gfs_policy_free(fs->policy);
+	if (fs->proc_self_fd >= 0)
+		close(fs->proc_self_fd);
+	gfs_inode_table_release(fs);
+	if (fs->root.fd >= 0)
+		close(fs->root.fd);
+	free(fs->mountpoint);
+}
+
+int gfs_fs_run(const struct gfs_fs_opts *opts)
+{
+	struct gfs_fs fs;
+	struct gfs_control *control = NULL;
+	struct fuse_loop_config *loop;
+	char err[512] = "";
+	int rc;
+
+	memset(&fs, 0, sizeof(fs));
+	fs.cfg = opts->cfg;
+	fs.proc_self_fd = -1;
+	fs.root.fd = opts->root_fd;
+	fs.entry_timeout = GFS_CACHE_TIMEOUT;
+	fs.attr_timeout = GFS_CACHE_TIMEOUT;
+	clock_gettime(CLOCK_REALTIME, &fs.started);
+	fs.mountpoint = strdup(opts->mountpoint);
+	rc = gfs_inode_table_init(&fs, opts->root_fd);
+	if (rc || !fs.mountpoint) {
+		snprintf(err, sizeof(err), "cannot set up the inode table");
+		goto fail_early;
+	}
+	fs.proc_self_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY |
+						 O_CLOEXEC);
+	if (fs.proc_self_fd < 0) {
+		snprintf(err, sizeof(err), "cannot open /proc/self/fd: %s",
+			 strerror(errno));
+		goto fail_early;
+	}
+	if (build_policy(&fs, err, sizeof(err)) ||
+	    build_scanner(&fs, err, sizeof(err)))
+		goto fail_early;
+	if (gfs_audit_open(&fs.audit, opts->cfg->audit_path,
+			   opts->cfg->audit_level, err, sizeof(err)))
+		goto fail_early;
+	if (open_store(&fs, err, sizeof(err)))
+		goto fail_early;
+	if (gfs_guard_inval_start(&fs)) {
+		snprintf(err, sizeof(err), "cannot start a thread");
+		goto fail_early;
+	}
+	fs.session = new_session(&fs, opts->debug);
+	if (!fs.session) {
+		snprintf(err, sizeof(err), "cannot create the FUSE session");
+		goto fail_early;
+	}
+	if (fuse_set_signal_handlers(fs.session)) {
+		snprintf(err, sizeof(err), "cannot install signal handlers");
+		goto fail_session;
+	}
+	if (fuse_session_mount(fs.session, opts->mountpoint)) {
+		snprintf(err, sizeof(err),
+			 "cannot mount on '%s' (is /dev/fuse there and "
+			 "fusermount3 installed?)",
+			 opts->mountpoint);
+		goto fail_signals;
+	}
+	if (gfs_control_start(&control, control_reply, &fs, err,
+			      sizeof(err))) {
+		fuse_session_unmount(fs.session);
+		goto fail_signals;
+	}
+	if (opts->ready)
+		opts->ready(opts->ready_arg, 0, NULL);
+
+	loop = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(loop, 16);
+	fuse_loop_cfg_set_idle_threads(loop, 8);
+	rc = fuse_session_loop_mt(fs.session, loop);
+	fuse_loop_cfg_destroy(loop);
+
+	gfs_control_stop(control);
+	fuse_session_unmount(fs.session);
+	fuse_remove_signal_handlers(fs.session);
+	fuse_session_destroy(fs.session);
+	teardown(&fs);
+	return rc < 0 ? 1 : 0;
+
+fail_signals:
+	fuse_remove_signal_handlers(fs.session);
+fail_session:
+	fuse_session_destroy(fs.session);
+fail_early:
+	if (!err[0])
+		snprintf(err, sizeof(err), "cannot start");
+	if (opts->ready)
+		opts->ready(opts->ready_arg, -1, err);
+	else
+		fprintf(stderr, "guardfs: %s\n", err);
+	teardown(&fs);
+	return 1;
+}

@@ -1,0 +1,51 @@
+#ifndef GUARDFS_CONTROL_H
+#define GUARDFS_CONTROL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "guardfs/buf.h"
+
+/*
+ * The control socket of a running mount, and the client side that finds
+ * every running mount of this user.
+ *
+ * Each daemon listens on RUNTIME/<pid>.sock (RUNTIME from
+ * gfs_control_runtime_dir). A client connects, writes one command line
+ * and reads the reply until the daemon closes. Replies are lines of
+ * "key<TAB>value", easy to turn into text or JSON.
+ */
+struct gfs_control;
+
+/* Writes a reply for command into out. 0, or -EINVAL for an unknown one. */
+typedef int (*gfs_control_fn)(void *arg, const char *command,
+			      struct gfs_buf *out);
+
+/*
+ * Appends the runtime directory: $XDG_RUNTIME_DIR/guardfs, or
+ * /run/guardfs for root, or /tmp/guardfs-UID. Does not create it.
+ */
+int gfs_control_runtime_dir(struct gfs_buf *out);
+
+/* Creates the socket (mode 0600 in a 0700 directory) and serves it. */
+int gfs_control_start(struct gfs_control **out, gfs_control_fn fn, void *arg,
+		      char *err, size_t err_size);
+
+/* Stops serving and removes the socket. NULL is allowed. */
+void gfs_control_stop(struct gfs_control *c);
+
+/*
+ * Sends command to every running daemon of this user and calls visit
+ * with each reply. Sockets whose daemon is gone are removed. Returns the
+ * number of daemons that answered, or -errno.
+ */
+int gfs_control_query_all(const char *command,
+			  void (*visit)(void *arg, pid_t pid,
+					const char *reply),
+			  void *arg);
+
+/* The value of key in a reply ("key\tvalue\n" lines) into out; 0/-ENOENT. */
+int gfs_control_reply_get(const char *reply, const char *key,
+			  struct gfs_buf *out);
+
+#endif
