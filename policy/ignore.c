@@ -1,0 +1,1112 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guardfs/ignore.h"
+
+/*
+ * How a list is matched fast.
+ *
+ * Every rule is compiled once, when it is added, into one of a few kinds:
+ * a literal (a basename, a path anchored at the root, or a path that may
+ * sit at any depth behind a leading two-star slash), a "*suffix" over the
+ * basename, or a general glob program. Literal rules live in a hash table
+ * keyed by the (casefolded) basename, rules whose fixed tail has an
+ * extension in a second table keyed by that extension, globs with a fixed
+ * head in lists keyed by the head's first byte, and the few left over in
+ * one list that every match scans.
+ *
+ * A rule's index in ig->rules is its sequence number. Every bucket and list
+ * is kept in sequence order, so a match scans each candidate set from the
+ * newest rule down and stops at the first one that matches or as soon as
+ * it reaches a rule older than the best match found so far: the last
+ * matching rule of the whole list wins, exactly as if every rule had been
+ * tried in order. The indexes only choose which rules are worth trying;
+ * rule_matches() always checks the full condition.
+ *
+ * Nothing here allocates or writes while matching, so a built list may be
+ * shared by any number of threads.
+ */
+
+enum tok_type {
+	TOK_END,
+	TOK_LIT,	 /* one byte, already casefolded when folding */
+	TOK_ANY,	 /* '?': one byte but not '/' */
+	TOK_CLASS,	 /* "[...]": one byte in classes[cls], never '/' */
+	TOK_STAR,	 /* '*': any run of bytes without '/' */
+	TOK_DSTAR_SLASH, /* "**∕" after '/' or at the start: zero or more dirs
+			  */
+	TOK_DSTAR_END,	 /* "**" after '/' or at the start, at the end: all */
+};
+
+struct tok {
+	uint8_t type;
+	uint8_t ch;   /* TOK_LIT: the byte; TOK_DSTAR_SLASH: 1 if escaped '/' */
+	uint16_t cls; /* TOK_CLASS: index into the rule's classes */
+};
+
+enum rule_kind {
+	RULE_NEVER,    /* empty pattern ("!" or "/"): counted, never matches */
+	RULE_LIT_BASE, /* "name": the basename equals lit */
+	RULE_LIT_PATH, /* "a/b", "/a": the whole path equals lit */
+	RULE_LIT_ANYDEPTH, /* "**∕a/b": the path is lit or ends in "/lit" */
+	RULE_SUFFIX,	   /* "*tail": the basename ends with lit */
+	RULE_GLOB_BASE,	   /* general glob on the basename */
+	RULE_GLOB_PATH,	   /* general glob on the whole path */
+};
+
+/* Which candidate set holds a rule. */
+enum rule_home {
+	HOME_NONE,
+	HOME_LIT,	 /* ig->lit, keyed by the literal's basename */
+	HOME_EXT,	 /* ig->ext, keyed by the fixed tail's extension */
+	HOME_BASE_FIRST, /* ig->base_first[first byte of the basename] */
+	HOME_PATH_FIRST, /* ig->path_first[first byte of the path] */
+	HOME_REST,	 /* ig->rest, tried for every path */
+};
+
+struct rule {
+	char *origin;
+	char *lit; /* literal kinds: the literal; globs: head then tail */
+	size_t lit_len;
+	size_t head_len; /* globs: fixed bytes the text must start with */
+	size_t tail_len; /* globs: fixed bytes it must end with (lit + head) */
+	size_t min_len;	 /* globs: the text is at least this long */
+	struct tok *toks;
+	uint8_t (*classes)[32];
+	uint64_t key_hash; /* HOME_LIT and HOME_EXT */
+	int next;	   /* next older rule in the same hash bucket, or -1 */
+	uint8_t kind;
+	uint8_t home;
+	bool negated;
+	bool dir_only;
+};
+
+struct rule_vec {
+	int *idx;
+	size_t len;
+	size_t cap;
+};
+
+/* Chained hash table; heads[b] is the newest rule in bucket b, or -1. */
+struct rule_table {
+	int *heads;
+	size_t mask;
+	size_t count;
+};
+
+struct gfs_ignore {
+	struct rule *rules;
+	size_t len;
+	size_t cap;
+	bool fold;
+	struct rule_table lit;
+	struct rule_table ext;
+	struct rule_vec base_first[256];
+	struct rule_vec path_first[256];
+	struct rule_vec rest;
+};
+
+/* What a path is matched as: itself, its basename, whether it is a dir. */
+struct subject {
+	const unsigned char *path;
+	size_t len;
+	const unsigned char *base;
+	size_t base_len;
+	bool is_dir;
+};
+
+static inline unsigned char fold_byte(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* FNV-1a over the folded bytes, so keys need no folded copy to hash. */
+static uint64_t key_hash(const unsigned char *s, size_t n, bool fold)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= fold ? fold_byte(s[i]) : s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Compares text to lit, which was folded when the rule was compiled. */
+static bool text_eq(const unsigned char *text, const char *lit, size_t n,
+		    bool fold)
+{
+	size_t i;
+
+	if (!fold)
+		return memcmp(text, lit, n) == 0;
+	for (i = 0; i < n; i++)
+		if (fold_byte(text[i]) != (unsigned char)lit[i])
+			return false;
+	return true;
+}
+
+/* --- glob programs ---------------------------------------------------- */
+
+/*
+ * The matcher follows git's wildmatch() with WM_PATHNAME step by step,
+ * return codes included: WM_ABORT_ALL and WM_ABORT_TO_STARSTAR prune the
+ * search so that patterns with many stars stay linear-ish on long paths.
+ */
+enum {
+	WM_ABORT_TO_STARSTAR = -2,
+	WM_ABORT_ALL = -1,
+	WM_MATCH = 0,
+	WM_NOMATCH = 1,
+};
+
+static int wild(const struct tok *p, const unsigned char *t,
+		const unsigned char *end, uint8_t (*classes)[32], bool fold)
+{
+	for (;; p++, t++) {
+		unsigned char c;
+		int m;
+
+		if (p->type == TOK_END)
+			return t == end ? WM_MATCH : WM_NOMATCH;
+		if (t == end && p->type != TOK_STAR &&
+		    p->type != TOK_DSTAR_SLASH && p->type != TOK_DSTAR_END)
+			return WM_ABORT_ALL;
+		c = t < end ? *t : 0;
+		if (fold)
+			c = fold_byte(c);
+		switch (p->type) {
+		case TOK_LIT:
+			if (c != p->ch)
+				return WM_NOMATCH;
+			break;
+		case TOK_ANY:
+			if (c == '/')
+				return WM_NOMATCH;
+			break;
+		case TOK_CLASS:
+			if (!(classes[p->cls][c >> 3] & (1u << (c & 7))))
+				return WM_NOMATCH;
+			break;
+		case TOK_DSTAR_END:
+			return WM_MATCH;
+		case TOK_DSTAR_SLASH:
+			/* First as if it matched no directory at all. */
+			if (!p->ch &&
+			    wild(p + 1, t, end, classes, fold) == WM_MATCH)
+				return WM_MATCH;
+			for (;;) {
+				if (t == end)
+					return WM_ABORT_ALL;
+				while (t < end && *t != '/')
+					t++;
+				if (t == end)
+					return WM_NOMATCH;
+				m = wild(p + 1, t + 1, end, classes, fold);
+				if (m != WM_NOMATCH &&
+				    m != WM_ABORT_TO_STARSTAR)
+					return m;
+				t++;
+			}
+		case TOK_STAR:
+			if (p[1].type == TOK_END)
+				return memchr(t, '/', end - t) ? WM_NOMATCH
+							       : WM_MATCH;
+			if (p[1].type == TOK_LIT && p[1].ch == '/') {
+				/* '*' cannot cross '/': it ends at the first.
+				 */
+				const unsigned char *slash =
+					memchr(t, '/', end - t);
+
+				if (!slash)
+					return WM_NOMATCH;
+				p++;
+				t = slash;
+				break;
+			}
+			for (;;) {
+				if (t == end)
+					return WM_ABORT_ALL;
+				if (p[1].type == TOK_LIT) {
+					/* Skip to where the next literal is. */
+					while (t < end && *t != '/' &&
+					       (fold ? fold_byte(*t) : *t) !=
+						       p[1].ch)
+						t++;
+					if (t == end || *t == '/')
+						return WM_NOMATCH;
+				}
+				m = wild(p + 1, t, end, classes, fold);
+				if (m != WM_NOMATCH)
+					return m;
+				if (*t == '/')
+					return WM_ABORT_TO_STARSTAR;
+				t++;
+			}
+		}
+	}
+}
+
+static bool is_upper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool is_lower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* POSIX classes in the C locale, as git's sane_ctype has them. */
+static int class_test(const char *name, size_t n, int c, bool *ok)
+{
+	static const char *const names[] = {
+		"alnum", "alpha", "blank", "cntrl", "digit", "graph",
+		"lower", "print", "punct", "space", "upper", "xdigit",
+	};
+	bool graph = c > 0x20 && c < 0x7f;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
+			break;
+	switch (i) {
+	case 0:
+		*ok = is_upper(c) || is_lower(c) || is_digit(c);
+		return 0;
+	case 1:
+		*ok = is_upper(c) || is_lower(c);
+		return 0;
+	case 2:
+		*ok = c == ' ' || c == '\t';
+		return 0;
+	case 3:
+		*ok = c < 0x20 || c == 0x7f;
+		return 0;
+	case 4:
+		*ok = is_digit(c);
+		return 0;
+	case 5:
+		*ok = graph;
+		return 0;
+	case 6:
+		*ok = is_lower(c);
+		return 0;
+	case 7:
+		*ok = graph || c == ' ';
+		return 0;
+	case 8:
+		*ok = graph && !is_upper(c) && !is_lower(c) && !is_digit(c);
+		return 0;
+	case 9:
+		*ok = c == ' ' || (c >= '\t' && c <= '\r');
+		return 0;
+	case 10:
+		*ok = is_upper(c);
+		return 0;
+	case 11:
+		*ok = is_digit(c) || (c >= 'a' && c <= 'f') ||
+		      (c >= 'A' && c <= 'F');
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void set_bit(uint8_t *set, unsigned c)
+{
+	set[c >> 3] |= 1u << (c & 7);
+}
+
+static bool has_bit(const uint8_t *set, unsigned c)
+{
+	return set[c >> 3] & (1u << (c & 7));
+}
+
+/*
+ * Compiles the class starting after '[' at s[*pos] into a 256-bit set,
+ * parsing exactly as wildmatch() does ("[]x]", "[a-]", "[[:alpha:]]", a
+ * '[' that starts no class name). Returns -EINVAL where wildmatch would
+ * give up (unterminated class, unknown class name) so that a broken rule
+ * is reported instead of silently never matching.
+ */
+static int compile_class(const char *s, size_t *pos, bool fold, uint8_t *set)
+{
+	size_t i = *pos;
+	bool negated = false;
+	unsigned prev = 0, c, lo;
+
+	memset(set, 0, 32);
+	if (s[i] == '!' || s[i] == '^') {
+		negated = true;
+		i++;
+	}
+	do {
+		c = (unsigned char)s[i];
+		if (!c)
+			return -EINVAL;
+		if (c == '\\') {
+			c = (unsigned char)s[++i];
+			if (!c)
+				return -EINVAL;
+			set_bit(set, c);
+		} else if (c == '-' && prev && s[i + 1] && s[i + 1] != ']') {
+			c = (unsigned char)s[++i];
+			if (c == '\\') {
+				c = (unsigned char)s[++i];
+				if (!c)
+					return -EINVAL;
+			}
+			for (lo = prev; lo <= c; lo++)
+				set_bit(set, lo);
+			c = 0; /* a range cannot start another range */
+		} else if (c == '[' && s[i + 1] == ':') {
+			size_t start = i + 2, j = start;
+
+			while (s[j] && s[j] != ']')
+				j++;
+			if (!s[j])
+				return -EINVAL;
+			if (j < start + 1 || s[j - 1] != ':') {
+				/* No ":]": the '[' is an ordinary member. */
+				set_bit(set, '[');
+			} else {
+				unsigned k;
+
+				for (k = 1; k < 256; k++) {
+					bool ok;
+
+					if (class_test(s + start, j - start - 1,
+						       (int)k, &ok))
+						return -EINVAL;
+					if (ok)
+						set_bit(set, k);
+				}
+				i = j;
+				c = 0;
+			}
+		} else {
+			set_bit(set, c);
+		}
+		prev = c;
+		i++;
+	} while (s[i] != ']');
+	*pos = i + 1;
+
+	if (fold)
+		for (c = 'a'; c <= 'z'; c++)
+			if (has_bit(set, c) || has_bit(set, c - ('a' - 'A'))) {
+				set_bit(set, c);
+				set_bit(set, c - ('a' - 'A'));
+			}
+	if (negated)
+		for (c = 0; c < 32; c++)
+			set[c] = (uint8_t)~set[c];
+	/* With WM_PATHNAME a class never matches '/'; nothing matches NUL. */
+	set[0] &= (uint8_t)~1u;
+	set['/' >> 3] &= (uint8_t) ~(1u << ('/' & 7));
+	return 0;
+}
+
+/*
+ * Turns the pattern body (no '!', no trailing or leading '/') into tokens.
+ * On success r->toks and r->classes are set, ending in TOK_END.
+ */
+static int compile_tokens(struct rule *r, const char *s, size_t len, bool fold,
+			  bool anchored)
+{
+	size_t i = 0, n = 0, ncls = 0, nbrackets = 0;
+	bool seen_special = false;
+	struct tok *toks;
+	int rc;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '[')
+			nbrackets++;
+	toks = calloc(len + 1, sizeof(*toks));
+	if (!toks)
+		return -ENOMEM;
+	if (nbrackets) {
+		if (nbrackets > UINT16_MAX) {
+			free(toks);
+			return -EINVAL;
+		}
+		r->classes = calloc(nbrackets, sizeof(*r->classes));
+		if (!r->classes) {
+			free(toks);
+			return -ENOMEM;
+		}
+	}
+	r->toks = toks;
+
+	i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		bool first_special = !seen_special;
+		size_t run;
+
+		if (c == '\\' || c == '?' || c == '[' || c == '*')
+			seen_special = true;
+		switch (c) {
+		case '\\':
+			/* A trailing backslash would never match: refuse it. */
+			if (i + 1 >= len)
+				return -EINVAL;
+			c = (unsigned char)s[i + 1];
+			toks[n].type = TOK_LIT;
+			toks[n++].ch = fold ? fold_byte(c) : c;
+			i += 2;
+			break;
+		case '?':
+			toks[n++].type = TOK_ANY;
+			i++;
+			break;
+		case '[':
+			i++;
+			rc = compile_class(s, &i, fold, r->classes[ncls]);
+			if (rc)
+				return rc;
+			toks[n].type = TOK_CLASS;
+			toks[n++].cls = (uint16_t)ncls++;
+			break;
+		case '*':
+			for (run = 0; i + run < len && s[i + run] == '*'; run++)
+				;
+			toks[n].type = TOK_STAR;
+			/*
+			 * git compares an anchored rule's fixed prefix first
+			 * and runs wildmatch on the rest, so a "**" that is
+			 * the first wildcard counts as being at the start:
+			 * "b**∕x" matches "b/x" and "bc/d/x". Do the same.
+			 */
+			if (run >= 2 && (i == 0 || s[i - 1] == '/' ||
+					 (anchored && first_special))) {
+				size_t after = i + run;
+
+				if (after == len) {
+					toks[n].type = TOK_DSTAR_END;
+				} else if (s[after] == '/') {
+					toks[n].type = TOK_DSTAR_SLASH;
+					run++;
+				} else if (s[after] == '\\' &&
+					   after + 1 < len &&
+					   s[after + 1] == '/') {
+					/* wildmatch skips the zero-dir try. */
+					toks[n].type = TOK_DSTAR_SLASH;
+					toks[n].ch = 1;
+					run += 2;
+				}
+			}
+			n++;
+			i += run;
+			break;
+		default:
+			toks[n].type = TOK_LIT;
+			toks[n++].ch = fold ? fold_byte(c) : c;
+			i++;
+		}
+	}
+	toks[n].type = TOK_END;
+	return 0;
+}
+
+/* Copies the run of literal tokens toks[from, to) into dst. */
+static void copy_lits(char *dst, const struct tok *toks, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		*dst++ = (char)toks[i].ch;
+	*dst = '\0';
+}
+
+/* Decides r->kind from r->toks and fills lit, head, tail and min_len. */
+static int classify(struct rule *r, bool anchored)
+{
+	size_t n, i, first_wild, last_wild;
+	bool all_lit = true;
+
+	for (n = 0; r->toks[n].type != TOK_END; n++)
+		if (r->toks[n].type != TOK_LIT)
+			all_lit = false;
+	if (n == 0) {
+		r->kind = RULE_NEVER;
+		return 0;
+	}
+	first_wild = n;
+	last_wild = 0;
+	for (i = 0; i < n; i++) {
+		if (r->toks[i].type == TOK_LIT || r->toks[i].type == TOK_ANY ||
+		    r->toks[i].type == TOK_CLASS)
+			r->min_len++;
+		if (r->toks[i].type != TOK_LIT) {
+			if (first_wild == n)
+				first_wild = i;
+			last_wild = i;
+		}
+	}
+
+	if (all_lit) {
+		r->kind = anchored ? RULE_LIT_PATH : RULE_LIT_BASE;
+		r->lit = malloc(n + 1);
+		if (!r->lit)
+			return -ENOMEM;
+		copy_lits(r->lit, r->toks, 0, n);
+		r->lit_len = n;
+		return 0;
+	}
+	if (anchored && first_wild == 0 && last_wild == 0 &&
+	    r->toks[0].type == TOK_DSTAR_SLASH && !r->toks[0].ch && n > 1) {
+		r->kind = RULE_LIT_ANYDEPTH;
+		r->lit = malloc(n);
+		if (!r->lit)
+			return -ENOMEM;
+		copy_lits(r->lit, r->toks, 1, n);
+		r->lit_len = n - 1;
+		return 0;
+	}
+	if (!anchored && first_wild == 0 && last_wild == 0 &&
+	    r->toks[0].type == TOK_STAR) {
+		r->kind = RULE_SUFFIX;
+		r->lit = malloc(n);
+		if (!r->lit)
+			return -ENOMEM;
+		copy_lits(r->lit, r->toks, 1, n);
+		r->lit_len = n - 1;
+		return 0;
+	}
+	r->kind = anchored ? RULE_GLOB_PATH : RULE_GLOB_BASE;
+	r->head_len = first_wild;
+	r->tail_len = n - 1 - last_wild;
+	r->lit = malloc(r->head_len + r->tail_len + 2);
+	if (!r->lit)
+		return -ENOMEM;
+	copy_lits(r->lit, r->toks, 0, first_wild);
+	copy_lits(r->lit + r->head_len + 1, r->toks, last_wild + 1, n);
+	return 0;
+}
+
+static bool glob_matches(const struct rule *r, const unsigned char *text,
+			 size_t len, bool fold)
+{
+	const char *tail = r->lit + r->head_len + 1;
+
+	if (len < r->min_len)
+		return false;
+	if (r->tail_len &&
+	    !text_eq(text + len - r->tail_len, tail, r->tail_len, fold))
+		return false;
+	if (r->head_len && !text_eq(text, r->lit, r->head_len, fold))
+		return false;
+	return wild(r->toks, text, text + len, r->classes, fold) == WM_MATCH;
+}
+
+static bool rule_matches(const struct rule *r, const struct subject *s,
+			 bool fold)
+{
+	if (r->dir_only && !s->is_dir)
+		return false;
+	switch (r->kind) {
+	case RULE_LIT_BASE:
+		return s->base_len == r->lit_len &&
+		       text_eq(s->base, r->lit, r->lit_len, fold);
+	case RULE_LIT_PATH:
+		return s->len == r->lit_len &&
+		       text_eq(s->path, r->lit, r->lit_len, fold);
+	case RULE_LIT_ANYDEPTH:
+		if (s->len == r->lit_len)
+			return text_eq(s->path, r->lit, r->lit_len, fold);
+		return s->len > r->lit_len &&
+		       s->path[s->len - r->lit_len - 1] == '/' &&
+		       text_eq(s->path + s->len - r->lit_len, r->lit,
+			       r->lit_len, fold);
+	case RULE_SUFFIX:
+		return s->base_len >= r->lit_len &&
+		       text_eq(s->base + s->base_len - r->lit_len, r->lit,
+			       r->lit_len, fold);
+	case RULE_GLOB_BASE:
+		return glob_matches(r, s->base, s->base_len, fold);
+	case RULE_GLOB_PATH:
+		return glob_matches(r, s->path, s->len, fold);
+	}
+	return false;
+}
+
+/* --- indexes ---------------------------------------------------------- */
+
+/* The part of s after its last '.', or NULL when s has no '.'. */
+static const char *last_ext(const char *s, size_t len, size_t *ext_len)
+{
+	const char *dot = memrchr(s, '.', len);
+
+	if (!dot)
+		return NULL;
+	*ext_len = len - (size_t)(dot + 1 - s);
+	return dot + 1;
+}
+
+/*
+ * Chooses the candidate set of a compiled rule. Each choice must be
+ * complete: if the rule can match a path, looking that path up must reach
+ * the rule. A literal's basename is the path's basename; a fixed tail whose
+ * extension has no '/' fixes the basename's extension; a fixed head fixes
+ * the first byte of the text the rule is matched against.
+ */
+static void choose_home(struct rule *r, bool fold)
+{
+	const char *key, *tail, *slash;
+	size_t key_len;
+
+	switch (r->kind) {
+	case RULE_NEVER:
+		r->home = HOME_NONE;
+		return;
+	case RULE_LIT_BASE:
+	case RULE_LIT_PATH:
+	case RULE_LIT_ANYDEPTH:
+		slash = memrchr(r->lit, '/', r->lit_len);
+		key = slash ? slash + 1 : r->lit;
+		key_len = r->lit_len - (size_t)(key - r->lit);
+		r->home = HOME_LIT;
+		r->key_hash =
+			key_hash((const unsigned char *)key, key_len, fold);
+		return;
+	case RULE_SUFFIX:
+		key = last_ext(r->lit, r->lit_len, &key_len);
+		if (key && !memchr(key, '/', key_len)) {
+			r->home = HOME_EXT;
+			r->key_hash = key_hash((const unsigned char *)key,
+					       key_len, fold);
+		} else {
+			r->home = HOME_REST;
+		}
+		return;
+	default:
+		break;
+	}
+	tail = r->lit + r->head_len + 1;
+	key = last_ext(tail, r->tail_len, &key_len);
+	if (key && !memchr(key, '/', key_len)) {
+		r->home = HOME_EXT;
+		r->key_hash =
+			key_hash((const unsigned char *)key, key_len, fold);
+	} else if (r->head_len) {
+		r->home = r->kind == RULE_GLOB_BASE ? HOME_BASE_FIRST
+						    : HOME_PATH_FIRST;
+	} else {
+		r->home = HOME_REST;
+	}
+}
+
+static int vec_push(struct rule_vec *v, int idx)
+{
+	if (v->len == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		int *p = realloc(v->idx, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->idx = p;
+		v->cap = cap;
+	}
+	v->idx[v->len++] = idx;
+	return 0;
+}
+
+/* Rebuilds table (home) with at least want buckets, oldest rules first. */
+static int table_rebuild(struct gfs_ignore *ig, struct rule_table *t,
+			 uint8_t home, size_t want)
+{
+	size_t nb = 16, i;
+	int *heads;
+
+	while (nb < want)
+		nb *= 2;
+	heads = malloc(nb * sizeof(*heads));
+	if (!heads)
+		return -ENOMEM;
+	for (i = 0; i < nb; i++)
+		heads[i] = -1;
+	for (i = 0; i < ig->len; i++) {
+		struct rule *r = &ig->rules[i];
+
+		if (r->home != home)
+			continue;
+		r->next = heads[r->key_hash & (nb - 1)];
+		heads[r->key_hash & (nb - 1)] = (int)i;
+	}
+	free(t->heads);
+	t->heads = heads;
+	t->mask = nb - 1;
+	return 0;
+}
+
+/* Inserts the newest rule, growing the table to keep chains short. */
+static int table_insert(struct gfs_ignore *ig, struct rule_table *t,
+			uint8_t home, int idx)
+{
+	struct rule *r = &ig->rules[idx];
+	int rc;
+
+	if (!t->heads || (t->count + 1) * 2 > t->mask + 1) {
+		/* The new rule is already in ig->rules, so this inserts it. */
+		rc = table_rebuild(ig, t, home, (t->count + 1) * 4);
+		if (rc)
+			return rc;
+		t->count++;
+		return 0;
+	}
+	r->next = t->heads[r->key_hash & t->mask];
+	t->heads[r->key_hash & t->mask] = idx;
+	t->count++;
+	return 0;
+}
+
+/* Files the newest rule (the last one in ig->rules) into its home. */
+static int index_rule(struct gfs_ignore *ig, int idx)
+{
+	struct rule *r = &ig->rules[idx];
+	unsigned char first;
+
+	switch (r->home) {
+	case HOME_LIT:
+		return table_insert(ig, &ig->lit, HOME_LIT, idx);
+	case HOME_EXT:
+		return table_insert(ig, &ig->ext, HOME_EXT, idx);
+	case HOME_BASE_FIRST:
+		first = (unsigned char)r->lit[0];
+		return vec_push(&ig->base_first[first], idx);
+	case HOME_PATH_FIRST:
+		first = (unsigned char)r->lit[0];
+		return vec_push(&ig->path_first[first], idx);
+	case HOME_REST:
+		return vec_push(&ig->rest, idx);
+	}
+	return 0;
+}
+
+/* --- matching --------------------------------------------------------- */
+
+static long scan_table(const struct gfs_ignore *ig, const struct rule_table *t,
+		       uint64_t h, const struct subject *s, long best)
+{
+	int i;
+
+	if (!t->heads)
+		return best;
+	for (i = t->heads[h & t->mask]; i > best; i = ig->rules[i].next)
+		if (ig->rules[i].key_hash == h &&
+		    rule_matches(&ig->rules[i], s, ig->fold))
+			return i;
+	return best;
+}
+
+static long scan_vec(const struct gfs_ignore *ig, const struct rule_vec *v,
+		     const struct subject *s, long best)
+{
+	size_t k;
+
+	for (k = v->len; k-- > 0;) {
+		int i = v->idx[k];
+
+		if (i <= best)
+			break;
+		if (rule_matches(&ig->rules[i], s, ig->fold))
+			return i;
+	}
+	return best;
+}
+
+/* The index of the last rule matching s, or -1. */
+static long match_subject(const struct gfs_ignore *ig, const struct subject *s)
+{
+	const char *ext;
+	size_t ext_len;
+	long best = -1;
+
+	if (!s->len)
+		return -1;
+	best = scan_table(ig, &ig->lit,
+			  key_hash(s->base, s->base_len, ig->fold), s, best);
+	ext = last_ext((const char *)s->base, s->base_len, &ext_len);
+	if (ext && ig->ext.heads)
+		best = scan_table(
+			ig, &ig->ext,
+			key_hash((const unsigned char *)ext, ext_len, ig->fold),
+			s, best);
+	if (s->base_len)
+		best = scan_vec(ig,
+				&ig->base_first[ig->fold ? fold_byte(s->base[0])
+							 : s->base[0]],
+				s, best);
+	best = scan_vec(
+		ig,
+		&ig->path_first[ig->fold ? fold_byte(s->path[0]) : s->path[0]],
+		s, best);
+	return scan_vec(ig, &ig->rest, s, best);
+}
+
+static void subject_init(struct subject *s, const char *path, size_t len,
+			 bool is_dir)
+{
+	const char *slash = memrchr(path, '/', len);
+
+	s->path = (const unsigned char *)path;
+	s->len = len;
+	s->base = (const unsigned char *)(slash ? slash + 1 : path);
+	s->base_len = len - (size_t)(s->base - s->path);
+	s->is_dir = is_dir;
+}
+
+static enum gfs_ignore_verdict verdict_of(const struct gfs_ignore *ig, long idx,
+					  const char **rule)
+{
+	if (idx < 0) {
+		if (rule)
+			*rule = NULL;
+		return GFS_IGNORE_NONE;
+	}
+	if (rule)
+		*rule = ig->rules[idx].origin;
+	return ig->rules[idx].negated ? GFS_IGNORE_NEGATED : GFS_IGNORE_MATCH;
+}
+
+enum gfs_ignore_verdict gfs_ignore_match(const struct gfs_ignore *ig,
+					 const char *relpath, bool is_dir,
+					 const char **rule)
+{
+	struct subject s;
+
+	subject_init(&s, relpath, strlen(relpath), is_dir);
+	return verdict_of(ig, match_subject(ig, &s), rule);
+}
+
+enum gfs_ignore_verdict gfs_ignore_match_tree(const struct gfs_ignore *ig,
+					      const char *relpath, bool is_dir,
+					      const char **rule)
+{
+	struct subject s;
+	size_t len = strlen(relpath), i;
+	long idx;
+
+	/* git never descends into an excluded directory, top down. */
+	for (i = 1; i < len; i++) {
+		if (relpath[i] != '/')
+			continue;
+		subject_init(&s, relpath, i, true);
+		idx = match_subject(ig, &s);
+		if (idx >= 0 && !ig->rules[idx].negated)
+			return verdict_of(ig, idx, rule);
+	}
+	subject_init(&s, relpath, len, is_dir);
+	return verdict_of(ig, match_subject(ig, &s), rule);
+}
+
+/* --- building --------------------------------------------------------- */
+
+/* gitignore drops trailing spaces unless the last one is escaped. */
+static void trim_trailing_spaces(char *buf)
+{
+	char *p, *last_space = NULL;
+
+	for (p = buf; *p; p++) {
+		switch (*p) {
+		case ' ':
+			if (!last_space)
+				last_space = p;
+			break;
+		case '\\':
+			p++;
+			if (!*p)
+				return;
+			/* fallthrough */
+		default:
+			last_space = NULL;
+		}
+	}
+	if (last_space)
+		*last_space = '\0';
+}
+
+static void rule_release(struct rule *r)
+{
+	free(r->origin);
+	free(r->lit);
+	free(r->toks);
+	free(r->classes);
+}
+
+int gfs_ignore_new(struct gfs_ignore **out, unsigned flags)
+{
+	struct gfs_ignore *ig = calloc(1, sizeof(*ig));
+
+	*out = NULL;
+	if (!ig)
+		return -ENOMEM;
+	ig->fold = flags & GFS_IGNORE_CASEFOLD;
+	*out = ig;
+	return 0;
+}
+
+void gfs_ignore_free(struct gfs_ignore *ig)
+{
+	size_t i;
+
+	if (!ig)
+		return;
+	for (i = 0; i < ig->len; i++)
+		rule_release(&ig->rules[i]);
+	free(ig->rules);
+	free(ig->lit.heads);
+	free(ig->ext.heads);
+	for (i = 0; i < 256; i++) {
+		free(ig->base_first[i].idx);
+		free(ig->path_first[i].idx);
+	}
+	free(ig->rest.idx);
+	free(ig);
+}
+
+static int compile_rule(struct rule *r, char *p, bool fold)
+{
+	size_t len;
+	bool anchored;
+	int rc;
+
+	if (*p == '!') {
+		r->negated = true;
+		p++;
+	}
+	len = strlen(p);
+	if (len && p[len - 1] == '/') {
+		r->dir_only = true;
+		p[--len] = '\0';
+	}
+	/* A slash anywhere but at the end anchors the rule to the root. */
+	anchored = memchr(p, '/', len) != NULL;
+	if (*p == '/') {
+		p++;
+		len--;
+	}
+	if (len > INT32_MAX)
+		return -EINVAL;
+	r->next = -1;
+	rc = compile_tokens(r, p, len, fold, anchored);
+	if (!rc)
+		rc = classify(r, anchored);
+	if (!rc)
+		choose_home(r, fold);
+	return rc;
+}
+
+int gfs_ignore_add(struct gfs_ignore *ig, const char *line, const char *origin)
+{
+	struct rule r = {0};
+	char *pattern;
+	int rc;
+
+	if (line[0] == '\0' || line[0] == '#')
+		return 0;
+	pattern = strdup(line);
+	if (!pattern)
+		return -ENOMEM;
+	trim_trailing_spaces(pattern);
+	if (pattern[0] == '\0') {
+		free(pattern);
+		return 0;
+	}
+	if (ig->len >= INT32_MAX) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = compile_rule(&r, pattern, ig->fold);
+	if (rc)
+		goto out;
+	r.origin = strdup(origin ? origin : "");
+	if (!r.origin) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (ig->len == ig->cap) {
+		size_t cap = ig->cap ? ig->cap * 2 : 32;
+		struct rule *rules = realloc(ig->rules, cap * sizeof(*rules));
+
+		if (!rules) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ig->rules = rules;
+		ig->cap = cap;
+	}
+	ig->rules[ig->len++] = r;
+	rc = index_rule(ig, (int)ig->len - 1);
+	if (rc) {
+		/* Leave the list as it was before this call. */
+		ig->len--;
+		goto out;
+	}
+	free(pattern);
+	return 0;
+out:
+	rule_release(&r);
+	free(pattern);
+	return rc;
+}
+
+int gfs_ignore_add_text(struct gfs_ignore *ig, const char *text, size_t len,
+			const char *origin_name, unsigned *bad_line)
+{
+	size_t pos = 0, origin_size = strlen(origin_name) + 16;
+	unsigned line_no = 0;
+	char *origin, *line;
+	int rc = 0;
+
+	origin = malloc(origin_size);
+	line = malloc(len + 1);
+	if (!origin || !line) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t n = end - pos;
+
+		line_no++;
+		/* CRLF files: git drops the '\r' before the newline too. */
+		if (n && text[pos + n - 1] == '\r')
+			n--;
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos = end + 1;
+		if (memchr(line, '\0', n)) {
+			rc = -EINVAL;
+		} else {
+			snprintf(origin, origin_size, "%s:%u", origin_name,
+				 line_no);
+			rc = gfs_ignore_add(ig, line, origin);
+		}
+		if (rc) {
+			if (rc == -EINVAL && bad_line)
+				*bad_line = line_no;
+			break;
+		}
+	}
+out:
+	free(origin);
+	free(line);
+	return rc;
+}
+
+size_t gfs_ignore_count(const struct gfs_ignore *ig)
+{
+	return ig->len;
+}
