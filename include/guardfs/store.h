@@ -69,6 +69,13 @@ void gfs_store_close(struct gfs_store *s);
 
 enum gfs_store_before_flags {
 	GFS_STORE_SUBTREE = 1 << 0, /* path is a directory: cover all below */
+	/*
+	 * The mutation only takes the path's name away (unlink, rename
+	 * source or target) and leaves its inode's bytes alone, so a file
+	 * above max_file_size may be hard-linked aside instead of copied.
+	 * Optional: without it the store copies (or reflinks).
+	 */
+	GFS_STORE_REMOVING = 1 << 1,
 };
 
 /*

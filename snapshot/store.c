@@ -1,0 +1,681 @@
+/*
+ * The store's lifecycle, its job queue and the worker thread.
+ *
+ * Request threads queue jobs; one worker applies them in order to its
+ * picture of the folder (reading the folder's current state, writing
+ * blobs) and commits the resulting batch when the queue goes idle, when
+ * the batch grows old or large, or when a job touches a path the batch
+ * already changed (so every version lands in some commit). before()
+ * waits only until the path's queued jobs are applied, not committed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <git2/sys/commit.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
+#include "guardfs/util.h"
+#include "store_internal.h"
+
+/* Zlib level of loose objects: speed now, the packer compresses later. */
+#define LOOSE_ZLIB_LEVEL 1
+/* An idle queue commits after this; a busy one at least this often. */
+#define IDLE_COMMIT_NS	 2000000LL
+#define MAX_BATCH_AGE_NS 100000000LL
+
+const char *gfs_store_op_name(enum gfs_store_op op)
+{
+	static const char *const names[] = {
+		[GFS_STORE_WRITE] = "write",
+		[GFS_STORE_CREATE] = "create",
+		[GFS_STORE_MKNOD] = "mknod",
+		[GFS_STORE_MKDIR] = "mkdir",
+		[GFS_STORE_UNLINK] = "unlink",
+		[GFS_STORE_RMDIR] = "rmdir",
+		[GFS_STORE_RENAME] = "rename",
+		[GFS_STORE_EXCHANGE] = "exchange",
+		[GFS_STORE_LINK] = "link",
+		[GFS_STORE_SYMLINK] = "symlink",
+		[GFS_STORE_TRUNCATE] = "truncate",
+		[GFS_STORE_CHMOD] = "chmod",
+		[GFS_STORE_FALLOCATE] = "fallocate",
+		[GFS_STORE_RESTORE] = "restore",
+	};
+
+	if ((unsigned)op < sizeof(names) / sizeof(names[0]) && names[op])
+		return names[op];
+	return "unknown";
+}
+
+void gfs_store_log(const char *what, int rc)
+{
+	fprintf(stderr, "guardfs: store: %s: %s\n", what, strerror(-rc));
+}
+
+int gfs_store_git_error(const char *what)
+{
+	const git_error *e = git_error_last();
+
+	fprintf(stderr, "guardfs: store: cannot %s: %s\n", what,
+		e && e->message ? e->message : "unknown libgit2 error");
+	return -EIO;
+}
+
+static uint64_t path_hash(const char *p)
+{
+	return gfs_hash(p, strlen(p)) % GFS_STORE_PENDING_BUCKETS;
+}
+
+static struct gfs_store_pending *pending_find(struct gfs_store *s,
+					      const char *p, size_t len)
+{
+	struct gfs_store_pending *e;
+
+	for (e = s->pending[gfs_hash(p, len) % GFS_STORE_PENDING_BUCKETS]; e;
+	     e = e->next)
+		if (!strncmp(e->path, p, len) && !e->path[len])
+			return e;
+	return NULL;
+}
+
+static int pending_add(struct gfs_store *s, const char *p, uint64_t seq)
+{
+	struct gfs_store_pending *e = pending_find(s, p, strlen(p));
+	uint64_t h;
+
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e || !(e->path = strdup(p))) {
+			free(e);
+			return -ENOMEM;
+		}
+		h = path_hash(p);
+		e->next = s->pending[h];
+		s->pending[h] = e;
+	}
+	e->count++;
+	e->last_seq = seq;
+	return 0;
+}
+
+static void pending_drop(struct gfs_store *s, const char *p)
+{
+	struct gfs_store_pending **pp = &s->pending[path_hash(p)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		struct gfs_store_pending *e = *pp;
+
+		if (strcmp(e->path, p))
+			continue;
+		if (--e->count == 0) {
+			*pp = e->next;
+			free(e->path);
+			free(e);
+		}
+		return;
+	}
+}
+
+/* The last queued seq naming path or one of its ancestors. */
+static uint64_t pending_target(struct gfs_store *s, const char *path)
+{
+	size_t len = strlen(path);
+	uint64_t target = 0;
+
+	for (;;) {
+		struct gfs_store_pending *e = pending_find(s, path, len);
+
+		if (e && e->last_seq > target)
+			target = e->last_seq;
+		if (!len)
+			break;
+		while (len > 0 && path[len - 1] != '/')
+			len--;
+		if (len)
+			len--;
+	}
+	return target;
+}
+
+static void job_free(struct gfs_store_job *job)
+{
+	free(job->ev.path);
+	free(job->ev.from);
+	free(job->ev.process);
+	free(job->spill);
+	free(job);
+}
+
+/*
+ * Applies one job to the picture of the folder and the batch. The caller
+ * (the worker) holds tree_lock for writing.
+ */
+static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
+{
+	const char *paths[2] = {job->ev.from, job->ev.path};
+	bool changed = false;
+	int i, rc = 0;
+
+	/*
+	 * A path changed twice in one commit would lose a version: if this
+	 * job changes a path the batch already changed, the batch is
+	 * committed first, right before the first change is applied (a job
+	 * that finds nothing new joins the batch, as in a burst of create
+	 * and write of one file).
+	 */
+	for (i = 0; i < 2; i++)
+		if (paths[i] && gfs_store_batch_conflicts(s, paths[i]))
+			s->flush_on_change = true;
+	if (job->spill) {
+		rc = gfs_store_spill_ingest(s, job, &changed);
+	} else {
+		for (i = 0; i < 2 && !rc; i++) {
+			bool c = false;
+
+			if (!paths[i])
+				continue;
+			rc = gfs_store_refresh(s, paths[i], &c);
+			changed |= c;
+		}
+	}
+	s->flush_on_change = false;
+	if (rc)
+		return rc;
+	if (changed) {
+		rc = gfs_store_batch_add(s, &job->ev);
+		if (!rc &&
+		    (job->capture || s->batch_len == GFS_STORE_BATCH_MAX))
+			rc = gfs_store_commit_batch(s);
+	}
+	return rc;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void commit_locked(struct gfs_store *s)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&s->tree_lock);
+	rc = gfs_store_commit_batch(s);
+	pthread_rwlock_unlock(&s->tree_lock);
+	if (rc)
+		gfs_store_log("commit", rc);
+}
+
+static void *worker_main(void *arg)
+{
+	struct gfs_store *s = arg;
+
+	pthread_mutex_lock(&s->queue_lock);
+	for (;;) {
+		struct gfs_store_job *job = s->captures;
+		int64_t age;
+		int rc;
+
+		if (job) {
+			s->captures = job->next;
+		} else if ((job = s->queue_head)) {
+			s->queue_head = job->next;
+			if (!s->queue_head)
+				s->queue_tail = NULL;
+		}
+		if (job) {
+			pthread_mutex_unlock(&s->queue_lock);
+			pthread_rwlock_wrlock(&s->tree_lock);
+			rc = job->ev.op < 0 ? 0 : apply_job(s, job);
+			if (!rc && s->batch_len &&
+			    mono_ns() - (s->batch_start.tv_sec * 1000000000LL +
+					 s->batch_start.tv_nsec) >
+				    MAX_BATCH_AGE_NS)
+				rc = gfs_store_commit_batch(s);
+			pthread_rwlock_unlock(&s->tree_lock);
+			if (rc) {
+				gfs_store_log(job->ev.path, rc);
+				s->broken = true;
+			}
+			pthread_mutex_lock(&s->queue_lock);
+			if (job->capture) {
+				job->result = rc;
+				job->done = true;
+			} else {
+				s->done_seq = job->ev.seq;
+				if (job->ev.op >= 0) {
+					pending_drop(s, job->ev.path);
+					if (job->ev.from)
+						pending_drop(s, job->ev.from);
+				}
+				job_free(job);
+			}
+			pthread_cond_broadcast(&s->done_cond);
+			continue;
+		}
+		if (s->batch_len) {
+			struct timespec until;
+			int64_t start = s->batch_start.tv_sec * 1000000000LL +
+					s->batch_start.tv_nsec;
+
+			age = mono_ns() - start;
+			if (s->flush_req == s->flush_done && !s->stopping &&
+			    age < MAX_BATCH_AGE_NS) {
+				/* idle for a moment: more of a burst may come
+				 */
+				clock_gettime(CLOCK_MONOTONIC, &until);
+				until.tv_nsec += IDLE_COMMIT_NS;
+				if (until.tv_nsec >= 1000000000L) {
+					until.tv_sec++;
+					until.tv_nsec -= 1000000000L;
+				}
+				if (pthread_cond_timedwait(&s->queue_cond,
+							   &s->queue_lock,
+							   &until) == 0 &&
+				    (s->captures || s->queue_head))
+					continue;
+			}
+			pthread_mutex_unlock(&s->queue_lock);
+			commit_locked(s);
+			pthread_mutex_lock(&s->queue_lock);
+			continue;
+		}
+		if (s->flush_done != s->flush_req) {
+			s->flush_done = s->flush_req;
+			pthread_cond_broadcast(&s->done_cond);
+			continue;
+		}
+		if (s->stopping)
+			break;
+		pthread_cond_wait(&s->queue_cond, &s->queue_lock);
+	}
+	pthread_mutex_unlock(&s->queue_lock);
+	return NULL;
+}
+
+/* Queues job (taking it) and gives it its seq. 0 or -ENOMEM. */
+static int enqueue(struct gfs_store *s, struct gfs_store_job *job,
+		   uint64_t *seq)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->queue_lock);
+	job->ev.seq = ++s->next_seq;
+	rc = pending_add(s, job->ev.path, job->ev.seq);
+	if (!rc && job->ev.from) {
+		rc = pending_add(s, job->ev.from, job->ev.seq);
+		if (rc)
+			pending_drop(s, job->ev.path);
+	}
+	if (rc) {
+		/* the seq stays used: done_seq must still reach it */
+		job->ev.op = -1;
+	}
+	if (s->queue_tail)
+		s->queue_tail->next = job;
+	else
+		s->queue_head = job;
+	s->queue_tail = job;
+	if (seq)
+		*seq = job->ev.seq;
+	pthread_cond_signal(&s->queue_cond);
+	pthread_mutex_unlock(&s->queue_lock);
+	return rc;
+}
+
+static struct gfs_store_job *job_new(int op, const char *path, const char *from,
+				     pid_t pid, const char *process)
+{
+	struct gfs_store_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->ev.op = op;
+	job->ev.pid = pid;
+	job->ev.path = strdup(path ? path : "");
+	job->ev.from = from ? strdup(from) : NULL;
+	job->ev.process = strdup(process ? process : "");
+	if (!job->ev.path || (from && !job->ev.from) || !job->ev.process) {
+		job_free(job);
+		return NULL;
+	}
+	return job;
+}
+
+int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
+		    uint64_t *seq)
+{
+	struct gfs_store_job *job;
+
+	job = job_new(ev->op, ev->path, ev->from, ev->pid, ev->process);
+	if (!job)
+		return -ENOMEM;
+	return enqueue(s, job, seq);
+}
+
+int gfs_store_queue_spill(struct gfs_store *s, const char *path, char *spill)
+{
+	struct gfs_store_job *job;
+
+	job = job_new(GFS_STORE_OP_PREIMAGE, path, NULL, getpid(), "guardfs");
+	if (!job) {
+		free(spill);
+		return -ENOMEM;
+	}
+	job->spill = spill;
+	return enqueue(s, job, NULL);
+}
+
+int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
+{
+	struct gfs_store_job job;
+	uint64_t target;
+	int rc;
+
+	pthread_mutex_lock(&s->queue_lock);
+	target = (flags & GFS_STORE_SUBTREE) ? s->next_seq
+					     : pending_target(s, path);
+	while (s->done_seq < target)
+		pthread_cond_wait(&s->done_cond, &s->queue_lock);
+	rc = s->broken ? -EIO : 0;
+	pthread_mutex_unlock(&s->queue_lock);
+	if (!rc)
+		rc = gfs_store_preimage_check(s, path, flags);
+	if (rc == 2)
+		rc = gfs_store_spill(s, path, flags);
+	if (rc == 1) {
+		memset(&job, 0, sizeof(job));
+		job.capture = true;
+		job.flags = flags;
+		job.ev.op = GFS_STORE_OP_PREIMAGE;
+		job.ev.path = (char *)path;
+		job.ev.process = (char *)"guardfs";
+		job.ev.pid = getpid();
+		pthread_mutex_lock(&s->queue_lock);
+		job.next = s->captures;
+		s->captures = &job;
+		pthread_cond_signal(&s->queue_cond);
+		while (!job.done)
+			pthread_cond_wait(&s->done_cond, &s->queue_lock);
+		pthread_mutex_unlock(&s->queue_lock);
+		rc = job.result;
+	}
+	if (rc < 0) {
+		fprintf(stderr,
+			"guardfs: store: cannot keep the content of '%s' "
+			"before changing it: %s%s\n",
+			path, strerror(-rc),
+			s->opts.fail_open ? " (changing it anyway)" : "");
+		return s->opts.fail_open ? 0 : -EIO;
+	}
+	return 0;
+}
+
+void gfs_store_flush(struct gfs_store *s)
+{
+	uint64_t req;
+
+	pthread_mutex_lock(&s->queue_lock);
+	req = ++s->flush_req;
+	pthread_cond_signal(&s->queue_cond);
+	while (s->flush_done < req && s->worker_started)
+		pthread_cond_wait(&s->done_cond, &s->queue_lock);
+	pthread_mutex_unlock(&s->queue_lock);
+}
+
+static int set_error(char *err, size_t err_size, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_error(char *err, size_t err_size, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_size, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Opens or creates the repository with our object database settings. */
+static int open_repo(struct gfs_store *s, char *err, size_t err_size)
+{
+	git_repository_init_options init;
+	git_odb_backend *loose = NULL, *pack = NULL;
+	const git_error *e;
+	git_config *cfg = NULL;
+	char objects[4096];
+	int rc = 0;
+
+	if (git_repository_open_bare(&s->repo, s->store_path)) {
+		git_repository_init_options_init(
+			&init, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+		init.flags = GIT_REPOSITORY_INIT_BARE |
+			     GIT_REPOSITORY_INIT_MKPATH |
+			     GIT_REPOSITORY_INIT_NO_REINIT;
+		init.initial_head = "main";
+		init.description = "guardfs snapshot store";
+		if (git_repository_init_ext(&s->repo, s->store_path, &init))
+			goto git_fail;
+		if (git_repository_config(&cfg, s->repo) ||
+		    git_config_set_bool(cfg, "core.logAllRefUpdates", 0) ||
+		    git_config_set_string(cfg, "guardfs.root",
+					  s->opts.root_path ? s->opts.root_path
+							    : ""))
+			goto git_fail;
+	}
+	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
+	if (git_odb_new(&s->odb) ||
+	    git_odb_backend_loose(&loose, objects, LOOSE_ZLIB_LEVEL, 0, 0, 0) ||
+	    git_odb_add_backend(s->odb, loose, 1))
+		goto git_fail;
+	loose = NULL;
+	if (git_odb_backend_pack(&pack, objects) ||
+	    git_odb_add_backend(s->odb, pack, 2))
+		goto git_fail;
+	pack = NULL;
+	git_repository_set_odb(s->repo, s->odb);
+	goto out;
+git_fail:
+	e = git_error_last();
+	rc = set_error(err, err_size, -EIO, "cannot open store '%s': %s",
+		       s->store_path, e && e->message ? e->message : "error");
+out:
+	if (loose)
+		loose->free(loose);
+	if (pack)
+		pack->free(pack);
+	git_config_free(cfg);
+	return rc;
+}
+
+static int read_head(struct gfs_store *s)
+{
+	git_commit *head = NULL;
+	int rc;
+
+	rc = git_reference_name_to_id(&s->head, s->repo, "HEAD");
+	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH)
+		return gfs_store_tree_load(s, NULL);
+	if (rc)
+		return gfs_store_git_error("read HEAD");
+	s->have_head = true;
+	if (git_commit_lookup(&head, s->repo, &s->head))
+		return gfs_store_git_error("read HEAD commit");
+	rc = gfs_store_tree_load(s, git_commit_tree_id(head));
+	git_commit_free(head);
+	return rc;
+}
+
+/* The first commit of a session holds the folder as the session found it. */
+static int session_start(struct gfs_store *s)
+{
+	struct gfs_store_batch_op op = {
+		.op = GFS_STORE_OP_SESSION,
+		.path = (char *)"",
+		.process = (char *)"guardfs",
+		.pid = getpid(),
+	};
+	bool changed;
+	int rc;
+
+	rc = gfs_store_spill_ingest_all(s);
+	if (!rc)
+		rc = gfs_store_refresh(s, "", &changed);
+	if (!rc)
+		rc = gfs_store_batch_add(s, &op);
+	if (!rc)
+		rc = gfs_store_commit_batch(s);
+	return rc;
+}
+
+static char *make_session_id(void)
+{
+	struct timespec now;
+	struct tm tm;
+	char text[64];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "-%ld",
+		 (long)getpid());
+	return strdup(text);
+}
+
+int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
+		   char *err, size_t err_size)
+{
+	struct gfs_store *s;
+	int rc;
+
+	*out = NULL;
+	if (!opts->store_path || opts->root_fd < 0)
+		return set_error(err, err_size, -EINVAL,
+				 "no store path or root");
+	/*
+	 * Lexical only: resolving a path under the root would go through
+	 * the mount. The caller compares resolved paths before mounting.
+	 */
+	if (opts->root_path && opts->store_path[0] == '/' &&
+	    gfs_path_is_within(opts->store_path, opts->root_path))
+		return set_error(err, err_size, -EINVAL,
+				 "store '%s' is inside the guarded folder '%s'",
+				 opts->store_path, opts->root_path);
+	git_libgit2_init();
+	/* our objects are valid by construction: skip existence checks */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return set_error(err, err_size, -ENOMEM, "out of memory");
+	s->opts = *opts;
+	s->opts.store_path = NULL;
+	s->store_path = strdup(opts->store_path);
+	s->session = make_session_id();
+	pthread_rwlock_init(&s->tree_lock, NULL);
+	pthread_mutex_init(&s->queue_lock, NULL);
+	pthread_cond_init(&s->queue_cond, NULL);
+	{
+		pthread_condattr_t attr;
+
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_destroy(&s->queue_cond);
+		pthread_cond_init(&s->queue_cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	pthread_cond_init(&s->done_cond, NULL);
+	pthread_mutex_init(&s->pack_lock, NULL);
+	pthread_cond_init(&s->pack_cond, NULL);
+	if (!s->store_path || !s->session) {
+		rc = set_error(err, err_size, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = open_repo(s, err, err_size);
+	if (rc)
+		goto fail;
+	rc = gfs_store_spill_init(s);
+	if (!rc)
+		rc = read_head(s);
+	if (!rc)
+		rc = session_start(s);
+	if (rc) {
+		const git_error *e = git_error_last();
+
+		set_error(err, err_size, rc, "cannot start session in '%s': %s",
+			  s->store_path,
+			  rc == -EIO && e && e->message ? e->message
+							: strerror(-rc));
+		goto fail;
+	}
+	rc = gfs_store_packer_start(s);
+	if (!rc) {
+		rc = -pthread_create(&s->worker, NULL, worker_main, s);
+		s->worker_started = !rc;
+	}
+	if (rc) {
+		set_error(err, err_size, rc, "cannot start store threads: %s",
+			  strerror(-rc));
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	gfs_store_close(s);
+	return rc;
+}
+
+void gfs_store_close(struct gfs_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	if (s->worker_started) {
+		gfs_store_flush(s);
+		pthread_mutex_lock(&s->queue_lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->queue_cond);
+		pthread_mutex_unlock(&s->queue_lock);
+		pthread_join(s->worker, NULL);
+	}
+	gfs_store_packer_stop(s);
+	for (i = 0; i < GFS_STORE_PENDING_BUCKETS; i++) {
+		while (s->pending[i]) {
+			struct gfs_store_pending *e = s->pending[i];
+
+			s->pending[i] = e->next;
+			free(e->path);
+			free(e);
+		}
+	}
+	while (s->queue_head) {
+		struct gfs_store_job *job = s->queue_head;
+
+		s->queue_head = job->next;
+		job_free(job);
+	}
+	gfs_store_batch_clear(s);
+	gfs_store_node_free(s->root);
+	git_odb_free(s->odb);
+	git_repository_free(s->repo);
+	pthread_rwlock_destroy(&s->tree_lock);
+	pthread_mutex_destroy(&s->queue_lock);
+	pthread_cond_destroy(&s->queue_cond);
+	pthread_cond_destroy(&s->done_cond);
+	pthread_mutex_destroy(&s->pack_lock);
+	pthread_cond_destroy(&s->pack_cond);
+	free(s->spill_dir);
+	free(s->session);
+	free(s->store_path);
+	free(s);
+	git_libgit2_shutdown();
+}

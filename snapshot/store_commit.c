@@ -1,0 +1,427 @@
+/*
+ * Batches of operations, their commits, and background packing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2/sys/commit.h>
+
+#include "store_internal.h"
+
+#define STORE_BRANCH "refs/heads/main"
+/* Loose objects written before the packer is woken. */
+#define PACK_THRESHOLD 2048
+
+static bool path_related(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (!la || !lb)
+		return true;
+	if (la == lb)
+		return !memcmp(a, b, la);
+	if (la < lb)
+		return !memcmp(a, b, la) && b[la] == '/';
+	return !memcmp(a, b, lb) && a[lb] == '/';
+}
+
+bool gfs_store_batch_conflicts(const struct gfs_store *s, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < s->batch_len; i++) {
+		const struct gfs_store_batch_op *op = &s->batch[i];
+
+		if (op->op == GFS_STORE_OP_SESSION)
+			continue;
+		if (path_related(op->path, path) ||
+		    (op->from && path_related(op->from, path)))
+			return true;
+	}
+	return false;
+}
+
+int gfs_store_batch_add(struct gfs_store *s,
+			const struct gfs_store_batch_op *op)
+{
+	struct gfs_store_batch_op *b;
+
+	if (s->batch_len == GFS_STORE_BATCH_MAX)
+		return -ENOSPC;
+	b = &s->batch[s->batch_len];
+	*b = *op;
+	b->path = strdup(op->path);
+	b->from = op->from ? strdup(op->from) : NULL;
+	b->process = strdup(op->process ? op->process : "");
+	if (!b->path || (op->from && !b->from) || !b->process) {
+		free(b->path);
+		free(b->from);
+		free(b->process);
+		return -ENOMEM;
+	}
+	if (!s->batch_len)
+		clock_gettime(CLOCK_MONOTONIC, &s->batch_start);
+	s->batch_len++;
+	return 0;
+}
+
+void gfs_store_batch_clear(struct gfs_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->batch_len; i++) {
+		free(s->batch[i].path);
+		free(s->batch[i].from);
+		free(s->batch[i].process);
+	}
+	s->batch_len = 0;
+}
+
+static const char *op_name(int op)
+{
+	if (op == GFS_STORE_OP_PREIMAGE)
+		return "preimage";
+	if (op == GFS_STORE_OP_SESSION)
+		return "session-start";
+	return gfs_store_op_name(op);
+}
+
+/*
+ * Trailer values must stay on one line: a path holding a control
+ * character, a quote or a backslash is written C-quoted, as git does.
+ */
+static int add_path(struct gfs_buf *b, const char *p)
+{
+	const unsigned char *c;
+	int rc = 0;
+
+	for (c = (const unsigned char *)p; *c; c++)
+		if (*c < 0x20 || *c == '"' || *c == '\\' || *c == 0x7f)
+			break;
+	if (!*c)
+		return gfs_buf_adds(b, p);
+	rc = gfs_buf_addch(b, '"');
+	for (c = (const unsigned char *)p; *c && !rc; c++) {
+		if (*c == '"' || *c == '\\')
+			rc = gfs_buf_addf(b, "\\%c", *c);
+		else if (*c == '\n')
+			rc = gfs_buf_adds(b, "\\n");
+		else if (*c == '\t')
+			rc = gfs_buf_adds(b, "\\t");
+		else if (*c < 0x20 || *c == 0x7f)
+			rc = gfs_buf_addf(b, "\\%03o", *c);
+		else
+			rc = gfs_buf_addch(b, (char)*c);
+	}
+	return rc ? rc : gfs_buf_addch(b, '"');
+}
+
+static int add_process(struct gfs_buf *b, const char *p)
+{
+	int rc = 0;
+
+	for (; *p && !rc; p++)
+		rc = gfs_buf_addch(b, (unsigned char)*p < 0x20 ? '?' : *p);
+	return rc;
+}
+
+static int build_message(const struct gfs_store *s, struct gfs_buf *m)
+{
+	const struct gfs_store_batch_op *first = &s->batch[0];
+	size_t i;
+	int rc;
+
+	rc = gfs_buf_addf(m, "%s ", op_name(first->op));
+	if (!rc)
+		rc = add_path(m, first->op == GFS_STORE_OP_SESSION
+					 ? s->opts.root_path
+					 : first->path);
+	if (!rc && s->batch_len > 1)
+		rc = gfs_buf_addf(m, " (+%zu more)", s->batch_len - 1);
+	if (!rc && s->batch_len > 1) {
+		rc = gfs_buf_adds(m, "\n");
+		for (i = 0; i < s->batch_len && !rc; i++) {
+			rc = gfs_buf_addf(m, "\n%s ", op_name(s->batch[i].op));
+			if (!rc)
+				rc = add_path(m, s->batch[i].path);
+			if (!rc && s->batch[i].from) {
+				rc = gfs_buf_adds(m, " <- ");
+				if (!rc)
+					rc = add_path(m, s->batch[i].from);
+			}
+		}
+	}
+	if (!rc)
+		rc = gfs_buf_addf(m, "\n\nGuardfs-Session: %s\n", s->session);
+	for (i = 0; i < s->batch_len && !rc; i++) {
+		const struct gfs_store_batch_op *op = &s->batch[i];
+
+		rc = gfs_buf_addf(
+			m, "Guardfs-Op: %s\nGuardfs-Path: ", op_name(op->op));
+		if (!rc)
+			rc = add_path(m, op->op == GFS_STORE_OP_SESSION
+						 ? s->opts.root_path
+						 : op->path);
+		if (!rc && op->from) {
+			rc = gfs_buf_adds(m, "\nGuardfs-From: ");
+			if (!rc)
+				rc = add_path(m, op->from);
+		}
+		if (!rc)
+			rc = gfs_buf_addf(m,
+					  "\nGuardfs-Pid: %ld\n"
+					  "Guardfs-Process: ",
+					  (long)op->pid);
+		if (!rc)
+			rc = add_process(m, op->process);
+		if (!rc)
+			rc = gfs_buf_addf(m, "\nGuardfs-Seq: %llu\n",
+					  (unsigned long long)op->seq);
+	}
+	return rc;
+}
+
+/*
+ * Called by the worker right before it changes its picture of the folder:
+ * commits the batch first when the job in progress conflicts with it.
+ */
+int gfs_store_will_change(struct gfs_store *s)
+{
+	if (!s->flush_on_change)
+		return 0;
+	s->flush_on_change = false;
+	return gfs_store_commit_batch(s);
+}
+
+/*
+ * Commits the batch. The tree and commit objects are written before the
+ * branch moves (under libgit2's lockfile), so a kill at any point leaves
+ * a consistent repository: at worst unreferenced objects. The caller
+ * holds tree_lock for writing. An empty batch, or one whose tree equals
+ * the last commit's (and is not a session start), makes no commit.
+ */
+int gfs_store_commit_batch(struct gfs_store *s)
+{
+	struct gfs_buf msg = GFS_BUF_INIT;
+	git_signature *sig = NULL;
+	const git_oid *parents[1];
+	git_reference *ref = NULL;
+	git_oid tree, commit;
+	bool session = false;
+	size_t i;
+	int rc;
+
+	if (!s->batch_len)
+		return 0;
+	rc = gfs_store_tree_write(s, &tree);
+	if (rc)
+		goto out;
+	for (i = 0; i < s->batch_len; i++)
+		session |= s->batch[i].op == GFS_STORE_OP_SESSION;
+	if (s->have_head && !session) {
+		git_commit *head = NULL;
+		bool same;
+
+		if (git_commit_lookup(&head, s->repo, &s->head)) {
+			rc = gfs_store_git_error("read head commit");
+			goto out;
+		}
+		same = git_oid_equal(git_commit_tree_id(head), &tree);
+		git_commit_free(head);
+		if (same)
+			goto done;
+	}
+	rc = build_message(s, &msg);
+	if (rc)
+		goto out;
+	if (git_signature_now(&sig, "guardfs", "guardfs@localhost")) {
+		rc = gfs_store_git_error("make signature");
+		goto out;
+	}
+	parents[0] = &s->head;
+	if (git_commit_create_from_ids(&commit, s->repo, NULL, sig, sig, NULL,
+				       msg.data, &tree, s->have_head ? 1 : 0,
+				       parents)) {
+		rc = gfs_store_git_error("write commit");
+		goto out;
+	}
+	if (git_reference_create(&ref, s->repo, STORE_BRANCH, &commit, 1,
+				 NULL)) {
+		rc = gfs_store_git_error("update branch");
+		goto out;
+	}
+	git_oid_cpy(&s->head, &commit);
+	s->have_head = true;
+	s->commits++;
+	gfs_store_packer_kick(s, 1);
+done:
+	gfs_store_batch_clear(s);
+	s->broken = false;
+out:
+	if (rc)
+		s->broken = true;
+	git_reference_free(ref);
+	git_signature_free(sig);
+	gfs_buf_release(&msg);
+	return rc;
+}
+
+/*
+ * Packing. The packer thread opens its own repository handle, so no
+ * libgit2 object is shared with the worker. It packs the loose objects
+ * it finds, then deletes exactly those: an object the worker writes
+ * meanwhile either stays loose or is found in the new pack.
+ */
+struct loose_list {
+	git_oid *oids;
+	size_t len, cap;
+};
+
+static int list_loose(const char *objects, struct loose_list *l)
+	__attribute__((nonnull));
+static int list_loose(const char *objects, struct loose_list *l)
+{
+	char dir[4200];
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "%s/%02x", objects, i);
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			char hex[GIT_OID_HEXSZ + 1];
+
+			if (strlen(de->d_name) != GIT_OID_HEXSZ - 2)
+				continue;
+			snprintf(hex, sizeof(hex), "%02x%s", i, de->d_name);
+			if (l->len == l->cap) {
+				size_t cap = l->cap ? l->cap * 2 : 1024;
+				void *p =
+					realloc(l->oids, cap * sizeof(git_oid));
+
+				if (!p) {
+					closedir(d);
+					return -ENOMEM;
+				}
+				l->oids = p;
+				l->cap = cap;
+			}
+			if (!git_oid_fromstr(&l->oids[l->len], hex))
+				l->len++;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Packs every loose object of the store at path. Returns 0 or -errno. */
+static int pack_loose(const char *store, size_t min_objects)
+{
+	struct loose_list l = {NULL, 0, 0};
+	git_repository *repo = NULL;
+	git_packbuilder *pb = NULL;
+	char objects[4096], file[4200];
+	size_t i;
+	int rc;
+
+	snprintf(objects, sizeof(objects), "%s/objects", store);
+	rc = list_loose(objects, &l);
+	if (rc || l.len < min_objects || !l.len)
+		goto out;
+	if (git_repository_open_bare(&repo, store) ||
+	    git_packbuilder_new(&pb, repo)) {
+		rc = gfs_store_git_error("start packing");
+		goto out;
+	}
+	for (i = 0; i < l.len; i++) {
+		if (git_packbuilder_insert(pb, &l.oids[i], NULL)) {
+			rc = gfs_store_git_error("add object to pack");
+			goto out;
+		}
+	}
+	snprintf(file, sizeof(file), "%s/pack", objects);
+	if (git_packbuilder_write(pb, file, 0, NULL, NULL)) {
+		rc = gfs_store_git_error("write pack");
+		goto out;
+	}
+	for (i = 0; i < l.len; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &l.oids[i]);
+		snprintf(file, sizeof(file), "%s/%.2s/%s", objects, hex,
+			 hex + 2);
+		unlink(file);
+	}
+out:
+	git_packbuilder_free(pb);
+	git_repository_free(repo);
+	free(l.oids);
+	return rc;
+}
+
+static void *packer_main(void *arg)
+{
+	struct gfs_store *s = arg;
+
+	pthread_mutex_lock(&s->pack_lock);
+	for (;;) {
+		while (!s->pack_requested && !s->pack_stopping)
+			pthread_cond_wait(&s->pack_cond, &s->pack_lock);
+		if (s->pack_stopping)
+			break;
+		s->pack_requested = false;
+		s->loose_written = 0;
+		pthread_mutex_unlock(&s->pack_lock);
+		if (pack_loose(s->store_path, PACK_THRESHOLD / 2) == 0)
+			__atomic_add_fetch(&s->packs_made, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&s->pack_lock);
+	}
+	pthread_mutex_unlock(&s->pack_lock);
+	return NULL;
+}
+
+void gfs_store_packer_kick(struct gfs_store *s, unsigned objects)
+{
+	if (!s->packer_started)
+		return;
+	pthread_mutex_lock(&s->pack_lock);
+	s->loose_written += objects;
+	if (s->loose_written >= PACK_THRESHOLD && !s->pack_requested) {
+		s->pack_requested = true;
+		pthread_cond_signal(&s->pack_cond);
+	}
+	pthread_mutex_unlock(&s->pack_lock);
+}
+
+int gfs_store_packer_start(struct gfs_store *s)
+{
+	int rc;
+
+	rc = -pthread_create(&s->packer, NULL, packer_main, s);
+	if (!rc)
+		s->packer_started = true;
+	return rc;
+}
+
+/* Stops the packer, then packs what is left so the store stays small. */
+void gfs_store_packer_stop(struct gfs_store *s)
+{
+	if (s->packer_started) {
+		pthread_mutex_lock(&s->pack_lock);
+		s->pack_stopping = true;
+		pthread_cond_signal(&s->pack_cond);
+		pthread_mutex_unlock(&s->pack_lock);
+		pthread_join(s->packer, NULL);
+		s->packer_started = false;
+	}
+	pack_loose(s->store_path, 64);
+}

@@ -1,0 +1,193 @@
+#ifndef GUARDFS_STORE_INTERNAL_H
+#define GUARDFS_STORE_INTERNAL_H
+
+/* Shared by the files of snapshot/ only. */
+
+#include <git2.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "guardfs/buf.h"
+#include "guardfs/store.h"
+
+/* Internal operations listed in commits besides enum gfs_store_op. */
+#define GFS_STORE_OP_PREIMAGE 100 /* content found before a mutation */
+#define GFS_STORE_OP_SESSION  101 /* session start (and its baseline) */
+
+/*
+ * One path the store knows: the folder as of the last processed job.
+ *
+ * Files and symlinks carry the stat they had when their content was read,
+ * plus an xxh3 of that content, so that an unchanged stat means "held"
+ * and a changed stat with the same xxh3 means "held, refresh the stat".
+ * racy is set when the content was read within the timestamp granularity
+ * of its mtime: a later write in the same tick would keep the stat, so
+ * such an entry is only trusted after rehashing.
+ *
+ * Directories hold their children sorted by strcmp() of name, and the oid
+ * of their tree while clean. An unrecorded node (a file larger than
+ * max_file_size) keeps its stat but is left out of trees.
+ *
+ * Nodes belong to the worker, which changes them under gfs_store.tree_lock
+ * held for writing; before() reads them under it held for reading.
+ */
+struct gfs_store_node {
+	char *name;
+	uint32_t git_mode; /* 040000, 0100644, 0100755, 0120000 */
+	bool dirty;	   /* directory: tree oid is stale */
+	bool racy;
+	bool unrecorded; /* too large: not in trees */
+	bool spilled;	 /* unrecorded, and this stat's content is kept */
+	bool seen;	 /* scratch flag of a directory scan */
+	git_oid oid;
+	uint64_t size;
+	int64_t mtime_ns;
+	int64_t ctime_ns;
+	uint64_t ino;
+	uint64_t xxh;
+	struct gfs_store_node **children;
+	size_t nchildren;
+	size_t children_cap;
+};
+
+/* One operation waiting in a batch for its commit. */
+struct gfs_store_batch_op {
+	int op; /* enum gfs_store_op or GFS_STORE_OP_* */
+	char *path;
+	char *from;
+	pid_t pid;
+	char *process;
+	uint64_t seq;
+};
+
+/*
+ * A queued job: an after() event, or a before() capture that a request
+ * thread waits for (capture jobs live on the waiter's stack).
+ */
+struct gfs_store_job {
+	struct gfs_store_job *next;
+	bool capture;
+	unsigned flags; /* capture: enum gfs_store_before_flags */
+	struct gfs_store_batch_op ev;
+	char *spill; /* preimage job: the copy set aside, to ingest */
+	int result;  /* capture */
+	bool done;   /* capture */
+};
+
+/* Path -> number of queued jobs naming it and the last one's seq. */
+struct gfs_store_pending {
+	struct gfs_store_pending *next;
+	char *path;
+	unsigned count;
+	uint64_t last_seq;
+};
+
+#define GFS_STORE_PENDING_BUCKETS 4096
+#define GFS_STORE_BATCH_MAX	  1024
+
+/*
+ * Lock order: queue_lock, then tree_lock. The worker never holds
+ * queue_lock while doing I/O.
+ */
+struct gfs_store {
+	struct gfs_store_opts opts;
+	char *store_path;
+	char *session;
+	char *spill_dir;
+
+	/* worker-owned libgit2 state */
+	git_repository *repo;
+	git_odb *odb;
+	git_oid head; /* zero before the first commit */
+	bool have_head;
+	struct gfs_store_node *root;
+	struct gfs_store_batch_op batch[GFS_STORE_BATCH_MAX];
+	size_t batch_len;
+	struct timespec batch_start;
+	uint64_t commits;
+
+	pthread_rwlock_t tree_lock;
+
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queue_cond; /* work for the worker */
+	pthread_cond_t done_cond;  /* progress for waiters */
+	struct gfs_store_job *captures;
+	struct gfs_store_job *queue_head;
+	struct gfs_store_job *queue_tail;
+	struct gfs_store_pending *pending[GFS_STORE_PENDING_BUCKETS];
+	uint64_t next_seq;
+	uint64_t done_seq;
+	uint64_t flush_req;
+	uint64_t flush_done;
+	bool stopping;
+	bool broken; /* the last commit failed: the store lags the folder */
+	bool flush_on_change; /* worker: commit the batch before a change */
+	uint64_t spill_count;
+	pthread_t worker;
+	bool worker_started;
+
+	/* background packing, with its own repository handle */
+	pthread_t packer;
+	bool packer_started;
+	pthread_mutex_t pack_lock;
+	pthread_cond_t pack_cond;
+	uint64_t loose_written; /* objects written since the last pack */
+	bool pack_requested;
+	bool pack_stopping;
+	uint64_t packs_made;
+};
+
+/* store.c */
+void gfs_store_log(const char *what, int rc);
+int gfs_store_git_error(const char *what);
+
+/* store_tree.c */
+struct gfs_store_node *gfs_store_node_new(const char *name, size_t len);
+void gfs_store_node_free(struct gfs_store_node *n);
+struct gfs_store_node *gfs_store_node_child(const struct gfs_store_node *dir,
+					    const char *name, size_t len);
+int gfs_store_node_insert(struct gfs_store_node *dir,
+			  struct gfs_store_node *child);
+void gfs_store_node_remove(struct gfs_store_node *dir, const char *name);
+struct gfs_store_node *gfs_store_node_lookup(struct gfs_store_node *root,
+					     const char *path);
+int gfs_store_tree_load(struct gfs_store *s, const git_oid *tree_oid);
+int gfs_store_tree_write(struct gfs_store *s, git_oid *out);
+
+/* store_scan.c */
+int gfs_store_open_beneath(int root_fd, const char *path, int flags);
+bool gfs_store_excluded(const struct gfs_store *s, const char *path,
+			bool is_dir);
+int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed);
+int gfs_store_preimage_check(struct gfs_store *s, const char *path,
+			     unsigned flags);
+int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
+			  git_oid *oid, uint64_t *xxh);
+int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
+		       const git_oid *oid, bool *changed);
+
+/* store_spill.c */
+int gfs_store_spill_init(struct gfs_store *s);
+int gfs_store_spill(struct gfs_store *s, const char *path, unsigned flags);
+int gfs_store_spill_ingest(struct gfs_store *s, struct gfs_store_job *job,
+			   bool *changed);
+int gfs_store_spill_ingest_all(struct gfs_store *s);
+
+/* store.c */
+int gfs_store_queue_spill(struct gfs_store *s, const char *path, char *spill);
+
+/* store_commit.c */
+int gfs_store_will_change(struct gfs_store *s);
+int gfs_store_batch_add(struct gfs_store *s,
+			const struct gfs_store_batch_op *op);
+bool gfs_store_batch_conflicts(const struct gfs_store *s, const char *path);
+int gfs_store_commit_batch(struct gfs_store *s);
+void gfs_store_batch_clear(struct gfs_store *s);
+int gfs_store_packer_start(struct gfs_store *s);
+void gfs_store_packer_stop(struct gfs_store *s);
+void gfs_store_packer_kick(struct gfs_store *s, unsigned objects);
+
+#endif

@@ -1,0 +1,678 @@
+/*
+ * Reading the real folder into the store. The folder is hidden under the
+ * FUSE mount, so it is only ever reached through opts.root_fd: openat2()
+ * with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS for a path, *at() calls with
+ * O_NOFOLLOW from directory fds below it. A path string would go through
+ * the mount and deadlock.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "guardfs/ignore.h"
+#include "store_internal.h"
+
+/* Content read whole into memory up to this size, streamed above it. */
+#define READ_WHOLE_MAX (16u << 20)
+/* Timestamps are coarse (a jiffy): entries read this soon are racy. */
+#define RACY_NS 20000000LL
+
+int gfs_store_open_beneath(int root_fd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	do {
+		fd = syscall(SYS_openat2, root_fd, *path ? path : ".", &how,
+			     sizeof(how));
+	} while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+bool gfs_store_excluded(const struct gfs_store *s, const char *path,
+			bool is_dir)
+{
+	if (!s->opts.exclude || !*path)
+		return false;
+	return gfs_ignore_match_tree(s->opts.exclude, path, is_dir, NULL) ==
+	       GFS_IGNORE_MATCH;
+}
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return ts_ns(&t);
+}
+
+static uint32_t git_mode_of(const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode))
+		return 0120000;
+	if (S_ISDIR(st->st_mode))
+		return 040000;
+	return (st->st_mode & 0111) ? 0100755 : 0100644;
+}
+
+static bool stat_matches(const struct gfs_store_node *n, const struct stat *st)
+{
+	return n->ino && n->ino == (uint64_t)st->st_ino &&
+	       n->size == (uint64_t)st->st_size &&
+	       n->mtime_ns == ts_ns(&st->st_mtim) &&
+	       n->ctime_ns == ts_ns(&st->st_ctim) &&
+	       n->git_mode == git_mode_of(st);
+}
+
+static void set_stat(struct gfs_store_node *n, const struct stat *st,
+		     int64_t read_start)
+{
+	n->ino = st->st_ino;
+	n->size = st->st_size;
+	n->mtime_ns = ts_ns(&st->st_mtim);
+	n->ctime_ns = ts_ns(&st->st_ctim);
+	n->racy = read_start - n->mtime_ns < RACY_NS ||
+		  read_start - n->ctime_ns < RACY_NS;
+}
+
+/* Splits path into an open parent directory and its last component. */
+static int open_parent(const struct gfs_store *s, const char *path, int flags,
+		       const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent;
+	int fd;
+
+	if (!slash) {
+		*base = path;
+		return gfs_store_open_beneath(s->opts.root_fd, ".",
+					      flags | O_DIRECTORY);
+	}
+	*base = slash + 1;
+	parent = strndup(path, slash - path);
+	if (!parent)
+		return -ENOMEM;
+	fd = gfs_store_open_beneath(s->opts.root_fd, parent,
+				    flags | O_DIRECTORY);
+	free(parent);
+	return fd;
+}
+
+static bool gone_errno(int rc)
+{
+	return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP || rc == -EXDEV;
+}
+
+static int read_fd(int fd, struct gfs_buf *out, size_t size_hint)
+{
+	int rc = gfs_buf_grow(out, size_hint + 1);
+
+	while (!rc) {
+		ssize_t n =
+			read(fd, out->data + out->len, out->cap - out->len - 1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		out->len += n;
+		out->data[out->len] = '\0';
+		if (out->cap - out->len - 1 == 0)
+			rc = gfs_buf_grow(out, 65536);
+	}
+	return rc;
+}
+
+/* Streams a large file into a blob, hashing it with xxh3 on the way. */
+int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
+			  git_oid *oid, uint64_t *xxh)
+{
+	XXH3_state_t *state = XXH3_createState();
+	git_odb_stream *stream = NULL;
+	char *chunk = malloc(1 << 20);
+	uint64_t left = size;
+	int rc = 0;
+
+	if (!state || !chunk) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	XXH3_64bits_reset(state);
+	if (git_odb_open_wstream(&stream, s->odb, size, GIT_OBJECT_BLOB)) {
+		rc = gfs_store_git_error("open blob stream");
+		goto out;
+	}
+	while (left) {
+		ssize_t n =
+			read(fd, chunk, left < (1u << 20) ? left : 1u << 20);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0) {
+			/* shrank while read: the caller rereads */
+			rc = -EAGAIN;
+			goto out;
+		}
+		XXH3_64bits_update(state, chunk, n);
+		if (git_odb_stream_write(stream, chunk, n)) {
+			rc = gfs_store_git_error("write blob stream");
+			goto out;
+		}
+		left -= n;
+	}
+	if (git_odb_stream_finalize_write(oid, stream))
+		rc = gfs_store_git_error("finish blob stream");
+	*xxh = XXH3_64bits_digest(state);
+	gfs_store_packer_kick(s, 1);
+out:
+	git_odb_stream_free(stream);
+	XXH3_freeState(state);
+	free(chunk);
+	return rc;
+}
+
+/*
+ * Reads the content of a regular file or symlink (dirfd, name) into node,
+ * which holds its previous state (or zeroes). Sets *changed when the
+ * recorded content or mode differs. A file over max_file_size becomes an
+ * unrecorded node unless its content is already held.
+ */
+static int read_entry(struct gfs_store *s, int dirfd, const char *name,
+		      const struct stat *st0, struct gfs_store_node *n,
+		      bool *changed)
+{
+	struct gfs_buf data = GFS_BUF_INIT;
+	int64_t start = now_ns();
+	uint32_t mode = git_mode_of(st0);
+	struct stat st = *st0;
+	uint64_t xxh;
+	git_oid oid;
+	int fd = -1, rc = 0;
+
+	if (stat_matches(n, st0) && !n->racy)
+		return 0;
+	if (S_ISREG(st0->st_mode) && s->opts.max_file_size &&
+	    (uint64_t)st0->st_size > s->opts.max_file_size) {
+		if (!n->unrecorded || n->git_mode != mode) {
+			rc = gfs_store_will_change(s);
+			if (rc)
+				return rc;
+			*changed = true;
+		}
+		n->unrecorded = true;
+		n->spilled = false;
+		n->git_mode = mode;
+		set_stat(n, st0, start);
+		return 0;
+	}
+	if (S_ISLNK(st0->st_mode)) {
+		rc = gfs_buf_grow(&data, 4096);
+		if (!rc) {
+			ssize_t len = readlinkat(dirfd, name, data.data, 4095);
+
+			if (len < 0)
+				rc = -errno;
+			else
+				data.len = len;
+		}
+	} else {
+		fd = openat(dirfd, name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+				    O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			rc = fd < 0 ? -errno : -ENOENT;
+			goto out;
+		}
+		mode = git_mode_of(&st);
+		if ((uint64_t)st.st_size > READ_WHOLE_MAX) {
+			rc = gfs_store_stream_blob(s, fd, st.st_size, &oid,
+						   &xxh);
+			if (!rc)
+				goto have_oid;
+			goto out;
+		}
+		rc = read_fd(fd, &data, st.st_size);
+	}
+	if (rc)
+		goto out;
+	xxh = XXH3_64bits(data.data ? data.data : "", data.len);
+	if (n->ino && !n->unrecorded && n->xxh == xxh && n->size == data.len &&
+	    !git_oid_is_zero(&n->oid)) {
+		git_oid_cpy(&oid, &n->oid);
+	} else {
+		if (git_odb_write(&oid, s->odb, data.data ? data.data : "",
+				  data.len, GIT_OBJECT_BLOB)) {
+			rc = gfs_store_git_error("write blob");
+			goto out;
+		}
+		gfs_store_packer_kick(s, 1);
+	}
+have_oid:
+	if (n->unrecorded || n->git_mode != mode ||
+	    !git_oid_equal(&oid, &n->oid)) {
+		rc = gfs_store_will_change(s);
+		if (rc)
+			goto out;
+		*changed = true;
+	}
+	git_oid_cpy(&n->oid, &oid);
+	n->git_mode = mode;
+	n->unrecorded = false;
+	n->spilled = false;
+	n->xxh = xxh;
+	set_stat(n, &st, start);
+	/* the stat that was read may lag the bytes: keep it racy if so */
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != data.len &&
+	    (uint64_t)st.st_size <= READ_WHOLE_MAX)
+		n->racy = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	gfs_buf_release(&data);
+	return rc;
+}
+
+/* Marks every directory from the root down to path's parent dirty. */
+static void mark_dirty(struct gfs_store *s, const char *path)
+{
+	struct gfs_store_node *n = s->root;
+
+	n->dirty = true;
+	while (n && *path) {
+		const char *slash = strchr(path, '/');
+
+		if (!slash)
+			break;
+		n = gfs_store_node_child(n, path, slash - path);
+		if (n)
+			n->dirty = true;
+		path = slash + 1;
+	}
+}
+
+/* Finds or creates node for path's parent directory chain. */
+static struct gfs_store_node *ensure_parent(struct gfs_store *s,
+					    const char *path)
+{
+	struct gfs_store_node *n = s->root;
+
+	for (;;) {
+		const char *slash = strchr(path, '/');
+		struct gfs_store_node *c;
+
+		if (!slash)
+			return n;
+		c = gfs_store_node_child(n, path, slash - path);
+		if (!c || c->git_mode != 040000) {
+			c = gfs_store_node_new(path, slash - path);
+			if (!c || gfs_store_node_insert(n, c)) {
+				gfs_store_node_free(c);
+				return NULL;
+			}
+			c->git_mode = 040000;
+			c->dirty = true;
+		}
+		n = c;
+		path = slash + 1;
+	}
+}
+
+static int refresh_dir(struct gfs_store *s, int dirfd,
+		       struct gfs_store_node *dir, struct gfs_buf *rel,
+		       unsigned depth, bool *changed);
+
+/*
+ * Brings the child called name of dir (open as dirfd) up to date with
+ * the folder. rel holds the child's path relative to the root.
+ */
+static int refresh_child(struct gfs_store *s, int dirfd,
+			 struct gfs_store_node *dir, const char *name,
+			 struct gfs_buf *rel, unsigned depth, bool *changed)
+{
+	struct gfs_store_node *n =
+		gfs_store_node_child(dir, name, strlen(name));
+	bool child_changed = false;
+	struct stat st;
+	int rc = 0;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = -errno;
+		if (!gone_errno(rc))
+			return rc;
+		goto remove;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode) &&
+	    !S_ISDIR(st.st_mode))
+		goto remove;
+	if (gfs_store_excluded(s, rel->data, S_ISDIR(st.st_mode)))
+		goto remove;
+	if (n && (n->git_mode == 040000) != S_ISDIR(st.st_mode)) {
+		rc = gfs_store_will_change(s);
+		if (rc)
+			return rc;
+		gfs_store_node_remove(dir, name);
+		n = NULL;
+		child_changed = true;
+	}
+	if (!n) {
+		n = gfs_store_node_new(name, strlen(name));
+		if (!n || gfs_store_node_insert(dir, n)) {
+			gfs_store_node_free(n);
+			return -ENOMEM;
+		}
+		n->dirty = true;
+		if (S_ISDIR(st.st_mode))
+			n->git_mode = 040000;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		int fd =
+			openat(dirfd, name,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0) {
+			rc = -errno;
+			return gone_errno(rc) ? 0 : rc;
+		}
+		rc = refresh_dir(s, fd, n, rel, depth + 1, &child_changed);
+		close(fd);
+	} else {
+		rc = read_entry(s, dirfd, name, &st, n, &child_changed);
+		if (gone_errno(rc) || rc == -EAGAIN) {
+			rc = 0;
+			goto remove;
+		}
+	}
+	if (child_changed) {
+		*changed = true;
+		dir->dirty = true;
+	}
+	return rc;
+remove:
+	if (n) {
+		rc = gfs_store_will_change(s);
+		if (rc)
+			return rc;
+		gfs_store_node_remove(dir, name);
+		*changed = true;
+		dir->dirty = true;
+	}
+	return 0;
+}
+
+static int refresh_dir(struct gfs_store *s, int dirfd,
+		       struct gfs_store_node *dir, struct gfs_buf *rel,
+		       unsigned depth, bool *changed)
+{
+	size_t base = rel->len, i;
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+
+	if (depth > 4096)
+		return -ELOOP;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	for (i = 0; i < dir->nchildren; i++)
+		dir->children[i]->seen = false;
+	while (!rc && (de = readdir(d))) {
+		struct gfs_store_node *n;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		rel->len = base;
+		if (base)
+			rc = gfs_buf_addch(rel, '/');
+		if (!rc)
+			rc = gfs_buf_adds(rel, de->d_name);
+		if (!rc)
+			rc = refresh_child(s, dirfd, dir, de->d_name, rel,
+					   depth, changed);
+		n = gfs_store_node_child(dir, de->d_name, strlen(de->d_name));
+		if (n)
+			n->seen = true;
+	}
+	closedir(d);
+	rel->len = base;
+	if (rel->data)
+		rel->data[base] = '\0';
+	if (rc)
+		return rc;
+	for (i = dir->nchildren; i-- > 0;) {
+		if (!dir->children[i]->seen) {
+			char *name = strdup(dir->children[i]->name);
+
+			if (!name)
+				return -ENOMEM;
+			rc = gfs_store_will_change(s);
+			if (rc) {
+				free(name);
+				return rc;
+			}
+			gfs_store_node_remove(dir, name);
+			free(name);
+			*changed = true;
+			dir->dirty = true;
+		}
+	}
+	return 0;
+}
+
+int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
+{
+	struct gfs_buf rel = GFS_BUF_INIT;
+	struct gfs_store_node *parent;
+	const char *base;
+	int dirfd, rc;
+
+	*changed = false;
+	if (!*path) {
+		dirfd = gfs_store_open_beneath(s->opts.root_fd, ".",
+					       O_RDONLY | O_DIRECTORY);
+		if (dirfd < 0)
+			return dirfd;
+		rc = refresh_dir(s, dirfd, s->root, &rel, 0, changed);
+		close(dirfd);
+		gfs_buf_release(&rel);
+		return rc;
+	}
+	dirfd = open_parent(s, path, O_RDONLY, &base);
+	if (dirfd < 0 && !gone_errno(dirfd))
+		return dirfd;
+	if (dirfd < 0) {
+		/* the parent is gone: so is everything the store had there */
+		const char *slash = strrchr(path, '/');
+		struct gfs_store_node *p;
+
+		if (!slash)
+			return 0;
+		rc = gfs_buf_add(&rel, path, slash - path);
+		if (rc)
+			return rc;
+		p = gfs_store_node_lookup(s->root, rel.data);
+		if (p && gfs_store_node_child(p, base, strlen(base))) {
+			rc = gfs_store_will_change(s);
+			if (rc) {
+				gfs_buf_release(&rel);
+				return rc;
+			}
+			gfs_store_node_remove(p, base);
+			*changed = true;
+			mark_dirty(s, path);
+		}
+		gfs_buf_release(&rel);
+		return 0;
+	}
+	parent = ensure_parent(s, path);
+	rc = parent ? gfs_buf_adds(&rel, path) : -ENOMEM;
+	if (!rc)
+		rc = refresh_child(s, dirfd, parent, base, &rel, 0, changed);
+	if (*changed)
+		mark_dirty(s, path);
+	close(dirfd);
+	gfs_buf_release(&rel);
+	return rc;
+}
+
+/*
+ * Records that path now holds blob oid (a large file's preserved
+ * content): it enters the trees until the path is next refreshed.
+ */
+int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
+		       const git_oid *oid, bool *changed)
+{
+	struct gfs_store_node *parent = ensure_parent(s, path);
+	const char *base = strrchr(path, '/');
+	struct gfs_store_node *n;
+	int rc;
+
+	*changed = false;
+	if (!parent)
+		return -ENOMEM;
+	base = base ? base + 1 : path;
+	n = gfs_store_node_child(parent, base, strlen(base));
+	if (n && !n->unrecorded && n->git_mode == git_mode &&
+	    git_oid_equal(&n->oid, oid))
+		return 0;
+	rc = gfs_store_will_change(s);
+	if (rc)
+		return rc;
+	if (!n || n->git_mode == 040000) {
+		if (n)
+			gfs_store_node_remove(parent, base);
+		n = gfs_store_node_new(base, strlen(base));
+		if (!n || gfs_store_node_insert(parent, n)) {
+			gfs_store_node_free(n);
+			return -ENOMEM;
+		}
+	}
+	n->git_mode = git_mode;
+	git_oid_cpy(&n->oid, oid);
+	/* the stat stays: it describes exactly these bytes */
+	n->unrecorded = false;
+	*changed = true;
+	mark_dirty(s, path);
+	return 0;
+}
+
+/*
+ * The request-path check of before(): 0 when the store already holds
+ * path's current content (or there is none to hold), 1 when the worker
+ * must capture it, 2 when it is a large file to set aside, or -errno.
+ */
+int gfs_store_preimage_check(struct gfs_store *s, const char *path,
+			     unsigned flags)
+{
+	struct gfs_store_node *n;
+	const char *base;
+	struct stat st;
+	uint64_t xxh = 0, size = 0;
+	bool rehash = false;
+	int dirfd, fd, rc = 0;
+
+	dirfd = open_parent(s, path, O_PATH, &base);
+	if (dirfd < 0)
+		return gone_errno(dirfd) ? 0 : dirfd;
+	if (!*path)
+		rc = fstat(dirfd, &st);
+	else
+		rc = fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW);
+	if (rc < 0) {
+		rc = gone_errno(-errno) ? 0 : -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = (flags & GFS_STORE_SUBTREE) &&
+		     !gfs_store_excluded(s, path, true);
+		goto out;
+	}
+	if ((!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) ||
+	    gfs_store_excluded(s, path, false))
+		goto out;
+	pthread_rwlock_rdlock(&s->tree_lock);
+	n = gfs_store_node_lookup(s->root, path);
+	if (S_ISREG(st.st_mode) && s->opts.max_file_size &&
+	    (uint64_t)st.st_size > s->opts.max_file_size) {
+		/* too large to blob here: set aside unless already done */
+		rc = n && n->spilled && stat_matches(n, &st) ? 0 : 2;
+		pthread_rwlock_unlock(&s->tree_lock);
+		goto out;
+	}
+	if (n && stat_matches(n, &st) && !n->racy &&
+	    (!n->unrecorded || n->spilled)) {
+		pthread_rwlock_unlock(&s->tree_lock);
+		goto out;
+	}
+	if (n && !n->unrecorded && S_ISREG(st.st_mode) &&
+	    n->git_mode == git_mode_of(&st) &&
+	    n->size == (uint64_t)st.st_size &&
+	    (uint64_t)st.st_size <= READ_WHOLE_MAX) {
+		rehash = true;
+		xxh = n->xxh;
+		size = n->size;
+	}
+	pthread_rwlock_unlock(&s->tree_lock);
+	rc = 1;
+	if (!rehash)
+		goto out;
+	/* same size and mode, new stat: an xxh3 of the bytes tells */
+	fd = openat(dirfd, base,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		struct gfs_buf data = GFS_BUF_INIT;
+		int64_t start = now_ns();
+		struct stat st2;
+
+		if (fstat(fd, &st2) == 0 && !read_fd(fd, &data, size) &&
+		    data.len == size &&
+		    XXH3_64bits(data.data ? data.data : "", data.len) == xxh) {
+			pthread_rwlock_wrlock(&s->tree_lock);
+			n = gfs_store_node_lookup(s->root, path);
+			if (n && !n->unrecorded && n->xxh == xxh &&
+			    n->size == size &&
+			    n->git_mode == git_mode_of(&st2) &&
+			    (uint64_t)st2.st_size == size) {
+				set_stat(n, &st2, start);
+				rc = 0;
+			}
+			pthread_rwlock_unlock(&s->tree_lock);
+		}
+		gfs_buf_release(&data);
+		close(fd);
+	}
+out:
+	close(dirfd);
+	return rc;
+}

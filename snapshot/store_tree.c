@@ -1,0 +1,315 @@
+/*
+ * The store's picture of the folder: a tree of nodes kept by the worker,
+ * loaded from the last commit at open and written back as git tree
+ * objects for each commit, rewriting only the directories that changed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+struct gfs_store_node *gfs_store_node_new(const char *name, size_t len)
+{
+	struct gfs_store_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->name = strndup(name, len);
+	if (!n->name) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void gfs_store_node_free(struct gfs_store_node *n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n->nchildren; i++)
+		gfs_store_node_free(n->children[i]);
+	free(n->children);
+	free(n->name);
+	free(n);
+}
+
+/* Index of the first child whose name is >= name (len bytes). */
+static size_t child_pos(const struct gfs_store_node *dir, const char *name,
+			size_t len, bool *found)
+{
+	size_t lo = 0, hi = dir->nchildren;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *cn = dir->children[mid]->name;
+		int c = strncmp(cn, name, len);
+
+		if (!c && cn[len])
+			c = 1;
+		if (!c) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct gfs_store_node *gfs_store_node_child(const struct gfs_store_node *dir,
+					    const char *name, size_t len)
+{
+	bool found;
+	size_t pos;
+
+	if (dir->git_mode != 040000)
+		return NULL;
+	pos = child_pos(dir, name, len, &found);
+	return found ? dir->children[pos] : NULL;
+}
+
+int gfs_store_node_insert(struct gfs_store_node *dir,
+			  struct gfs_store_node *child)
+{
+	bool found;
+	size_t pos = child_pos(dir, child->name, strlen(child->name), &found);
+
+	if (found) {
+		gfs_store_node_free(dir->children[pos]);
+		dir->children[pos] = child;
+		return 0;
+	}
+	if (dir->nchildren == dir->children_cap) {
+		size_t cap = dir->children_cap ? dir->children_cap * 2 : 8;
+		void *p = realloc(dir->children, cap * sizeof(*dir->children));
+
+		if (!p)
+			return -ENOMEM;
+		dir->children = p;
+		dir->children_cap = cap;
+	}
+	memmove(dir->children + pos + 1, dir->children + pos,
+		(dir->nchildren - pos) * sizeof(*dir->children));
+	dir->children[pos] = child;
+	dir->nchildren++;
+	return 0;
+}
+
+void gfs_store_node_remove(struct gfs_store_node *dir, const char *name)
+{
+	bool found;
+	size_t pos = child_pos(dir, name, strlen(name), &found);
+
+	if (!found)
+		return;
+	gfs_store_node_free(dir->children[pos]);
+	memmove(dir->children + pos, dir->children + pos + 1,
+		(dir->nchildren - pos - 1) * sizeof(*dir->children));
+	dir->nchildren--;
+}
+
+struct gfs_store_node *gfs_store_node_lookup(struct gfs_store_node *root,
+					     const char *path)
+{
+	struct gfs_store_node *n = root;
+
+	while (n && *path) {
+		const char *slash = strchr(path, '/');
+		size_t len = slash ? (size_t)(slash - path) : strlen(path);
+
+		n = gfs_store_node_child(n, path, len);
+		path += len;
+		if (*path == '/')
+			path++;
+	}
+	return n;
+}
+
+static int load_dir(struct gfs_store *s, struct gfs_store_node *dir,
+		    const git_oid *oid, unsigned depth)
+{
+	git_tree *tree = NULL;
+	size_t i, count;
+	int rc = 0;
+
+	if (depth > 4096)
+		return -ELOOP;
+	if (git_tree_lookup(&tree, s->repo, oid))
+		return gfs_store_git_error("read tree");
+	count = git_tree_entrycount(tree);
+	for (i = 0; i < count; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		const char *name = git_tree_entry_name(e);
+		struct gfs_store_node *child;
+
+		child = gfs_store_node_new(name, strlen(name));
+		if (!child) {
+			rc = -ENOMEM;
+			break;
+		}
+		child->git_mode = git_tree_entry_filemode(e);
+		git_oid_cpy(&child->oid, git_tree_entry_id(e));
+		rc = gfs_store_node_insert(dir, child);
+		if (rc) {
+			gfs_store_node_free(child);
+			break;
+		}
+		if (child->git_mode == 040000) {
+			rc = load_dir(s, child, &child->oid, depth + 1);
+			if (rc)
+				break;
+		}
+	}
+	git_tree_free(tree);
+	return rc;
+}
+
+int gfs_store_tree_load(struct gfs_store *s, const git_oid *tree_oid)
+{
+	struct gfs_store_node *root = gfs_store_node_new("", 0);
+	int rc = 0;
+
+	if (!root)
+		return -ENOMEM;
+	root->git_mode = 040000;
+	root->dirty = true;
+	if (tree_oid) {
+		rc = load_dir(s, root, tree_oid, 0);
+		git_oid_cpy(&root->oid, tree_oid);
+		root->dirty = false;
+	}
+	if (rc) {
+		gfs_store_node_free(root);
+		return rc;
+	}
+	gfs_store_node_free(s->root);
+	s->root = root;
+	return 0;
+}
+
+/*
+ * Git sorts tree entries by name as if every directory name ended in '/'.
+ */
+static int git_order(const void *a, const void *b)
+{
+	const struct gfs_store_node *x = *(struct gfs_store_node *const *)a;
+	const struct gfs_store_node *y = *(struct gfs_store_node *const *)b;
+	size_t lx = strlen(x->name), ly = strlen(y->name);
+	size_t m = lx < ly ? lx : ly;
+	int c = memcmp(x->name, y->name, m);
+	unsigned char cx, cy;
+
+	if (c)
+		return c;
+	cx = lx > m ? (unsigned char)x->name[m]
+		    : (x->git_mode == 040000 ? '/' : 0);
+	cy = ly > m ? (unsigned char)y->name[m]
+		    : (y->git_mode == 040000 ? '/' : 0);
+	return (int)cx - (int)cy;
+}
+
+static const git_oid *empty_tree_oid(void)
+{
+	static git_oid oid;
+	static bool ready;
+
+	if (!ready) {
+		git_oid_fromstr(&oid,
+				"4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+		ready = true;
+	}
+	return &oid;
+}
+
+/* Empty directories are left out, as git does. */
+static bool node_in_tree(const struct gfs_store_node *n)
+{
+	if (n->unrecorded || !n->git_mode)
+		return false;
+	if (n->git_mode == 040000)
+		return !git_oid_equal(&n->oid, empty_tree_oid());
+	return true;
+}
+
+static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
+		     unsigned depth)
+{
+	struct gfs_store_node **sorted = NULL;
+	struct gfs_buf raw = GFS_BUF_INIT;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (depth > 4096)
+		return -ELOOP;
+	for (i = 0; i < dir->nchildren; i++) {
+		struct gfs_store_node *c = dir->children[i];
+
+		if (c->git_mode == 040000 && c->dirty) {
+			rc = write_dir(s, c, depth + 1);
+			if (rc)
+				return rc;
+		}
+	}
+	if (dir->nchildren) {
+		sorted = malloc(dir->nchildren * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+	}
+	for (i = 0; i < dir->nchildren; i++)
+		if (node_in_tree(dir->children[i]))
+			sorted[n++] = dir->children[i];
+	/* strcmp order is almost git order: insertion sort is linear here */
+	for (i = 1; i < n; i++) {
+		struct gfs_store_node *cur = sorted[i];
+		size_t j = i;
+
+		while (j > 0 && git_order(&sorted[j - 1], &cur) > 0) {
+			sorted[j] = sorted[j - 1];
+			j--;
+		}
+		sorted[j] = cur;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		rc = gfs_buf_addf(&raw, "%o %s", sorted[i]->git_mode,
+				  sorted[i]->name);
+		if (!rc)
+			rc = gfs_buf_add(&raw, "", 1);
+		if (!rc)
+			rc = gfs_buf_add(&raw, sorted[i]->oid.id,
+					 GIT_OID_RAWSZ);
+	}
+	free(sorted);
+	/* an empty subtree is left out of its parent: no object needed */
+	if (!rc && !n && dir != s->root) {
+		git_oid_cpy(&dir->oid, empty_tree_oid());
+		dir->dirty = false;
+		return 0;
+	}
+	if (!rc && git_odb_write(&dir->oid, s->odb, raw.data ? raw.data : "",
+				 raw.len, GIT_OBJECT_TREE))
+		rc = gfs_store_git_error("write tree");
+	if (!rc) {
+		dir->dirty = false;
+		gfs_store_packer_kick(s, 1);
+	}
+	gfs_buf_release(&raw);
+	return rc;
+}
+
+int gfs_store_tree_write(struct gfs_store *s, git_oid *out)
+{
+	int rc = 0;
+
+	if (s->root->dirty)
+		rc = write_dir(s, s->root, 0);
+	if (!rc)
+		git_oid_cpy(out, &s->root->oid);
+	return rc;
+}

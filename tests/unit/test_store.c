@@ -1,0 +1,445 @@
+/*
+ * The snapshot store on a temporary folder, without FUSE: the test makes
+ * real mutations with *at() calls and wraps them in before() / after()
+ * as the mount does, then reads the store back with the git CLI.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guardfs/buf.h"
+#include "guardfs/store.h"
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+#define CHECK_STR(got, want)                                                   \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
+		if (strcmp(g_, w_)) {                                          \
+			fprintf(stderr,                                        \
+				"%s:%d: got\n---\n%s\n---\nwant\n---\n%s\n"    \
+				"---\n",                                       \
+				__FILE__, __LINE__, g_, w_);                   \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+static char base[256], root[300], store[300];
+static int root_fd = -1;
+
+/* Runs a shell command and returns its stdout (static, trimmed). */
+static const char *sh(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static const char *sh(const char *fmt, ...)
+{
+	static struct gfs_buf out = GFS_BUF_INIT;
+	char cmd[8192], chunk[4096];
+	va_list ap;
+	size_t n;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	gfs_buf_reset(&out);
+	gfs_buf_adds(&out, "");
+	p = popen(cmd, "r");
+	if (!p)
+		return "";
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		gfs_buf_add(&out, chunk, n);
+	pclose(p);
+	while (out.len && out.data[out.len - 1] == '\n')
+		out.data[--out.len] = '\0';
+	return out.data;
+}
+
+static char *git(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *git(const char *fmt, ...)
+{
+	char args[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	return strdup(sh("git -C '%s' %s 2>&1", store, args));
+}
+
+static void put(const char *rel, const char *data, mode_t mode)
+{
+	int fd = openat(root_fd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
+			mode);
+
+	if (fd < 0) {
+		perror(rel);
+		exit(1);
+	}
+	if (write(fd, data, strlen(data)) != (ssize_t)strlen(data))
+		exit(1);
+	close(fd);
+}
+
+static void after(struct gfs_store *s, enum gfs_store_op op, const char *path,
+		  const char *from)
+{
+	struct gfs_store_event ev = {
+		.op = op,
+		.path = path,
+		.from = from,
+		.pid = 4242,
+		.process = "agent",
+	};
+
+	CHECK(gfs_store_after(s, &ev, NULL) == 0);
+}
+
+/* A mutation through the guard: before, the change, after. */
+static void guarded_write(struct gfs_store *s, const char *rel,
+			  const char *data)
+{
+	CHECK(gfs_store_before(s, rel, 0) == 0);
+	put(rel, data, 0644);
+	after(s, GFS_STORE_WRITE, rel, NULL);
+}
+
+static struct gfs_store *open_store(uint64_t max_size, bool fail_open)
+{
+	struct gfs_store_opts o = {
+		.store_path = store,
+		.root_fd = root_fd,
+		.root_path = root,
+		.max_file_size = max_size,
+		.fail_open = fail_open,
+	};
+	struct gfs_store *s = NULL;
+	char err[512] = "";
+	int rc = gfs_store_open(&s, &o, err, sizeof(err));
+
+	if (rc)
+		fprintf(stderr, "open: %s\n", err);
+	CHECK(rc == 0);
+	return s;
+}
+
+static int commit_count(void)
+{
+	return atoi(sh("git -C '%s' rev-list --count HEAD", store));
+}
+
+static void test_basics(void)
+{
+	struct gfs_store *s;
+	char *out;
+	int n;
+
+	put("a.txt", "one\n", 0644);
+	mkdirat(root_fd, "d", 0755);
+	put("d/x", "x\n", 0644);
+	put("run.sh", "#!/bin/sh\n", 0755);
+	symlinkat("a.txt", root_fd, "ln");
+
+	s = open_store(0, false);
+	if (!s)
+		return;
+	/* the session start holds the folder as found */
+	out = git("ls-tree -r HEAD | cut -d' ' -f1,2");
+	CHECK_STR(out, "100644 blob\n100644 blob\n120000 blob\n100755 blob");
+	free(out);
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD", store),
+		  "a.txt\nd/x\nln\nrun.sh");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:a.txt", store), "one");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:d/x", store), "x");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:ln", store), "a.txt");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:run.sh", store),
+		  "#!/bin/sh");
+	out = git("log -1 --format=%%B");
+	CHECK(!strncmp(out, "session-start ", 14));
+	CHECK(strstr(out, "Guardfs-Op: session-start") != NULL);
+	free(out);
+
+	/* a write: one commit, message and trailers */
+	guarded_write(s, "a.txt", "two\n");
+	gfs_store_flush(s);
+	out = git("log -1 --format=%%B");
+	CHECK(!strncmp(out, "write a.txt\n\nGuardfs-Session: ", 30));
+	CHECK(strstr(out, "\nGuardfs-Op: write\nGuardfs-Path: a.txt\n"
+			  "Guardfs-Pid: 4242\nGuardfs-Process: agent\n"
+			  "Guardfs-Seq: ") != NULL);
+	free(out);
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:a.txt", store), "two");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:a.txt", store), "one");
+
+	/* unchanged content makes no commit */
+	n = commit_count();
+	guarded_write(s, "a.txt", "two\n");
+	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
+	after(s, GFS_STORE_CHMOD, "a.txt", NULL);
+	gfs_store_flush(s);
+	CHECK(commit_count() == n);
+
+	/* a change made behind the store's back is captured before a write */
+	put("a.txt", "three\n", 0644);
+	guarded_write(s, "a.txt", "four\n");
+	gfs_store_flush(s);
+	CHECK(commit_count() == n + 2);
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s HEAD~1", store),
+		  "preimage a.txt");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:a.txt", store), "three");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:a.txt", store), "four");
+
+	/* unlink of a file that predates the session: still in history */
+	CHECK(gfs_store_before(s, "d/x", GFS_STORE_REMOVING) == 0);
+	CHECK(unlinkat(root_fd, "d/x", 0) == 0);
+	after(s, GFS_STORE_UNLINK, "d/x", NULL);
+	CHECK(gfs_store_before(s, "d", GFS_STORE_SUBTREE) == 0);
+	CHECK(unlinkat(root_fd, "d", AT_REMOVEDIR) == 0);
+	after(s, GFS_STORE_RMDIR, "d", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD", store),
+		  "a.txt\nln\nrun.sh");
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store), "unlink d/x");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:d/x", store), "x");
+
+	/* chmod and symlink: modes and targets */
+	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
+	CHECK(fchmodat(root_fd, "a.txt", 0755, 0) == 0);
+	after(s, GFS_STORE_CHMOD, "a.txt", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' ls-tree HEAD a.txt | cut -c1-6", store),
+		  "100755");
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store), "chmod a.txt");
+	CHECK(gfs_store_before(s, "ln", GFS_STORE_REMOVING) == 0);
+	CHECK(unlinkat(root_fd, "ln", 0) == 0);
+	CHECK(symlinkat("run.sh", root_fd, "ln") == 0);
+	after(s, GFS_STORE_SYMLINK, "ln", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' ls-tree HEAD ln | cut -c1-6", store),
+		  "120000");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:ln", store), "run.sh");
+
+	gfs_store_close(s);
+	out = git("fsck --strict");
+	CHECK_STR(out, "");
+	free(out);
+}
+
+static void test_rename_dir(void)
+{
+	struct gfs_store *s = open_store(0, false);
+	char *out;
+
+	if (!s)
+		return;
+	CHECK(mkdirat(root_fd, "sub", 0755) == 0);
+	after(s, GFS_STORE_MKDIR, "sub", NULL);
+	put("sub/f1", "f1\n", 0644);
+	after(s, GFS_STORE_CREATE, "sub/f1", NULL);
+	CHECK(mkdirat(root_fd, "sub/deep", 0755) == 0);
+	after(s, GFS_STORE_MKDIR, "sub/deep", NULL);
+	put("sub/deep/f2", "f2\n", 0644);
+	after(s, GFS_STORE_CREATE, "sub/deep/f2", NULL);
+	CHECK(gfs_store_before(s, "sub", GFS_STORE_SUBTREE) == 0);
+	CHECK(renameat(root_fd, "sub", root_fd, "moved") == 0);
+	after(s, GFS_STORE_RENAME, "moved", "sub");
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD | grep -e sub "
+		     "-e moved",
+		     store),
+		  "moved/deep/f2\nmoved/f1");
+	out = git("log -1 --format=%%B");
+	CHECK(!strncmp(out, "rename moved\n", 13));
+	CHECK(strstr(out, "Guardfs-Op: rename\nGuardfs-Path: moved\n"
+			  "Guardfs-From: sub\n") != NULL);
+	free(out);
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD~1 | grep -e sub "
+		     "-e moved",
+		     store),
+		  "sub/deep/f2\nsub/f1");
+	gfs_store_close(s);
+}
+
+/* Many queued operations: fewer commits, every one listed. */
+static void test_burst(void)
+{
+	struct gfs_store *s = open_store(0, false);
+	int before_count, i, listed;
+	char name[64];
+
+	if (!s)
+		return;
+	before_count = commit_count();
+	CHECK(mkdirat(root_fd, "burst", 0755) == 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "burst/f%03d", i);
+		put(name, name, 0644);
+		after(s, GFS_STORE_CREATE, name, NULL);
+		after(s, GFS_STORE_WRITE, name, NULL);
+	}
+	gfs_store_flush(s);
+	listed = atoi(sh("git -C '%s' log --format=%%B -%d | grep -c "
+			 "'^Guardfs-Path: burst/f'",
+			 store, commit_count() - before_count));
+	printf("burst: 300 files, %d commits, %d paths listed\n",
+	       commit_count() - before_count, listed);
+	CHECK(listed >= 300);
+	CHECK(commit_count() - before_count < 300);
+	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD burst/ | wc -l",
+		     store),
+		  "300");
+	gfs_store_close(s);
+}
+
+static void test_large_file(void)
+{
+	struct gfs_store *s;
+	char big[8192];
+
+	memset(big, 'L', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put("big.bin", big, 0644);
+	s = open_store(4096, false);
+	if (!s)
+		return;
+	/* too large for trees: not recorded on open or on write */
+	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD big.bin", store),
+		  "");
+	CHECK(gfs_store_before(s, "big.bin", GFS_STORE_REMOVING) == 0);
+	CHECK(unlinkat(root_fd, "big.bin", 0) == 0);
+	after(s, GFS_STORE_UNLINK, "big.bin", NULL);
+	gfs_store_flush(s);
+	/* but its last content is in history before the unlink */
+	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD big.bin", store),
+		  "");
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s HEAD~1", store),
+		  "preimage big.bin");
+	CHECK(!strcmp(sh("git -C '%s' cat-file blob HEAD~1:big.bin", store),
+		      big));
+	CHECK_STR(sh("ls '%s/spill' | wc -l", store), "0");
+	gfs_store_close(s);
+}
+
+static void test_fail_closed(void)
+{
+	struct gfs_store *s = open_store(0, false);
+
+	if (!s)
+		return;
+	/* the object database disappears under the store */
+	sh("mv '%s/objects' '%s/objects.away' && touch '%s/objects'", store,
+	   store, store);
+	put("new-behind.txt", "unseen\n", 0644);
+	CHECK(gfs_store_before(s, "new-behind.txt", 0) == -EIO);
+	gfs_store_close(s);
+	sh("rm -f '%s/objects' && mv '%s/objects.away' '%s/objects'", store,
+	   store, store);
+	s = open_store(0, true);
+	if (!s)
+		return;
+	sh("mv '%s/objects' '%s/objects.away' && touch '%s/objects'", store,
+	   store, store);
+	put("new-behind.txt", "unseen again\n", 0644);
+	CHECK(gfs_store_before(s, "new-behind.txt", 0) == 0);
+	gfs_store_close(s);
+	sh("rm -f '%s/objects' && mv '%s/objects.away' '%s/objects'", store,
+	   store, store);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Not asserted: prints what 8000 small creates cost. */
+static void test_timing(void)
+{
+	struct gfs_store *s;
+	double t0, t1, t2, t3;
+	char name[64], data[256];
+	int i;
+
+	CHECK(mkdirat(root_fd, "native", 0755) == 0);
+	t0 = now_s();
+	for (i = 0; i < 8000; i++) {
+		snprintf(name, sizeof(name), "native/f%04d.c", i);
+		snprintf(data, sizeof(data), "int f%d(void) { return %d; }\n",
+			 i, i * 7);
+		put(name, data, 0644);
+	}
+	t1 = now_s();
+	s = open_store(0, false);
+	if (!s)
+		return;
+	CHECK(mkdirat(root_fd, "timed", 0755) == 0);
+	after(s, GFS_STORE_MKDIR, "timed", NULL);
+	t2 = now_s();
+	for (i = 0; i < 8000; i++) {
+		snprintf(name, sizeof(name), "timed/f%04d.c", i);
+		snprintf(data, sizeof(data), "int f%d(void) { return %d; }\n",
+			 i, i * 7);
+		CHECK(gfs_store_before(s, name, 0) == 0);
+		put(name, data, 0644);
+		after(s, GFS_STORE_CREATE, name, NULL);
+		after(s, GFS_STORE_WRITE, name, NULL);
+	}
+	t3 = now_s();
+	gfs_store_flush(s);
+	printf("timing: 8000 creates+writes native %.3fs, with store %.3fs "
+	       "(request path), %.3fs until committed\n",
+	       t1 - t0, t3 - t2, now_s() - t2);
+	gfs_store_close(s);
+	printf("timing: closed (final pack) at %.3fs\n", now_s() - t2);
+	printf("store: %s\n", sh("du -sk '%s' | cut -f1; find '%s' -type f "
+				 "| wc -l",
+				 store, store));
+}
+
+int main(void)
+{
+	snprintf(base, sizeof(base), "/tmp/gfs-store-XXXXXX");
+	if (!mkdtemp(base))
+		return 1;
+	snprintf(root, sizeof(root), "%s/root", base);
+	snprintf(store, sizeof(store), "%s/store.git", base);
+	mkdir(root, 0755);
+	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return 1;
+	test_basics();
+	test_rename_dir();
+	test_burst();
+	test_large_file();
+	test_fail_closed();
+	test_timing();
+	{
+		char *out = git("fsck --strict");
+
+		CHECK_STR(out, "");
+		free(out);
+	}
+	if (!failures)
+		sh("rm -rf '%s'", base);
+	else
+		fprintf(stderr, "left %s for inspection\n", base);
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
+}
