@@ -67,12 +67,38 @@ static int detach(const char *path, bool lazy)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EBUSY;
 }
 
+/*
+ * True while pid runs. A daemon whose parent exited belongs to init,
+ * which may take its time to reap it: a zombie has finished.
+ */
+static bool is_running(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* The state follows the command name, which ends at the last ')'. */
+	{
+		char line[512];
+		char *paren;
+
+		if (fgets(line, sizeof(line), f) &&
+		    (paren = strrchr(line, ')')) && paren[1] == ' ')
+			state = paren[2];
+	}
+	fclose(f);
+	return state != 0 && state != 'Z' && state != 'X';
+}
+
 static int wait_for_exit(pid_t pid)
 {
 	time_t start = time(NULL);
 	bool told = false;
 
-	while (kill(pid, 0) == 0 || errno == EPERM) {
+	while (is_running(pid)) {
 		if (time(NULL) - start >= DRAIN_TIMEOUT_S)
 			return -ETIMEDOUT;
 		if (!told && time(NULL) - start >= 2) {

@@ -92,6 +92,8 @@ struct gfs_handle {
 	int fd;
 	struct gfs_inode *inode; /* pinned */
 	bool written;            /* a write session: commit at release */
+	pid_t pid;               /* who opened it: release has no caller */
+	uid_t uid;
 	uint64_t bytes_written;
 	/* directories */
 	struct dirent *entry;
@@ -161,12 +163,19 @@ extern const char gfs_rule_escaping_symlink[];
 /* May a new entry be created at path (create, mkdir, rename to, ...)? */
 int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule);
-/* Audits one request. */
+/* Audits one request; the _as form names the caller (release has none). */
+void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid,
+			const char *op, const char *path, const char *path2,
+			int error, const char *rule, const char *detail,
+			uint64_t seq, bool mutation);
 void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
 		     const char *path, const char *path2, int error,
 		     const char *rule, const char *detail, uint64_t seq,
 		     bool mutation);
 /* Store hooks; a no-op without a store. */
+uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid,
+			    enum gfs_store_op op, const char *path,
+			    const char *from);
 int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags);
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 enum gfs_store_op op, const char *path,

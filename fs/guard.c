@@ -56,12 +56,11 @@ int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 	return 0;
 }
 
-void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
-		     const char *path, const char *path2, int error,
-		     const char *rule, const char *detail, uint64_t seq,
-		     bool mutation)
+void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid,
+			const char *op, const char *path, const char *path2,
+			int error, const char *rule, const char *detail,
+			uint64_t seq, bool mutation)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct gfs_audit_event ev = {
 		.op = op,
 		.path = path ? path : "",
@@ -69,8 +68,8 @@ void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
 		.error = error < 0 ? -error : error,
 		.rule = rule,
 		.detail = detail,
-		.pid = ctx->pid,
-		.uid = ctx->uid,
+		.pid = pid,
+		.uid = uid,
 		.seq = seq,
 		.mutation = mutation,
 	};
@@ -80,6 +79,17 @@ void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
 		atomic_fetch_add_explicit(&fs->refusals, 1,
 					  memory_order_relaxed);
 	gfs_audit_record(fs->audit, &ev);
+}
+
+void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
+		     const char *path, const char *path2, int error,
+		     const char *rule, const char *detail, uint64_t seq,
+		     bool mutation)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	gfs_guard_audit_as(fs, ctx->pid, ctx->uid, op, path, path2, error,
+			   rule, detail, seq, mutation);
 }
 
 int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags)
@@ -92,27 +102,32 @@ int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags)
 	return rc ? -EIO : 0;
 }
 
-uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
-			 enum gfs_store_op op, const char *path,
-			 const char *from)
+uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid,
+			    enum gfs_store_op op, const char *path,
+			    const char *from)
 {
-	const struct fuse_ctx *ctx;
 	struct gfs_store_event ev;
 	char process[32];
 	uint64_t seq = 0;
 
 	if (!fs->store)
 		return 0;
-	ctx = fuse_req_ctx(req);
-	gfs_audit_process_name(ctx->pid, process, sizeof(process));
+	gfs_audit_process_name(pid, process, sizeof(process));
 	ev.op = op;
 	ev.path = path;
 	ev.from = from;
-	ev.pid = ctx->pid;
+	ev.pid = pid;
 	ev.process = process;
 	if (gfs_store_after(fs->store, &ev, &seq))
 		return 0;
 	return seq;
+}
+
+uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
+			 enum gfs_store_op op, const char *path,
+			 const char *from)
+{
+	return gfs_guard_after_as(fs, fuse_req_ctx(req)->pid, op, path, from);
 }
 
 int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags)

@@ -61,14 +61,17 @@ static void audit_content_refusal(struct gfs_fs *fs, fuse_req_t req,
 	gfs_guard_audit(fs, req, op, path, NULL, EACCES, rule, NULL, 0, false);
 }
 
-static struct gfs_handle *new_handle(struct gfs_fs *fs,
+static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 				     struct gfs_inode *inode, int fd)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct gfs_handle *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
 	h->fd = fd;
+	h->pid = ctx->pid;
+	h->uid = ctx->uid;
 	h->inode = inode;
 	gfs_inode_pin(fs, inode);
 	return h;
@@ -104,7 +107,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (rc)
 		goto out;
-	h = new_handle(fs, inode, fd);
+	h = new_handle(fs, req, inode, fd);
 	if (!h) {
 		rc = -ENOMEM;
 		goto out;
@@ -190,7 +193,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -errno;
 		goto out;
 	}
-	h = new_handle(fs, inode, fd);
+	h = new_handle(fs, req, inode, fd);
 	if (!h) {
 		gfs_inode_forget(fs, inode, 1);
 		rc = -ENOMEM;
@@ -273,12 +276,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	(void)ino;
 	close(h->fd);
 	if (h->written && gfs_inode_path(fs, h->inode, &path) == 0) {
-		seq = gfs_guard_after(fs, req, GFS_STORE_WRITE, path.data,
-				      NULL);
+		seq = gfs_guard_after_as(fs, h->pid, GFS_STORE_WRITE,
+					 path.data, NULL);
 		snprintf(detail, sizeof(detail), "bytes=%llu",
 			 (unsigned long long)h->bytes_written);
-		gfs_guard_audit(fs, req, "write", path.data, NULL, 0, NULL,
-				detail, seq, true);
+		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data,
+				   NULL, 0, NULL, detail, seq, true);
 	}
 	gfs_buf_release(&path);
 	gfs_inode_unpin(fs, h->inode);
@@ -335,19 +338,6 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 	fuse_reply_write(req, (size_t)n);
 }
 
-static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		     struct fuse_file_info *fi)
-{
-	off_t res;
-
-	(void)ino;
-	res = lseek(handle_of(fi)->fd, off, whence);
-	if (res < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_lseek(req, res);
-}
-
 void gfs_ops_file_fill(struct fuse_lowlevel_ops *ops)
 {
 	ops->open = op_open;
@@ -359,5 +349,10 @@ void gfs_ops_file_fill(struct fuse_lowlevel_ops *ops)
 	ops->fsync = op_fsync;
 	ops->fallocate = op_fallocate;
 	ops->copy_file_range = op_copy_file_range;
-	ops->lseek = op_lseek;
+	/*
+	 * No lseek: with the writeback cache the newest data may still sit
+	 * in the kernel's page cache, so only the kernel can answer
+	 * SEEK_DATA and SEEK_HOLE truthfully. Without the op it does, with
+	 * the generic answer (all data, one hole at the end).
+	 */
 }

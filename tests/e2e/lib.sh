@@ -1,0 +1,114 @@
+# Shared by the end-to-end tests; sourced, not run.
+#
+# Each test file works in its own temporary directory with its own HOME
+# and XDG directories, so stores, audit trails and control sockets never
+# mix with the user's or another test's. Every mount is unmounted by the
+# EXIT trap, even when a check fails or the script is interrupted, and
+# only the daemons this script started are ever killed, by pid.
+
+set -u
+
+: "${GUARDFS:?GUARDFS must name the guardfs binary}"
+: "${GFS_PROBE:?GFS_PROBE must name the gfs_probe binary}"
+
+T=$(mktemp -d /tmp/gfs-test.XXXXXX)
+export HOME=$T/home
+export XDG_STATE_HOME=$T/state XDG_DATA_HOME=$T/data
+export XDG_CONFIG_HOME=$T/config XDG_RUNTIME_DIR=$T/run
+mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
+mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+
+passed=0
+failed=0
+mounted=()
+daemons=()
+
+cleanup() {
+	local mp pid
+	for mp in "${mounted[@]}"; do
+		if grep -q " $mp fuse.guardfs " /proc/mounts 2>/dev/null; then
+			"$GUARDFS" umount "$mp" >/dev/null 2>&1 ||
+				umount -l "$mp" 2>/dev/null
+		fi
+	done
+	for pid in "${daemons[@]}"; do
+		kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The pid of the daemon serving mount point $1 (from guardfs status).
+daemon_pid() {
+	"$GUARDFS" status --json | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["mounts"]:
+    if m["mountpoint"] == sys.argv[1]:
+        print(m["pid"])' "$1"
+}
+
+# gfs_mount MOUNTPOINT [mount arguments...]: mounts and registers cleanup.
+gfs_mount() {
+	local mp=$1
+	shift
+	mounted+=("$mp")
+	"$GUARDFS" mount "$@" >/dev/null || return 1
+	daemons+=("$(daemon_pid "$mp")")
+}
+
+gfs_umount() {
+	"$GUARDFS" umount "$1"
+}
+
+# probe OP PATH [ARGS]: one syscall, prints ok or the errno name.
+probe() {
+	"$GFS_PROBE" "$@"
+}
+
+# check DESCRIPTION COMMAND...: the command must succeed.
+check() {
+	local what=$1
+	shift
+	if "$@" >/dev/null; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $what" >&2
+		echo "      command: $*" >&2
+	fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $1" >&2
+		echo "      expected: $(printf '%q' "$2")" >&2
+		echo "      actual:   $(printf '%q' "$3")" >&2
+	fi
+}
+
+# check_fails DESCRIPTION COMMAND...: the command must fail.
+check_fails() {
+	local what=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		failed=$((failed + 1))
+		echo "FAIL: $what (succeeded)" >&2
+	else
+		passed=$((passed + 1))
+	fi
+}
+
+# The audit trail of the mount whose root is $1.
+audit_file() {
+	echo "$XDG_STATE_HOME"/guardfs/*.audit.jsonl
+}
+
+test_done() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}

@@ -1,0 +1,125 @@
+#!/bin/bash
+# Every operation editors, git, compilers and sqlite use, through a real
+# mount, checked against what the real folder then holds.
+. "$(dirname "$0")/lib.sh"
+
+R=$T/root
+M=$T/mnt
+mkdir -p "$R/dir" "$M"
+printf 'hello\n' >"$R/hello.txt"
+check "mount at a separate mount point" gfs_mount "$M" "$R" "$M"
+
+# Reading and writing.
+check_eq "read" "hello" "$(cat "$M/hello.txt")"
+printf 'new file\n' >"$M/new.txt"
+check_eq "create+write lands in the folder" "new file" "$(cat "$R/new.txt")"
+printf 'more\n' >>"$M/new.txt"
+check_eq "append" $'new file\nmore' "$(cat "$M/new.txt")"
+printf 'X' | dd of="$M/new.txt" bs=1 seek=2 conv=notrunc status=none
+check_eq "write in the middle" $'neX file\nmore' "$(cat "$R/new.txt")"
+check_eq "O_EXCL on existing" EEXIST "$(probe open "$M/new.txt" wcx)"
+check_eq "O_TRUNC" ok "$(probe open "$M/new.txt" wt)"
+check_eq "truncated" 0 "$(stat -c %s "$R/new.txt")"
+check_eq "truncate(2) up" ok "$(probe truncate "$M/new.txt" 5000)"
+check_eq "truncated size" 5000 "$(stat -c %s "$M/new.txt")"
+check_eq "truncate(2) down" ok "$(probe truncate "$M/new.txt" 3)"
+check_eq "size in folder" 3 "$(stat -c %s "$R/new.txt")"
+check_eq "open missing" ENOENT "$(probe open "$M/missing" r)"
+
+# A larger file, written and read back byte for byte.
+head -c 50000000 /dev/urandom >"$T/big"
+cp "$T/big" "$M/big"
+check_eq "50 MB copy is exact" "$(sha256sum <"$T/big")" "$(sha256sum <"$M/big")"
+check_eq "and on disk" "$(sha256sum <"$T/big")" "$(sha256sum <"$R/big")"
+check_eq "copy_file_range" "ok 50000000" "$(probe copy-range "$M/big" "$M/big2")"
+check "copy_file_range bytes" cmp "$R/big" "$R/big2"
+# The kernel answers these itself (see fs/ops_file.c): all data.
+check_eq "SEEK_DATA/SEEK_HOLE" "data=0 hole=1048577" "$(probe seek "$M/sparse")"
+check "fallocate" fallocate -l 1M "$M/alloc"
+check_eq "fallocate size" 1048576 "$(stat -c %s "$R/alloc")"
+check "punch hole" fallocate -p -o 0 -l 4096 "$M/alloc"
+
+# Attributes.
+check "chmod" chmod 640 "$M/hello.txt"
+check_eq "mode in folder" 640 "$(stat -c %a "$R/hello.txt")"
+check "chown" chown 1234:5678 "$M/hello.txt"
+check_eq "owner in folder" 1234:5678 "$(stat -c %u:%g "$R/hello.txt")"
+check "touch -d" touch -d '2020-01-02 03:04:05' "$M/hello.txt"
+check_eq "mtime in folder" 1577934245 "$(TZ=UTC0 stat -c %Y "$R/hello.txt")"
+check "touch now" touch "$M/hello.txt"
+check "mtime moved on" test "$(stat -c %Y "$R/hello.txt")" -gt 1577934245
+
+# Directories.
+check_eq "mkdir" ok "$(probe mkdir "$M/d1")"
+check "dir in folder" test -d "$R/d1"
+check_eq "mkdir existing" EEXIST "$(probe mkdir "$M/d1")"
+touch "$M/d1/f"
+check_eq "rmdir non-empty" ENOTEMPTY "$(probe rmdir "$M/d1")"
+rm "$M/d1/f"
+check_eq "rmdir" ok "$(probe rmdir "$M/d1")"
+check_fails "dir gone" test -e "$R/d1"
+mkdir -p "$M/many"
+for i in $(seq 1 1500); do : >"$M/many/f$i"; done
+check_eq "readdir of 1500 entries" 1500 "$(ls "$M/many" | wc -l)"
+check_eq "find sees them" 1501 "$(find "$M/many" | wc -l)"
+rm -rf "$M/many"
+check_fails "rm -rf" test -e "$R/many"
+
+# Renames.
+echo a >"$M/a"
+echo b >"$M/b"
+check_eq "rename" ok "$(probe rename "$M/a" "$M/c")"
+check_eq "renamed content" a "$(cat "$R/c")"
+check_eq "RENAME_NOREPLACE over existing" EEXIST "$(probe rename-noreplace "$M/c" "$M/b")"
+check_eq "RENAME_EXCHANGE" ok "$(probe rename-exchange "$M/c" "$M/b")"
+check_eq "exchanged b" a "$(cat "$M/b")"
+check_eq "exchanged c" b "$(cat "$M/c")"
+check_eq "rename over" ok "$(probe rename "$M/b" "$M/c")"
+check_eq "rename over content" a "$(cat "$R/c")"
+mkdir -p "$M/tree/sub"
+echo deep >"$M/tree/sub/file"
+check_eq "rename a directory" ok "$(probe rename "$M/tree" "$M/dir/tree2")"
+check_eq "content under renamed dir" deep "$(cat "$M/dir/tree2/sub/file")"
+echo changed >"$M/dir/tree2/sub/file"
+check_eq "write under renamed dir" changed "$(cat "$R/dir/tree2/sub/file")"
+
+# Links.
+check_eq "hard link" ok "$(probe link "$M/c" "$M/c2")"
+check_eq "link count" 2 "$(stat -c %h "$M/c")"
+check_eq "symlink" ok "$(probe symlink c "$M/sl")"
+check_eq "readlink" c "$(probe readlink "$M/sl")"
+check_eq "read through symlink" a "$(cat "$M/sl")"
+check_eq "O_NOFOLLOW on symlink" ELOOP "$(probe open "$M/sl" rn)"
+check_eq "symlink in folder" c "$(readlink "$R/sl")"
+check_eq "unlink symlink" ok "$(probe unlink "$M/sl")"
+check_eq "unlink" ok "$(probe unlink "$M/c2")"
+check_eq "unlink missing" ENOENT "$(probe unlink "$M/c2")"
+
+# Special files.
+check_eq "mkfifo" ok "$(probe fifo "$M/fifo")"
+check_eq "fifo type" fifo "$(stat -c %F "$R/fifo")"
+check_eq "unix socket" ok "$(probe socket "$M/sock")"
+check_eq "socket type" socket "$(stat -c %F "$R/sock")"
+check_eq "device nodes refused" EPERM "$(probe chardev "$M/null")"
+
+# Extended attributes.
+check_eq "setxattr" ok "$(probe setxattr "$M/c" user.tag blue)"
+check_eq "getxattr" blue "$(probe getxattr "$M/c" user.tag)"
+check_eq "xattr in folder" blue "$(getfattr --only-values -n user.tag "$R/c" 2>/dev/null || probe getxattr "$R/c" user.tag)"
+check_eq "removexattr" ok "$(probe removexattr "$M/c" user.tag)"
+check_eq "getxattr removed" ENODATA "$(probe getxattr "$M/c" user.tag)"
+
+# Locks, fsync, statfs.
+check_eq "OFD locks conflict" EAGAIN "$(probe lock "$M/c")"
+check_eq "flock conflicts" EAGAIN "$(probe flock "$M/c")"
+check "fsync" dd if=/dev/zero of="$M/synced" bs=4k count=4 conv=fsync status=none
+check "sync -f" sync -f "$M/synced"
+check_eq "statfs" "$(stat -f -c %b "$R")" "$(stat -f -c %b "$M")"
+
+# The mount point itself and ..
+check_eq "stat of the mount root" directory "$(stat -c %F "$M")"
+check_eq "dir/.. stays inside" "hello" "$(cat "$M/dir/../hello.txt")"
+
+check "umount" gfs_umount "$M"
+check_eq "folder intact after umount" "a" "$(cat "$R/c")"
+test_done
