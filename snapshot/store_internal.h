@@ -145,6 +145,9 @@ void gfs_store_log(const char *what, int rc);
 int gfs_store_git_error(const char *what);
 
 /* store_tree.c */
+#define GFS_STORE_NAME_SUFFIX "~guardfs"
+bool gfs_store_name_needs_suffix(const char *name, size_t len);
+size_t gfs_store_name_decoded_len(const char *name, size_t len);
 struct gfs_store_node *gfs_store_node_new(const char *name, size_t len);
 void gfs_store_node_free(struct gfs_store_node *n);
 struct gfs_store_node *gfs_store_node_child(const struct gfs_store_node *dir,

@@ -7,8 +7,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store_internal.h"
+
+/*
+ * Git refuses some names in trees (git fsck: hasDotgit, and the
+ * .gitmodules checks), yet a repository inside the folder must be
+ * recorded like any file. Such a name is stored with a suffix; a name
+ * that already ends with the suffix gets one more, so decoding (strip
+ * one suffix) is exact.
+ */
+bool gfs_store_name_needs_suffix(const char *name, size_t len)
+{
+	size_t sl = strlen(GFS_STORE_NAME_SUFFIX);
+	size_t i;
+
+	if (len >= sl && !memcmp(name + len - sl, GFS_STORE_NAME_SUFFIX, sl))
+		return true;
+	if ((len == 5 && !strncasecmp(name, "git~1", 5)) ||
+	    (len == 11 && !strncasecmp(name, ".gitmodules", 11)))
+		return true;
+	if (len < 4 || strncasecmp(name, ".git", 4))
+		return false;
+	/* NTFS ignores trailing dots and spaces: ".git. " is ".git" */
+	for (i = 4; i < len; i++)
+		if (name[i] != '.' && name[i] != ' ')
+			return false;
+	return true;
+}
+
+size_t gfs_store_name_decoded_len(const char *name, size_t len)
+{
+	size_t sl = strlen(GFS_STORE_NAME_SUFFIX);
+
+	if (len > sl && !memcmp(name + len - sl, GFS_STORE_NAME_SUFFIX, sl))
+		return len - sl;
+	return len;
+}
 
 struct gfs_store_node *gfs_store_node_new(const char *name, size_t len)
 {
@@ -149,7 +185,8 @@ static int load_dir(struct gfs_store *s, struct gfs_store_node *dir,
 		const char *name = git_tree_entry_name(e);
 		struct gfs_store_node *child;
 
-		child = gfs_store_node_new(name, strlen(name));
+		child = gfs_store_node_new(
+			name, gfs_store_name_decoded_len(name, strlen(name)));
 		if (!child) {
 			rc = -ENOMEM;
 			break;
@@ -194,24 +231,29 @@ int gfs_store_tree_load(struct gfs_store *s, const git_oid *tree_oid)
 	return 0;
 }
 
+/* One entry of a tree being written, under its stored name. */
+struct tree_entry {
+	const struct gfs_store_node *node;
+	const char *name;
+	char *owned;
+	size_t len;
+};
+
 /*
  * Git sorts tree entries by name as if every directory name ended in '/'.
  */
-static int git_order(const void *a, const void *b)
+static int git_order(const struct tree_entry *x, const struct tree_entry *y)
 {
-	const struct gfs_store_node *x = *(struct gfs_store_node *const *)a;
-	const struct gfs_store_node *y = *(struct gfs_store_node *const *)b;
-	size_t lx = strlen(x->name), ly = strlen(y->name);
-	size_t m = lx < ly ? lx : ly;
+	size_t m = x->len < y->len ? x->len : y->len;
 	int c = memcmp(x->name, y->name, m);
 	unsigned char cx, cy;
 
 	if (c)
 		return c;
-	cx = lx > m ? (unsigned char)x->name[m]
-		    : (x->git_mode == 040000 ? '/' : 0);
-	cy = ly > m ? (unsigned char)y->name[m]
-		    : (y->git_mode == 040000 ? '/' : 0);
+	cx = x->len > m ? (unsigned char)x->name[m]
+			: (x->node->git_mode == 040000 ? '/' : 0);
+	cy = y->len > m ? (unsigned char)y->name[m]
+			: (y->node->git_mode == 040000 ? '/' : 0);
 	return (int)cx - (int)cy;
 }
 
@@ -241,8 +283,8 @@ static bool node_in_tree(const struct gfs_store_node *n)
 static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 		     unsigned depth)
 {
-	struct gfs_store_node **sorted = NULL;
 	struct gfs_buf raw = GFS_BUF_INIT;
+	struct tree_entry *sorted = NULL;
 	size_t i, n = 0;
 	int rc = 0;
 
@@ -258,16 +300,34 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 		}
 	}
 	if (dir->nchildren) {
-		sorted = malloc(dir->nchildren * sizeof(*sorted));
+		sorted = calloc(dir->nchildren, sizeof(*sorted));
 		if (!sorted)
 			return -ENOMEM;
 	}
-	for (i = 0; i < dir->nchildren; i++)
-		if (node_in_tree(dir->children[i]))
-			sorted[n++] = dir->children[i];
+	for (i = 0; i < dir->nchildren && !rc; i++) {
+		struct gfs_store_node *c = dir->children[i];
+		struct tree_entry *e = &sorted[n];
+
+		if (!node_in_tree(c))
+			continue;
+		e->node = c;
+		e->name = c->name;
+		e->len = strlen(c->name);
+		if (gfs_store_name_needs_suffix(c->name, e->len)) {
+			if (asprintf(&e->owned, "%s%s", c->name,
+				     GFS_STORE_NAME_SUFFIX) < 0) {
+				e->owned = NULL;
+				rc = -ENOMEM;
+				break;
+			}
+			e->name = e->owned;
+			e->len = strlen(e->owned);
+		}
+		n++;
+	}
 	/* strcmp order is almost git order: insertion sort is linear here */
-	for (i = 1; i < n; i++) {
-		struct gfs_store_node *cur = sorted[i];
+	for (i = 1; i < n && !rc; i++) {
+		struct tree_entry cur = sorted[i];
 		size_t j = i;
 
 		while (j > 0 && git_order(&sorted[j - 1], &cur) > 0) {
@@ -277,14 +337,16 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 		sorted[j] = cur;
 	}
 	for (i = 0; i < n && !rc; i++) {
-		rc = gfs_buf_addf(&raw, "%o %s", sorted[i]->git_mode,
-				  sorted[i]->name);
+		rc = gfs_buf_addf(&raw, "%o ", sorted[i].node->git_mode);
 		if (!rc)
-			rc = gfs_buf_add(&raw, "", 1);
+			rc = gfs_buf_add(&raw, sorted[i].name,
+					 sorted[i].len + 1);
 		if (!rc)
-			rc = gfs_buf_add(&raw, sorted[i]->oid.id,
+			rc = gfs_buf_add(&raw, sorted[i].node->oid.id,
 					 GIT_OID_RAWSZ);
 	}
+	for (i = 0; i < n; i++)
+		free(sorted[i].owned);
 	free(sorted);
 	/* an empty subtree is left out of its parent: no object needed */
 	if (!rc && !n && dir != s->root) {

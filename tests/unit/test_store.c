@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guardfs/buf.h"
+#include "guardfs/ignore.h"
 #include "guardfs/store.h"
 
 static int failures;
@@ -119,12 +121,15 @@ static void guarded_write(struct gfs_store *s, const char *rel,
 	after(s, GFS_STORE_WRITE, rel, NULL);
 }
 
+static const struct gfs_ignore *exclude;
+
 static struct gfs_store *open_store(uint64_t max_size, bool fail_open)
 {
 	struct gfs_store_opts o = {
 		.store_path = store,
 		.root_fd = root_fd,
 		.root_path = root,
+		.exclude = exclude,
 		.max_file_size = max_size,
 		.fail_open = fail_open,
 	};
@@ -361,6 +366,109 @@ static void test_fail_closed(void)
 	   store, store);
 }
 
+/* A repository inside the folder is recorded; excluded trees are not. */
+static void test_dotgit_and_exclude(void)
+{
+	struct gfs_ignore *ig = NULL;
+	struct gfs_store *s;
+
+	CHECK(gfs_ignore_new(&ig, 0) == 0);
+	CHECK(gfs_ignore_add(ig, "node_modules/", "test:1") == 0);
+	CHECK(gfs_ignore_add(ig, "*.o", "test:2") == 0);
+	exclude = ig;
+	CHECK(mkdirat(root_fd, "proj", 0755) == 0);
+	CHECK(mkdirat(root_fd, "proj/.git", 0755) == 0);
+	put("proj/.git/HEAD", "ref: refs/heads/main\n", 0644);
+	put("proj/.gitmodules", "", 0644);
+	put("proj/x~guardfs", "tilde\n", 0644);
+	CHECK(mkdirat(root_fd, "node_modules", 0755) == 0);
+	put("node_modules/dep.js", "dep\n", 0644);
+	put("proj/main.o", "obj\n", 0644);
+	s = open_store(0, false);
+	if (!s)
+		return;
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD proj "
+		     "node_modules",
+		     store),
+		  "proj/.gitmodules~guardfs\nproj/.git~guardfs/HEAD\n"
+		  "proj/x~guardfs~guardfs");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:proj/.git~guardfs/HEAD",
+		     store),
+		  "ref: refs/heads/main");
+	/* rm -rf .git is recorded and undoable */
+	CHECK(gfs_store_before(s, "proj/.git/HEAD", GFS_STORE_REMOVING) == 0);
+	CHECK(unlinkat(root_fd, "proj/.git/HEAD", 0) == 0);
+	after(s, GFS_STORE_UNLINK, "proj/.git/HEAD", NULL);
+	CHECK(gfs_store_before(s, "proj/.git", GFS_STORE_SUBTREE) == 0);
+	CHECK(unlinkat(root_fd, "proj/.git", AT_REMOVEDIR) == 0);
+	after(s, GFS_STORE_RMDIR, "proj/.git", NULL);
+	/* excluded paths change without commits */
+	put("node_modules/dep.js", "dep2\n", 0644);
+	after(s, GFS_STORE_WRITE, "node_modules/dep.js", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store),
+		  "unlink proj/.git/HEAD");
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD proj", store),
+		  "proj/.gitmodules~guardfs\nproj/x~guardfs~guardfs");
+	gfs_store_close(s);
+	/* a reopened store reads the suffixed names back as they were */
+	s = open_store(0, false);
+	gfs_store_close(s);
+	CHECK(!strncmp(sh("git -C '%s' log -1 --format=%%s", store),
+		       "session-start /", 15));
+	exclude = NULL;
+	gfs_ignore_free(ig);
+	unlinkat(root_fd, "proj/.gitmodules", 0);
+	unlinkat(root_fd, "proj/x~guardfs", 0);
+	unlinkat(root_fd, "proj/main.o", 0);
+	unlinkat(root_fd, "proj", AT_REMOVEDIR);
+}
+
+/* kill -9 in the middle of heavy overwriting leaves a clean store. */
+static void test_kill9(void)
+{
+	struct gfs_store *s;
+	char name[64];
+	pid_t pid;
+	int i, status;
+
+	CHECK(mkdirat(root_fd, "hot", 0755) == 0);
+	pid = fork();
+	if (pid == 0) {
+		s = open_store(0, false);
+		for (i = 0;; i++) {
+			char data[128];
+
+			snprintf(name, sizeof(name), "hot/f%02d", i % 40);
+			snprintf(data, sizeof(data), "version %d\n", i);
+			if (gfs_store_before(s, name, 0))
+				_exit(3);
+			put(name, data, 0644);
+			after(s, GFS_STORE_WRITE, name, NULL);
+		}
+	}
+	usleep(1500000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status));
+	CHECK_STR(sh("git -C '%s' fsck --strict --no-dangling 2>&1", store),
+		  "");
+	/* the next session starts from there and holds every file */
+	s = open_store(0, false);
+	if (!s)
+		return;
+	gfs_store_close(s);
+	for (i = 0; i < 40; i++) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/hot/f%02d", root, i);
+		CHECK_STR(sh("git -C '%s' cat-file blob HEAD:hot/f%02d | cmp - "
+			     "'%s' && echo same",
+			     store, i, path),
+			  "same");
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -429,6 +537,8 @@ int main(void)
 	test_burst();
 	test_large_file();
 	test_fail_closed();
+	test_dotgit_and_exclude();
+	test_kill9();
 	test_timing();
 	{
 		char *out = git("fsck --strict");
