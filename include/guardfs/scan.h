@@ -50,6 +50,9 @@ int gfs_scanner_add_rules(struct gfs_scanner *s, const char *text, size_t len,
 int gfs_scanner_allow_value(struct gfs_scanner *s, const char *regex,
 			    char *err, size_t err_size);
 
+/* The number of rules the scanner holds (shipped and added). */
+size_t gfs_scanner_rule_count(const struct gfs_scanner *s);
+
 /*
  * Scans len bytes. Returns 1 and fills *finding when a credential is
  * found, 0 when the content is clean (binary content not targeted by a

@@ -1,0 +1,104 @@
+#ifndef GUARDFS_SCAN_INTERNAL_H
+#define GUARDFS_SCAN_INTERNAL_H
+
+/*
+ * Shared between the scanner's files (scan.c, scan_rules.c,
+ * scan_prefilter.c, scan_validate.c); nothing outside policy/ sees it.
+ */
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guardfs/scan.h"
+
+/* Checks a candidate must pass besides its regex (rule key "validate"). */
+enum scan_check {
+	SCAN_CHECK_GITHUB_CRC32 = 1u << 0, /* prefix_ + 30 + base62(crc32) */
+	SCAN_CHECK_JWT = 1u << 1,	   /* header decodes to JSON + alg */
+	SCAN_CHECK_PEM_BODY = 1u << 2,	   /* armour followed by a key body */
+	SCAN_CHECK_USERPASS = 1u << 3,	   /* base64 of "user:password" */
+	SCAN_CHECK_VALUE = 1u << 4,	   /* a plausible assigned secret */
+	SCAN_CHECK_URI_PASSWORD = 1u << 5, /* group before secret is the user */
+	SCAN_CHECK_BASE64 = 1u << 6,	   /* decodes as base64 */
+};
+
+struct scan_rule {
+	char id[64];
+	char *description;
+	char *regex_text;
+	pcre2_code *re;
+	uint32_t secret_group;
+	double entropy;	 /* minimum bits per byte of the secret, 0: none */
+	unsigned checks; /* enum scan_check bits */
+	unsigned window; /* bytes searched beyond the hit's line, each side */
+	bool binary;	 /* also applies to binary content */
+	pcre2_code **allow; /* values of this rule never reported */
+	size_t n_allow;
+	unsigned origin_line;
+};
+
+/*
+ * The one-pass keyword prefilter: every rule names keywords, and a rule's
+ * regex only runs near a place where one of its keywords occurs. Keywords
+ * are matched ASCII case-insensitively.
+ */
+struct scan_prefilter;
+
+int scan_prefilter_new(struct scan_prefilter **out);
+void scan_prefilter_free(struct scan_prefilter *pf);
+
+/* Adds a keyword (at least 3 bytes) for rule; returns 0 or -errno. */
+int scan_prefilter_add(struct scan_prefilter *pf, const char *kw, size_t len,
+		       uint32_t rule);
+
+/* Builds the lookup tables after the last add. */
+int scan_prefilter_build(struct scan_prefilter *pf);
+
+/*
+ * Calls hit(ctx, rule, pos) for every occurrence in data of a keyword of
+ * a rule, pos being where the keyword starts; when hit returns true the
+ * pass ends early (a finding was made or an error occurred).
+ */
+void scan_prefilter_run(const struct scan_prefilter *pf, const uint8_t *data,
+			size_t len,
+			bool (*hit)(void *ctx, uint32_t rule, size_t pos),
+			void *ctx);
+
+struct gfs_scanner {
+	struct scan_rule **rules;
+	size_t n_rules;
+	pcre2_code **allow; /* global allowlist of secret values */
+	size_t n_allow;
+	struct scan_prefilter *pf;
+	bool built;
+};
+
+/* Parses rule text into s (scan_rules.c). */
+int scan_rules_parse(struct gfs_scanner *s, const char *text, size_t len,
+		     const char *origin, unsigned *bad_line, char *err,
+		     size_t err_size);
+
+void scan_rule_free(struct scan_rule *r);
+
+/* Compiles a PCRE2 pattern with JIT; 0 or -EINVAL with a message. */
+int scan_regex_compile(pcre2_code **out, const char *pattern, uint32_t flags,
+		       char *err, size_t err_size);
+
+/* Shannon entropy of data in bits per byte, ignoring whitespace. */
+double scan_entropy(const uint8_t *data, size_t len);
+
+/*
+ * Runs the rule's checks on a candidate. buf/len is the whole scanned
+ * buffer, ov the match's offsets in it (pairs), secret the secret group.
+ */
+bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
+		   const PCRE2_SIZE *ov, uint32_t n_pairs);
+
+/* Decodes standard or URL-safe base64, ignoring padding; -1 on junk. */
+long scan_base64_decode(const uint8_t *in, size_t len, uint8_t *out,
+			size_t out_size);
+
+#endif

@@ -1,0 +1,427 @@
+/*
+ * Checks a regex candidate must pass before it counts as a credential:
+ * entropy, checksums the formats carry, and the shape of a plausible
+ * assigned secret. They are what keeps look-alikes (placeholders,
+ * references, identifiers, hashes) readable.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "scan_internal.h"
+
+double scan_entropy(const uint8_t *data, size_t len)
+{
+	unsigned counts[256] = {0};
+	size_t i, n = 0;
+	double h = 0;
+
+	for (i = 0; i < len; i++) {
+		uint8_t c = data[i];
+
+		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+			continue;
+		counts[c]++;
+		n++;
+	}
+	if (!n)
+		return 0;
+	for (i = 0; i < 256; i++) {
+		double p;
+
+		if (!counts[i])
+			continue;
+		p = (double)counts[i] / (double)n;
+		h -= p * log2(p);
+	}
+	return h;
+}
+
+static int b64_value(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+long scan_base64_decode(const uint8_t *in, size_t len, uint8_t *out,
+			size_t out_size)
+{
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t i, n = 0;
+
+	while (len && in[len - 1] == '=')
+		len--;
+	for (i = 0; i < len; i++) {
+		int v = b64_value(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n < out_size)
+				out[n] = (uint8_t)(acc >> bits);
+			n++;
+		}
+	}
+	return (long)(n < out_size ? n : out_size);
+}
+
+static uint32_t crc32_ieee(const uint8_t *p, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+/*
+ * GitHub (ghp_, gho_, ghu_, ghs_, ghr_) and npm (npm_) tokens end in six
+ * base62 digits of the CRC32 of the 30 random characters before them.
+ */
+static bool check_github_crc32(const uint8_t *tok, size_t len)
+{
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "abcdefghijklmnopqrstuvwxyz";
+	const uint8_t *us = memchr(tok, '_', len);
+	const uint8_t *body;
+	char want[6];
+	uint32_t crc;
+	int i;
+
+	if (!us || (size_t)(tok + len - us - 1) != 36)
+		return false;
+	body = us + 1;
+	crc = crc32_ieee(body, 30);
+	for (i = 5; i >= 0; i--) {
+		want[i] = digits[crc % 62];
+		crc /= 62;
+	}
+	return memcmp(want, body + 30, 6) == 0;
+}
+
+/* A JWT's header is base64url JSON naming its algorithm. */
+static bool check_jwt(const uint8_t *tok, size_t len)
+{
+	const uint8_t *dot = memchr(tok, '.', len);
+	uint8_t hdr[512];
+	long n;
+
+	if (!dot)
+		return false;
+	n = scan_base64_decode(tok, (size_t)(dot - tok), hdr, sizeof(hdr) - 1);
+	if (n < 8 || hdr[0] != '{')
+		return false;
+	hdr[n] = 0;
+	return memmem(hdr, (size_t)n, "\"alg\"", 5) != NULL;
+}
+
+/*
+ * After a private key armour line, a real key has a body of base64 (in a
+ * file, a JSON string with \n escapes, or string literals joined in code),
+ * maybe after headers such as Proc-Type. A parser or a doc that only
+ * names the armour, or a truncated "MIIE..." placeholder, has none.
+ */
+static bool check_pem_body(const uint8_t *buf, size_t len, size_t from)
+{
+	uint8_t body[512];
+	size_t i = from, n = 0, end = len;
+	bool line_start = true;
+
+	if (end - from > 16384)
+		end = from + 16384;
+	while (i < end && n < sizeof(body)) {
+		uint8_t c = buf[i];
+
+		if (c == '\\' && i + 1 < end &&
+		    (buf[i + 1] == 'n' || buf[i + 1] == 'r')) {
+			i += 2;
+			line_start = true;
+			continue;
+		}
+		if (c == '\n' || c == '\r') {
+			i++;
+			line_start = true;
+			continue;
+		}
+		if (line_start) {
+			/* skip "Header: value" lines (Proc-Type, Comment) */
+			size_t j = i;
+
+			while (j < end && (buf[j] == ' ' || buf[j] == '\t' ||
+					   buf[j] == '"' || buf[j] == '\''))
+				j++;
+			while (j < end && ((buf[j] >= 'A' && buf[j] <= 'Z') ||
+					   (buf[j] >= 'a' && buf[j] <= 'z') ||
+					   buf[j] == '-'))
+				j++;
+			if (j < end && buf[j] == ':' && j + 1 < end &&
+			    buf[j + 1] == ' ') {
+				while (j < end && buf[j] != '\n' &&
+				       !(buf[j] == '\\' && j + 1 < end &&
+					 buf[j + 1] == 'n'))
+					j++;
+				i = j;
+				continue;
+			}
+			line_start = false;
+		}
+		if (c == '-' && i + 4 < end && !memcmp(buf + i, "-----", 5))
+			break;
+		if (b64_value(c) >= 0 && c != '-' && c != '_')
+			body[n++] = c;
+		else if (c == '=' || c == ' ' || c == '\t' || c == '"' ||
+			 c == '\'' || c == '+' || c == ',')
+			; /* padding, indentation, string joins */
+		else if (c == '.' && n == 0)
+			return false; /* "MIIE..." style elision */
+		else if (n < 64)
+			return false; /* prose, code, a placeholder */
+		else
+			break;
+		i++;
+	}
+	return n >= 64 && scan_entropy(body, n) >= 5.0;
+}
+
+/* base64 of "user:password" with a printable password. */
+static bool check_userpass(const uint8_t *tok, size_t len)
+{
+	uint8_t out[512];
+	long n = scan_base64_decode(tok, len, out, sizeof(out));
+	const uint8_t *colon;
+	long i;
+
+	if (n < 3)
+		return false;
+	for (i = 0; i < n; i++)
+		if (out[i] < 0x20 || out[i] > 0x7e)
+			return false;
+	colon = memchr(out, ':', (size_t)n);
+	return colon && colon + 3 < out + n;
+}
+
+static bool is_lower(uint8_t c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static bool is_upper(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool has_nocase(const uint8_t *v, size_t len, const char *word)
+{
+	size_t wl = strlen(word), i, j;
+
+	for (i = 0; i + wl <= len; i++) {
+		for (j = 0; j < wl; j++) {
+			uint8_t c = v[i + j];
+
+			if (is_upper(c))
+				c = (uint8_t)(c + 32);
+			if (c != (uint8_t)word[j])
+				break;
+		}
+		if (j == wl)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is an assigned value (password = VALUE) plausibly a secret rather than
+ * a reference to one, a word, a number, a path or a version? Real
+ * secrets are random or at least mix letters with digits or symbols;
+ * configuration that merely names a secret is made of words.
+ */
+static bool check_value(const uint8_t *v, size_t len)
+{
+	static const char *const words[] = {
+		"password", "passwd",	 "secret",   "changeme",    "example",
+		"sample",   "dummy",	 "redacted", "placeholder", "null",
+		"none",	    "undefined", "required", "optional",    "string",
+		"your",	    "enter",	 "insert",   "replace",	    "todo",
+		"default",  "hidden",	 "masked",   "empty",	    "true",
+		"false",    "token",	 "value",    "admin",	    "root",
+		"guest",    "test",	 "user",     "pass",	    "env",
+	};
+	size_t lower = 0, upper = 0, digit = 0, other = 0, i, transitions = 0;
+	size_t word_chars = 0;
+	double h;
+
+	if (len < 8)
+		return false;
+	/* references: $VAR, %(x)s, {x}, <x>, ~/x, ./x */
+	if (strchr("$%{<:[(~.", v[0]))
+		return false;
+	/* YAML anchors, aliases and tags, annotations: &x, *x, !x, @x */
+	if (strchr("&*!@#", v[0])) {
+		for (i = 1; i < len; i++)
+			if (!is_lower(v[i]) && !is_upper(v[i]) && v[i] != '_' &&
+			    v[i] != '-')
+				break;
+		if (i == len)
+			return false;
+	}
+	/* absolute paths, but not base64 that happens to start with '/' */
+	if (v[0] == '/' && !memchr(v, '+', len) &&
+	    (memchr(v + 1, '/', len - 1) || memchr(v, '.', len)))
+		return false;
+	if (memmem(v, len, "://", 3))
+		return false;
+	for (i = 0; i < len; i++) {
+		uint8_t c = v[i];
+
+		if (is_lower(c))
+			lower++;
+		else if (is_upper(c))
+			upper++;
+		else if (is_digit(c))
+			digit++;
+		else
+			other++;
+		if (i && (is_lower(c) != is_lower(v[i - 1])))
+			transitions++;
+		if (c == '(' || c == ')' || c == '[' || c == ']' || c == '{' ||
+		    c == '}' || c == '<' || c == '>')
+			return false;
+	}
+	/* numbers, versions, dates */
+	if (!lower && !upper)
+		return false;
+	/* dotted identifiers: config.password, os.environ.get */
+	{
+		bool ident = !is_digit(v[0]);
+
+		for (i = 0; i < len && ident; i++)
+			ident = is_lower(v[i]) || is_upper(v[i]) ||
+				is_digit(v[i]) || v[i] == '_' || v[i] == '.';
+		if (ident && memchr(v, '.', len) && !digit)
+			return false;
+	}
+	/* file paths: a slash and an extension-like tail */
+	if (memchr(v, '/', len) && memchr(v, '.', len) &&
+	    (is_lower(v[len - 1])) && len < 40)
+		return false;
+	h = scan_entropy(v, len);
+	if (h < 2.5)
+		return false;
+	/* words and identifiers: letters and separators only */
+	for (i = 0; i < len; i++)
+		if (is_lower(v[i]) || is_upper(v[i]) || v[i] == '_' ||
+		    v[i] == '-' || v[i] == '.' || v[i] == ' ')
+			word_chars++;
+	if (word_chars == len) {
+		/* random letters flip case often, CamelCase rarely */
+		if (len < 16 || !lower || !upper || h < 3.5 ||
+		    transitions * 3 < len)
+			return false;
+	}
+	/* snake or kebab identifiers with a version digit: app_secret_v2 */
+	if (!upper && !other && digit * 6 < len && h < 3.2)
+		return false;
+	if (!upper && digit == 0 && other && h < 3.5)
+		return false;
+	/* a value that is only a well-known word plus digits */
+	if (len - digit <= 12) {
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			size_t wl = strlen(words[i]);
+
+			if (has_nocase(v, len, words[i]) &&
+			    wl + digit + 2 >= len && len < 14)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* A URI's password must differ from its user and from stock defaults. */
+static bool check_uri_password(const uint8_t *user, size_t ulen,
+			       const uint8_t *pw, size_t plen)
+{
+	static const char *const defaults[] = {
+		"password", "pass",	"passwd",   "secret",  "pwd",
+		"postgres", "root",	"admin",    "guest",   "user",
+		"mysql",    "redis",	"changeme", "test",    "example",
+		"mongo",    "rabbitmq", "sa",	    "default", "xxx",
+		"***",	    "letmein",	"foo",	    "bar",
+	};
+	size_t i;
+
+	if (plen < 3)
+		return false;
+	if (ulen == plen && !memcmp(user, pw, plen))
+		return false;
+	if (pw[0] == '$' || pw[0] == '<' || pw[0] == '{' || pw[0] == '%' ||
+	    pw[0] == '*' || pw[0] == '[')
+		return false;
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (strlen(defaults[i]) == plen &&
+		    has_nocase(pw, plen, defaults[i]))
+			return false;
+	/* host:port@... seen as user:password is a false match */
+	for (i = 0; i < plen && is_digit(pw[i]); i++)
+		;
+	if (i == plen && plen <= 5)
+		return false;
+	return true;
+}
+
+bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
+		   const PCRE2_SIZE *ov, uint32_t n_pairs)
+{
+	uint32_t g = r->secret_group;
+	const uint8_t *v = buf + ov[2 * g];
+	size_t vl = ov[2 * g + 1] - ov[2 * g];
+
+	if ((r->checks & SCAN_CHECK_GITHUB_CRC32) && !check_github_crc32(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_JWT) && !check_jwt(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_PEM_BODY) &&
+	    !check_pem_body(buf, len, ov[1]))
+		return false;
+	if ((r->checks & SCAN_CHECK_USERPASS) && !check_userpass(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_VALUE) && !check_value(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_BASE64) &&
+	    scan_base64_decode(v, vl, NULL, 0) < 0)
+		return false;
+	if (r->checks & SCAN_CHECK_URI_PASSWORD) {
+		const uint8_t *u = v;
+		size_t ul = 0;
+
+		if (g >= 1 && g - 1 < n_pairs &&
+		    ov[2 * (g - 1)] != PCRE2_UNSET) {
+			u = buf + ov[2 * (g - 1)];
+			ul = ov[2 * (g - 1) + 1] - ov[2 * (g - 1)];
+		}
+		if (!check_uri_password(u, ul, v, vl))
+			return false;
+	}
+	return true;
+}

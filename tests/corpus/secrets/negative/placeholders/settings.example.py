@@ -1,0 +1,3 @@
+SECRET_KEY = "replace-me-with-a-long-random-string"
+DATABASE_PASSWORD = ""
+API_KEY = None

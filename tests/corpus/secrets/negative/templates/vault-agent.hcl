@@ -1,0 +1,3 @@
+template {
+  contents = "{{ with secret \"kv/db\" }}{{ .Data.password }}{{ end }}"
+}

@@ -1,0 +1,3 @@
+from openai import OpenAI
+
+client = OpenAI(api_key="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")

@@ -1,0 +1,2 @@
+config :app, App.Vault,
+  encryption_key: "s87N/xiq/ZJZMlSJJFLK+MtKR1XqlghyQ4ZpSvSvCAI="

