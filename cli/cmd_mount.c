@@ -228,6 +228,10 @@ int gfs_cmd_mount(int argc, char **argv)
 	     check_outside_root(&cfg, "store", cfg.store)) ||
 	    check_outside_root(&cfg, "audit trail", cfg.audit_path))
 		goto out;
+	if (access("/dev/fuse", R_OK | W_OK)) {
+		gfs_cli_error("cannot open /dev/fuse: %s", strerror(errno));
+		goto out;
+	}
 	/* Opened before mounting, so an in-place mount can still reach it. */
 	root_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0) {

@@ -179,6 +179,15 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	enum gfs_store_op op = GFS_STORE_CHMOD;
 	bool changes_content = valid & FUSE_SET_ATTR_SIZE;
 	bool changes_mode = valid & FUSE_SET_ATTR_MODE;
+	/*
+	 * With the writeback cache the kernel itself sends the times of
+	 * writes it buffered, marked by CTIME; they belong to the write
+	 * session, which is audited at release, not to a request of their
+	 * own.
+	 */
+	bool kernel_flush = (valid & FUSE_SET_ATTR_CTIME) &&
+			    !(valid & ~(FUSE_SET_ATTR_CTIME | FUSE_SET_ATTR_MTIME |
+					FUSE_SET_ATTR_ATIME));
 	uint64_t seq = 0;
 	char name[32];
 	struct stat st;
@@ -223,8 +232,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 out:
 	if (!rc && (changes_content || changes_mode))
 		seq = gfs_guard_after(fs, req, op, path.data, NULL);
-	gfs_guard_audit(fs, req, changes_content ? "truncate" : "setattr",
-			path.data, NULL, rc, NULL, NULL, seq, true);
+	if (!kernel_flush)
+		gfs_guard_audit(fs, req,
+				changes_content ? "truncate" : "setattr",
+				path.data, NULL, rc, NULL, NULL, seq, true);
 	gfs_buf_release(&path);
 	if (rc) {
 		fuse_reply_err(req, -rc);
