@@ -12,7 +12,7 @@
 struct gfs_command {
 	const char *name;
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
-	const char *summary;               /* one line for `guardfs --help` */
+	const char *summary;		   /* one line for `guardfs --help` */
 };
 
 int gfs_cmd_mount(int argc, char **argv);

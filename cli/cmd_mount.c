@@ -22,16 +22,21 @@ static const char usage[] =
 static void print_help(void)
 {
 	printf("usage: %s\n\n"
-	       "Guards the folder ROOT: mounts it at MOUNTPOINT, by default in\n"
+	       "Guards the folder ROOT: mounts it at MOUNTPOINT, by default "
+	       "in\n"
 	       "place over ROOT itself, so the path the agent knows is the\n"
 	       "guarded one. Credentials are hidden, every operation is\n"
 	       "audited and every change is snapshotted.\n\n"
-	       "Returns once the mount answers; the daemon keeps running until\n"
+	       "Returns once the mount answers; the daemon keeps running "
+	       "until\n"
 	       "`guardfs umount`, SIGTERM or SIGINT.\n\n"
 	       "options:\n"
-	       "  -c, --config FILE  read FILE (default: ROOT/.guardfs.ini, then\n"
-	       "                     $XDG_CONFIG_HOME/guardfs/config.ini); ROOT\n"
-	       "                     then defaults to the config's [guard] root\n"
+	       "  -c, --config FILE  read FILE (default: ROOT/.guardfs.ini, "
+	       "then\n"
+	       "                     $XDG_CONFIG_HOME/guardfs/config.ini); "
+	       "ROOT\n"
+	       "                     then defaults to the config's [guard] "
+	       "root\n"
 	       "  -f, --foreground   stay in the foreground, log to stderr\n"
 	       "  -d, --debug        trace every FUSE request (implies -f)\n"
 	       "  -h, --help         show this help\n",
@@ -47,9 +52,10 @@ static int check_outside_root(const struct gfs_config *cfg, const char *what,
 
 	if (gfs_mounts_resolve_future(&resolved, path) == 0 &&
 	    gfs_path_is_within(resolved.data, cfg->root)) {
-		gfs_cli_error("the %s '%s' lies inside the guarded folder '%s'; "
-			      "move it out (the agent could rewrite it)",
-			      what, path, cfg->root);
+		gfs_cli_error(
+			"the %s '%s' lies inside the guarded folder '%s'; "
+			"move it out (the agent could rewrite it)",
+			what, path, cfg->root);
 		rc = -1;
 	}
 	gfs_buf_release(&resolved);
@@ -59,8 +65,9 @@ static int check_outside_root(const struct gfs_config *cfg, const char *what,
 static int choose_mountpoint(const struct gfs_config *cfg, const char *arg,
 			     struct gfs_buf *out)
 {
-	const char *mp = arg ? arg : cfg->mountpoint ? cfg->mountpoint
-						      : cfg->root;
+	const char *mp = arg		   ? arg
+			 : cfg->mountpoint ? cfg->mountpoint
+					   : cfg->root;
 	struct stat st;
 
 	if (gfs_realpath(out, mp) || stat(out->data, &st) ||
@@ -117,8 +124,8 @@ static void report_ready(void *arg, int rc, const char *message)
 static void detach_stdio(const char *log_path)
 {
 	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-			  0600);
+	int log_fd =
+		open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
 	if (null_fd >= 0)
 		dup2(null_fd, STDIN_FILENO);

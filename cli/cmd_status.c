@@ -28,7 +28,7 @@ static const struct {
 	bool number;
 } fields[] = {
 	{"root", false},      {"mountpoint", false}, {"pid", true},
-	{"config", false},    {"name", false},       {"store", false},
+	{"config", false},    {"name", false},	     {"store", false},
 	{"audit", false},     {"started", true},     {"uptime", true},
 	{"operations", true}, {"refusals", true},
 };
@@ -49,8 +49,7 @@ static void add_json(struct listing *l, const char *reply)
 		gfs_buf_reset(&value);
 		if (gfs_control_reply_get(reply, fields[i].key, &value))
 			continue;
-		gfs_buf_addf(&l->out, "%s\"%s\":", i ? "," : "",
-			     fields[i].key);
+		gfs_buf_addf(&l->out, "%s\"%s\":", i ? "," : "", fields[i].key);
 		if (fields[i].number)
 			gfs_buf_adds(&l->out, value.data);
 		else

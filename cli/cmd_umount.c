@@ -21,11 +21,14 @@ static const char usage[] = "guardfs umount [--lazy] PATH";
 static void print_help(void)
 {
 	printf("usage: %s\n\n"
-	       "Unmounts the guarded folder mounted at PATH and waits until its\n"
-	       "daemon has written out the audit trail and the last snapshots.\n"
+	       "Unmounts the guarded folder mounted at PATH and waits until "
+	       "its\n"
+	       "daemon has written out the audit trail and the last "
+	       "snapshots.\n"
 	       "A stale mount whose daemon died is cleared too.\n\n"
 	       "options:\n"
-	       "  -l, --lazy  detach now even if a process still uses the mount\n"
+	       "  -l, --lazy  detach now even if a process still uses the "
+	       "mount\n"
 	       "  -h, --help  show this help\n",
 	       usage);
 }
@@ -102,8 +105,9 @@ static int wait_for_exit(pid_t pid)
 		if (time(NULL) - start >= DRAIN_TIMEOUT_S)
 			return -ETIMEDOUT;
 		if (!told && time(NULL) - start >= 2) {
-			fprintf(stderr, "guardfs: waiting for the daemon (pid "
-					"%ld) to finish recording...\n",
+			fprintf(stderr,
+				"guardfs: waiting for the daemon (pid "
+				"%ld) to finish recording...\n",
 				(long)pid);
 			told = true;
 		}

@@ -35,7 +35,9 @@ struct key_spec {
 };
 
 #define KEY(sec, name, kind, field)                                            \
-	{sec, name, kind, offsetof(struct gfs_config, field)}
+	{                                                                      \
+		sec, name, kind, offsetof(struct gfs_config, field)            \
+	}
 
 /*
  * Every key guardfs understands. A capability that needs configuration
@@ -212,8 +214,9 @@ static int set_value(struct parse_state *st, const struct key_spec *spec,
 	case KIND_PATH:
 		if (!value[0])
 			return -EINVAL;
-		copy = spec->kind == KIND_PATH ? expand_path(value, st->base_dir)
-					       : strdup(value);
+		copy = spec->kind == KIND_PATH
+			       ? expand_path(value, st->base_dir)
+			       : strdup(value);
 		if (!copy)
 			return -ENOMEM;
 		free(*(char **)field);
@@ -352,8 +355,7 @@ static char *read_line(char *str, int num, void *stream)
 }
 
 /* doas's rule: a config others can change is a config others control. */
-static int check_file(FILE *file, const char *path, char *err,
-		      size_t err_size)
+static int check_file(FILE *file, const char *path, char *err, size_t err_size)
 {
 	struct stat st;
 
@@ -477,8 +479,9 @@ static int derive(struct gfs_config *cfg, char *err, size_t err_size)
 	if (!cfg->audit_path) {
 		rc = gfs_xdg_dir(&path, "XDG_STATE_HOME", ".local/state");
 		if (rc) {
-			snprintf(err, err_size, "cannot place the audit trail: "
-						"set HOME or [audit] path");
+			snprintf(err, err_size,
+				 "cannot place the audit trail: "
+				 "set HOME or [audit] path");
 			goto out;
 		}
 		gfs_buf_addf(&path, "/guardfs/%s.audit.jsonl", id.data);
@@ -487,8 +490,9 @@ static int derive(struct gfs_config *cfg, char *err, size_t err_size)
 	if (!cfg->store) {
 		rc = gfs_xdg_dir(&path, "XDG_DATA_HOME", ".local/share");
 		if (rc) {
-			snprintf(err, err_size, "cannot place the store: set "
-						"HOME or [snapshot] store");
+			snprintf(err, err_size,
+				 "cannot place the store: set "
+				 "HOME or [snapshot] store");
 			goto out;
 		}
 		gfs_buf_addf(&path, "/guardfs/%s.git", id.data);
@@ -533,8 +537,9 @@ int gfs_config_resolve(struct gfs_config *cfg, const char *explicit_path,
 		cfg->root = strdup(root_hint);
 	}
 	if (!cfg->root) {
-		snprintf(err, err_size, "no folder to guard: give ROOT, or "
-					"[guard] root in the config");
+		snprintf(err, err_size,
+			 "no folder to guard: give ROOT, or "
+			 "[guard] root in the config");
 		return -1;
 	}
 	if (gfs_realpath(&real, cfg->root)) {

@@ -5,7 +5,8 @@
 #include "cli.h"
 
 static const struct gfs_command commands[] = {
-	{"mount", gfs_cmd_mount, "guard a folder: mount it, in place by default"},
+	{"mount", gfs_cmd_mount,
+	 "guard a folder: mount it, in place by default"},
 	{"umount", gfs_cmd_umount, "unmount a guarded folder"},
 	{"status", gfs_cmd_status, "list active mounts and their counters"},
 	{"init", gfs_cmd_init, "write a commented starter config"},

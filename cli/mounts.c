@@ -75,7 +75,8 @@ static int normalize(struct gfs_buf *out, const char *abs)
 		if (n == 0 || (n == 1 && p[0] == '.')) {
 			/* nothing */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (out->len > start && out->data[out->len - 1] != '/')
+			while (out->len > start &&
+			       out->data[out->len - 1] != '/')
 				out->len--;
 			if (out->len > start)
 				out->len--;

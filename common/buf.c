@@ -67,7 +67,8 @@ int gfs_buf_vaddf(struct gfs_buf *b, const char *fmt, va_list ap)
 	} else if ((size_t)n >= b->cap - b->len) {
 		rc = gfs_buf_grow(b, (size_t)n);
 		if (!rc)
-			vsnprintf(b->data + b->len, b->cap - b->len, fmt, again);
+			vsnprintf(b->data + b->len, b->cap - b->len, fmt,
+				  again);
 	}
 	va_end(again);
 	if (rc) {

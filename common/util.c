@@ -194,8 +194,7 @@ int gfs_bool_parse(const char *text, bool *out)
 	return -EINVAL;
 }
 
-int gfs_xdg_dir(struct gfs_buf *out, const char *env_name,
-		const char *fallback)
+int gfs_xdg_dir(struct gfs_buf *out, const char *env_name, const char *fallback)
 {
 	const char *dir = getenv(env_name);
 	const char *home;

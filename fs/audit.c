@@ -13,7 +13,7 @@
 
 /* Write out at least this often, and sooner once this much is waiting. */
 #define FLUSH_INTERVAL_MS 200
-#define FLUSH_THRESHOLD (256 * 1024)
+#define FLUSH_THRESHOLD	  (256 * 1024)
 /* Past this much unwritten text (a stuck disk), lines are counted lost. */
 #define BUFFER_LIMIT (64 * 1024 * 1024)
 
@@ -26,13 +26,13 @@ struct gfs_audit {
 	int fd;
 	enum gfs_audit_level level;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;      /* writer: work or stop */
-	pthread_cond_t written;   /* flushers: a round finished */
+	pthread_cond_t wake;	/* writer: work or stop */
+	pthread_cond_t written; /* flushers: a round finished */
 	struct gfs_buf pending;
-	uint64_t rounds;          /* completed write rounds */
+	uint64_t rounds; /* completed write rounds */
 	bool stop;
 	bool flush_wanted;
-	uint64_t lost;            /* lines dropped for lack of memory */
+	uint64_t lost; /* lines dropped for lack of memory */
 	pthread_t writer;
 };
 
@@ -119,15 +119,17 @@ int gfs_audit_open(struct gfs_audit **out, const char *path,
 	rc = gfs_mkdir_p(dirname(dir_copy), 0700);
 	free(dir_copy);
 	if (rc) {
-		snprintf(err, err_size, "cannot create the directory of '%s': %s",
-			 path, strerror(-rc));
+		snprintf(err, err_size,
+			 "cannot create the directory of '%s': %s", path,
+			 strerror(-rc));
 		return rc;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-				   O_NOFOLLOW, 0600);
+	a->fd = open(path,
+		     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		     0600);
 	if (a->fd < 0) {
 		rc = -errno;
 		snprintf(err, err_size, "cannot open audit trail '%s': %s",
@@ -228,7 +230,8 @@ static void format_event(struct gfs_buf *line, const struct gfs_audit_event *ev)
 		gfs_buf_add_json(line, ev->detail, strlen(ev->detail));
 	}
 	if (ev->seq)
-		gfs_buf_addf(line, ",\"seq\":%llu", (unsigned long long)ev->seq);
+		gfs_buf_addf(line, ",\"seq\":%llu",
+			     (unsigned long long)ev->seq);
 	gfs_buf_adds(line, "}\n");
 }
 

@@ -121,8 +121,9 @@ int gfs_control_start(struct gfs_control **out, gfs_control_fn fn, void *arg,
 	if (!rc && gfs_buf_addf(&dir, "/%ld.sock", (long)getpid()))
 		rc = -ENOMEM;
 	if (rc) {
-		snprintf(err, err_size, "cannot create the runtime directory "
-					"'%s': %s",
+		snprintf(err, err_size,
+			 "cannot create the runtime directory "
+			 "'%s': %s",
 			 dir.data ? dir.data : "", strerror(-rc));
 		goto fail;
 	}

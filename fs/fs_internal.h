@@ -65,10 +65,10 @@ struct gfs_fs {
 	size_t table_count;
 
 	struct gfs_policy *policy;
-	struct gfs_scanner *scanner;      /* NULL when [secrets] scan = no */
+	struct gfs_scanner *scanner; /* NULL when [secrets] scan = no */
 	struct gfs_verdict_cache *verdicts;
 	struct gfs_audit *audit;
-	struct gfs_store *store;          /* NULL when snapshots are off */
+	struct gfs_store *store; /* NULL when snapshots are off */
 
 	double entry_timeout;
 	double attr_timeout;
@@ -91,8 +91,8 @@ struct gfs_fs {
 struct gfs_handle {
 	int fd;
 	struct gfs_inode *inode; /* pinned */
-	bool written;            /* a write session: commit at release */
-	pid_t pid;               /* who opened it: release has no caller */
+	bool written;		 /* a write session: commit at release */
+	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
 	uint64_t bytes_written;
 	/* directories */
@@ -119,8 +119,7 @@ struct gfs_inode *gfs_inode_get(struct gfs_fs *fs, fuse_ino_t ino);
 struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 				     struct gfs_inode *parent, const char *name,
 				     int fd, const struct stat *st);
-void gfs_inode_forget(struct gfs_fs *fs, struct gfs_inode *inode,
-		      uint64_t n);
+void gfs_inode_forget(struct gfs_fs *fs, struct gfs_inode *inode, uint64_t n);
 void gfs_inode_pin(struct gfs_fs *fs, struct gfs_inode *inode);
 void gfs_inode_unpin(struct gfs_fs *fs, struct gfs_inode *inode);
 /* Records that inode is now called name under parent (rename). */
@@ -164,18 +163,17 @@ extern const char gfs_rule_escaping_symlink[];
 int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule);
 /* Audits one request; the _as form names the caller (release has none). */
-void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid,
-			const char *op, const char *path, const char *path2,
-			int error, const char *rule, const char *detail,
-			uint64_t seq, bool mutation);
+void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
+			const char *path, const char *path2, int error,
+			const char *rule, const char *detail, uint64_t seq,
+			bool mutation);
 void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
 		     const char *path, const char *path2, int error,
 		     const char *rule, const char *detail, uint64_t seq,
 		     bool mutation);
 /* Store hooks; a no-op without a store. */
-uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid,
-			    enum gfs_store_op op, const char *path,
-			    const char *from);
+uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
+			    const char *path, const char *from);
 int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags);
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 enum gfs_store_op op, const char *path,

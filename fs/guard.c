@@ -56,10 +56,10 @@ int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 	return 0;
 }
 
-void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid,
-			const char *op, const char *path, const char *path2,
-			int error, const char *rule, const char *detail,
-			uint64_t seq, bool mutation)
+void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
+			const char *path, const char *path2, int error,
+			const char *rule, const char *detail, uint64_t seq,
+			bool mutation)
 {
 	struct gfs_audit_event ev = {
 		.op = op,
@@ -88,8 +88,8 @@ void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
-	gfs_guard_audit_as(fs, ctx->pid, ctx->uid, op, path, path2, error,
-			   rule, detail, seq, mutation);
+	gfs_guard_audit_as(fs, ctx->pid, ctx->uid, op, path, path2, error, rule,
+			   detail, seq, mutation);
 }
 
 int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags)
@@ -102,9 +102,8 @@ int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags)
 	return rc ? -EIO : 0;
 }
 
-uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid,
-			    enum gfs_store_op op, const char *path,
-			    const char *from)
+uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
+			    const char *path, const char *from)
 {
 	struct gfs_store_event ev;
 	char process[32];
@@ -187,10 +186,9 @@ static void *inval_main(void *arg)
 		fs->inval_head = item->next;
 		pthread_mutex_unlock(&fs->inval_lock);
 		if (!fs->inval_stop)
-			fuse_lowlevel_notify_inval_entry(fs->session,
-							 item->parent,
-							 item->name,
-							 strlen(item->name));
+			fuse_lowlevel_notify_inval_entry(
+				fs->session, item->parent, item->name,
+				strlen(item->name));
 		free(item->name);
 		free(item);
 		pthread_mutex_lock(&fs->inval_lock);

@@ -135,8 +135,8 @@ static struct gfs_inode *set_name_locked(struct gfs_inode *inode,
 
 static void unlink_locked(struct gfs_fs *fs, struct gfs_inode *inode)
 {
-	struct gfs_inode **link = &fs->table[bucket_of(fs, inode->dev,
-						       inode->ino)];
+	struct gfs_inode **link =
+		&fs->table[bucket_of(fs, inode->dev, inode->ino)];
 
 	while (*link != inode)
 		link = &(*link)->hash_next;
@@ -149,8 +149,8 @@ static void unlink_locked(struct gfs_fs *fs, struct gfs_inode *inode)
  * Called with table_lock held; the fds are returned in a list to close
  * after unlocking, so no syscall runs under the lock.
  */
-static void release_locked(struct gfs_fs *fs, struct gfs_inode *inode,
-			   int *fds, size_t *nfds, size_t max_fds)
+static void release_locked(struct gfs_fs *fs, struct gfs_inode *inode, int *fds,
+			   size_t *nfds, size_t max_fds)
 {
 	while (inode && inode != &fs->root && inode->nlookup == 0 &&
 	       inode->pins == 0) {

@@ -161,10 +161,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			e.attr.st_mode = (mode_t)h->entry->d_type << 12;
 		}
 		if (plus)
-			n = fuse_add_direntry_plus(req, reply + used,
-						   size - used,
-						   h->entry->d_name, &e,
-						   h->entry->d_off);
+			n = fuse_add_direntry_plus(
+				req, reply + used, size - used,
+				h->entry->d_name, &e, h->entry->d_off);
 		else {
 			st = e.attr;
 			n = fuse_add_direntry(req, reply + used, size - used,

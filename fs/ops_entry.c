@@ -185,9 +185,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	 * session, which is audited at release, not to a request of their
 	 * own.
 	 */
-	bool kernel_flush = (valid & FUSE_SET_ATTR_CTIME) &&
-			    !(valid & ~(FUSE_SET_ATTR_CTIME | FUSE_SET_ATTR_MTIME |
-					FUSE_SET_ATTR_ATIME));
+	bool kernel_flush =
+		(valid & FUSE_SET_ATTR_CTIME) &&
+		!(valid & ~(FUSE_SET_ATTR_CTIME | FUSE_SET_ATTR_MTIME |
+			    FUSE_SET_ATTR_ATIME));
 	uint64_t seq = 0;
 	char name[32];
 	struct stat st;
@@ -206,10 +207,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		goto out;
 	}
 	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-		uid_t uid = valid & FUSE_SET_ATTR_UID ? attr->st_uid
-						      : (uid_t)-1;
-		gid_t gid = valid & FUSE_SET_ATTR_GID ? attr->st_gid
-						      : (gid_t)-1;
+		uid_t uid =
+			valid & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
+		gid_t gid =
+			valid & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
 
 		if (fchownat(inode->fd, "", uid, gid,
 			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
@@ -290,8 +291,8 @@ static int create_on_disk(struct gfs_inode *parent, const char *name,
 	return rc ? -errno : 0;
 }
 
-static void make_entry(fuse_req_t req, fuse_ino_t parent_ino,
-		       const char *name, const struct new_entry *what)
+static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
+		       const struct new_entry *what)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
@@ -398,10 +399,9 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 	if (unlinkat(parent->fd, name, is_dir ? AT_REMOVEDIR : 0))
 		rc = -errno;
 	else
-		seq = gfs_guard_after(fs, req,
-				      is_dir ? GFS_STORE_RMDIR
-					     : GFS_STORE_UNLINK,
-				      path.data, NULL);
+		seq = gfs_guard_after(
+			fs, req, is_dir ? GFS_STORE_RMDIR : GFS_STORE_UNLINK,
+			path.data, NULL);
 out:
 	gfs_guard_audit(fs, req, is_dir ? "rmdir" : "unlink", path.data, NULL,
 			rc, rule, NULL, seq, true);

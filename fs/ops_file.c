@@ -43,8 +43,8 @@ static int check_content(struct gfs_fs *fs, int fd, int flags,
 
 	if (!fs->scanner || (flags & O_ACCMODE) == O_WRONLY)
 		return 0;
-	rc = gfs_scan_fd(fs->scanner, fs->verdicts, fd,
-			 fs->cfg->scan_max_size, verdict);
+	rc = gfs_scan_fd(fs->scanner, fs->verdicts, fd, fs->cfg->scan_max_size,
+			 verdict);
 	if (rc < 0)
 		return rc;
 	return rc == 1 ? -EACCES : 0;
@@ -209,8 +209,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 out:
 	if (fd >= 0)
 		close(fd);
-	gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule, NULL,
-			seq, true);
+	gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule, NULL, seq,
+			true);
 	gfs_buf_release(&path);
 	if (rc)
 		fuse_reply_err(req, -rc);
@@ -276,12 +276,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	(void)ino;
 	close(h->fd);
 	if (h->written && gfs_inode_path(fs, h->inode, &path) == 0) {
-		seq = gfs_guard_after_as(fs, h->pid, GFS_STORE_WRITE,
-					 path.data, NULL);
+		seq = gfs_guard_after_as(fs, h->pid, GFS_STORE_WRITE, path.data,
+					 NULL);
 		snprintf(detail, sizeof(detail), "bytes=%llu",
 			 (unsigned long long)h->bytes_written);
-		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data,
-				   NULL, 0, NULL, detail, seq, true);
+		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data, NULL,
+				   0, NULL, detail, seq, true);
 	}
 	gfs_buf_release(&path);
 	gfs_inode_unpin(fs, h->inode);
@@ -301,8 +301,8 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		fuse_reply_err(req, 0);
 }
 
-static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			 off_t offset, off_t length, struct fuse_file_info *fi)
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			 off_t length, struct fuse_file_info *fi)
 {
 	struct gfs_handle *h = handle_of(fi);
 
@@ -316,11 +316,10 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	fuse_reply_err(req, 0);
 }
 
-static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
-			       off_t off_in, struct fuse_file_info *fi_in,
-			       fuse_ino_t ino_out, off_t off_out,
-			       struct fuse_file_info *fi_out, size_t len,
-			       int flags)
+static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			       struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+			       off_t off_out, struct fuse_file_info *fi_out,
+			       size_t len, int flags)
 {
 	struct gfs_handle *out = handle_of(fi_out);
 	ssize_t n;

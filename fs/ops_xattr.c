@@ -13,9 +13,10 @@ static void proc_path(const struct gfs_inode *inode, char *out, size_t size)
 }
 
 /* Replies to a get or list call with the size alone or the bytes. */
-static void reply_sized(fuse_req_t req, size_t size, ssize_t (*fetch)(
-	const char *path, const char *name, char *buf, size_t size),
-	const char *path, const char *name)
+static void reply_sized(fuse_req_t req, size_t size,
+			ssize_t (*fetch)(const char *path, const char *name,
+					 char *buf, size_t size),
+			const char *path, const char *name)
 {
 	char *buf = NULL;
 	ssize_t n;

@@ -13,7 +13,7 @@
  * expire quickly because pids are reused and processes rename
  * themselves (exec).
  */
-#define SLOTS 256
+#define SLOTS	   256
 #define MAX_AGE_NS 1000000000LL
 
 struct slot {

@@ -18,7 +18,7 @@
  * the folder itself), so the kernel may keep them for long.
  */
 #define GFS_CACHE_TIMEOUT 86400.0
-#define GFS_MAX_WRITE (1024 * 1024)
+#define GFS_MAX_WRITE	  (1024 * 1024)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -132,10 +132,9 @@ static int build_scanner(struct gfs_fs *fs, char *err, size_t err_size)
 		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 			gfs_buf_add(&text, chunk, (size_t)n);
 		close(fd);
-		rc = gfs_scanner_add_rules(fs->scanner, text.data ? text.data
-								  : "",
-					   text.len, file, &line, why,
-					   sizeof(why));
+		rc = gfs_scanner_add_rules(fs->scanner,
+					   text.data ? text.data : "", text.len,
+					   file, &line, why, sizeof(why));
 		gfs_buf_release(&text);
 		if (rc) {
 			snprintf(err, err_size, "%s:%u: %s", file, line, why);
@@ -177,8 +176,8 @@ static int control_reply(void *arg, const char *command, struct gfs_buf *out)
 	gfs_buf_addf(out, "mountpoint\t%s\n", fs->mountpoint);
 	gfs_buf_addf(out, "config\t%s\n", cfg->path ? cfg->path : "");
 	gfs_buf_addf(out, "name\t%s\n", cfg->name);
-	gfs_buf_addf(out, "store\t%s\n", cfg->snapshot_enabled ? cfg->store
-							       : "");
+	gfs_buf_addf(out, "store\t%s\n",
+		     cfg->snapshot_enabled ? cfg->store : "");
 	gfs_buf_addf(out, "audit\t%s\n", cfg->audit_path);
 	gfs_buf_addf(out, "started\t%lld\n", (long long)fs->started.tv_sec);
 	gfs_buf_addf(out, "uptime\t%lld\n",
@@ -260,8 +259,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 		snprintf(err, sizeof(err), "cannot set up the inode table");
 		goto fail_early;
 	}
-	fs.proc_self_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY |
-						 O_CLOEXEC);
+	fs.proc_self_fd =
+		open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fs.proc_self_fd < 0) {
 		snprintf(err, sizeof(err), "cannot open /proc/self/fd: %s",
 			 strerror(errno));
@@ -295,8 +294,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 			 opts->mountpoint);
 		goto fail_signals;
 	}
-	if (gfs_control_start(&control, control_reply, &fs, err,
-			      sizeof(err))) {
+	if (gfs_control_start(&control, control_reply, &fs, err, sizeof(err))) {
 		fuse_session_unmount(fs.session);
 		goto fail_signals;
 	}

@@ -19,8 +19,8 @@
 static int report(int rc)
 {
 	if (rc < 0)
-		printf("%s\n", strerrorname_np(errno) ? strerrorname_np(errno)
-						      : "E?");
+		printf("%s\n",
+		       strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
 	else
 		printf("ok\n");
 	return 0;

@@ -18,16 +18,16 @@
 struct gfs_audit;
 
 struct gfs_audit_event {
-	const char *op;      /* "open", "unlink", "lookup", ... */
-	const char *path;    /* relative to the root ("" is the root) */
-	const char *path2;   /* rename/link target, or NULL */
-	int error;           /* 0 for ok, else the positive errno */
-	const char *rule;    /* for a refusal: the deciding rule, or NULL */
-	const char *detail;  /* extra text ("flags=rw", "bytes=12"), or NULL */
+	const char *op;	    /* "open", "unlink", "lookup", ... */
+	const char *path;   /* relative to the root ("" is the root) */
+	const char *path2;  /* rename/link target, or NULL */
+	int error;	    /* 0 for ok, else the positive errno */
+	const char *rule;   /* for a refusal: the deciding rule, or NULL */
+	const char *detail; /* extra text ("flags=rw", "bytes=12"), or NULL */
 	pid_t pid;
 	uid_t uid;
-	uint64_t seq;        /* snapshot job sequence number, 0 if none */
-	bool mutation;       /* changes names, bytes or metadata */
+	uint64_t seq;  /* snapshot job sequence number, 0 if none */
+	bool mutation; /* changes names, bytes or metadata */
 };
 
 /* Opens (creating with mode 0600, and its directory) the trail at path. */

@@ -18,7 +18,10 @@ struct gfs_buf {
 	size_t cap;
 };
 
-#define GFS_BUF_INIT {NULL, 0, 0}
+#define GFS_BUF_INIT                                                           \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* Makes room for at least extra more bytes plus the terminating NUL. */
 int gfs_buf_grow(struct gfs_buf *b, size_t extra);

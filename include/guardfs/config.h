@@ -31,16 +31,16 @@ enum gfs_audit_level {
 
 enum gfs_on_failure {
 	GFS_ON_FAILURE_DENY = 0, /* refuse the mutation with EIO (P5) */
-	GFS_ON_FAILURE_ALLOW,    /* perform it unrecorded, and audit that */
+	GFS_ON_FAILURE_ALLOW,	 /* perform it unrecorded, and audit that */
 };
 
 struct gfs_config {
 	char *path; /* the file that was read, or NULL for defaults */
 
 	/* [guard] */
-	char *root;       /* absolute; NULL until given */
+	char *root;	  /* absolute; NULL until given */
 	char *mountpoint; /* NULL: mount in place over root */
-	char *name;       /* NULL: the root's basename */
+	char *name;	  /* NULL: the root's basename */
 
 	/* [deny] */
 	struct gfs_strlist deny_patterns;
@@ -53,14 +53,14 @@ struct gfs_config {
 
 	/* [snapshot] */
 	bool snapshot_enabled; /* "enabled", default yes */
-	char *store;           /* NULL: $XDG_DATA_HOME/guardfs/<id>.git */
+	char *store;	       /* NULL: $XDG_DATA_HOME/guardfs/<id>.git */
 	struct gfs_strlist snapshot_exclude;
 	bool snapshot_exclude_defaults; /* default yes */
-	uint64_t max_file_size;         /* default 256 MiB */
+	uint64_t max_file_size;		/* default 256 MiB */
 	enum gfs_on_failure on_failure;
 
 	/* [secrets] */
-	bool scan;              /* default yes */
+	bool scan;		/* default yes */
 	uint64_t scan_max_size; /* default 8 MiB */
 	struct gfs_strlist secret_rule_files;
 	struct gfs_strlist secret_allow_paths;

@@ -13,9 +13,9 @@
 
 struct gfs_fs_opts {
 	const struct gfs_config *cfg; /* resolved; borrowed for the run */
-	int root_fd;           /* O_PATH|O_DIRECTORY fd of cfg->root, owned */
+	int root_fd; /* O_PATH|O_DIRECTORY fd of cfg->root, owned */
 	const char *mountpoint;
-	bool debug;            /* libfuse request tracing to stderr */
+	bool debug; /* libfuse request tracing to stderr */
 	/*
 	 * Called once the kernel mount exists and the session is about to
 	 * serve requests, or with an error message when setting up failed.

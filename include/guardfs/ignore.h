@@ -27,8 +27,8 @@ enum gfs_ignore_flags {
 };
 
 enum gfs_ignore_verdict {
-	GFS_IGNORE_NONE = 0,    /* no rule matched */
-	GFS_IGNORE_MATCH = 1,   /* the deciding rule matched */
+	GFS_IGNORE_NONE = 0,	/* no rule matched */
+	GFS_IGNORE_MATCH = 1,	/* the deciding rule matched */
 	GFS_IGNORE_NEGATED = 2, /* the deciding rule is a '!' rule */
 };
 

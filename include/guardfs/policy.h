@@ -17,7 +17,7 @@
 struct gfs_policy;
 
 struct gfs_policy_opts {
-	bool builtin;        /* include the built-in credential list */
+	bool builtin;	     /* include the built-in credential list */
 	bool case_sensitive; /* default is ASCII case-insensitive */
 };
 

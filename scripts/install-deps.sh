@@ -1,0 +1,28 @@
+#!/bin/bash
+# Installs what guardfs needs to build, test and benchmark, from Debian's
+# packages. Safe to run again: apt-get skips what is there.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config git
+	libfuse3-dev fuse3 libgit2-dev libxxhash-dev libinih-dev libpcre2-dev
+	# tests and tools used inside the mount
+	python3 sqlite3 make util-linux clang-format
+	# benchmark peers
+	bindfs
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+	--no-install-recommends "${missing[@]}" >/dev/null
