@@ -15,6 +15,8 @@
 #include "guardfs/audit.h"
 #include "guardfs/buf.h"
 #include "guardfs/config.h"
+#include "guardfs/guards.h"
+#include "guardfs/ignore.h"
 #include "guardfs/policy.h"
 #include "guardfs/scan.h"
 #include "guardfs/store.h"
@@ -64,9 +66,8 @@ struct gfs_fs {
 	size_t table_size; /* buckets, a power of two */
 	size_t table_count;
 
-	struct gfs_policy *policy;
-	struct gfs_scanner *scanner; /* NULL when [secrets] scan = no */
-	struct gfs_verdict_cache *verdicts;
+	struct gfs_guards guards;   /* read-only once mounted */
+	struct gfs_ignore *exclude; /* [snapshot] exclude, or NULL */
 	struct gfs_audit *audit;
 	struct gfs_store *store; /* NULL when snapshots are off */
 

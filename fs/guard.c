@@ -38,7 +38,8 @@ int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
 {
 	(void)parent;
 	*rule = NULL;
-	if (gfs_policy_hides(fs->policy, path, S_ISDIR(st->st_mode), rule))
+	if (gfs_policy_hides(fs->guards.policy, path, S_ISDIR(st->st_mode),
+			     rule))
 		return -ENOENT;
 	if (S_ISLNK(st->st_mode) && gfs_guard_escapes(fs, path)) {
 		*rule = gfs_rule_escaping_symlink;
@@ -51,7 +52,7 @@ int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule)
 {
 	*rule = NULL;
-	if (gfs_policy_hides(fs->policy, path, is_dir, rule))
+	if (gfs_policy_hides(fs->guards.policy, path, is_dir, rule))
 		return -EACCES;
 	return 0;
 }

@@ -389,7 +389,7 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 	if (rc)
 		goto out;
 	/* The kernel only names entries it looked up, but check anyway. */
-	if (gfs_policy_hides(fs->policy, path.data, is_dir, &rule)) {
+	if (gfs_policy_hides(fs->guards.policy, path.data, is_dir, &rule)) {
 		rc = -ENOENT;
 		goto out;
 	}
@@ -424,7 +424,8 @@ static void hide_if_denied(struct gfs_fs *fs, struct gfs_inode *inode,
 			   const char *path, void *arg)
 {
 	(void)arg;
-	if (gfs_policy_hides(fs->policy, path, S_ISDIR(inode->type), NULL))
+	if (gfs_policy_hides(fs->guards.policy, path, S_ISDIR(inode->type),
+			     NULL))
 		gfs_guard_queue_inval(fs,
 				      inode->parent == &fs->root
 					      ? FUSE_ROOT_ID
@@ -483,7 +484,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	src_dir = entry_is_dir(parent, name, &src_exists);
 	dst_dir = entry_is_dir(newparent, newname, &dst_exists);
 	/* Nothing may move to a hidden name, nor a hidden one move out. */
-	if (gfs_policy_hides(fs->policy, from.data, src_dir, &rule)) {
+	if (gfs_policy_hides(fs->guards.policy, from.data, src_dir, &rule)) {
 		rc = -EACCES;
 		goto out;
 	}
@@ -534,7 +535,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 		rc = gfs_inode_child_path(fs, newparent, newname, &to);
 	if (rc)
 		goto out;
-	if (gfs_policy_hides(fs->policy, from.data, false, &rule)) {
+	if (gfs_policy_hides(fs->guards.policy, from.data, false, &rule)) {
 		rc = -EACCES;
 		goto out;
 	}

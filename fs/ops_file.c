@@ -36,15 +36,17 @@ static int adjust_flags(struct gfs_fs *fs, int flags)
  * opens that can read; the verdict cache makes a reopen of an unchanged
  * file cost one fstat.
  */
-static int check_content(struct gfs_fs *fs, int fd, int flags,
+static int check_content(struct gfs_fs *fs, const char *path, int fd, int flags,
 			 struct gfs_verdict *verdict)
 {
 	int rc;
 
-	if (!fs->scanner || (flags & O_ACCMODE) == O_WRONLY)
+	if (!fs->guards.scanner || (flags & O_ACCMODE) == O_WRONLY)
 		return 0;
-	rc = gfs_scan_fd(fs->scanner, fs->verdicts, fd, fs->cfg->scan_max_size,
-			 verdict);
+	if (gfs_guards_scan_allowed(&fs->guards, path))
+		return 0;
+	rc = gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, fd,
+			 fs->cfg->scan_max_size, verdict);
 	if (rc < 0)
 		return rc;
 	return rc == 1 ? -EACCES : 0;
@@ -100,7 +102,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = fd;
 		goto out;
 	}
-	rc = check_content(fs, fd, fi->flags, &verdict);
+	rc = check_content(fs, path.data, fd, fi->flags, &verdict);
 	if (rc == -EACCES) {
 		audit_content_refusal(fs, req, "open", path.data, &verdict);
 		goto out;

@@ -38,112 +38,6 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_readahead = GFS_MAX_WRITE;
 }
 
-/* Relative path of path below root, or NULL when it lies outside. */
-static const char *inside_root(const char *root, const char *path)
-{
-	size_t n = strlen(root);
-
-	if (!path || !gfs_path_is_within(path, root) || !path[n])
-		return NULL;
-	return path + n + 1;
-}
-
-static int build_policy(struct gfs_fs *fs, char *err, size_t err_size)
-{
-	const struct gfs_config *cfg = fs->cfg;
-	struct gfs_policy_opts popts = {
-		.builtin = cfg->deny_builtin,
-		.case_sensitive = cfg->case_sensitive,
-	};
-	const char *rel;
-	size_t i;
-	int rc;
-
-	rc = gfs_policy_new(&fs->policy, &popts);
-	if (rc) {
-		snprintf(err, err_size, "cannot build the deny list: %s",
-			 strerror(-rc));
-		return rc;
-	}
-	for (i = 0; i < cfg->deny_patterns.len; i++) {
-		rc = gfs_policy_add_pattern(fs->policy,
-					    cfg->deny_patterns.items[i],
-					    cfg->deny_patterns.origins[i]);
-		if (rc) {
-			snprintf(err, err_size, "%s: bad pattern '%s'",
-				 cfg->deny_patterns.origins[i],
-				 cfg->deny_patterns.items[i]);
-			return rc;
-		}
-	}
-	/* P6: guardfs's own files are never visible through the mount. */
-	rel = inside_root(cfg->root, cfg->path);
-	if (rel)
-		rc = gfs_policy_hide_exact(fs->policy, rel, "guardfs-config");
-	rel = inside_root(cfg->root, cfg->audit_path);
-	if (!rc && rel)
-		rc = gfs_policy_hide_exact(fs->policy, rel, "guardfs-audit");
-	if (rc)
-		snprintf(err, err_size, "cannot hide guardfs's own files");
-	return rc;
-}
-
-static int build_scanner(struct gfs_fs *fs, char *err, size_t err_size)
-{
-	const struct gfs_config *cfg = fs->cfg;
-	size_t i;
-	int rc;
-
-	if (!cfg->scan)
-		return 0;
-	rc = gfs_scanner_new(&fs->scanner);
-	if (rc) {
-		snprintf(err, err_size, "cannot load the secret rules: %s",
-			 strerror(-rc));
-		return rc;
-	}
-	for (i = 0; i < cfg->secret_allow_values.len; i++) {
-		char why[160];
-
-		rc = gfs_scanner_allow_value(fs->scanner,
-					     cfg->secret_allow_values.items[i],
-					     why, sizeof(why));
-		if (rc) {
-			snprintf(err, err_size, "%s: %s",
-				 cfg->secret_allow_values.origins[i], why);
-			return rc;
-		}
-	}
-	for (i = 0; i < cfg->secret_rule_files.len; i++) {
-		const char *file = cfg->secret_rule_files.items[i];
-		struct gfs_buf text = GFS_BUF_INIT;
-		char why[160] = "";
-		unsigned line = 0;
-		char chunk[8192];
-		ssize_t n;
-		int fd = open(file, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0) {
-			snprintf(err, err_size, "%s: cannot read '%s': %s",
-				 cfg->secret_rule_files.origins[i], file,
-				 strerror(errno));
-			return -errno;
-		}
-		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-			gfs_buf_add(&text, chunk, (size_t)n);
-		close(fd);
-		rc = gfs_scanner_add_rules(fs->scanner,
-					   text.data ? text.data : "", text.len,
-					   file, &line, why, sizeof(why));
-		gfs_buf_release(&text);
-		if (rc) {
-			snprintf(err, err_size, "%s:%u: %s", file, line, why);
-			return rc;
-		}
-	}
-	return gfs_verdict_cache_new(&fs->verdicts, 65536);
-}
-
 static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 {
 	const struct gfs_config *cfg = fs->cfg;
@@ -151,13 +45,18 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 		.store_path = cfg->store,
 		.root_fd = fs->root.fd,
 		.root_path = cfg->root,
-		.exclude = NULL,
 		.max_file_size = cfg->max_file_size,
 		.fail_open = cfg->on_failure == GFS_ON_FAILURE_ALLOW,
 	};
+	int rc;
 
 	if (!cfg->snapshot_enabled)
 		return 0;
+	rc = gfs_guards_list(&fs->exclude, &cfg->snapshot_exclude, 0, err,
+			     err_size);
+	if (rc)
+		return rc;
+	sopts.exclude = fs->exclude;
 	return gfs_store_open(&fs->store, &sopts, err, err_size);
 }
 
@@ -227,9 +126,8 @@ static void teardown(struct gfs_fs *fs)
 	if (fs->store)
 		gfs_store_close(fs->store);
 	gfs_audit_close(fs->audit);
-	gfs_verdict_cache_free(fs->verdicts);
-	gfs_scanner_free(fs->scanner);
-	gfs_policy_free(fs->policy);
+	gfs_guards_release(&fs->guards);
+	gfs_ignore_free(fs->exclude);
 	if (fs->proc_self_fd >= 0)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
@@ -266,8 +164,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 			 strerror(errno));
 		goto fail_early;
 	}
-	if (build_policy(&fs, err, sizeof(err)) ||
-	    build_scanner(&fs, err, sizeof(err)))
+	if (gfs_guards_init(&fs.guards, opts->cfg, err, sizeof(err)))
 		goto fail_early;
 	if (gfs_audit_open(&fs.audit, opts->cfg->audit_path,
 			   opts->cfg->audit_level, err, sizeof(err)))

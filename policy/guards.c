@@ -1,0 +1,170 @@
+/* The guards of one configuration: name policy and content scanner. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guardfs/guards.h"
+#include "guardfs/util.h"
+
+/* Relative path of path below root, or NULL when it lies outside. */
+static const char *inside_root(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (!path || !gfs_path_is_within(path, root) || !path[n])
+		return NULL;
+	return path + n + 1;
+}
+
+static int build_policy(struct gfs_guards *g, const struct gfs_config *cfg,
+			char *err, size_t err_size)
+{
+	struct gfs_policy_opts popts = {
+		.builtin = cfg->deny_builtin,
+		.case_sensitive = cfg->case_sensitive,
+	};
+	const char *rel;
+	size_t i;
+	int rc;
+
+	rc = gfs_policy_new(&g->policy, &popts);
+	if (rc) {
+		snprintf(err, err_size, "cannot build the deny list: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < cfg->deny_patterns.len; i++) {
+		rc = gfs_policy_add_pattern(g->policy,
+					    cfg->deny_patterns.items[i],
+					    cfg->deny_patterns.origins[i]);
+		if (rc) {
+			snprintf(err, err_size, "%s: bad pattern '%s'",
+				 cfg->deny_patterns.origins[i],
+				 cfg->deny_patterns.items[i]);
+			return rc;
+		}
+	}
+	/* P6: guardfs's own files are never visible through the mount. */
+	rel = inside_root(cfg->root, cfg->path);
+	if (rel)
+		rc = gfs_policy_hide_exact(g->policy, rel, "guardfs-config");
+	rel = inside_root(cfg->root, cfg->audit_path);
+	if (!rc && rel)
+		rc = gfs_policy_hide_exact(g->policy, rel, "guardfs-audit");
+	if (rc)
+		snprintf(err, err_size, "cannot hide guardfs's own files");
+	return rc;
+}
+
+int gfs_guards_list(struct gfs_ignore **out, const struct gfs_strlist *lines,
+		    unsigned flags, char *err, size_t err_size)
+{
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!lines->len)
+		return 0;
+	rc = gfs_ignore_new(out, flags);
+	for (i = 0; !rc && i < lines->len; i++) {
+		rc = gfs_ignore_add(*out, lines->items[i], lines->origins[i]);
+		if (rc)
+			snprintf(err, err_size, "%s: bad pattern '%s'",
+				 lines->origins[i], lines->items[i]);
+	}
+	return rc;
+}
+
+static int build_scanner(struct gfs_guards *g, const struct gfs_config *cfg,
+			 char *err, size_t err_size)
+{
+	size_t i;
+	int rc;
+
+	if (!cfg->scan)
+		return 0;
+	rc = gfs_guards_list(&g->scan_allow, &cfg->secret_allow_paths,
+			     cfg->case_sensitive ? 0 : GFS_IGNORE_CASEFOLD, err,
+			     err_size);
+	if (rc)
+		return rc;
+	rc = gfs_scanner_new(&g->scanner);
+	if (rc) {
+		snprintf(err, err_size, "cannot load the secret rules: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < cfg->secret_allow_values.len; i++) {
+		char why[160];
+
+		rc = gfs_scanner_allow_value(g->scanner,
+					     cfg->secret_allow_values.items[i],
+					     why, sizeof(why));
+		if (rc) {
+			snprintf(err, err_size, "%s: %s",
+				 cfg->secret_allow_values.origins[i], why);
+			return rc;
+		}
+	}
+	for (i = 0; i < cfg->secret_rule_files.len; i++) {
+		const char *file = cfg->secret_rule_files.items[i];
+		struct gfs_buf text = GFS_BUF_INIT;
+		char why[160] = "";
+		unsigned line = 0;
+		char chunk[8192];
+		ssize_t n;
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			snprintf(err, err_size, "%s: cannot read '%s': %s",
+				 cfg->secret_rule_files.origins[i], file,
+				 strerror(errno));
+			return -errno;
+		}
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			gfs_buf_add(&text, chunk, (size_t)n);
+		close(fd);
+		rc = gfs_scanner_add_rules(g->scanner,
+					   text.data ? text.data : "", text.len,
+					   file, &line, why, sizeof(why));
+		gfs_buf_release(&text);
+		if (rc) {
+			snprintf(err, err_size, "%s:%u: %s", file, line, why);
+			return rc;
+		}
+	}
+	return gfs_verdict_cache_new(&g->verdicts, 65536);
+}
+
+int gfs_guards_init(struct gfs_guards *g, const struct gfs_config *cfg,
+		    char *err, size_t err_size)
+{
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	rc = build_policy(g, cfg, err, err_size);
+	if (!rc)
+		rc = build_scanner(g, cfg, err, err_size);
+	if (rc)
+		gfs_guards_release(g);
+	return rc;
+}
+
+void gfs_guards_release(struct gfs_guards *g)
+{
+	gfs_verdict_cache_free(g->verdicts);
+	gfs_scanner_free(g->scanner);
+	gfs_ignore_free(g->scan_allow);
+	gfs_policy_free(g->policy);
+	memset(g, 0, sizeof(*g));
+}
+
+bool gfs_guards_scan_allowed(const struct gfs_guards *g, const char *relpath)
+{
+	return g->scan_allow &&
+	       gfs_ignore_match_tree(g->scan_allow, relpath, false, NULL) ==
+		       GFS_IGNORE_MATCH;
+}
