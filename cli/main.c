@@ -10,6 +10,7 @@ static const struct gfs_command commands[] = {
 	{"umount", gfs_cmd_umount, "unmount a guarded folder"},
 	{"status", gfs_cmd_status, "list active mounts and their counters"},
 	{"init", gfs_cmd_init, "write a commented starter config"},
+	{"explain", gfs_cmd_explain, "tell why a path is hidden or refused"},
 };
 
 void gfs_cli_error(const char *fmt, ...)

@@ -224,6 +224,19 @@ out:
 	return rc;
 }
 
+int gfs_control_ask(pid_t pid, const char *command, struct gfs_buf *out)
+{
+	struct gfs_buf path = GFS_BUF_INIT;
+	int rc = gfs_control_runtime_dir(&path);
+
+	if (!rc)
+		rc = gfs_buf_addf(&path, "/%ld.sock", (long)pid);
+	if (!rc)
+		rc = ask(path.data, command, out);
+	gfs_buf_release(&path);
+	return rc;
+}
+
 int gfs_control_query_all(const char *command,
 			  void (*visit)(void *arg, pid_t pid,
 					const char *reply),

@@ -67,6 +67,13 @@ static int control_reply(void *arg, const char *command, struct gfs_buf *out)
 	const struct gfs_config *cfg = fs->cfg;
 	struct timespec now;
 
+	/*
+	 * "explain PATH" answers from inside, where the real folder is still
+	 * reachable. It tells rule names and line numbers, never content.
+	 */
+	if (!strncmp(command, "explain ", 8))
+		return gfs_guards_explain(&fs->guards, fs->root.fd, command + 8,
+					  cfg->scan_max_size, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);

@@ -44,6 +44,9 @@ int gfs_control_query_all(const char *command,
 					const char *reply),
 			  void *arg);
 
+/* Sends command to the daemon with this pid; its reply is appended to out. */
+int gfs_control_ask(pid_t pid, const char *command, struct gfs_buf *out);
+
 /* The value of key in a reply ("key\tvalue\n" lines) into out; 0/-ENOENT. */
 int gfs_control_reply_get(const char *reply, const char *key,
 			  struct gfs_buf *out);

@@ -2,6 +2,9 @@
 #define GUARDFS_GUARDS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "guardfs/buf.h"
 
 #include "guardfs/config.h"
 #include "guardfs/ignore.h"
@@ -41,5 +44,17 @@ int gfs_guards_list(struct gfs_ignore **out, const struct gfs_strlist *lines,
 
 /* True when relpath lies under an allow_path and is never scanned. */
 bool gfs_guards_scan_allowed(const struct gfs_guards *g, const char *relpath);
+
+/*
+ * Explains what the agent meets at relpath under the root open at
+ * root_fd, as "key<TAB>value" lines appended to out: "verdict" is one of
+ * visible, hidden (by a name rule, or a symlink leading out of the root),
+ * refused (content holds a credential) or missing; "rule" names the
+ * deciding rule and "line" the line of a content match. Reads the file
+ * through root_fd only, never following symlinks. 0 or -errno.
+ */
+int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
+		       const char *relpath, uint64_t scan_max_size,
+		       struct gfs_buf *out);
 
 #endif

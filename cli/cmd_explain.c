@@ -1,0 +1,252 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "guardfs/control.h"
+#include "guardfs/guards.h"
+#include "guardfs/util.h"
+#include "mounts.h"
+
+static const char usage[] = "guardfs explain [-c FILE] PATH...";
+
+static void print_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Tells what the agent meets at each PATH of a guarded folder "
+	       "and\n"
+	       "why: visible; hidden by a name rule (built-in or [deny]) or as "
+	       "a\n"
+	       "symlink leading out of the folder; or refused on open because\n"
+	       "its content holds a credential (rule and line, never the\n"
+	       "secret). Asks the running mount when there is one.\n\n"
+	       "options:\n"
+	       "  -c, --config FILE  the project's config (default: the mount\n"
+	       "                     that holds PATH, else the nearest\n"
+	       "                     .guardfs.ini above it)\n"
+	       "  -h, --help         show this help\n",
+	       usage);
+}
+
+/* A running mount whose root holds a path. */
+struct owner {
+	const char *path;
+	pid_t pid;
+	struct gfs_buf root;
+	struct gfs_buf config;
+};
+
+static void match_owner(void *arg, pid_t pid, const char *reply)
+{
+	struct owner *o = arg;
+	struct gfs_buf root = GFS_BUF_INIT;
+
+	if (gfs_control_reply_get(reply, "root", &root) == 0 &&
+	    gfs_path_is_within(o->path, root.data) && root.len > o->root.len) {
+		o->pid = pid;
+		gfs_buf_reset(&o->root);
+		gfs_buf_adds(&o->root, root.data);
+		gfs_buf_reset(&o->config);
+		gfs_control_reply_get(reply, "config", &o->config);
+	}
+	gfs_buf_release(&root);
+}
+
+/* The nearest directory above path holding a .guardfs.ini, or -ENOENT. */
+static int find_project(const char *path, struct gfs_buf *out)
+{
+	struct gfs_buf dir = GFS_BUF_INIT, ini = GFS_BUF_INIT;
+	struct stat st;
+	char *slash;
+	int rc = -ENOENT;
+
+	gfs_buf_adds(&dir, path);
+	while ((slash = strrchr(dir.data, '/'))) {
+		*slash = '\0';
+		dir.len = (size_t)(slash - dir.data);
+		gfs_buf_reset(&ini);
+		gfs_buf_addf(&ini, "%s/.guardfs.ini", dir.len ? dir.data : "");
+		if (stat(ini.data, &st) == 0) {
+			rc = gfs_buf_adds(out, dir.len ? dir.data : "/");
+			break;
+		}
+	}
+	gfs_buf_release(&dir);
+	gfs_buf_release(&ini);
+	return rc;
+}
+
+/* The text of the rule named origin ("builtin:12" or "FILE:LINE"). */
+static void describe_rule(const struct gfs_config *cfg, const char *origin,
+			  struct gfs_buf *out)
+{
+	unsigned line;
+	size_t i;
+
+	if (sscanf(origin, "builtin:%u", &line) == 1) {
+		const char *p = gfs_builtin_deny_rules;
+
+		while (--line && (p = strchr(p, '\n')))
+			p++;
+		if (p)
+			gfs_buf_addf(out, " (%.*s)", (int)strcspn(p, "\n"), p);
+		return;
+	}
+	for (i = 0; i < cfg->deny_patterns.len; i++) {
+		if (!strcmp(cfg->deny_patterns.origins[i], origin))
+			gfs_buf_addf(out, " (%s)", cfg->deny_patterns.items[i]);
+	}
+}
+
+static void print_verdict(const struct gfs_config *cfg, const char *shown,
+			  const char *reply)
+{
+	struct gfs_buf verdict = GFS_BUF_INIT, rule = GFS_BUF_INIT;
+	struct gfs_buf line = GFS_BUF_INIT, text = GFS_BUF_INIT;
+
+	gfs_control_reply_get(reply, "verdict", &verdict);
+	gfs_control_reply_get(reply, "rule", &rule);
+	gfs_control_reply_get(reply, "line", &line);
+	if (!verdict.data) {
+		gfs_buf_adds(&text, "cannot tell");
+	} else if (!strcmp(verdict.data, "refused")) {
+		gfs_buf_addf(&text,
+			     "refused on open: content rule %s at line %s",
+			     rule.data, line.data);
+	} else if (!strcmp(verdict.data, "hidden") &&
+		   !strcmp(rule.data, "symlink-leaves-root")) {
+		gfs_buf_adds(&text, "hidden: a symlink leading outside the "
+				    "guarded folder");
+	} else if (!strcmp(verdict.data, "hidden")) {
+		gfs_buf_addf(&text, "hidden by name rule %s", rule.data);
+		describe_rule(cfg, rule.data, &text);
+	} else if (!strcmp(verdict.data, "missing")) {
+		gfs_buf_adds(&text, "does not exist");
+	} else {
+		gfs_buf_adds(&text, "visible");
+	}
+	printf("%s: %s\n", shown, text.data);
+	gfs_buf_release(&verdict);
+	gfs_buf_release(&rule);
+	gfs_buf_release(&line);
+	gfs_buf_release(&text);
+}
+
+/* Explains one path; returns 0 or 1. */
+static int explain_one(const char *config_path, const char *arg)
+{
+	struct owner o = {.root = GFS_BUF_INIT, .config = GFS_BUF_INIT};
+	struct gfs_buf abs = GFS_BUF_INIT, project = GFS_BUF_INIT;
+	struct gfs_buf reply = GFS_BUF_INIT, command = GFS_BUF_INIT;
+	struct gfs_guards guards = {0};
+	struct gfs_config cfg;
+	const char *rel;
+	char err[600];
+	int rc = 1, root_fd = -1;
+
+	gfs_config_init(&cfg);
+	if (gfs_mounts_abspath(&abs, arg)) {
+		gfs_cli_error("cannot resolve '%s'", arg);
+		goto out;
+	}
+	o.path = abs.data;
+	if (!config_path)
+		gfs_control_query_all("status", match_owner, &o);
+	if (o.pid) {
+		if (gfs_config_resolve(&cfg,
+				       o.config.len ? o.config.data : NULL,
+				       o.root.data, err, sizeof(err)))
+			goto config_error;
+	} else if (config_path) {
+		if (gfs_config_resolve(&cfg, config_path, NULL, err,
+				       sizeof(err)))
+			goto config_error;
+	} else if (find_project(abs.data, &project) == 0) {
+		if (gfs_config_resolve(&cfg, NULL, project.data, err,
+				       sizeof(err)))
+			goto config_error;
+	} else {
+		gfs_cli_error("no guarded folder holds '%s' (no mount, no "
+			      ".guardfs.ini above it); give -c FILE",
+			      abs.data);
+		goto out;
+	}
+	if (!gfs_path_is_within(abs.data, cfg.root) ||
+	    !strcmp(abs.data, cfg.root)) {
+		gfs_cli_error("'%s' is not inside the guarded folder '%s'",
+			      abs.data, cfg.root);
+		goto out;
+	}
+	rel = abs.data + strlen(cfg.root) + (strcmp(cfg.root, "/") ? 1 : 0);
+	if (o.pid) {
+		gfs_buf_addf(&command, "explain %s", rel);
+		rc = gfs_control_ask(o.pid, command.data, &reply);
+	} else {
+		rc = gfs_guards_init(&guards, &cfg, err, sizeof(err));
+		if (rc)
+			goto config_error;
+		root_fd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		rc = root_fd < 0
+			     ? -errno
+			     : gfs_guards_explain(&guards, root_fd, rel,
+						  cfg.scan_max_size, &reply);
+	}
+	if (rc || !reply.data) {
+		gfs_cli_error("cannot explain '%s': %s", arg,
+			      strerror(rc ? -rc : EIO));
+		rc = 1;
+		goto out;
+	}
+	print_verdict(&cfg, arg, reply.data);
+	rc = 0;
+	goto out;
+config_error:
+	gfs_cli_error("%s", err);
+	rc = 1;
+out:
+	if (root_fd >= 0)
+		close(root_fd);
+	gfs_guards_release(&guards);
+	gfs_config_release(&cfg);
+	gfs_buf_release(&abs);
+	gfs_buf_release(&project);
+	gfs_buf_release(&reply);
+	gfs_buf_release(&command);
+	gfs_buf_release(&o.root);
+	gfs_buf_release(&o.config);
+	return rc;
+}
+
+int gfs_cmd_explain(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL;
+	int c, i, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return gfs_cli_usage(usage);
+		}
+	}
+	if (optind >= argc)
+		return gfs_cli_usage(usage);
+	for (i = optind; i < argc; i++)
+		rc |= explain_one(config_path, argv[i]);
+	return rc;
+}
