@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +96,36 @@ static int control_reply(void *arg, const char *command, struct gfs_buf *out)
 	return 0;
 }
 
+/*
+ * Every inode the kernel holds keeps an O_PATH descriptor open, and with
+ * long entry timeouts the kernel holds many: a tree of 100k files needs
+ * 100k descriptors. Raise the soft limit to the hard one, and as root the
+ * hard one to what the kernel allows.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit lim;
+	unsigned long nr_open = 0;
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim))
+		return;
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (geteuid() == 0 && nr_open > lim.rlim_max) {
+		struct rlimit raised = {nr_open, nr_open};
+
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			return;
+	}
+	lim.rlim_cur = lim.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &lim);
+}
+
 static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 {
 	struct fuse_lowlevel_ops ops;
@@ -152,6 +183,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	int rc;
 
 	memset(&fs, 0, sizeof(fs));
+	raise_fd_limit();
 	fs.cfg = opts->cfg;
 	fs.proc_self_fd = -1;
 	fs.root.fd = opts->root_fd;

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Quick start: installs what guardfs needs from Debian's packages, builds
+# it, fills a demo folder with a project and a few secrets, and guards it
+# in place. Run as root, or as a user with sudo for the packages.
+#
+#   ./demo.sh [FOLDER]     (default: ~/guardfs-demo)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+scripts/install-deps.sh
+cmake -S . -B build >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+G=$PWD/build/guardfs
+
+demo=${1:-$HOME/guardfs-demo}
+if grep -q " $demo fuse.guardfs " /proc/mounts; then
+	echo "$demo is already guarded; '$G umount $demo' to stop"
+	exit 0
+fi
+mkdir -p "$demo/src" "$demo/.ssh"
+cat >"$demo/src/app.py" <<'PY'
+import os
+
+print("hello from", os.getcwd())
+PY
+echo "DATABASE_URL=postgres://app:s3cr3t-Pa55@db.internal:5432/app" >"$demo/.env"
+echo "DATABASE_URL=postgres://app:CHANGEME@localhost:5432/app" >"$demo/.env.example"
+printf 'fake key for the demo\n' >"$demo/.ssh/id_ed25519"
+# A fake, format-valid token pasted where no name rule would look.
+printf 'deploy notes\ntoken: ghp_%s\n' \
+	"$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)" >"$demo/notes.txt"
+
+"$G" mount "$demo"
+echo
+echo "== what an agent sees in $demo"
+ls -la "$demo"
+echo
+echo "== cat .env; cat notes.txt"
+cat "$demo/.env" || true
+cat "$demo/notes.txt" || true
+echo
+"$G" explain "$demo/.env" "$demo/notes.txt" "$demo/src/app.py"
+echo
+echo "== edit and delete, then look at the record"
+echo 'print("changed")' >>"$demo/src/app.py"
+rm "$demo/src/app.py"
+sleep 1
+tail -n 3 "$("$G" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["audit"])')"
+echo
+"$G" status
+echo
+echo "The folder stays guarded until: $G umount $demo"
