@@ -121,9 +121,9 @@ ACTIVE_MNT=""
 mounts_under() { findmnt -rn -o TARGET | awk -v p="$1" 'index($0, p "/") == 1 || $0 == p'; }
 
 unmount_one() {   # unmount_one MNT: unmount, then reap the daemon by pid
-	local mnt=$1 pid=${MOUNT_PID[$1]:-} i
+	local mnt=$1 pid=${MOUNT_PID[$1]:-}
 	if mountpoint -q "$mnt" 2>/dev/null; then
-		for i in 1 2 3 4 5; do
+		for _ in 1 2 3 4 5; do
 			fusermount3 -u "$mnt" 2>/dev/null || umount "$mnt" 2>/dev/null
 			mountpoint -q "$mnt" 2>/dev/null || break
 			sleep 0.5
@@ -134,7 +134,7 @@ unmount_one() {   # unmount_one MNT: unmount, then reap the daemon by pid
 		fi
 	fi
 	if [[ -n $pid ]]; then
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -265,8 +265,8 @@ guardfs_cfg_file() {   # the INI of a guardfs:CFG variant, or "" for defaults
 }
 
 wait_mounted() {   # wait_mounted MNT PID: until MNT is a mountpoint, or PID died
-	local mnt=$1 pid=$2 i
-	for i in $(seq 200); do
+	local mnt=$1 pid=$2
+	for _ in $(seq 200); do
 		mountpoint -q "$mnt" && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
@@ -301,7 +301,7 @@ mount_target() {
 	fuse-overlayfs)
 		command -v fuse-overlayfs >/dev/null || { echo "fuse-overlayfs is not installed" >>"$d/mount.log"; return 1; }
 		mkdir -p "$d/lower" "$d/ovl-work"
-		fuse-overlayfs -f -o lowerdir="$d/lower",upperdir="$src",workdir="$d/ovl-work" "$mnt" >>"$d/mount.log" 2>&1 &
+		fuse-overlayfs -f -o "lowerdir=$d/lower,upperdir=$src,workdir=$d/ovl-work" "$mnt" >>"$d/mount.log" 2>&1 &
 		pid=$! ;;
 	guardfs)
 		[[ -x $GUARDFS_BIN ]] || { echo "no guardfs binary at $GUARDFS_BIN (build it, or pass --guardfs)" >>"$d/mount.log"; return 1; }
@@ -464,6 +464,10 @@ export IN WORKDIR WRITE_MIB
 
 # ---------------------------------------------------------------- the run --
 START=$EPOCHSECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+	log "warning: load average is $LOAD_START on $(nproc) CPUs: other work on this machine will make the timings noisy"
+fi
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 IFS=, read -ra TLIST <<<"$TARGETS"
 declare -A SKIPPED=()
@@ -498,6 +502,7 @@ for ((r = 1; r <= RUNS; r++)); do
 	done
 done
 ELAPSED=$((EPOCHSECONDS - START))
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------ report --
 mkdir -p "$OUTDIR"
@@ -516,7 +521,7 @@ order_t=${order_t%,}
 	echo "- guardfs: $GUARDFS_BIN ($(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null))"
 	echo "- runs: $RUNS (median reported)$( ((QUICK)) && echo ', QUICK sizes (smoke test, not comparable)')"
 	echo "- tree: $N_FILES files, $N_DIRS dirs, $N_LINKS symlinks from /usr/include (${TREE_MB} MB); write: ${WRITE_MIB} MiB; sqlite: $SQL_TX transactions; make: $C_FILES C files, -j2"
-	echo "- wall time of the whole run: $((ELAPSED / 60)) min $((ELAPSED % 60)) s"
+	echo "- wall time of the whole run: $((ELAPSED / 60)) min $((ELAPSED % 60)) s; load average at start $LOAD_START, at end $LOAD_END (other load on the machine makes the numbers noisy)"
 	echo
 	awk -F'\t' -v order_t="$order_t" -v order_w="${WORKLOADS[*]}" '
 	function median(key,   n, i, j, tmp, a, parts) {
