@@ -37,7 +37,9 @@ int gfs_policy_add_pattern(struct gfs_policy *p, const char *pattern,
 
 /*
  * Hides relpath (and everything below it) unconditionally, for guardfs's
- * own files that happen to lie inside the root. origin names why.
+ * own files that happen to lie inside the root. origin names why. The
+ * comparison ignores ASCII case whatever opts->case_sensitive says. Returns
+ * 0, -EINVAL for an empty, absolute or ".."-climbing path, or -ENOMEM.
  */
 int gfs_policy_hide_exact(struct gfs_policy *p, const char *relpath,
 			  const char *origin);
@@ -57,7 +59,9 @@ bool gfs_policy_hides_tree(const struct gfs_policy *p, const char *relpath,
 /*
  * True when a symlink at link_relpath with the given target would resolve
  * outside the root: an absolute target, or one whose ".." components climb
- * above the root, judged lexically from the link's directory.
+ * above the root, judged lexically from the link's directory. Because a
+ * name in the target may itself be a symlink, a ".." after a name ("a/..")
+ * also counts as escaping; an empty target or link path counts too.
  */
 bool gfs_policy_symlink_escapes(const char *link_relpath, const char *target);
 

@@ -1,0 +1,264 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guardfs/ignore.h"
+#include "guardfs/policy.h"
+
+/*
+ * An exact hide: guardfs's own file or directory inside the root. It is
+ * checked before any rule, so no "!pattern" can re-expose it, and by
+ * prefix, so everything below it is hidden however it is reached.
+ */
+struct exact_hide {
+	char *relpath; /* normalized: no empty, "." or ".." components */
+	size_t len;
+	char *origin;
+};
+
+struct gfs_policy {
+	struct gfs_ignore *rules; /* built-in list, then user patterns */
+	struct exact_hide *exact;
+	size_t n_exact;
+};
+
+int gfs_policy_new(struct gfs_policy **out, const struct gfs_policy_opts *opts)
+{
+	static const struct gfs_policy_opts defaults = {.builtin = true};
+	struct gfs_policy *p;
+	unsigned bad_line = 0;
+	int rc;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	rc = gfs_ignore_new(&p->rules,
+			    opts->case_sensitive ? 0 : GFS_IGNORE_CASEFOLD);
+	if (rc)
+		goto fail;
+	if (opts->builtin) {
+		/* A bad shipped line is a build defect, not a user error. */
+		rc = gfs_ignore_add_text(p->rules, gfs_builtin_deny_rules,
+					 gfs_builtin_deny_rules_len, "builtin",
+					 &bad_line);
+		if (rc)
+			goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	gfs_policy_free(p);
+	return rc;
+}
+
+void gfs_policy_free(struct gfs_policy *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	gfs_ignore_free(p->rules);
+	for (i = 0; i < p->n_exact; i++) {
+		free(p->exact[i].relpath);
+		free(p->exact[i].origin);
+	}
+	free(p->exact);
+	free(p);
+}
+
+int gfs_policy_add_pattern(struct gfs_policy *p, const char *pattern,
+			   const char *origin)
+{
+	return gfs_ignore_add(p->rules, pattern, origin);
+}
+
+/*
+ * Writes relpath without empty and "." components into out (at least
+ * strlen(relpath) + 1 bytes). Returns its length, or -EINVAL for a path
+ * that names the root, is absolute, or climbs with "..".
+ */
+static long normalize_relpath(const char *relpath, char *out)
+{
+	const char *s = relpath;
+	size_t len = 0;
+
+	if (*s == '/')
+		return -EINVAL;
+	while (*s) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return -EINVAL;
+		if (n && !(n == 1 && s[0] == '.')) {
+			if (len)
+				out[len++] = '/';
+			memcpy(out + len, s, n);
+			len += n;
+		}
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	out[len] = '\0';
+	return len ? (long)len : -EINVAL;
+}
+
+int gfs_policy_hide_exact(struct gfs_policy *p, const char *relpath,
+			  const char *origin)
+{
+	struct exact_hide *exact, e = {0};
+	long len;
+
+	e.relpath = malloc(strlen(relpath) + 1);
+	e.origin = strdup(origin ? origin : "");
+	if (!e.relpath || !e.origin)
+		goto nomem;
+	len = normalize_relpath(relpath, e.relpath);
+	if (len < 0) {
+		free(e.relpath);
+		free(e.origin);
+		return (int)len;
+	}
+	e.len = (size_t)len;
+	exact = realloc(p->exact, (p->n_exact + 1) * sizeof(*exact));
+	if (!exact)
+		goto nomem;
+	p->exact = exact;
+	p->exact[p->n_exact++] = e;
+	return 0;
+nomem:
+	free(e.relpath);
+	free(e.origin);
+	return -ENOMEM;
+}
+
+static bool ascii_eq_fold(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (y >= 'A' && y <= 'Z')
+			y += 'a' - 'A';
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Exact hides always ignore ASCII case, whatever the policy's setting:
+ * on a case-insensitive backing filesystem (ext4 casefold, exFAT, a
+ * Samba share) "STORE" opens "store", and hiding a same-named sibling
+ * that differs only in case costs nothing.
+ */
+static const struct exact_hide *find_exact(const struct gfs_policy *p,
+					   const char *relpath)
+{
+	size_t len = strlen(relpath), i;
+
+	for (i = 0; i < p->n_exact; i++) {
+		const struct exact_hide *e = &p->exact[i];
+
+		if (len >= e->len &&
+		    (len == e->len || relpath[e->len] == '/') &&
+		    ascii_eq_fold(relpath, e->relpath, e->len))
+			return e;
+	}
+	return NULL;
+}
+
+static bool decide(const struct gfs_policy *p, const char *relpath, bool is_dir,
+		   bool tree, const char **rule)
+{
+	const struct exact_hide *e;
+	enum gfs_ignore_verdict v;
+	const char *origin = NULL;
+
+	if (rule)
+		*rule = NULL;
+	/* The root itself is never hidden. */
+	if (!relpath[0])
+		return false;
+	e = find_exact(p, relpath);
+	if (e) {
+		if (rule)
+			*rule = e->origin;
+		return true;
+	}
+	v = tree ? gfs_ignore_match_tree(p->rules, relpath, is_dir, &origin)
+		 : gfs_ignore_match(p->rules, relpath, is_dir, &origin);
+	if (v != GFS_IGNORE_MATCH)
+		return false;
+	if (rule)
+		*rule = origin;
+	return true;
+}
+
+bool gfs_policy_hides(const struct gfs_policy *p, const char *relpath,
+		      bool is_dir, const char **rule)
+{
+	return decide(p, relpath, is_dir, false, rule);
+}
+
+bool gfs_policy_hides_tree(const struct gfs_policy *p, const char *relpath,
+			   bool is_dir, const char **rule)
+{
+	return decide(p, relpath, is_dir, true, rule);
+}
+
+/*
+ * Judged lexically, as the header says, with one tightening: a ".." that
+ * follows an ordinary name counts as escaping. The leading ".." run climbs
+ * the link's own real ancestors, which the count bounds exactly; but a name
+ * before a later ".." may itself be a symlink (say "d" -> "."), and then
+ * "d/../.." climbs from wherever d points, not from where the text says.
+ * With ".." only at the front, every symlink lands inside the root by
+ * induction over the links it passes through. Legitimate targets almost
+ * never have a ".." in the middle.
+ */
+bool gfs_policy_symlink_escapes(const char *link_relpath, const char *target)
+{
+	const char *s = link_relpath;
+	long depth = -1; /* the link's own name is not a directory level */
+	bool named = false;
+
+	if (!target || !target[0] || target[0] == '/')
+		return true;
+	if (!link_relpath || link_relpath[0] == '/')
+		return true;
+	while (*s) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return true;
+		if (n && !(n == 1 && s[0] == '.'))
+			depth++;
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	if (depth < 0)
+		return true; /* no link name at all */
+
+	for (s = target; *s;) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			if (named || --depth < 0)
+				return true;
+		} else if (n && !(n == 1 && s[0] == '.')) {
+			named = true;
+		}
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return false;
+}
