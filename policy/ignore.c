@@ -336,7 +336,10 @@ static bool has_bit(const uint8_t *set, unsigned c)
  * parsing exactly as wildmatch() does ("[]x]", "[a-]", "[[:alpha:]]", a
  * '[' that starts no class name). Returns -EINVAL where wildmatch would
  * give up (unterminated class, unknown class name) so that a broken rule
- * is reported instead of silently never matching.
+ * is reported instead of silently never matching. When folding, a member
+ * letter stands for both cases; git 2.39 compares single members against
+ * the lowered text unfolded, so its "[A]" never matches anything, which
+ * we take for a bug rather than a rule to copy.
  */
 static int compile_class(const char *s, size_t *pos, bool fold, uint8_t *set)
 {

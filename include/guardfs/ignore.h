@@ -42,7 +42,9 @@ void gfs_ignore_free(struct gfs_ignore *ig);
  * Adds one line. origin (copied) names the rule in verdicts, for example
  * "conf/deny.builtin:12" or "/home/u/p/.guardfs.ini:7". Blank and comment
  * lines are accepted and ignored. Returns 0, -EINVAL for a malformed
- * pattern (an unterminated '[' class), or -ENOMEM.
+ * pattern (an unterminated '[' class, an unknown "[:name:]", a trailing
+ * backslash: git would keep such a rule but it could never match), or
+ * -ENOMEM.
  */
 int gfs_ignore_add(struct gfs_ignore *ig, const char *line, const char *origin);
 
