@@ -472,9 +472,50 @@ static void test_symlinks(void)
 	CHECK(!gfs_policy_symlink_escapes("link", "..x"));
 }
 
+static size_t builtin_rule_count(void)
+{
+	struct gfs_ignore *ig;
+	size_t n = 0;
+
+	if (gfs_ignore_new(&ig, GFS_IGNORE_CASEFOLD))
+		return 0;
+	if (!gfs_ignore_add_text(ig, gfs_builtin_deny_rules,
+				 gfs_builtin_deny_rules_len, "builtin", NULL))
+		n = gfs_ignore_count(ig);
+	gfs_ignore_free(ig);
+	return n;
+}
+
 static double elapsed_ns(const struct timespec *a, const struct timespec *b)
 {
 	return (b->tv_sec - a->tv_sec) * 1e9 + (b->tv_nsec - a->tv_nsec);
+}
+
+/*
+ * The best of BATCHES timings of ROUNDS passes over paths, in ns per call.
+ * Thread CPU time and the minimum keep other work on the machine (a
+ * parallel build, other tests) out of the number.
+ */
+static double time_hides(const struct gfs_policy *p, char (*paths)[96],
+			 size_t npaths, unsigned long *hidden)
+{
+	enum { BATCHES = 15, ROUNDS = 20 };
+	struct timespec t0, t1;
+	double best = 1e300, ns;
+	size_t b, r, i;
+
+	for (b = 0; b < BATCHES; b++) {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		for (r = 0; r < ROUNDS; r++)
+			for (i = 0; i < npaths; i++)
+				*hidden += gfs_policy_hides(p, paths[i], false,
+							    NULL);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+		ns = elapsed_ns(&t0, &t1) / (ROUNDS * npaths);
+		if (ns < best)
+			best = ns;
+	}
+	return best;
 }
 
 /*
@@ -518,28 +559,21 @@ static void benchmark(void)
 	enum {
 		NDIRS = sizeof(dirs) / sizeof(dirs[0]),
 		NFILES = sizeof(files) / sizeof(files[0]),
-		NPATHS = NDIRS * NFILES,
-		ROUNDS = 200
+		NPATHS = NDIRS * NFILES
 	};
 	static char paths[NPATHS][96];
 	struct gfs_policy_opts opts = {.builtin = true};
 	struct gfs_policy *p;
-	struct timespec t0, t1;
 	unsigned long hidden = 0;
-	size_t i, r;
-	char line[32];
 	double ns_builtin, ns_user;
+	char line[32];
+	size_t i;
 
 	for (i = 0; i < NPATHS; i++)
 		snprintf(paths[i], sizeof(paths[i]), "%s%s", dirs[i / NFILES],
 			 files[i % NFILES]);
 	CHECK(gfs_policy_new(&p, &opts) == 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (r = 0; r < ROUNDS; r++)
-		for (i = 0; i < NPATHS; i++)
-			hidden += gfs_policy_hides(p, paths[i], false, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns_builtin = elapsed_ns(&t0, &t1) / (ROUNDS * NPATHS);
+	ns_builtin = time_hides(p, paths, NPATHS, &hidden);
 
 	/* a project with a long [deny] section and guardfs's own files */
 	for (i = 0; i < 40; i++) {
@@ -550,18 +584,15 @@ static void benchmark(void)
 	CHECK(gfs_policy_add_pattern(p, "/private/**/*.csv", "bench") == 0);
 	CHECK(gfs_policy_add_pattern(p, "**/tmp*/", "bench") == 0);
 	CHECK(gfs_policy_hide_exact(p, ".guardfs.ini", "bench") == 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (r = 0; r < ROUNDS; r++)
-		for (i = 0; i < NPATHS; i++)
-			hidden += gfs_policy_hides(p, paths[i], false, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns_user = elapsed_ns(&t0, &t1) / (ROUNDS * NPATHS);
+	ns_user = time_hides(p, paths, NPATHS, &hidden);
 	gfs_policy_free(p);
 
-	printf("bench: gfs_policy_hides over %d paths x %d rounds: "
-	       "%.0f ns/call with the built-in list, %.0f ns/call with 42 "
-	       "user patterns too (%lu hidden)\n",
-	       (int)NPATHS, (int)ROUNDS, ns_builtin, ns_user, hidden);
+	printf("bench: gfs_policy_hides, %d realistic paths, best of 15 "
+	       "batches (thread CPU time): %.0f ns/call with the built-in "
+	       "list (%zu rules), %.0f ns/call with 42 user patterns and an "
+	       "exact hide added\n",
+	       (int)NPATHS, ns_builtin, builtin_rule_count(), ns_user);
+	CHECK(hidden > 0);
 }
 
 int main(void)
