@@ -36,8 +36,7 @@ enum tok_type {
 	TOK_ANY,	 /* '?': one byte but not '/' */
 	TOK_CLASS,	 /* "[...]": one byte in classes[cls], never '/' */
 	TOK_STAR,	 /* '*': any run of bytes without '/' */
-	TOK_DSTAR_SLASH, /* "**∕" after '/' or at the start: zero or more dirs
-			  */
+	TOK_DSTAR_SLASH, /* "**∕" after '/' or at the start: 0+ dirs */
 	TOK_DSTAR_END,	 /* "**" after '/' or at the start, at the end: all */
 };
 
@@ -217,8 +216,7 @@ static int wild(const struct tok *p, const unsigned char *t,
 				return memchr(t, '/', end - t) ? WM_NOMATCH
 							       : WM_MATCH;
 			if (p[1].type == TOK_LIT && p[1].ch == '/') {
-				/* '*' cannot cross '/': it ends at the first.
-				 */
+				/* '*' cannot cross '/': stop at the first */
 				const unsigned char *slash =
 					memchr(t, '/', end - t);
 
