@@ -163,6 +163,14 @@ extern const char gfs_rule_escaping_symlink[];
 /* May a new entry be created at path (create, mkdir, rename to, ...)? */
 int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule);
+/*
+ * A create or rename that failed because of what already sits at name
+ * (EEXIST, ENOTDIR, ...) must not reveal a hidden entry there: answers
+ * EACCES, as for any hidden name, and sets *rule. Other results pass.
+ */
+int gfs_guard_mask_hidden(struct gfs_fs *fs, struct gfs_inode *parent,
+			  const char *name, const char *path, int rc,
+			  const char **rule);
 /* Audits one request; the _as form names the caller (release has none). */
 void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 			const char *path, const char *path2, int error,

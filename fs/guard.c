@@ -57,6 +57,22 @@ int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 	return 0;
 }
 
+int gfs_guard_mask_hidden(struct gfs_fs *fs, struct gfs_inode *parent,
+			  const char *name, const char *path, int rc,
+			  const char **rule)
+{
+	struct stat st;
+
+	if (rc != -EEXIST && rc != -ENOTDIR && rc != -EISDIR &&
+	    rc != -ENOTEMPTY)
+		return rc;
+	if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return rc;
+	if (gfs_guard_visible(fs, parent, path, &st, rule))
+		return -EACCES;
+	return rc;
+}
+
 void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 			const char *path, const char *path2, int error,
 			const char *rule, const char *detail, uint64_t seq,

@@ -315,8 +315,11 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		goto out;
 	}
 	rc = create_on_disk(parent, name, what);
-	if (rc)
+	if (rc) {
+		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, rc,
+					   &rule);
 		goto out;
+	}
 	/*
 	 * The lexical check cannot see through symlinks the target passes
 	 * (a link to "dir/.." where dir is itself a link); resolving it for
@@ -500,7 +503,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	if (rc)
 		goto out;
 	if (renameat2(parent->fd, name, newparent->fd, newname, flags)) {
-		rc = -errno;
+		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data,
+					   -errno, &rule);
 		goto out;
 	}
 	follow_rename(fs, newparent, newname);
@@ -550,7 +554,8 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 		rc = linkat(fs->proc_self_fd, name, newparent->fd, newname,
 			    AT_SYMLINK_FOLLOW);
 	if (rc) {
-		rc = -errno;
+		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data,
+					   -errno, &rule);
 		goto out;
 	}
 	rc = gfs_fs_do_lookup(fs, req, newparent, newname, &e, false);

@@ -166,7 +166,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		     O_CLOEXEC),
 		    mode);
 	if (fd < 0) {
-		rc = -errno;
+		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, -errno,
+					   &rule);
 		goto out;
 	}
 	if (fstat(fd, &st)) {

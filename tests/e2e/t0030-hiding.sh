@@ -74,6 +74,12 @@ check_eq "exchange with .env" ENOENT "$(probe rename-exchange "$R/a.txt" "$R/.en
 check_eq "link onto .env" EACCES "$(probe link "$R/a.txt" "$R/.env")"
 check_eq "link .env away" ENOENT "$(probe link "$R/.env" "$R/stolen")"
 check_eq "mkfifo .env" EACCES "$(probe fifo "$R/sub/.env")"
+# ".env/" is re-exposed for virtualenvs; a hidden .env file must not show
+# through the EEXIST or ENOTDIR a collision would give.
+check_eq "mkdir over a hidden .env file" EACCES "$(probe mkdir "$R/.env")"
+mkdir "$R/venvdir"
+check_eq "rename a dir over a hidden .env file" EACCES "$(probe rename "$R/venvdir" "$R/.env")"
+rmdir "$R/venvdir"
 check_eq "a symlink to .env can be made" ok "$(probe symlink .env "$R/alias")"
 check_eq "but does not lead to it" ENOENT "$(probe read "$R/alias")"
 
