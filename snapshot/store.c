@@ -27,7 +27,7 @@
 #define LOOSE_ZLIB_LEVEL 1
 /* An idle queue commits after this; a busy one at least this often. */
 #define IDLE_COMMIT_NS	 2000000LL
-#define MAX_BATCH_AGE_NS 100000000LL
+#define MAX_BATCH_AGE_NS 1000000000LL
 
 const char *gfs_store_op_name(enum gfs_store_op op)
 {
@@ -162,16 +162,6 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	bool changed = false;
 	int i, rc = 0;
 
-	/*
-	 * A path changed twice in one commit would lose a version: if this
-	 * job changes a path the batch already changed, the batch is
-	 * committed first, right before the first change is applied (a job
-	 * that finds nothing new joins the batch, as in a burst of create
-	 * and write of one file).
-	 */
-	for (i = 0; i < 2; i++)
-		if (paths[i] && gfs_store_batch_conflicts(s, paths[i]))
-			s->flush_on_change = true;
 	if (job->spill) {
 		rc = gfs_store_spill_ingest(s, job, &changed);
 	} else {
@@ -184,13 +174,19 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 			changed |= c;
 		}
 	}
-	s->flush_on_change = false;
+	if (!rc && job->capture && !(job->flags & GFS_STORE_METADATA)) {
+		/* the mutation now relies on this version */
+		struct gfs_store_node *n =
+			gfs_store_node_lookup(s->root, job->ev.path);
+
+		if (n)
+			n->relied = true;
+	}
 	if (rc)
 		return rc;
 	if (changed) {
 		rc = gfs_store_batch_add(s, &job->ev);
-		if (!rc &&
-		    (job->capture || s->batch_len == GFS_STORE_BATCH_MAX))
+		if (!rc && s->batch_len == GFS_STORE_BATCH_MAX)
 			rc = gfs_store_commit_batch(s);
 	}
 	return rc;
@@ -388,7 +384,8 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 		pthread_cond_wait(&s->done_cond, &s->queue_lock);
 	rc = s->broken ? -EIO : 0;
 	pthread_mutex_unlock(&s->queue_lock);
-	if (!rc)
+	/* a chmod destroys no bytes: the after() job records the result */
+	if (!rc && !(flags & GFS_STORE_METADATA))
 		rc = gfs_store_preimage_check(s, path, flags);
 	if (rc == 2)
 		rc = gfs_store_spill(s, path, flags);
@@ -580,6 +577,7 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 	s->opts.store_path = NULL;
 	s->store_path = strdup(opts->store_path);
 	s->session = make_session_id();
+	s->commit_gen = 1;
 	pthread_rwlock_init(&s->tree_lock, NULL);
 	pthread_mutex_init(&s->queue_lock, NULL);
 	pthread_cond_init(&s->queue_cond, NULL);

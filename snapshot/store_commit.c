@@ -17,35 +17,6 @@
 /* Loose objects written before the packer is woken. */
 #define PACK_THRESHOLD 2048
 
-static bool path_related(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (!la || !lb)
-		return true;
-	if (la == lb)
-		return !memcmp(a, b, la);
-	if (la < lb)
-		return !memcmp(a, b, la) && b[la] == '/';
-	return !memcmp(a, b, lb) && a[lb] == '/';
-}
-
-bool gfs_store_batch_conflicts(const struct gfs_store *s, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < s->batch_len; i++) {
-		const struct gfs_store_batch_op *op = &s->batch[i];
-
-		if (op->op == GFS_STORE_OP_SESSION)
-			continue;
-		if (path_related(op->path, path) ||
-		    (op->from && path_related(op->from, path)))
-			return true;
-	}
-	return false;
-}
-
 int gfs_store_batch_add(struct gfs_store *s,
 			const struct gfs_store_batch_op *op)
 {
@@ -187,15 +158,29 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 }
 
 /*
- * Called by the worker right before it changes its picture of the folder:
- * commits the batch first when the job in progress conflicts with it.
+ * Called by the worker right before it changes or removes node n: if a
+ * mutation relied on n's version and that version is only in the batch,
+ * the batch is committed first so the version is not lost.
  */
-int gfs_store_will_change(struct gfs_store *s)
+int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n)
 {
-	if (!s->flush_on_change)
+	bool relied;
+
+	if (!n)
 		return 0;
-	s->flush_on_change = false;
+	relied = n->relied;
+	n->relied = false;
+	if (!relied || n->changed_gen != s->commit_gen)
+		return 0;
 	return gfs_store_commit_batch(s);
+}
+
+/* Records that n changed in the batch that is not committed yet. */
+void gfs_store_touched(struct gfs_store *s, struct gfs_store_node *n)
+{
+	n->changed_gen = s->commit_gen;
+	if (n->git_mode == 040000)
+		n->dirty = true;
 }
 
 /*
@@ -261,6 +246,7 @@ int gfs_store_commit_batch(struct gfs_store *s)
 	gfs_store_packer_kick(s, 1);
 done:
 	gfs_store_batch_clear(s);
+	s->commit_gen++;
 	s->broken = false;
 out:
 	if (rc)

@@ -31,6 +31,11 @@
  * of their tree while clean. An unrecorded node (a file larger than
  * max_file_size) keeps its stat but is left out of trees.
  *
+ * A version that a before() relied upon must reach a commit before the
+ * worker replaces it: relied marks it, and changed_gen == commit_gen
+ * says it (or something below it) is not committed yet. Every other
+ * change may share a commit with its neighbours.
+ *
  * Nodes belong to the worker, which changes them under gfs_store.tree_lock
  * held for writing; before() reads them under it held for reading.
  */
@@ -42,6 +47,8 @@ struct gfs_store_node {
 	bool unrecorded; /* too large: not in trees */
 	bool spilled;	 /* unrecorded, and this stat's content is kept */
 	bool seen;	 /* scratch flag of a directory scan */
+	bool relied;	 /* a before() let a mutation rely on this version */
+	uint64_t changed_gen; /* commit_gen when last changed */
 	git_oid oid;
 	uint64_t size;
 	int64_t mtime_ns;
@@ -124,7 +131,7 @@ struct gfs_store {
 	uint64_t flush_done;
 	bool stopping;
 	bool broken; /* the last commit failed: the store lags the folder */
-	bool flush_on_change; /* worker: commit the batch before a change */
+	uint64_t commit_gen; /* worker: bumped by every commit */
 	uint64_t spill_count;
 	pthread_t worker;
 	bool worker_started;
@@ -183,10 +190,10 @@ int gfs_store_spill_ingest_all(struct gfs_store *s);
 int gfs_store_queue_spill(struct gfs_store *s, const char *path, char *spill);
 
 /* store_commit.c */
-int gfs_store_will_change(struct gfs_store *s);
+int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n);
+void gfs_store_touched(struct gfs_store *s, struct gfs_store_node *n);
 int gfs_store_batch_add(struct gfs_store *s,
 			const struct gfs_store_batch_op *op);
-bool gfs_store_batch_conflicts(const struct gfs_store *s, const char *path);
 int gfs_store_commit_batch(struct gfs_store *s);
 void gfs_store_batch_clear(struct gfs_store *s);
 int gfs_store_packer_start(struct gfs_store *s);

@@ -217,9 +217,10 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	if (S_ISREG(st0->st_mode) && s->opts.max_file_size &&
 	    (uint64_t)st0->st_size > s->opts.max_file_size) {
 		if (!n->unrecorded || n->git_mode != mode) {
-			rc = gfs_store_will_change(s);
+			rc = gfs_store_will_change(s, n);
 			if (rc)
 				return rc;
+			gfs_store_touched(s, n);
 			*changed = true;
 		}
 		n->unrecorded = true;
@@ -277,9 +278,10 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 have_oid:
 	if (n->unrecorded || n->git_mode != mode ||
 	    !git_oid_equal(&oid, &n->oid)) {
-		rc = gfs_store_will_change(s);
+		rc = gfs_store_will_change(s, n);
 		if (rc)
 			goto out;
+		gfs_store_touched(s, n);
 		*changed = true;
 	}
 	git_oid_cpy(&n->oid, &oid);
@@ -304,7 +306,7 @@ static void mark_dirty(struct gfs_store *s, const char *path)
 {
 	struct gfs_store_node *n = s->root;
 
-	n->dirty = true;
+	gfs_store_touched(s, n);
 	while (n && *path) {
 		const char *slash = strchr(path, '/');
 
@@ -312,7 +314,7 @@ static void mark_dirty(struct gfs_store *s, const char *path)
 			break;
 		n = gfs_store_node_child(n, path, slash - path);
 		if (n)
-			n->dirty = true;
+			gfs_store_touched(s, n);
 		path = slash + 1;
 	}
 }
@@ -374,7 +376,7 @@ static int refresh_child(struct gfs_store *s, int dirfd,
 	if (gfs_store_excluded(s, rel->data, S_ISDIR(st.st_mode)))
 		goto remove;
 	if (n && (n->git_mode == 040000) != S_ISDIR(st.st_mode)) {
-		rc = gfs_store_will_change(s);
+		rc = gfs_store_will_change(s, n);
 		if (rc)
 			return rc;
 		gfs_store_node_remove(dir, name);
@@ -411,17 +413,17 @@ static int refresh_child(struct gfs_store *s, int dirfd,
 	}
 	if (child_changed) {
 		*changed = true;
-		dir->dirty = true;
+		gfs_store_touched(s, dir);
 	}
 	return rc;
 remove:
 	if (n) {
-		rc = gfs_store_will_change(s);
+		rc = gfs_store_will_change(s, n);
 		if (rc)
 			return rc;
 		gfs_store_node_remove(dir, name);
 		*changed = true;
-		dir->dirty = true;
+		gfs_store_touched(s, dir);
 	}
 	return 0;
 }
@@ -476,7 +478,7 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 
 			if (!name)
 				return -ENOMEM;
-			rc = gfs_store_will_change(s);
+			rc = gfs_store_will_change(s, dir->children[i]);
 			if (rc) {
 				free(name);
 				return rc;
@@ -484,7 +486,7 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 			gfs_store_node_remove(dir, name);
 			free(name);
 			*changed = true;
-			dir->dirty = true;
+			gfs_store_touched(s, dir);
 		}
 	}
 	return 0;
@@ -523,7 +525,8 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 			return rc;
 		p = gfs_store_node_lookup(s->root, rel.data);
 		if (p && gfs_store_node_child(p, base, strlen(base))) {
-			rc = gfs_store_will_change(s);
+			rc = gfs_store_will_change(
+				s, gfs_store_node_child(p, base, strlen(base)));
 			if (rc) {
 				gfs_buf_release(&rel);
 				return rc;
@@ -566,7 +569,7 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 	if (n && !n->unrecorded && n->git_mode == git_mode &&
 	    git_oid_equal(&n->oid, oid))
 		return 0;
-	rc = gfs_store_will_change(s);
+	rc = gfs_store_will_change(s, n);
 	if (rc)
 		return rc;
 	if (!n || n->git_mode == 040000) {
@@ -579,6 +582,7 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		}
 	}
 	n->git_mode = git_mode;
+	gfs_store_touched(s, n);
 	git_oid_cpy(&n->oid, oid);
 	/* the stat stays: it describes exactly these bytes */
 	n->unrecorded = false;
@@ -632,6 +636,9 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 	}
 	if (n && stat_matches(n, &st) && !n->racy &&
 	    (!n->unrecorded || n->spilled)) {
+		/* readers share the lock: the flag is only ever set here */
+		if (!(flags & GFS_STORE_METADATA))
+			__atomic_store_n(&n->relied, true, __ATOMIC_RELAXED);
 		pthread_rwlock_unlock(&s->tree_lock);
 		goto out;
 	}
@@ -665,6 +672,8 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 			    n->git_mode == git_mode_of(&st2) &&
 			    (uint64_t)st2.st_size == size) {
 				set_stat(n, &st2, start);
+				if (!(flags & GFS_STORE_METADATA))
+					n->relied = true;
 				rc = 0;
 			}
 			pthread_rwlock_unlock(&s->tree_lock);

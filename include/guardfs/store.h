@@ -76,6 +76,12 @@ enum gfs_store_before_flags {
 	 * Optional: without it the store copies (or reflinks).
 	 */
 	GFS_STORE_REMOVING = 1 << 1,
+	/*
+	 * The mutation changes metadata only (chmod): the content is not
+	 * destroyed, so a write session still in progress on the path does
+	 * not force its half-written state into a commit of its own.
+	 */
+	GFS_STORE_METADATA = 1 << 2,
 };
 
 /*
