@@ -10,6 +10,12 @@ static const struct gfs_command commands[] = {
 	{"umount", gfs_cmd_umount, "unmount a guarded folder"},
 	{"status", gfs_cmd_status, "list active mounts and their counters"},
 	{"init", gfs_cmd_init, "write a commented starter config"},
+	{"log", gfs_cmd_log, "list recorded operations, newest first"},
+	{"diff", gfs_cmd_diff,
+	 "show what changed since a time, or in one operation"},
+	{"restore", gfs_cmd_restore,
+	 "bring paths, or the whole folder, back to a time"},
+	{"undo", gfs_cmd_undo, "revert the last operations, or one"},
 	{"explain", gfs_cmd_explain, "tell why a path is hidden or refused"},
 };
 

@@ -1,0 +1,116 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "guardfs/history.h"
+#include "project.h"
+
+static const char usage[] = "guardfs diff [-c FILE] [WHEN|ID] [PATH...]";
+
+static void print_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Shows, as a unified diff, what changed in the folder since "
+	       "WHEN\n"
+	       "(default: the start of the current session), or what the one\n"
+	       "operation ID changed. Binary files are summarized.\n"
+	       "WHEN: 90s, 15m, 2h, 1d, an ISO-8601 time, or 'session'.\n\n"
+	       "options:\n"
+	       "  -c, --config FILE  the project's config\n"
+	       "  -h, --help         show this help\n",
+	       usage);
+}
+
+static bool is_hex_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return n >= 4 && n <= 40 && !s[n];
+}
+
+int gfs_cmd_diff(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct gfs_buf out = GFS_BUF_INIT;
+	struct gfs_history *h = NULL;
+	const char *config = NULL, *when = "session";
+	char **paths = NULL;
+	struct gfs_project p;
+	char err[600], from[41], head[41];
+	bool one = false;
+	int c, i, npaths = 0, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return gfs_cli_usage(usage);
+		}
+	}
+	if (gfs_project_find(&p, config))
+		return 1;
+	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
+		gfs_cli_error("%s", err);
+		goto out;
+	}
+	/* the first argument is WHEN or ID when it reads as one */
+	if (optind < argc) {
+		int r = gfs_history_resolve(h, argv[optind], time(NULL), from,
+					    err, sizeof(err));
+
+		if (r == 0) {
+			when = argv[optind++];
+			one = is_hex_id(when);
+		} else if (r != -EINVAL || is_hex_id(argv[optind])) {
+			gfs_cli_error("%s", err);
+			goto out;
+		}
+	}
+	if (!one &&
+	    gfs_history_resolve(h, when, time(NULL), from, err, sizeof(err))) {
+		gfs_cli_error("%s", err);
+		goto out;
+	}
+	if (gfs_history_resolve(h, "HEAD", time(NULL), head, err,
+				sizeof(err))) {
+		gfs_cli_error("%s", err);
+		goto out;
+	}
+	paths = calloc(argc - optind + 1, sizeof(char *));
+	for (i = optind; paths && i < argc; i++) {
+		struct gfs_buf rel = GFS_BUF_INIT;
+
+		if (gfs_project_relpath(&p, argv[i], &rel))
+			goto out;
+		paths[npaths++] = gfs_buf_detach(&rel);
+	}
+	if (gfs_history_diff(h, from, one ? NULL : head,
+			     (const char *const *)paths, npaths, &out)) {
+		gfs_cli_error("cannot diff");
+		goto out;
+	}
+	if (out.len)
+		fwrite(out.data, 1, out.len, stdout);
+	rc = 0;
+out:
+	for (i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+	gfs_buf_release(&out);
+	gfs_history_free(h);
+	gfs_project_release(&p);
+	return rc;
+}

@@ -1,0 +1,232 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "guardfs/history.h"
+#include "guardfs/util.h"
+#include "project.h"
+
+static const char usage[] = "guardfs log [-c FILE] [PATH...] [--since WHEN] "
+			    "[--process NAME] [-n N] [--json]";
+
+static void print_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Lists the recorded operations, newest first: snapshot id, "
+	       "time,\n"
+	       "process (pid), operation and path(s).\n\n"
+	       "options:\n"
+	       "  -c, --config FILE   the project's config (default: the "
+	       "mount\n"
+	       "                      or .guardfs.ini around the current "
+	       "directory)\n"
+	       "  --since WHEN        only since WHEN: 90s, 15m, 2h, 1d, an "
+	       "ISO-8601\n"
+	       "                      time, or 'session'\n"
+	       "  --process NAME      only operations by processes named "
+	       "NAME\n"
+	       "  -n N                at most N operations\n"
+	       "  --json              one JSON array of objects\n"
+	       "  -h, --help          show this help\n",
+	       usage);
+}
+
+struct log_walk {
+	char **paths;
+	size_t npaths;
+	int64_t since; /* -1: no limit */
+	const char *process;
+	long max;
+	long shown;
+	bool json;
+	bool until_session; /* --since session: stop at its start */
+	struct gfs_buf out;
+};
+
+static bool under(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	if (!len)
+		return true;
+	return path && !strncmp(path, prefix, len) &&
+	       (path[len] == '\0' || path[len] == '/');
+}
+
+static bool wanted(const struct log_walk *w, const struct gfs_history_op *op)
+{
+	size_t i;
+
+	if (w->process && strcmp(op->process, w->process))
+		return false;
+	if (!w->npaths)
+		return true;
+	for (i = 0; i < w->npaths; i++)
+		if (under(op->path, w->paths[i]) ||
+		    under(op->from, w->paths[i]))
+			return true;
+	return false;
+}
+
+static void add_time(struct gfs_buf *b, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char text[40];
+
+	gmtime_r(&tt, &tm);
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	gfs_buf_adds(b, text);
+}
+
+static void add_json_field(struct gfs_buf *b, const char *key, const char *v)
+{
+	gfs_buf_addf(b, ",\"%s\":", key);
+	if (v)
+		gfs_buf_add_json(b, v, strlen(v));
+	else
+		gfs_buf_adds(b, "null");
+}
+
+static int log_visit(void *arg, const struct gfs_history_commit *c)
+{
+	struct log_walk *w = arg;
+	size_t i;
+
+	if (w->since >= 0 && c->time < w->since)
+		return 1;
+	for (i = c->nops; i-- > 0;) {
+		const struct gfs_history_op *op = &c->ops[i];
+
+		if (w->max >= 0 && w->shown >= w->max)
+			return 1;
+		if (!wanted(w, op))
+			continue;
+		w->shown++;
+		if (w->json) {
+			gfs_buf_adds(&w->out, w->shown > 1 ? ",\n " : "[");
+			gfs_buf_addf(&w->out, "{\"id\":\"%s\",\"time\":\"",
+				     c->id);
+			add_time(&w->out, c->time);
+			gfs_buf_addch(&w->out, '"');
+			add_json_field(&w->out, "process", op->process);
+			gfs_buf_addf(&w->out, ",\"pid\":%ld", op->pid);
+			add_json_field(&w->out, "op", op->op);
+			add_json_field(&w->out, "path", op->path);
+			add_json_field(&w->out, "from", op->from);
+			gfs_buf_addf(&w->out, ",\"seq\":%llu",
+				     (unsigned long long)op->seq);
+			add_json_field(&w->out, "session", c->session);
+			gfs_buf_addch(&w->out, '}');
+			continue;
+		}
+		gfs_buf_addf(&w->out, "%.10s  ", c->id);
+		add_time(&w->out, c->time);
+		gfs_buf_addf(&w->out, "  %s (%ld)  %s  %s", op->process,
+			     op->pid, op->op, op->path ? op->path : "");
+		if (op->from)
+			gfs_buf_addf(&w->out, " <- %s", op->from);
+		gfs_buf_addch(&w->out, '\n');
+	}
+	if (w->until_session && c->session_start)
+		return 1;
+	/* flush as we go: a long history starts printing at once */
+	if (w->out.len > 65536) {
+		fwrite(w->out.data, 1, w->out.len, stdout);
+		gfs_buf_reset(&w->out);
+	}
+	return 0;
+}
+
+int gfs_cmd_log(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"since", required_argument, NULL, 's'},
+		{"process", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct log_walk w = {.since = -1, .max = -1, .out = GFS_BUF_INIT};
+	const char *config = NULL, *since = NULL;
+	struct gfs_history *h = NULL;
+	struct gfs_project p;
+	char err[600];
+	int c, i, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 's':
+			since = optarg;
+			break;
+		case 'p':
+			w.process = optarg;
+			break;
+		case 'n':
+			w.max = strtol(optarg, NULL, 10);
+			if (w.max < 0)
+				return gfs_cli_usage(usage);
+			break;
+		case 'j':
+			w.json = true;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return gfs_cli_usage(usage);
+		}
+	}
+	if (gfs_project_find(&p, config))
+		return 1;
+	w.npaths = argc - optind;
+	w.paths = calloc(w.npaths + 1, sizeof(char *));
+	for (i = 0; w.paths && i < (int)w.npaths; i++) {
+		struct gfs_buf rel = GFS_BUF_INIT;
+
+		if (gfs_project_relpath(&p, argv[optind + i], &rel))
+			goto out;
+		w.paths[i] = gfs_buf_detach(&rel);
+	}
+	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
+		gfs_cli_error("%s", err);
+		goto out;
+	}
+	if (since && !strcmp(since, "session")) {
+		w.until_session = true;
+	} else if (since) {
+		time_t t;
+
+		if (gfs_time_parse(since, time(NULL), &t)) {
+			gfs_cli_error("bad time '%s' (90s, 15m, 2h, 1d, "
+				      "2026-11-24T13:05:00+00:00, session)",
+				      since);
+			rc = 2;
+			goto out;
+		}
+		w.since = t;
+	}
+	if (gfs_history_walk(h, log_visit, &w) < 0)
+		goto out;
+	if (w.json)
+		gfs_buf_adds(&w.out, w.shown ? "]\n" : "[]\n");
+	if (w.out.len)
+		fwrite(w.out.data, 1, w.out.len, stdout);
+	rc = 0;
+out:
+	if (w.paths)
+		for (i = 0; i < (int)w.npaths; i++)
+			free(w.paths[i]);
+	free(w.paths);
+	gfs_buf_release(&w.out);
+	gfs_history_free(h);
+	gfs_project_release(&p);
+	return rc;
+}

@@ -1,0 +1,180 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "guardfs/control.h"
+#include "guardfs/util.h"
+#include "mounts.h"
+#include "project.h"
+
+struct owner {
+	const char *path;
+	const char *root; /* when set: match this root exactly */
+	pid_t pid;
+	struct gfs_buf root_found;
+	struct gfs_buf config;
+	struct gfs_buf mount;
+};
+
+static void match_owner(void *arg, pid_t pid, const char *reply)
+{
+	struct owner *o = arg;
+	struct gfs_buf root = GFS_BUF_INIT, mp = GFS_BUF_INIT;
+	bool match;
+
+	if (gfs_control_reply_get(reply, "root", &root) ||
+	    gfs_control_reply_get(reply, "mountpoint", &mp))
+		goto out;
+	if (o->root)
+		match = !strcmp(root.data, o->root);
+	else
+		match = (gfs_path_is_within(o->path, root.data) ||
+			 gfs_path_is_within(o->path, mp.data)) &&
+			root.len > o->root_found.len;
+	if (match) {
+		o->pid = pid;
+		gfs_buf_reset(&o->root_found);
+		gfs_buf_adds(&o->root_found, root.data);
+		gfs_buf_reset(&o->mount);
+		gfs_buf_adds(&o->mount, mp.data);
+		gfs_buf_reset(&o->config);
+		gfs_control_reply_get(reply, "config", &o->config);
+	}
+out:
+	gfs_buf_release(&root);
+	gfs_buf_release(&mp);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int gfs_project_find(struct gfs_project *p, const char *config_path)
+{
+	struct owner o = {.root_found = GFS_BUF_INIT,
+			  .config = GFS_BUF_INIT,
+			  .mount = GFS_BUF_INIT};
+	struct gfs_buf cwd = GFS_BUF_INIT, dir = GFS_BUF_INIT;
+	char err[600], *slash;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	gfs_config_init(&p->cfg);
+	if (gfs_mounts_abspath(&cwd, ".")) {
+		gfs_cli_error("cannot resolve the current directory");
+		return -1;
+	}
+	if (config_path) {
+		if (gfs_config_resolve(&p->cfg, config_path, NULL, err,
+				       sizeof(err)))
+			goto config_error;
+		o.root = p->cfg.root;
+		gfs_control_query_all("status", match_owner, &o);
+		goto found;
+	}
+	o.path = cwd.data;
+	gfs_control_query_all("status", match_owner, &o);
+	if (o.pid) {
+		if (gfs_config_resolve(&p->cfg,
+				       o.config.len ? o.config.data : NULL,
+				       o.root_found.data, err, sizeof(err)))
+			goto config_error;
+		goto found;
+	}
+	/* not mounted: the nearest .guardfs.ini, else the nearest store */
+	gfs_buf_adds(&dir, cwd.data);
+	for (;;) {
+		struct gfs_buf ini = GFS_BUF_INIT;
+		bool has_ini;
+
+		gfs_buf_addf(&ini, "%s/.guardfs.ini", dir.data);
+		has_ini = exists(ini.data);
+		gfs_buf_release(&ini);
+		gfs_config_release(&p->cfg);
+		if (!gfs_config_resolve(&p->cfg, NULL, dir.data, err,
+					sizeof(err)) &&
+		    (has_ini || (p->cfg.store && exists(p->cfg.store))))
+			goto found;
+		slash = strrchr(dir.data, '/');
+		if (!slash || dir.len <= 1)
+			break;
+		dir.len = slash == dir.data ? 1 : (size_t)(slash - dir.data);
+		dir.data[dir.len] = '\0';
+	}
+	gfs_cli_error("no guarded folder holds '%s' (no mount, no "
+		      ".guardfs.ini, no store above it); give -c FILE",
+		      cwd.data);
+	goto out;
+config_error:
+	gfs_cli_error("%s", err);
+	goto out;
+found:
+	if (!p->cfg.store || !exists(p->cfg.store)) {
+		gfs_cli_error("no snapshot store for '%s' (expected at '%s')",
+			      p->cfg.root, p->cfg.store ? p->cfg.store : "?");
+		goto out;
+	}
+	p->daemon = o.pid;
+	if (o.pid)
+		gfs_buf_adds(&p->mount, o.mount.data);
+	rc = 0;
+out:
+	gfs_buf_release(&o.root_found);
+	gfs_buf_release(&o.config);
+	gfs_buf_release(&o.mount);
+	gfs_buf_release(&cwd);
+	gfs_buf_release(&dir);
+	return rc;
+}
+
+void gfs_project_release(struct gfs_project *p)
+{
+	gfs_config_release(&p->cfg);
+	gfs_buf_release(&p->mount);
+}
+
+int gfs_project_relpath(const struct gfs_project *p, const char *arg,
+			struct gfs_buf *out)
+{
+	struct gfs_buf abs = GFS_BUF_INIT;
+	const char *bases[2] = {p->mount.len ? p->mount.data : NULL,
+				p->cfg.root};
+	int i, rc = -1;
+
+	if (gfs_mounts_abspath(&abs, arg)) {
+		gfs_cli_error("cannot resolve '%s'", arg);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		size_t len;
+
+		if (!bases[i] || !gfs_path_is_within(abs.data, bases[i]))
+			continue;
+		len = strlen(bases[i]);
+		rc = gfs_buf_adds(out, abs.data + len +
+					       (abs.data[len] == '/' ? 1 : 0));
+		break;
+	}
+	if (rc)
+		gfs_cli_error("'%s' is not inside the guarded folder '%s'", arg,
+			      p->cfg.root);
+	gfs_buf_release(&abs);
+	return rc ? -1 : 0;
+}
+
+int gfs_project_open_dest(const struct gfs_project *p)
+{
+	const char *dir = p->mount.len ? p->mount.data : p->cfg.root;
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}

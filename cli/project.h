@@ -1,0 +1,45 @@
+#ifndef GUARDFS_CLI_PROJECT_H
+#define GUARDFS_CLI_PROJECT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "guardfs/buf.h"
+#include "guardfs/config.h"
+
+/*
+ * The project a history command (log, diff, restore, undo) works on:
+ * its config, and the running mount if there is one.
+ */
+struct gfs_project {
+	struct gfs_config cfg;
+	pid_t daemon;	      /* 0 when not mounted */
+	struct gfs_buf mount; /* where the folder is seen when mounted */
+};
+
+/*
+ * Finds the project: config_path if given; else the running mount whose
+ * root holds the current directory; else the nearest .guardfs.ini above
+ * it; else the nearest directory above it that has a store. Prints the
+ * error and returns -1 when none is found.
+ */
+int gfs_project_find(struct gfs_project *p, const char *config_path);
+
+/* Releases what gfs_project_find() filled. */
+void gfs_project_release(struct gfs_project *p);
+
+/*
+ * The path relative to the root that the user's arg names (absolute, or
+ * relative to the current directory; under the root or the mount point).
+ * Prints the error and returns -1 when it lies outside.
+ */
+int gfs_project_relpath(const struct gfs_project *p, const char *arg,
+			struct gfs_buf *out);
+
+/*
+ * Opens the folder to restore into: the mount when mounted (so that the
+ * restore is itself recorded), else the root. O_PATH fd or -errno.
+ */
+int gfs_project_open_dest(const struct gfs_project *p);
+
+#endif

@@ -1,0 +1,128 @@
+#ifndef GUARDFS_HISTORY_H
+#define GUARDFS_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "guardfs/buf.h"
+
+/*
+ * The read side of a snapshot store: walking its commits, diffing them
+ * and bringing paths back. Opened by the CLI, mounted or not; it never
+ * writes to the store, only to the destination folder of a restore.
+ * One gfs_history is used by one thread at a time.
+ *
+ * Paths are relative to the guarded root, as the folder names them; the
+ * store's own encoding of names git refuses (".git") is undone here.
+ */
+struct gfs_history;
+
+/* Opens the store at store_path. On failure -errno and a message in err. */
+int gfs_history_open(struct gfs_history **out, const char *store_path,
+		     char *err, size_t err_size);
+
+/* Frees h. NULL is allowed. */
+void gfs_history_free(struct gfs_history *h);
+
+/* One operation listed in a commit (its trailers). Borrowed strings. */
+struct gfs_history_op {
+	const char *op;	     /* "write", "unlink", "preimage", ... */
+	const char *path;    /* relative to the root */
+	const char *from;    /* rename/link source, else NULL */
+	const char *process; /* "" when unknown */
+	long pid;
+	uint64_t seq;
+};
+
+/* One commit of the store, as gfs_history_walk() hands it out. */
+struct gfs_history_commit {
+	char id[41];
+	int64_t time; /* seconds since the epoch */
+	const char *session;
+	bool session_start;
+	const struct gfs_history_op *ops; /* in the order they happened */
+	size_t nops;
+};
+
+/*
+ * Calls visit for every commit, newest first, until it returns non-zero
+ * (which is returned). 0 at the end of history, or -errno.
+ */
+int gfs_history_walk(struct gfs_history *h,
+		     int (*visit)(void *arg,
+				  const struct gfs_history_commit *c),
+		     void *arg);
+
+/*
+ * Turns WHEN or ID into a commit: a duration or ISO-8601 time (the last
+ * commit at or before it, the state of the folder then), "session" (the
+ * start of the latest session), "HEAD", or a hex id prefix of at least 4
+ * digits. Writes the full id into out. -ENOENT (with a message in err)
+ * when nothing matches, -EINVAL when text is neither.
+ */
+int gfs_history_resolve(struct gfs_history *h, const char *text, time_t now,
+			char out[41], char *err, size_t err_size);
+
+/*
+ * Appends a unified diff from commit old_id to new_id (NULL: old_id's
+ * parent to old_id, a single operation), limited to paths (or all when
+ * npaths is 0). Binary files are summarized in one line.
+ */
+int gfs_history_diff(struct gfs_history *h, const char *old_id,
+		     const char *new_id, const char *const *paths,
+		     size_t npaths, struct gfs_buf *out);
+
+/*
+ * The commit before the last change of path: writes into out the id of
+ * the parent of the newest commit that changed path (or anything below
+ * it). -ENOENT when history never changed it.
+ */
+int gfs_history_before_last_change(struct gfs_history *h, const char *path,
+				   char out[41]);
+
+/* The id of commit id's parent into out; -ENOENT for the first commit. */
+int gfs_history_parent(struct gfs_history *h, const char *id, char out[41]);
+
+enum gfs_history_change {
+	GFS_HISTORY_CREATE, /* absent now, comes back */
+	GFS_HISTORY_UPDATE, /* content (or kind) rolls back */
+	GFS_HISTORY_MODE,   /* executable bit only */
+	GFS_HISTORY_REMOVE, /* created since: goes away */
+};
+
+enum gfs_history_restore_flags {
+	GFS_HISTORY_DRY_RUN = 1 << 0, /* report the plan, change nothing */
+	GFS_HISTORY_FORCE = 1 << 1,   /* overwrite unrecorded changes too */
+};
+
+/*
+ * Reported once per planned change; error is 0 when it was applied (or
+ * would be, in a dry run), else -errno: -EEXIST when the path holds
+ * content the store has not recorded (left alone unless FORCE).
+ */
+typedef void (*gfs_history_report)(void *arg, enum gfs_history_change what,
+				   const char *path, int error);
+
+/*
+ * Makes the paths (all when npaths is 0) under dest_fd (an O_PATH or
+ * O_DIRECTORY fd of the root: through the mount when it is mounted, so
+ * the restore is recorded) as they were at commit at_id, comparing with
+ * the store's latest commit. Never follows a symlink below dest_fd; only
+ * touches paths the store records. Returns 0 when every change applied,
+ * -EEXIST when some were left alone, or another -errno.
+ */
+int gfs_history_restore(struct gfs_history *h, const char *at_id,
+			const char *const *paths, size_t npaths, int dest_fd,
+			unsigned flags, gfs_history_report report, void *arg);
+
+/*
+ * Reverts the one commit id: every path it changed goes back to its
+ * version before, unless a later commit changed it again (reported with
+ * -EBUSY and left alone). Flags and report as for restore.
+ */
+int gfs_history_revert(struct gfs_history *h, const char *id, int dest_fd,
+		       unsigned flags, gfs_history_report report, void *arg);
+
+#endif

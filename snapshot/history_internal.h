@@ -1,0 +1,31 @@
+#ifndef GUARDFS_HISTORY_INTERNAL_H
+#define GUARDFS_HISTORY_INTERNAL_H
+
+/* Shared by history.c and history_restore.c only. */
+
+#include <git2.h>
+
+#include "guardfs/history.h"
+#include "store_internal.h"
+
+struct gfs_history {
+	git_repository *repo;
+	struct gfs_history_op *ops; /* scratch of gfs_history_walk() */
+	size_t nops;
+	size_t cap;
+};
+
+int gfs_history_git_error(const char *what);
+/* The tree of commit id (NULL: not wanted) and its first parent. */
+int gfs_history_tree_of(struct gfs_history *h, const char *id, git_tree **tree,
+			git_oid *parent, bool *has_parent);
+/* A folder path in the store's naming (".git" -> ".git~guardfs"). */
+int gfs_history_encode_path(const char *path, struct gfs_buf *out);
+/* And back. */
+int gfs_history_decode_path(const char *path, struct gfs_buf *out);
+/* Diff options limited to literal paths (encoded into *encoded). */
+int gfs_history_diff_opts(git_diff_options *opts, const char *const *paths,
+			  size_t npaths, char ***encoded);
+void gfs_history_free_paths(char **encoded, size_t n);
+
+#endif

@@ -1,0 +1,475 @@
+/*
+ * Restores: the difference between the store's latest commit (what the
+ * folder holds, as far as the store knows) and the commit to go back to,
+ * applied to the destination folder. Removals come first, so a symlink
+ * or file standing where a directory must come back is gone before the
+ * directory is made. Before a path is overwritten or removed, its bytes
+ * are compared with the latest commit: content the store never recorded
+ * is left alone (unless forced), so a restore destroys nothing that
+ * cannot itself be restored.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "history_internal.h"
+
+struct restore {
+	struct gfs_history *h;
+	int dest_fd;
+	unsigned flags;
+	gfs_history_report report;
+	void *arg;
+	int rc; /* first failure */
+};
+
+static int open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	do {
+		fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how,
+			     sizeof(how));
+	} while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * Opens the directory holding path (creating missing directories when
+ * create is set) and points *base at the last component. Never follows
+ * a symlink: one in the way fails with -ENOTDIR or -ELOOP.
+ */
+static int open_parent(int dest_fd, const char *path, bool create,
+		       const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	const char *p = path;
+	int fd, next;
+
+	*base = slash ? slash + 1 : path;
+	fd = open_beneath(dest_fd, ".", O_PATH | O_DIRECTORY);
+	while (fd >= 0 && slash && p < slash) {
+		size_t len = strcspn(p, "/");
+		char name[256];
+
+		if (len >= sizeof(name)) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		next = openat(fd, name,
+			      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, name, 0755) < 0 && errno != EEXIST) {
+				next = -errno;
+				close(fd);
+				return next;
+			}
+			next = openat(fd, name,
+				      O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					      O_CLOEXEC);
+		}
+		if (next < 0)
+			next = -errno;
+		close(fd);
+		fd = next;
+		p += len + 1;
+	}
+	return fd;
+}
+
+/*
+ * True when the folder's path holds exactly blob id (or nothing), so
+ * that changing it loses nothing the store does not hold.
+ */
+static int holds_recorded(struct restore *r, const char *path,
+			  const git_oid *id)
+{
+	struct gfs_buf data = GFS_BUF_INIT;
+	const char *base;
+	struct stat st;
+	git_oid got;
+	int dirfd, fd, rc = 0;
+
+	dirfd = open_parent(r->dest_fd, path, false, &base);
+	if (dirfd < 0)
+		return dirfd == -ENOENT ? 0 : dirfd;
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = errno == ENOENT ? 0 : -errno;
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(dirfd, base, target, sizeof(target));
+
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		rc = gfs_buf_add(&data, target, n);
+	} else if (S_ISREG(st.st_mode)) {
+		fd = openat(dirfd, base,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			goto out;
+		}
+		rc = gfs_buf_grow(&data, st.st_size + 1);
+		while (!rc) {
+			ssize_t n = read(fd, data.data + data.len,
+					 data.cap - data.len - 1);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				rc = n < 0 ? -errno : 0;
+				break;
+			}
+			data.len += n;
+			if (data.cap - data.len - 1 == 0)
+				rc = gfs_buf_grow(&data, 65536);
+		}
+		close(fd);
+	} else {
+		rc = -EEXIST;
+		goto out;
+	}
+	if (!rc) {
+		git_odb_hash(&got, data.data ? data.data : "", data.len,
+			     GIT_OBJECT_BLOB);
+		if (!id || !git_oid_equal(&got, id))
+			rc = -EEXIST;
+	}
+out:
+	gfs_buf_release(&data);
+	close(dirfd);
+	return rc;
+}
+
+static int remove_path(struct restore *r, const char *path)
+{
+	const char *base;
+	int dirfd, rc = 0;
+
+	dirfd = open_parent(r->dest_fd, path, false, &base);
+	if (dirfd < 0)
+		return dirfd == -ENOENT ? 0 : dirfd;
+	if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
+		rc = -errno;
+	close(dirfd);
+	/* directories it leaves empty go too; others stay */
+	if (!rc) {
+		char *dir = strdup(path), *slash;
+
+		while (dir && (slash = strrchr(dir, '/'))) {
+			*slash = '\0';
+			dirfd = open_parent(r->dest_fd, dir, false, &base);
+			if (dirfd < 0)
+				break;
+			if (unlinkat(dirfd, base, AT_REMOVEDIR) < 0) {
+				close(dirfd);
+				break;
+			}
+			close(dirfd);
+		}
+		free(dir);
+	}
+	return rc;
+}
+
+static int write_path(struct restore *r, const char *path, const git_oid *id,
+		      uint32_t mode)
+{
+	mode_t perm = mode == 0100755 ? 0755 : 0644;
+	git_blob *blob = NULL;
+	const char *base;
+	const char *data;
+	struct stat st;
+	size_t size;
+	int dirfd, fd, rc = 0;
+
+	if (mode == 0160000)
+		return 0; /* a gitlink: nothing to write */
+	if (git_blob_lookup(&blob, r->h->repo, id))
+		return gfs_history_git_error("read blob");
+	data = git_blob_rawcontent(blob);
+	size = git_blob_rawsize(blob);
+	dirfd = open_parent(r->dest_fd, path, true, &base);
+	if (dirfd < 0) {
+		rc = dirfd;
+		goto out;
+	}
+	if (mode == 0120000) {
+		char *target = strndup(data, size);
+
+		if (!target) {
+			rc = -ENOMEM;
+		} else {
+			if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
+				rc = -errno;
+			if (!rc && symlinkat(target, dirfd, base) < 0)
+				rc = -errno;
+			free(target);
+		}
+		close(dirfd);
+		goto out;
+	}
+	fd = openat(dirfd, base,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    perm);
+	if (fd < 0 && errno == ELOOP) {
+		/* a symlink stands there: it was checked, it goes */
+		if (unlinkat(dirfd, base, 0) == 0)
+			fd = openat(dirfd, base,
+				    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+					    O_CLOEXEC,
+				    perm);
+	}
+	if (fd < 0) {
+		rc = -errno;
+		close(dirfd);
+		goto out;
+	}
+	while (size && !rc) {
+		ssize_t n = write(fd, data, size);
+
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		if (n > 0) {
+			data += n;
+			size -= n;
+		}
+	}
+	/* a chmod only when needed: each one is an operation of its own */
+	if (!rc && fstat(fd, &st) == 0 && (st.st_mode & 07777) != perm &&
+	    fchmod(fd, perm) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	close(dirfd);
+out:
+	git_blob_free(blob);
+	return rc;
+}
+
+static int set_mode(struct restore *r, const char *path, uint32_t mode)
+{
+	const char *base;
+	int dirfd, rc = 0;
+
+	dirfd = open_parent(r->dest_fd, path, false, &base);
+	if (dirfd < 0)
+		return dirfd;
+	if (fchmodat(dirfd, base, mode == 0100755 ? 0755 : 0644, 0) < 0)
+		rc = -errno;
+	close(dirfd);
+	return rc;
+}
+
+static void done(struct restore *r, enum gfs_history_change what,
+		 const char *path, int rc)
+{
+	if (r->report)
+		r->report(r->arg, what, path, rc);
+	if (rc && (!r->rc || r->rc == -EEXIST))
+		r->rc = rc;
+}
+
+/* One delta of HEAD -> at; removals when removing, the rest otherwise. */
+static int apply_delta(struct restore *r, const git_diff_delta *d,
+		       bool removing)
+{
+	const git_diff_file *now = &d->old_file, *then = &d->new_file;
+	struct gfs_buf path = GFS_BUF_INIT;
+	enum gfs_history_change what;
+	bool dry = r->flags & GFS_HISTORY_DRY_RUN;
+	int rc;
+
+	if ((d->status == GIT_DELTA_DELETED) != removing)
+		return 0;
+	rc = gfs_history_decode_path(
+		d->status == GIT_DELTA_ADDED ? then->path : now->path, &path);
+	if (rc)
+		return rc;
+	switch (d->status) {
+	case GIT_DELTA_DELETED:
+		what = GFS_HISTORY_REMOVE;
+		rc = holds_recorded(r, path.data, &now->id);
+		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
+			rc = 0;
+		if (!rc && !dry)
+			rc = remove_path(r, path.data);
+		break;
+	case GIT_DELTA_ADDED:
+		what = GFS_HISTORY_CREATE;
+		rc = holds_recorded(r, path.data, NULL);
+		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
+			rc = 0;
+		if (!rc && !dry)
+			rc = write_path(r, path.data, &then->id, then->mode);
+		break;
+	case GIT_DELTA_MODIFIED:
+		what = git_oid_equal(&now->id, &then->id) ? GFS_HISTORY_MODE
+							  : GFS_HISTORY_UPDATE;
+		rc = holds_recorded(r, path.data, &now->id);
+		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
+			rc = 0;
+		if (!rc && !dry)
+			rc = what == GFS_HISTORY_MODE
+				     ? set_mode(r, path.data, then->mode)
+				     : write_path(r, path.data, &then->id,
+						  then->mode);
+		break;
+	default:
+		gfs_buf_release(&path);
+		return 0;
+	}
+	done(r, what, path.data, rc);
+	gfs_buf_release(&path);
+	return 0;
+}
+
+int gfs_history_restore(struct gfs_history *h, const char *at_id,
+			const char *const *paths, size_t npaths, int dest_fd,
+			unsigned flags, gfs_history_report report, void *arg)
+{
+	struct restore r = {h, dest_fd, flags, report, arg, 0};
+	git_tree *head_tree = NULL, *at_tree = NULL;
+	git_diff_options opts;
+	git_diff *diff = NULL;
+	char **encoded = NULL;
+	char head[41];
+	git_oid oid;
+	size_t i, n;
+	int rc, pass;
+
+	if (git_reference_name_to_id(&oid, h->repo, "HEAD"))
+		return gfs_history_git_error("read HEAD");
+	git_oid_tostr(head, sizeof(head), &oid);
+	rc = gfs_history_diff_opts(&opts, paths, npaths, &encoded);
+	if (!rc)
+		rc = gfs_history_tree_of(h, head, &head_tree, NULL, NULL);
+	if (!rc)
+		rc = gfs_history_tree_of(h, at_id, &at_tree, NULL, NULL);
+	if (rc)
+		goto out;
+	if (git_diff_tree_to_tree(&diff, h->repo, head_tree, at_tree, &opts)) {
+		rc = gfs_history_git_error("compare snapshots");
+		goto out;
+	}
+	n = git_diff_num_deltas(diff);
+	for (pass = 0; pass < 2 && !rc; pass++)
+		for (i = 0; i < n && !rc; i++)
+			rc = apply_delta(&r, git_diff_get_delta(diff, i),
+					 pass == 0);
+	if (!rc)
+		rc = r.rc;
+out:
+	git_diff_free(diff);
+	git_tree_free(head_tree);
+	git_tree_free(at_tree);
+	gfs_history_free_paths(encoded, npaths);
+	return rc;
+}
+
+int gfs_history_revert(struct gfs_history *h, const char *id, int dest_fd,
+		       unsigned flags, gfs_history_report report, void *arg)
+{
+	git_tree *tree = NULL, *ptree = NULL, *head_tree = NULL;
+	const char **paths = NULL;
+	struct gfs_buf *decoded = NULL;
+	git_diff *diff = NULL;
+	char parent[41], head[41];
+	size_t i, n, ok = 0;
+	bool has_parent;
+	git_oid poid, hoid;
+	int rc, busy = 0;
+
+	rc = gfs_history_tree_of(h, id, &tree, &poid, &has_parent);
+	if (rc)
+		return rc;
+	if (!has_parent) {
+		git_tree_free(tree);
+		return -ENOENT;
+	}
+	git_oid_tostr(parent, sizeof(parent), &poid);
+	if (git_reference_name_to_id(&hoid, h->repo, "HEAD")) {
+		rc = gfs_history_git_error("read HEAD");
+		goto out;
+	}
+	git_oid_tostr(head, sizeof(head), &hoid);
+	rc = gfs_history_tree_of(h, parent, &ptree, NULL, NULL);
+	if (!rc)
+		rc = gfs_history_tree_of(h, head, &head_tree, NULL, NULL);
+	if (rc)
+		goto out;
+	if (git_diff_tree_to_tree(&diff, h->repo, ptree, tree, NULL)) {
+		rc = gfs_history_git_error("compare snapshots");
+		goto out;
+	}
+	n = git_diff_num_deltas(diff);
+	paths = calloc(n + 1, sizeof(*paths));
+	decoded = calloc(n + 1, sizeof(*decoded));
+	if (!paths || !decoded) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const git_diff_file *after = &d->new_file;
+		git_tree_entry *e = NULL;
+		bool same;
+
+		/* only what no later commit changed again can go back */
+		if (git_tree_entry_bypath(&e, head_tree, after->path)) {
+			same = d->status == GIT_DELTA_DELETED;
+		} else {
+			same = d->status != GIT_DELTA_DELETED &&
+			       git_oid_equal(git_tree_entry_id(e),
+					     &after->id) &&
+			       git_tree_entry_filemode(e) == after->mode;
+			git_tree_entry_free(e);
+		}
+		rc = gfs_history_decode_path(after->path, &decoded[ok]);
+		if (rc)
+			goto out;
+		if (!same) {
+			if (report)
+				report(arg, GFS_HISTORY_UPDATE,
+				       decoded[ok].data, -EBUSY);
+			busy = -EBUSY;
+			gfs_buf_release(&decoded[ok]);
+			continue;
+		}
+		paths[ok] = decoded[ok].data;
+		ok++;
+	}
+	if (ok)
+		rc = gfs_history_restore(h, parent, paths, ok, dest_fd, flags,
+					 report, arg);
+	if (!rc)
+		rc = busy;
+out:
+	if (decoded)
+		for (i = 0; i <= n; i++)
+			gfs_buf_release(&decoded[i]);
+	free(decoded);
+	free(paths);
+	git_diff_free(diff);
+	git_tree_free(tree);
+	git_tree_free(ptree);
+	git_tree_free(head_tree);
+	return rc;
+}

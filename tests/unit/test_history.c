@@ -1,0 +1,305 @@
+/*
+ * The read side of the store: a store is filled through gfs_store (as
+ * the mount does) on a temporary folder, then walked, diffed and
+ * restored with gfs_history, and the folder compared byte for byte.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guardfs/buf.h"
+#include "guardfs/history.h"
+#include "guardfs/store.h"
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+#define CHECK_STR(got, want)                                                   \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
+		if (strcmp(g_, w_)) {                                          \
+			fprintf(stderr,                                        \
+				"%s:%d: got\n---\n%s\n---\nwant\n---\n%s\n"    \
+				"---\n",                                       \
+				__FILE__, __LINE__, g_, w_);                   \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+static char base[256], root[300], store[300];
+static int root_fd = -1;
+
+static const char *sh(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static const char *sh(const char *fmt, ...)
+{
+	static struct gfs_buf out = GFS_BUF_INIT;
+	char cmd[8192], chunk[4096];
+	va_list ap;
+	size_t n;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	gfs_buf_reset(&out);
+	gfs_buf_adds(&out, "");
+	p = popen(cmd, "r");
+	if (!p)
+		return "";
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		gfs_buf_add(&out, chunk, n);
+	pclose(p);
+	while (out.len && out.data[out.len - 1] == '\n')
+		out.data[--out.len] = '\0';
+	return out.data;
+}
+
+static void put(const char *rel, const char *data, mode_t mode)
+{
+	int fd = openat(root_fd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
+			mode);
+
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data))
+		exit(1);
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static void after(struct gfs_store *s, enum gfs_store_op op, const char *path,
+		  const char *from)
+{
+	struct gfs_store_event ev = {
+		.op = op,
+		.path = path,
+		.from = from,
+		.pid = 77,
+		.process = "agent",
+	};
+
+	CHECK(gfs_store_after(s, &ev, NULL) == 0);
+	gfs_store_flush(s);
+}
+
+/* A listing of the folder: type, mode, name, content or target. */
+static const char *listing(void)
+{
+	return sh("cd '%s' && find . -mindepth 1 -printf '%%y %%m %%p %%l\\n' "
+		  "| sort && find . -type f | sort | xargs md5sum",
+		  root);
+}
+
+struct collect {
+	struct gfs_buf text;
+	int commits;
+	char second[41]; /* second newest commit */
+};
+
+static int collect(void *arg, const struct gfs_history_commit *c)
+{
+	struct collect *w = arg;
+	size_t i;
+
+	if (++w->commits == 2)
+		memcpy(w->second, c->id, 41);
+	for (i = 0; i < c->nops; i++)
+		gfs_buf_addf(&w->text, "%s %s%s%s %s %ld|", c->ops[i].op,
+			     c->ops[i].path, c->ops[i].from ? " <- " : "",
+			     c->ops[i].from ? c->ops[i].from : "",
+			     c->ops[i].process, c->ops[i].pid);
+	gfs_buf_adds(&w->text, "\n");
+	return 0;
+}
+
+static void reported(void *arg, enum gfs_history_change what, const char *path,
+		     int error)
+{
+	static const char *const names[] = {"create", "update", "mode",
+					    "remove"};
+
+	gfs_buf_addf(arg, "%s %s %d\n", names[what], path, error);
+}
+
+int main(void)
+{
+	struct gfs_store_opts o = {0};
+	struct gfs_buf out = GFS_BUF_INIT, rep = GFS_BUF_INIT;
+	struct collect w = {.text = GFS_BUF_INIT};
+	struct gfs_history *h = NULL;
+	struct gfs_store *s = NULL;
+	char err[512], session[41], id[41], before_id[41];
+	char *before;
+	int rc;
+
+	snprintf(base, sizeof(base), "/tmp/gfs-history-XXXXXX");
+	if (!mkdtemp(base))
+		return 1;
+	snprintf(root, sizeof(root), "%s/root", base);
+	snprintf(store, sizeof(store), "%s/store.git", base);
+	mkdir(root, 0755);
+	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	put("a.txt", "one\n", 0644);
+	mkdirat(root_fd, "src", 0755);
+	put("src/run.sh", "#!/bin/sh\n", 0755);
+	mkdirat(root_fd, "proj", 0755);
+	mkdirat(root_fd, "proj/.git", 0755);
+	put("proj/.git/HEAD", "ref: x\n", 0644);
+	symlinkat("a.txt", root_fd, "ln");
+	before = strdup(listing());
+
+	o.store_path = store;
+	o.root_fd = root_fd;
+	o.root_path = root;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	/* the damage: overwrite, rename over, chmod, rm -rf, symlink swap */
+	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
+	put("a.txt", "two\n", 0644);
+	after(s, GFS_STORE_WRITE, "a.txt", NULL);
+	put("tmp", "three\n", 0644);
+	after(s, GFS_STORE_CREATE, "tmp", NULL);
+	CHECK(gfs_store_before(s, "a.txt", GFS_STORE_REMOVING) == 0);
+	CHECK(renameat(root_fd, "tmp", root_fd, "a.txt") == 0);
+	after(s, GFS_STORE_RENAME, "a.txt", "tmp");
+	CHECK(gfs_store_before(s, "src/run.sh", 0) == 0);
+	CHECK(fchmodat(root_fd, "src/run.sh", 0644, 0) == 0);
+	after(s, GFS_STORE_CHMOD, "src/run.sh", NULL);
+	CHECK(gfs_store_before(s, "proj/.git/HEAD", 0) == 0);
+	CHECK(unlinkat(root_fd, "proj/.git/HEAD", 0) == 0);
+	after(s, GFS_STORE_UNLINK, "proj/.git/HEAD", NULL);
+	CHECK(gfs_store_before(s, "proj/.git", GFS_STORE_SUBTREE) == 0);
+	CHECK(unlinkat(root_fd, "proj/.git", AT_REMOVEDIR) == 0);
+	after(s, GFS_STORE_RMDIR, "proj/.git", NULL);
+	CHECK(gfs_store_before(s, "ln", 0) == 0);
+	CHECK(unlinkat(root_fd, "ln", 0) == 0);
+	CHECK(symlinkat("src", root_fd, "ln") == 0);
+	after(s, GFS_STORE_SYMLINK, "ln", NULL);
+	put("new.txt", "created\n", 0644);
+	after(s, GFS_STORE_CREATE, "new.txt", NULL);
+	gfs_store_close(s);
+
+	CHECK(gfs_history_open(&h, store, err, sizeof(err)) == 0);
+	if (!h)
+		return 1;
+	/* every operation listed, newest commit first, trailers parsed */
+	CHECK(gfs_history_walk(h, collect, &w) == 0);
+	CHECK(strstr(w.text.data, "create new.txt agent 77|") != NULL);
+	CHECK(strstr(w.text.data, "rename a.txt <- tmp agent 77|") != NULL);
+	CHECK(strstr(w.text.data, "unlink proj/.git/HEAD agent 77|") != NULL);
+	CHECK(!strncmp(w.text.data, "create new.txt", 14));
+	CHECK(strstr(w.text.data, "session-start ") != NULL);
+
+	/* resolving */
+	CHECK(gfs_history_resolve(h, "session", time(NULL), session, err,
+				  sizeof(err)) == 0);
+	CHECK(gfs_history_resolve(h, "1d", time(NULL), id, err, sizeof(err)) ==
+	      -ENOENT);
+	CHECK(gfs_history_resolve(h, "zz", time(NULL), id, err, sizeof(err)) ==
+	      -EINVAL);
+	CHECK(gfs_history_resolve(h, "0s", time(NULL), id, err, sizeof(err)) ==
+	      0);
+	{
+		char prefix[9];
+
+		memcpy(prefix, session, 8);
+		prefix[8] = '\0';
+		CHECK(gfs_history_resolve(h, prefix, time(NULL), id, err,
+					  sizeof(err)) == 0);
+		CHECK(!strcmp(id, session));
+	}
+
+	/* a diff since the session, limited to one path */
+	{
+		const char *one[] = {"a.txt"};
+		char head[41];
+
+		CHECK(gfs_history_resolve(h, "HEAD", time(NULL), head, err,
+					  sizeof(err)) == 0);
+		CHECK(gfs_history_diff(h, session, head, one, 1, &out) == 0);
+		CHECK(strstr(out.data, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n"
+				       "-one\n+three\n") != NULL);
+		gfs_buf_reset(&out);
+		/* one operation: the newest, create new.txt */
+		CHECK(gfs_history_diff(h, head, NULL, NULL, 0, &out) == 0);
+		CHECK(strstr(out.data, "new file mode 100644") != NULL);
+		CHECK(strstr(out.data, "+created") != NULL);
+	}
+
+	/* before the last change of a.txt: the rename over it */
+	CHECK(gfs_history_before_last_change(h, "a.txt", before_id) == 0);
+	{
+		const char *one[] = {"a.txt"};
+
+		CHECK(gfs_history_restore(h, before_id, one, 1, root_fd, 0,
+					  NULL, NULL) == 0);
+		CHECK_STR(sh("cat '%s/a.txt'", root), "two");
+	}
+
+	/* an unrecorded change is left alone unless forced */
+	put("new.txt", "edited behind the store\n", 0644);
+	rc = gfs_history_restore(h, session, NULL, 0, root_fd,
+				 GFS_HISTORY_DRY_RUN, reported, &rep);
+	CHECK(rc == -EEXIST);
+	CHECK(strstr(rep.data, "remove new.txt -17\n") != NULL);
+	CHECK(strstr(rep.data, "create proj/.git/HEAD 0\n") != NULL);
+	CHECK_STR(sh("cat '%s/new.txt'", root), "edited behind the store");
+
+	/* the whole folder back to the session start, byte for byte */
+	gfs_buf_reset(&rep);
+	rc = gfs_history_restore(h, session, NULL, 0, root_fd,
+				 GFS_HISTORY_FORCE, reported, &rep);
+	CHECK(rc == 0);
+	CHECK_STR(listing(), before);
+
+	/* revert one commit: new.txt's creation; a.txt's is refused later */
+	gfs_history_free(h);
+	h = NULL;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (s) {
+		put("b.txt", "bee\n", 0644);
+		after(s, GFS_STORE_CREATE, "b.txt", NULL);
+		CHECK(gfs_store_before(s, "a.txt", 0) == 0);
+		put("a.txt", "four\n", 0644);
+		after(s, GFS_STORE_WRITE, "a.txt", NULL);
+		gfs_store_close(s);
+	}
+	CHECK(gfs_history_open(&h, store, err, sizeof(err)) == 0);
+	if (!h)
+		return 1;
+	memset(&w, 0, sizeof(w));
+	CHECK(gfs_history_walk(h, collect, &w) == 0);
+	gfs_buf_reset(&rep);
+	CHECK(gfs_history_revert(h, w.second, root_fd, 0, reported, &rep) == 0);
+	CHECK_STR(rep.data, "remove b.txt 0\n");
+	CHECK(faccessat(root_fd, "b.txt", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
+	CHECK_STR(sh("cat '%s/a.txt'", root), "four");
+
+	gfs_history_free(h);
+	gfs_buf_release(&out);
+	gfs_buf_release(&rep);
+	gfs_buf_release(&w.text);
+	free(before);
+	if (!failures)
+		sh("rm -rf '%s'", base);
+	else
+		fprintf(stderr, "left %s for inspection\n", base);
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
+}
