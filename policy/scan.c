@@ -113,10 +113,9 @@ struct scan_call {
 static size_t line_start(const uint8_t *buf, size_t pos, size_t reach)
 {
 	size_t stop = pos > reach ? pos - reach : 0;
+	const uint8_t *nl = memrchr(buf + stop, '\n', pos - stop);
 
-	while (pos > stop && buf[pos - 1] != '\n')
-		pos--;
-	return pos;
+	return nl ? (size_t)(nl - buf) + 1 : stop;
 }
 
 static size_t line_end(const uint8_t *buf, size_t len, size_t pos, size_t reach)

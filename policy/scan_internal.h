@@ -50,7 +50,23 @@ struct scan_prefilter;
 int scan_prefilter_new(struct scan_prefilter **out);
 void scan_prefilter_free(struct scan_prefilter *pf);
 
-/* Adds a keyword (at least 3 bytes) for rule; returns 0 or -errno. */
+/* How common a folded 3-byte gram is in source-like text (scan_grams.c). */
+struct scan_gram_weight {
+	char gram[4];
+	uint32_t weight;
+};
+
+#define SCAN_COMMON_GRAMS 1024
+extern const struct scan_gram_weight scan_common_grams[SCAN_COMMON_GRAMS];
+
+/*
+ * Keyword lengths. The minimum is what lets the prefilter look at every
+ * other position only (see scan_prefilter.c).
+ */
+#define SCAN_MIN_KEYWORD 4
+#define SCAN_MAX_KEYWORD 64
+
+/* Adds a keyword (SCAN_MIN_KEYWORD bytes or more); returns 0 or -errno. */
 int scan_prefilter_add(struct scan_prefilter *pf, const char *kw, size_t len,
 		       uint32_t rule);
 

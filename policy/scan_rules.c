@@ -238,6 +238,97 @@ static int rules_set(struct rules_parse *p, const char *key, char *value)
 	return rules_fail(p, p->value_line, "unknown key '%s'", key);
 }
 
+/*
+ * A keyword may hold character classes, "sk-[a-z0-9]", each standing for
+ * one byte out of a set of single characters and ranges; the keyword is
+ * expanded into every combination. Classes let a short, distinctive
+ * prefix reach the prefilter's minimum length without listing dozens of
+ * variants by hand.
+ */
+#define KEYWORD_MAX_EXPANSION 1024
+
+static int keyword_expand(struct rules_parse *p, struct scan_rule *r,
+			  const char *kw, size_t len, bool add)
+{
+	uint8_t sets[SCAN_MAX_KEYWORD][256 / 8];
+	uint8_t members[SCAN_MAX_KEYWORD][256];
+	unsigned counts[SCAN_MAX_KEYWORD];
+	char out[256];
+	unsigned idx[SCAN_MAX_KEYWORD] = {0};
+	size_t n = 0, i, total = 1;
+	int rc;
+
+	for (i = 0; i < len; i++) {
+		unsigned c;
+
+		if (n == sizeof(counts) / sizeof(counts[0]) || n >= sizeof(out))
+			goto too_long;
+		memset(sets[n], 0, sizeof(sets[n]));
+		counts[n] = 0;
+		if (kw[i] != '[') {
+			members[n][counts[n]++] = (uint8_t)kw[i];
+			n++;
+			continue;
+		}
+		for (i++; i < len && kw[i] != ']'; i++) {
+			unsigned lo = (uint8_t)kw[i], hi = lo;
+
+			if (i + 2 < len && kw[i + 1] == '-' &&
+			    kw[i + 2] != ']') {
+				hi = (uint8_t)kw[i + 2];
+				i += 2;
+			}
+			for (c = lo; c <= hi; c++) {
+				unsigned f =
+					(c >= 'A' && c <= 'Z') ? c + 32 : c;
+
+				if (sets[n][f / 8] & (1u << (f % 8)))
+					continue;
+				sets[n][f / 8] |= (uint8_t)(1u << (f % 8));
+				members[n][counts[n]++] = (uint8_t)f;
+			}
+		}
+		if (i == len || !counts[n])
+			return rules_fail(p, r->origin_line,
+					  "rule '%s': bad class in keyword "
+					  "'%.*s'",
+					  r->id, (int)len, kw);
+		total *= counts[n];
+		if (total > KEYWORD_MAX_EXPANSION)
+			return rules_fail(p, r->origin_line,
+					  "rule '%s': keyword '%.*s' expands "
+					  "to more than %d words",
+					  r->id, (int)len, kw,
+					  KEYWORD_MAX_EXPANSION);
+		n++;
+	}
+	if (n < SCAN_MIN_KEYWORD)
+		goto too_long;
+	if (!add)
+		return 0;
+	for (;;) {
+		for (i = 0; i < n; i++)
+			out[i] = (char)members[i][idx[i]];
+		rc = scan_prefilter_add(p->s->pf, out, n,
+					(uint32_t)p->s->n_rules);
+		if (rc)
+			return rc;
+		/* next combination, odometer style */
+		for (i = n; i-- > 0;) {
+			if (++idx[i] < counts[i])
+				break;
+			idx[i] = 0;
+		}
+		if (i == (size_t)-1)
+			return 0;
+	}
+too_long:
+	return rules_fail(p, r->origin_line,
+			  "rule '%s': keyword '%.*s' must be %d to %d bytes",
+			  r->id, (int)len, kw, SCAN_MIN_KEYWORD,
+			  SCAN_MAX_KEYWORD);
+}
+
 /* Checks and installs the open rule: compiles it, feeds its keywords. */
 static int rules_close(struct rules_parse *p)
 {
@@ -288,18 +379,9 @@ static int rules_close(struct rules_parse *p)
 				len--;
 			if (!len)
 				break;
-			if (pass == 0 && (len < 3 || len > 255))
-				return rules_fail(p, r->origin_line,
-						  "rule '%s': keyword '%.*s' "
-						  "must be 3 to 255 bytes",
-						  r->id, (int)len, kw);
-			if (pass == 1) {
-				rc = scan_prefilter_add(
-					p->s->pf, kw, len,
-					(uint32_t)p->s->n_rules);
-				if (rc)
-					return rc;
-			}
+			rc = keyword_expand(p, r, kw, len, pass == 1);
+			if (rc)
+				return rc;
 			kw += len;
 			while (*kw == ' ')
 				kw++;

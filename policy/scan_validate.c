@@ -251,6 +251,19 @@ static bool has_nocase(const uint8_t *v, size_t len, const char *word)
 	return false;
 }
 
+/* name(...) or name[...]: an expression, not a literal */
+static bool looks_like_call(const uint8_t *v, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (is_lower(v[i]) || is_upper(v[i]) || is_digit(v[i]) ||
+			   v[i] == '_' || v[i] == '.'))
+		i++;
+	if (i == 0 || i == len || (v[i] != '(' && v[i] != '['))
+		return false;
+	return v[len - 1] == ')' || v[len - 1] == ']';
+}
+
 /*
  * Is an assigned value (password = VALUE) plausibly a secret rather than
  * a reference to one, a word, a number, a path or a version? Real
@@ -305,10 +318,10 @@ static bool check_value(const uint8_t *v, size_t len)
 			other++;
 		if (i && (is_lower(c) != is_lower(v[i - 1])))
 			transitions++;
-		if (c == '(' || c == ')' || c == '[' || c == ']' || c == '{' ||
-		    c == '}' || c == '<' || c == '>')
-			return false;
 	}
+	/* code rather than a literal: getSecret('x'), env["KEY"] */
+	if (looks_like_call(v, len))
+		return false;
 	/* numbers, versions, dates */
 	if (!lower && !upper)
 		return false;
