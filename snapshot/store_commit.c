@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@
 #define STORE_BRANCH "refs/heads/main"
 /* Loose objects written before the packer is woken. */
 #define PACK_THRESHOLD 2048
+/* Packing waits for this much quiet, up to this many loose objects. */
+#define PACK_IDLE_NS 2000000000LL
+#define PACK_HARD_LIMIT 50000
 
 int gfs_store_batch_add(struct gfs_store *s,
 			const struct gfs_store_batch_op *op)
@@ -288,7 +292,9 @@ static int list_loose(const char *objects, struct loose_list *l)
 
 			if (strlen(de->d_name) != GIT_OID_HEXSZ - 2)
 				continue;
-			snprintf(hex, sizeof(hex), "%02x%s", i, de->d_name);
+			/* Length checked above; snprintf cannot know it. */
+			snprintf(hex, 3, "%02x", i);
+			memcpy(hex + 2, de->d_name, GIT_OID_HEXSZ - 2 + 1);
 			if (l->len == l->cap) {
 				size_t cap = l->cap ? l->cap * 2 : 1024;
 				void *p =
@@ -354,14 +360,43 @@ out:
 	return rc;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * Packing deletes the loose objects it packed, and deleting thousands of
+ * files while the agent creates thousands (tar) makes ext4's inode
+ * allocator crawl (recently_deleted). So the packer waits for a quiet
+ * moment, unless the loose count runs away, and runs at idle priority.
+ */
 static void *packer_main(void *arg)
 {
+	struct sched_param idle = {0};
 	struct gfs_store *s = arg;
 
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
 	pthread_mutex_lock(&s->pack_lock);
 	for (;;) {
 		while (!s->pack_requested && !s->pack_stopping)
 			pthread_cond_wait(&s->pack_cond, &s->pack_lock);
+		while (!s->pack_stopping && s->loose_written < PACK_HARD_LIMIT &&
+		       mono_ns() - s->pack_last_write < PACK_IDLE_NS) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 200000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&s->pack_cond, &s->pack_lock,
+					       &until);
+		}
 		if (s->pack_stopping)
 			break;
 		s->pack_requested = false;
@@ -381,6 +416,7 @@ void gfs_store_packer_kick(struct gfs_store *s, unsigned objects)
 		return;
 	pthread_mutex_lock(&s->pack_lock);
 	s->loose_written += objects;
+	s->pack_last_write = mono_ns();
 	if (s->loose_written >= PACK_THRESHOLD && !s->pack_requested) {
 		s->pack_requested = true;
 		pthread_cond_signal(&s->pack_cond);
