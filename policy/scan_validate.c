@@ -116,20 +116,41 @@ static bool check_github_crc32(const uint8_t *tok, size_t len)
 	return memcmp(want, body + 30, 6) == 0;
 }
 
-/* A JWT's header is base64url JSON naming its algorithm. */
+/*
+ * A JWT's header is base64url JSON naming its algorithm, and a token that
+ * grants anything carries claims: who (sub, iss, aud, role...) or when
+ * (exp, iat, nbf). Library READMEs sign {"some": "payload"}; those stay.
+ */
 static bool check_jwt(const uint8_t *tok, size_t len)
 {
-	const uint8_t *dot = memchr(tok, '.', len);
-	uint8_t hdr[512];
+	static const char *const claims[] = {
+		"\"exp\"",	 "\"iat\"", "\"nbf\"",	 "\"sub\"",
+		"\"iss\"",	 "\"aud\"", "\"jti\"",	 "\"role\"",
+		"\"scope\"",	 "\"uid\"", "\"email\"", "\"user_id\"",
+		"\"client_id\"",
+	};
+	const uint8_t *dot = memchr(tok, '.', len), *dot2;
+	uint8_t part[2048];
 	long n;
+	size_t i;
 
 	if (!dot)
 		return false;
-	n = scan_base64_decode(tok, (size_t)(dot - tok), hdr, sizeof(hdr) - 1);
-	if (n < 8 || hdr[0] != '{')
+	n = scan_base64_decode(tok, (size_t)(dot - tok), part,
+			       sizeof(part) - 1);
+	if (n < 8 || part[0] != '{' || !memmem(part, (size_t)n, "\"alg\"", 5))
 		return false;
-	hdr[n] = 0;
-	return memmem(hdr, (size_t)n, "\"alg\"", 5) != NULL;
+	dot2 = memchr(dot + 1, '.', len - (size_t)(dot + 1 - tok));
+	if (!dot2)
+		return false;
+	n = scan_base64_decode(dot + 1, (size_t)(dot2 - dot - 1), part,
+			       sizeof(part) - 1);
+	if (n < 2 || part[0] != '{')
+		return false;
+	for (i = 0; i < sizeof(claims) / sizeof(claims[0]); i++)
+		if (memmem(part, (size_t)n, claims[i], strlen(claims[i])))
+			return true;
+	return false;
 }
 
 /*
@@ -251,6 +272,96 @@ static bool has_nocase(const uint8_t *v, size_t len, const char *word)
 	return false;
 }
 
+/*
+ * Lowercase segments joined by - _ . where each segment is all letters or
+ * all digits: names and versions, not random strings.
+ */
+static bool looks_like_words(const uint8_t *v, size_t len)
+{
+	size_t i = 0, seps = 0;
+
+	while (i < len) {
+		size_t j = i;
+
+		if (is_lower(v[i]))
+			while (j < len && is_lower(v[j]))
+				j++;
+		else if (is_digit(v[i]))
+			while (j < len && is_digit(v[j]))
+				j++;
+		else
+			return false;
+		if (j < len && (is_lower(v[j]) || is_digit(v[j])))
+			return false; /* a letter glued to a digit */
+		if (j < len && v[j] != '-' && v[j] != '_' && v[j] != '.')
+			return false;
+		if (j < len)
+			seps++;
+		i = j + 1;
+	}
+	return seps > 0;
+}
+
+/* Identifiers joined by dots, each starting with a letter or '_'. */
+static bool looks_like_dotted_name(const uint8_t *v, size_t len)
+{
+	size_t i;
+	bool start = true;
+
+	for (i = 0; i < len; i++) {
+		uint8_t c = v[i];
+
+		if (c == '.') {
+			if (start)
+				return false;
+			start = true;
+			continue;
+		}
+		if (start && !(is_lower(c) || is_upper(c) || c == '_'))
+			return false;
+		if (!(is_lower(c) || is_upper(c) || is_digit(c) || c == '_'))
+			return false;
+		start = false;
+	}
+	return !start;
+}
+
+/* Space-separated words of letters, maybe ending in punctuation. */
+static bool looks_like_prose(const uint8_t *v, size_t len)
+{
+	size_t i, letters = 0;
+
+	for (i = 0; i < len; i++) {
+		uint8_t c = v[i];
+
+		if (is_lower(c) || is_upper(c))
+			letters++;
+		else if (c != ' ' && c != ':' && c != ',' && c != '.' &&
+			 c != '?' && c != '!' && c != '\'' && c != '-')
+			return false;
+	}
+	return letters * 2 > len;
+}
+
+/* Base64 that decodes to text with spaces: a sentence, not a key. */
+static bool decodes_to_prose(const uint8_t *v, size_t len)
+{
+	uint8_t out[256];
+	long n, i, spaces = 0;
+
+	if (len < 12 || len > 340)
+		return false;
+	n = scan_base64_decode(v, len, out, sizeof(out));
+	if (n < 8)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (out[i] < 0x20 || out[i] > 0x7e)
+			return false;
+		spaces += out[i] == ' ';
+	}
+	return spaces >= 2;
+}
+
 /* name(...) or name[...]: an expression, not a literal */
 static bool looks_like_call(const uint8_t *v, size_t len)
 {
@@ -325,16 +436,18 @@ static bool check_value(const uint8_t *v, size_t len)
 	/* numbers, versions, dates */
 	if (!lower && !upper)
 		return false;
-	/* dotted identifiers: config.password, os.environ.get */
-	{
-		bool ident = !is_digit(v[0]);
-
-		for (i = 0; i < len && ident; i++)
-			ident = is_lower(v[i]) || is_upper(v[i]) ||
-				is_digit(v[i]) || v[i] == '_' || v[i] == '.';
-		if (ident && memchr(v, '.', len) && !digit)
-			return false;
-	}
+	/* dotted identifiers: config.password, exports2.TOKEN, ed25519.Key */
+	if (memchr(v, '.', len) && looks_like_dotted_name(v, len))
+		return false;
+	/* a regex literal: /^Unexpected token/ */
+	if (v[0] == '/' && len > 1 && v[1] == '^')
+		return false;
+	/* prose: "New password: ", "Enter your token" */
+	if (memchr(v, ' ', len) && looks_like_prose(v, len))
+		return false;
+	/* base64 of prose: 'bm90IG15IHJlYWwgcGFzc3dvcmQ=' */
+	if (decodes_to_prose(v, len))
+		return false;
 	/* file paths: a slash and an extension-like tail */
 	if (memchr(v, '/', len) && memchr(v, '.', len) &&
 	    (is_lower(v[len - 1])) && len < 40)
@@ -353,6 +466,9 @@ static bool check_value(const uint8_t *v, size_t len)
 		    transitions * 3 < len)
 			return false;
 	}
+	/* words and numbers joined: scram-sha-256, aes-256-cbc, utf8_v2 */
+	if (!upper && looks_like_words(v, len) && h < 3.6)
+		return false;
 	/* snake or kebab identifiers with a version digit: app_secret_v2 */
 	if (!upper && !other && digit * 6 < len && h < 3.2)
 		return false;
@@ -371,9 +487,13 @@ static bool check_value(const uint8_t *v, size_t len)
 	return true;
 }
 
-/* A URI's password must differ from its user and from stock defaults. */
+/*
+ * A URI's password must differ from its user and from stock defaults, and
+ * documentation URIs (user:pass@example.com) are not credentials.
+ */
 static bool check_uri_password(const uint8_t *user, size_t ulen,
-			       const uint8_t *pw, size_t plen)
+			       const uint8_t *pw, size_t plen,
+			       const uint8_t *host, size_t hlen)
 {
 	static const char *const defaults[] = {
 		"password", "pass",	"passwd",   "secret",  "pwd",
@@ -381,6 +501,9 @@ static bool check_uri_password(const uint8_t *user, size_t ulen,
 		"mysql",    "redis",	"changeme", "test",    "example",
 		"mongo",    "rabbitmq", "sa",	    "default", "xxx",
 		"***",	    "letmein",	"foo",	    "bar",
+	};
+	static const char *const doc_users[] = {
+		"user", "username", "usr", "login", "name", "foo", "me", "abc",
 	};
 	size_t i;
 
@@ -395,6 +518,15 @@ static bool check_uri_password(const uint8_t *user, size_t ulen,
 		if (strlen(defaults[i]) == plen &&
 		    has_nocase(pw, plen, defaults[i]))
 			return false;
+	for (i = 0; i < sizeof(doc_users) / sizeof(doc_users[0]); i++)
+		if (strlen(doc_users[i]) == ulen &&
+		    has_nocase(user, ulen, doc_users[i]) && plen < 12)
+			return false;
+	if (hlen > 64)
+		hlen = 64;
+	if (has_nocase(host, hlen, "example.") ||
+	    has_nocase(host, hlen, ".example"))
+		return false;
 	/* host:port@... seen as user:password is a false match */
 	for (i = 0; i < plen && is_digit(pw[i]); i++)
 		;
@@ -433,7 +565,8 @@ bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
 			u = buf + ov[2 * (g - 1)];
 			ul = ov[2 * (g - 1) + 1] - ov[2 * (g - 1)];
 		}
-		if (!check_uri_password(u, ul, v, vl))
+		if (!check_uri_password(u, ul, v, vl, v + vl,
+					len - ov[2 * g + 1]))
 			return false;
 	}
 	return true;
