@@ -56,9 +56,10 @@ printf '[guard]\nroot = %s\n' "$R" >"$T/p.ini"
 chmod 600 "$T/p.ini"
 check_eq "explain without a mount" "$R/src/upload.py: refused on open" \
 	"$("$GUARDFS" explain -c "$T/p.ini" "$R/src/upload.py" | sed 's/: content rule.*//')"
-# The last matching rule decides: "*.env" comes after ".env" in the list.
-line=$(grep -n '^\*\.env$' "$GFS_SOURCE_DIR/conf/deny.builtin" | cut -d: -f1)
-check_eq "explain a hidden name" "$R/.env: hidden by name rule builtin:$line (*.env)" \
+# The last matching rule decides: ".env" or "*.env", whichever is later.
+last=$(grep -n -x -e '\.env' -e '\*\.env' "$GFS_SOURCE_DIR/conf/deny.builtin" | tail -n 1)
+check_eq "explain a hidden name" \
+	"$R/.env: hidden by name rule builtin:${last%%:*} (${last#*:})" \
 	"$("$GUARDFS" explain -c "$T/p.ini" "$R/.env")"
 check_eq "explain a missing path" "$R/nothing: does not exist" \
 	"$("$GUARDFS" explain -c "$T/p.ini" "$R/nothing")"
