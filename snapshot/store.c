@@ -26,7 +26,7 @@
 /* Zlib level of loose objects: speed now, the packer compresses later. */
 #define LOOSE_ZLIB_LEVEL 1
 /* An idle queue commits after this; a busy one at least this often. */
-#define IDLE_COMMIT_NS	 2000000LL
+#define IDLE_COMMIT_NS	 50000000LL
 #define MAX_BATCH_AGE_NS 1000000000LL
 
 const char *gfs_store_op_name(enum gfs_store_op op)

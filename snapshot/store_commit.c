@@ -18,7 +18,7 @@
 /* Loose objects written before the packer is woken. */
 #define PACK_THRESHOLD 2048
 /* Packing waits for this much quiet, up to this many loose objects. */
-#define PACK_IDLE_NS 2000000000LL
+#define PACK_IDLE_NS	2000000000LL
 #define PACK_HARD_LIMIT 50000
 
 int gfs_store_batch_add(struct gfs_store *s,
@@ -384,7 +384,8 @@ static void *packer_main(void *arg)
 	for (;;) {
 		while (!s->pack_requested && !s->pack_stopping)
 			pthread_cond_wait(&s->pack_cond, &s->pack_lock);
-		while (!s->pack_stopping && s->loose_written < PACK_HARD_LIMIT &&
+		while (!s->pack_stopping &&
+		       s->loose_written < PACK_HARD_LIMIT &&
 		       mono_ns() - s->pack_last_write < PACK_IDLE_NS) {
 			struct timespec until;
 

@@ -141,7 +141,8 @@ struct gfs_store {
 	bool packer_started;
 	pthread_mutex_t pack_lock;
 	pthread_cond_t pack_cond;
-	uint64_t loose_written; /* objects written since the last pack */
+	uint64_t loose_written;	 /* objects written since the last pack */
+	int64_t pack_last_write; /* monotonic ns of the last object */
 	bool pack_requested;
 	bool pack_stopping;
 	uint64_t packs_made;
