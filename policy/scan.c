@@ -108,6 +108,13 @@ struct scan_call {
 	pcre2_jit_stack *jit_stack;
 	struct gfs_scan_finding *finding;
 	int result; /* 1 found, 0 nothing yet, -errno */
+	/*
+	 * The first finding of a generic rule waits here while the pass
+	 * looks for a specific rule, whose id tells the user more
+	 * ("github-token" rather than "generic-secret-assignment").
+	 */
+	bool have_generic;
+	struct gfs_scan_finding generic;
 };
 
 static size_t line_start(const uint8_t *buf, size_t pos, size_t reach)
@@ -165,6 +172,7 @@ static bool scan_region(struct scan_call *c, uint32_t ri, size_t start,
 	while (from < end) {
 		PCRE2_SIZE *ov;
 		uint32_t g = r->secret_group, pairs;
+		struct gfs_scan_finding *f;
 		size_t vs, ve, next, i;
 		int rc = scan_match(c, r->re, from, end);
 
@@ -199,17 +207,22 @@ static bool scan_region(struct scan_call *c, uint32_t ri, size_t start,
 			continue;
 		if (r->checks && !scan_validate(r, buf, c->len, ov, pairs))
 			continue;
-		c->result = 1;
-		strcpy(c->finding->rule_id, r->id);
-		c->finding->line = 1;
+		f = r->generic ? &c->generic : c->finding;
+		strcpy(f->rule_id, r->id);
+		f->line = 1;
 		for (i = 0; i < vs;) {
 			const uint8_t *nl = memchr(buf + i, '\n', vs - i);
 
 			if (!nl)
 				break;
-			c->finding->line++;
+			f->line++;
 			i = (size_t)(nl - buf) + 1;
 		}
+		if (r->generic) {
+			c->have_generic = true;
+			return false;
+		}
+		c->result = 1;
 		return true;
 	}
 	return false;
@@ -222,6 +235,8 @@ static bool scan_on_hit(void *ctx, uint32_t ri, size_t pos)
 	size_t start, end;
 
 	if (c->binary && !r->binary)
+		return false;
+	if (r->generic && c->have_generic)
 		return false;
 	if (pos < c->covered[ri])
 		return false;
@@ -273,6 +288,10 @@ int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
 	/* bounds backtracking on adversarial input; JIT honours it too */
 	pcre2_set_match_limit(c.mctx, 1000000);
 	scan_prefilter_run(s->pf, data, len, scan_on_hit, &c);
+	if (c.result == 0 && c.have_generic) {
+		*finding = c.generic;
+		c.result = 1;
+	}
 out:
 	pcre2_match_data_free(c.md);
 	pcre2_match_data_free(c.md_allow);

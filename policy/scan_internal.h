@@ -35,6 +35,7 @@ struct scan_rule {
 	unsigned checks; /* enum scan_check bits */
 	unsigned window; /* bytes searched beyond the hit's line, each side */
 	bool binary;	 /* also applies to binary content */
+	bool generic;	 /* broad: reported only if no specific rule fires */
 	pcre2_code **allow; /* values of this rule never reported */
 	size_t n_allow;
 	unsigned origin_line;

@@ -227,6 +227,13 @@ static int rules_set(struct rules_parse *p, const char *key, char *value)
 		r->binary = !strcmp(value, "yes");
 		return 0;
 	}
+	if (!strcmp(key, "generic")) {
+		if (strcmp(value, "yes") && strcmp(value, "no"))
+			return rules_fail(p, p->value_line,
+					  "generic wants yes or no");
+		r->generic = !strcmp(value, "yes");
+		return 0;
+	}
 	if (!strcmp(key, "allow")) {
 		if (scan_regex_compile(&re, value, 0, msg, sizeof(msg)))
 			return rules_fail(p, p->value_line, "%s", msg);

@@ -143,6 +143,346 @@ static void test_rules_format(void)
 	gfs_scanner_free(NULL);
 }
 
+#define PEM_BODY                                                               \
+	"bqaHdm6s+5zwXpFf/OtiRKpRdyMHMqcvVf/W3V6DOK1QuqUBNoCcVoZTtoBRdLZ2\n"   \
+	"Hdv25c2KzZrXRLAU4piCVUer5I3++7bv+MbcnXakObMPJXgKbM5qusNtB2Ggul4r\n"   \
+	"Z0oXtMQsO/KQpLdzVIKG81XinbkXpC5spnM7KIUYHissXu48FjokDakOZxxvpOYh\n"   \
+	"O9magbNlKd/fG4DsqRmx/dpRJpdfPDYQapcyxgGnPbDm2zdix+Qiyo0YAL8quyPj\n"
+
+#define JWT_OK                                                                 \
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."                                \
+	"eyJzdWIiOiI5MzA0MTA2ZS00NzBiLTRm"                                     \
+	"YWQtN2Y4Ni03ZDVmMGZlMzIxZWMiLCJpYXQiOjE3NjQyNzc2MzksImV4cCI6MTc2NDEy" \
+	"MTk4OCwicm9sZSI6InVzZXIifQ.PovegMtVe4eUOi-hUuFRyiF75NwW9z_"           \
+	"ZXlxJN0yDtBc"
+
+static void test_cloud(void)
+{
+	SECRET("[default]\naws_access_key_id = AKIAUVW75EFR6EDT4SYW\n",
+	       "aws-access-key-id");
+	SECRET_LINE("region=x\nAWS_SECRET_ACCESS_KEY=c7Tvo/hBKqFYY/kv5ZJr3J1TW"
+		    "DtkwtDDb+xHKas1\n",
+		    "aws-secret-access-key", 2);
+	CLEAN("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+	      "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	      "\n");
+	CLEAN("id = AKIA0000000000000000\n"); /* 0, 1, 8, 9 are not base32 */
+	SECRET("key: AIzaVOqg6YYZYn9ZhyiA4uoRgnatmUdjAWtGSU8\n", "gcp-api-key");
+	CLEAN("key: AIzaxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+	SECRET("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=fV5dyp"
+	       "sg35nQf0sAK52tAlAMmInkfzBNtF4S/zPS73WUkVJHCRd99SbG/FCo6AKlHqfj1"
+	       "swDP+LNJQs+mYmteQ==;EndpointSuffix=core.windows.net\n",
+	       "azure-storage-connection-string");
+	SECRET("{\n  \"type\": \"service_account\",\n  \"private_key\": \"----"
+	       "-BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+	       "BKcwggSjAgEAAoIBAQC7\\nbqaHdm6s+5zwXpFf/OtiRKpRdyMHMqcvVf/W3V6"
+	       "DOK1QuqUBNoCcVoZTtoBRdLZ2\\n-----END PRIVATE "
+	       "KEY-----\\n\"\n}\n",
+	       "gcp-service-account");
+	SECRET("token = dop_v1_4f5e6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7"
+	       "d8e9f0a1b2c3d4e5f\n",
+	       "digitalocean-token");
+}
+
+static void test_code_hosting(void)
+{
+	SECRET("x = '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'\n",
+	       "github-token");
+	SECRET("oauth_token: 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\n",
+	       "github-token");
+	/* a bad checksum is no GitHub token, though a generic rule may see it
+	 */
+	CLEAN("see ghp_tHF4vUCsMehGAkWvj7FAc9QeWJKY401ngxwA in the log\n");
+	SECRET("//registry.npmjs.org/:_authToken=npm_mxgJTeKdNnFRIBXuDL7DxtpYl"
+	       "SXpfK0IYYek\n",
+	       "npm-token");
+	CLEAN("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n");
+	SECRET("PRIVATE-TOKEN: glpat-Xy3kLm9QpR2sT5uVw8zA\n", "gitlab-token");
+	SECRET("{\"auths\": {\"ghcr.io\": {\"auth\": \"YWNtZTpTM2NyZXRQYXNzd"
+	       "29yZDE=\"}}}\n",
+	       "docker-config-auth");
+	CLEAN("NPM_TOKEN: ${{ secrets.NPM_TOKEN }}\n");
+}
+
+static void test_saas(void)
+{
+	SECRET("client = WebClient(token=\"xoxb-117777412154-7280385280841-S2q"
+	       "Hx6kwXoIIXGvOoNZYW2mZ\")\n",
+	       "slack-token");
+	SECRET("url: https://hooks.slack.com/services/TPZOM75WB/BBR4QMW2WXF/ogo"
+	       "EmvnEN5N1aE6PwZPf1Qh6\n",
+	       "slack-webhook");
+	SECRET("Stripe.api_key = "
+	       "'sk_live_TWmE4lBYOvfZ8UzDzV8fUkkibjL5DZPjN0'\n",
+	       "stripe-secret-key");
+	/* publishable keys are meant for browsers */
+	CLEAN("const stripe = "
+	      "Stripe('pk_live_TWmE4lBYOvfZ8UzDzV8fUkkibjL5D')\n");
+	SECRET("sgMail.setApiKey('SG.atws8phP9nhFyJfm5di4Pz.J59FHz5r1pY4OjE2jB"
+	       "MptUsGr7CmY-uCu3ZR1zTOlUc');\n",
+	       "sendgrid-key");
+	SECRET("Application.builder().token(\"4366764020:AA28-ajY75FnCttn6kfa"
+	       "qDeMqG3omjMyXHC\")\n",
+	       "telegram-bot-token");
+	SECRET("import discord\nclient.run('MTY1MDQ0NDYwNzYxODIzNTk5.sYgBds.1g"
+	       "hxY5OokvQyx7eNWVQ4vnakJkS1pAWTN3lg8z')\n",
+	       "discord-bot-token");
+}
+
+static void test_ai(void)
+{
+	SECRET("client = OpenAI(api_key=\"sk-proj-R64cXQLioDnkHIfxIq2HZt_PlJhx2"
+	       "jIclHkCiHp6bR1IqfEouHgxzNNAL5wIScGebcy8F5n3_YT3BlbkFJNBDRzrZSgq"
+	       "bjG3uhkWKFLf6xuI5aHUQPFeNBTxaQWk8JzFalHlsZfYcMMDktXP_tKsf2rcDkd"
+	       "f\")\n",
+	       "openai-key");
+	SECRET("ANTHROPIC_API_KEY=sk-ant-api03-rUnW5gcF-Ha6ili8GjHEAD6_Wj9Kfzj"
+	       "sQGMrb9h-ImB-LK777pzNk8cL6j5IXAAjlsHUqJoUD_-Ydua-5ZMs1SWOpQaPRA"
+	       "A\n",
+	       "anthropic-key");
+	SECRET("login(\"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\")\n",
+	       "huggingface-token");
+	CLEAN("OPENAI_API_KEY=sk-...\nANTHROPIC_API_KEY=<your-key>\n");
+	CLEAN("task-runner disk-usage sk-spinner\n");
+}
+
+static void test_private_keys(void)
+{
+	SECRET_LINE("# key\n-----BEGIN RSA PRIVATE KEY-----\n" PEM_BODY
+		    "-----END RSA PRIVATE KEY-----\n",
+		    "private-key", 2);
+	SECRET("-----BEGIN ENCRYPTED PRIVATE KEY-----\n" PEM_BODY
+	       "-----END ENCRYPTED PRIVATE KEY-----\n",
+	       "private-key");
+	SECRET("-----BEGIN OPENSSH PRIVATE KEY-----\n" PEM_BODY
+	       "-----END OPENSSH PRIVATE KEY-----\n",
+	       "private-key");
+	SECRET("-----BEGIN PGP PRIVATE KEY BLOCK-----\nComment: x\n\n" PEM_BODY
+	       "=abcd\n-----END PGP PRIVATE KEY BLOCK-----\n",
+	       "private-key");
+	SECRET("# created: 2026-11-24\nAGE-SECRET-KEY-1MPED9R6UGJLRG2764JNSSE0N"
+	       "7E822YDLWU4UMGV09T4950HSVP6C8FRRDW\n",
+	       "age-secret-key");
+	SECRET("[Interface]\nPrivateKey = EEb0aftn774x4i+GKeLCNTJHemBNcC5FenqUV"
+	       "tdYikA=\n",
+	       "wireguard-private-key");
+	CLEAN("[Peer]\nPublicKey = EEb0aftn774x4i+GKeLCNTJHemBNcC5FenqUVtdYikA="
+	      "\n");
+	/* code that names the armour, and a truncated placeholder */
+	CLEAN("if (strstr(buf, \"-----BEGIN RSA PRIVATE KEY-----\"))\n"
+	      "\treturn 1;\n");
+	CLEAN("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA...\n"
+	      "-----END RSA PRIVATE KEY-----\n");
+	CLEAN("-----BEGIN CERTIFICATE-----\n" PEM_BODY
+	      "-----END CERTIFICATE-----\n");
+	CLEAN("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5"
+	      "C9okWi0dh2l9GKJl dev@laptop\n");
+}
+
+static void test_connection_strings(void)
+{
+	SECRET("DATABASE_URL=postgres://app:zaL.iA_zNyD7CHLn_xC-@db:5432/app\n",
+	       "uri-credentials");
+	SECRET("mongodb+srv://api:Qw3rTy9Zx8Cv@cluster0.ab12c.mongodb.net/x\n",
+	       "uri-credentials");
+	SECRET("redis://:Hk8sPq2LmN4vX7@cache:6379/0\n", "uri-credentials");
+	CLEAN("DATABASE_URL=postgres://user:password@localhost:5432/app\n");
+	CLEAN("DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/app\n");
+	CLEAN("amqp://guest:guest@localhost:5672/\n");
+	CLEAN("new URL('https://abc:xyz@example.com')\n");
+	CLEAN("git clone https://github.com/acme/app.git\n");
+	SECRET("url=jdbc:mysql://db:3306/"
+	       "shop?user=shop&password=Hk8sPq2LmN4v\n",
+	       "jdbc-password");
+}
+
+static void test_jwt(void)
+{
+	SECRET("Authorization: Bearer " JWT_OK "\n", "jwt");
+	/* the jwt.io sample and a README token without claims */
+	CLEAN("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiw"
+	      "ibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2Q"
+	      "T4fwpMeJf36POk6yJV_adQssw5c\n");
+	CLEAN("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.2T"
+	      "VqX5yloYrExWTrfNRDchIqajEbZMRSzmk_XZj9wLw\n");
+}
+
+static void test_generic(void)
+{
+	SECRET("[db]\npassword = E=Fd0Nhcy#1kGD2VD#eR1U\n",
+	       "generic-secret-assignment");
+	SECRET("auth:\n  jwt_secret: \"k3J9xQ2mZ7vP4wR8tY6u\"\n",
+	       "generic-secret-assignment");
+	SECRET("{\"smtp\": {\"password\": \"Hk8sPq2LmN4vX7\"}}\n",
+	       "generic-secret-assignment");
+	SECRET("const apiKey: string = \"q8W2e4R6t8Y0u2I4o6P8\";\n",
+	       "generic-secret-assignment");
+	SECRET("apiSecret := \"4f3c2a1b9e8d7c6b5a4f3e2d1c0b9a8f\"\n",
+	       "generic-secret-assignment");
+	SECRET("private static final String DB_PASSWORD = \"Zx9!cV8@bN7#\";\n",
+	       "generic-secret-assignment");
+	SECRET("define('DB_PASSWORD', 'Zx9!cV8@bN7#mQ');\n",
+	       "php-define-secret");
+	SECRET("<password>Zx9cV8bN7mQ2</password>\n", "generic-secret-xml");
+	SECRET("\"source\": [\"openai.api_key = "
+	       "\\\"Zx9cV8bN7mQ2wE4r\\\"\\n\"]\n",
+	       "generic-secret-assignment");
+	SECRET("mysqldump -u root -p'Zx9!cV8@bN7#mQ' shop\n",
+	       "mysql-cli-password");
+	CLEAN("password = changeme\nsecret: \"********\"\ntoken: <TOKEN>\n");
+	CLEAN("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\n");
+	CLEAN("password: ${SPRING_DATASOURCE_PASSWORD}\n");
+	CLEAN("password: \"{{ vault_password }}\"\n");
+	CLEAN("const [password, setPassword] = useState('');\n");
+	CLEAN("token_type = \"Bearer\"\nPASSWORD_MIN_LENGTH = 12\n");
+	CLEAN("def new_token(nbytes=32):\n    return "
+	      "secrets.token_urlsafe()\n");
+	CLEAN("password = utf8_to_utf16_dup(v);\n");
+	CLEAN("XXH3_64b(const xxh_u8* input, const xxh_u8* secret, "
+	      "XXH64_hash_t seed)\n");
+	CLEAN("# METHOD can be \"md5\", \"password\", \"scram-sha-256\",\n");
+	CLEAN("exports.TOKEN = exports.STRICT_TOKEN = exports2.HEX;\n");
+	CLEAN("password: 'bm90IG15IHJlYWwgcGFzc3dvcmQ='\n");
+	CLEAN("password_hash = \"$2b$12$abcdefghijklmnopqrstuv\"\n");
+}
+
+static void test_kubernetes(void)
+{
+	SECRET("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n"
+	       "  password: SGs4c1BxMkxtTjR2WDc=\n",
+	       "kubernetes-secret");
+	CLEAN("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n"
+	      "  password: {{ .Values.password | b64enc }}\n");
+	SECRET("users:\n- name: admin\n  user:\n    client-key-data: " PEM_BODY
+	       "\n",
+	       "kubeconfig-client-key");
+	SECRET("users:\n- name: ci\n  user:\n    token: " JWT_OK "\n", "jwt");
+}
+
+static void test_binary_and_lines(void)
+{
+	char bin[64] = "GIF89a\0\0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\n";
+	struct gfs_scan_finding f;
+	unsigned line = 0;
+
+	/* NUL in the first 8 KiB: only rules marked binary apply */
+	CHECK(gfs_scanner_scan(scanner, bin, sizeof(bin), &f) == 0);
+	CHECK(!strcmp(scan_text("a\nb\n\nc AKIAUVW75EFR6EDT4SYW\n", &line),
+		      "aws-access-key-id"));
+	CHECK(line == 4);
+	CHECK(gfs_scanner_scan(scanner, "", 0, &f) == 0);
+	/* a keyword split at the very end of the buffer */
+	CHECK(gfs_scanner_scan(scanner, "AKIAUVW75EFR6EDT4SYW", 20, &f) == 1);
+	CHECK(gfs_scanner_scan(scanner, "AKIAUVW75EFR6EDT4SY", 19, &f) == 0);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static void test_cache_and_fd(void)
+{
+	char dir[] = "/tmp/gfs-test-scan-XXXXXX";
+	char path[64];
+	struct gfs_verdict_cache *c;
+	struct gfs_verdict v;
+	struct stat st;
+	struct timespec times[2];
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	CHECK(gfs_verdict_cache_new(&c, 64) == 0);
+
+	CHECK(write_file(path, "todo\nkey AKIAUVW75EFR6EDT4SYW\n") == 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(fstat(fd, &st) == 0);
+	CHECK(!gfs_verdict_cache_get(c, &st, &v));
+	CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 1);
+	CHECK(v.secret && v.finding.line == 2);
+	CHECK(!strcmp(v.finding.rule_id, "aws-access-key-id"));
+	/* now cached: a hit without rescanning */
+	memset(&v, 0, sizeof(v));
+	CHECK(gfs_verdict_cache_get(c, &st, &v));
+	CHECK(v.secret && !strcmp(v.finding.rule_id, "aws-access-key-id"));
+	close(fd);
+
+	/* a cached verdict is served as is: prove it with a planted one */
+	{
+		struct gfs_verdict planted = {.secret = true};
+
+		strcpy(planted.finding.rule_id, "planted");
+		gfs_verdict_cache_put(c, &st, &planted);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 1);
+		CHECK(!strcmp(v.finding.rule_id, "planted"));
+		close(fd);
+	}
+
+	/* rewrite with the same size: mtime/ctime change, so a miss */
+	CHECK(write_file(path, "todo\nkey AKIAUVW75EFR6EDTxxxx\n") == 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fstat(fd, &st) == 0);
+	CHECK(!gfs_verdict_cache_get(c, &st, &v));
+	CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 0);
+	CHECK(!v.secret);
+	CHECK(gfs_verdict_cache_get(c, &st, &v) && !v.secret);
+	close(fd);
+
+	/* size change alone (mtime pinned back) is a miss too */
+	CHECK(write_file(path, "todo\nkey AKIAUVW75EFR6EDT4SYW\n\n") == 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fstat(fd, &st) == 0);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	CHECK(futimens(fd, times) == 0);
+	CHECK(fstat(fd, &st) == 0);
+	CHECK(!gfs_verdict_cache_get(c, &st, &v));
+	CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 1);
+
+	/* over max_size: not scanned, clean, not cached */
+	CHECK(gfs_scan_fd(scanner, c, fd, 16, &v) == 0);
+	CHECK(!v.secret);
+	close(fd);
+
+	/* not a regular file */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 0);
+	close(fd);
+	CHECK(gfs_scan_fd(scanner, c, -1, 1 << 20, &v) == -EBADF);
+
+	/* eviction keeps the cache bounded and still answers correctly */
+	{
+		struct stat fake = st;
+		struct gfs_verdict clean = {.secret = false};
+		unsigned i, hits = 0;
+
+		for (i = 0; i < 1000; i++) {
+			fake.st_ino = 100000 + i;
+			gfs_verdict_cache_put(c, &fake, &clean);
+		}
+		for (i = 0; i < 1000; i++) {
+			fake.st_ino = 100000 + i;
+			hits += gfs_verdict_cache_get(c, &fake, &v);
+		}
+		CHECK(hits > 0 && hits <= 64);
+	}
+
+	gfs_verdict_cache_free(c);
+	gfs_verdict_cache_free(NULL);
+	unlink(path);
+	rmdir(dir);
+}
+
 struct bench_file {
 	char *data;
 	size_t len;
@@ -278,8 +618,17 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	test_rules_format();
-	SECRET("x = \"AKIAQWERTZUIOPASDF23\"\n", "aws-access-key-id");
-	CLEAN("nothing here\n");
+	test_cloud();
+	test_code_hosting();
+	test_saas();
+	test_ai();
+	test_private_keys();
+	test_connection_strings();
+	test_jwt();
+	test_generic();
+	test_kubernetes();
+	test_binary_and_lines();
+	test_cache_and_fd();
 	gfs_scanner_free(scanner);
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
