@@ -604,7 +604,11 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 	if (!rc)
 		rc = read_head(s);
 	if (!rc)
+		rc = gfs_store_index_load(s);
+	if (!rc)
 		rc = session_start(s);
+	if (!rc)
+		gfs_store_index_save(s);
 	if (rc) {
 		const git_error *e = git_error_last();
 
@@ -644,6 +648,10 @@ void gfs_store_close(struct gfs_store *s)
 		pthread_cond_signal(&s->queue_cond);
 		pthread_mutex_unlock(&s->queue_lock);
 		pthread_join(s->worker, NULL);
+		/* a cache for the next session's start; failure only costs time
+		 */
+		if (!s->broken)
+			gfs_store_index_save(s);
 	}
 	gfs_store_packer_stop(s);
 	for (i = 0; i < GFS_STORE_PENDING_BUCKETS; i++) {

@@ -180,6 +180,10 @@ int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed);
 
+/* store_index.c */
+int gfs_store_index_load(struct gfs_store *s);
+int gfs_store_index_save(struct gfs_store *s);
+
 /* store_spill.c */
 int gfs_store_spill_init(struct gfs_store *s);
 int gfs_store_spill(struct gfs_store *s, const char *path, unsigned flags);

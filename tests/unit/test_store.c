@@ -245,6 +245,30 @@ static void test_basics(void)
 	free(out);
 }
 
+/* The stat index never hides a change made while unmounted. */
+static void test_index_is_only_a_cache(void)
+{
+	struct timespec times[2];
+	struct gfs_store *s;
+	struct stat st;
+
+	put("same-size.txt", "aaaa\n", 0644);
+	s = open_store(0, false);
+	gfs_store_close(s);
+	CHECK(fstatat(root_fd, "same-size.txt", &st, 0) == 0);
+	put("same-size.txt", "bbbb\n", 0644);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	CHECK(utimensat(root_fd, "same-size.txt", times, 0) == 0);
+	s = open_store(0, false);
+	gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:same-size.txt", store),
+		  "bbbb");
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s -- same-size.txt", store),
+		  sh("git -C '%s' log -1 --format=%%s", store));
+	unlinkat(root_fd, "same-size.txt", 0);
+}
+
 static void test_rename_dir(void)
 {
 	struct gfs_store *s = open_store(0, false);
@@ -516,6 +540,20 @@ static void test_timing(void)
 	       t1 - t0, t3 - t2, now_s() - t2);
 	gfs_store_close(s);
 	printf("timing: closed (final pack) at %.3fs\n", now_s() - t2);
+	/* the next session's start: with the stat index, then without */
+	t0 = now_s();
+	s = open_store(0, false);
+	t1 = now_s();
+	gfs_store_close(s);
+	sh("rm -f '%s/guardfs-index'", store);
+	t2 = now_s();
+	s = open_store(0, false);
+	t3 = now_s();
+	gfs_store_close(s);
+	printf("timing: session start over %s entries: %.3fs with the stat "
+	       "index, %.3fs without\n",
+	       sh("git -C '%s' ls-tree -r HEAD | wc -l", store), t1 - t0,
+	       t3 - t2);
 	printf("store: %s\n", sh("du -sk '%s' | cut -f1; find '%s' -type f "
 				 "| wc -l",
 				 store, store));
@@ -534,6 +572,7 @@ int main(void)
 		return 1;
 	test_basics();
 	test_rename_dir();
+	test_index_is_only_a_cache();
 	test_burst();
 	test_large_file();
 	test_fail_closed();
