@@ -62,6 +62,7 @@ int gfs_cmd_diff(int argc, char **argv)
 	}
 	if (gfs_project_find(&p, config))
 		return 1;
+	gfs_project_settle(&p);
 	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
 		goto out;

@@ -186,6 +186,7 @@ int gfs_cmd_log(int argc, char **argv)
 	}
 	if (gfs_project_find(&p, config))
 		return 1;
+	gfs_project_settle(&p);
 	w.npaths = argc - optind;
 	w.paths = calloc(w.npaths + 1, sizeof(char *));
 	for (i = 0; w.paths && i < (int)w.npaths; i++) {

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "guardfs/control.h"
 #include "guardfs/history.h"
 #include "project.h"
 
@@ -62,16 +61,6 @@ static void report(void *arg, enum gfs_history_change what, const char *path,
 	printf("%s %s\n", verbs[what][pr->dry_run], path);
 	if (pr->tty && pr->done % 500 == 0)
 		fprintf(stderr, "guardfs: %u changes so far...\n", pr->done);
-}
-
-/* Lets a running daemon commit what it has queued, so HEAD is current. */
-static void settle(const struct gfs_project *p)
-{
-	struct gfs_buf reply = GFS_BUF_INIT;
-
-	if (p->daemon)
-		gfs_control_ask(p->daemon, "flush", &reply);
-	gfs_buf_release(&reply);
 }
 
 static int finish(struct progress *pr, int rc)
@@ -145,7 +134,7 @@ int gfs_cmd_restore(int argc, char **argv)
 		return gfs_cli_usage(restore_usage);
 	if (gfs_project_find(&p, config))
 		return 1;
-	settle(&p);
+	gfs_project_settle(&p);
 	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
 		goto out;
@@ -281,7 +270,7 @@ int gfs_cmd_undo(int argc, char **argv)
 		return gfs_cli_usage(undo_usage);
 	if (gfs_project_find(&p, config))
 		return 1;
-	settle(&p);
+	gfs_project_settle(&p);
 	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
 		goto out;

@@ -178,3 +178,12 @@ int gfs_project_open_dest(const struct gfs_project *p)
 
 	return fd < 0 ? -errno : fd;
 }
+
+void gfs_project_settle(const struct gfs_project *p)
+{
+	struct gfs_buf reply = GFS_BUF_INIT;
+
+	if (p->daemon)
+		gfs_control_ask(p->daemon, "flush", &reply);
+	gfs_buf_release(&reply);
+}

@@ -42,4 +42,10 @@ int gfs_project_relpath(const struct gfs_project *p, const char *arg,
  */
 int gfs_project_open_dest(const struct gfs_project *p);
 
+/*
+ * Asks the running mount, if any, to commit what it has queued ("flush"
+ * on its control socket), so the store's history is current.
+ */
+void gfs_project_settle(const struct gfs_project *p);
+
 #endif
