@@ -302,6 +302,45 @@ static bool looks_like_words(const uint8_t *v, size_t len)
 	return seps > 0;
 }
 
+/*
+ * "scheme:rest" where scheme is a lowercase word: a reference to where a
+ * secret lives (arn:, vault:, ssm:, secretsmanager:) or a hash naming
+ * its algorithm (sha256:, md5:). Laravel's "base64:" keys are secrets.
+ */
+static bool looks_like_store_ref(const uint8_t *v, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && i < 16 && (is_lower(v[i]) || is_digit(v[i])))
+		i++;
+	if (i < 2 || i == len || v[i] != ':' || !is_lower(v[0]))
+		return false;
+	if (i == 6 && !memcmp(v, "base64", 6))
+		return false;
+	return true;
+}
+
+/*
+ * Random letters change case between neighbours about half the time;
+ * names (camelCase, SCREAMING_CASE, lower.dotted) rarely do.
+ */
+static bool flips_case_often(const uint8_t *v, size_t len)
+{
+	size_t i, letters = 0, flips = 0;
+
+	for (i = 0; i < len; i++) {
+		bool l = is_lower(v[i]), u = is_upper(v[i]);
+
+		if (!l && !u)
+			continue;
+		letters++;
+		if (i && (is_lower(v[i - 1]) || is_upper(v[i - 1])) &&
+		    is_lower(v[i - 1]) != l)
+			flips++;
+	}
+	return letters >= 8 && flips * 10 >= letters * 3;
+}
+
 /* Identifiers joined by dots, each starting with a letter or '_'. */
 static bool looks_like_dotted_name(const uint8_t *v, size_t len)
 {
@@ -437,7 +476,15 @@ static bool check_value(const uint8_t *v, size_t len)
 	if (!lower && !upper)
 		return false;
 	/* dotted identifiers: config.password, exports2.TOKEN, ed25519.Key */
-	if (memchr(v, '.', len) && looks_like_dotted_name(v, len))
+	if (memchr(v, '.', len) && looks_like_dotted_name(v, len) &&
+	    !flips_case_often(v, len))
+		return false;
+	/* format strings and code: "%s on %s", p->pw, pEntry^.pw_passwd */
+	if (memmem(v, len, "%s", 2) || memmem(v, len, "%d", 2) ||
+	    memmem(v, len, "->", 2) || memmem(v, len, "^.", 2))
+		return false;
+	/* references into a secret store: arn:aws:..., vault:kv/db#pw */
+	if (looks_like_store_ref(v, len))
 		return false;
 	/* a regex literal: /^Unexpected token/ */
 	if (v[0] == '/' && len > 1 && v[1] == '^')
