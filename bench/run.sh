@@ -21,6 +21,7 @@ GUARDFS_BIN=${GUARDFS:-$REPO_DIR/build/guardfs}
 TIMEOUT=900
 KEEP=0
 WORKLOADS_SEL=all
+STAT=median
 OUTDIR=$BENCH_DIR/results
 
 ALL_WORKLOADS=(extract find stat-all grep git-commit git-status-warm
@@ -47,6 +48,8 @@ usage: bench/run.sh [options]
                     created and removed by the harness
   --guardfs BIN     guardfs binary (default: \$GUARDFS or build/guardfs)
   --timeout SEC     per-workload time limit (default: $TIMEOUT)
+  --stat median|min statistic of the runs shown (default: median; min is
+                    steadier when the machine is busy with other work)
   --out DIR         where the results go (default: bench/results)
   --keep            keep the work dir (for debugging)
 EOF
@@ -71,11 +74,14 @@ while (($#)); do
 	--out) OUTDIR=$2; shift 2 ;;
 	--out=*) OUTDIR=${1#*=}; shift ;;
 	--keep) KEEP=1; shift ;;
+	--stat) STAT=$2; shift 2 ;;
+	--stat=*) STAT=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
 if ((QUICK)) && ((!quick_runs_set)); then RUNS=1; fi
+[[ $STAT == median || $STAT == min ]] || { echo "run.sh: --stat must be median or min" >&2; exit 2; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs must be a positive integer" >&2; exit 2; }
 
 if ((QUICK)); then
@@ -468,6 +474,10 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
 	log "warning: load average is $LOAD_START on $(nproc) CPUs: other work on this machine will make the timings noisy"
 fi
+OTHER_FUSE=$(findmnt -rn -o FSTYPE,TARGET | awk '$1 ~ /^fuse(\.|$)/ {print $2}' | tr '\n' ' ')
+if [[ -n $OTHER_FUSE ]]; then
+	log "warning: FUSE mounts not ours are active ($OTHER_FUSE): another benchmark running at the same time disturbs this one (CPU, drop_caches)"
+fi
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 IFS=, read -ra TLIST <<<"$TARGETS"
 declare -A SKIPPED=()
@@ -519,16 +529,17 @@ order_t=${order_t%,}
 	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r), $(findmnt -no FSTYPE -T "$WORKDIR") at $WORKDIR"
 	echo "- libfuse $(pkg-config --modversion fuse3), $(bindfs --version 2>/dev/null | head -n1)$(command -v fuse-overlayfs >/dev/null && echo ", fuse-overlayfs $(fuse-overlayfs --version 2>/dev/null | awk '/^fuse-overlayfs/{print $NF}')")"
 	echo "- guardfs: $GUARDFS_BIN ($(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null))"
-	echo "- runs: $RUNS (median reported)$( ((QUICK)) && echo ', QUICK sizes (smoke test, not comparable)')"
+	echo "- runs: $RUNS ($STAT reported)$( ((QUICK)) && echo ', QUICK sizes (smoke test, not comparable)')"
 	echo "- tree: $N_FILES files, $N_DIRS dirs, $N_LINKS symlinks from /usr/include (${TREE_MB} MB); write: ${WRITE_MIB} MiB; sqlite: $SQL_TX transactions; make: $C_FILES C files, -j2"
 	echo "- wall time of the whole run: $((ELAPSED / 60)) min $((ELAPSED % 60)) s; load average at start $LOAD_START, at end $LOAD_END (other load on the machine makes the numbers noisy)"
 	echo
-	awk -F'\t' -v order_t="$order_t" -v order_w="${WORKLOADS[*]}" '
+	awk -F'\t' -v stat="$STAT" -v order_t="$order_t" -v order_w="${WORKLOADS[*]}" '
 	function median(key,   n, i, j, tmp, a, parts) {
 		n = split(vals[key], parts, " ")
 		for (i = 1; i <= n; i++) a[i] = parts[i] + 0
 		for (i = 2; i <= n; i++) { tmp = a[i]; for (j = i - 1; j >= 1 && a[j] > tmp; j--) a[j + 1] = a[j]; a[j + 1] = tmp }
 		if (n == 0) return -1
+		if (stat == "min") return a[1]
 		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
 	{
@@ -556,7 +567,7 @@ order_t=${order_t%,}
 			}
 			print line
 		}
-		line = "| **TOTAL** (sum of medians) |"
+		line = "| **TOTAL** (sum of " (stat == "min" ? "minima" : "medians") ") |"
 		ntot = tot["native"]
 		for (i = 1; i <= nt; i++) {
 			c = sprintf("%.2f", tot[T[i]])
@@ -601,7 +612,7 @@ order_t=${order_t%,}
 		for t in "${!SKIPPED[@]}"; do echo "- \`$t\`: ${SKIPPED[$t]}"; done
 	fi
 	echo
-	echo "Cells: median seconds (ratio to native). FAIL / TIMEOUT: the workload failed in some run (see the .tsv and the log)."
+	echo "Cells: $STAT seconds over the runs (ratio to native). FAIL / TIMEOUT: the workload failed in some run (see the .tsv and the log)."
 } > "$REPORT"
 
 echo
