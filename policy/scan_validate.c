@@ -321,48 +321,50 @@ static bool looks_like_store_ref(const uint8_t *v, size_t len)
 }
 
 /*
- * Random letters change case between neighbours about half the time;
- * names (camelCase, SCREAMING_CASE, lower.dotted) rarely do.
+ * One segment of a dotted name: snake_case, SCREAMING_CASE, camelCase or
+ * PascalCase (digits allowed after a letter). Random strings such as
+ * "IScMQDAGIn1PhC" fit none of them.
  */
-static bool flips_case_often(const uint8_t *v, size_t len)
+static bool segment_is_name(const uint8_t *v, size_t len)
 {
-	size_t i, letters = 0, flips = 0;
+	size_t i = 0, lowers = 0, uppers = 0;
 
+	if (!len || is_digit(v[0]))
+		return false;
 	for (i = 0; i < len; i++) {
-		bool l = is_lower(v[i]), u = is_upper(v[i]);
-
-		if (!l && !u)
-			continue;
-		letters++;
-		if (i && (is_lower(v[i - 1]) || is_upper(v[i - 1])) &&
-		    is_lower(v[i - 1]) != l)
-			flips++;
+		if (is_lower(v[i]))
+			lowers++;
+		else if (is_upper(v[i]))
+			uppers++;
+		else if (!is_digit(v[i]) && v[i] != '_')
+			return false;
 	}
-	return letters >= 8 && flips * 10 >= letters * 3;
+	if (!uppers || !lowers)
+		return true; /* snake_case or SCREAMING_CASE */
+	/* camelCase/PascalCase: every capital is followed by a lowercase */
+	for (i = 0; i < len; i++)
+		if (is_upper(v[i]) && (i + 1 == len || !(is_lower(v[i + 1]) ||
+							 is_digit(v[i + 1]))))
+			return false;
+	return true;
 }
 
-/* Identifiers joined by dots, each starting with a letter or '_'. */
+/* Names joined by dots: config.password, exports2.TOKEN, ed25519.Key */
 static bool looks_like_dotted_name(const uint8_t *v, size_t len)
 {
-	size_t i;
-	bool start = true;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++) {
-		uint8_t c = v[i];
+	while (i <= len) {
+		const uint8_t *dot = memchr(v + i, '.', len - i);
+		size_t end = dot ? (size_t)(dot - v) : len;
 
-		if (c == '.') {
-			if (start)
-				return false;
-			start = true;
-			continue;
-		}
-		if (start && !(is_lower(c) || is_upper(c) || c == '_'))
+		if (!segment_is_name(v + i, end - i))
 			return false;
-		if (!(is_lower(c) || is_upper(c) || is_digit(c) || c == '_'))
-			return false;
-		start = false;
+		i = end + 1;
+		if (!dot)
+			break;
 	}
-	return !start;
+	return true;
 }
 
 /* Space-separated words of letters, maybe ending in punctuation. */
@@ -476,8 +478,7 @@ static bool check_value(const uint8_t *v, size_t len)
 	if (!lower && !upper)
 		return false;
 	/* dotted identifiers: config.password, exports2.TOKEN, ed25519.Key */
-	if (memchr(v, '.', len) && looks_like_dotted_name(v, len) &&
-	    !flips_case_often(v, len))
+	if (memchr(v, '.', len) && looks_like_dotted_name(v, len))
 		return false;
 	/* format strings and code: "%s on %s", p->pw, pEntry^.pw_passwd */
 	if (memmem(v, len, "%s", 2) || memmem(v, len, "%d", 2) ||

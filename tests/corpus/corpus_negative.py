@@ -398,6 +398,61 @@ def docs():
         % ("keyword table entry", i, i) for i in range(300)))
 
 
+def variants():
+    """Same categories, written differently from the files above."""
+    w("negative/placeholders/env.sample",
+      "OPENAI_API_KEY=\nSTRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc\n"
+      "SLACK_TOKEN=xoxb-not-a-real-token-this-will-not-work\n")
+    w("negative/placeholders/aws-example.py",
+      "# from the AWS docs\nclient = boto3.client(\"s3\", "
+      "aws_access_key_id=\"AKIAI44QH8DHBEXAMPLE\", aws_secret_access_key="
+      "\"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\")\n")
+    w("negative/placeholders/README-setup.md",
+      "Set `export GITHUB_TOKEN=<token>` and run.\n"
+      "The API key looks like `sk-proj-...`.\n")
+    w("negative/placeholders/docs-psql.md",
+      "Connect with `psql postgres://postgres:postgres@localhost:5432/"
+      "postgres`.\n")
+    w("negative/source/test_login.py",
+      "def test_login(client):\n    r = client.post(\"/login\", json={"
+      "\"username\": \"alice\", \"password\": \"test-password-123\"})\n"
+      "    assert r.status_code == 200\n")
+    w("negative/templates/vault-refs.yml",
+      "db_password: \"vault:secret/data/db#password\"\naws_secret: \"arn:"
+      "aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf\"\n")
+    w("negative/templates/sops.yaml",
+      "password: ENC[AES256_GCM,data:Zm9vYmFy,iv:abc,tag:def,type:str]\n")
+    w("negative/templates/compose-default.yml",
+      "services:\n  db:\n    environment:\n"
+      "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}\n")
+    w("negative/public-keys/pubkey.pem",
+      "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % b64(294))
+    w("negative/certificates/server.crt", certificate())
+    w("negative/hashes/digests.txt",
+      "password_sha256 = \"%s\"\nsecret_hash: %s\n" % (hexs(64), hexs(64)))
+    w("negative/uuids/ids.json",
+      "{\"client_id\": \"%s\", \"tenant_id\": \"%s\", \"api_key_id\": "
+      "\"%s\"}\n" % tuple(uuid.UUID(int=R.getrandbits(128))
+                          for _ in range(3)))
+    w("negative/source/llm_config.py",
+      "MAX_TOKENS = 4096\nTOKENIZER = \"bert-base-uncased\"\n"
+      "SECRET_NAME = \"prod/db/credentials\"\n")
+    w("negative/source/form.html",
+      "<input type=\"password\" name=\"password\" "
+      "autocomplete=\"current-password\">\n")
+    w("negative/source/check.c",
+      "static const char *password_prompt = \"Password: \";\n"
+      "int check(const char *token) { return strcmp(token, expected_token)"
+      " == 0; }\n")
+    w("negative/lockfiles/yarn-babel.lock",
+      "\"@babel/code-frame@^7.0.0\":\n  version \"7.24.2\"\n  resolved "
+      "\"https://registry.yarnpkg.com/@babel/code-frame/-/code-frame-7.24.2"
+      ".tgz#%s\"\n  integrity sha512-%s\n" % (hexs(40), b64(64)))
+    w("negative/minified/app.min.js",
+      "var a={apiKey:b.apiKey,token:c.token,secret:void 0};"
+      "function f(e){return e.password.length>8}\n")
+
+
 def negatives():
     placeholders()
     templates()
@@ -410,3 +465,4 @@ def negatives():
     encoded()
     source()
     docs()
+    variants()

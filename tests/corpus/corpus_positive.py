@@ -463,6 +463,84 @@ def kubernetes():
          pick(string.ascii_lowercase + string.digits, 16)))
 
 
+def variants():
+    """Same categories, written differently from the files above."""
+    w("positive/cloud/s3cfg",
+      "[default]\naccess_key = %s\nsecret_key = %s\n"
+      "host_base = s3.amazonaws.com\n" % (aws_id(), aws_secret()))
+    w("positive/cloud/oci-config",
+      "[DEFAULT]\nuser=ocid1.user.oc1..aaaa\nfingerprint=20:3b:97:13\n"
+      "key_file=~/.oci/oci_api_key.pem\npass_phrase=%s\n" % password())
+    w("positive/cloud/azure.tf",
+      "provider \"azurerm\" {\n  features {}\n"
+      "  client_id     = \"00000000-1111-2222-3333-444444444444\"\n"
+      "  client_secret = \"%s\"\n}\n" % azure_client_secret())
+    w("positive/generic/laravel.env",
+      "APP_NAME=Laravel\nAPP_ENV=production\nAPP_KEY=base64:%s\n"
+      "APP_DEBUG=false\n" % b64(32))
+    w("positive/generic/secrets.yml",
+      "production:\n  secret_key_base: %s\n" % hexs(128))
+    w("positive/generic/db_pass.env",
+      "DB_HOST=db\nDB_USER=app\nDB_PASS=%s\n" % password())
+    w("positive/generic/mailer.js",
+      "const transporter = nodemailer.createTransport({\n"
+      "  host: 'smtp.gmail.com',\n"
+      "  auth: { user: 'me@acme.dev', pass: '%s' },\n});\n" % password())
+    w("positive/generic/Jenkins.groovy", "def token = \"%s\"\n" % hexs(34))
+    w("positive/generic/mail.properties",
+      "mail.smtp.password=%s\n" % password())
+    w("positive/generic/creds.json",
+      "{\"username\": \"svc\", \"password\": \"%s\"}\n" % password())
+    w("positive/generic/server.toml",
+      "[server]\nsecret = \"%s\"\n" % b64(32))
+    w("positive/generic/api-call.sh",
+      "curl -H \"X-API-Key: %s\" https://api.acme.dev\n" % alnum(32))
+    w("positive/generic/compose-mysql.yml",
+      "services:\n  db:\n    image: mysql:8\n    environment:\n"
+      "      - MYSQL_ROOT_PASSWORD=%s\n" % password())
+    w("positive/ai/deepseek_client.py",
+      "client = OpenAI(base_url='https://api.deepseek.com', "
+      "api_key='sk-%s')\n" % hexs(32))
+    w("positive/ai/hf.env", "HUGGINGFACEHUB_API_TOKEN=%s\n" % hf())
+    w("positive/ai/mistral.env", "MISTRAL_API_KEY=%s\n" % alnum(32))
+    w("positive/ai/openai.ipynb", notebook([
+        "import openai\nopenai.api_key = \"%s\"" % openai_legacy()]))
+    w("positive/saas/stripe.go", "stripe.Key = \"sk_live_%s\"\n" % alnum(24))
+    w("positive/saas/discord.env", "DISCORD_BOT_TOKEN=%s\n" % discord_bot())
+    w("positive/saas/telegram.env", "TELEGRAM_TOKEN=%s\n" % telegram())
+    w("positive/code-hosting/gh-actions.yml", "env:\n  GH_TOKEN: %s\n"
+      % github())
+    w("positive/code-hosting/settings.json",
+      "{\n  \"githubToken\": \"%s\"\n}\n" % github())
+    w("positive/code-hosting/gitlab.env",
+      "GITLAB_TOKEN=glpat-%s\n" % pick(B64URL, 20))
+    w("positive/code-hosting/netrc",
+      "machine github.com login bot password %s\n" % github())
+    w("positive/private-keys/wg-client.conf",
+      "[Interface]\nPrivateKey=%s\nListenPort=51820\n" % wireguard_key())
+    w("positive/private-keys/id_rsa", ssh_key("rsa")[0])
+    w("positive/private-keys/secring.asc", pgp_armour("PRIVATE"))
+    w("positive/private-keys/key.json",
+      "{\"private_key\": \"%s\"}\n" % pem_key("ec").replace("\n", "\\n"))
+    w("positive/connection-strings/mssql.py",
+      "engine = create_engine(\"mssql+pyodbc://sa:%s@sqlserver:1433/db"
+      "?driver=ODBC+Driver+18\")\n" % urlpass())
+    w("positive/connection-strings/appsettings.json",
+      "{\"ConnectionStrings\": {\"Db\": \"Server=tcp:acme.database.windows"
+      ".net,1433;Initial Catalog=app;User ID=app;Password=%s;"
+      "Encrypt=True;\"}}\n" % password())
+    w("positive/connection-strings/deploy-ftp.sh",
+      "lftp ftp://deploy:%s@ftp.acme.dev -e \"mirror -R dist /www\"\n"
+      % urlpass())
+    w("positive/jwt/token.txt", "token=%s\n" % jwt())
+    w("positive/kubernetes/secret.json",
+      "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":"
+      "\"x\"},\"data\":{\"token\":\"%s\"}}\n" % b64(24))
+    w("positive/kubernetes/kube-token.yaml",
+      "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n"
+      "    token: %s\n" % alnum(40))
+
+
 def positives():
     cloud()
     code_hosting()
@@ -473,3 +551,4 @@ def positives():
     jwts()
     generic()
     kubernetes()
+    variants()

@@ -1,9 +1,9 @@
 INSERT INTO tenants (id, name) VALUES
-('3236c94f-4062-be95-100c-5d95dd132246', 'tenant 0'),
-('2ada16ab-c439-f0bf-2667-79ef221e41bb', 'tenant 1'),
-('8188d6fd-50af-f761-0626-c385521bbb01', 'tenant 2'),
-('36154d75-8440-d3d8-6785-2aa876a19549', 'tenant 3'),
-('1a889909-e71c-ea16-a47d-65eca8e5dcd0', 'tenant 4'),
-('4225c4e5-b606-2141-b0d2-f06cecd140c4', 'tenant 5'),
-('84d19245-61ab-fe40-af93-c2fd531d6b04', 'tenant 6'),
-('2e625f68-5d89-8600-cea4-e91650662c74', 'tenant 7');
+('047fb871-600b-5b45-8dee-67f0939aa87f', 'tenant 0'),
+('0ab9d1c9-629e-449c-6589-5ba6ff01efa9', 'tenant 1'),
+('c94271b5-061c-a047-26b2-e95ea2c3cdb8', 'tenant 2'),
+('3fe40e94-cc76-50e0-43b6-c851a1df8010', 'tenant 3'),
+('3481c979-fb3d-e57b-79d2-f0e61900691d', 'tenant 4'),
+('c3c115dd-0299-426d-d2d7-e0582f61e8a5', 'tenant 5'),
+('d3ffe077-ae0b-f203-91ea-71adfe11412e', 'tenant 6'),
+('e2d0449d-6109-3aa3-f554-a041c02023c0', 'tenant 7');

@@ -1,9 +1,9 @@
 const jwt = require('jsonwebtoken');
 
 const PRIVATE_KEY = `-----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIE7P1//hd/07C6Uc4PIim9yjOZFOP7ntTr59JoqYe20noAoGCCqGSM49
-AwEHoUQDQgAE1g/UrB6QmdjLE4TLOTwWEbhUu3zEz7FPGX9aisSp2LAJQb0mxwwH
-p6zgx8uLofzBjaCPksze3a/h2ry/FwXmYw==
+MHcCAQEEIMEUxsjmw1Qop5YdD3YkZj2gcn33dmE7orjAWh+pfF5coAoGCCqGSM49
+AwEHoUQDQgAEKp+L57AxBSfknFQqqHNFK4xTgEFuijHVRhvK+YKe01I7tTeML6kt
+LXKjKFh1vHvubw71sHQr4yGHs8i+qmC6HA==
 -----END EC PRIVATE KEY-----
 `;
 

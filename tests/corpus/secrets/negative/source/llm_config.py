@@ -1,0 +1,3 @@
+MAX_TOKENS = 4096
+TOKENIZER = "bert-base-uncased"
+SECRET_NAME = "prod/db/credentials"

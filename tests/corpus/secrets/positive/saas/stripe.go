@@ -1,0 +1,1 @@
+stripe.Key = "sk_live_CGiYmVRlq5AHkijSfr4iWpgT"
