@@ -37,7 +37,9 @@ void gfs_scanner_free(struct gfs_scanner *s);
 /*
  * Adds rules in the conf/secrets.rules format from text; origin_name
  * names the source in errors. On a bad rule returns -EINVAL, sets
- * *bad_line and writes a message (lowercase, no period) into err.
+ * *bad_line and writes a message (lowercase, no period, "origin:line: ")
+ * into err; rules before the bad one stay added. Not while any thread
+ * scans with s.
  */
 int gfs_scanner_add_rules(struct gfs_scanner *s, const char *text, size_t len,
 			  const char *origin_name, unsigned *bad_line,
@@ -45,7 +47,8 @@ int gfs_scanner_add_rules(struct gfs_scanner *s, const char *text, size_t len,
 
 /*
  * Never reports a match whose matched secret value matches this regex
- * (PCRE2 syntax). Returns 0 or -EINVAL with a message in err.
+ * (PCRE2 syntax). Returns 0 or -EINVAL with a message in err. Not while
+ * any thread scans with s.
  */
 int gfs_scanner_allow_value(struct gfs_scanner *s, const char *regex,
 			    char *err, size_t err_size);
@@ -87,8 +90,10 @@ void gfs_verdict_cache_put(struct gfs_verdict_cache *c, const struct stat *st,
 /*
  * Scans the regular file open at fd (read from offset 0, at most max_size
  * bytes; a larger file is not scanned and counts as clean) through the
- * cache. Returns 1 with *v filled when it holds a secret, 0 when clean, or
- * -errno when it could not be read.
+ * cache c (NULL: no cache). Anything but a regular file counts as clean.
+ * Returns 1 with *v filled when it holds a secret, 0 when clean, or
+ * -errno when it could not be read. A verdict is cached only when the
+ * file did not change while it was read.
  */
 int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 		int fd, uint64_t max_size, struct gfs_verdict *v);

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +375,38 @@ static void test_binary_and_lines(void)
 	/* a keyword split at the very end of the buffer */
 	CHECK(gfs_scanner_scan(scanner, "AKIAUVW75EFR6EDT4SYW", 20, &f) == 1);
 	CHECK(gfs_scanner_scan(scanner, "AKIAUVW75EFR6EDT4SY", 19, &f) == 0);
+
+	/*
+	 * The prefilter looks at every other position and 16 bytes per vector
+	 * step: plant a key at every alignment, with every tail length.
+	 */
+	{
+		static const char key[] = "AKIAUVW75EFR6EDT4SYW";
+		char buf[128];
+		size_t lead, tail, n;
+
+		for (lead = 0; lead < 40; lead++) {
+			for (tail = 0; tail < 20; tail++) {
+				memset(buf, 'q', sizeof(buf));
+				buf[0] = '\n';
+				if (lead)
+					buf[lead - 1] = ' ';
+				memcpy(buf + lead, key, sizeof(key) - 1);
+				n = lead + sizeof(key) - 1;
+				if (tail)
+					buf[n] = ' ';
+				n += tail;
+				memset(&f, 0, sizeof(f));
+				if (gfs_scanner_scan(scanner, buf, n, &f) !=
+					    1 ||
+				    f.line != (lead >= 2 ? 2u : 1u)) {
+					fprintf(stderr, "missed at %zu+%zu\n",
+						lead, tail);
+					failures++;
+				}
+			}
+		}
+	}
 }
 
 static int write_file(const char *path, const char *text)
@@ -481,6 +514,62 @@ static void test_cache_and_fd(void)
 	gfs_verdict_cache_free(NULL);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* One scanner and one cache shared by threads, as FUSE workers share them. */
+struct thread_arg {
+	struct gfs_verdict_cache *cache;
+	int errors;
+};
+
+static void *scan_thread(void *p)
+{
+	struct thread_arg *a = p;
+	static const char secret[] = "x\nkey AKIAUVW75EFR6EDT4SYW\n";
+	static const char clean[] = "int main(void) { return 0; }\n";
+	struct gfs_scan_finding f;
+	struct gfs_verdict v;
+	struct stat st;
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < 2000; i++) {
+		if (gfs_scanner_scan(scanner, secret, sizeof(secret) - 1, &f) !=
+			    1 ||
+		    f.line != 2)
+			a->errors++;
+		if (gfs_scanner_scan(scanner, clean, sizeof(clean) - 1, &f) !=
+		    0)
+			a->errors++;
+		st.st_ino = (ino_t)(i % 97);
+		st.st_size = i % 97;
+		v.secret = (i % 97) % 2;
+		gfs_verdict_cache_put(a->cache, &st, &v);
+		if (gfs_verdict_cache_get(a->cache, &st, &v) &&
+		    v.secret != (bool)((i % 97) % 2))
+			a->errors++;
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct thread_arg args[4];
+	pthread_t t[4];
+	struct gfs_verdict_cache *c;
+	int i;
+
+	CHECK(gfs_verdict_cache_new(&c, 256) == 0);
+	for (i = 0; i < 4; i++) {
+		args[i].cache = c;
+		args[i].errors = 0;
+		CHECK(pthread_create(&t[i], NULL, scan_thread, &args[i]) == 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(args[i].errors == 0);
+	}
+	gfs_verdict_cache_free(c);
 }
 
 struct bench_file {
@@ -629,6 +718,7 @@ int main(int argc, char **argv)
 	test_kubernetes();
 	test_binary_and_lines();
 	test_cache_and_fd();
+	test_threads();
 	gfs_scanner_free(scanner);
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
