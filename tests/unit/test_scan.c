@@ -330,6 +330,22 @@ static void test_generic(void)
 	       "generic-secret-assignment");
 	SECRET("mysqldump -u root -p'Zx9!cV8@bN7#mQ' shop\n",
 	       "mysql-cli-password");
+	SECRET("r = requests.get(URL, auth=(\"svc\", \"Zx9cV8bN7mQ2wE4r\"))\n",
+	       "credential-call");
+	SECRET("$pw = ConvertTo-SecureString \"Qk3!Lm9Zp2Wx\" -AsPlainText\n",
+	       "credential-call");
+	SECRET("c = DriverManager.getConnection(url, \"app\", "
+	       "\"Qk3Lm9Zp2Wx7\");"
+	       "\n",
+	       "credential-call");
+	SECRET("db.acme.dev:5432:shop:app:Qk3Lm9Zp2Wx7\n", "pgpass-line");
+	SECRET("DB_PASS=Qk3Lm9Zp2Wx7\nAPP_KEY=base64:q8W2e4R6t8Y0u2I4o6P8a1S3d5"
+	       "F7g9H0j2K4l6Z8x0C=\n",
+	       "generic-secret-assignment");
+	CLEAN("server.login(\"username\", \"password\")\n");
+	CLEAN("db_password: \"vault:secret/data/db#password\"\n");
+	CLEAN("password: ENC[AES256_GCM,data:Zm9vYmFy,iv:abc,tag:def]\n");
+	CLEAN("PASSWD = getpass.getpass(\"IMAP password for %s on %s: \")\n");
 	CLEAN("password = changeme\nsecret: \"********\"\ntoken: <TOKEN>\n");
 	CLEAN("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\n");
 	CLEAN("password: ${SPRING_DATASOURCE_PASSWORD}\n");
