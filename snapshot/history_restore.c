@@ -4,9 +4,9 @@
  * applied to the destination folder. Removals come first, so a symlink
  * or file standing where a directory must come back is gone before the
  * directory is made. Before a path is overwritten or removed, its bytes
- * are compared with the latest commit: content the store never recorded
- * is left alone (unless forced), so a restore destroys nothing that
- * cannot itself be restored.
+ * are looked up in the store: content the store never recorded is left
+ * alone (unless forced), so a restore destroys nothing that cannot
+ * itself be restored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -147,10 +147,20 @@ static int holds_recorded(struct restore *r, const char *path,
 		goto out;
 	}
 	if (!rc) {
+		git_odb *odb = NULL;
+
 		git_odb_hash(&got, data.data ? data.data : "", data.len,
 			     GIT_OBJECT_BLOB);
-		if (!id || !git_oid_equal(&got, id))
+		/*
+		 * Not the latest commit's version: it may still be recorded,
+		 * written by the mount a moment ago and not committed yet
+		 * (a release arrives after close() returned).
+		 */
+		if ((!id || !git_oid_equal(&got, id)) &&
+		    (git_repository_odb(&odb, r->h->repo) ||
+		     !git_odb_exists(odb, &got)))
 			rc = -EEXIST;
+		git_odb_free(odb);
 	}
 out:
 	gfs_buf_release(&data);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <git2/sys/commit.h>
@@ -442,6 +443,47 @@ static int set_error(char *err, size_t err_size, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/*
+ * One daemon per store: an flock on STORE/guardfs.lock, held for the
+ * store's life. Holding it also proves that lockfiles libgit2 left
+ * behind (a kill -9 during a branch update) belong to a dead process,
+ * so they are removed rather than blocking every later commit.
+ */
+static int lock_store(struct gfs_store *s, char *err, size_t err_size)
+{
+	static const char *const stale[] = {
+		"refs/heads/main.lock",
+		"HEAD.lock",
+		"packed-refs.lock",
+		"config.lock",
+	};
+	struct gfs_buf path = GFS_BUF_INIT;
+	size_t i;
+	int rc;
+
+	rc = gfs_buf_addf(&path, "%s/guardfs.lock", s->store_path);
+	if (rc)
+		return rc;
+	s->lock_fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = -errno;
+		snprintf(err, err_size,
+			 rc == -EWOULDBLOCK
+				 ? "store '%s' is in use by another mount"
+				 : "cannot lock store '%s': %s",
+			 s->store_path, strerror(-rc));
+		gfs_buf_release(&path);
+		return rc;
+	}
+	for (i = 0; i < sizeof(stale) / sizeof(stale[0]); i++) {
+		gfs_buf_reset(&path);
+		if (!gfs_buf_addf(&path, "%s/%s", s->store_path, stale[i]))
+			unlink(path.data);
+	}
+	gfs_buf_release(&path);
+	return 0;
+}
+
 /* Opens or creates the repository with our object database settings. */
 static int open_repo(struct gfs_store *s, char *err, size_t err_size)
 {
@@ -577,6 +619,7 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 	s->opts.store_path = NULL;
 	s->store_path = strdup(opts->store_path);
 	s->session = make_session_id();
+	s->lock_fd = -1;
 	s->commit_gen = 1;
 	pthread_rwlock_init(&s->tree_lock, NULL);
 	pthread_mutex_init(&s->queue_lock, NULL);
@@ -598,6 +641,9 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 		goto fail;
 	}
 	rc = open_repo(s, err, err_size);
+	if (rc)
+		goto fail;
+	rc = lock_store(s, err, err_size);
 	if (rc)
 		goto fail;
 	rc = gfs_store_spill_init(s);
@@ -679,6 +725,8 @@ void gfs_store_close(struct gfs_store *s)
 	pthread_cond_destroy(&s->done_cond);
 	pthread_mutex_destroy(&s->pack_lock);
 	pthread_cond_destroy(&s->pack_cond);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s->spill_dir);
 	free(s->session);
 	free(s->store_path);

@@ -104,6 +104,7 @@ struct gfs_store {
 	char *store_path;
 	char *session;
 	char *spill_dir;
+	int lock_fd; /* flock of STORE/guardfs.lock */
 
 	/* worker-owned libgit2 state */
 	git_repository *repo;

@@ -269,6 +269,29 @@ static void test_index_is_only_a_cache(void)
 	unlinkat(root_fd, "same-size.txt", 0);
 }
 
+/* One daemon per store; a lockfile left by a killed one does not block. */
+static void test_store_lock(void)
+{
+	struct gfs_store_opts o = {
+		.store_path = store,
+		.root_fd = root_fd,
+		.root_path = root,
+	};
+	struct gfs_store *s = open_store(0, false), *second = NULL;
+	char err[512] = "";
+
+	CHECK(gfs_store_open(&second, &o, err, sizeof(err)) == -EWOULDBLOCK);
+	CHECK(strstr(err, "in use by another mount") != NULL);
+	gfs_store_close(s);
+	sh("touch '%s/refs/heads/main.lock'", store);
+	put("after-crash.txt", "x\n", 0644);
+	s = open_store(0, false);
+	gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:after-crash.txt", store),
+		  "x");
+	unlinkat(root_fd, "after-crash.txt", 0);
+}
+
 static void test_rename_dir(void)
 {
 	struct gfs_store *s = open_store(0, false);
@@ -573,6 +596,7 @@ int main(void)
 	test_basics();
 	test_rename_dir();
 	test_index_is_only_a_cache();
+	test_store_lock();
 	test_burst();
 	test_large_file();
 	test_fail_closed();
