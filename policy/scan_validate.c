@@ -480,6 +480,14 @@ static bool check_value(const uint8_t *v, size_t len)
 	/* dotted identifiers: config.password, exports2.TOKEN, ed25519.Key */
 	if (memchr(v, '.', len) && looks_like_dotted_name(v, len))
 		return false;
+	/*
+	 * A value in a checksummed token format (ghp_, npm_...) whose
+	 * checksum fails is a made-up token, whatever name it is assigned to.
+	 */
+	if (len == 40 && v[3] == '_' &&
+	    (!memcmp(v, "gh", 2) || !memcmp(v, "npm", 3)) &&
+	    !check_github_crc32(v, len))
+		return false;
 	/* format strings and code: "%s on %s", p->pw, pEntry^.pw_passwd */
 	if (memmem(v, len, "%s", 2) || memmem(v, len, "%d", 2) ||
 	    memmem(v, len, "->", 2) || memmem(v, len, "^.", 2))

@@ -191,9 +191,9 @@ static void test_code_hosting(void)
 	       "github-token");
 	SECRET("oauth_token: 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\n",
 	       "github-token");
-	/* a bad checksum is no GitHub token, though a generic rule may see it
-	 */
+	/* a bad checksum is no GitHub token, under any name */
 	CLEAN("see ghp_tHF4vUCsMehGAkWvj7FAc9QeWJKY401ngxwA in the log\n");
+	CLEAN("GITHUB_TOKEN=ghp_tHF4vUCsMehGAkWvj7FAc9QeWJKY401ngxwA\n");
 	SECRET("//registry.npmjs.org/:_authToken=npm_mxgJTeKdNnFRIBXuDL7DxtpYl"
 	       "SXpfK0IYYek\n",
 	       "npm-token");
