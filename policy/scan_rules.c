@@ -120,6 +120,7 @@ static int parse_checks(struct rules_parse *p, const char *value, unsigned *out)
 		{"assigned-value", SCAN_CHECK_VALUE},
 		{"uri-password", SCAN_CHECK_URI_PASSWORD},
 		{"base64", SCAN_CHECK_BASE64},
+		{"bech32", SCAN_CHECK_BECH32},
 	};
 	const char *s = value;
 

@@ -543,6 +543,59 @@ static bool check_value(const uint8_t *v, size_t len)
 	return true;
 }
 
+static uint8_t lower_ascii(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static uint32_t bech32_step(uint32_t chk, uint32_t val)
+{
+	static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa,
+					0x3d4233dd, 0x2a1462b3};
+	uint32_t top = chk >> 25;
+	int k;
+
+	chk = ((chk & 0x1ffffff) << 5) ^ val;
+	for (k = 0; k < 5; k++)
+		if ((top >> k) & 1)
+			chk ^= gen[k];
+	return chk;
+}
+
+/*
+ * Bech32 (BIP 173), as age secret keys use: "hrp1" + data whose last six
+ * characters are a BCH checksum over the lowercased whole.
+ */
+static bool check_bech32(const uint8_t *v, size_t len)
+{
+	static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+	size_t i, hrp_len = 0;
+	uint32_t chk = 1;
+	bool sep = false;
+
+	for (i = 0; i < len; i++)
+		if (v[i] == '1') {
+			hrp_len = i;
+			sep = true;
+		}
+	if (!sep || !hrp_len || len - hrp_len < 8)
+		return false;
+	for (i = 0; i < hrp_len; i++)
+		chk = bech32_step(chk, lower_ascii(v[i]) >> 5);
+	chk = bech32_step(chk, 0);
+	for (i = 0; i < hrp_len; i++)
+		chk = bech32_step(chk, lower_ascii(v[i]) & 31u);
+	for (i = hrp_len + 1; i < len; i++) {
+		uint8_t c = lower_ascii(v[i]);
+		const char *p = c ? strchr(charset, c) : NULL;
+
+		if (!p)
+			return false;
+		chk = bech32_step(chk, (uint32_t)(p - charset));
+	}
+	return chk == 1;
+}
+
 /*
  * A URI's password must differ from its user and from stock defaults, and
  * documentation URIs (user:pass@example.com) are not credentials.
@@ -601,6 +654,8 @@ bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
 	if ((r->checks & SCAN_CHECK_GITHUB_CRC32) && !check_github_crc32(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_JWT) && !check_jwt(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_BECH32) && !check_bech32(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_PEM_BODY) &&
 	    !check_pem_body(buf, len, ov[1]))

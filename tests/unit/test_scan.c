@@ -264,6 +264,10 @@ static void test_private_keys(void)
 	SECRET("# created: 2026-11-24\nAGE-SECRET-KEY-1MPED9R6UGJLRG2764JNSSE0N"
 	       "7E822YDLWU4UMGV09T4950HSVP6C8FRRDW\n",
 	       "age-secret-key");
+	/* the same key with its last character changed fails the checksum */
+	CLEAN("AGE-SECRET-KEY-"
+	      "1MPED9R6UGJLRG2764JNSSE0N7E822YDLWU4UMGV09T4950HSV"
+	      "P6C8FRRDQ\n");
 	SECRET("[Interface]\nPrivateKey = EEb0aftn774x4i+GKeLCNTJHemBNcC5FenqUV"
 	       "tdYikA=\n",
 	       "wireguard-private-key");
