@@ -144,6 +144,28 @@ static uint64_t pending_target(struct gfs_store *s, const char *path)
 	return target;
 }
 
+/*
+ * The last queued seq naming a path below path. A scan of the table, but
+ * only what is queued is in it: cheaper than waiting for the whole queue
+ * at every rmdir of an rm -rf.
+ */
+static uint64_t pending_target_below(struct gfs_store *s, const char *path,
+				     uint64_t target)
+{
+	size_t len = strlen(path), i;
+
+	for (i = 0; i < GFS_STORE_PENDING_BUCKETS; i++) {
+		const struct gfs_store_pending *e;
+
+		for (e = s->pending[i]; e; e = e->next)
+			if (e->last_seq > target &&
+			    (!len || (!strncmp(e->path, path, len) &&
+				      e->path[len] == '/')))
+				target = e->last_seq;
+	}
+	return target;
+}
+
 static void job_free(struct gfs_store_job *job)
 {
 	free(job->ev.path);
@@ -379,8 +401,9 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 	int rc;
 
 	pthread_mutex_lock(&s->queue_lock);
-	target = (flags & GFS_STORE_SUBTREE) ? s->next_seq
-					     : pending_target(s, path);
+	target = pending_target(s, path);
+	if (flags & GFS_STORE_SUBTREE)
+		target = pending_target_below(s, path, target);
 	while (s->done_seq < target)
 		pthread_cond_wait(&s->done_cond, &s->queue_lock);
 	rc = s->broken ? -EIO : 0;

@@ -620,6 +620,18 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 	if (S_ISDIR(st.st_mode)) {
 		rc = (flags & GFS_STORE_SUBTREE) &&
 		     !gfs_store_excluded(s, path, true);
+		if (rc) {
+			/*
+			 * Nothing recorded below (the rmdirs of an rm -rf):
+			 * nothing to lose. What was created below went
+			 * through after() jobs, which are done by now.
+			 */
+			pthread_rwlock_rdlock(&s->tree_lock);
+			n = gfs_store_node_lookup(s->root, path);
+			if (n && n->git_mode == 040000 && !n->nchildren)
+				rc = 0;
+			pthread_rwlock_unlock(&s->tree_lock);
+		}
 		goto out;
 	}
 	if ((!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) ||

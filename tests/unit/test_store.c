@@ -219,7 +219,11 @@ static void test_basics(void)
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD", store),
 		  "a.txt\nln\nrun.sh");
-	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store), "unlink d/x");
+	/* rmdir of what is already empty in the store joins the batch */
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store),
+		  "unlink d/x (+1 more)");
+	CHECK(strstr(sh("git -C '%s' log -1 --format=%%B", store),
+		     "\nGuardfs-Op: rmdir\nGuardfs-Path: d\n") != NULL);
 	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:d/x", store), "x");
 
 	/* chmod and symlink: modes and targets */
@@ -454,7 +458,7 @@ static void test_dotgit_and_exclude(void)
 	after(s, GFS_STORE_WRITE, "node_modules/dep.js", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store),
-		  "unlink proj/.git/HEAD");
+		  "unlink proj/.git/HEAD (+1 more)");
 	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD proj", store),
 		  "proj/.gitmodules~guardfs\nproj/x~guardfs~guardfs");
 	gfs_store_close(s);
@@ -603,8 +607,9 @@ int main(void)
 	test_dotgit_and_exclude();
 	test_kill9();
 	test_timing();
+	/* a kill -9 may leave blobs no commit reached: dangling, not broken */
 	{
-		char *out = git("fsck --strict");
+		char *out = git("fsck --strict --no-dangling");
 
 		CHECK_STR(out, "");
 		free(out);
