@@ -3,7 +3,7 @@
 
 /* Shared by the files of fs/ only. */
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 312 /* fuse_session_loop_mt with a loop config */
 #include <fuse_lowlevel.h>
 
 #include <pthread.h>
@@ -128,6 +128,12 @@ void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 		      struct gfs_inode *parent, const char *name);
 /* Finds a known inode by (dev, ino) without taking a reference. */
 struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
+/*
+ * The inode's last (parent, name): the parent comes pinned (unpin it) and
+ * the name is a copy (free it). 0 or -ENOMEM.
+ */
+int gfs_inode_name(struct gfs_fs *fs, struct gfs_inode *inode,
+		   struct gfs_inode **parent, char **name);
 /* Appends inode's path relative to the root ("" for the root). */
 int gfs_inode_path(struct gfs_fs *fs, struct gfs_inode *inode,
 		   struct gfs_buf *out);

@@ -363,3 +363,18 @@ void gfs_inode_each_below(struct gfs_fs *fs, struct gfs_inode *dir,
 	pthread_mutex_unlock(&fs->table_lock);
 	gfs_buf_release(&path);
 }
+
+int gfs_inode_name(struct gfs_fs *fs, struct gfs_inode *inode,
+		   struct gfs_inode **parent, char **name)
+{
+	pthread_mutex_lock(&fs->table_lock);
+	*parent = inode->parent ? inode->parent : &fs->root;
+	(*parent)->pins++;
+	*name = strdup(inode->name);
+	pthread_mutex_unlock(&fs->table_lock);
+	if (!*name) {
+		gfs_inode_unpin(fs, *parent);
+		return -ENOMEM;
+	}
+	return 0;
+}

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -142,6 +143,25 @@ static int truncate_inode(struct gfs_fs *fs, struct gfs_inode *inode,
 	return rc;
 }
 
+/*
+ * A symlink's own times can only be set by name, with AT_SYMLINK_NOFOLLOW
+ * from its directory; the O_PATH fd cannot be used for it.
+ */
+static int set_symlink_times(struct gfs_fs *fs, struct gfs_inode *inode,
+			     const struct timespec tv[2])
+{
+	struct gfs_inode *parent;
+	char *name;
+	int rc;
+
+	if (gfs_inode_name(fs, inode, &parent, &name))
+		return -ENOMEM;
+	rc = utimensat(parent->fd, name, tv, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	gfs_inode_unpin(fs, parent);
+	free(name);
+	return rc;
+}
+
 static int set_times(struct gfs_fs *fs, struct gfs_inode *inode,
 		     const struct stat *attr, int valid,
 		     struct fuse_file_info *fi)
@@ -162,10 +182,8 @@ static int set_times(struct gfs_fs *fs, struct gfs_inode *inode,
 
 		return futimens(h->fd, tv) ? -errno : 0;
 	}
-	if (S_ISLNK(inode->type)) {
-		/* A symlink's own times; its parent fd and name are ours. */
-		return -EPERM;
-	}
+	if (S_ISLNK(inode->type))
+		return set_symlink_times(fs, inode, tv);
 	snprintf(name, sizeof(name), "%d", inode->fd);
 	return utimensat(fs->proc_self_fd, name, tv, 0) ? -errno : 0;
 }

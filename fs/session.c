@@ -239,7 +239,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 
 	loop = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(loop, 16);
-	fuse_loop_cfg_set_idle_threads(loop, 8);
+	fuse_loop_cfg_set_idle_threads(loop, 16);
 	rc = fuse_session_loop_mt(fs.session, loop);
 	fuse_loop_cfg_destroy(loop);
 
