@@ -316,7 +316,7 @@ static int list_loose(const char *objects, struct loose_list *l)
 }
 
 /* Packs every loose object of the store at path. Returns 0 or -errno. */
-static int pack_loose(const char *store, size_t min_objects)
+static int pack_loose(const char *store, size_t min_objects, unsigned threads)
 {
 	struct loose_list l = {NULL, 0, 0};
 	git_repository *repo = NULL;
@@ -334,6 +334,7 @@ static int pack_loose(const char *store, size_t min_objects)
 		rc = gfs_store_git_error("start packing");
 		goto out;
 	}
+	git_packbuilder_set_threads(pb, threads);
 	for (i = 0; i < l.len; i++) {
 		if (git_packbuilder_insert(pb, &l.oids[i], NULL)) {
 			rc = gfs_store_git_error("add object to pack");
@@ -403,7 +404,7 @@ static void *packer_main(void *arg)
 		s->pack_requested = false;
 		s->loose_written = 0;
 		pthread_mutex_unlock(&s->pack_lock);
-		if (pack_loose(s->store_path, PACK_THRESHOLD / 2) == 0)
+		if (pack_loose(s->store_path, PACK_THRESHOLD / 2, 1) == 0)
 			__atomic_add_fetch(&s->packs_made, 1, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&s->pack_lock);
 	}
@@ -446,5 +447,6 @@ void gfs_store_packer_stop(struct gfs_store *s)
 		pthread_join(s->packer, NULL);
 		s->packer_started = false;
 	}
-	pack_loose(s->store_path, 64);
+	/* at umount the user waits: every core (0 = as many as there are) */
+	pack_loose(s->store_path, 64, 0);
 }
