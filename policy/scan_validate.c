@@ -327,25 +327,28 @@ static bool looks_like_store_ref(const uint8_t *v, size_t len)
  */
 static bool segment_is_name(const uint8_t *v, size_t len)
 {
-	size_t i = 0, lowers = 0, uppers = 0;
+	size_t i = 0;
 
 	if (!len || is_digit(v[0]))
 		return false;
-	for (i = 0; i < len; i++) {
-		if (is_lower(v[i]))
-			lowers++;
-		else if (is_upper(v[i]))
-			uppers++;
-		else if (!is_digit(v[i]) && v[i] != '_')
-			return false;
-	}
-	if (!uppers || !lowers)
-		return true; /* snake_case or SCREAMING_CASE */
-	/* camelCase/PascalCase: every capital is followed by a lowercase */
 	for (i = 0; i < len; i++)
-		if (is_upper(v[i]) && (i + 1 == len || !(is_lower(v[i + 1]) ||
-							 is_digit(v[i + 1]))))
+		if (!is_lower(v[i]) && !is_upper(v[i]) && !is_digit(v[i]) &&
+		    v[i] != '_')
 			return false;
+	/*
+	 * Words have lowercase runs of two or more ("Token", "UTF8String",
+	 * "FToken", "iPhone"); random mixed case leaves single lowercase
+	 * letters between capitals and digits ("IScMQDAGIn1PhC").
+	 */
+	for (i = 0; i < len;) {
+		size_t j = i;
+
+		while (j < len && is_lower(v[j]))
+			j++;
+		if (j - i == 1 && !(i == 0 && j < len && is_upper(v[j])))
+			return false;
+		i = j > i ? j : i + 1;
+	}
 	return true;
 }
 
@@ -378,7 +381,8 @@ static bool looks_like_prose(const uint8_t *v, size_t len)
 		if (is_lower(c) || is_upper(c))
 			letters++;
 		else if (c != ' ' && c != ':' && c != ',' && c != '.' &&
-			 c != '?' && c != '!' && c != '\'' && c != '-')
+			 c != '?' && c != '!' && c != '\'' && c != '-' &&
+			 c != '#' && !is_digit(c))
 			return false;
 	}
 	return letters * 2 > len;
@@ -401,6 +405,41 @@ static bool decodes_to_prose(const uint8_t *v, size_t len)
 		spaces += out[i] == ' ';
 	}
 	return spaces >= 2;
+}
+
+/* Names and numbers joined by + - *: FToken+C, BASE+185 */
+static bool looks_like_sum(const uint8_t *v, size_t len)
+{
+	size_t i = 0, parts = 0;
+
+	while (i < len) {
+		size_t j = i;
+		bool number = true;
+
+		while (j < len && v[j] != '+' && v[j] != '-' && v[j] != '*') {
+			number &= is_digit(v[j]);
+			j++;
+		}
+		if (j == i || !(number || segment_is_name(v + i, j - i)))
+			return false;
+		parts++;
+		i = j + 1;
+	}
+	return parts >= 2 && memchr(v, '+', len) != NULL;
+}
+
+static bool names_a_secret(const uint8_t *v, size_t len)
+{
+	static const char *const words[] = {
+		"password", "passwd",	  "secret",	"token",       "apikey",
+		"api_key",  "credential", "privatekey", "private_key",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (has_nocase(v, len, words[i]))
+			return true;
+	return false;
 }
 
 /* name(...) or name[...]: an expression, not a literal */
@@ -487,6 +526,29 @@ static bool check_value(const uint8_t *v, size_t len)
 	if (len == 40 && v[3] == '_' &&
 	    (!memcmp(v, "gh", 2) || !memcmp(v, "npm", 3)) &&
 	    !check_github_crc32(v, len))
+		return false;
+	/* a label or a constant's name: DEPRECATED:, NOT_SET, ERRLOG2_BASE */
+	if (!lower && !digit && len < 20)
+		return false;
+	if (!lower && memchr(v, '_', len) && segment_is_name(v, len))
+		return false;
+	/* a name ending a sentence or an option list: Credentials., name= */
+	if ((v[len - 1] == '.' || v[len - 1] == '=') && len % 4 &&
+	    (segment_is_name(v, len - 1) || looks_like_dotted_name(v, len - 1)))
+		return false;
+	if (v[len - 1] == ':')
+		return false;
+	/* a name that spells its own key: "awsimdsv2sessiontoken" */
+	if (names_a_secret(v, len) &&
+	    (!upper || !lower || segment_is_name(v, len)))
+		return false;
+	/* expressions: FToken+C, BuildToken+ */
+	if (v[len - 1] == '+' || looks_like_sum(v, len))
+		return false;
+	/* regex patterns, host names and e-mail addresses */
+	if (memmem(v, len, ".*", 2) || memmem(v, len, ".+", 2) ||
+	    has_nocase(v, len, ".com") || has_nocase(v, len, ".org") ||
+	    has_nocase(v, len, ".net") || has_nocase(v, len, ".io"))
 		return false;
 	/* format strings and code: "%s on %s", p->pw, pEntry^.pw_passwd */
 	if (memmem(v, len, "%s", 2) || memmem(v, len, "%d", 2) ||

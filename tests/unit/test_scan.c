@@ -350,6 +350,15 @@ static void test_generic(void)
 	CLEAN("db_password: \"vault:secret/data/db#password\"\n");
 	CLEAN("password: ENC[AES256_GCM,data:Zm9vYmFy,iv:abc,tag:def]\n");
 	CLEAN("PASSWD = getpass.getpass(\"IMAP password for %s on %s: \")\n");
+	CLEAN("AWS_IMDSV2_SESSION_TOKEN = \"awsimdsv2sessiontoken\"\n");
+	CLEAN("'secret': 'V1SecretVolumeSource',\n");
+	CLEAN("FPassword: UTF8String;\nFToken:=FToken+C\n");
+	CLEAN("NELOG_NoTrustLsaSecret = ERRLOG2_BASE + 20;\n");
+	CLEAN("<NextToken>2YgYW55IGNhcm5hbCBwbGVhc3VyZS4=</NextToken>\n");
+	CLEAN("Culture=neutral, PublicKeyToken=b77a5c561934e089\n");
+	CLEAN("\"pattern\":\"arn:aws:secretsmanager:.*:secret:Lookout-.+\"\n");
+	CLEAN("Pwd := 'nobody@nowhere.com';\n");
+	CLEAN("credentials: oauth2client.client.OAuth2Credentials.\n");
 	CLEAN("password = changeme\nsecret: \"********\"\ntoken: <TOKEN>\n");
 	CLEAN("SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]\n");
 	CLEAN("password: ${SPRING_DATASOURCE_PASSWORD}\n");
