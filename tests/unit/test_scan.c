@@ -383,6 +383,13 @@ static void test_kubernetes(void)
 	       "kubernetes-secret");
 	CLEAN("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n"
 	      "  password: {{ .Values.password | b64enc }}\n");
+	/* the first value a template, the second a real one */
+	SECRET("kind: Secret\nmetadata:\n  name: db\ndata:\n"
+	       "  user: {{ .Values.user | b64enc }}\n"
+	       "  password: SGs4c1BxMkxtTjR2WDc=\n",
+	       "kubernetes-secret");
+	SECRET("url: https://hooks.zapier.com/hooks/catch/4821907/q8dk7xz/\n",
+	       "teams-zapier-webhook");
 	SECRET("users:\n- name: admin\n  user:\n    client-key-data: " PEM_BODY
 	       "\n",
 	       "kubeconfig-client-key");
