@@ -261,10 +261,13 @@ static void *worker_main(void *arg)
 				    MAX_BATCH_AGE_NS)
 				rc = gfs_store_commit_batch(s);
 			pthread_rwlock_unlock(&s->tree_lock);
-			if (rc) {
+			/*
+			 * A job that failed left its path's node as it was,
+			 * so the next before() of the path captures again;
+			 * only a failed commit (broken) fails every before().
+			 */
+			if (rc)
 				gfs_store_log(job->ev.path, rc);
-				s->broken = true;
-			}
 			pthread_mutex_lock(&s->queue_lock);
 			if (job->capture) {
 				job->result = rc;
@@ -406,7 +409,7 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 		target = pending_target_below(s, path, target);
 	while (s->done_seq < target)
 		pthread_cond_wait(&s->done_cond, &s->queue_lock);
-	rc = s->broken ? -EIO : 0;
+	rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE) ? -EIO : 0;
 	pthread_mutex_unlock(&s->queue_lock);
 	/* a chmod destroys no bytes: the after() job records the result */
 	if (!rc && !(flags & GFS_STORE_METADATA))

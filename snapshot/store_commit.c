@@ -251,10 +251,10 @@ int gfs_store_commit_batch(struct gfs_store *s)
 done:
 	gfs_store_batch_clear(s);
 	s->commit_gen++;
-	s->broken = false;
+	__atomic_store_n(&s->broken, false, __ATOMIC_RELEASE);
 out:
 	if (rc)
-		s->broken = true;
+		__atomic_store_n(&s->broken, true, __ATOMIC_RELEASE);
 	git_reference_free(ref);
 	git_signature_free(sig);
 	gfs_buf_release(&msg);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -520,6 +521,52 @@ static void test_kill9(void)
 	}
 }
 
+/* A store on a full filesystem refuses (EIO) and loses nothing. */
+static void test_disk_full(void)
+{
+	char small[400], small_store[450], root2[400], err[512];
+	struct gfs_store *s = NULL;
+	struct gfs_store_opts o = {0};
+	int fd2, filler;
+
+	snprintf(small, sizeof(small), "%s/small", base);
+	snprintf(small_store, sizeof(small_store), "%s/store.git", small);
+	snprintf(root2, sizeof(root2), "%s/root2", base);
+	mkdir(small, 0755);
+	mkdir(root2, 0755);
+	if (geteuid() != 0 ||
+	    mount("tmpfs", small, "tmpfs", 0, "size=2m") != 0) {
+		printf("disk full: skipped (needs root to mount a tmpfs)\n");
+		return;
+	}
+	fd2 = open(root2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	sh("printf kept > '%s/kept.txt'", root2);
+	o.store_path = small_store;
+	o.root_fd = fd2;
+	o.root_path = root2;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (!s)
+		goto out;
+	/* fill the filesystem */
+	filler = open(small, O_RDONLY | O_DIRECTORY);
+	sh("dd if=/dev/zero of='%s/filler' bs=64k 2>/dev/null", small);
+	close(filler);
+	sh("head -c 200000 /dev/urandom > '%s/new.bin'", root2);
+	CHECK(gfs_store_before(s, "new.bin", 0) == -EIO);
+	/* space again: the same mutation may go ahead */
+	sh("rm -f '%s/filler'", small);
+	CHECK(gfs_store_before(s, "new.bin", 0) == 0);
+	gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:kept.txt", small_store),
+		  "kept");
+	CHECK_STR(
+		sh("git -C '%s' fsck --strict --no-dangling 2>&1", small_store),
+		"");
+out:
+	close(fd2);
+	umount(small);
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -606,6 +653,7 @@ int main(void)
 	test_fail_closed();
 	test_dotgit_and_exclude();
 	test_kill9();
+	test_disk_full();
 	test_timing();
 	/* a kill -9 may leave blobs no commit reached: dangling, not broken */
 	{
