@@ -121,6 +121,7 @@ static int parse_checks(struct rules_parse *p, const char *value, unsigned *out)
 		{"uri-password", SCAN_CHECK_URI_PASSWORD},
 		{"base64", SCAN_CHECK_BASE64},
 		{"bech32", SCAN_CHECK_BECH32},
+		{"password-literal", SCAN_CHECK_LITERAL},
 	};
 	const char *s = value;
 

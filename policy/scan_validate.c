@@ -407,6 +407,41 @@ static bool decodes_to_prose(const uint8_t *v, size_t len)
 	return spaces >= 2;
 }
 
+static size_t count_byte(const uint8_t *v, size_t len, uint8_t c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += v[i] == c;
+	return n;
+}
+
+/*
+ * A literal in a place that only ever holds a password (requirepass,
+ * BINDPW, a login() call): anything but a placeholder, a reference or a
+ * word counts, including all-lowercase app passwords.
+ */
+static bool check_literal(const uint8_t *v, size_t len)
+{
+	static const char *const words[] = {
+		"password", "passwd",	"secret",   "changeme",	  "example",
+		"foobar",   "username", "yourpass", "mypassword", "pass",
+	};
+	size_t i;
+
+	if (len < 6 || strchr("$%{<[(", v[0]))
+		return false;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == len && has_nocase(v, len, words[i]))
+			return false;
+	/* a short lowercase word is a fixture ("wrongpass"), not a secret */
+	for (i = 0; i < len && is_lower(v[i]); i++)
+		;
+	if (i == len && len < 12)
+		return false;
+	return scan_entropy(v, len) >= 2.5;
+}
+
 /* Names and numbers joined by + - *: FToken+C, BASE+185 */
 static bool looks_like_sum(const uint8_t *v, size_t len)
 {
@@ -549,6 +584,9 @@ static bool check_value(const uint8_t *v, size_t len)
 	if (memmem(v, len, ".*", 2) || memmem(v, len, ".+", 2) ||
 	    has_nocase(v, len, ".com") || has_nocase(v, len, ".org") ||
 	    has_nocase(v, len, ".net") || has_nocase(v, len, ".io"))
+		return false;
+	/* modular crypt hashes: pbkdf2_sha256$600000$salt$hash, $6$s$h */
+	if (count_byte(v, len, '$') >= 3)
 		return false;
 	/* format strings and code: "%s on %s", p->pw, pEntry^.pw_passwd */
 	if (memmem(v, len, "%s", 2) || memmem(v, len, "%d", 2) ||
@@ -725,6 +763,8 @@ bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
 	if ((r->checks & SCAN_CHECK_USERPASS) && !check_userpass(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_VALUE) && !check_value(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_LITERAL) && !check_literal(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_BASE64) &&
 	    scan_base64_decode(v, vl, NULL, 0) < 0)

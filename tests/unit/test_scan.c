@@ -347,6 +347,16 @@ static void test_generic(void)
 	       "F7g9H0j2K4l6Z8x0C=\n",
 	       "generic-secret-assignment");
 	CLEAN("server.login(\"username\", \"password\")\n");
+	CLEAN("wrong_auth = (\"wronguser\", \"wrongpass\")\n");
+	CLEAN("# depends on the absence of the MasterAuth struct. For this\n");
+	SECRET("smtp.login('me@gmail.com', 'xkcdqwpzlmtrbvan')\n",
+	       "credential-call");
+	SECRET("EMAIL_HOST_PASSWORD = 'qwpz lmtr bvan xkcd'\n",
+	       "gmail-app-password");
+	SECRET("bind 127.0.0.1\nrequirepass 9f8e7d6c5b4a3f2e1d0c\n",
+	       "server-config-password");
+	CLEAN("[{\"fields\": {\"password\": \"pbkdf2_sha256$600000$Zx9cV8bN7m"
+	      "$q8W2e4R6t8Y0u2I4o6P8\"}}]\n");
 	CLEAN("db_password: \"vault:secret/data/db#password\"\n");
 	CLEAN("password: ENC[AES256_GCM,data:Zm9vYmFy,iv:abc,tag:def]\n");
 	CLEAN("PASSWD = getpass.getpass(\"IMAP password for %s on %s: \")\n");
