@@ -453,6 +453,65 @@ def variants():
       "function f(e){return e.password.length>8}\n")
 
 
+def variants2():
+    """Code and config that talk about credentials without holding one."""
+    w("negative/source/login.html",
+      "<form><label>Password</label><input name=\"password\" "
+      "type=\"password\" minlength=\"12\"></form>\n")
+    w("negative/source/devise.en.yml",
+      "en:\n  devise:\n    passwords:\n      send_instructions: \"You will "
+      "receive an email with instructions on how to reset your password in "
+      "a few minutes.\"\n")
+    w("negative/source/user_spec.rb",
+      "it 'rejects bad passwords' do\n  expect(User.new(password: 'short')"
+      ".valid?).to be false\nend\n")
+    w("negative/source/configmap.yaml",
+      "apiVersion: v1\nkind: ConfigMap\ndata:\n  LOG_LEVEL: info\n"
+      "  API_URL: https://api.acme.dev\n")
+    w("negative/source/swagger.json",
+      "{\"securityDefinitions\": {\"api_key\": {\"type\": \"apiKey\", "
+      "\"name\": \"api_key\", \"in\": \"header\"}}}\n")
+    w("negative/source/.gitignore",
+      ".env\n*.pem\nsecrets/\ncredentials.json\n")
+    w("negative/templates/Dockerfile",
+      "FROM python:3.12\nARG PIP_TOKEN\nRUN --mount=type=secret,id=npmrc "
+      "npm ci\nENV PASSWORD_FILE=/run/secrets/db_password\n")
+    w("negative/templates/random_password.tf",
+      "resource \"random_password\" \"db\" {\n  length  = 24\n"
+      "  special = true\n}\noutput \"db_password\" {\n"
+      "  value     = random_password.db.result\n  sensitive = true\n}\n")
+    w("negative/lockfiles/package.json",
+      "{\"name\": \"acme\", \"dependencies\": {\"jsonwebtoken\": \"^9.0.2\","
+      " \"bcrypt\": \"^5.1.1\", \"passport-local\": \"^1.0.0\"}}\n")
+    w("negative/source/migration.py",
+      "migrations.AddField(model_name='user', name='password_reset_token', "
+      "field=models.CharField(max_length=64, null=True))\n")
+    w("negative/hashes/users-fixture.json",
+      "[{\"model\": \"auth.user\", \"fields\": {\"username\": \"admin\", "
+      "\"password\": \"pbkdf2_sha256$600000$%s$%s\"}}]\n"
+      % (alnum(22), b64(32)))
+    w("negative/uuids/tokens.csv", "id,token_id,created\n%s,%s,2026-01-01\n"
+      % (uuid.UUID(int=R.getrandbits(128)), uuid.UUID(int=R.getrandbits(128))))
+    w("negative/templates/gitlab-login.yml",
+      "deploy:\n  script:\n    - echo \"$CI_JOB_TOKEN\" | docker login -u "
+      "gitlab-ci-token --password-stdin $CI_REGISTRY\n")
+    w("negative/hashes/empty_sha.go",
+      "var sha = \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b"
+      "855\"\nconst tokenLength = 32\n")
+    w("negative/encoded/readme-logo.md",
+      "![logo](data:image/png;base64,%s)\n" % b64(3000))
+    w("negative/templates/secret-ref.yaml",
+      "env:\n- name: API_TOKEN\n  valueFrom:\n    secretKeyRef:\n"
+      "      name: api\n      key: token\n")
+    w("negative/public-keys/id_rsa.pub", ssh_key("rsa")[1])
+    w("negative/public-keys/signing-key.asc", pgp_armour("PUBLIC"))
+    w("negative/placeholders/aws-cli.md",
+      "```\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nexport "
+      "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n```\n")
+    w("negative/uuids/settings.py", "REQUEST_ID = '%s'\n"
+      "SESSION_COOKIE_NAME = 'sessionid'\n" % uuid.UUID(int=R.getrandbits(128)))
+
+
 def negatives():
     placeholders()
     templates()
@@ -466,3 +525,4 @@ def negatives():
     source()
     docs()
     variants()
+    variants2()

@@ -541,6 +541,80 @@ def variants():
       "    token: %s\n" % alnum(40))
 
 
+def variants2():
+    """Human-chosen passwords and less common places for credentials."""
+    w("positive/generic/human.env", "DB_PASSWORD=Tr0ub4dor&3xyz\n")
+    w("positive/generic/human.yml",
+      "mysql:\n  password: \"Summer2024!Acme\"\n")
+    w("positive/generic/wp-config.php",
+      "<?php\ndefine( 'DB_PASSWORD', '%s' );\n" % password(12))
+    w("positive/generic/django_mail.py",
+      "EMAIL_HOST_PASSWORD = '%s %s %s %s'\n"
+      % tuple(pick(string.ascii_lowercase, 4) for _ in range(4)))
+    w("positive/generic/gmail_app.py",
+      "smtp.login('me@gmail.com', '%s')\n" % pick(string.ascii_lowercase, 16))
+    w("positive/generic/redis.conf",
+      "bind 127.0.0.1\nrequirepass %s\n" % hexs(20))
+    w("positive/generic/pgbouncer.ini",
+      "[databases]\napp = host=db port=5432 dbname=app user=app password=%s\n"
+      % password())
+    w("positive/generic/keystore.properties",
+      "storePassword=%s\nkeyPassword=%s\nkeyAlias=upload\n"
+      % (password(), password()))
+    w("positive/generic/application-default.yaml",
+      "spring:\n  mail:\n    password: ${MAIL_PASSWORD:%s}\n" % password())
+    w("positive/generic/secrets.tfvars",
+      "db_password = \"%s\"\napi_token   = \"%s\"\n"
+      % (password(), alnum(40)))
+    w("positive/generic/rabbitmq.conf", "default_pass = %s\n" % password())
+    w("positive/generic/ldap.conf",
+      "BINDDN cn=admin,dc=acme,dc=dev\nBINDPW %s\n" % password())
+    w("positive/cloud/application_default_credentials.json",
+      "{\"client_id\": \"%s.apps.googleusercontent.com\", \"client_secret\":"
+      " \"%s\", \"refresh_token\": \"1//0%s\", \"type\": "
+      "\"authorized_user\"}\n" % (digits(12), pick(B64URL, 24),
+                                  pick(B64URL, 90)))
+    w("positive/cloud/aws-config.json",
+      "{\"accessKeyId\": \"%s\", \"secretAccessKey\": \"%s\", "
+      "\"region\": \"us-east-1\"}\n" % (aws_id(), aws_secret()))
+    w("positive/cloud/boto.cfg",
+      "[Credentials]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+      % (aws_id(), aws_secret()))
+    w("positive/cloud/azure-sp.json",
+      "{\"appId\": \"%s\", \"displayName\": \"ci\", \"password\": \"%s\", "
+      "\"tenant\": \"%s\"}\n" % (uuid.UUID(int=R.getrandbits(128)),
+                                 azure_client_secret(),
+                                 uuid.UUID(int=R.getrandbits(128))))
+    w("positive/cloud/doctl.sh",
+      "doctl auth init --access-token dop_v1_%s\n" % hexs(64))
+    w("positive/ai/claude.sh",
+      "curl https://api.anthropic.com/v1/messages -H \"x-api-key: %s\"\n"
+      % anthropic())
+    w("positive/ai/gemini.env", "GEMINI_API_KEY=%s\n" % gcp_api_key())
+    w("positive/ai/openai-key.yaml", "openai:\n  key: %s\n" % openai_proj())
+    w("positive/ai/cohere_v2.py",
+      "co = cohere.ClientV2(\"%s\")\n" % alnum(40))
+    w("positive/ai/azure-openai.env", "AZURE_OPENAI_KEY=%s\n" % hexs(32))
+    w("positive/saas/slack-app.json",
+      "{\"bot_token\": \"%s\", \"signing_secret\": \"%s\"}\n"
+      % (slack_bot(), hexs(32)))
+    w("positive/saas/sendgrid.env", "SENDGRID_API_KEY=%s\n" % sendgrid())
+    w("positive/saas/stripe.php",
+      "\\Stripe\\Stripe::setApiKey('sk_live_%s');\n" % alnum(24))
+    w("positive/kubernetes/sa-token-secret.yaml",
+      "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token"
+      "\nmetadata:\n  name: ci\ndata:\n  token: %s\n" % b64(200))
+    w("positive/kubernetes/tls-secret.yaml",
+      "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n"
+      "  name: web\ndata:\n  tls.crt: %s\n  tls.key: %s\n"
+      % (b64(600), base64.b64encode(pem_key("ec").encode()).decode()))
+    w("positive/private-keys/pasted.txt",
+      "Here is the key:\n" + pem_key("rsa"))
+    w("positive/private-keys/ssh-in-yaml.yml",
+      "deploy:\n  ssh_key: |\n" + "".join(
+          "    " + l + "\n" for l in ssh_key("ed25519")[0].strip().split("\n")))
+
+
 def positives():
     cloud()
     code_hosting()
@@ -552,3 +626,4 @@ def positives():
     generic()
     kubernetes()
     variants()
+    variants2()

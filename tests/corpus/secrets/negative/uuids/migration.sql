@@ -1,9 +1,9 @@
 INSERT INTO tenants (id, name) VALUES
-('047fb871-600b-5b45-8dee-67f0939aa87f', 'tenant 0'),
-('0ab9d1c9-629e-449c-6589-5ba6ff01efa9', 'tenant 1'),
-('c94271b5-061c-a047-26b2-e95ea2c3cdb8', 'tenant 2'),
-('3fe40e94-cc76-50e0-43b6-c851a1df8010', 'tenant 3'),
-('3481c979-fb3d-e57b-79d2-f0e61900691d', 'tenant 4'),
-('c3c115dd-0299-426d-d2d7-e0582f61e8a5', 'tenant 5'),
-('d3ffe077-ae0b-f203-91ea-71adfe11412e', 'tenant 6'),
-('e2d0449d-6109-3aa3-f554-a041c02023c0', 'tenant 7');
+('8afdc7ca-e2a3-7a26-e111-0c3f6c715bfc', 'tenant 0'),
+('04a21b84-0ec6-cf3a-dd26-28d1211aa4a1', 'tenant 1'),
+('b3852020-76d2-fe82-b1bd-ce14050fe08e', 'tenant 2'),
+('959e8fc0-7c9e-22c5-3a75-491bbfc6ca96', 'tenant 3'),
+('1eef87a2-5031-09e4-590f-bb0d47f36c41', 'tenant 4'),
+('c4c07d62-4fcd-4710-1d2e-cdfdf8869e1a', 'tenant 5'),
+('7f4c0454-9928-eed9-83ad-26208d7db43b', 'tenant 6'),
+('ae1a74af-550c-af73-715d-a6639b921154', 'tenant 7');

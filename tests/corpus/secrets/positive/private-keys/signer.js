@@ -1,9 +1,9 @@
 const jwt = require('jsonwebtoken');
 
 const PRIVATE_KEY = `-----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIMEUxsjmw1Qop5YdD3YkZj2gcn33dmE7orjAWh+pfF5coAoGCCqGSM49
-AwEHoUQDQgAEKp+L57AxBSfknFQqqHNFK4xTgEFuijHVRhvK+YKe01I7tTeML6kt
-LXKjKFh1vHvubw71sHQr4yGHs8i+qmC6HA==
+MHcCAQEEIHcQ3J+wi9LfAEqFH60z2BusLElCFoBAG5WFFXyj1dAsoAoGCCqGSM49
+AwEHoUQDQgAE+qGmNlBxJeiDSeyH73cb5WGkA6hFtBpKI0oDU+/CzSan249aip08
+OO+duANSg8pkNHJBqdcIQ5wmEhqxnDedCQ==
 -----END EC PRIVATE KEY-----
 `;
 

@@ -1,0 +1,3 @@
+it 'rejects bad passwords' do
+  expect(User.new(password: 'short').valid?).to be false
+end

@@ -1,0 +1,2 @@
+REQUEST_ID = '4c0fccc8-9356-9239-d585-6c76b8cf75bb'
+SESSION_COOKIE_NAME = 'sessionid'

@@ -1,0 +1,1 @@
+doctl auth init --access-token dop_v1_9ab9a3622cdb88c1be462bfe42394ccbdb3e745e3c0cc140873f650cde4faa45

@@ -1,0 +1,1 @@
+EMAIL_HOST_PASSWORD = 'dxtm wmgm yxql ajpj'

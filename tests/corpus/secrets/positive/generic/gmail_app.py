@@ -1,0 +1,1 @@
+smtp.login('me@gmail.com', 'vahhwzrkqlspkiyc')

@@ -1,0 +1,2 @@
+<?php
+define( 'DB_PASSWORD', 'IalYkSd58.I4' );
