@@ -210,7 +210,9 @@ static int nth_visit(void *arg, const struct gfs_history_commit *c)
 
 	if (c->session_start)
 		return 0;
-	if (--w->n == 0) {
+	/* operations, not commits: a commit may list several */
+	w->n -= (long)c->nops < w->n ? (long)c->nops : w->n;
+	if (w->n == 0) {
 		memcpy(w->parent_of, c->id, 41);
 		w->found = true;
 		return 1;
