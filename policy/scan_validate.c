@@ -352,22 +352,31 @@ static bool segment_is_name(const uint8_t *v, size_t len)
 	return true;
 }
 
-/* Names joined by dots: config.password, exports2.TOKEN, ed25519.Key */
+/*
+ * Names joined by dots: config.password, exports2.TOKEN, ed25519.Key. At
+ * least one segment is a lowercase word (os.environ, self.api_key), which
+ * random strings that happen to hold dots rarely have.
+ */
 static bool looks_like_dotted_name(const uint8_t *v, size_t len)
 {
 	size_t i = 0;
+	bool word = false;
 
 	while (i <= len) {
 		const uint8_t *dot = memchr(v + i, '.', len - i);
-		size_t end = dot ? (size_t)(dot - v) : len;
+		size_t end = dot ? (size_t)(dot - v) : len, k, letters = 0;
 
 		if (!segment_is_name(v + i, end - i))
 			return false;
+		for (k = i; k < end && !is_upper(v[k]); k++)
+			letters += is_lower(v[k]);
+		if (k == end && letters >= 3)
+			word = true;
 		i = end + 1;
 		if (!dot)
 			break;
 	}
-	return true;
+	return word;
 }
 
 /* Space-separated words of letters, maybe ending in punctuation. */
@@ -405,6 +414,17 @@ static bool decodes_to_prose(const uint8_t *v, size_t len)
 		spaces += out[i] == ' ';
 	}
 	return spaces >= 2;
+}
+
+/* How many %s and %d a value holds (format strings, not passwords). */
+static unsigned format_specs(const uint8_t *v, size_t len)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++)
+		n += v[i] == '%' && (v[i + 1] == 's' || v[i + 1] == 'd');
+	return n;
 }
 
 static size_t count_byte(const uint8_t *v, size_t len, uint8_t c)
@@ -445,7 +465,7 @@ static bool check_literal(const uint8_t *v, size_t len)
 /* Names and numbers joined by + - *: FToken+C, BASE+185 */
 static bool looks_like_sum(const uint8_t *v, size_t len)
 {
-	size_t i = 0, parts = 0;
+	size_t i = 0, parts = 0, numbers = 0;
 
 	while (i < len) {
 		size_t j = i;
@@ -458,9 +478,10 @@ static bool looks_like_sum(const uint8_t *v, size_t len)
 		if (j == i || !(number || segment_is_name(v + i, j - i)))
 			return false;
 		parts++;
+		numbers += number;
 		i = j + 1;
 	}
-	return parts >= 2 && memchr(v, '+', len) != NULL;
+	return parts >= 2 && numbers && memchr(v, '+', len) != NULL;
 }
 
 static bool names_a_secret(const uint8_t *v, size_t len)
@@ -578,7 +599,8 @@ static bool check_value(const uint8_t *v, size_t len)
 	    (!upper || !lower || segment_is_name(v, len)))
 		return false;
 	/* expressions: FToken+C, BuildToken+ */
-	if (v[len - 1] == '+' || looks_like_sum(v, len))
+	if ((v[len - 1] == '+' && segment_is_name(v, len - 1)) ||
+	    looks_like_sum(v, len))
 		return false;
 	/* regex patterns, host names and e-mail addresses */
 	if (memmem(v, len, ".*", 2) || memmem(v, len, ".+", 2) ||
@@ -589,7 +611,7 @@ static bool check_value(const uint8_t *v, size_t len)
 	if (count_byte(v, len, '$') >= 3)
 		return false;
 	/* format strings and code: "%s on %s", p->pw, pEntry^.pw_passwd */
-	if (memmem(v, len, "%s", 2) || memmem(v, len, "%d", 2) ||
+	if (format_specs(v, len) >= (memchr(v, ' ', len) ? 1u : 2u) ||
 	    memmem(v, len, "->", 2) || memmem(v, len, "^.", 2))
 		return false;
 	/* references into a secret store: arn:aws:..., vault:kv/db#pw */

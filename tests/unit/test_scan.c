@@ -362,7 +362,8 @@ static void test_generic(void)
 	CLEAN("PASSWD = getpass.getpass(\"IMAP password for %s on %s: \")\n");
 	CLEAN("AWS_IMDSV2_SESSION_TOKEN = \"awsimdsv2sessiontoken\"\n");
 	CLEAN("'secret': 'V1SecretVolumeSource',\n");
-	CLEAN("FPassword: UTF8String;\nFToken:=FToken+C\n");
+	CLEAN("FPassword: UTF8String;\nX := BASE+1\n");
+	CLEAN("access_token = 'InvalidToken:%s:%s' % (token, now)\n");
 	CLEAN("NELOG_NoTrustLsaSecret = ERRLOG2_BASE + 20;\n");
 	CLEAN("<NextToken>2YgYW55IGNhcm5hbCBwbGVhc3VyZS4=</NextToken>\n");
 	CLEAN("Culture=neutral, PublicKeyToken=b77a5c561934e089\n");
