@@ -270,6 +270,12 @@ int gfs_history_resolve(struct gfs_history *h, const char *text, time_t now,
 			snprintf(err, err_size, "ambiguous id '%s'", text);
 			return -ENOENT;
 		}
+		/* hex that is no snapshot: a time never looks like this */
+		if (strlen(text) >= 7 || !isdigit((unsigned char)text[0])) {
+			snprintf(err, err_size, "no snapshot with id '%s'",
+				 text);
+			return -ENOENT;
+		}
 	}
 	if (!strcmp(text, "session")) {
 		w.session = true;
@@ -451,7 +457,9 @@ int gfs_history_diff(struct gfs_history *h, const char *old_id,
 	}
 	if (rc)
 		goto out;
+	/* renames shown as renames, as git log -M would */
 	if (git_diff_tree_to_tree(&diff, h->repo, old_tree, new_tree, &opts) ||
+	    git_diff_find_similar(diff, NULL) ||
 	    git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, print_line, out))
 		rc = gfs_history_git_error("diff");
 out:

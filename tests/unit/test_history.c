@@ -211,6 +211,9 @@ int main(void)
 				  sizeof(err)) == 0);
 	CHECK(gfs_history_resolve(h, "1d", time(NULL), id, err, sizeof(err)) ==
 	      -ENOENT);
+	CHECK(gfs_history_resolve(h, "deadbeef", time(NULL), id, err,
+				  sizeof(err)) == -ENOENT);
+	CHECK_STR(err, "no snapshot with id 'deadbeef'");
 	CHECK(gfs_history_resolve(h, "zz", time(NULL), id, err, sizeof(err)) ==
 	      -EINVAL);
 	CHECK(gfs_history_resolve(h, "0s", time(NULL), id, err, sizeof(err)) ==
