@@ -320,23 +320,33 @@ static void mark_dirty(struct gfs_store *s, const char *path)
 }
 
 /* Finds or creates node for path's parent directory chain. */
-static struct gfs_store_node *ensure_parent(struct gfs_store *s,
-					    const char *path)
+static int ensure_parent(struct gfs_store *s, const char *path,
+			 struct gfs_store_node **out, bool *replaced)
 {
 	struct gfs_store_node *n = s->root;
+	int rc;
 
 	for (;;) {
 		const char *slash = strchr(path, '/');
 		struct gfs_store_node *c;
 
-		if (!slash)
-			return n;
+		if (!slash) {
+			*out = n;
+			return 0;
+		}
 		c = gfs_store_node_child(n, path, slash - path);
 		if (!c || c->git_mode != 040000) {
+			/* a file where a directory now is: it goes */
+			if (c) {
+				rc = gfs_store_will_change(s, c);
+				if (rc)
+					return rc;
+				*replaced = true;
+			}
 			c = gfs_store_node_new(path, slash - path);
 			if (!c || gfs_store_node_insert(n, c)) {
 				gfs_store_node_free(c);
-				return NULL;
+				return -ENOMEM;
 			}
 			c->git_mode = 040000;
 			c->dirty = true;
@@ -406,7 +416,10 @@ static int refresh_child(struct gfs_store *s, int dirfd,
 		close(fd);
 	} else {
 		rc = read_entry(s, dirfd, name, &st, n, &child_changed);
-		if (gone_errno(rc) || rc == -EAGAIN) {
+		/* it changed size while read: the next job reads it again */
+		if (rc == -EAGAIN)
+			rc = 0;
+		if (gone_errno(rc)) {
 			rc = 0;
 			goto remove;
 		}
@@ -538,8 +551,9 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 		gfs_buf_release(&rel);
 		return 0;
 	}
-	parent = ensure_parent(s, path);
-	rc = parent ? gfs_buf_adds(&rel, path) : -ENOMEM;
+	rc = ensure_parent(s, path, &parent, changed);
+	if (!rc)
+		rc = gfs_buf_adds(&rel, path);
 	if (!rc)
 		rc = refresh_child(s, dirfd, parent, base, &rel, 0, changed);
 	if (*changed)
@@ -556,14 +570,19 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed)
 {
-	struct gfs_store_node *parent = ensure_parent(s, path);
 	const char *base = strrchr(path, '/');
-	struct gfs_store_node *n;
+	struct gfs_store_node *parent, *n;
+	bool replaced = false;
 	int rc;
 
 	*changed = false;
-	if (!parent)
-		return -ENOMEM;
+	rc = ensure_parent(s, path, &parent, &replaced);
+	if (rc)
+		return rc;
+	if (replaced) {
+		*changed = true;
+		mark_dirty(s, path);
+	}
 	base = base ? base + 1 : path;
 	n = gfs_store_node_child(parent, base, strlen(base));
 	if (n && !n->unrecorded && n->git_mode == git_mode &&

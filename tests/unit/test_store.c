@@ -329,6 +329,22 @@ static void test_rename_dir(void)
 		     "-e moved",
 		     store),
 		  "sub/deep/f2\nsub/f1");
+
+	/* a file that became a directory, seen only through a child's job */
+	put("fd", "file\n", 0644);
+	after(s, GFS_STORE_CREATE, "fd", NULL);
+	gfs_store_flush(s);
+	CHECK(gfs_store_before(s, "fd", GFS_STORE_REMOVING) == 0);
+	CHECK(unlinkat(root_fd, "fd", 0) == 0);
+	CHECK(mkdirat(root_fd, "fd", 0755) == 0);
+	put("fd/x", "x\n", 0644);
+	after(s, GFS_STORE_CREATE, "fd/x", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(
+		sh("git -C '%s' ls-tree -r --name-only HEAD | grep ^fd", store),
+		"fd/x");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:fd", store), "file");
+	sh("rm -rf '%s/fd'", root);
 	gfs_store_close(s);
 }
 
