@@ -16,7 +16,8 @@ quick=no
 scripts/install-deps.sh
 
 echo "== format check"
-files=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.c' -o -name '*.h')
+# The scanner's corpus holds sample files, not our code.
+files=$(git ls-files '*.c' '*.h' ':!tests/corpus')
 clang-format --dry-run --Werror $files
 
 run_suite() { # BUILD-DIR CMAKE-ARGS...

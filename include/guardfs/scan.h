@@ -18,7 +18,7 @@ struct gfs_scanner;
 
 struct gfs_scan_finding {
 	char rule_id[64]; /* the rule's id, e.g. "aws-access-key-id" */
-	unsigned line;    /* 1-based line of the match */
+	unsigned line;	  /* 1-based line of the match */
 };
 
 /* The shipped rules, as in conf/secrets.rules. */
@@ -50,8 +50,8 @@ int gfs_scanner_add_rules(struct gfs_scanner *s, const char *text, size_t len,
  * (PCRE2 syntax). Returns 0 or -EINVAL with a message in err. Not while
  * any thread scans with s.
  */
-int gfs_scanner_allow_value(struct gfs_scanner *s, const char *regex,
-			    char *err, size_t err_size);
+int gfs_scanner_allow_value(struct gfs_scanner *s, const char *regex, char *err,
+			    size_t err_size);
 
 /* The number of rules the scanner holds (shipped and added). */
 size_t gfs_scanner_rule_count(const struct gfs_scanner *s);

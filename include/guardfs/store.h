@@ -21,17 +21,17 @@
 struct gfs_store;
 
 enum gfs_store_op {
-	GFS_STORE_WRITE,     /* a write session ended (release) */
-	GFS_STORE_CREATE,    /* a regular file was created */
-	GFS_STORE_MKNOD,     /* a fifo or socket was created */
+	GFS_STORE_WRITE,  /* a write session ended (release) */
+	GFS_STORE_CREATE, /* a regular file was created */
+	GFS_STORE_MKNOD,  /* a fifo or socket was created */
 	GFS_STORE_MKDIR,
 	GFS_STORE_UNLINK,
 	GFS_STORE_RMDIR,
-	GFS_STORE_RENAME,    /* from -> path */
-	GFS_STORE_EXCHANGE,  /* RENAME_EXCHANGE of from and path */
-	GFS_STORE_LINK,      /* hard link from -> path */
+	GFS_STORE_RENAME,   /* from -> path */
+	GFS_STORE_EXCHANGE, /* RENAME_EXCHANGE of from and path */
+	GFS_STORE_LINK,	    /* hard link from -> path */
 	GFS_STORE_SYMLINK,
-	GFS_STORE_TRUNCATE,  /* setattr size */
+	GFS_STORE_TRUNCATE, /* setattr size */
 	GFS_STORE_CHMOD,
 	GFS_STORE_FALLOCATE, /* punch hole, zero range, ... */
 	GFS_STORE_RESTORE,   /* a restore wrote this path */
@@ -44,17 +44,18 @@ struct gfs_store_event {
 	enum gfs_store_op op;
 	const char *path;    /* relative to the root */
 	const char *from;    /* rename, exchange and link source, else NULL */
-	pid_t pid;           /* the process that asked */
+	pid_t pid;	     /* the process that asked */
 	const char *process; /* its name (comm) */
 };
 
 struct gfs_store_opts {
-	const char *store_path;           /* bare repository; created if absent */
-	int root_fd;                      /* O_PATH fd of the root, borrowed */
-	const char *root_path;            /* absolute, for messages */
-	const struct gfs_ignore *exclude; /* unrecorded trees; borrowed, or NULL */
-	uint64_t max_file_size;           /* larger files: see DESIGN.md */
-	bool fail_open;                   /* on_failure = allow */
+	const char *store_path; /* bare repository; created if absent */
+	int root_fd;		/* O_PATH fd of the root, borrowed */
+	const char *root_path;	/* absolute, for messages */
+	const struct gfs_ignore
+		*exclude;	/* unrecorded trees; borrowed, or NULL */
+	uint64_t max_file_size; /* larger files: see DESIGN.md */
+	bool fail_open;		/* on_failure = allow */
 };
 
 /*
