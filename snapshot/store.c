@@ -202,8 +202,11 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 		struct gfs_store_node *n =
 			gfs_store_node_lookup(s->root, job->ev.path);
 
-		if (n)
+		if (n) {
 			n->relied = true;
+			if (n->changed_gen == s->commit_gen)
+				gfs_store_journal_add(s, job->ev.path, n);
+		}
 	}
 	if (rc)
 		return rc;
@@ -646,6 +649,7 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 	s->store_path = strdup(opts->store_path);
 	s->session = make_session_id();
 	s->lock_fd = -1;
+	s->journal_fd = -1;
 	s->commit_gen = 1;
 	pthread_rwlock_init(&s->tree_lock, NULL);
 	pthread_mutex_init(&s->queue_lock, NULL);
@@ -677,6 +681,10 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 		rc = read_head(s);
 	if (!rc)
 		rc = gfs_store_index_load(s);
+	if (!rc)
+		rc = gfs_store_journal_recover(s);
+	if (!rc)
+		rc = gfs_store_journal_open(s);
 	if (!rc)
 		rc = session_start(s);
 	if (!rc)
@@ -751,6 +759,8 @@ void gfs_store_close(struct gfs_store *s)
 	pthread_cond_destroy(&s->done_cond);
 	pthread_mutex_destroy(&s->pack_lock);
 	pthread_cond_destroy(&s->pack_cond);
+	if (s->journal_fd >= 0)
+		close(s->journal_fd);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	free(s->spill_dir);

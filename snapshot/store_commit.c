@@ -250,6 +250,7 @@ int gfs_store_commit_batch(struct gfs_store *s)
 	gfs_store_packer_kick(s, 1);
 done:
 	gfs_store_batch_clear(s);
+	gfs_store_journal_clear(s);
 	s->commit_gen++;
 	__atomic_store_n(&s->broken, false, __ATOMIC_RELEASE);
 out:

@@ -104,7 +104,9 @@ struct gfs_store {
 	char *store_path;
 	char *session;
 	char *spill_dir;
-	int lock_fd; /* flock of STORE/guardfs.lock */
+	int lock_fd;	   /* flock of STORE/guardfs.lock */
+	int journal_fd;	   /* STORE/guardfs-journal, O_APPEND */
+	bool journal_used; /* records since the last commit */
 
 	/* worker-owned libgit2 state */
 	git_repository *repo;
@@ -184,6 +186,13 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 /* store_index.c */
 int gfs_store_index_load(struct gfs_store *s);
 int gfs_store_index_save(struct gfs_store *s);
+
+/* store_journal.c */
+int gfs_store_journal_open(struct gfs_store *s);
+void gfs_store_journal_add(struct gfs_store *s, const char *path,
+			   const struct gfs_store_node *n);
+void gfs_store_journal_clear(struct gfs_store *s);
+int gfs_store_journal_recover(struct gfs_store *s);
 
 /* store_spill.c */
 int gfs_store_spill_init(struct gfs_store *s);

@@ -668,8 +668,11 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 	if (n && stat_matches(n, &st) && !n->racy &&
 	    (!n->unrecorded || n->spilled)) {
 		/* readers share the lock: the flag is only ever set here */
-		if (!(flags & GFS_STORE_METADATA))
+		if (!(flags & GFS_STORE_METADATA)) {
 			__atomic_store_n(&n->relied, true, __ATOMIC_RELAXED);
+			if (n->changed_gen == s->commit_gen)
+				gfs_store_journal_add(s, path, n);
+		}
 		pthread_rwlock_unlock(&s->tree_lock);
 		goto out;
 	}
@@ -703,8 +706,12 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 			    n->git_mode == git_mode_of(&st2) &&
 			    (uint64_t)st2.st_size == size) {
 				set_stat(n, &st2, start);
-				if (!(flags & GFS_STORE_METADATA))
+				if (!(flags & GFS_STORE_METADATA)) {
 					n->relied = true;
+					if (n->changed_gen == s->commit_gen)
+						gfs_store_journal_add(s, path,
+								      n);
+				}
 				rc = 0;
 			}
 			pthread_rwlock_unlock(&s->tree_lock);

@@ -583,6 +583,44 @@ out:
 	umount(small);
 }
 
+/*
+ * A version a before() relied upon, killed before its commit: the
+ * journal brings it into history at the next session start.
+ */
+static void test_journal(void)
+{
+	struct gfs_store *s;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid == 0) {
+		s = open_store(0, false);
+		put("journaled.txt", "version one\n", 0644);
+		after(s, GFS_STORE_CREATE, "journaled.txt", NULL);
+		/* applied, not committed (50 ms idle): relied upon now */
+		if (gfs_store_before(s, "journaled.txt", 0))
+			_exit(3);
+		_exit(0); /* as if killed: no close, no commit */
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_STR(sh("tr '\\0' '\\n' < '%s/guardfs-journal' | cut -d' ' -f1,3",
+		     store),
+		  "100644 journaled.txt");
+	put("journaled.txt", "version two\n", 0644);
+	s = open_store(0, false);
+	gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s HEAD~1", store),
+		  "preimage journaled.txt");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:journaled.txt", store),
+		  "version one");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:journaled.txt", store),
+		  "version two");
+	CHECK_STR(sh("wc -c < '%s/guardfs-journal'", store), "0");
+	unlinkat(root_fd, "journaled.txt", 0);
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -669,6 +707,7 @@ int main(void)
 	test_fail_closed();
 	test_dotgit_and_exclude();
 	test_kill9();
+	test_journal();
 	test_disk_full();
 	test_timing();
 	/* a kill -9 may leave blobs no commit reached: dangling, not broken */
