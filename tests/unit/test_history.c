@@ -286,6 +286,7 @@ int main(void)
 	CHECK(gfs_history_open(&h, store, err, sizeof(err)) == 0);
 	if (!h)
 		return 1;
+	gfs_buf_release(&w.text);
 	memset(&w, 0, sizeof(w));
 	CHECK(gfs_history_walk(h, collect, &w) == 0);
 	gfs_buf_reset(&rep);
