@@ -30,6 +30,24 @@
 #define IDLE_COMMIT_NS	 50000000LL
 #define MAX_BATCH_AGE_NS 1000000000LL
 
+const char gfs_store_default_excludes[] =
+	"# JavaScript: npm, yarn, pnpm dependencies and framework caches\n"
+	"node_modules/\n"
+	".next/\n"
+	".nuxt/\n"
+	".parcel-cache/\n"
+	".turbo/\n"
+	"# Python: bytecode, virtual environments, tool caches\n"
+	"__pycache__/\n"
+	".venv/\n"
+	".tox/\n"
+	".nox/\n"
+	".mypy_cache/\n"
+	".pytest_cache/\n"
+	".ruff_cache/\n"
+	"# JVM: Gradle's caches\n"
+	".gradle/\n";
+
 const char *gfs_store_op_name(enum gfs_store_op op)
 {
 	static const char *const names[] = {

@@ -59,6 +59,19 @@ struct gfs_store_opts {
 };
 
 /*
+ * The default [snapshot] exclude rules (gitignore syntax, one per line),
+ * for default_excludes = yes: caches and dependency trees that a tool
+ * owns and rebuilds from files the store does record (package.json and
+ * its lock file, pyproject.toml, ...), that hold far more files than the
+ * project itself, and that churn in bursts (npm install). Recording them
+ * would multiply the store's size and slow every install for nothing a
+ * restore could not regenerate. Deliberately absent: .git/ (rm -rf .git
+ * and git reset --hard must be undoable), build/, dist/, target/, bin/
+ * and venv/ (names a person may also use for files they wrote).
+ */
+extern const char gfs_store_default_excludes[];
+
+/*
  * Opens (creating if needed) the store, marks a new session and starts the
  * worker. On failure returns -errno and writes a message into err.
  */

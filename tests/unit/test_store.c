@@ -492,6 +492,33 @@ static void test_dotgit_and_exclude(void)
 	unlinkat(root_fd, "proj", AT_REMOVEDIR);
 }
 
+/* The default excludes parse, and name caches, not projects or .git. */
+static void test_default_excludes(void)
+{
+	struct gfs_ignore *ig = NULL;
+	unsigned bad = 0;
+
+	CHECK(gfs_ignore_new(&ig, 0) == 0);
+	if (!ig)
+		return;
+	CHECK(gfs_ignore_add_text(ig, gfs_store_default_excludes,
+				  strlen(gfs_store_default_excludes),
+				  "defaults", &bad) == 0);
+	CHECK(gfs_ignore_match_tree(ig, "node_modules/x/index.js", false,
+				    NULL) == GFS_IGNORE_MATCH);
+	CHECK(gfs_ignore_match_tree(ig, "app/web/node_modules", true, NULL) ==
+	      GFS_IGNORE_MATCH);
+	CHECK(gfs_ignore_match_tree(ig, "pkg/__pycache__/m.cpython-311.pyc",
+				    false, NULL) == GFS_IGNORE_MATCH);
+	CHECK(gfs_ignore_match_tree(ig, ".git/HEAD", false, NULL) ==
+	      GFS_IGNORE_NONE);
+	CHECK(gfs_ignore_match_tree(ig, "build/run.sh", false, NULL) ==
+	      GFS_IGNORE_NONE);
+	CHECK(gfs_ignore_match_tree(ig, "src/node_modules.txt", false, NULL) ==
+	      GFS_IGNORE_NONE);
+	gfs_ignore_free(ig);
+}
+
 /* kill -9 in the middle of heavy overwriting leaves a clean store. */
 static void test_kill9(void)
 {
@@ -706,6 +733,7 @@ int main(void)
 	test_large_file();
 	test_fail_closed();
 	test_dotgit_and_exclude();
+	test_default_excludes();
 	test_kill9();
 	test_journal();
 	test_disk_full();
