@@ -424,17 +424,34 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 	uint64_t target;
 	int rc;
 
-	pthread_mutex_lock(&s->queue_lock);
-	target = pending_target(s, path);
-	if (flags & GFS_STORE_SUBTREE)
-		target = pending_target_below(s, path, target);
-	while (s->done_seq < target)
-		pthread_cond_wait(&s->done_cond, &s->queue_lock);
 	rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE) ? -EIO : 0;
-	pthread_mutex_unlock(&s->queue_lock);
-	/* a chmod destroys no bytes: the after() job records the result */
-	if (!rc && !(flags & GFS_STORE_METADATA))
+	/*
+	 * The store's picture first: a path that does not exist, or whose
+	 * stat shows the content is held, needs nothing, whatever is still
+	 * queued for it (what is queued only records later states, and a
+	 * version replaced before its commit is kept by the relied mark).
+	 * That keeps a create after an unlink (sqlite's journal, git's
+	 * temporary objects) from waiting for the worker. Otherwise the
+	 * path's queued jobs are applied before deciding to capture, so
+	 * the capture is not taken for what they are about to record.
+	 * A chmod destroys no bytes: its after() job records the result.
+	 */
+	if (!rc && !(flags & GFS_STORE_METADATA) &&
+	    !(flags & GFS_STORE_SUBTREE))
 		rc = gfs_store_preimage_check(s, path, flags);
+	if ((rc == 1 || rc == 2 || (flags & GFS_STORE_SUBTREE)) &&
+	    !(flags & GFS_STORE_METADATA)) {
+		pthread_mutex_lock(&s->queue_lock);
+		target = pending_target(s, path);
+		if (flags & GFS_STORE_SUBTREE)
+			target = pending_target_below(s, path, target);
+		while (s->done_seq < target)
+			pthread_cond_wait(&s->done_cond, &s->queue_lock);
+		pthread_mutex_unlock(&s->queue_lock);
+		rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE)
+			     ? -EIO
+			     : gfs_store_preimage_check(s, path, flags);
+	}
 	if (rc == 2)
 		rc = gfs_store_spill(s, path, flags);
 	if (rc == 1) {
