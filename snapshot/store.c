@@ -199,10 +199,25 @@ static void job_free(struct gfs_store_job *job)
  */
 static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 {
-	const char *paths[2] = {job->ev.from, job->ev.path};
+	/*
+	 * The destination first: when a rename or link source is read as
+	 * gone, its bytes are already in the tree under the new name, so a
+	 * relied-upon file needs no commit of its own. A directory source
+	 * goes first: a commit it forces then holds the tree from before.
+	 */
+	const char *paths[2] = {job->ev.path, job->ev.from};
+	struct gfs_store_node *src =
+		job->ev.from ? gfs_store_node_lookup(s->root, job->ev.from)
+			     : NULL;
 	bool changed = false;
 	int i, rc = 0;
 
+	if (src && src->git_mode == 040000) {
+		paths[0] = job->ev.from;
+		paths[1] = job->ev.path;
+	}
+	s->job_paths[0] = paths[0];
+	s->job_paths[1] = paths[1];
 	if (job->spill) {
 		rc = gfs_store_spill_ingest(s, job, &changed);
 	} else {
@@ -226,6 +241,7 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 				gfs_store_journal_add(s, job->ev.path, n);
 		}
 	}
+	s->job_paths[0] = s->job_paths[1] = NULL;
 	if (rc)
 		return rc;
 	if (changed) {

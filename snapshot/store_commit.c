@@ -162,12 +162,51 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 }
 
 /*
+ * Another node named by the batch holding the same bytes as file node n,
+ * or NULL. git writes each object to a temporary file, links it to its
+ * name and unlinks the temporary one: the bytes stay, under the name.
+ */
+static struct gfs_store_node *same_bytes_elsewhere(struct gfs_store *s,
+						   struct gfs_store_node *n)
+{
+	size_t i;
+	int k;
+
+	if (n->git_mode == 040000 || n->unrecorded)
+		return NULL;
+	/* the batch's operations, then the job being applied */
+	for (i = 0; i <= s->batch_len; i++) {
+		const char *paths[2] = {s->job_paths[0], s->job_paths[1]};
+
+		if (i < s->batch_len) {
+			paths[0] = s->batch[i].path;
+			paths[1] = s->batch[i].from;
+		}
+
+		for (k = 0; k < 2; k++) {
+			struct gfs_store_node *o;
+
+			if (!paths[k])
+				continue;
+			o = gfs_store_node_lookup(s->root, paths[k]);
+			if (o && o != n && o->git_mode != 040000 &&
+			    !o->unrecorded && git_oid_equal(&o->oid, &n->oid))
+				return o;
+		}
+	}
+	return NULL;
+}
+
+/*
  * Called by the worker right before it changes or removes node n: if a
  * mutation relied on n's version and that version is only in the batch,
- * the batch is committed first so the version is not lost.
+ * the batch is committed first so the version is not lost, unless the
+ * same bytes stay in the batch under another name, which then carries
+ * the relied mark in n's place.
  */
 int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n)
 {
+	struct gfs_store_node *other;
 	bool relied;
 
 	if (!n)
@@ -176,6 +215,11 @@ int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n)
 	n->relied = false;
 	if (!relied || n->changed_gen != s->commit_gen)
 		return 0;
+	other = same_bytes_elsewhere(s, n);
+	if (other) {
+		other->relied = true;
+		return 0;
+	}
 	return gfs_store_commit_batch(s);
 }
 

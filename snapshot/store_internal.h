@@ -134,7 +134,8 @@ struct gfs_store {
 	uint64_t flush_done;
 	bool stopping;
 	bool broken; /* the last commit failed: the store lags the folder */
-	uint64_t commit_gen; /* worker: bumped by every commit */
+	uint64_t commit_gen;	  /* worker: bumped by every commit */
+	const char *job_paths[2]; /* worker: the job being applied */
 	uint64_t spill_count;
 	pthread_t worker;
 	bool worker_started;

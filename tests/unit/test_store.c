@@ -376,6 +376,37 @@ static void test_burst(void)
 	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD burst/ | wc -l",
 		     store),
 		  "300");
+
+	/*
+	 * git's objects: a temporary file, linked to its name, unlinked.
+	 * Its bytes stay under the name, so relying on the temporary one
+	 * forces no commit of its own.
+	 */
+	before_count = commit_count();
+	for (i = 0; i < 50; i++) {
+		char final[64];
+
+		snprintf(name, sizeof(name), "burst/tmp_obj_%d", i);
+		snprintf(final, sizeof(final), "burst/obj%02d", i);
+		put(name, final, 0444);
+		after(s, GFS_STORE_CREATE, name, NULL);
+		CHECK(gfs_store_before(s, name, GFS_STORE_REMOVING) == 0);
+		CHECK(linkat(root_fd, name, root_fd, final, 0) == 0);
+		after(s, GFS_STORE_LINK, final, name);
+		CHECK(gfs_store_before(s, name, GFS_STORE_REMOVING) == 0);
+		CHECK(unlinkat(root_fd, name, 0) == 0);
+		after(s, GFS_STORE_UNLINK, name, NULL);
+	}
+	gfs_store_flush(s);
+	printf("burst: 50 git-style objects, %d commits\n",
+	       commit_count() - before_count);
+	CHECK(commit_count() - before_count < 10);
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:burst/obj07", store),
+		  "burst/obj07");
+	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD burst/ | grep -c "
+		     "tmp_obj",
+		     store),
+		  "0");
 	gfs_store_close(s);
 }
 
