@@ -53,8 +53,12 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 
 	if (!cfg->snapshot_enabled)
 		return 0;
-	rc = gfs_guards_list(&fs->exclude, &cfg->snapshot_exclude, 0, err,
-			     err_size);
+	/* The defaults come first, so a user's "!node_modules/" wins. */
+	rc = gfs_guards_list(&fs->exclude,
+			     cfg->snapshot_exclude_defaults
+				     ? gfs_store_default_excludes
+				     : NULL,
+			     &cfg->snapshot_exclude, 0, err, err_size);
 	if (rc)
 		return rc;
 	sopts.exclude = fs->exclude;

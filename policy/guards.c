@@ -62,16 +62,25 @@ static int build_policy(struct gfs_guards *g, const struct gfs_config *cfg,
 	return rc;
 }
 
-int gfs_guards_list(struct gfs_ignore **out, const struct gfs_strlist *lines,
-		    unsigned flags, char *err, size_t err_size)
+int gfs_guards_list(struct gfs_ignore **out, const char *defaults,
+		    const struct gfs_strlist *lines, unsigned flags, char *err,
+		    size_t err_size)
 {
+	unsigned bad_line = 0;
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if (!lines->len)
+	if (!lines->len && !defaults)
 		return 0;
 	rc = gfs_ignore_new(out, flags);
+	if (!rc && defaults) {
+		rc = gfs_ignore_add_text(*out, defaults, strlen(defaults),
+					 "default", &bad_line);
+		if (rc)
+			snprintf(err, err_size, "default rule %u is malformed",
+				 bad_line);
+	}
 	for (i = 0; !rc && i < lines->len; i++) {
 		rc = gfs_ignore_add(*out, lines->items[i], lines->origins[i]);
 		if (rc)
@@ -89,7 +98,7 @@ static int build_scanner(struct gfs_guards *g, const struct gfs_config *cfg,
 
 	if (!cfg->scan)
 		return 0;
-	rc = gfs_guards_list(&g->scan_allow, &cfg->secret_allow_paths,
+	rc = gfs_guards_list(&g->scan_allow, NULL, &cfg->secret_allow_paths,
 			     cfg->case_sensitive ? 0 : GFS_IGNORE_CASEFOLD, err,
 			     err_size);
 	if (rc)

@@ -36,11 +36,13 @@ int gfs_guards_init(struct gfs_guards *g, const struct gfs_config *cfg,
 void gfs_guards_release(struct gfs_guards *g);
 
 /*
- * Builds a gitignore list from config lines (each keeps its FILE:LINE);
- * *out is NULL when there are no lines.
+ * Builds a gitignore list: the rules in defaults (newline separated, or
+ * NULL) first, then the config lines, each keeping its FILE:LINE. *out is
+ * NULL when there is nothing to match.
  */
-int gfs_guards_list(struct gfs_ignore **out, const struct gfs_strlist *lines,
-		    unsigned flags, char *err, size_t err_size);
+int gfs_guards_list(struct gfs_ignore **out, const char *defaults,
+		    const struct gfs_strlist *lines, unsigned flags, char *err,
+		    size_t err_size);
 
 /* True when relpath lies under an allow_path and is never scanned. */
 bool gfs_guards_scan_allowed(const struct gfs_guards *g, const char *relpath);

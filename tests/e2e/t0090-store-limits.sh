@@ -1,0 +1,69 @@
+#!/bin/bash
+# P5 and the exclude rules: a store that cannot take a pre-image refuses
+# the change (EIO) and loses nothing; on_failure = allow lets it pass;
+# default excludes leave regenerable trees unrecorded.
+. "$(dirname "$0")/lib.sh"
+
+R=$T/root
+mkdir -p "$R" "$T/small"
+mount -t tmpfs -o size=8m gfs-test-small "$T/small" || { echo "FAIL: tmpfs"; exit 1; }
+# Unmount guardfs before the store's file system, whatever happens.
+trap 'cleanup_all' EXIT
+cleanup_all() {
+	local mp
+	for mp in "${mounted[@]}"; do
+		grep -q " $mp fuse.guardfs " /proc/mounts &&
+			"$GUARDFS" umount "$mp" >/dev/null 2>&1
+	done
+	umount "$T/small" 2>/dev/null
+	cleanup
+}
+
+printf '[snapshot]\nstore = %s/store.git\n' "$T/small" >"$T/full.ini"
+chmod 600 "$T/full.ini"
+check "mount with the store on a small disk" gfs_mount "$R" -c "$T/full.ini" "$R"
+# Fill the store's disk, then make a file the store cannot record.
+dd if=/dev/zero of="$T/small/filler" bs=64k status=none 2>/dev/null
+head -c 1000000 /dev/urandom >"$T/new.bin"
+cp "$T/new.bin" "$R/new.bin"
+sum=$(sha256sum <"$T/new.bin")
+sleep 0.5 # the worker tries, and fails, to commit it
+check_eq "overwrite of unrecorded content is refused" EIO "$(probe open "$R/new.bin" w)"
+check_eq "truncate is refused" EIO "$(probe truncate "$R/new.bin" 0)"
+check_eq "unlink is refused" EIO "$(probe unlink "$R/new.bin")"
+: >"$R/x"
+check_eq "rename over it is refused" EIO "$(probe rename "$R/x" "$R/new.bin")"
+check_eq "nothing was lost" "$sum" "$(sha256sum <"$R/new.bin")"
+rm -f "$T/small/filler"
+check_eq "with room again, the change goes through" ok "$(probe unlink "$R/new.bin")"
+check "umount" gfs_umount "$R"
+check "the refusal is audited" grep -q '"op":"unlink","path":"new.bin","result":"EIO"' "$(audit_file)"
+
+printf '[snapshot]\nstore = %s/store.git\non_failure = allow\n' "$T/small" >"$T/allow.ini"
+chmod 600 "$T/allow.ini"
+check "mount with on_failure = allow" gfs_mount "$R" -c "$T/allow.ini" "$R"
+dd if=/dev/zero of="$T/small/filler" bs=64k status=none 2>/dev/null
+cp "$T/new.bin" "$R/new2.bin"
+sleep 0.5
+check_eq "unlink passes unrecorded" ok "$(probe unlink "$R/new2.bin")"
+rm -f "$T/small/filler"
+check "umount" gfs_umount "$R"
+
+# Default excludes: node_modules/ is guarded but not recorded, unless
+# default_excludes = no.
+excluded_log() { # CONFIG-TEXT: lines `guardfs log` shows for node_modules
+	printf '%s' "$1" >"$R/.guardfs.ini"
+	chmod 600 "$R/.guardfs.ini"
+	gfs_mount "$R" "$R" || return 1
+	mkdir -p "$R/node_modules/pkg" "$R/src"
+	echo 'module.exports = 1' >"$R/node_modules/pkg/index.js"
+	echo 'x' >"$R/src/a.js"
+	gfs_umount "$R" || return 1
+	(cd "$R" && "$GUARDFS" log | grep -c 'node_modules/pkg/index.js')
+	rm -rf "$R/node_modules" "$R/src"
+}
+check_eq "node_modules is not recorded by default" 0 \
+	"$(excluded_log "$(printf '[snapshot]\nstore = %s/ex1.git\n' "$T")")"
+check_eq "default_excludes = no records it" 2 \
+	"$(excluded_log "$(printf '[snapshot]\nstore = %s/ex2.git\ndefault_excludes = no\n' "$T")")"
+test_done
