@@ -321,7 +321,7 @@ static void *worker_main(void *arg)
 			pthread_cond_broadcast(&s->done_cond);
 			continue;
 		}
-		if (s->batch_len) {
+		if (s->batch_len || s->ref_stale) {
 			struct timespec until;
 			int64_t start = s->batch_start.tv_sec * 1000000000LL +
 					s->batch_start.tv_nsec;
@@ -629,6 +629,7 @@ static int read_head(struct gfs_store *s)
 	s->have_head = true;
 	if (git_commit_lookup(&head, s->repo, &s->head))
 		return gfs_store_git_error("read HEAD commit");
+	git_oid_cpy(&s->head_tree, git_commit_tree_id(head));
 	rc = gfs_store_tree_load(s, git_commit_tree_id(head));
 	git_commit_free(head);
 	return rc;

@@ -161,6 +161,8 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 	return rc;
 }
 
+static int commit_batch(struct gfs_store *s, bool move_ref);
+
 /*
  * Another node named by the batch holding the same bytes as file node n,
  * or NULL. git writes each object to a temporary file, links it to its
@@ -220,7 +222,13 @@ int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n)
 		other->relied = true;
 		return 0;
 	}
-	return gfs_store_commit_batch(s);
+	/*
+	 * The branch moves later, when the worker goes idle: a lockfile and
+	 * a rename per commit are what a burst of these (sqlite's journal,
+	 * each transaction) would pay for. Until then the journal keeps the
+	 * relied-upon version for a crash.
+	 */
+	return commit_batch(s, false);
 }
 
 /* Records that n changed in the batch that is not committed yet. */
@@ -238,37 +246,42 @@ void gfs_store_touched(struct gfs_store *s, struct gfs_store_node *n)
  * holds tree_lock for writing. An empty batch, or one whose tree equals
  * the last commit's (and is not a session start), makes no commit.
  */
-int gfs_store_commit_batch(struct gfs_store *s)
+/*
+ * Points the branch at the newest commit; what a before() relied upon
+ * is reachable from it now, so the journal empties.
+ */
+static int update_ref(struct gfs_store *s)
+{
+	git_reference *ref = NULL;
+
+	if (git_reference_create(&ref, s->repo, STORE_BRANCH, &s->head, 1,
+				 NULL))
+		return gfs_store_git_error("update branch");
+	git_reference_free(ref);
+	s->ref_stale = false;
+	gfs_store_journal_clear(s);
+	return 0;
+}
+
+static int commit_batch(struct gfs_store *s, bool move_ref)
 {
 	struct gfs_buf msg = GFS_BUF_INIT;
 	git_signature *sig = NULL;
 	const git_oid *parents[1];
-	git_reference *ref = NULL;
 	git_oid tree, commit;
 	bool session = false;
 	size_t i;
 	int rc;
 
 	if (!s->batch_len)
-		return 0;
+		return move_ref && s->ref_stale ? update_ref(s) : 0;
 	rc = gfs_store_tree_write(s, &tree);
 	if (rc)
 		goto out;
 	for (i = 0; i < s->batch_len; i++)
 		session |= s->batch[i].op == GFS_STORE_OP_SESSION;
-	if (s->have_head && !session) {
-		git_commit *head = NULL;
-		bool same;
-
-		if (git_commit_lookup(&head, s->repo, &s->head)) {
-			rc = gfs_store_git_error("read head commit");
-			goto out;
-		}
-		same = git_oid_equal(git_commit_tree_id(head), &tree);
-		git_commit_free(head);
-		if (same)
-			goto done;
-	}
+	if (s->have_head && !session && git_oid_equal(&s->head_tree, &tree))
+		goto done;
 	rc = build_message(s, &msg);
 	if (rc)
 		goto out;
@@ -283,27 +296,31 @@ int gfs_store_commit_batch(struct gfs_store *s)
 		rc = gfs_store_git_error("write commit");
 		goto out;
 	}
-	if (git_reference_create(&ref, s->repo, STORE_BRANCH, &commit, 1,
-				 NULL)) {
-		rc = gfs_store_git_error("update branch");
-		goto out;
-	}
 	git_oid_cpy(&s->head, &commit);
+	git_oid_cpy(&s->head_tree, &tree);
 	s->have_head = true;
+	s->ref_stale = true;
 	s->commits++;
 	gfs_store_packer_kick(s, 1);
 done:
+	if (move_ref && s->ref_stale)
+		rc = update_ref(s);
+	if (rc)
+		goto out;
 	gfs_store_batch_clear(s);
-	gfs_store_journal_clear(s);
 	s->commit_gen++;
 	__atomic_store_n(&s->broken, false, __ATOMIC_RELEASE);
 out:
 	if (rc)
 		__atomic_store_n(&s->broken, true, __ATOMIC_RELEASE);
-	git_reference_free(ref);
 	git_signature_free(sig);
 	gfs_buf_release(&msg);
 	return rc;
+}
+
+int gfs_store_commit_batch(struct gfs_store *s)
+{
+	return commit_batch(s, true);
 }
 
 /*
