@@ -148,6 +148,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	const char *rule = NULL;
 	struct gfs_handle *h;
 	struct stat st;
+	bool audited = false;
 	uint64_t seq = 0;
 	int fd = -1, rc;
 
@@ -173,6 +174,23 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	if (fstat(fd, &st)) {
 		rc = -errno;
 		goto out;
+	}
+	/*
+	 * O_CREAT without O_EXCL opens a file that may already exist (a
+	 * race with another process, or a dentry the kernel did not know):
+	 * its content gets the same check as any open for reading.
+	 */
+	if (st.st_size > 0) {
+		struct gfs_verdict verdict;
+
+		rc = check_content(fs, path.data, fd, fi->flags, &verdict);
+		if (rc == -EACCES) {
+			audit_content_refusal(fs, req, "create", path.data,
+					      &verdict);
+			audited = true;
+		}
+		if (rc)
+			goto out;
 	}
 	{
 		int path_fd = openat(parent->fd, name,
@@ -212,8 +230,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 out:
 	if (fd >= 0)
 		close(fd);
-	gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule, NULL, seq,
-			true);
+	if (!audited)
+		gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule,
+				NULL, seq, true);
 	gfs_buf_release(&path);
 	if (rc)
 		fuse_reply_err(req, -rc);

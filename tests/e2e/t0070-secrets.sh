@@ -64,6 +64,17 @@ check_eq "explain a hidden name" \
 check_eq "explain a missing path" "$R/nothing: does not exist" \
 	"$("$GUARDFS" explain -c "$T/p.ini" "$R/nothing")"
 
+# O_CREAT on a name the kernel believes missing reaches create, which
+# must check the content of a file that turns out to exist. Mounted at a
+# separate point, the folder can be changed behind the kernel's back.
+mkdir -p "$T/mnt"
+check "mount at a separate point" gfs_mount "$T/mnt" "$R" "$T/mnt"
+check_eq "late.txt is missing (cached as such)" ENOENT "$(probe stat "$T/mnt/late.txt")"
+cp "$R/src/upload.py" "$R/late.txt"
+check_eq "O_CREAT|O_RDWR of a secret that appeared" EACCES "$(probe open "$T/mnt/late.txt" rwc)"
+check "umount" gfs_umount "$T/mnt"
+rm "$R/late.txt"
+
 # allow_path and scan = no.
 printf '[secrets]\nallow_path = fixtures/\n' >"$T/allow.ini"
 chmod 600 "$T/allow.ini"
