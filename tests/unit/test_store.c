@@ -274,6 +274,24 @@ static void test_index_is_only_a_cache(void)
 	unlinkat(root_fd, "same-size.txt", 0);
 }
 
+/* P6: a store inside the guarded folder is refused. */
+static void test_store_inside_root(void)
+{
+	char inside[400], err[512] = "";
+	struct gfs_store_opts o = {
+		.store_path = inside,
+		.root_fd = root_fd,
+		.root_path = root,
+	};
+	struct gfs_store *s = NULL;
+
+	snprintf(inside, sizeof(inside), "%s/.store.git", root);
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == -EINVAL);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "is inside the guarded folder") != NULL);
+	CHECK(faccessat(root_fd, ".store.git", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
+}
+
 /* One daemon per store; a lockfile left by a killed one does not block. */
 static void test_store_lock(void)
 {
@@ -760,6 +778,7 @@ int main(void)
 	test_rename_dir();
 	test_index_is_only_a_cache();
 	test_store_lock();
+	test_store_inside_root();
 	test_burst();
 	test_large_file();
 	test_fail_closed();
