@@ -260,7 +260,7 @@ static int64_t mono_ns(void)
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void commit_locked(struct gfs_store *s)
+static int commit_locked(struct gfs_store *s)
 {
 	int rc;
 
@@ -269,6 +269,18 @@ static void commit_locked(struct gfs_store *s)
 	pthread_rwlock_unlock(&s->tree_lock);
 	if (rc)
 		gfs_store_log("commit", rc);
+	return rc;
+}
+
+static void deadline_in(struct timespec *t, int64_t ns)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ns / 1000000000LL;
+	t->tv_nsec += ns % 1000000000LL;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
 }
 
 static void *worker_main(void *arg)
@@ -322,30 +334,44 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		if (s->batch_len || s->ref_stale) {
+			bool urgent =
+				s->flush_req != s->flush_done || s->stopping;
 			struct timespec until;
 			int64_t start = s->batch_start.tv_sec * 1000000000LL +
 					s->batch_start.tv_nsec;
 
 			age = mono_ns() - start;
-			if (s->flush_req == s->flush_done && !s->stopping &&
-			    age < MAX_BATCH_AGE_NS) {
-				/* idle for a moment: more of a burst may come
+			if (!urgent && (age < MAX_BATCH_AGE_NS ||
+					mono_ns() < s->retry_at)) {
+				/*
+				 * Idle for a moment: more of a burst may come.
+				 * After a failed commit, a second before the
+				 * next try (a full disk does not empty itself
+				 * in a loop).
 				 */
-				clock_gettime(CLOCK_MONOTONIC, &until);
-				until.tv_nsec += IDLE_COMMIT_NS;
-				if (until.tv_nsec >= 1000000000L) {
-					until.tv_sec++;
-					until.tv_nsec -= 1000000000L;
-				}
+				deadline_in(&until,
+					    mono_ns() < s->retry_at
+						    ? s->retry_at - mono_ns()
+						    : IDLE_COMMIT_NS);
 				if (pthread_cond_timedwait(&s->queue_cond,
 							   &s->queue_lock,
-							   &until) == 0 &&
-				    (s->captures || s->queue_head))
+							   &until) == 0 ||
+				    mono_ns() < s->retry_at)
 					continue;
 			}
 			pthread_mutex_unlock(&s->queue_lock);
-			commit_locked(s);
+			rc = commit_locked(s);
 			pthread_mutex_lock(&s->queue_lock);
+			if (rc) {
+				s->retry_at = mono_ns() + 1000000000LL;
+				/* a flush or close cannot wait for space */
+				if (urgent) {
+					s->flush_done = s->flush_req;
+					pthread_cond_broadcast(&s->done_cond);
+					if (s->stopping)
+						break;
+				}
+			}
 			continue;
 		}
 		if (s->flush_done != s->flush_req) {

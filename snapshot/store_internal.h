@@ -113,7 +113,8 @@ struct gfs_store {
 	git_odb *odb;
 	git_oid head; /* zero before the first commit */
 	git_oid head_tree;
-	bool ref_stale; /* the branch lags head (see will_change) */
+	bool ref_stale;	  /* the branch lags head (see will_change) */
+	int64_t retry_at; /* worker: monotonic ns of the next commit try */
 	bool have_head;
 	struct gfs_store_node *root;
 	struct gfs_store_batch_op batch[GFS_STORE_BATCH_MAX];

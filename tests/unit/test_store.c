@@ -463,6 +463,21 @@ static void test_fail_closed(void)
 
 	if (!s)
 		return;
+	/* a commit that cannot move the branch: flush returns, EIO after */
+	sh("mv '%s/refs/heads' '%s/heads.away' && touch '%s/refs/heads'", store,
+	   store, store);
+	put("commit-fails.txt", "x\n", 0644);
+	after(s, GFS_STORE_CREATE, "commit-fails.txt", NULL);
+	gfs_store_flush(s);
+	CHECK(gfs_store_before(s, "a.txt", 0) == -EIO);
+	sh("rm -f '%s/refs/heads' && mv '%s/heads.away' '%s/refs/heads'", store,
+	   store, store);
+	/* the retry (a second later) commits, and mutations may go ahead */
+	usleep(1300000);
+	gfs_store_flush(s);
+	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:commit-fails.txt", store),
+		  "x");
 	/* the object database disappears under the store */
 	sh("mv '%s/objects' '%s/objects.away' && touch '%s/objects'", store,
 	   store, store);
