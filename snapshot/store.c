@@ -220,6 +220,8 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	s->job_paths[1] = paths[1];
 	if (job->spill) {
 		rc = gfs_store_spill_ingest(s, job, &changed);
+	} else if (job->coalesced) {
+		changed = true; /* listed; the later job records the state */
 	} else {
 		for (i = 0; i < 2 && !rc; i++) {
 			bool c = false;
@@ -296,9 +298,23 @@ static void *worker_main(void *arg)
 		if (job) {
 			s->captures = job->next;
 		} else if ((job = s->queue_head)) {
+			struct gfs_store_pending *e;
+
 			s->queue_head = job->next;
 			if (!s->queue_head)
 				s->queue_tail = NULL;
+			/*
+			 * A later job names the same path and will read its
+			 * state then: reading it now too (a half-written
+			 * journal, a file tar is still filling) only writes a
+			 * blob nobody relied upon. A before() that relies on
+			 * a state in between captures it itself.
+			 */
+			e = job->ev.from || job->spill || job->ev.op < 0
+				    ? NULL
+				    : pending_find(s, job->ev.path,
+						   strlen(job->ev.path));
+			job->coalesced = e && e->count > 1;
 		}
 		if (job) {
 			pthread_mutex_unlock(&s->queue_lock);

@@ -77,6 +77,7 @@ struct gfs_store_batch_op {
 struct gfs_store_job {
 	struct gfs_store_job *next;
 	bool capture;
+	bool coalesced; /* a later queued job reads the same path */
 	unsigned flags; /* capture: enum gfs_store_before_flags */
 	struct gfs_store_batch_op ev;
 	char *spill; /* preimage job: the copy set aside, to ingest */
