@@ -351,6 +351,129 @@ static int apply_delta(struct restore *r, const git_diff_delta *d,
 	return 0;
 }
 
+struct empty_walk {
+	const char *const *paths; /* encoded, or none */
+	size_t npaths;
+	git_tree *other;      /* an entry there too is no change */
+	struct gfs_buf found; /* NUL-separated encoded paths */
+	int rc;
+};
+
+static bool in_paths(const struct empty_walk *w, const char *path)
+{
+	size_t i;
+
+	if (!w->npaths)
+		return true;
+	for (i = 0; i < w->npaths; i++) {
+		size_t len = strlen(w->paths[i]);
+
+		if (!strncmp(path, w->paths[i], len) &&
+		    (!path[len] || path[len] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static int empty_visit(const char *root, const git_tree_entry *e, void *arg)
+{
+	struct empty_walk *w = arg;
+	struct gfs_buf path = GFS_BUF_INIT;
+	git_tree_entry *there = NULL;
+	git_oid empty;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		return 0;
+	git_oid_fromstr(&empty, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+	if (!git_oid_equal(git_tree_entry_id(e), &empty))
+		return 0;
+	if (gfs_buf_addf(&path, "%s%s", root, git_tree_entry_name(e))) {
+		w->rc = -ENOMEM;
+		return -1;
+	}
+	if (in_paths(w, path.data) &&
+	    git_tree_entry_bypath(&there, w->other, path.data) &&
+	    gfs_buf_add(&w->found, path.data, path.len + 1))
+		w->rc = -ENOMEM;
+	git_tree_entry_free(there);
+	gfs_buf_release(&path);
+	return w->rc ? -1 : 0;
+}
+
+/* Encoded paths of the empty directories in tree and not in other. */
+static int empty_dirs_only_in(git_tree *tree, git_tree *other,
+			      const char *const *paths, size_t npaths,
+			      struct gfs_buf *out)
+{
+	struct empty_walk w = {paths, npaths, other, GFS_BUF_INIT, 0};
+
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, empty_visit, &w) && !w.rc)
+		w.rc = gfs_history_git_error("walk tree");
+	*out = w.found;
+	return w.rc;
+}
+
+/*
+ * Empty directories of the target that are missing come back; empty
+ * ones only the latest commit has go, if they are still empty.
+ */
+static int empty_dirs(struct restore *r, git_tree *head, git_tree *at,
+		      const char *const *paths, size_t npaths)
+{
+	struct gfs_buf make = GFS_BUF_INIT, drop = GFS_BUF_INIT;
+	bool dry = r->flags & GFS_HISTORY_DRY_RUN;
+	size_t pos;
+	int rc;
+
+	rc = empty_dirs_only_in(at, head, paths, npaths, &make);
+	if (!rc)
+		rc = empty_dirs_only_in(head, at, paths, npaths, &drop);
+	for (pos = 0; !rc && pos < make.len;
+	     pos += strlen(make.data + pos) + 1) {
+		struct gfs_buf dir = GFS_BUF_INIT;
+		const char *base;
+		int fd, e = 0;
+
+		rc = gfs_history_decode_path(make.data + pos, &dir);
+		if (!rc)
+			rc = gfs_buf_adds(&dir, "/.");
+		if (rc)
+			break;
+		if (!dry) {
+			fd = open_parent(r->dest_fd, dir.data, true, &base);
+			e = fd < 0 ? fd : 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		dir.data[dir.len - 2] = '\0';
+		done(r, GFS_HISTORY_CREATE, dir.data, e);
+		gfs_buf_release(&dir);
+	}
+	for (pos = 0; !rc && pos < drop.len;
+	     pos += strlen(drop.data + pos) + 1) {
+		struct gfs_buf dir = GFS_BUF_INIT;
+		const char *base;
+		int fd, e = 0;
+
+		rc = gfs_history_decode_path(drop.data + pos, &dir);
+		if (rc)
+			break;
+		fd = open_parent(r->dest_fd, dir.data, false, &base);
+		if (fd >= 0) {
+			/* only if still empty: what is in it now stays */
+			if (!dry && unlinkat(fd, base, AT_REMOVEDIR) < 0 &&
+			    errno != ENOENT)
+				e = errno == ENOTEMPTY ? -EEXIST : -errno;
+			close(fd);
+			done(r, GFS_HISTORY_REMOVE, dir.data, e);
+		}
+		gfs_buf_release(&dir);
+	}
+	gfs_buf_release(&make);
+	gfs_buf_release(&drop);
+	return rc;
+}
+
 int gfs_history_restore(struct gfs_history *h, const char *at_id,
 			const char *const *paths, size_t npaths, int dest_fd,
 			unsigned flags, gfs_history_report report, void *arg)
@@ -384,6 +507,10 @@ int gfs_history_restore(struct gfs_history *h, const char *at_id,
 		for (i = 0; i < n && !rc; i++)
 			rc = apply_delta(&r, git_diff_get_delta(diff, i),
 					 pass == 0);
+	/* diffs do not see empty directories: they are walked for */
+	if (!rc)
+		rc = empty_dirs(&r, head_tree, at_tree,
+				(const char *const *)encoded, npaths);
 	if (!rc)
 		rc = r.rc;
 out:

@@ -400,8 +400,11 @@ static int refresh_child(struct gfs_store *s, int dirfd,
 			return -ENOMEM;
 		}
 		n->dirty = true;
-		if (S_ISDIR(st.st_mode))
+		if (S_ISDIR(st.st_mode)) {
+			/* a new directory is a change even while empty */
 			n->git_mode = 040000;
+			child_changed = true;
+		}
 	}
 	if (S_ISDIR(st.st_mode)) {
 		int fd =
@@ -522,6 +525,16 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 		close(dirfd);
 		gfs_buf_release(&rel);
 		return rc;
+	}
+	/* below an excluded directory: no nodes, not even its parents */
+	{
+		const char *slash = strrchr(path, '/');
+		char *dir = slash ? strndup(path, slash - path) : NULL;
+		bool excluded = dir && gfs_store_excluded(s, dir, true);
+
+		free(dir);
+		if (excluded)
+			return 0;
 	}
 	dirfd = open_parent(s, path, O_RDONLY, &base);
 	if (dirfd < 0 && !gone_errno(dirfd))

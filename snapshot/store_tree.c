@@ -257,27 +257,15 @@ static int git_order(const struct tree_entry *x, const struct tree_entry *y)
 	return (int)cx - (int)cy;
 }
 
-static const git_oid *empty_tree_oid(void)
-{
-	static git_oid oid;
-	static bool ready;
-
-	if (!ready) {
-		git_oid_fromstr(&oid,
-				"4b825dc642cb6eb9a060e54bf8d69288fbee4904");
-		ready = true;
-	}
-	return &oid;
-}
-
 /* Empty directories are left out, as git does. */
+/*
+ * Empty directories are kept, as entries naming the empty tree (git
+ * itself never makes them, but reads them and git fsck accepts them), so
+ * that a restore brings back a folder's empty directories too.
+ */
 static bool node_in_tree(const struct gfs_store_node *n)
 {
-	if (n->unrecorded || !n->git_mode)
-		return false;
-	if (n->git_mode == 040000)
-		return !git_oid_equal(&n->oid, empty_tree_oid());
-	return true;
+	return !n->unrecorded && n->git_mode;
 }
 
 static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
@@ -348,12 +336,6 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 	for (i = 0; i < n; i++)
 		free(sorted[i].owned);
 	free(sorted);
-	/* an empty subtree is left out of its parent: no object needed */
-	if (!rc && !n && dir != s->root) {
-		git_oid_cpy(&dir->oid, empty_tree_oid());
-		dir->dirty = false;
-		return 0;
-	}
 	if (!rc && git_odb_write(&dir->oid, s->odb, raw.data ? raw.data : "",
 				 raw.len, GIT_OBJECT_TREE))
 		rc = gfs_store_git_error("write tree");

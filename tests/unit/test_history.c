@@ -159,6 +159,8 @@ int main(void)
 	mkdirat(root_fd, "proj/.git", 0755);
 	put("proj/.git/HEAD", "ref: x\n", 0644);
 	symlinkat("a.txt", root_fd, "ln");
+	mkdirat(root_fd, "empty", 0755);
+	mkdirat(root_fd, "src/emptysub", 0755);
 	before = strdup(listing());
 
 	o.store_path = store;
@@ -191,6 +193,12 @@ int main(void)
 	CHECK(unlinkat(root_fd, "ln", 0) == 0);
 	CHECK(symlinkat("src", root_fd, "ln") == 0);
 	after(s, GFS_STORE_SYMLINK, "ln", NULL);
+	/* empty directories: one removed, one made */
+	CHECK(gfs_store_before(s, "src/emptysub", GFS_STORE_SUBTREE) == 0);
+	CHECK(unlinkat(root_fd, "src/emptysub", AT_REMOVEDIR) == 0);
+	after(s, GFS_STORE_RMDIR, "src/emptysub", NULL);
+	CHECK(mkdirat(root_fd, "newempty", 0755) == 0);
+	after(s, GFS_STORE_MKDIR, "newempty", NULL);
 	put("new.txt", "created\n", 0644);
 	after(s, GFS_STORE_CREATE, "new.txt", NULL);
 	gfs_store_close(s);
