@@ -409,6 +409,27 @@ void gfs_history_free_paths(char **encoded, size_t n)
 	free(encoded);
 }
 
+/*
+ * Header lines name paths as the store does: one suffix comes off each
+ * component that carries it (".git~guardfs/" -> ".git/").
+ */
+static int add_decoded(struct gfs_buf *out, const char *s, size_t len)
+{
+	size_t sl = strlen(GFS_STORE_NAME_SUFFIX), i = 0;
+	int rc = 0;
+
+	while (i < len && !rc) {
+		if (len - i >= sl &&
+		    !memcmp(s + i, GFS_STORE_NAME_SUFFIX, sl) &&
+		    (i + sl == len || strchr("/ \t\n", s[i + sl]))) {
+			i += sl;
+			continue;
+		}
+		rc = gfs_buf_addch(out, s[i++]);
+	}
+	return rc;
+}
+
 static int print_line(const git_diff_delta *d, const git_diff_hunk *hunk,
 		      const git_diff_line *l, void *arg)
 {
@@ -421,6 +442,9 @@ static int print_line(const git_diff_delta *d, const git_diff_hunk *hunk,
 	    l->origin == GIT_DIFF_LINE_DELETION)
 		if (gfs_buf_addch(out, l->origin))
 			return -1;
+	if (l->origin == GIT_DIFF_LINE_FILE_HDR ||
+	    l->origin == GIT_DIFF_LINE_BINARY)
+		return add_decoded(out, l->content, l->content_len) ? -1 : 0;
 	return gfs_buf_add(out, l->content, l->content_len) ? -1 : 0;
 }
 

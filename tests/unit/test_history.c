@@ -253,6 +253,19 @@ int main(void)
 		CHECK(strstr(out.data, "+created") != NULL);
 	}
 
+	/* the store's names for .git come back as the folder's */
+	{
+		char head[41];
+		const char *one[] = {"proj/.git/HEAD"};
+
+		gfs_buf_reset(&out);
+		CHECK(gfs_history_resolve(h, "HEAD", time(NULL), head, err,
+					  sizeof(err)) == 0);
+		CHECK(gfs_history_diff(h, session, head, one, 1, &out) == 0);
+		CHECK(strstr(out.data, "--- a/proj/.git/HEAD\n") != NULL);
+		CHECK(strstr(out.data, "~guardfs") == NULL);
+	}
+
 	/* before the last change of a.txt: the rename over it */
 	CHECK(gfs_history_before_last_change(h, "a.txt", before_id) == 0);
 	{
