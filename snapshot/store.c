@@ -86,113 +86,6 @@ int gfs_store_git_error(const char *what)
 	return -EIO;
 }
 
-static uint64_t path_hash(const char *p)
-{
-	return gfs_hash(p, strlen(p)) % GFS_STORE_PENDING_BUCKETS;
-}
-
-static struct gfs_store_pending *pending_find(struct gfs_store *s,
-					      const char *p, size_t len)
-{
-	struct gfs_store_pending *e;
-
-	for (e = s->pending[gfs_hash(p, len) % GFS_STORE_PENDING_BUCKETS]; e;
-	     e = e->next)
-		if (!strncmp(e->path, p, len) && !e->path[len])
-			return e;
-	return NULL;
-}
-
-static int pending_add(struct gfs_store *s, const char *p, uint64_t seq)
-{
-	struct gfs_store_pending *e = pending_find(s, p, strlen(p));
-	uint64_t h;
-
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e || !(e->path = strdup(p))) {
-			free(e);
-			return -ENOMEM;
-		}
-		h = path_hash(p);
-		e->next = s->pending[h];
-		s->pending[h] = e;
-	}
-	e->count++;
-	e->last_seq = seq;
-	return 0;
-}
-
-static void pending_drop(struct gfs_store *s, const char *p)
-{
-	struct gfs_store_pending **pp = &s->pending[path_hash(p)];
-
-	for (; *pp; pp = &(*pp)->next) {
-		struct gfs_store_pending *e = *pp;
-
-		if (strcmp(e->path, p))
-			continue;
-		if (--e->count == 0) {
-			*pp = e->next;
-			free(e->path);
-			free(e);
-		}
-		return;
-	}
-}
-
-/* The last queued seq naming path or one of its ancestors. */
-static uint64_t pending_target(struct gfs_store *s, const char *path)
-{
-	size_t len = strlen(path);
-	uint64_t target = 0;
-
-	for (;;) {
-		struct gfs_store_pending *e = pending_find(s, path, len);
-
-		if (e && e->last_seq > target)
-			target = e->last_seq;
-		if (!len)
-			break;
-		while (len > 0 && path[len - 1] != '/')
-			len--;
-		if (len)
-			len--;
-	}
-	return target;
-}
-
-/*
- * The last queued seq naming a path below path. A scan of the table, but
- * only what is queued is in it: cheaper than waiting for the whole queue
- * at every rmdir of an rm -rf.
- */
-static uint64_t pending_target_below(struct gfs_store *s, const char *path,
-				     uint64_t target)
-{
-	size_t len = strlen(path), i;
-
-	for (i = 0; i < GFS_STORE_PENDING_BUCKETS; i++) {
-		const struct gfs_store_pending *e;
-
-		for (e = s->pending[i]; e; e = e->next)
-			if (e->last_seq > target &&
-			    (!len || (!strncmp(e->path, path, len) &&
-				      e->path[len] == '/')))
-				target = e->last_seq;
-	}
-	return target;
-}
-
-static void job_free(struct gfs_store_job *job)
-{
-	free(job->ev.path);
-	free(job->ev.from);
-	free(job->ev.process);
-	free(job->spill);
-	free(job);
-}
-
 /*
  * Applies one job to the picture of the folder and the batch. The caller
  * (the worker) holds tree_lock for writing.
@@ -312,8 +205,9 @@ static void *worker_main(void *arg)
 			 */
 			e = job->ev.from || job->spill || job->ev.op < 0
 				    ? NULL
-				    : pending_find(s, job->ev.path,
-						   strlen(job->ev.path));
+				    : gfs_store_pending_find(
+					      s, job->ev.path,
+					      strlen(job->ev.path));
 			job->coalesced = e && e->count > 1;
 		}
 		if (job) {
@@ -340,11 +234,12 @@ static void *worker_main(void *arg)
 			} else {
 				s->done_seq = job->ev.seq;
 				if (job->ev.op >= 0) {
-					pending_drop(s, job->ev.path);
+					gfs_store_pending_drop(s, job->ev.path);
 					if (job->ev.from)
-						pending_drop(s, job->ev.from);
+						gfs_store_pending_drop(
+							s, job->ev.from);
 				}
-				job_free(job);
+				gfs_store_job_free(job);
 			}
 			pthread_cond_broadcast(&s->done_cond);
 			continue;
@@ -403,79 +298,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Queues job (taking it) and gives it its seq. 0 or -ENOMEM. */
-static int enqueue(struct gfs_store *s, struct gfs_store_job *job,
-		   uint64_t *seq)
-{
-	int rc;
-
-	pthread_mutex_lock(&s->queue_lock);
-	job->ev.seq = ++s->next_seq;
-	rc = pending_add(s, job->ev.path, job->ev.seq);
-	if (!rc && job->ev.from) {
-		rc = pending_add(s, job->ev.from, job->ev.seq);
-		if (rc)
-			pending_drop(s, job->ev.path);
-	}
-	if (rc) {
-		/* the seq stays used: done_seq must still reach it */
-		job->ev.op = -1;
-	}
-	if (s->queue_tail)
-		s->queue_tail->next = job;
-	else
-		s->queue_head = job;
-	s->queue_tail = job;
-	if (seq)
-		*seq = job->ev.seq;
-	pthread_cond_signal(&s->queue_cond);
-	pthread_mutex_unlock(&s->queue_lock);
-	return rc;
-}
-
-static struct gfs_store_job *job_new(int op, const char *path, const char *from,
-				     pid_t pid, const char *process)
-{
-	struct gfs_store_job *job = calloc(1, sizeof(*job));
-
-	if (!job)
-		return NULL;
-	job->ev.op = op;
-	job->ev.pid = pid;
-	job->ev.path = strdup(path ? path : "");
-	job->ev.from = from ? strdup(from) : NULL;
-	job->ev.process = strdup(process ? process : "");
-	if (!job->ev.path || (from && !job->ev.from) || !job->ev.process) {
-		job_free(job);
-		return NULL;
-	}
-	return job;
-}
-
-int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
-		    uint64_t *seq)
-{
-	struct gfs_store_job *job;
-
-	job = job_new(ev->op, ev->path, ev->from, ev->pid, ev->process);
-	if (!job)
-		return -ENOMEM;
-	return enqueue(s, job, seq);
-}
-
-int gfs_store_queue_spill(struct gfs_store *s, const char *path, char *spill)
-{
-	struct gfs_store_job *job;
-
-	job = job_new(GFS_STORE_OP_PREIMAGE, path, NULL, getpid(), "guardfs");
-	if (!job) {
-		free(spill);
-		return -ENOMEM;
-	}
-	job->spill = spill;
-	return enqueue(s, job, NULL);
-}
-
 int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 {
 	struct gfs_store_job job;
@@ -500,9 +322,10 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 	if ((rc == 1 || rc == 2 || (flags & GFS_STORE_SUBTREE)) &&
 	    !(flags & GFS_STORE_METADATA)) {
 		pthread_mutex_lock(&s->queue_lock);
-		target = pending_target(s, path);
+		target = gfs_store_pending_target(s, path);
 		if (flags & GFS_STORE_SUBTREE)
-			target = pending_target_below(s, path, target);
+			target =
+				gfs_store_pending_target_below(s, path, target);
 		while (s->done_seq < target)
 			pthread_cond_wait(&s->done_cond, &s->queue_lock);
 		pthread_mutex_unlock(&s->queue_lock);
@@ -841,7 +664,7 @@ void gfs_store_close(struct gfs_store *s)
 		struct gfs_store_job *job = s->queue_head;
 
 		s->queue_head = job->next;
-		job_free(job);
+		gfs_store_job_free(job);
 	}
 	gfs_store_batch_clear(s);
 	gfs_store_node_free(s->root);

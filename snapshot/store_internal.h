@@ -206,8 +206,15 @@ int gfs_store_spill_ingest(struct gfs_store *s, struct gfs_store_job *job,
 			   bool *changed);
 int gfs_store_spill_ingest_all(struct gfs_store *s);
 
-/* store.c */
+/* store_queue.c */
 int gfs_store_queue_spill(struct gfs_store *s, const char *path, char *spill);
+struct gfs_store_pending *gfs_store_pending_find(struct gfs_store *s,
+						 const char *p, size_t len);
+void gfs_store_pending_drop(struct gfs_store *s, const char *p);
+uint64_t gfs_store_pending_target(struct gfs_store *s, const char *path);
+uint64_t gfs_store_pending_target_below(struct gfs_store *s, const char *path,
+					uint64_t target);
+void gfs_store_job_free(struct gfs_store_job *job);
 
 /* store_commit.c */
 int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n);
