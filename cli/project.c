@@ -179,52 +179,14 @@ int gfs_project_open_dest(const struct gfs_project *p)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The store's branch tip as text, or "" when unreadable. */
-static void read_tip(const struct gfs_project *p, char *out, size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/refs/heads/main", p->cfg.store);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, out, size - 1);
-		close(fd);
-	}
-	out[n > 0 ? n : 0] = '\0';
-}
-
 void gfs_project_settle(const struct gfs_project *p)
 {
 	struct gfs_buf reply = GFS_BUF_INIT;
-	char tip[64], last[64];
-	int quiet_ms = 0, waited_ms = 0;
 
-	if (!p->daemon)
-		return;
-	/* the daemon answers "flushed\t1" once its store has committed */
-	if (!gfs_control_ask(p->daemon, "flush", &reply) && reply.data &&
-	    strstr(reply.data, "flushed\t")) {
-		gfs_buf_release(&reply);
-		return;
-	}
+	/* The daemon answers once every operation so far is committed. */
+	if (p->daemon && gfs_control_ask(p->daemon, "flush", &reply))
+		gfs_cli_error("the running mount did not confirm its last "
+			      "snapshots; history may lack the newest "
+			      "operations");
 	gfs_buf_release(&reply);
-	/*
-	 * A daemon without "flush" commits within 50 ms once its queue is
-	 * idle: wait until the branch has not moved for 400 ms (at most
-	 * 10 s), so that history holds what the agent just did.
-	 */
-	read_tip(p, last, sizeof(last));
-	while (quiet_ms < 400 && waited_ms < 10000) {
-		usleep(50000);
-		waited_ms += 50;
-		read_tip(p, tip, sizeof(tip));
-		if (strcmp(tip, last)) {
-			memcpy(last, tip, sizeof(last));
-			quiet_ms = 0;
-		} else {
-			quiet_ms += 50;
-		}
-	}
 }

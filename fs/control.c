@@ -15,6 +15,8 @@
 #include "guardfs/util.h"
 
 #define REPLY_TIMEOUT_MS 3000
+/* A flush may have to commit a burst of thousands of operations. */
+#define ASK_TIMEOUT_MS 300000
 
 struct gfs_control {
 	int listen_fd;
@@ -184,7 +186,8 @@ void gfs_control_stop(struct gfs_control *c)
 }
 
 /* Sends command over the socket at path; the reply is appended to out. */
-static int ask(const char *path, const char *command, struct gfs_buf *out)
+static int ask(const char *path, const char *command, int timeout_ms,
+	       struct gfs_buf *out)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct pollfd p;
@@ -206,7 +209,7 @@ static int ask(const char *path, const char *command, struct gfs_buf *out)
 	p.fd = fd;
 	p.events = POLLIN;
 	for (;;) {
-		if (poll(&p, 1, REPLY_TIMEOUT_MS) <= 0) {
+		if (poll(&p, 1, timeout_ms) <= 0) {
 			rc = -ETIMEDOUT;
 			break;
 		}
@@ -232,7 +235,7 @@ int gfs_control_ask(pid_t pid, const char *command, struct gfs_buf *out)
 	if (!rc)
 		rc = gfs_buf_addf(&path, "/%ld.sock", (long)pid);
 	if (!rc)
-		rc = ask(path.data, command, out);
+		rc = ask(path.data, command, ASK_TIMEOUT_MS, out);
 	gfs_buf_release(&path);
 	return rc;
 }
@@ -265,7 +268,7 @@ int gfs_control_query_all(const char *command,
 		gfs_buf_reset(&path);
 		gfs_buf_addf(&path, "%s/%s", dir.data, d->d_name);
 		gfs_buf_reset(&reply);
-		rc = ask(path.data, command, &reply);
+		rc = ask(path.data, command, REPLY_TIMEOUT_MS, &reply);
 		if (rc == -ECONNREFUSED || rc == -ENOENT) {
 			unlink(path.data); /* its daemon is gone */
 			continue;

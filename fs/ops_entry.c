@@ -215,7 +215,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	snprintf(name, sizeof(name), "%d", inode->fd);
 	gfs_inode_path(fs, inode, &path);
 	if (changes_content || changes_mode) {
-		rc = gfs_guard_before(fs, path.data, 0);
+		/* A chmod destroys no bytes: no capture of a file being
+		 * written. */
+		rc = gfs_guard_before(fs, path.data,
+				      changes_content ? 0 : GFS_STORE_METADATA);
 		if (rc)
 			goto out;
 	}
@@ -414,7 +417,9 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 		rc = -ENOENT;
 		goto out;
 	}
-	rc = gfs_guard_before(fs, path.data, is_dir ? GFS_STORE_SUBTREE : 0);
+	rc = gfs_guard_before(fs, path.data,
+			      GFS_STORE_REMOVING |
+				      (is_dir ? GFS_STORE_SUBTREE : 0));
 	if (rc)
 		goto out;
 	if (unlinkat(parent->fd, name, is_dir ? AT_REMOVEDIR : 0))
@@ -514,10 +519,14 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = gfs_guard_may_create(fs, from.data, dst_dir, &rule);
 	if (rc)
 		goto out;
-	rc = gfs_guard_before(fs, from.data, src_dir ? GFS_STORE_SUBTREE : 0);
+	/* Both names go away as they were: large files may be linked aside. */
+	rc = gfs_guard_before(fs, from.data,
+			      GFS_STORE_REMOVING |
+				      (src_dir ? GFS_STORE_SUBTREE : 0));
 	if (!rc && dst_exists)
-		rc = gfs_guard_before(fs, to.data,
-				      dst_dir ? GFS_STORE_SUBTREE : 0);
+		rc = gfs_guard_before(
+			fs, to.data,
+			GFS_STORE_REMOVING | (dst_dir ? GFS_STORE_SUBTREE : 0));
 	if (rc)
 		goto out;
 	if (renameat2(parent->fd, name, newparent->fd, newname, flags)) {

@@ -62,6 +62,7 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 	if (rc)
 		return rc;
 	sopts.exclude = fs->exclude;
+	sopts.hidden = fs->guards.policy;
 	return gfs_store_open(&fs->store, &sopts, err, err_size);
 }
 
@@ -79,6 +80,12 @@ static int control_reply(void *arg, const char *command, struct gfs_buf *out)
 	if (!strncmp(command, "explain ", 8))
 		return gfs_guards_explain(&fs->guards, fs->root.fd, command + 8,
 					  cfg->scan_max_size, out);
+	/* "flush" lets log, diff and restore see every operation so far. */
+	if (!strcmp(command, "flush")) {
+		if (fs->store)
+			gfs_store_flush(fs->store);
+		return gfs_buf_adds(out, "flushed\t1\n");
+	}
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);

@@ -43,7 +43,12 @@ int gfs_store_open_beneath(int root_fd, const char *path, int flags)
 bool gfs_store_excluded(const struct gfs_store *s, const char *path,
 			bool is_dir)
 {
-	if (!s->opts.exclude || !*path)
+	if (!*path)
+		return false;
+	if (s->opts.hidden &&
+	    gfs_policy_hides_tree(s->opts.hidden, path, is_dir, NULL))
+		return true;
+	if (!s->opts.exclude)
 		return false;
 	return gfs_ignore_match_tree(s->opts.exclude, path, is_dir, NULL) ==
 	       GFS_IGNORE_MATCH;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "guardfs/ignore.h"
+#include "guardfs/policy.h"
 
 /*
  * The snapshot store of one mount: a bare git repository outside the root
@@ -53,7 +54,13 @@ struct gfs_store_opts {
 	int root_fd;		/* O_PATH fd of the root, borrowed */
 	const char *root_path;	/* absolute, for messages */
 	const struct gfs_ignore
-		*exclude;	/* unrecorded trees; borrowed, or NULL */
+		*exclude; /* unrecorded trees; borrowed, or NULL */
+	/*
+	 * Names the agent cannot see are never recorded either: they cannot
+	 * change through the mount, and a copy in the store would put the
+	 * credentials they hold in a second place. Borrowed, or NULL.
+	 */
+	const struct gfs_policy *hidden;
 	uint64_t max_file_size; /* larger files: see DESIGN.md */
 	bool fail_open;		/* on_failure = allow */
 };

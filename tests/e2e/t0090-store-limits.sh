@@ -49,6 +49,18 @@ check_eq "unlink passes unrecorded" ok "$(probe unlink "$R/new2.bin")"
 rm -f "$T/small/filler"
 check "umount" gfs_umount "$R"
 
+# Hidden names are never recorded: the store would be a second copy of
+# the credentials they hold.
+mkdir -p "$T/h"
+echo 'API_KEY=abc' >"$T/h/.env"
+echo 'key' >"$T/h/id_ed25519"
+echo 'code' >"$T/h/main.c"
+check "mount a folder with credentials" gfs_mount "$T/h" "$T/h"
+echo 'more' >>"$T/h/main.c"
+check "umount" gfs_umount "$T/h"
+tree=$(git -C "$XDG_DATA_HOME"/guardfs/h-*.git ls-tree -r --name-only main)
+check_eq "the store holds main.c only" "main.c" "$tree"
+
 # Default excludes: node_modules/ is guarded but not recorded, unless
 # default_excludes = no.
 excluded_log() { # CONFIG-TEXT: lines `guardfs log` shows for node_modules
