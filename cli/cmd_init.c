@@ -20,6 +20,8 @@ const char gfs_config_starter[] =
 	"root = %s\n"
 	"# mountpoint = (default: in place, over root itself)\n"
 	"# name = (default: the folder's name; names the store and audit)\n"
+	"# Extended attributes; no saves a round trip on every write.\n"
+	"xattrs = yes\n"
 	"\n"
 	"[deny]\n"
 	"# gitignore syntax, matched on the path relative to root, at any\n"

@@ -48,6 +48,7 @@ static const struct key_spec keys[] = {
 	KEY("guard", "root", KIND_PATH, root),
 	KEY("guard", "mountpoint", KIND_PATH, mountpoint),
 	KEY("guard", "name", KIND_STRING, name),
+	KEY("guard", "xattrs", KIND_BOOL, xattrs),
 	KEY("deny", "pattern", KIND_STRLIST, deny_patterns),
 	KEY("deny", "builtin", KIND_BOOL, deny_builtin),
 	KEY("deny", "case_sensitive", KIND_BOOL, case_sensitive),
@@ -72,6 +73,7 @@ void gfs_config_init(struct gfs_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->deny_builtin = true;
+	cfg->xattrs = true;
 	cfg->audit_level = GFS_AUDIT_ALL;
 	cfg->snapshot_enabled = true;
 	cfg->snapshot_exclude_defaults = true;

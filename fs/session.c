@@ -150,7 +150,13 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 	gfs_ops_entry_fill(&ops);
 	gfs_ops_file_fill(&ops);
 	gfs_ops_dir_fill(&ops);
-	gfs_ops_xattr_fill(&ops);
+	/*
+	 * Without xattr ops the kernel stops asking after the first ENOSYS;
+	 * with them, the writeback cache asks for security.capability on
+	 * every write, one more round trip each.
+	 */
+	if (fs->cfg->xattrs)
+		gfs_ops_xattr_fill(&ops);
 	/*
 	 * default_permissions makes the kernel check modes against the
 	 * caller, so the daemon never grants more than the folder does.

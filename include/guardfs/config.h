@@ -41,6 +41,7 @@ struct gfs_config {
 	char *root;	  /* absolute; NULL until given */
 	char *mountpoint; /* NULL: mount in place over root */
 	char *name;	  /* NULL: the root's basename */
+	bool xattrs;	  /* serve extended attributes; default yes */
 
 	/* [deny] */
 	struct gfs_strlist deny_patterns;

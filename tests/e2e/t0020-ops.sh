@@ -124,4 +124,12 @@ check_eq "dir/.. stays inside" "hello" "$(cat "$M/dir/../hello.txt")"
 
 check "umount" gfs_umount "$M"
 check_eq "folder intact after umount" "a" "$(cat "$R/c")"
+
+# [guard] xattrs = no: the kernel is told there are none to serve.
+printf '[guard]\nxattrs = no\n' >"$T/nox.ini"
+chmod 600 "$T/nox.ini"
+check "mount with xattrs = no" gfs_mount "$M" -c "$T/nox.ini" "$R" "$M"
+check_eq "setxattr is not supported" EOPNOTSUPP "$(probe setxattr "$M/c" user.tag red)"
+check_eq "writes still work" ok "$(probe open "$M/c" w)"
+check "umount" gfs_umount "$M"
 test_done
