@@ -71,11 +71,16 @@ excluded_log() { # CONFIG-TEXT: lines `guardfs log` shows for node_modules
 	echo 'module.exports = 1' >"$R/node_modules/pkg/index.js"
 	echo 'x' >"$R/src/a.js"
 	gfs_umount "$R" || return 1
-	(cd "$R" && "$GUARDFS" log | grep -c 'node_modules/pkg/index.js')
+	# create and write may share a commit: one line or two, never none
+	if (cd "$R" && "$GUARDFS" log | grep -q 'node_modules/pkg/index.js'); then
+		echo recorded
+	else
+		echo absent
+	fi
 	rm -rf "$R/node_modules" "$R/src"
 }
-check_eq "node_modules is not recorded by default" 0 \
+check_eq "node_modules is not recorded by default" absent \
 	"$(excluded_log "$(printf '[snapshot]\nstore = %s/ex1.git\n' "$T")")"
-check_eq "default_excludes = no records it" 2 \
+check_eq "default_excludes = no records it" recorded \
 	"$(excluded_log "$(printf '[snapshot]\nstore = %s/ex2.git\ndefault_excludes = no\n' "$T")")"
 test_done
