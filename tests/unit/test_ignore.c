@@ -15,16 +15,7 @@
 
 #include "guardfs/ignore.h"
 
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 enum {
 	OWN = 0,  /* gfs_ignore_match: the path's own name only */

@@ -18,6 +18,8 @@
 
 #include "guardfs/scan.h"
 
+#include "check.h"
+
 #define MAX_CATEGORIES 64
 /* a directory path plus one name (at most 255 bytes) and a slash */
 #define PATH_SIZE    4096
@@ -48,7 +50,6 @@ static struct category *category_get(struct tally *t, const char *name)
 }
 
 static const struct gfs_scanner *scanner;
-static int failures;
 
 /* Scans every regular file below dir into category c. */
 static void scan_tree(const char *dir, const char *rel, bool positive,

@@ -20,58 +20,11 @@
 #include "guardfs/ignore.h"
 #include "guardfs/store.h"
 
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
-
-#define CHECK_STR(got, want)                                                   \
-	do {                                                                   \
-		const char *g_ = (got), *w_ = (want);                          \
-		if (strcmp(g_, w_)) {                                          \
-			fprintf(stderr,                                        \
-				"%s:%d: got\n---\n%s\n---\nwant\n---\n%s\n"    \
-				"---\n",                                       \
-				__FILE__, __LINE__, g_, w_);                   \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "check.h"
+#include "shell.h"
 
 static char base[256], root[300], store[300];
 static int root_fd = -1;
-
-/* Runs a shell command and returns its stdout (static, trimmed). */
-static const char *sh(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static const char *sh(const char *fmt, ...)
-{
-	static struct gfs_buf out = GFS_BUF_INIT;
-	char cmd[8192], chunk[4096];
-	va_list ap;
-	size_t n;
-	FILE *p;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	gfs_buf_reset(&out);
-	gfs_buf_adds(&out, "");
-	p = popen(cmd, "r");
-	if (!p)
-		return "";
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		gfs_buf_add(&out, chunk, n);
-	pclose(p);
-	while (out.len && out.data[out.len - 1] == '\n')
-		out.data[--out.len] = '\0';
-	return out.data;
-}
 
 static char *git(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *git(const char *fmt, ...)
