@@ -1,10 +1,14 @@
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "guardfs/util.h"
@@ -253,4 +257,21 @@ bool gfs_path_is_within(const char *path, const char *dir)
 uint64_t gfs_hash(const void *data, size_t len)
 {
 	return XXH3_64bits(data, len);
+}
+
+int gfs_open_beneath(int dirfd, const char *path, int flags,
+		     bool follow_symlinks)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+			   (follow_symlinks ? 0 : RESOLVE_NO_SYMLINKS),
+	};
+	long fd;
+
+	do {
+		fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how,
+			     sizeof(how));
+	} while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? -errno : (int)fd;
 }

@@ -1,13 +1,12 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fs_internal.h"
+#include "guardfs/util.h"
 
 const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
 
@@ -19,17 +18,13 @@ const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
  */
 bool gfs_guard_escapes(struct gfs_fs *fs, const char *path)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, fs->root.fd, path, &how, sizeof(how));
+	int fd = gfs_open_beneath(fs->root.fd, path, O_PATH, true);
 
 	if (fd >= 0) {
-		close((int)fd);
+		close(fd);
 		return false;
 	}
-	return errno == EXDEV || errno == ELOOP;
+	return fd == -EXDEV || fd == -ELOOP;
 }
 
 int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,

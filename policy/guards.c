@@ -2,9 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -181,20 +179,6 @@ bool gfs_guards_scan_allowed(const struct gfs_guards *g, const char *relpath)
 		       GFS_IGNORE_MATCH;
 }
 
-/* openat2 confined to the root: no symlink anywhere, nothing outside. */
-static int open_beneath(int root_fd, const char *relpath, int flags,
-			bool follow)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
-			   (follow ? 0 : RESOLVE_NO_SYMLINKS),
-	};
-	long fd = syscall(SYS_openat2, root_fd, relpath, &how, sizeof(how));
-
-	return fd < 0 ? -errno : (int)fd;
-}
-
 int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 		       const char *relpath, uint64_t scan_max_size,
 		       struct gfs_buf *out)
@@ -204,7 +188,7 @@ int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 	struct stat st;
 	int fd, rc;
 
-	fd = open_beneath(root_fd, relpath, O_PATH | O_NOFOLLOW, false);
+	fd = gfs_open_beneath(root_fd, relpath, O_PATH | O_NOFOLLOW, false);
 	if (fd < 0 || fstat(fd, &st)) {
 		if (fd >= 0)
 			close(fd);
@@ -219,7 +203,7 @@ int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 				  &rule))
 		return gfs_buf_addf(out, "verdict\thidden\nrule\t%s\n", rule);
 	if (S_ISLNK(st.st_mode)) {
-		fd = open_beneath(root_fd, relpath, O_PATH, true);
+		fd = gfs_open_beneath(root_fd, relpath, O_PATH, true);
 		if (fd == -EXDEV || fd == -ELOOP)
 			return gfs_buf_adds(out, "verdict\thidden\n"
 						 "rule\tsymlink-leaves-root\n");
@@ -230,8 +214,8 @@ int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 	if (!S_ISREG(st.st_mode) || !g->scanner ||
 	    gfs_guards_scan_allowed(g, relpath))
 		return gfs_buf_adds(out, "verdict\tvisible\n");
-	fd = open_beneath(root_fd, relpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK,
-			  false);
+	fd = gfs_open_beneath(root_fd, relpath,
+			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK, false);
 	if (fd < 0)
 		return fd;
 	rc = gfs_scan_fd(g->scanner, NULL, fd, scan_max_size, &verdict);

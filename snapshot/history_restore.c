@@ -10,14 +10,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "guardfs/util.h"
 #include "history_internal.h"
 
 struct restore {
@@ -28,22 +27,6 @@ struct restore {
 	void *arg;
 	int rc; /* first failure */
 };
-
-static int open_beneath(int dirfd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	do {
-		fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how,
-			     sizeof(how));
-	} while (fd < 0 && errno == EAGAIN);
-	return fd < 0 ? -errno : (int)fd;
-}
 
 /*
  * Opens the directory holding path (creating missing directories when
@@ -58,7 +41,7 @@ static int open_parent(int dest_fd, const char *path, bool create,
 	int fd, next;
 
 	*base = slash ? slash + 1 : path;
-	fd = open_beneath(dest_fd, ".", O_PATH | O_DIRECTORY);
+	fd = gfs_open_beneath(dest_fd, ".", O_PATH | O_DIRECTORY, false);
 	while (fd >= 0 && slash && p < slash) {
 		size_t len = strcspn(p, "/");
 		char name[256];

@@ -176,8 +176,6 @@ struct gfs_store_node *gfs_store_node_lookup(struct gfs_store_node *root,
 int gfs_store_tree_load(struct gfs_store *s, const git_oid *tree_oid);
 int gfs_store_tree_write(struct gfs_store *s, git_oid *out);
 
-/* store_scan.c */
-int gfs_store_open_beneath(int root_fd, const char *path, int flags);
 bool gfs_store_excluded(const struct gfs_store *s, const char *path,
 			bool is_dir);
 int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed);

@@ -8,37 +8,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "guardfs/ignore.h"
+#include "guardfs/util.h"
 #include "store_internal.h"
 
 /* Content read whole into memory up to this size, streamed above it. */
 #define READ_WHOLE_MAX (16u << 20)
 /* Timestamps are coarse (a jiffy): entries read this soon are racy. */
 #define RACY_NS 20000000LL
-
-int gfs_store_open_beneath(int root_fd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	do {
-		fd = syscall(SYS_openat2, root_fd, *path ? path : ".", &how,
-			     sizeof(how));
-	} while (fd < 0 && errno == EAGAIN);
-	return fd < 0 ? -errno : (int)fd;
-}
 
 bool gfs_store_excluded(const struct gfs_store *s, const char *path,
 			bool is_dir)
@@ -106,15 +89,15 @@ static int open_parent(const struct gfs_store *s, const char *path, int flags,
 
 	if (!slash) {
 		*base = path;
-		return gfs_store_open_beneath(s->opts.root_fd, ".",
-					      flags | O_DIRECTORY);
+		return gfs_open_beneath(s->opts.root_fd, ".",
+					flags | O_DIRECTORY, false);
 	}
 	*base = slash + 1;
 	parent = strndup(path, slash - path);
 	if (!parent)
 		return -ENOMEM;
-	fd = gfs_store_open_beneath(s->opts.root_fd, parent,
-				    flags | O_DIRECTORY);
+	fd = gfs_open_beneath(s->opts.root_fd, parent, flags | O_DIRECTORY,
+			      false);
 	free(parent);
 	return fd;
 }
@@ -522,8 +505,8 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 
 	*changed = false;
 	if (!*path) {
-		dirfd = gfs_store_open_beneath(s->opts.root_fd, ".",
-					       O_RDONLY | O_DIRECTORY);
+		dirfd = gfs_open_beneath(s->opts.root_fd, ".",
+					 O_RDONLY | O_DIRECTORY, false);
 		if (dirfd < 0)
 			return dirfd;
 		rc = refresh_dir(s, dirfd, s->root, &rel, 0, changed);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guardfs/util.h"
 #include "store_internal.h"
 
 int gfs_store_spill_init(struct gfs_store *s)
@@ -126,8 +127,8 @@ int gfs_store_spill(struct gfs_store *s, const char *path, unsigned flags)
 	snprintf(data, sizeof(data), "%s/%s-%llu", s->spill_dir, s->session,
 		 (unsigned long long)n);
 	snprintf(meta, sizeof(meta), "%s.meta", data);
-	in = gfs_store_open_beneath(s->opts.root_fd, path,
-				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	in = gfs_open_beneath(s->opts.root_fd, path,
+			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK, false);
 	if (in < 0)
 		return in == -ENOENT ? 0 : in;
 	if (fstat(in, &st) < 0) {
@@ -140,8 +141,8 @@ int gfs_store_spill(struct gfs_store *s, const char *path, unsigned flags)
 		char *parent =
 			strndup(path, slash ? (size_t)(slash - path) : 0);
 		int dirfd =
-			parent ? gfs_store_open_beneath(s->opts.root_fd, parent,
-							O_PATH | O_DIRECTORY)
+			parent ? gfs_open_beneath(s->opts.root_fd, parent,
+						  O_PATH | O_DIRECTORY, false)
 			       : -ENOMEM;
 
 		if (dirfd >= 0 && linkat(dirfd, slash ? slash + 1 : path,

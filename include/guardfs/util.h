@@ -52,6 +52,16 @@ int gfs_realpath(struct gfs_buf *out, const char *path);
 /* True when path equals dir or lies below it (both absolute, normalized). */
 bool gfs_path_is_within(const char *path, const char *dir);
 
+/*
+ * Opens path below dirfd with openat2, O_CLOEXEC added: never outside
+ * dirfd (RESOLVE_BENEATH), never through a /proc magic link, and unless
+ * follow_symlinks through no symlink at all. "" opens dirfd itself.
+ * Retries the kernel's EAGAIN (a rename raced the walk). fd or -errno;
+ * EXDEV means the path leads outside dirfd.
+ */
+int gfs_open_beneath(int dirfd, const char *path, int flags,
+		     bool follow_symlinks);
+
 /* 64-bit hash of a byte string, for hash tables (xxh3). */
 uint64_t gfs_hash(const void *data, size_t len);
 
