@@ -26,9 +26,10 @@ PY
 echo "DATABASE_URL=postgres://app:s3cr3t-Pa55@db.internal:5432/app" >"$demo/.env"
 echo "DATABASE_URL=postgres://app:CHANGEME@localhost:5432/app" >"$demo/.env.example"
 printf 'fake key for the demo\n' >"$demo/.ssh/id_ed25519"
-# A fake, format-valid token pasted where no name rule would look.
-printf 'deploy notes\ntoken: ghp_%s\n' \
-	"$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)" >"$demo/notes.txt"
+# A fake, format-valid AWS key pair pasted where no name rule would look.
+rand() { head -c 400 /dev/urandom | tr -dc "$1" | head -c "$2"; }
+printf 'deploy notes\naws_access_key_id = AKIA%s\naws_secret_access_key = %s\n' \
+	"$(rand 'A-Z2-7' 16)" "$(rand 'A-Za-z0-9' 40)" >"$demo/notes.txt"
 
 "$G" mount "$demo"
 echo
@@ -41,11 +42,11 @@ cat "$demo/notes.txt" || true
 echo
 "$G" explain "$demo/.env" "$demo/notes.txt" "$demo/src/app.py"
 echo
-echo "== edit and delete, then look at the record"
+echo "== an agent edits and deletes a file; guardfs log, then restore"
 echo 'print("changed")' >>"$demo/src/app.py"
 rm "$demo/src/app.py"
-sleep 1
-tail -n 3 "$("$G" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["audit"])')"
+(cd "$demo" && "$G" log -n 3 && "$G" restore src/app.py)
+cat "$demo/src/app.py"
 echo
 "$G" status
 echo
