@@ -62,11 +62,8 @@ int gfs_cmd_diff(int argc, char **argv)
 	}
 	if (gfs_project_find(&p, config))
 		return 1;
-	gfs_project_settle(&p);
-	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
-		gfs_cli_error("%s", err);
+	if (gfs_project_open_history(&p, &h))
 		goto out;
-	}
 	/* the first argument is WHEN or ID when it reads as one */
 	if (optind < argc) {
 		int r = gfs_history_resolve(h, argv[optind], time(NULL), from,

@@ -155,7 +155,6 @@ int gfs_cmd_log(int argc, char **argv)
 	const char *config = NULL, *since = NULL;
 	struct gfs_history *h = NULL;
 	struct gfs_project p;
-	char err[600];
 	int c, i, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
@@ -186,7 +185,8 @@ int gfs_cmd_log(int argc, char **argv)
 	}
 	if (gfs_project_find(&p, config))
 		return 1;
-	gfs_project_settle(&p);
+	if (gfs_project_open_history(&p, &h))
+		goto out;
 	w.npaths = argc - optind;
 	w.paths = calloc(w.npaths + 1, sizeof(char *));
 	for (i = 0; w.paths && i < (int)w.npaths; i++) {
@@ -195,10 +195,6 @@ int gfs_cmd_log(int argc, char **argv)
 		if (gfs_project_relpath(&p, argv[optind + i], &rel))
 			goto out;
 		w.paths[i] = gfs_buf_detach(&rel);
-	}
-	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
-		gfs_cli_error("%s", err);
-		goto out;
 	}
 	if (since && !strcmp(since, "session")) {
 		w.until_session = true;

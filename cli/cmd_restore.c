@@ -134,11 +134,8 @@ int gfs_cmd_restore(int argc, char **argv)
 		return gfs_cli_usage(restore_usage);
 	if (gfs_project_find(&p, config))
 		return 1;
-	gfs_project_settle(&p);
-	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
-		gfs_cli_error("%s", err);
+	if (gfs_project_open_history(&p, &h))
 		goto out;
-	}
 	if (at &&
 	    gfs_history_resolve(h, at, time(NULL), id, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
@@ -272,11 +269,8 @@ int gfs_cmd_undo(int argc, char **argv)
 		return gfs_cli_usage(undo_usage);
 	if (gfs_project_find(&p, config))
 		return 1;
-	gfs_project_settle(&p);
-	if (gfs_history_open(&h, p.cfg.store, err, sizeof(err))) {
-		gfs_cli_error("%s", err);
+	if (gfs_project_open_history(&p, &h))
 		goto out;
-	}
 	dest = gfs_project_open_dest(&p);
 	if (dest < 0) {
 		gfs_cli_error("cannot open '%s': %s", p.cfg.root,

@@ -179,7 +179,7 @@ int gfs_project_open_dest(const struct gfs_project *p)
 	return fd < 0 ? -errno : fd;
 }
 
-void gfs_project_settle(const struct gfs_project *p)
+static void settle(const struct gfs_project *p)
 {
 	struct gfs_buf reply = GFS_BUF_INIT;
 
@@ -189,4 +189,17 @@ void gfs_project_settle(const struct gfs_project *p)
 			      "snapshots; history may lack the newest "
 			      "operations");
 	gfs_buf_release(&reply);
+}
+
+int gfs_project_open_history(const struct gfs_project *p,
+			     struct gfs_history **h)
+{
+	char err[512];
+
+	settle(p);
+	if (gfs_history_open(h, p->cfg.store, err, sizeof(err))) {
+		gfs_cli_error("%s", err);
+		return -1;
+	}
+	return 0;
 }

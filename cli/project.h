@@ -6,6 +6,7 @@
 
 #include "guardfs/buf.h"
 #include "guardfs/config.h"
+#include "guardfs/history.h"
 
 /*
  * The project a history command (log, diff, restore, undo) works on:
@@ -43,9 +44,12 @@ int gfs_project_relpath(const struct gfs_project *p, const char *arg,
 int gfs_project_open_dest(const struct gfs_project *p);
 
 /*
- * Asks the running mount, if any, to commit what it has queued ("flush"
- * on its control socket), so the store's history is current.
+ * Opens the project's history for log, diff, restore and undo, after
+ * asking the running mount, if any, to commit what it has queued ("flush"
+ * on its control socket) so that history is current. Prints the error and
+ * returns -1 on failure.
  */
-void gfs_project_settle(const struct gfs_project *p);
+int gfs_project_open_history(const struct gfs_project *p,
+			     struct gfs_history **h);
 
 #endif
