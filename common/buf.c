@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guardfs/buf.h"
 
@@ -161,6 +162,27 @@ int gfs_buf_add_json(struct gfs_buf *b, const char *s, size_t len)
 			b->data[b->len] = '\0';
 	}
 	return rc;
+}
+
+int gfs_buf_read_fd(struct gfs_buf *b, int fd)
+{
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		rc = gfs_buf_grow(b, 65536);
+		if (rc)
+			return rc;
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+	}
 }
 
 void gfs_buf_reset(struct gfs_buf *b)

@@ -124,19 +124,18 @@ static int build_scanner(struct gfs_guards *g, const struct gfs_config *cfg,
 		struct gfs_buf text = GFS_BUF_INIT;
 		char why[160] = "";
 		unsigned line = 0;
-		char chunk[8192];
-		ssize_t n;
 		int fd = open(file, O_RDONLY | O_CLOEXEC);
 
-		if (fd < 0) {
+		rc = fd < 0 ? -errno : gfs_buf_read_fd(&text, fd);
+		if (fd >= 0)
+			close(fd);
+		if (rc) {
 			snprintf(err, err_size, "%s: cannot read '%s': %s",
 				 cfg->secret_rule_files.origins[i], file,
-				 strerror(errno));
-			return -errno;
+				 strerror(-rc));
+			gfs_buf_release(&text);
+			return rc;
 		}
-		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-			gfs_buf_add(&text, chunk, (size_t)n);
-		close(fd);
 		rc = gfs_scanner_add_rules(g->scanner,
 					   text.data ? text.data : "", text.len,
 					   file, &line, why, sizeof(why));

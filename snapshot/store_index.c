@@ -138,7 +138,6 @@ int gfs_store_index_load(struct gfs_store *s)
 {
 	struct gfs_buf file = GFS_BUF_INIT, data = GFS_BUF_INIT;
 	size_t pos, used = 0;
-	ssize_t n;
 	int fd, rc;
 
 	rc = index_path(s, &file);
@@ -148,14 +147,8 @@ int gfs_store_index_load(struct gfs_store *s)
 	gfs_buf_release(&file);
 	if (fd < 0)
 		return 0;
-	while (!(rc = gfs_buf_grow(&data, 1 << 20))) {
-		n = read(fd, data.data + data.len, data.cap - data.len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		data.len += n;
-	}
+	/* The index only saves work: one that cannot be read is not used. */
+	rc = gfs_buf_read_fd(&data, fd);
 	close(fd);
 	if (rc || data.len < strlen(INDEX_MAGIC) ||
 	    memcmp(data.data, INDEX_MAGIC, strlen(INDEX_MAGIC)))

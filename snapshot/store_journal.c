@@ -81,7 +81,6 @@ int gfs_store_journal_recover(struct gfs_store *s)
 	};
 	struct gfs_buf path = GFS_BUF_INIT, data = GFS_BUF_INIT;
 	size_t pos = 0, i;
-	ssize_t n;
 	int fd, rc = 0;
 
 	rc = journal_path(s, &path);
@@ -91,14 +90,8 @@ int gfs_store_journal_recover(struct gfs_store *s)
 	gfs_buf_release(&path);
 	if (fd < 0)
 		return 0;
-	while (!(rc = gfs_buf_grow(&data, 65536))) {
-		n = read(fd, data.data + data.len, data.cap - data.len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		data.len += n;
-	}
+	/* A journal that cannot be read whole could hide a version: fail. */
+	rc = gfs_buf_read_fd(&data, fd);
 	close(fd);
 	while (!rc && pos < data.len) {
 		char *rec = data.data + pos, *hex, *p;

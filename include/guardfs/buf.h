@@ -49,6 +49,13 @@ int gfs_buf_vaddf(struct gfs_buf *b, const char *fmt, va_list ap)
  */
 int gfs_buf_add_json(struct gfs_buf *b, const char *s, size_t len);
 
+/*
+ * Appends everything fd reads until end of file, retrying EINTR. 0, or
+ * -errno of the failing read (what came before it stays appended), or
+ * -ENOMEM.
+ */
+int gfs_buf_read_fd(struct gfs_buf *b, int fd);
+
 /* Empties the buffer, keeping its memory. */
 void gfs_buf_reset(struct gfs_buf *b);
 

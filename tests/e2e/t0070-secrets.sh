@@ -87,4 +87,19 @@ chmod 600 "$T/noscan.ini"
 check "mount with scan = no" gfs_mount "$R" -c "$T/noscan.ini" "$R"
 check_eq "scan = no reads" ok "$(probe read "$R/src/upload.py")"
 check "umount" gfs_umount "$R"
+# A user's own rules file, and a missing one.
+printf '[my-token]\ndescription = test\nkeywords = zqtok\nregex = zqtok_[a-z0-9]{20}\nentropy = 0\n' >"$T/my.rules"
+echo "x = zqtok_q8w3n5v7m2k9p4r6t1y0" >"$R/mine.txt"
+printf '[secrets]\nrules = %s/my.rules\n' "$T" >"$T/rules.ini"
+chmod 600 "$T/rules.ini"
+check "mount with a rules file" gfs_mount "$R" -c "$T/rules.ini" "$R"
+check_eq "the user's rule refuses" "$R/mine.txt: refused on open: content rule my-token at line 1" \
+	"$("$GUARDFS" explain "$R/mine.txt")"
+check_eq "and the mount refuses it" EACCES "$(probe read "$R/mine.txt")"
+check "umount" gfs_umount "$R"
+printf '[secrets]\nrules = missing.rules\n' >"$T/missing.ini"
+chmod 600 "$T/missing.ini"
+check_eq "a missing rules file is named with its config line" \
+	"guardfs: $T/missing.ini:2: cannot read '$T/missing.rules': No such file or directory" \
+	"$("$GUARDFS" mount -c "$T/missing.ini" "$R" 2>&1)"
 test_done
