@@ -12,8 +12,11 @@ static void print_help(void)
 {
 	printf("usage: %s\n\n"
 	       "Lists the guarded folders of this user that are mounted now:\n"
-	       "root, mount point, config, daemon pid, uptime, and how many\n"
-	       "operations were served and refused.\n\n"
+	       "root, mount point, config, daemon pid, uptime, how many\n"
+	       "operations were served and refused, and the data path (io):\n"
+	       "passthrough (the kernel reads and writes the folder's files\n"
+	       "directly) or daemon (every read and write goes through\n"
+	       "guardfs).\n\n"
 	       "options:\n"
 	       "  --json      one JSON object: {\"mounts\": [{\"root\", "
 	       "\"mountpoint\",\n"
@@ -29,7 +32,8 @@ static const struct {
 } fields[] = {
 	{"root", false},      {"mountpoint", false}, {"pid", true},
 	{"config", false},    {"name", false},	     {"store", false},
-	{"audit", false},     {"started", true},     {"uptime", true},
+	{"audit", false},     {"io", false},	     {"started", true},
+	{"uptime", true},
 	{"operations", true}, {"refusals", true},
 };
 

@@ -51,6 +51,21 @@ struct gfs_inode {
 	struct gfs_inode *parent;
 	char *name;
 	struct gfs_inode *hash_next;
+	/* Open handles by data path, under gfs_fs.pt.lock (passthrough.c). */
+	int backing_id; /* the kernel's backing file while backing_users */
+	unsigned backing_users;
+	unsigned cached_users;
+};
+
+/* Kernel passthrough of file data, see passthrough.c. */
+struct gfs_passthrough {
+	bool wanted;  /* the config and our privileges allow it */
+	bool offered; /* the kernel offered it at INIT */
+	bool enabled; /* accepted in the INIT reply */
+	bool failed;  /* registering a backing file was refused */
+	uint64_t init_unique;
+	int dev_fd;
+	pthread_mutex_t lock; /* the open counts of inodes */
 };
 
 /* The state of one mount, shared by every request thread. */
@@ -70,6 +85,8 @@ struct gfs_fs {
 	struct gfs_ignore *exclude; /* [snapshot] exclude, or NULL */
 	struct gfs_audit *audit;
 	struct gfs_store *store; /* NULL when snapshots are off */
+
+	struct gfs_passthrough pt;
 
 	double entry_timeout;
 	double attr_timeout;
@@ -93,9 +110,9 @@ struct gfs_handle {
 	int fd;
 	struct gfs_inode *inode; /* pinned */
 	bool written;		 /* a write session: commit at release */
+	int backing_id;		 /* > 0: data passes through the kernel */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
-	uint64_t bytes_written;
 	/* directories */
 	struct dirent *entry;
 	off_t offset;
@@ -200,6 +217,24 @@ void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 			   const char *name);
 int gfs_guard_inval_start(struct gfs_fs *fs);
 void gfs_guard_inval_stop(struct gfs_fs *fs);
+
+/* passthrough.c */
+/* Installs the I/O hooks on the mounted session when wanted. */
+int gfs_passthrough_setup(struct gfs_fs *fs, bool wanted);
+/*
+ * Counts an open of inode (fd is the daemon's) and picks its data path:
+ * the inode's backing id (registered on first use) for passthrough, or
+ * 0 for data through the daemon.
+ */
+int gfs_passthrough_acquire(struct gfs_fs *fs, struct gfs_inode *inode,
+			    int fd);
+/* Uncounts an open that acquire answered backing_id. */
+void gfs_passthrough_release(struct gfs_fs *fs, struct gfs_inode *inode,
+			     int backing_id);
+/* Whether new opens pass through (for status). */
+bool gfs_passthrough_active(const struct gfs_fs *fs);
+/* Marks the open reply this thread sends next (0: none). */
+void gfs_passthrough_reply_with(int backing_id);
 
 /* The operation tables, split by concern. */
 void gfs_ops_entry_fill(struct fuse_lowlevel_ops *ops);

@@ -79,6 +79,46 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 	return h;
 }
 
+static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
+{
+	gfs_passthrough_release(fs, h->inode, h->backing_id);
+	close(h->fd);
+	gfs_inode_unpin(fs, h->inode);
+	free(h);
+}
+
+/*
+ * Hands the file's data path to the kernel when passthrough is on. The
+ * daemon then sees no reads or writes, so an open for writing is a write
+ * session from the start; the store makes no commit if nothing changed.
+ */
+static void attach_backing(struct gfs_fs *fs, struct gfs_handle *h,
+			  struct fuse_file_info *fi)
+{
+	int id = gfs_passthrough_acquire(fs, h->inode, h->fd);
+
+	h->backing_id = id;
+	h->written = id > 0 ? opens_for_writing(fi->flags)
+			    : (fi->flags & O_TRUNC) != 0;
+	fi->fh = (uintptr_t)h;
+	/*
+	 * Every change to the folder comes through this mount, so the page
+	 * cache stays valid from one open to the next. A passthrough open
+	 * uses the real file's cache instead, and the kernel refuses the
+	 * flag with it.
+	 */
+	fi->keep_cache = id == 0;
+}
+
+static void reply_open(struct gfs_fs *fs, fuse_req_t req,
+		       struct fuse_file_info *fi)
+{
+	(void)fs;
+	gfs_passthrough_reply_with(handle_of(fi)->backing_id);
+	fuse_reply_open(req, fi);
+	gfs_passthrough_reply_with(0);
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
@@ -114,14 +154,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = -ENOMEM;
 		goto out;
 	}
-	h->written = fi->flags & O_TRUNC;
 	fd = -1;
-	fi->fh = (uintptr_t)h;
-	/*
-	 * Every change to the folder comes through this mount, so the page
-	 * cache stays valid from one open to the next.
-	 */
-	fi->keep_cache = 1;
+	attach_backing(fs, h, fi);
 	gfs_guard_audit(fs, req, "open", path.data, NULL, 0, NULL,
 			writing ? "write" : "read", 0, false);
 out:
@@ -134,7 +168,7 @@ out:
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_open(req, fi);
+		reply_open(fs, req, fi);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
@@ -220,11 +254,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -ENOMEM;
 		goto out;
 	}
+	fd = -1;
+	attach_backing(fs, h, fi);
 	/* A new file is a write session even if nothing is written. */
 	h->written = true;
-	fd = -1;
-	fi->fh = (uintptr_t)h;
-	fi->keep_cache = 1;
 	gfs_fs_fill_entry(fs, &e, inode, &st);
 	seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data, NULL);
 out:
@@ -234,10 +267,14 @@ out:
 		gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule,
 				NULL, seq, true);
 	gfs_buf_release(&path);
-	if (rc)
+	if (rc) {
 		fuse_reply_err(req, -rc);
-	else
+	} else {
+		gfs_passthrough_reply_with(fi->fh ? handle_of(fi)->backing_id
+						  : 0);
 		fuse_reply_create(req, &e, fi);
+		gfs_passthrough_reply_with(0);
+	}
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -270,20 +307,7 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	h->written = true;
-	__atomic_add_fetch(&h->bytes_written, (uint64_t)n, __ATOMIC_RELAXED);
 	fuse_reply_write(req, (size_t)n);
-}
-
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	int fd = dup(handle_of(fi)->fd);
-
-	(void)ino;
-	/* Closing a duplicate reports deferred write errors, as close(2). */
-	if (fd < 0 || close(fd))
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_err(req, 0);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino,
@@ -293,21 +317,26 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	struct gfs_handle *h = handle_of(fi);
 	struct gfs_buf path = GFS_BUF_INIT;
 	char detail[48];
+	struct stat st;
 	uint64_t seq;
 
 	(void)ino;
-	close(h->fd);
 	if (h->written && gfs_inode_path(fs, h->inode, &path) == 0) {
+		/*
+		 * The size the session left: with passthrough the daemon
+		 * never sees the writes themselves.
+		 */
+		if (fstat(h->fd, &st))
+			st.st_size = 0;
 		seq = gfs_guard_after_as(fs, h->pid, GFS_STORE_WRITE, path.data,
 					 NULL);
-		snprintf(detail, sizeof(detail), "bytes=%llu",
-			 (unsigned long long)h->bytes_written);
+		snprintf(detail, sizeof(detail), "size=%lld",
+			 (long long)st.st_size);
 		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data, NULL,
 				   0, NULL, detail, seq, true);
 	}
 	gfs_buf_release(&path);
-	gfs_inode_unpin(fs, h->inode);
-	free(h);
+	free_handle(fs, h);
 	fuse_reply_err(req, 0);
 }
 
@@ -355,7 +384,6 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		return;
 	}
 	out->written = true;
-	__atomic_add_fetch(&out->bytes_written, (uint64_t)n, __ATOMIC_RELAXED);
 	fuse_reply_write(req, (size_t)n);
 }
 
@@ -365,12 +393,15 @@ void gfs_ops_file_fill(struct fuse_lowlevel_ops *ops)
 	ops->create = op_create;
 	ops->read = op_read;
 	ops->write_buf = op_write_buf;
-	ops->flush = op_flush;
 	ops->release = op_release;
 	ops->fsync = op_fsync;
 	ops->fallocate = op_fallocate;
 	ops->copy_file_range = op_copy_file_range;
 	/*
+	 * No flush: ext4 reports nothing at close, and without the op the
+	 * kernel stops sending one per close(2) after the first ENOSYS; it
+	 * still writes back cached pages and returns their errors itself.
+	 *
 	 * No lseek: with the writeback cache the newest data may still sit
 	 * in the kernel's page cache, so only the kernel can answer
 	 * SEEK_DATA and SEEK_HOLE truthfully. Without the op it does, with

@@ -97,6 +97,8 @@ static int control_reply(void *arg, const char *command, struct gfs_buf *out)
 	gfs_buf_addf(out, "store\t%s\n",
 		     cfg->snapshot_enabled ? cfg->store : "");
 	gfs_buf_addf(out, "audit\t%s\n", cfg->audit_path);
+	gfs_buf_addf(out, "io\t%s\n",
+		     gfs_passthrough_active(fs) ? "passthrough" : "daemon");
 	gfs_buf_addf(out, "started\t%lld\n", (long long)fs->started.tv_sec);
 	gfs_buf_addf(out, "uptime\t%lld\n",
 		     (long long)(now.tv_sec - fs->started.tv_sec));
@@ -245,6 +247,11 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 			 "cannot mount on '%s' (is /dev/fuse there and "
 			 "fusermount3 installed?)",
 			 opts->mountpoint);
+		goto fail_signals;
+	}
+	if (gfs_passthrough_setup(&fs, opts->cfg->passthrough)) {
+		snprintf(err, sizeof(err), "cannot hook the FUSE session");
+		fuse_session_unmount(fs.session);
 		goto fail_signals;
 	}
 	if (gfs_control_start(&control, control_reply, &fs, err, sizeof(err))) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -108,6 +109,30 @@ static int do_copy_range(const char *from, const char *to)
 	return 0;
 }
 
+/* Writes text at offset 0 of an existing file through a shared mapping. */
+static int do_mmap_write(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_RDWR);
+	char *map;
+
+	if (fd < 0)
+		return report(-1);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		close(fd);
+		return report(-1);
+	}
+	memcpy(map, text, len);
+	if (msync(map, len, MS_SYNC)) {
+		munmap(map, len);
+		close(fd);
+		return report(-1);
+	}
+	munmap(map, len);
+	return report(close(fd));
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -172,6 +197,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gfs_probe: %s needs two arguments\n", op);
 		return 2;
 	}
+	if (!strcmp(op, "mmap-write"))
+		return do_mmap_write(argv[2], argv[3]);
 	if (!strcmp(op, "rename"))
 		return report(rename(argv[2], argv[3]));
 	if (!strcmp(op, "rename-noreplace"))

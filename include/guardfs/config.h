@@ -41,7 +41,8 @@ struct gfs_config {
 	char *root;	  /* absolute; NULL until given */
 	char *mountpoint; /* NULL: mount in place over root */
 	char *name;	  /* NULL: the root's basename */
-	bool xattrs;	  /* serve extended attributes; default yes */
+	bool xattrs;	  /* serve extended attributes; default no */
+	bool passthrough; /* kernel passthrough of file data; default yes */
 
 	/* [deny] */
 	struct gfs_strlist deny_patterns;

@@ -9,30 +9,55 @@ mkdir -p "$R/dir" "$M"
 printf 'hello\n' >"$R/hello.txt"
 check "mount at a separate mount point" gfs_mount "$M" "$R" "$M"
 
-# Reading and writing.
-check_eq "read" "hello" "$(cat "$M/hello.txt")"
-printf 'new file\n' >"$M/new.txt"
-check_eq "create+write lands in the folder" "new file" "$(cat "$R/new.txt")"
-printf 'more\n' >>"$M/new.txt"
-check_eq "append" $'new file\nmore' "$(cat "$M/new.txt")"
-printf 'X' | dd of="$M/new.txt" bs=1 seek=2 conv=notrunc status=none
-check_eq "write in the middle" $'neX file\nmore' "$(cat "$R/new.txt")"
-check_eq "O_EXCL on existing" EEXIST "$(probe open "$M/new.txt" wcx)"
-check_eq "O_TRUNC" ok "$(probe open "$M/new.txt" wt)"
-check_eq "truncated" 0 "$(stat -c %s "$R/new.txt")"
-check_eq "truncate(2) up" ok "$(probe truncate "$M/new.txt" 5000)"
-check_eq "truncated size" 5000 "$(stat -c %s "$M/new.txt")"
-check_eq "truncate(2) down" ok "$(probe truncate "$M/new.txt" 3)"
-check_eq "size in folder" 3 "$(stat -c %s "$R/new.txt")"
-check_eq "open missing" ENOENT "$(probe open "$M/missing" r)"
-
-# A larger file, written and read back byte for byte.
+# Reading and writing, byte for byte. Run twice: with the data passed
+# through by the kernel (the default for root on Linux >= 6.9) and with
+# every read and write going through the daemon.
+data_checks() {
+	local t=$1 d=$M/$1 r=$R/$1
+	mkdir "$d"
+	printf 'hello\n' >"$r/hello.txt"
+	check_eq "$t: read" "hello" "$(cat "$d/hello.txt")"
+	printf 'new file\n' >"$d/new.txt"
+	check_eq "$t: create+write lands in the folder" "new file" "$(cat "$r/new.txt")"
+	printf 'more\n' >>"$d/new.txt"
+	check_eq "$t: append" $'new file\nmore' "$(cat "$d/new.txt")"
+	printf 'X' | dd of="$d/new.txt" bs=1 seek=2 conv=notrunc status=none
+	check_eq "$t: write in the middle" $'neX file\nmore' "$(cat "$r/new.txt")"
+	check_eq "$t: stat sees the size" 14 "$(stat -c %s "$d/new.txt")"
+	check_eq "$t: mmap write" ok "$(probe mmap-write "$d/new.txt" MAPPED)"
+	check_eq "$t: mmap write in folder" $'MAPPEDle\nmore' "$(cat "$r/new.txt")"
+	check_eq "$t: O_EXCL on existing" EEXIST "$(probe open "$d/new.txt" wcx)"
+	check_eq "$t: O_TRUNC" ok "$(probe open "$d/new.txt" wt)"
+	check_eq "$t: truncated" 0 "$(stat -c %s "$r/new.txt")"
+	check_eq "$t: truncate(2) up" ok "$(probe truncate "$d/new.txt" 5000)"
+	check_eq "$t: truncated size" 5000 "$(stat -c %s "$d/new.txt")"
+	check_eq "$t: truncate(2) down" ok "$(probe truncate "$d/new.txt" 3)"
+	check_eq "$t: size in folder" 3 "$(stat -c %s "$r/new.txt")"
+	check_eq "$t: open missing" ENOENT "$(probe open "$d/missing" r)"
+	cp "$T/big" "$d/big"
+	check_eq "$t: 50 MB copy is exact" "$BIG_SUM" "$(sha256sum <"$d/big")"
+	check_eq "$t: and on disk" "$BIG_SUM" "$(sha256sum <"$r/big")"
+	check_eq "$t: copy_file_range" "ok 50000000" "$(probe copy-range "$d/big" "$d/big2")"
+	check "$t: copy_file_range bytes" cmp "$r/big" "$r/big2"
+	check "$t: fsync" dd if=/dev/zero of="$d/synced" bs=4k count=4 conv=fsync status=none
+	check_eq "$t: OFD locks conflict" EAGAIN "$(probe lock "$d/hello.txt")"
+	rm -r "$d"
+}
 head -c 50000000 /dev/urandom >"$T/big"
-cp "$T/big" "$M/big"
-check_eq "50 MB copy is exact" "$(sha256sum <"$T/big")" "$(sha256sum <"$M/big")"
-check_eq "and on disk" "$(sha256sum <"$T/big")" "$(sha256sum <"$R/big")"
-check_eq "copy_file_range" "ok 50000000" "$(probe copy-range "$M/big" "$M/big2")"
-check "copy_file_range bytes" cmp "$R/big" "$R/big2"
+BIG_SUM=$(sha256sum <"$T/big")
+
+# Passthrough needs Linux >= 6.9 (CONFIG_FUSE_PASSTHROUGH) and root.
+IFS=. read -r kmaj kmin _ < <(uname -r)
+want_io=daemon
+if ((EUID == 0 && (kmaj > 6 || (kmaj == 6 && kmin >= 9)))); then
+	want_io=passthrough
+fi
+check_eq "data path" "$want_io" "$("$GUARDFS" status --json | python3 -c '
+import json, sys
+print([m["io"] for m in json.load(sys.stdin)["mounts"] if m["mountpoint"] == sys.argv[1]][0])' "$M")"
+data_checks default
+
+check_eq "read" "hello" "$(cat "$M/hello.txt")"
 # The kernel answers these itself (see fs/ops_file.c): all data.
 check_eq "SEEK_DATA/SEEK_HOLE" "data=0 hole=1048577" "$(probe seek "$M/sparse")"
 check "fallocate" fallocate -l 1M "$M/alloc"
@@ -104,12 +129,9 @@ check_eq "unix socket" ok "$(probe socket "$M/sock")"
 check_eq "socket type" socket "$(stat -c %F "$R/sock")"
 check_eq "device nodes refused" EPERM "$(probe chardev "$M/null")"
 
-# Extended attributes.
-check_eq "setxattr" ok "$(probe setxattr "$M/c" user.tag blue)"
-check_eq "getxattr" blue "$(probe getxattr "$M/c" user.tag)"
-check_eq "xattr in folder" blue "$(getfattr --only-values -n user.tag "$R/c" 2>/dev/null || probe getxattr "$R/c" user.tag)"
-check_eq "removexattr" ok "$(probe removexattr "$M/c" user.tag)"
-check_eq "getxattr removed" ENODATA "$(probe getxattr "$M/c" user.tag)"
+# Extended attributes are off by default: the kernel is told there are
+# none to serve (see [guard] xattrs).
+check_eq "setxattr is not supported" EOPNOTSUPP "$(probe setxattr "$M/c" user.tag red)"
 
 # Locks, fsync, statfs.
 check_eq "OFD locks conflict" EAGAIN "$(probe lock "$M/c")"
@@ -125,11 +147,19 @@ check_eq "dir/.. stays inside" "hello" "$(cat "$M/dir/../hello.txt")"
 check "umount" gfs_umount "$M"
 check_eq "folder intact after umount" "a" "$(cat "$R/c")"
 
-# [guard] xattrs = no: the kernel is told there are none to serve.
-printf '[guard]\nxattrs = no\n' >"$T/nox.ini"
-chmod 600 "$T/nox.ini"
-check "mount with xattrs = no" gfs_mount "$M" -c "$T/nox.ini" "$R" "$M"
-check_eq "setxattr is not supported" EOPNOTSUPP "$(probe setxattr "$M/c" user.tag red)"
-check_eq "writes still work" ok "$(probe open "$M/c" w)"
+# The daemon's own data path ([guard] passthrough = no), with extended
+# attributes served ([guard] xattrs = yes).
+printf '[guard]\npassthrough = no\nxattrs = yes\n' >"$T/daemon.ini"
+chmod 600 "$T/daemon.ini"
+check "mount with passthrough = no" gfs_mount "$M" -c "$T/daemon.ini" "$R" "$M"
+check_eq "data path daemon" daemon "$("$GUARDFS" status --json | python3 -c '
+import json, sys
+print([m["io"] for m in json.load(sys.stdin)["mounts"] if m["mountpoint"] == sys.argv[1]][0])' "$M")"
+data_checks daemon
+check_eq "setxattr" ok "$(probe setxattr "$M/c" user.tag blue)"
+check_eq "getxattr" blue "$(probe getxattr "$M/c" user.tag)"
+check_eq "xattr in folder" blue "$(getfattr --only-values -n user.tag "$R/c" 2>/dev/null || probe getxattr "$R/c" user.tag)"
+check_eq "removexattr" ok "$(probe removexattr "$M/c" user.tag)"
+check_eq "getxattr removed" ENODATA "$(probe getxattr "$M/c" user.tag)"
 check "umount" gfs_umount "$M"
 test_done

@@ -52,7 +52,7 @@ for e in lines:
     if e["result"] != "ok" and e["op"] == "lookup":
         assert e["rule"] == "builtin:" + e["rule"].split(":")[1], e
 w = [e for e in lines if e["op"] == "write"][0]
-assert w["process"] == "bash" and w["detail"] == "bytes=1", w
+assert w["process"] == "bash" and w["detail"] == "size=1", w
 r = [e for e in lines if e["op"] == "rename"][0]
 assert r["process"] == "mv", r
 ' "$T/audit-all.jsonl"
