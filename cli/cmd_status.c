@@ -30,11 +30,10 @@ static const struct {
 	const char *key;
 	bool number;
 } fields[] = {
-	{"root", false},      {"mountpoint", false}, {"pid", true},
-	{"config", false},    {"name", false},	     {"store", false},
-	{"audit", false},     {"io", false},	     {"started", true},
-	{"uptime", true},
-	{"operations", true}, {"refusals", true},
+	{"root", false},   {"mountpoint", false}, {"pid", true},
+	{"config", false}, {"name", false},	  {"store", false},
+	{"audit", false},  {"io", false},	  {"started", true},
+	{"uptime", true},  {"operations", true},  {"refusals", true},
 };
 
 struct listing {

@@ -226,8 +226,7 @@ int gfs_passthrough_setup(struct gfs_fs *fs, bool wanted);
  * the inode's backing id (registered on first use) for passthrough, or
  * 0 for data through the daemon.
  */
-int gfs_passthrough_acquire(struct gfs_fs *fs, struct gfs_inode *inode,
-			    int fd);
+int gfs_passthrough_acquire(struct gfs_fs *fs, struct gfs_inode *inode, int fd);
 /* Uncounts an open that acquire answered backing_id. */
 void gfs_passthrough_release(struct gfs_fs *fs, struct gfs_inode *inode,
 			     int backing_id);

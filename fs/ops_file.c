@@ -93,7 +93,7 @@ static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
  * session from the start; the store makes no commit if nothing changed.
  */
 static void attach_backing(struct gfs_fs *fs, struct gfs_handle *h,
-			  struct fuse_file_info *fi)
+			   struct fuse_file_info *fi)
 {
 	int id = gfs_passthrough_acquire(fs, h->inode, h->fd);
 

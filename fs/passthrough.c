@@ -104,8 +104,7 @@ static void patch_open_reply(struct iovec *iov, int count, int backing_id)
 	out->padding = (uint32_t)backing_id; /* backing_id since 7.40 */
 }
 
-static ssize_t hook_writev(int fd, struct iovec *iov, int count,
-			   void *userdata)
+static ssize_t hook_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
 	struct gfs_fs *fs = userdata;
 	const struct fuse_out_header *out = iov[0].iov_base;

@@ -1,0 +1,54 @@
+/* The lines restore and undo print for each change they make. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "restore_report.h"
+
+static const char *const verbs[][2] = {
+	[GFS_HISTORY_CREATE] = {"restored", "would restore"},
+	[GFS_HISTORY_UPDATE] = {"rolled back", "would roll back"},
+	[GFS_HISTORY_MODE] = {"reset mode of", "would reset mode of"},
+	[GFS_HISTORY_REMOVE] = {"removed", "would remove"},
+};
+
+void gfs_restore_report(void *arg, enum gfs_history_change what,
+			const char *path, int error)
+{
+	struct gfs_restore_progress *pr = arg;
+
+	if (error == -EEXIST) {
+		pr->refused++;
+		gfs_cli_error("left '%s' alone: it holds changes the store has "
+			      "not recorded (--force overwrites them)",
+			      path);
+		return;
+	}
+	if (error == -EBUSY) {
+		pr->refused++;
+		gfs_cli_error("left '%s' alone: a later operation changed it "
+			      "again",
+			      path);
+		return;
+	}
+	if (error) {
+		pr->failed++;
+		gfs_cli_error("cannot restore '%s': %s", path,
+			      strerror(-error));
+		return;
+	}
+	pr->done++;
+	printf("%s %s\n", verbs[what][pr->dry_run], path);
+	if (pr->tty && pr->done % 500 == 0)
+		fprintf(stderr, "guardfs: %u changes so far...\n", pr->done);
+}
+
+int gfs_restore_finish(struct gfs_restore_progress *pr, int rc)
+{
+	if (!pr->done && !pr->refused && !pr->failed && !rc)
+		printf("nothing to change\n");
+	if (rc && rc != -EEXIST && rc != -EBUSY && !pr->failed)
+		gfs_cli_error("restore failed: %s", strerror(-rc));
+	return rc ? 1 : 0;
+}
