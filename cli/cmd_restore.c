@@ -17,6 +17,24 @@ static const char restore_usage[] =
 	"guardfs restore [-c FILE] PATH... [--at WHEN|ID] [--dry-run]\n"
 	"       guardfs restore [-c FILE] --all --at WHEN|ID [--dry-run]";
 
+/* Names the restore's commit as the user asked for it. */
+static void begin_group(const struct gfs_project *p, int argc, char **argv,
+			bool all, const char *at)
+{
+	struct gfs_buf label = GFS_BUF_INIT;
+	int i;
+
+	gfs_buf_adds(&label, "restore");
+	if (all)
+		gfs_buf_adds(&label, " --all");
+	for (i = optind; i < argc; i++)
+		gfs_buf_addf(&label, " %s", argv[i]);
+	if (at)
+		gfs_buf_addf(&label, " --at %s", at);
+	gfs_project_group_begin(p, label.data ? label.data : "restore");
+	gfs_buf_release(&label);
+}
+
 int gfs_cmd_restore(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -33,7 +51,7 @@ int gfs_cmd_restore(int argc, char **argv)
 	const char *config = NULL, *at = NULL;
 	struct gfs_project p;
 	unsigned flags = 0;
-	bool all = false;
+	bool all = false, grouped = false;
 	char err[600], id[41];
 	int c, i, dest = -1, rc = 1, r = 0;
 
@@ -92,11 +110,13 @@ int gfs_cmd_restore(int argc, char **argv)
 			      strerror(-dest));
 		goto out;
 	}
+	grouped = !(flags & GFS_HISTORY_DRY_RUN);
+	if (grouped)
+		begin_group(&p, argc, argv, all, at);
 	if (all) {
 		r = gfs_history_restore(h, id, NULL, 0, dest, flags,
 					gfs_restore_report, &pr);
-		rc = gfs_restore_finish(&pr, r);
-		goto out;
+		goto done;
 	}
 	for (i = optind; i < argc; i++) {
 		struct gfs_buf rel = GFS_BUF_INIT;
@@ -131,6 +151,9 @@ int gfs_cmd_restore(int argc, char **argv)
 			r = ri;
 		gfs_buf_release(&rel);
 	}
+done:
+	if (grouped)
+		gfs_project_group_end(&p);
 	rc = gfs_restore_finish(&pr, r);
 out:
 	if (dest >= 0)

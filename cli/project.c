@@ -179,6 +179,35 @@ int gfs_project_open_dest(const struct gfs_project *p)
 	return fd < 0 ? -errno : fd;
 }
 
+void gfs_project_group_begin(const struct gfs_project *p, const char *label)
+{
+	struct gfs_buf reply = GFS_BUF_INIT, cmd = GFS_BUF_INIT;
+	size_t i;
+
+	if (!p->daemon)
+		return;
+	/* one line of the control protocol: no newlines, bounded */
+	gfs_buf_adds(&cmd, "group-begin ");
+	for (i = 0; label[i] && i < 400; i++)
+		gfs_buf_addch(&cmd, label[i] == '\n' ? ' ' : label[i]);
+	if (label[i])
+		gfs_buf_adds(&cmd, "...");
+	if (gfs_control_ask(p->daemon, cmd.data, &reply))
+		gfs_cli_error("the running mount did not answer; each "
+			      "restored path is recorded on its own");
+	gfs_buf_release(&cmd);
+	gfs_buf_release(&reply);
+}
+
+void gfs_project_group_end(const struct gfs_project *p)
+{
+	struct gfs_buf reply = GFS_BUF_INIT;
+
+	if (p->daemon)
+		gfs_control_ask(p->daemon, "group-end", &reply);
+	gfs_buf_release(&reply);
+}
+
 static void settle(const struct gfs_project *p)
 {
 	struct gfs_buf reply = GFS_BUF_INIT;

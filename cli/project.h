@@ -44,6 +44,15 @@ int gfs_project_relpath(const struct gfs_project *p, const char *arg,
 int gfs_project_open_dest(const struct gfs_project *p);
 
 /*
+ * Brackets the writes of a restore or undo when mounted: the daemon then
+ * records them as one commit named label (trimmed to fit). Without a
+ * mount, or when the daemon does not answer, the restore goes on with
+ * each write recorded on its own. end waits until the commit is made.
+ */
+void gfs_project_group_begin(const struct gfs_project *p, const char *label);
+void gfs_project_group_end(const struct gfs_project *p);
+
+/*
  * Opens the project's history for log, diff, restore and undo, after
  * asking the running mount, if any, to commit what it has queued ("flush"
  * on its control socket) so that history is current. Prints the error and

@@ -38,11 +38,11 @@ int gfs_control_runtime_dir(struct gfs_buf *out)
 	return gfs_buf_addf(out, "/tmp/guardfs-%lu", (unsigned long)geteuid());
 }
 
-static void serve_one(struct gfs_control *c, int fd)
+static void serve_one(struct gfs_control *c, int fd, pid_t peer)
 {
 	struct gfs_buf reply = GFS_BUF_INIT;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	char command[128];
+	char command[1024];
 	size_t len = 0;
 	ssize_t n;
 
@@ -57,7 +57,7 @@ static void serve_one(struct gfs_control *c, int fd)
 	}
 	command[len] = '\0';
 	command[strcspn(command, "\n")] = '\0';
-	if (c->fn(c->arg, command, &reply))
+	if (c->fn(c->arg, command, peer, &reply))
 		gfs_buf_adds(&reply, "error\tunknown command\n");
 	/* A client that went away gets nothing; that is fine. */
 	if (reply.len && write(fd, reply.data, reply.len) < 0)
@@ -94,7 +94,7 @@ static void *control_main(void *arg)
 			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 				       &len) == 0 &&
 			    (cred.uid == geteuid() || cred.uid == 0))
-				serve_one(c, fd);
+				serve_one(c, fd, cred.pid);
 		}
 		close(fd);
 	}

@@ -91,6 +91,10 @@ struct gfs_fs {
 	double entry_timeout;
 	double attr_timeout;
 
+	/* The process whose operations are a restore (see gfs_guard_group). */
+	atomic_int group_pid;
+	atomic_int group_handles; /* its files still open (release pending) */
+
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
 	atomic_uint_fast64_t refusals;
@@ -111,6 +115,7 @@ struct gfs_handle {
 	struct gfs_inode *inode; /* pinned */
 	bool written;		 /* a write session: commit at release */
 	int backing_id;		 /* > 0: data passes through the kernel */
+	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
 	/* directories */
@@ -210,6 +215,12 @@ int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags);
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 enum gfs_store_op op, const char *path,
 			 const char *from);
+/*
+ * Begins (label set) or ends the restore group of process peer: what it
+ * changes through the mount until then is one commit. Replies in out.
+ */
+int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
+		    struct gfs_buf *out);
 /* Opens the inode's file with flags through /proc/self/fd. */
 int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags);
 /* Queues a kernel dentry invalidation, done off the request path. */

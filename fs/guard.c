@@ -124,6 +124,9 @@ uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 	if (!fs->store)
 		return 0;
 	gfs_audit_process_name(pid, process, sizeof(process));
+	/* What a restore writes is listed as restored, not as edited. */
+	if (pid == atomic_load(&fs->group_pid))
+		op = GFS_STORE_RESTORE;
 	ev.op = op;
 	ev.path = path;
 	ev.from = from;
@@ -139,6 +142,38 @@ uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 const char *from)
 {
 	return gfs_guard_after_as(fs, fuse_req_ctx(req)->pid, op, path, from);
+}
+
+int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
+		    struct gfs_buf *out)
+{
+	int rc;
+
+	if (!fs->store)
+		return gfs_buf_adds(out, "group\tno store\n");
+	if (label) {
+		rc = gfs_store_group_begin(fs->store, label, peer);
+		if (!rc)
+			atomic_store(&fs->group_pid, peer);
+	} else {
+		/* Only the process that began the group ends it. */
+		if (atomic_load(&fs->group_pid) != peer)
+			return gfs_buf_adds(out, "group\tnot yours\n");
+		/*
+		 * The kernel sends a file's release after close() returned:
+		 * wait (a little) for the restore's last write sessions to
+		 * end, so they land in its commit.
+		 */
+		for (int i = 0; i < 5000 && atomic_load(&fs->group_handles);
+		     i++)
+			usleep(1000);
+		atomic_store(&fs->group_pid, 0);
+		rc = gfs_store_group_end(fs->store);
+		/* the restore's caller waits until its commit is made */
+		if (!rc)
+			gfs_store_flush(fs->store);
+	}
+	return gfs_buf_addf(out, "group\t%s\n", rc ? strerror(-rc) : "ok");
 }
 
 int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags)

@@ -75,6 +75,10 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 	h->pid = ctx->pid;
 	h->uid = ctx->uid;
 	h->inode = inode;
+	if (ctx->pid == atomic_load(&fs->group_pid)) {
+		h->in_group = true;
+		atomic_fetch_add(&fs->group_handles, 1);
+	}
 	gfs_inode_pin(fs, inode);
 	return h;
 }
@@ -82,6 +86,8 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
 {
 	gfs_passthrough_release(fs, h->inode, h->backing_id);
+	if (h->in_group)
+		atomic_fetch_sub(&fs->group_handles, 1);
 	close(h->fd);
 	gfs_inode_unpin(fs, h->inode);
 	free(h);

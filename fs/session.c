@@ -67,7 +67,8 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 }
 
 /* Answers `guardfs status` and friends over the control socket. */
-static int control_reply(void *arg, const char *command, struct gfs_buf *out)
+static int control_reply(void *arg, const char *command, pid_t peer,
+			 struct gfs_buf *out)
 {
 	struct gfs_fs *fs = arg;
 	const struct gfs_config *cfg = fs->cfg;
@@ -86,6 +87,14 @@ static int control_reply(void *arg, const char *command, struct gfs_buf *out)
 			gfs_store_flush(fs->store);
 		return gfs_buf_adds(out, "flushed\t1\n");
 	}
+	/*
+	 * "group-begin LABEL" and "group-end" bracket a restore by the
+	 * asking process: its operations become one "restore" commit.
+	 */
+	if (!strncmp(command, "group-begin ", 12) ||
+	    !strcmp(command, "group-end"))
+		return gfs_guard_group(
+			fs, command[6] == 'b' ? command + 12 : NULL, peer, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,12 +140,40 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	s->job_paths[0] = s->job_paths[1] = NULL;
 	if (rc)
 		return rc;
+	/* a restored file's create and its write session: listed once */
+	if (changed && job->ev.op == GFS_STORE_RESTORE && s->batch_len &&
+	    s->batch[s->batch_len - 1].op == GFS_STORE_RESTORE &&
+	    !strcmp(s->batch[s->batch_len - 1].path, job->ev.path))
+		changed = false;
 	if (changed) {
 		rc = gfs_store_batch_add(s, &job->ev);
-		if (!rc && s->batch_len == GFS_STORE_BATCH_MAX)
+		if (!rc && s->batch_len >= GFS_STORE_BATCH_MAX &&
+		    !s->group_label)
 			rc = gfs_store_commit_batch(s);
 	}
 	return rc;
+}
+
+/*
+ * The brackets of a restore. Its first operation starts a commit of its
+ * own; the end (or the restoring process's death) commits the group.
+ */
+static int apply_marker(struct gfs_store *s, struct gfs_store_job *job)
+{
+	int rc = gfs_store_commit_batch(s);
+
+	free(s->group_label);
+	s->group_label = NULL;
+	if (rc || job->ev.op != GFS_STORE_MARK_GROUP_BEGIN)
+		return rc;
+	s->group_label = strdup(job->ev.path);
+	s->group_pid = job->ev.pid;
+	return s->group_label ? 0 : -ENOMEM;
+}
+
+static bool group_orphaned(const struct gfs_store *s)
+{
+	return s->group_label && kill(s->group_pid, 0) && errno == ESRCH;
 }
 
 static int64_t mono_ns(void)
@@ -213,8 +242,12 @@ static void *worker_main(void *arg)
 		if (job) {
 			pthread_mutex_unlock(&s->queue_lock);
 			pthread_rwlock_wrlock(&s->tree_lock);
-			rc = job->ev.op < 0 ? 0 : apply_job(s, job);
-			if (!rc && s->batch_len &&
+			if (job->ev.op == GFS_STORE_MARK_GROUP_BEGIN ||
+			    job->ev.op == GFS_STORE_MARK_GROUP_END)
+				rc = apply_marker(s, job);
+			else
+				rc = job->ev.op < 0 ? 0 : apply_job(s, job);
+			if (!rc && s->batch_len && !s->group_label &&
 			    mono_ns() - (s->batch_start.tv_sec * 1000000000LL +
 					 s->batch_start.tv_nsec) >
 				    MAX_BATCH_AGE_NS)
@@ -252,6 +285,18 @@ static void *worker_main(void *arg)
 					s->batch_start.tv_nsec;
 
 			age = mono_ns() - start;
+			if (s->group_label && !urgent) {
+				/* a restore pauses: wait for it, or its end */
+				if (!group_orphaned(s)) {
+					deadline_in(&until, MAX_BATCH_AGE_NS);
+					pthread_cond_timedwait(&s->queue_cond,
+							       &s->queue_lock,
+							       &until);
+					continue;
+				}
+				free(s->group_label);
+				s->group_label = NULL;
+			}
 			if (!urgent && (age < MAX_BATCH_AGE_NS ||
 					mono_ns() < s->retry_at)) {
 				/*
@@ -667,6 +712,8 @@ void gfs_store_close(struct gfs_store *s)
 		gfs_store_job_free(job);
 	}
 	gfs_store_batch_clear(s);
+	free(s->batch);
+	free(s->group_label);
 	gfs_store_node_free(s->root);
 	git_odb_free(s->odb);
 	git_repository_free(s->repo);

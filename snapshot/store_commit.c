@@ -26,8 +26,15 @@ int gfs_store_batch_add(struct gfs_store *s,
 {
 	struct gfs_store_batch_op *b;
 
-	if (s->batch_len == GFS_STORE_BATCH_MAX)
-		return -ENOSPC;
+	if (s->batch_len == s->batch_cap) {
+		size_t cap = s->batch_cap ? s->batch_cap * 2 : 64;
+
+		b = realloc(s->batch, cap * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		s->batch = b;
+		s->batch_cap = cap;
+	}
 	b = &s->batch[s->batch_len];
 	*b = *op;
 	b->path = strdup(op->path);
@@ -111,14 +118,22 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 	size_t i;
 	int rc;
 
-	rc = gfs_buf_addf(m, "%s ", op_name(first->op));
-	if (!rc)
-		rc = add_path(m, first->op == GFS_STORE_OP_SESSION
-					 ? s->opts.root_path
-					 : first->path);
-	if (!rc && s->batch_len > 1)
-		rc = gfs_buf_addf(m, " (+%zu more)", s->batch_len - 1);
-	if (!rc && s->batch_len > 1) {
+	if (s->group_label) {
+		/* One restore: named as the user asked for it. */
+		rc = add_path(m, s->group_label);
+		if (!rc)
+			rc = gfs_buf_addf(m, " (%zu path%s)", s->batch_len,
+					  s->batch_len == 1 ? "" : "s");
+	} else {
+		rc = gfs_buf_addf(m, "%s ", op_name(first->op));
+		if (!rc)
+			rc = add_path(m, first->op == GFS_STORE_OP_SESSION
+						 ? s->opts.root_path
+						 : first->path);
+		if (!rc && s->batch_len > 1)
+			rc = gfs_buf_addf(m, " (+%zu more)", s->batch_len - 1);
+	}
+	if (!rc && (s->batch_len > 1 || s->group_label)) {
 		rc = gfs_buf_adds(m, "\n");
 		for (i = 0; i < s->batch_len && !rc; i++) {
 			rc = gfs_buf_addf(m, "\n%s ", op_name(s->batch[i].op));

@@ -16,6 +16,9 @@
 /* Internal operations listed in commits besides enum gfs_store_op. */
 #define GFS_STORE_OP_PREIMAGE 100 /* content found before a mutation */
 #define GFS_STORE_OP_SESSION  101 /* session start (and its baseline) */
+/* Queue markers, never listed: a restore's bracket (gfs_store_group_*). */
+#define GFS_STORE_MARK_GROUP_BEGIN (-2)
+#define GFS_STORE_MARK_GROUP_END   (-3)
 
 /*
  * One path the store knows: the folder as of the last processed job.
@@ -94,7 +97,7 @@ struct gfs_store_pending {
 };
 
 #define GFS_STORE_PENDING_BUCKETS 4096
-#define GFS_STORE_BATCH_MAX	  1024
+#define GFS_STORE_BATCH_MAX	  1024 /* outside a group */
 
 /*
  * Lock order: queue_lock, then tree_lock. The worker never holds
@@ -118,8 +121,15 @@ struct gfs_store {
 	int64_t retry_at; /* worker: monotonic ns of the next commit try */
 	bool have_head;
 	struct gfs_store_node *root;
-	struct gfs_store_batch_op batch[GFS_STORE_BATCH_MAX];
+	struct gfs_store_batch_op *batch;
 	size_t batch_len;
+	size_t batch_cap;
+	/*
+	 * A restore in progress: its operations share one commit, named
+	 * group_label, and neither age nor size commits the batch early.
+	 */
+	char *group_label;
+	pid_t group_pid; /* the restoring process; its death ends the group */
 	struct timespec batch_start;
 	uint64_t commits;
 

@@ -126,7 +126,8 @@ static int enqueue(struct gfs_store *s, struct gfs_store_job *job,
 
 	pthread_mutex_lock(&s->queue_lock);
 	job->ev.seq = ++s->next_seq;
-	rc = pending_add(s, job->ev.path, job->ev.seq);
+	/* markers name no path of the folder */
+	rc = job->ev.op < 0 ? 0 : pending_add(s, job->ev.path, job->ev.seq);
 	if (!rc && job->ev.from) {
 		rc = pending_add(s, job->ev.from, job->ev.seq);
 		if (rc)
@@ -189,4 +190,20 @@ int gfs_store_queue_spill(struct gfs_store *s, const char *path, char *spill)
 	}
 	job->spill = spill;
 	return enqueue(s, job, NULL);
+}
+
+int gfs_store_group_begin(struct gfs_store *s, const char *label, pid_t pid)
+{
+	struct gfs_store_job *job;
+
+	job = job_new(GFS_STORE_MARK_GROUP_BEGIN, label, NULL, pid, "");
+	return job ? enqueue(s, job, NULL) : -ENOMEM;
+}
+
+int gfs_store_group_end(struct gfs_store *s)
+{
+	struct gfs_store_job *job;
+
+	job = job_new(GFS_STORE_MARK_GROUP_END, "", NULL, 0, "");
+	return job ? enqueue(s, job, NULL) : -ENOMEM;
 }

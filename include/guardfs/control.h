@@ -17,8 +17,11 @@
  */
 struct gfs_control;
 
-/* Writes a reply for command into out. 0, or -EINVAL for an unknown one. */
-typedef int (*gfs_control_fn)(void *arg, const char *command,
+/*
+ * Writes a reply for command (from process peer) into out. 0, or -EINVAL
+ * for an unknown one.
+ */
+typedef int (*gfs_control_fn)(void *arg, const char *command, pid_t peer,
 			      struct gfs_buf *out);
 
 /*

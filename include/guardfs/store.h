@@ -121,6 +121,16 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags);
 int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
 		    uint64_t *seq);
 
+/*
+ * Brackets a restore: the operations queued between begin and end share
+ * one commit whose subject is label ("restore --all --at 1b29830"), even
+ * past the age and size that split a burst. A flush still commits what
+ * is there; the group ends by itself if process pid exits without an
+ * end. 0 or -ENOMEM.
+ */
+int gfs_store_group_begin(struct gfs_store *s, const char *label, pid_t pid);
+int gfs_store_group_end(struct gfs_store *s);
+
 /* Waits until every job queued so far is committed (for tests, umount). */
 void gfs_store_flush(struct gfs_store *s);
 

@@ -66,8 +66,20 @@ check_fails "the repository is gone" test -e "$R/.git"
 
 # Commands find the project from the folder they run in.
 in_root() { (cd "$R" && "$GUARDFS" "$@"); }
+STORE=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
+in_root log -n 1 >/dev/null # commits what the damage queued
+commits_before=$(git -C "$STORE" rev-list --count HEAD)
 check "restore --all --at session" in_root restore --all --at session
 check_eq "folder restored byte for byte, modes and symlinks" "$before" "$(manifest "$R")"
+# The restore is one operation of its own: one commit, every path listed
+# as restored, its tree the session's first.
+check_eq "one commit for the restore" $((commits_before + 1)) "$(git -C "$STORE" rev-list --count HEAD)"
+check "its subject names the restore" bash -c '[[ $(git -C "$1" log -1 --format=%s) =~ ^"restore --all --at session ("[0-9]+" paths)"$ ]]' _ "$STORE"
+check_eq "its operations are all restores" "restore" "$(git -C "$STORE" log -1 --format=%b | sed -n 's/^Guardfs-Op: //p' | sort -u)"
+check_eq "by the guardfs process" "guardfs" "$(git -C "$STORE" log -1 --format=%b | sed -n 's/^Guardfs-Process: //p' | sort -u)"
+check_eq "its tree is the session's start" \
+	"$(git -C "$STORE" rev-parse "$(git -C "$STORE" log --format=%H --grep='^session-start' -1)^{tree}")" \
+	"$(git -C "$STORE" rev-parse 'HEAD^{tree}')"
 check_eq "git repository restored" "$git_before" "$(git -C "$R" rev-parse main feature HEAD 2>&1)"
 check "restored repository is sound" git -C "$R" fsck --no-progress
 check_eq "branch switching restored" "" "$(git -C "$R" status --porcelain)"
