@@ -86,7 +86,9 @@ int gfs_cmd_restore(int argc, char **argv)
 			       "Content the store has not recorded is left "
 			       "alone (--force).\n"
 			       "When mounted, the restore goes through the "
-			       "mount and is recorded.\n",
+			       "mount and is recorded\n"
+			       "as one operation (one commit), which undo can "
+			       "take back.\n",
 			       restore_usage);
 			return 0;
 		default:
