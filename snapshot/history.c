@@ -211,6 +211,32 @@ int gfs_history_walk(struct gfs_history *h,
 	return rc;
 }
 
+int gfs_history_read_commit(struct gfs_history *h, const char *id,
+			    struct gfs_history_commit *c, char **msg)
+{
+	git_commit *commit = NULL;
+	git_oid oid;
+	int rc;
+
+	*msg = NULL;
+	if (git_oid_fromstr(&oid, id) ||
+	    git_commit_lookup(&commit, h->repo, &oid))
+		return gfs_history_git_error("read commit");
+	memset(c, 0, sizeof(*c));
+	memcpy(c->id, id, 41);
+	c->time = git_commit_time(commit);
+	*msg = strdup(git_commit_message(commit));
+	git_commit_free(commit);
+	if (!*msg)
+		return -ENOMEM;
+	rc = parse_message(h, *msg, c);
+	if (rc) {
+		free(*msg);
+		*msg = NULL;
+	}
+	return rc;
+}
+
 struct resolve_walk {
 	bool session;
 	time_t at;
@@ -298,6 +324,51 @@ int gfs_history_resolve(struct gfs_history *h, const char *text, time_t now,
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int gfs_history_resolve_op(struct gfs_history *h, const char *text,
+			   char out[41], uint64_t *seq, char *err,
+			   size_t err_size)
+{
+	const char *at = strchr(text, '@');
+	struct gfs_history_commit c;
+	char commit[41], *msg = NULL, *end;
+	size_t i, len = at ? (size_t)(at - text) : strlen(text);
+	int rc;
+
+	*seq = 0;
+	if (!at)
+		return gfs_history_resolve(h, text, time(NULL), out, err,
+					   err_size);
+	errno = 0;
+	*seq = strtoull(at + 1, &end, 10);
+	if (len < 4 || len > 40 || !isdigit((unsigned char)at[1]) || *end ||
+	    errno || !*seq) {
+		snprintf(err, err_size,
+			 "'%s' is no operation id (COMMIT@SEQ, as guardfs log "
+			 "prints it)",
+			 text);
+		return -EINVAL;
+	}
+	memcpy(commit, text, len);
+	commit[len] = '\0';
+	if (!is_hex(commit)) {
+		snprintf(err, err_size, "no snapshot with id '%s'", commit);
+		return -ENOENT;
+	}
+	rc = gfs_history_resolve(h, commit, time(NULL), out, err, err_size);
+	if (!rc)
+		rc = gfs_history_read_commit(h, out, &c, &msg);
+	for (i = 0; !rc && i < c.nops; i++)
+		if (c.ops[i].seq == *seq)
+			break;
+	if (!rc && i == c.nops) {
+		snprintf(err, err_size,
+			 "snapshot '%.10s' holds no operation %s", out, at + 1);
+		rc = -ENOENT;
+	}
+	free(msg);
+	return rc;
 }
 
 int gfs_history_tree_of(struct gfs_history *h, const char *id, git_tree **tree,

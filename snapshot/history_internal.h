@@ -13,6 +13,7 @@ struct gfs_history {
 	struct gfs_history_op *ops; /* scratch of gfs_history_walk() */
 	size_t nops;
 	size_t cap;
+	bool scratch_odb; /* objects written go to memory only */
 };
 
 int gfs_history_git_error(const char *what);
@@ -27,5 +28,19 @@ int gfs_history_decode_path(const char *path, struct gfs_buf *out);
 int gfs_history_diff_opts(git_diff_options *opts, const char *const *paths,
 			  size_t npaths, char ***encoded);
 void gfs_history_free_paths(char **encoded, size_t n);
+/*
+ * Reads and parses commit id into c; its strings point into *msg (to
+ * free) and its ops into h's scratch, valid until the next walk or read.
+ */
+int gfs_history_read_commit(struct gfs_history *h, const char *id,
+			    struct gfs_history_commit *c, char **msg);
+/*
+ * gfs_history_restore() to a tree rather than a commit: the tree may be
+ * one the undo code built in memory (see history_undo.c).
+ */
+int gfs_history_restore_tree(struct gfs_history *h, git_tree *at_tree,
+			     const char *const *paths, size_t npaths,
+			     int dest_fd, unsigned flags,
+			     gfs_history_report report, void *arg);
 
 #endif

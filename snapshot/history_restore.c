@@ -338,6 +338,7 @@ struct empty_walk {
 	const char *const *paths; /* encoded, or none */
 	size_t npaths;
 	git_tree *other;      /* an entry there too is no change */
+	bool emptied;	      /* instead: those other holds with content */
 	struct gfs_buf found; /* NUL-separated encoded paths */
 	int rc;
 };
@@ -375,7 +376,12 @@ static int empty_visit(const char *root, const git_tree_entry *e, void *arg)
 		return -1;
 	}
 	if (in_paths(w, path.data) &&
-	    git_tree_entry_bypath(&there, w->other, path.data) &&
+	    (git_tree_entry_bypath(&there, w->other, path.data)
+		     ? !w->emptied
+		     : w->emptied &&
+			       git_tree_entry_type(there) == GIT_OBJECT_TREE &&
+			       !git_oid_equal(git_tree_entry_id(there),
+					      &empty)) &&
 	    gfs_buf_add(&w->found, path.data, path.len + 1))
 		w->rc = -ENOMEM;
 	git_tree_entry_free(there);
@@ -383,12 +389,15 @@ static int empty_visit(const char *root, const git_tree_entry *e, void *arg)
 	return w->rc ? -1 : 0;
 }
 
-/* Encoded paths of the empty directories in tree and not in other. */
+/*
+ * Encoded paths of the empty directories in tree and not in other, or
+ * (emptied) those other holds with something in them.
+ */
 static int empty_dirs_only_in(git_tree *tree, git_tree *other,
 			      const char *const *paths, size_t npaths,
-			      struct gfs_buf *out)
+			      bool emptied, struct gfs_buf *out)
 {
-	struct empty_walk w = {paths, npaths, other, GFS_BUF_INIT, 0};
+	struct empty_walk w = {paths, npaths, other, emptied, GFS_BUF_INIT, 0};
 
 	if (git_tree_walk(tree, GIT_TREEWALK_PRE, empty_visit, &w) && !w.rc)
 		w.rc = gfs_history_git_error("walk tree");
@@ -404,13 +413,48 @@ static int empty_dirs(struct restore *r, git_tree *head, git_tree *at,
 		      const char *const *paths, size_t npaths)
 {
 	struct gfs_buf make = GFS_BUF_INIT, drop = GFS_BUF_INIT;
+	struct gfs_buf emptied = GFS_BUF_INIT;
 	bool dry = r->flags & GFS_HISTORY_DRY_RUN;
 	size_t pos;
 	int rc;
 
-	rc = empty_dirs_only_in(at, head, paths, npaths, &make);
+	rc = empty_dirs_only_in(at, head, paths, npaths, false, &make);
 	if (!rc)
-		rc = empty_dirs_only_in(head, at, paths, npaths, &drop);
+		rc = empty_dirs_only_in(head, at, paths, npaths, false, &drop);
+	if (!rc)
+		rc = empty_dirs_only_in(at, head, paths, npaths, true,
+					&emptied);
+	/*
+	 * A directory the target has empty went with its last file above;
+	 * it comes back, reported only when it had to be made again.
+	 */
+	for (pos = 0; !rc && !dry && pos < emptied.len;
+	     pos += strlen(emptied.data + pos) + 1) {
+		struct gfs_buf dir = GFS_BUF_INIT;
+		const char *base;
+		int fd, e;
+
+		rc = gfs_history_decode_path(emptied.data + pos, &dir);
+		if (!rc)
+			rc = gfs_buf_adds(&dir, "/.");
+		if (rc) {
+			gfs_buf_release(&dir);
+			break;
+		}
+		fd = open_parent(r->dest_fd, dir.data, false, &base);
+		if (fd >= 0) {
+			close(fd);
+		} else {
+			fd = open_parent(r->dest_fd, dir.data, true, &base);
+			e = fd < 0 ? fd : 0;
+			if (fd >= 0)
+				close(fd);
+			dir.data[dir.len - 2] = '\0';
+			done(r, GFS_HISTORY_CREATE, dir.data, e);
+		}
+		gfs_buf_release(&dir);
+	}
+	gfs_buf_release(&emptied);
 	for (pos = 0; !rc && pos < make.len;
 	     pos += strlen(make.data + pos) + 1) {
 		struct gfs_buf dir = GFS_BUF_INIT;
@@ -461,8 +505,24 @@ int gfs_history_restore(struct gfs_history *h, const char *at_id,
 			const char *const *paths, size_t npaths, int dest_fd,
 			unsigned flags, gfs_history_report report, void *arg)
 {
+	git_tree *at_tree = NULL;
+	int rc;
+
+	rc = gfs_history_tree_of(h, at_id, &at_tree, NULL, NULL);
+	if (!rc)
+		rc = gfs_history_restore_tree(h, at_tree, paths, npaths,
+					      dest_fd, flags, report, arg);
+	git_tree_free(at_tree);
+	return rc;
+}
+
+int gfs_history_restore_tree(struct gfs_history *h, git_tree *at_tree,
+			     const char *const *paths, size_t npaths,
+			     int dest_fd, unsigned flags,
+			     gfs_history_report report, void *arg)
+{
 	struct restore r = {h, dest_fd, flags, report, arg, 0};
-	git_tree *head_tree = NULL, *at_tree = NULL;
+	git_tree *head_tree = NULL;
 	git_diff_options opts;
 	git_diff *diff = NULL;
 	char **encoded = NULL;
@@ -477,8 +537,6 @@ int gfs_history_restore(struct gfs_history *h, const char *at_id,
 	rc = gfs_history_diff_opts(&opts, paths, npaths, &encoded);
 	if (!rc)
 		rc = gfs_history_tree_of(h, head, &head_tree, NULL, NULL);
-	if (!rc)
-		rc = gfs_history_tree_of(h, at_id, &at_tree, NULL, NULL);
 	if (rc)
 		goto out;
 	if (git_diff_tree_to_tree(&diff, h->repo, head_tree, at_tree, &opts)) {
@@ -499,7 +557,6 @@ int gfs_history_restore(struct gfs_history *h, const char *at_id,
 out:
 	git_diff_free(diff);
 	git_tree_free(head_tree);
-	git_tree_free(at_tree);
 	gfs_history_free_paths(encoded, npaths);
 	return rc;
 }
