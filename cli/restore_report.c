@@ -32,6 +32,13 @@ void gfs_restore_report(void *arg, enum gfs_history_change what,
 			      path);
 		return;
 	}
+	if (error == -ENODATA) {
+		pr->refused++;
+		gfs_cli_error("left '%s' alone: the store did not record its "
+			      "state between the operations of one snapshot",
+			      path);
+		return;
+	}
 	if (error) {
 		pr->failed++;
 		gfs_cli_error("cannot restore '%s': %s", path,

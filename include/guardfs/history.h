@@ -66,6 +66,17 @@ int gfs_history_resolve(struct gfs_history *h, const char *text, time_t now,
 			char out[41], char *err, size_t err_size);
 
 /*
+ * Turns an operation id as gfs_history_walk()'s user prints it into a
+ * commit id (out) and *seq: COMMIT@SEQ names the one operation with
+ * Guardfs-Seq SEQ in a commit that lists several (*seq > 0); anything
+ * else is resolved as by gfs_history_resolve() and *seq is 0 (the whole
+ * commit). -ENOENT or -EINVAL with a message in err.
+ */
+int gfs_history_resolve_op(struct gfs_history *h, const char *text,
+			   char out[41], uint64_t *seq, char *err,
+			   size_t err_size);
+
+/*
  * Appends a unified diff from commit old_id to new_id (NULL: old_id's
  * parent to old_id, a single operation), limited to paths (or all when
  * npaths is 0). Binary files are summarized in one line.
@@ -124,5 +135,33 @@ int gfs_history_restore(struct gfs_history *h, const char *at_id,
  */
 int gfs_history_revert(struct gfs_history *h, const char *id, int dest_fd,
 		       unsigned flags, gfs_history_report report, void *arg);
+
+/*
+ * Undo of single operations, also inside a commit that lists several
+ * (history_undo.c). A path whose state between two operations of one
+ * commit the store did not record (a write followed by another in the
+ * same commit) is reported with -ENODATA and left alone.
+ */
+
+/*
+ * Reverts exactly the last n operations (session-start markers not
+ * counted): everything newer than the commit holding the nth newest
+ * operation goes back, and within that commit only the operations from
+ * that one on. -ERANGE when history holds fewer than n operations,
+ * -ENOENT when they reach back to the first commit. Flags and report
+ * as for restore.
+ */
+int gfs_history_undo_last(struct gfs_history *h, long n, int dest_fd,
+			  unsigned flags, gfs_history_report report, void *arg);
+
+/*
+ * Reverts the one operation seq of commit id (seq 0, or a commit of one
+ * operation: the whole commit, as gfs_history_revert()). Its paths go
+ * back to their state right before it, unless a later operation, in the
+ * same commit or a later one, changed them again (-EBUSY, left alone).
+ */
+int gfs_history_undo_op(struct gfs_history *h, const char *id, uint64_t seq,
+			int dest_fd, unsigned flags, gfs_history_report report,
+			void *arg);
 
 #endif
