@@ -15,9 +15,12 @@ static const char usage[] = "guardfs log [-c FILE] [PATH...] [--since WHEN] "
 static void print_help(void)
 {
 	printf("usage: %s\n\n"
-	       "Lists the recorded operations, newest first: snapshot id, "
+	       "Lists the recorded operations, newest first: operation id, "
 	       "time,\n"
-	       "process (pid), operation and path(s).\n\n"
+	       "process (pid), operation and path(s). The id is the "
+	       "snapshot's,\n"
+	       "or SNAPSHOT@SEQ for one of several operations that share a\n"
+	       "snapshot; undo and diff take either.\n\n"
 	       "options:\n"
 	       "  -c, --config FILE   the project's config (default: the "
 	       "mount\n"
@@ -94,6 +97,7 @@ static void add_json_field(struct gfs_buf *b, const char *key, const char *v)
 static int log_visit(void *arg, const struct gfs_history_commit *c)
 {
 	struct log_walk *w = arg;
+	char op_id[24];
 	size_t i;
 
 	if (w->since >= 0 && c->time < w->since)
@@ -106,10 +110,17 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 		if (!wanted(w, op))
 			continue;
 		w->shown++;
+		/* one of several in a snapshot: undo and diff take this */
+		op_id[0] = '\0';
+		if (c->nops > 1 && op->seq)
+			snprintf(op_id, sizeof(op_id), "@%llu",
+				 (unsigned long long)op->seq);
 		if (w->json) {
 			gfs_buf_adds(&w->out, w->shown > 1 ? ",\n " : "[");
-			gfs_buf_addf(&w->out, "{\"id\":\"%s\",\"time\":\"",
-				     c->id);
+			gfs_buf_addf(&w->out,
+				     "{\"id\":\"%s\",\"op_id\":\"%.*s%s\","
+				     "\"time\":\"",
+				     c->id, op_id[0] ? 10 : 40, c->id, op_id);
 			add_time(&w->out, c->time);
 			gfs_buf_addch(&w->out, '"');
 			add_json_field(&w->out, "process", op->process);
@@ -123,7 +134,7 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			gfs_buf_addch(&w->out, '}');
 			continue;
 		}
-		gfs_buf_addf(&w->out, "%.10s  ", c->id);
+		gfs_buf_addf(&w->out, "%.10s%s  ", c->id, op_id);
 		add_time(&w->out, c->time);
 		gfs_buf_addf(&w->out, "  %s (%ld)  %s  %s", op->process,
 			     op->pid, op->op, op->path ? op->path : "");

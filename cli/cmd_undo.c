@@ -15,28 +15,6 @@
 
 static const char undo_usage[] = "guardfs undo [-c FILE] [N|ID] [--dry-run]";
 
-struct nth_op {
-	long n;
-	char parent_of[41];
-	bool found;
-};
-
-static int nth_visit(void *arg, const struct gfs_history_commit *c)
-{
-	struct nth_op *w = arg;
-
-	if (c->session_start)
-		return 0;
-	/* operations, not commits: a commit may list several */
-	w->n -= (long)c->nops < w->n ? (long)c->nops : w->n;
-	if (w->n == 0) {
-		memcpy(w->parent_of, c->id, 41);
-		w->found = true;
-		return 1;
-	}
-	return 0;
-}
-
 int gfs_cmd_undo(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -49,7 +27,7 @@ int gfs_cmd_undo(int argc, char **argv)
 	struct gfs_restore_progress pr = {.tty = isatty(2)};
 	struct gfs_history *h = NULL;
 	const char *config = NULL, *arg = "1";
-	struct nth_op w = {0};
+	uint64_t seq;
 	struct gfs_project p;
 	unsigned flags = 0;
 	char err[600], id[41];
@@ -70,13 +48,30 @@ int gfs_cmd_undo(int argc, char **argv)
 		case 'h':
 			printf("usage: %s\n\n"
 			       "Reverts the last N recorded operations "
-			       "(default "
-			       "1), or the one\n"
-			       "operation ID. Operations that shared a commit "
-			       "are reverted\n"
-			       "together. An operation whose paths changed "
-			       "again later is\n"
-			       "reverted only where they did not.\n",
+			       "(default 1), or the one\n"
+			       "operation ID, as guardfs log lists them. "
+			       "Under a burst several\n"
+			       "operations share a snapshot; the log names "
+			       "each as SNAPSHOT@SEQ,\n"
+			       "and N or such an ID reverts exactly those "
+			       "operations, the others\n"
+			       "of the snapshot stay. A plain snapshot id "
+			       "reverts every operation\n"
+			       "it lists. An operation whose paths a later "
+			       "operation changed again\n"
+			       "is reverted only where it did not. A path "
+			       "whose state between two\n"
+			       "operations of one snapshot the store did "
+			       "not record is left alone\n"
+			       "and named. Files changed behind the store's "
+			       "back are left alone\n"
+			       "unless --force.\n\n"
+			       "options:\n"
+			       "  -c, --config FILE  the project's config\n"
+			       "  --dry-run          show what would change\n"
+			       "  --force            overwrite unrecorded "
+			       "changes too\n"
+			       "  -h, --help         show this help\n",
 			       undo_usage);
 			return 0;
 		default:
@@ -98,39 +93,41 @@ int gfs_cmd_undo(int argc, char **argv)
 		goto out;
 	}
 	if (strspn(arg, "0123456789") == strlen(arg) && strlen(arg) < 4) {
-		char *end;
+		long n = strtol(arg, NULL, 10);
 
-		w.n = strtol(arg, &end, 10);
-		if (w.n <= 0)
-			return gfs_cli_usage(undo_usage);
-		if (gfs_history_walk(h, nth_visit, &w) < 0)
+		if (n <= 0) {
+			rc = gfs_cli_usage(undo_usage);
 			goto out;
-		if (!w.found) {
+		}
+		r = gfs_history_undo_last(h, n, dest, flags, gfs_restore_report,
+					  &pr);
+		if (r == -ERANGE) {
 			gfs_cli_error("the store holds fewer than %s "
 				      "operations",
 				      arg);
 			goto out;
 		}
-		/* everything since the Nth newest operation goes back */
-		if (gfs_history_parent(h, w.parent_of, id)) {
-			gfs_cli_error("'%.10s' is the first snapshot: nothing "
-				      "before it",
-				      w.parent_of);
+		if (r == -ENOENT) {
+			gfs_cli_error(
+				"the last %s operations reach back to the "
+				"first snapshot: nothing before it",
+				arg);
 			goto out;
 		}
-		r = gfs_history_restore(h, id, NULL, 0, dest, flags,
-					gfs_restore_report, &pr);
 		rc = gfs_restore_finish(&pr, r);
 		goto out;
 	}
-	if (gfs_history_resolve(h, arg, time(NULL), id, err, sizeof(err))) {
+	if (gfs_history_resolve_op(h, arg, id, &seq, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
 		goto out;
 	}
-	r = gfs_history_revert(h, id, dest, flags, gfs_restore_report, &pr);
-	if (r == -ENOENT)
+	r = gfs_history_undo_op(h, id, seq, dest, flags, gfs_restore_report,
+				&pr);
+	if (r == -ENOENT) {
 		gfs_cli_error("'%s' is the first snapshot: nothing before it",
 			      arg);
+		goto out;
+	}
 	rc = gfs_restore_finish(&pr, r);
 out:
 	if (dest >= 0)

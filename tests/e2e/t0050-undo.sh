@@ -130,4 +130,81 @@ check_eq "the file as it was left is the latest snapshot" \
 	"$(git -C "$STORE" cat-file blob HEAD:docs/notes.txt)"
 check "umount" gfs_umount "$R"
 
+# Undo inside a burst: operations that share one snapshot are undone one
+# at a time, by count or by their SNAPSHOT@SEQ id.
+B=$T/burst
+mkdir -p "$B"
+printf 'A\n' >"$B/a.txt"
+printf 'B\n' >"$B/b.txt"
+printf 'C\n' >"$B/c.txt"
+printf 'D\n' >"$B/d.txt"
+printf 'keep\n' >"$B/keep.txt"
+check "mount the burst folder" gfs_mount "$B" "$B"
+BSTORE=$("$GUARDFS" status --json | python3 -c '
+import json, sys
+print([m["store"] for m in json.load(sys.stdin)["mounts"]
+       if m["mountpoint"] == sys.argv[1]][0])' "$B")
+# six operations in a few milliseconds: one snapshot
+(cd "$B" && python3 -c 'import os
+os.rename("a.txt", "a2.txt"); os.unlink("b.txt"); os.mkdir("dir")
+os.rename("c.txt", "dir/c.txt"); os.rename("a2.txt", "a3.txt")
+os.unlink("d.txt")')
+sleep 1.5
+check_eq "the burst shares one commit" \
+	$'rename a2.txt (+5 more)\nsession-start '"$B" \
+	"$(git -C "$BSTORE" log --format=%s)"
+P=$(git -C "$BSTORE" rev-parse --short=10 HEAD)
+blog() { (cd "$B" && "$GUARDFS" log "$@"); }
+check_eq "each operation listed with its own id" \
+	"$P@6  unlink  d.txt
+$P@5  rename  a3.txt <- a2.txt
+$P@4  rename  dir/c.txt <- c.txt
+$P@3  mkdir  dir
+$P@2  unlink  b.txt
+$P@1  rename  a2.txt <- a.txt" \
+	"$(blog | grep -v session-start |
+		sed -E 's/  [0-9TZ:-]+  python3 \([0-9]+\)//')"
+check_eq "log --json has op_id" "$P@6 $P@1" "$(blog --json | python3 -c '
+import json, sys
+ops = [o for o in json.load(sys.stdin) if o["op"] != "session-start"]
+print(ops[0]["op_id"], ops[-1]["op_id"])')"
+
+# what the folder holds: a listing of kinds and names, then contents
+burst_is() {
+	local want=$T/want
+	rm -rf "$want" && mkdir "$want" && (cd "$want" && eval "$1") &&
+		check_eq "$2" "$(snapshot_of "$want")" "$(snapshot_of "$B")"
+}
+(cd "$B" && "$GUARDFS" undo 1 >/dev/null)
+sleep 1.2
+burst_is "printf 'A\n' >a3.txt; mkdir dir; printf 'C\n' >dir/c.txt
+	printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \
+	"undo 1: only the last operation of the burst"
+# undo's own restore is listed too: count it, then three of the burst
+n=$(blog | awk -v p="$P@" 'index($0, p) == 1 { exit } { n++ } END { print n }')
+(cd "$B" && "$GUARDFS" undo $((n + 3)) >/dev/null)
+sleep 1.2
+burst_is "printf 'A\n' >a2.txt; mkdir dir; printf 'C\n' >c.txt
+	printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \
+	"undo N ending mid-burst: the first three operations stay"
+(cd "$B" && "$GUARDFS" undo "$P@2" >/dev/null)
+sleep 1.2
+burst_is "printf 'A\n' >a2.txt; mkdir dir; printf 'C\n' >c.txt
+	printf 'B\n' >b.txt; printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \
+	"undo of one operation in the middle of a burst"
+out=$(cd "$B" && "$GUARDFS" undo "$P@3" 2>&1)
+check_eq "an operation a later one built on is refused" \
+	"1 guardfs: left 'dir' alone: a later operation changed it again" \
+	"$? $out"
+burst_is "printf 'A\n' >a2.txt; mkdir dir; printf 'C\n' >c.txt
+	printf 'B\n' >b.txt; printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \
+	"the refusal changed nothing"
+check_fails "an unknown operation id" "$GUARDFS" undo -c /dev/null "$P@99"
+out=$(cd "$B" && "$GUARDFS" undo "$P@99" 2>&1)
+check_eq "its message" \
+	"guardfs: snapshot '$P' holds no operation 99" "$out"
+check "umount the burst folder" gfs_umount "$B"
+check_eq "burst store fsck" "" \
+	"$(git -C "$BSTORE" fsck --strict --no-dangling 2>&1)"
+
 test_done
