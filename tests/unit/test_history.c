@@ -88,6 +88,92 @@ static void reported(void *arg, enum gfs_history_change what, const char *path,
 	gfs_buf_addf(arg, "%s %s %d\n", names[what], path, error);
 }
 
+/*
+ * A batched commit made by hand, as the store writes one under a burst:
+ * x written twice, then a temporary file created, written and renamed
+ * over f. The parent holds f "old" and x "x0", the commit f "new" and
+ * x "x2"; the folder is as the commit left it.
+ */
+static void check_batch_undo(void)
+{
+	struct gfs_buf rep = GFS_BUF_INIT;
+	struct gfs_history *h = NULL;
+	char dir[300], err[512];
+	int fd, rc;
+
+	gfs_buf_adds(&rep, ""); /* never NULL, even when nothing is reported */
+	snprintf(dir, sizeof(dir), "%s/batch", base);
+	sh("set -e; d='%s'; mkdir -p $d/root; cd $d; git init -q --bare -b "
+	   "main s.git; "
+	   "export GIT_DIR=$d/s.git GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t "
+	   "GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t; "
+	   "o=$(printf 'old\\n' | git hash-object -w --stdin); "
+	   "x0=$(printf 'x0\\n' | git hash-object -w --stdin); "
+	   "n=$(printf 'new\\n' | git hash-object -w --stdin); "
+	   "x2=$(printf 'x2\\n' | git hash-object -w --stdin); "
+	   "t1=$(printf '100644 blob %%s\\tf\\n100644 blob %%s\\tx\\n' $o $x0 "
+	   "| git mktree); "
+	   "t2=$(printf '100644 blob %%s\\tf\\n100644 blob %%s\\tx\\n' $n $x2 "
+	   "| git mktree); "
+	   "p=$(echo 'write f' | git commit-tree $t1); "
+	   "m='write x (+4 more)\n\nGuardfs-Session: s\n'; "
+	   "for op in 'write x' 'write x' 'create tmp' 'write tmp' "
+	   "'rename f tmp'; do set -- $op; i=$((i+1)); "
+	   "m=\"$m\"\"Guardfs-Op: $1\nGuardfs-Path: $2\n\"; "
+	   "[ -n \"${3:-}\" ] && m=\"$m\"\"Guardfs-From: $3\n\"; "
+	   "m=\"$m\"\"Guardfs-Pid: 7\nGuardfs-Process: a\nGuardfs-Seq: "
+	   "$i\n\"; done; "
+	   "c=$(printf \"$m\" | git commit-tree $t2 -p $p); "
+	   "git update-ref refs/heads/main $c; "
+	   "printf 'new\\n' >root/f; printf 'x2\\n' >root/x",
+	   dir);
+	CHECK(gfs_history_open(&h, sh("echo '%s/s.git'", dir), err,
+			       sizeof(err)) == 0);
+	if (!h)
+		return;
+	fd = open(sh("echo '%s/root'", dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	/* the rename goes: f back, tmp as the rename found it */
+	rc = gfs_history_undo_last(h, 1, fd, GFS_HISTORY_DRY_RUN, reported,
+				   &rep);
+	CHECK(rc == 0);
+	CHECK_STR(rep.data, "update f 0\ncreate tmp 0\n");
+	/* after the first write of x: not recorded, so x stays */
+	gfs_buf_reset(&rep);
+	rc = gfs_history_undo_last(h, 4, fd, GFS_HISTORY_DRY_RUN, reported,
+				   &rep);
+	CHECK(rc == -EBUSY);
+	CHECK_STR(rep.data, "update x -61\nupdate f 0\n");
+	gfs_buf_reset(&rep);
+	CHECK(gfs_history_undo_last(h, 6, fd, 0, reported, &rep) == -ERANGE);
+	/* one operation: the second write of x has no known state before */
+	gfs_buf_reset(&rep);
+	CHECK(gfs_history_undo_op(h,
+				  sh("git -C '%s/s.git' rev-parse HEAD", dir),
+				  2, fd, 0, reported, &rep) == -EBUSY);
+	CHECK_STR(rep.data, "update x -61\n");
+	/* the write of tmp: the rename changed tmp again */
+	gfs_buf_reset(&rep);
+	CHECK(gfs_history_undo_op(h,
+				  sh("git -C '%s/s.git' rev-parse HEAD", dir),
+				  4, fd, 0, reported, &rep) == -EBUSY);
+	CHECK_STR(rep.data, "update tmp -16\n");
+	/* the rename itself, for real */
+	gfs_buf_reset(&rep);
+	CHECK(gfs_history_undo_op(h,
+				  sh("git -C '%s/s.git' rev-parse HEAD", dir),
+				  5, fd, 0, reported, &rep) == 0);
+	CHECK_STR(rep.data, "update f 0\ncreate tmp 0\n");
+	CHECK_STR(sh("cd '%s/root' && head f tmp x", dir),
+		  "==> f <==\nold\n\n==> tmp <==\nnew\n\n==> x <==\nx2");
+	/* and the store was not written */
+	CHECK_STR(sh("git -C '%s/s.git' count-objects | cut -d' ' -f1", dir),
+		  "8");
+	close(fd);
+	gfs_history_free(h);
+	gfs_buf_release(&rep);
+}
+
 int main(void)
 {
 	struct gfs_store_opts o = {0};
@@ -271,6 +357,7 @@ int main(void)
 	CHECK_STR(sh("cat '%s/a.txt'", root), "four");
 
 	gfs_history_free(h);
+	check_batch_undo();
 	gfs_buf_release(&out);
 	gfs_buf_release(&rep);
 	gfs_buf_release(&w.text);
