@@ -30,6 +30,7 @@ int gfs_cmd_undo(int argc, char **argv)
 	uint64_t seq;
 	struct gfs_project p;
 	unsigned flags = 0;
+	bool grouped = false;
 	char err[600], id[41];
 	int c, dest = -1, rc = 1, r;
 
@@ -92,6 +93,14 @@ int gfs_cmd_undo(int argc, char **argv)
 			      strerror(-dest));
 		goto out;
 	}
+	/* Mounted, the undo is recorded as one operation of its own. */
+	if (!(flags & GFS_HISTORY_DRY_RUN)) {
+		char label[96];
+
+		snprintf(label, sizeof(label), "undo %s", arg);
+		gfs_project_group_begin(&p, label);
+		grouped = true;
+	}
 	if (strspn(arg, "0123456789") == strlen(arg) && strlen(arg) < 4) {
 		long n = strtol(arg, NULL, 10);
 
@@ -130,6 +139,8 @@ int gfs_cmd_undo(int argc, char **argv)
 	}
 	rc = gfs_restore_finish(&pr, r);
 out:
+	if (grouped)
+		gfs_project_group_end(&p);
 	if (dest >= 0)
 		close(dest);
 	gfs_history_free(h);

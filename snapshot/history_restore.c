@@ -406,6 +406,43 @@ static int empty_dirs_only_in(git_tree *tree, git_tree *other,
 }
 
 /*
+ * After an empty directory went: the directories above it that the target
+ * does not have go too, while they are empty (a tree that only held empty
+ * directories, as a fresh .git/ does).
+ */
+static void drop_parents(struct restore *r, git_tree *at, const char *encoded)
+{
+	char *parent = strdup(encoded), *slash;
+
+	while (parent && (slash = strrchr(parent, '/'))) {
+		struct gfs_buf dir = GFS_BUF_INIT;
+		git_tree_entry *there = NULL;
+		const char *base;
+		int fd;
+
+		*slash = '\0';
+		if (!git_tree_entry_bypath(&there, at, parent)) {
+			git_tree_entry_free(there);
+			break;
+		}
+		if (gfs_history_decode_path(parent, &dir)) {
+			gfs_buf_release(&dir);
+			break;
+		}
+		fd = open_parent(r->dest_fd, dir.data, false, &base);
+		if (fd >= 0 && unlinkat(fd, base, AT_REMOVEDIR) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		gfs_buf_release(&dir);
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+	free(parent);
+}
+
+/*
  * Empty directories of the target that are missing come back; empty
  * ones only the latest commit has go, if they are still empty.
  */
@@ -493,6 +530,8 @@ static int empty_dirs(struct restore *r, git_tree *head, git_tree *at,
 				e = errno == ENOTEMPTY ? -EEXIST : -errno;
 			close(fd);
 			done(r, GFS_HISTORY_REMOVE, dir.data, e);
+			if (!e && !dry)
+				drop_parents(r, at, drop.data + pos);
 		}
 		gfs_buf_release(&dir);
 	}

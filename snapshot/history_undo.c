@@ -482,18 +482,33 @@ struct nth_op {
 	bool found;
 };
 
+/*
+ * Operations a commit counts for: a restore is one operation, however
+ * many paths it lists (each as "restore"); otherwise each listed one.
+ */
+static long ops_counted(const struct gfs_history_commit *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nops; i++)
+		if (strcmp(c->ops[i].op, "restore"))
+			return (long)c->nops;
+	return c->nops ? 1 : 0;
+}
+
 static int nth_visit(void *arg, const struct gfs_history_commit *c)
 {
 	struct nth_op *w = arg;
+	long count = ops_counted(c);
 
 	if (c->session_start)
 		return 0;
-	if ((long)c->nops < w->n) {
-		w->n -= (long)c->nops;
+	if (count < w->n) {
+		w->n -= count;
 		return 0;
 	}
 	memcpy(w->id, c->id, 41);
-	w->keep = c->nops - (size_t)w->n;
+	w->keep = (size_t)(count - w->n);
 	w->found = true;
 	return 1;
 }

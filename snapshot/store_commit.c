@@ -232,6 +232,12 @@ int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n)
 	n->relied = false;
 	if (!relied || n->changed_gen != s->commit_gen)
 		return 0;
+	/*
+	 * A restore is one operation: the states between its own steps are
+	 * no versions anyone made, and its commit must not split for them.
+	 */
+	if (s->group_label && s->job_pid == s->group_pid)
+		return 0;
 	other = same_bytes_elsewhere(s, n);
 	if (other) {
 		other->relied = true;

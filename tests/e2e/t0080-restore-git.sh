@@ -80,9 +80,18 @@ check_eq "by the guardfs process" "guardfs" "$(git -C "$STORE" log -1 --format=%
 check_eq "its tree is the session's start" \
 	"$(git -C "$STORE" rev-parse "$(git -C "$STORE" log --format=%H --grep='^session-start' -1)^{tree}")" \
 	"$(git -C "$STORE" rev-parse 'HEAD^{tree}')"
+
+# A restore counts as one operation for undo, and an undo is one too.
+check "undo 1 takes the whole restore back" in_root undo 1
+check_eq "the damage is back" "uncommitted" "$(cat "$R/wip.txt")"
+check_fails "the repository is gone again" test -e "$R/.git"
+check_eq "the undo is one commit" "undo 1" "$(git -C "$STORE" log -1 --format=%s | sed 's/ ([0-9]* paths)$//')"
+check "undo 1 of the undo" in_root undo 1
+check_eq "folder restored byte for byte again" "$before" "$(manifest "$R")"
 check_eq "git repository restored" "$git_before" "$(git -C "$R" rev-parse main feature HEAD 2>&1)"
 check "restored repository is sound" git -C "$R" fsck --no-progress
 check_eq "branch switching restored" "" "$(git -C "$R" status --porcelain)"
+
 
 rm -rf "$R/src/lib"
 check "restore a deleted directory" in_root restore src/lib --at session
