@@ -17,7 +17,10 @@ static void print_help(void)
 	       "Shows, as a unified diff, what changed in the folder since "
 	       "WHEN\n"
 	       "(default: the start of the current session), or what the one\n"
-	       "operation ID changed. Binary files are summarized.\n"
+	       "operation ID changed: a snapshot id, or SNAPSHOT@SEQ for one\n"
+	       "of several operations that share a snapshot (as guardfs log\n"
+	       "shows them), which shows what that snapshot changed at the\n"
+	       "operation's paths. Binary files are summarized.\n"
 	       "WHEN: 90s, 15m, 2h, 1d, an ISO-8601 time, or 'session'.\n\n"
 	       "options:\n"
 	       "  -c, --config FILE  the project's config\n"
@@ -30,6 +33,16 @@ static bool is_hex_id(const char *s)
 	size_t n = strspn(s, "0123456789abcdefABCDEF");
 
 	return n >= 4 && n <= 40 && !s[n];
+}
+
+/* SNAPSHOT@SEQ: one operation of a snapshot several share (guardfs log). */
+static bool is_op_id(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return at && s + n == at && n >= 4 && at[1] &&
+	       strspn(at + 1, "0123456789") == strlen(at + 1);
 }
 
 int gfs_cmd_diff(int argc, char **argv)
@@ -45,6 +58,7 @@ int gfs_cmd_diff(int argc, char **argv)
 	char **paths = NULL;
 	struct gfs_project p;
 	char err[600], from[41], head[41];
+	uint64_t seq = 0;
 	bool one = false;
 	int c, i, npaths = 0, rc = 1;
 
@@ -66,13 +80,18 @@ int gfs_cmd_diff(int argc, char **argv)
 		goto out;
 	/* the first argument is WHEN or ID when it reads as one */
 	if (optind < argc) {
-		int r = gfs_history_resolve(h, argv[optind], time(NULL), from,
-					    err, sizeof(err));
+		int r = is_op_id(argv[optind])
+				? gfs_history_resolve_op(h, argv[optind], from,
+							 &seq, err, sizeof(err))
+				: gfs_history_resolve(h, argv[optind],
+						      time(NULL), from, err,
+						      sizeof(err));
 
 		if (r == 0) {
 			when = argv[optind++];
-			one = is_hex_id(when);
-		} else if (r != -EINVAL || is_hex_id(argv[optind])) {
+			one = is_hex_id(when) || seq;
+		} else if (r != -EINVAL || is_hex_id(argv[optind]) ||
+			   is_op_id(argv[optind])) {
 			gfs_cli_error("%s", err);
 			goto out;
 		}
@@ -95,8 +114,10 @@ int gfs_cmd_diff(int argc, char **argv)
 			goto out;
 		paths[npaths++] = gfs_buf_detach(&rel);
 	}
-	if (gfs_history_diff(h, from, one ? NULL : head,
-			     (const char *const *)paths, npaths, &out)) {
+	if (one ? gfs_history_diff_op(h, from, seq, (const char *const *)paths,
+				      npaths, &out)
+		: gfs_history_diff(h, from, head, (const char *const *)paths,
+				   npaths, &out)) {
 		gfs_cli_error("cannot diff");
 		goto out;
 	}

@@ -221,6 +221,8 @@ uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
  */
 int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
 		    struct gfs_buf *out);
+/* Whether thread pid belongs to the restore of the current group. */
+bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid);
 /* Opens the inode's file with flags through /proc/self/fd. */
 int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags);
 /* Queues a kernel dentry invalidation, done off the request path. */

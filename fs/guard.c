@@ -125,7 +125,7 @@ uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 		return 0;
 	gfs_audit_process_name(pid, process, sizeof(process));
 	/* What a restore writes is listed as restored, not as edited. */
-	if (pid == atomic_load(&fs->group_pid))
+	if (gfs_guard_in_group(fs, pid))
 		op = GFS_STORE_RESTORE;
 	ev.op = op;
 	ev.path = path;
@@ -142,6 +142,20 @@ uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 const char *from)
 {
 	return gfs_guard_after_as(fs, fuse_req_ctx(req)->pid, op, path, from);
+}
+
+bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid)
+{
+	pid_t group = atomic_load(&fs->group_pid);
+	char task[64];
+
+	if (!group)
+		return false;
+	if (pid == group)
+		return true;
+	/* the kernel names the calling thread: one of the restore's? */
+	snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)group, (int)pid);
+	return access(task, F_OK) == 0;
 }
 
 int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,

@@ -75,7 +75,7 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 	h->pid = ctx->pid;
 	h->uid = ctx->uid;
 	h->inode = inode;
-	if (ctx->pid == atomic_load(&fs->group_pid)) {
+	if (gfs_guard_in_group(fs, ctx->pid)) {
 		h->in_group = true;
 		atomic_fetch_add(&fs->group_handles, 1);
 	}
@@ -334,8 +334,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		 */
 		if (fstat(h->fd, &st))
 			st.st_size = 0;
-		seq = gfs_guard_after_as(fs, h->pid, GFS_STORE_WRITE, path.data,
-					 NULL);
+		/* (the restore's thread that opened it may be gone by now) */
+		seq = gfs_guard_after_as(fs, h->pid,
+					 h->in_group ? GFS_STORE_RESTORE
+						     : GFS_STORE_WRITE,
+					 path.data, NULL);
 		snprintf(detail, sizeof(detail), "size=%lld",
 			 (long long)st.st_size);
 		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data, NULL,

@@ -645,3 +645,49 @@ int gfs_history_before_last_change(struct gfs_history *h, const char *path,
 	gfs_buf_release(&enc);
 	return rc < 0 ? rc : w.rc;
 }
+
+int gfs_history_diff_op(struct gfs_history *h, const char *id, uint64_t seq,
+			const char *const *paths, size_t npaths,
+			struct gfs_buf *out)
+{
+	struct gfs_history_commit c;
+	const char *mine[2];
+	size_t i, n = 0;
+	char *msg = NULL;
+	int rc;
+
+	if (!seq)
+		return gfs_history_diff(h, id, NULL, paths, npaths, out);
+	rc = gfs_history_read_commit(h, id, &c, &msg);
+	if (rc)
+		return rc;
+	rc = -ENOENT;
+	for (i = 0; i < c.nops; i++) {
+		if (c.ops[i].seq != seq)
+			continue;
+		mine[n++] = c.ops[i].path;
+		if (c.ops[i].from)
+			mine[n++] = c.ops[i].from;
+		rc = 0;
+		break;
+	}
+	/*
+	 * The commit's change of the operation's own paths; the caller's
+	 * paths, if any, narrow it further.
+	 */
+	for (i = 0; !rc && npaths && i < n;) {
+		size_t k;
+		bool wanted = false;
+
+		for (k = 0; k < npaths; k++)
+			wanted |= !strcmp(paths[k], mine[i]);
+		if (wanted)
+			i++;
+		else
+			mine[i] = mine[--n];
+	}
+	if (!rc && n)
+		rc = gfs_history_diff(h, id, NULL, mine, n, out);
+	free(msg);
+	return rc;
+}

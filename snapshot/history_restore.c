@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@ struct restore {
 	gfs_history_report report;
 	void *arg;
 	int rc; /* first failure */
+	/* libgit2 calls of the appliers (see apply_all), one at a time */
+	pthread_mutex_t git_lock;
 };
 
 /*
@@ -139,11 +142,13 @@ static int holds_recorded(struct restore *r, const char *path,
 		 * written by the mount a moment ago and not committed yet
 		 * (a release arrives after close() returned).
 		 */
+		pthread_mutex_lock(&r->git_lock);
 		if ((!id || !git_oid_equal(&got, id)) &&
 		    (git_repository_odb(&odb, r->h->repo) ||
 		     !git_odb_exists(odb, &got)))
 			rc = -EEXIST;
 		git_odb_free(odb);
+		pthread_mutex_unlock(&r->git_lock);
 	}
 out:
 	gfs_buf_release(&data);
@@ -195,8 +200,14 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 
 	if (mode == 0160000)
 		return 0; /* a gitlink: nothing to write */
-	if (git_blob_lookup(&blob, r->h->repo, id))
-		return gfs_history_git_error("read blob");
+	pthread_mutex_lock(&r->git_lock);
+	if (git_blob_lookup(&blob, r->h->repo, id)) {
+		rc = gfs_history_git_error("read blob");
+		pthread_mutex_unlock(&r->git_lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&r->git_lock);
+	/* the blob holds its bytes until freed: read them unlocked */
 	data = git_blob_rawcontent(blob);
 	size = git_blob_rawsize(blob);
 	dirfd = open_parent(r->dest_fd, path, true, &base);
@@ -253,7 +264,9 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 		rc = -errno;
 	close(dirfd);
 out:
+	pthread_mutex_lock(&r->git_lock);
 	git_blob_free(blob);
+	pthread_mutex_unlock(&r->git_lock);
 	return rc;
 }
 
@@ -280,58 +293,159 @@ static void done(struct restore *r, enum gfs_history_change what,
 		r->rc = rc;
 }
 
-/* One delta of HEAD -> at; removals when removing, the rest otherwise. */
-static int apply_delta(struct restore *r, const git_diff_delta *d,
-		       bool removing)
+/*
+ * Applies one delta of HEAD -> at into *what and *path; returns its
+ * result for the report (0, -EEXIST for a path left alone, -errno).
+ */
+static int apply_one(struct restore *r, const git_diff_delta *d,
+		     enum gfs_history_change *what, struct gfs_buf *path)
 {
 	const git_diff_file *now = &d->old_file, *then = &d->new_file;
-	struct gfs_buf path = GFS_BUF_INIT;
-	enum gfs_history_change what;
 	bool dry = r->flags & GFS_HISTORY_DRY_RUN;
 	int rc;
 
-	if ((d->status == GIT_DELTA_DELETED) != removing)
-		return 0;
 	rc = gfs_history_decode_path(
-		d->status == GIT_DELTA_ADDED ? then->path : now->path, &path);
+		d->status == GIT_DELTA_ADDED ? then->path : now->path, path);
 	if (rc)
 		return rc;
 	switch (d->status) {
 	case GIT_DELTA_DELETED:
-		what = GFS_HISTORY_REMOVE;
-		rc = holds_recorded(r, path.data, &now->id);
+		*what = GFS_HISTORY_REMOVE;
+		rc = holds_recorded(r, path->data, &now->id);
 		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
 			rc = 0;
 		if (!rc && !dry)
-			rc = remove_path(r, path.data);
+			rc = remove_path(r, path->data);
 		break;
 	case GIT_DELTA_ADDED:
-		what = GFS_HISTORY_CREATE;
-		rc = holds_recorded(r, path.data, NULL);
+		*what = GFS_HISTORY_CREATE;
+		rc = holds_recorded(r, path->data, NULL);
 		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
 			rc = 0;
 		if (!rc && !dry)
-			rc = write_path(r, path.data, &then->id, then->mode);
+			rc = write_path(r, path->data, &then->id, then->mode);
 		break;
-	case GIT_DELTA_MODIFIED:
-		what = git_oid_equal(&now->id, &then->id) ? GFS_HISTORY_MODE
-							  : GFS_HISTORY_UPDATE;
-		rc = holds_recorded(r, path.data, &now->id);
+	default: /* GIT_DELTA_MODIFIED */
+		*what = git_oid_equal(&now->id, &then->id) ? GFS_HISTORY_MODE
+							   : GFS_HISTORY_UPDATE;
+		rc = holds_recorded(r, path->data, &now->id);
 		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
 			rc = 0;
 		if (!rc && !dry)
-			rc = what == GFS_HISTORY_MODE
-				     ? set_mode(r, path.data, then->mode)
-				     : write_path(r, path.data, &then->id,
+			rc = *what == GFS_HISTORY_MODE
+				     ? set_mode(r, path->data, then->mode)
+				     : write_path(r, path->data, &then->id,
 						  then->mode);
 		break;
-	default:
-		gfs_buf_release(&path);
-		return 0;
 	}
-	done(r, what, path.data, rc);
-	gfs_buf_release(&path);
-	return 0;
+	return rc;
+}
+
+/*
+ * Applying a large restore is a long series of small file operations,
+ * each a round trip to the daemon when mounted: a few threads keep
+ * several in flight. The calling thread reports the results in the
+ * diff's order, as they complete, so the output reads the same however
+ * the work was shared.
+ */
+#define APPLY_THREADS	  4
+#define APPLY_THREADED_AT 64 /* fewer deltas: one thread is as quick */
+
+struct apply {
+	struct restore *r;
+	git_diff *diff;
+	bool removing;
+	size_t n;
+	size_t next; /* the next delta to take, under lock */
+	struct applied {
+		bool skip; /* not this pass's */
+		bool done;
+		enum gfs_history_change what;
+		int rc;
+		struct gfs_buf path;
+	} * res;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static bool wanted(const git_diff_delta *d, bool removing)
+{
+	if (d->status != GIT_DELTA_DELETED && d->status != GIT_DELTA_ADDED &&
+	    d->status != GIT_DELTA_MODIFIED)
+		return false;
+	return (d->status == GIT_DELTA_DELETED) == removing;
+}
+
+static void *apply_worker(void *arg)
+{
+	struct apply *a = arg;
+
+	for (;;) {
+		const git_diff_delta *d;
+		struct applied *res;
+		size_t i;
+
+		pthread_mutex_lock(&a->lock);
+		i = a->next++;
+		pthread_mutex_unlock(&a->lock);
+		if (i >= a->n)
+			return NULL;
+		res = &a->res[i];
+		d = git_diff_get_delta(a->diff, i);
+		res->skip = !wanted(d, a->removing);
+		if (!res->skip)
+			res->rc = apply_one(a->r, d, &res->what, &res->path);
+		pthread_mutex_lock(&a->lock);
+		res->done = true;
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
+/* One pass over the diff: removals when removing, the rest otherwise. */
+static int apply_all(struct restore *r, git_diff *diff, bool removing)
+{
+	struct apply a = {.r = r, .diff = diff, .removing = removing};
+	pthread_t threads[APPLY_THREADS];
+	size_t i, started = 0;
+	int rc = 0;
+
+	a.n = git_diff_num_deltas(diff);
+	a.res = calloc(a.n ? a.n : 1, sizeof(*a.res));
+	if (!a.res)
+		return -ENOMEM;
+	pthread_mutex_init(&a.lock, NULL);
+	pthread_cond_init(&a.cond, NULL);
+	if (a.n >= APPLY_THREADED_AT)
+		while (started < APPLY_THREADS &&
+		       !pthread_create(&threads[started], NULL, apply_worker,
+				       &a))
+			started++;
+	if (!started)
+		apply_worker(&a);
+	for (i = 0; i < a.n; i++) {
+		struct applied *res = &a.res[i];
+
+		pthread_mutex_lock(&a.lock);
+		while (!res->done)
+			pthread_cond_wait(&a.cond, &a.lock);
+		pthread_mutex_unlock(&a.lock);
+		if (res->skip)
+			continue;
+		/* only running out of memory stops a restore midway */
+		if (res->rc == -ENOMEM && !res->path.data)
+			rc = -ENOMEM;
+		else
+			done(r, res->what, res->path.data, res->rc);
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	for (i = 0; i < a.n; i++)
+		gfs_buf_release(&a.res[i].path);
+	free(a.res);
+	pthread_mutex_destroy(&a.lock);
+	pthread_cond_destroy(&a.cond);
+	return rc;
 }
 
 struct empty_walk {
@@ -560,14 +674,14 @@ int gfs_history_restore_tree(struct gfs_history *h, git_tree *at_tree,
 			     int dest_fd, unsigned flags,
 			     gfs_history_report report, void *arg)
 {
-	struct restore r = {h, dest_fd, flags, report, arg, 0};
+	struct restore r = {
+		h, dest_fd, flags, report, arg, 0, PTHREAD_MUTEX_INITIALIZER};
 	git_tree *head_tree = NULL;
 	git_diff_options opts;
 	git_diff *diff = NULL;
 	char **encoded = NULL;
 	char head[41];
 	git_oid oid;
-	size_t i, n;
 	int rc, pass;
 
 	if (git_reference_name_to_id(&oid, h->repo, "HEAD"))
@@ -582,11 +696,8 @@ int gfs_history_restore_tree(struct gfs_history *h, git_tree *at_tree,
 		rc = gfs_history_git_error("compare snapshots");
 		goto out;
 	}
-	n = git_diff_num_deltas(diff);
 	for (pass = 0; pass < 2 && !rc; pass++)
-		for (i = 0; i < n && !rc; i++)
-			rc = apply_delta(&r, git_diff_get_delta(diff, i),
-					 pass == 0);
+		rc = apply_all(&r, diff, pass == 0);
 	/* diffs do not see empty directories: they are walked for */
 	if (!rc)
 		rc = empty_dirs(&r, head_tree, at_tree,

@@ -490,8 +490,10 @@ static long ops_counted(const struct gfs_history_commit *c)
 {
 	size_t i;
 
+	/* (pre-images the store took on the way are no one's operation) */
 	for (i = 0; i < c->nops; i++)
-		if (strcmp(c->ops[i].op, "restore"))
+		if (strcmp(c->ops[i].op, "restore") &&
+		    strcmp(c->ops[i].op, "preimage"))
 			return (long)c->nops;
 	return c->nops ? 1 : 0;
 }

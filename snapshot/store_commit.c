@@ -236,7 +236,7 @@ int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n)
 	 * A restore is one operation: the states between its own steps are
 	 * no versions anyone made, and its commit must not split for them.
 	 */
-	if (s->group_label && s->job_pid == s->group_pid)
+	if (s->group_label && s->job_op == GFS_STORE_RESTORE)
 		return 0;
 	other = same_bytes_elsewhere(s, n);
 	if (other) {

@@ -86,6 +86,15 @@ int gfs_history_diff(struct gfs_history *h, const char *old_id,
 		     size_t npaths, struct gfs_buf *out);
 
 /*
+ * What the one operation id@seq changed (seq 0: the whole commit id): the
+ * commit's diff of that operation's paths, narrowed to paths if any.
+ * -ENOENT when the commit lists no such operation.
+ */
+int gfs_history_diff_op(struct gfs_history *h, const char *id, uint64_t seq,
+			const char *const *paths, size_t npaths,
+			struct gfs_buf *out);
+
+/*
  * The commit before the last change of path: writes into out the id of
  * the parent of the newest commit that changed path (or anything below
  * it). -ENOENT when history never changed it.

@@ -169,6 +169,24 @@ import json, sys
 ops = [o for o in json.load(sys.stdin) if o["op"] != "session-start"]
 print(ops[0]["op_id"], ops[-1]["op_id"])')"
 
+check_eq "diff of one operation of the burst" "diff --git a/b.txt b/b.txt
+deleted file mode 100644
+index 223b783..0000000
+--- a/b.txt
++++ /dev/null
+@@ -1 +0,0 @@
+-B" "$(cd "$B" && "$GUARDFS" diff "$P@2")"
+# what the shared snapshot did at that operation's paths: a.txt went,
+# and a2.txt, renamed on within the burst, is not in the snapshot
+check_eq "diff of an operation whose path the burst changed again" \
+	"diff --git a/a.txt b/a.txt
+deleted file mode 100644
+index f70f10e..0000000
+--- a/a.txt
++++ /dev/null
+@@ -1 +0,0 @@
+-A" "$(cd "$B" && "$GUARDFS" diff "$P@1")"
+
 # what the folder holds: a listing of kinds and names, then contents
 burst_is() {
 	local want=$T/want
@@ -180,9 +198,9 @@ sleep 1.2
 burst_is "printf 'A\n' >a3.txt; mkdir dir; printf 'C\n' >dir/c.txt
 	printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \
 	"undo 1: only the last operation of the burst"
-# undo's own restore is listed too: count it, then three of the burst
-n=$(blog | awk -v p="$P@" 'index($0, p) == 1 { exit } { n++ } END { print n }')
-(cd "$B" && "$GUARDFS" undo $((n + 3)) >/dev/null)
+# undo's own restore is one operation too: it, then three of the burst
+check_eq "the undo is one snapshot" "undo 1 (1 path)" "$(git -C "$BSTORE" log -1 --format=%s)"
+(cd "$B" && "$GUARDFS" undo 4 >/dev/null)
 sleep 1.2
 burst_is "printf 'A\n' >a2.txt; mkdir dir; printf 'C\n' >c.txt
 	printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \
