@@ -106,6 +106,12 @@ int gfs_cmd_restore(int argc, char **argv)
 		gfs_cli_error("%s", err);
 		goto out;
 	}
+	/*
+	 * Unmounted, the folder may have lost files no snapshot saw go:
+	 * the restore looks at the folder for them too.
+	 */
+	if (!p.daemon)
+		flags |= GFS_HISTORY_MISSING;
 	dest = gfs_project_open_dest(&p);
 	if (dest < 0) {
 		gfs_cli_error("cannot open '%s': %s", p.cfg.root,

@@ -654,6 +654,73 @@ static int empty_dirs(struct restore *r, git_tree *head, git_tree *at,
 	return rc;
 }
 
+struct missing_walk {
+	struct restore *r;
+	struct empty_walk filter; /* paths only */
+	int rc;
+};
+
+static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
+{
+	struct missing_walk *w = arg;
+	struct gfs_buf enc = GFS_BUF_INIT, path = GFS_BUF_INIT;
+	uint32_t mode = git_tree_entry_filemode(e);
+	bool dry = w->r->flags & GFS_HISTORY_DRY_RUN;
+	const char *base;
+	struct stat st;
+	int fd, rc;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	rc = gfs_buf_addf(&enc, "%s%s", root, git_tree_entry_name(e));
+	if (!rc && !in_paths(&w->filter, enc.data))
+		goto out;
+	if (!rc)
+		rc = gfs_history_decode_path(enc.data, &path);
+	if (rc)
+		goto out;
+	fd = open_parent(w->r->dest_fd, path.data, false, &base);
+	if (fd >= 0) {
+		rc = fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+				     errno == ENOENT
+			     ? -ENOENT
+			     : 0;
+		close(fd);
+	} else {
+		rc = fd == -ENOENT ? -ENOENT : 0;
+	}
+	if (rc == -ENOENT) {
+		rc = dry ? 0
+			 : write_path(w->r, path.data, git_tree_entry_id(e),
+				      mode);
+		done(w->r, GFS_HISTORY_CREATE, path.data, rc);
+		rc = 0;
+	}
+out:
+	gfs_buf_release(&enc);
+	gfs_buf_release(&path);
+	if (rc)
+		w->rc = rc;
+	return rc ? -1 : 0;
+}
+
+/*
+ * The target's files the folder lacks although the latest snapshot has
+ * them too (deleted while nothing was mounted to record it): the diff
+ * cannot see them, the folder can.
+ */
+static int missing_files(struct restore *r, git_tree *at,
+			 const char *const *paths, size_t npaths)
+{
+	struct missing_walk w = {.r = r};
+
+	w.filter.paths = paths;
+	w.filter.npaths = npaths;
+	if (git_tree_walk(at, GIT_TREEWALK_PRE, missing_visit, &w) && !w.rc)
+		w.rc = gfs_history_git_error("walk tree");
+	return w.rc;
+}
+
 int gfs_history_restore(struct gfs_history *h, const char *at_id,
 			const char *const *paths, size_t npaths, int dest_fd,
 			unsigned flags, gfs_history_report report, void *arg)
@@ -702,6 +769,9 @@ int gfs_history_restore_tree(struct gfs_history *h, git_tree *at_tree,
 	if (!rc)
 		rc = empty_dirs(&r, head_tree, at_tree,
 				(const char *const *)encoded, npaths);
+	if (!rc && (flags & GFS_HISTORY_MISSING))
+		rc = missing_files(&r, at_tree, (const char *const *)encoded,
+				   npaths);
 	if (!rc)
 		rc = r.rc;
 out:

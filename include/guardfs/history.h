@@ -115,6 +115,12 @@ enum gfs_history_change {
 enum gfs_history_restore_flags {
 	GFS_HISTORY_DRY_RUN = 1 << 0, /* report the plan, change nothing */
 	GFS_HISTORY_FORCE = 1 << 1,   /* overwrite unrecorded changes too */
+	/*
+	 * The folder may lack files the store's latest snapshot has (it was
+	 * changed while not mounted): the target's files that are missing
+	 * from the folder come back too.
+	 */
+	GFS_HISTORY_MISSING = 1 << 2,
 };
 
 /*

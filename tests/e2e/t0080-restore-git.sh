@@ -103,4 +103,12 @@ check "restore --all unmounted" in_root restore --all --at session
 check_eq "unmounted restore is exact" "$before" "$(manifest "$R")"
 check_eq "unmounted restore, git too" "$git_before" "$(git -C "$R" rev-parse main feature HEAD 2>&1)"
 
+# Deleted while nothing was mounted: no snapshot saw it go, the restore
+# finds it missing from the folder and brings it back.
+rm -rf "$R/src" "$R/README"
+check_eq "dry run names what is missing" "would restore README
+would restore src/lib/f1.c" "$(in_root restore --all --at session --dry-run | grep -E '^would restore (README|src/lib/f1\.c)$')"
+check "restore --all unmounted, after an unrecorded deletion" in_root restore --all --at session
+check_eq "what went unrecorded is back" "$before" "$(manifest "$R")"
+
 test_done
