@@ -112,7 +112,6 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	}
 	s->job_paths[0] = paths[0];
 	s->job_paths[1] = paths[1];
-	s->job_op = job->ev.op;
 	if (job->spill) {
 		rc = gfs_store_spill_ingest(s, job, &changed);
 	} else if (job->coalesced) {

@@ -234,9 +234,12 @@ int gfs_store_will_change(struct gfs_store *s, struct gfs_store_node *n)
 		return 0;
 	/*
 	 * A restore is one operation: the states between its own steps are
-	 * no versions anyone made, and its commit must not split for them.
+	 * no versions anyone made, and its commit must not split for them
+	 * (nor for the pre-images its steps needed). Left alone: a version
+	 * another process makes and replaces again while a restore runs is
+	 * held in the store but in no commit.
 	 */
-	if (s->group_label && s->job_op == GFS_STORE_RESTORE)
+	if (s->group_label)
 		return 0;
 	other = same_bytes_elsewhere(s, n);
 	if (other) {

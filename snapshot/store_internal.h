@@ -150,7 +150,6 @@ struct gfs_store {
 	bool broken; /* the last commit failed: the store lags the folder */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
 	const char *job_paths[2]; /* worker: the job being applied */
-	int job_op;		  /* worker: and its op */
 	uint64_t spill_count;
 	pthread_t worker;
 	bool worker_started;
