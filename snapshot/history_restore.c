@@ -348,7 +348,7 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
  * diff's order, as they complete, so the output reads the same however
  * the work was shared.
  */
-#define APPLY_THREADS	  4
+#define APPLY_THREADS	  8
 #define APPLY_THREADED_AT 64 /* fewer deltas: one thread is as quick */
 
 struct apply {
@@ -658,7 +658,32 @@ struct missing_walk {
 	struct restore *r;
 	struct empty_walk filter; /* paths only */
 	int rc;
+	/* the last directory looked in: a walk visits siblings in a row */
+	char *dir;
+	int dir_fd;
 };
+
+/* Whether path is absent from the folder (its directory fd cached). */
+static bool missing_here(struct missing_walk *w, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	const char *base;
+	struct stat st;
+
+	if (!w->dir || strlen(w->dir) != len || strncmp(w->dir, path, len)) {
+		free(w->dir);
+		if (w->dir_fd >= 0)
+			close(w->dir_fd);
+		w->dir = strndup(path, len);
+		w->dir_fd = open_parent(w->r->dest_fd, path, false, &base);
+	}
+	if (w->dir_fd < 0)
+		return w->dir_fd == -ENOENT;
+	return fstatat(w->dir_fd, slash ? slash + 1 : path, &st,
+		       AT_SYMLINK_NOFOLLOW) < 0 &&
+	       errno == ENOENT;
+}
 
 static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
 {
@@ -666,9 +691,7 @@ static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
 	struct gfs_buf enc = GFS_BUF_INIT, path = GFS_BUF_INIT;
 	uint32_t mode = git_tree_entry_filemode(e);
 	bool dry = w->r->flags & GFS_HISTORY_DRY_RUN;
-	const char *base;
-	struct stat st;
-	int fd, rc;
+	int rc;
 
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
@@ -679,17 +702,7 @@ static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
 		rc = gfs_history_decode_path(enc.data, &path);
 	if (rc)
 		goto out;
-	fd = open_parent(w->r->dest_fd, path.data, false, &base);
-	if (fd >= 0) {
-		rc = fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-				     errno == ENOENT
-			     ? -ENOENT
-			     : 0;
-		close(fd);
-	} else {
-		rc = fd == -ENOENT ? -ENOENT : 0;
-	}
-	if (rc == -ENOENT) {
+	if (missing_here(w, path.data)) {
 		rc = dry ? 0
 			 : write_path(w->r, path.data, git_tree_entry_id(e),
 				      mode);
@@ -712,12 +725,15 @@ out:
 static int missing_files(struct restore *r, git_tree *at,
 			 const char *const *paths, size_t npaths)
 {
-	struct missing_walk w = {.r = r};
+	struct missing_walk w = {.r = r, .dir_fd = -1};
 
 	w.filter.paths = paths;
 	w.filter.npaths = npaths;
 	if (git_tree_walk(at, GIT_TREEWALK_PRE, missing_visit, &w) && !w.rc)
 		w.rc = gfs_history_git_error("walk tree");
+	free(w.dir);
+	if (w.dir_fd >= 0)
+		close(w.dir_fd);
 	return w.rc;
 }
 
