@@ -109,7 +109,7 @@ struct gfs_fs {
 	bool inval_running;
 };
 
-/* An open file or directory. */
+/* An open file (directories are not opened, see ops_dir.c). */
 struct gfs_handle {
 	int fd;
 	struct gfs_inode *inode; /* pinned */
@@ -118,10 +118,6 @@ struct gfs_handle {
 	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
-	/* directories */
-	struct dirent *entry;
-	off_t offset;
-	void *dir; /* DIR * */
 };
 
 struct gfs_inval {

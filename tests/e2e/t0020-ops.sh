@@ -87,6 +87,17 @@ mkdir -p "$M/many"
 for i in $(seq 1 1500); do : >"$M/many/f$i"; done
 check_eq "readdir of 1500 entries" 1500 "$(ls "$M/many" | wc -l)"
 check_eq "find sees them" 1501 "$(find "$M/many" | wc -l)"
+# Listings are read in pieces, each READDIR opening the directory again
+# at the kernel's offset: every name exactly once, in the folder's order.
+check_eq "listing matches the folder" "$(ls -U "$R/many" | sort)" "$(ls -U "$M/many" | sort)"
+check_eq "no name twice" 1500 "$(ls -U "$M/many" | sort -u | wc -l)"
+# The kernel keeps listings; a change through the mount refreshes them.
+: >"$M/many/late"
+check_eq "a new name shows in a cached listing" 1501 "$(ls "$M/many" | wc -l)"
+rm "$M/many/f1"
+check_fails "a removed one goes" bash -c 'ls "$0" | grep -qx f1' "$M/many"
+check "fsync of a directory" python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY); os.fsync(fd); os.close(fd)' "$M/many"
 rm -rf "$M/many"
 check_fails "rm -rf" test -e "$R/many"
 
