@@ -557,6 +557,44 @@ static void drop_parents(struct restore *r, git_tree *at, const char *encoded)
 }
 
 /*
+ * Makes the empty directory that encoded names (not in a dry run) and
+ * reports it; with only_missing, one already there is left unreported.
+ * 0 or -ENOMEM.
+ */
+static int make_empty_dir(struct restore *r, const char *encoded,
+			  bool only_missing)
+{
+	struct gfs_buf dir = GFS_BUF_INIT;
+	const char *base;
+	int fd, e = 0, rc;
+
+	rc = gfs_history_decode_path(encoded, &dir);
+	if (!rc)
+		rc = gfs_buf_adds(&dir, "/.");
+	if (rc) {
+		gfs_buf_release(&dir);
+		return rc;
+	}
+	fd = only_missing ? open_parent(r->dest_fd, dir.data, false, &base)
+			  : -1;
+	if (fd >= 0) {
+		close(fd);
+		gfs_buf_release(&dir);
+		return 0;
+	}
+	if (!(r->flags & GFS_HISTORY_DRY_RUN)) {
+		fd = open_parent(r->dest_fd, dir.data, true, &base);
+		e = fd < 0 ? fd : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	dir.data[dir.len - 2] = '\0';
+	done(r, GFS_HISTORY_CREATE, dir.data, e);
+	gfs_buf_release(&dir);
+	return 0;
+}
+
+/*
  * Empty directories of the target that are missing come back; empty
  * ones only the latest commit has go, if they are still empty.
  */
@@ -580,53 +618,11 @@ static int empty_dirs(struct restore *r, git_tree *head, git_tree *at,
 	 * it comes back, reported only when it had to be made again.
 	 */
 	for (pos = 0; !rc && !dry && pos < emptied.len;
-	     pos += strlen(emptied.data + pos) + 1) {
-		struct gfs_buf dir = GFS_BUF_INIT;
-		const char *base;
-		int fd, e;
-
-		rc = gfs_history_decode_path(emptied.data + pos, &dir);
-		if (!rc)
-			rc = gfs_buf_adds(&dir, "/.");
-		if (rc) {
-			gfs_buf_release(&dir);
-			break;
-		}
-		fd = open_parent(r->dest_fd, dir.data, false, &base);
-		if (fd >= 0) {
-			close(fd);
-		} else {
-			fd = open_parent(r->dest_fd, dir.data, true, &base);
-			e = fd < 0 ? fd : 0;
-			if (fd >= 0)
-				close(fd);
-			dir.data[dir.len - 2] = '\0';
-			done(r, GFS_HISTORY_CREATE, dir.data, e);
-		}
-		gfs_buf_release(&dir);
-	}
+	     pos += strlen(emptied.data + pos) + 1)
+		rc = make_empty_dir(r, emptied.data + pos, true);
 	gfs_buf_release(&emptied);
-	for (pos = 0; !rc && pos < make.len;
-	     pos += strlen(make.data + pos) + 1) {
-		struct gfs_buf dir = GFS_BUF_INIT;
-		const char *base;
-		int fd, e = 0;
-
-		rc = gfs_history_decode_path(make.data + pos, &dir);
-		if (!rc)
-			rc = gfs_buf_adds(&dir, "/.");
-		if (rc)
-			break;
-		if (!dry) {
-			fd = open_parent(r->dest_fd, dir.data, true, &base);
-			e = fd < 0 ? fd : 0;
-			if (fd >= 0)
-				close(fd);
-		}
-		dir.data[dir.len - 2] = '\0';
-		done(r, GFS_HISTORY_CREATE, dir.data, e);
-		gfs_buf_release(&dir);
-	}
+	for (pos = 0; !rc && pos < make.len; pos += strlen(make.data + pos) + 1)
+		rc = make_empty_dir(r, make.data + pos, false);
 	for (pos = 0; !rc && pos < drop.len;
 	     pos += strlen(drop.data + pos) + 1) {
 		struct gfs_buf dir = GFS_BUF_INIT;
