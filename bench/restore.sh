@@ -97,6 +97,19 @@ same_as_ref() {   # contents, modes and symlink targets equal to the tarball
 head_id() { git -C "$WORKDIR/store.git" rev-parse HEAD; }
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
+# timed_restore WHAT: restores the extracted tree from a cold cache,
+# checks it, prints the seconds it took.
+timed_restore() {
+	local t0 t1
+	cold
+	t0=$(now)
+	"$GUARDFS_BIN" restore -c "$CFG" --all --at "$extracted" >"$WORKDIR/restore.out" ||
+		die "$1 restore failed (see $WORKDIR/restore.out)"
+	t1=$(now)
+	same_as_ref || die "the $1 restore differs from the tarball"
+	elapsed "$t0" "$t1"
+}
+
 declare -a T_EXTRACT T_RESTORE_MNT T_RESTORE_UNMNT
 for run in $(seq 1 "$RUNS"); do
 	log "run $run/$RUNS"
@@ -122,25 +135,13 @@ for run in $(seq 1 "$RUNS"); do
 	# Mounted: the agent deletes the tree, the user restores it.
 	rm -rf "$ROOT/include"
 	"$GUARDFS_BIN" log -c "$CFG" -n 1 >/dev/null
-	cold
-	t0=$(now)
-	"$GUARDFS_BIN" restore -c "$CFG" --all --at "$extracted" >"$WORKDIR/restore.out" ||
-		die "mounted restore failed (see $WORKDIR/restore.out)"
-	t1=$(now)
-	T_RESTORE_MNT+=("$(elapsed "$t0" "$t1")")
-	same_as_ref || die "the mounted restore differs from the tarball"
+	T_RESTORE_MNT+=("$(timed_restore mounted)") || exit 1
 
 	# Unmounted: the same deletion, restored while nothing is mounted.
 	rm -rf "$ROOT/include"
 	"$GUARDFS_BIN" log -c "$CFG" -n 1 >/dev/null
 	"$GUARDFS_BIN" umount "$ROOT" >/dev/null || die "umount failed"
-	cold
-	t0=$(now)
-	"$GUARDFS_BIN" restore -c "$CFG" --all --at "$extracted" >"$WORKDIR/restore.out" ||
-		die "unmounted restore failed (see $WORKDIR/restore.out)"
-	t1=$(now)
-	T_RESTORE_UNMNT+=("$(elapsed "$t0" "$t1")")
-	same_as_ref || die "the unmounted restore differs from the tarball"
+	T_RESTORE_UNMNT+=("$(timed_restore unmounted)") || exit 1
 done
 
 # The same tree in a plain git repository, loose objects as `git add` writes them.
