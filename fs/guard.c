@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,23 @@ bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid)
 	return access(task, F_OK) == 0;
 }
 
+/*
+ * Whether process pid runs the same program as this daemon. Only the
+ * guardfs CLI may have its writes listed as a restore: another process
+ * of the same user (the agent, say) asking the control socket to group
+ * its own operations would have them shown as one restore.
+ */
+static bool runs_guardfs(pid_t pid)
+{
+	char link[64], peer[PATH_MAX], self[PATH_MAX];
+	ssize_t n, m;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, peer, sizeof(peer));
+	m = readlink("/proc/self/exe", self, sizeof(self));
+	return n > 0 && n == m && !memcmp(peer, self, (size_t)n);
+}
+
 int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
 		    struct gfs_buf *out)
 {
@@ -165,6 +183,8 @@ int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
 
 	if (!fs->store)
 		return gfs_buf_adds(out, "group\tno store\n");
+	if (label && !runs_guardfs(peer))
+		return gfs_buf_adds(out, "group\tnot guardfs\n");
 	if (label) {
 		rc = gfs_store_group_begin(fs->store, label, peer);
 		if (!rc)

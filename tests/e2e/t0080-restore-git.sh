@@ -81,6 +81,15 @@ check_eq "its tree is the session's start" \
 	"$(git -C "$STORE" rev-parse "$(git -C "$STORE" log --format=%H --grep='^session-start' -1)^{tree}")" \
 	"$(git -C "$STORE" rev-parse 'HEAD^{tree}')"
 
+# Only the guardfs program may group its writes as a restore: another
+# process of the user asking the control socket is turned away.
+check_eq "the control socket groups only guardfs" "group	not guardfs" "$(python3 -c '
+import glob, os, socket, sys
+path = glob.glob(os.path.join(sys.argv[1], "guardfs", "*.sock"))[0]
+s = socket.socket(socket.AF_UNIX); s.connect(path)
+s.sendall(b"group-begin restore --all --at session\n")
+print(s.recv(4096).decode().strip())' "$XDG_RUNTIME_DIR")"
+
 # A restore counts as one operation for undo, and an undo is one too.
 check "undo 1 takes the whole restore back" in_root undo 1
 check_eq "the damage is back" "uncommitted" "$(cat "$R/wip.txt")"
