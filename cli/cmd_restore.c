@@ -1,5 +1,4 @@
 /* guardfs restore: write old versions of paths, or of everything, back. */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
