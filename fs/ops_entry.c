@@ -417,9 +417,14 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 		rc = -ENOENT;
 		goto out;
 	}
+	/*
+	 * rmdir succeeds only on an empty directory, whose files each went
+	 * with their own unlink (and pre-image): it destroys no bytes, so it
+	 * neither waits for those unlinks to be recorded nor captures, and
+	 * like a chmod it is only refused when the store is broken.
+	 */
 	rc = gfs_guard_before(fs, path.data,
-			      GFS_STORE_REMOVING |
-				      (is_dir ? GFS_STORE_SUBTREE : 0));
+			      is_dir ? GFS_STORE_METADATA : GFS_STORE_REMOVING);
 	if (rc)
 		goto out;
 	if (unlinkat(parent->fd, name, is_dir ? AT_REMOVEDIR : 0))
