@@ -80,12 +80,9 @@ int gfs_cmd_diff(int argc, char **argv)
 		goto out;
 	/* the first argument is WHEN or ID when it reads as one */
 	if (optind < argc) {
-		int r = is_op_id(argv[optind])
-				? gfs_history_resolve_op(h, argv[optind], from,
-							 &seq, err, sizeof(err))
-				: gfs_history_resolve(h, argv[optind],
-						      time(NULL), from, err,
-						      sizeof(err));
+		/* (without an '@' the same as gfs_history_resolve) */
+		int r = gfs_history_resolve_op(h, argv[optind], from, &seq, err,
+					       sizeof(err));
 
 		if (r == 0) {
 			when = argv[optind++];

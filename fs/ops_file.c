@@ -116,12 +116,15 @@ static void attach_backing(struct gfs_fs *fs, struct gfs_handle *h,
 	fi->keep_cache = id == 0;
 }
 
-static void reply_open(struct gfs_fs *fs, fuse_req_t req,
-		       struct fuse_file_info *fi)
+/* Sends the open or create reply, marked for passthrough when it is. */
+static void reply_open(fuse_req_t req, struct fuse_file_info *fi,
+		       const struct fuse_entry_param *created)
 {
-	(void)fs;
 	gfs_passthrough_reply_with(handle_of(fi)->backing_id);
-	fuse_reply_open(req, fi);
+	if (created)
+		fuse_reply_create(req, created, fi);
+	else
+		fuse_reply_open(req, fi);
 	gfs_passthrough_reply_with(0);
 }
 
@@ -174,7 +177,7 @@ out:
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
-		reply_open(fs, req, fi);
+		reply_open(req, fi, NULL);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
@@ -273,14 +276,10 @@ out:
 		gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule,
 				NULL, seq, true);
 	gfs_buf_release(&path);
-	if (rc) {
+	if (rc)
 		fuse_reply_err(req, -rc);
-	} else {
-		gfs_passthrough_reply_with(fi->fh ? handle_of(fi)->backing_id
-						  : 0);
-		fuse_reply_create(req, &e, fi);
-		gfs_passthrough_reply_with(0);
-	}
+	else
+		reply_open(req, fi, &e);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

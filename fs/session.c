@@ -91,10 +91,10 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 	 * "group-begin LABEL" and "group-end" bracket a restore by the
 	 * asking process: its operations become one "restore" commit.
 	 */
-	if (!strncmp(command, "group-begin ", 12) ||
-	    !strcmp(command, "group-end"))
-		return gfs_guard_group(
-			fs, command[6] == 'b' ? command + 12 : NULL, peer, out);
+	if (!strncmp(command, "group-begin ", 12))
+		return gfs_guard_group(fs, command + 12, peer, out);
+	if (!strcmp(command, "group-end"))
+		return gfs_guard_group(fs, NULL, peer, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
