@@ -457,16 +457,17 @@ struct empty_walk {
 	int rc;
 };
 
-static bool in_paths(const struct empty_walk *w, const char *path)
+/* Whether path is one of paths (encoded), or below one; all when none. */
+static bool in_paths(const char *const *paths, size_t npaths, const char *path)
 {
 	size_t i;
 
-	if (!w->npaths)
+	if (!npaths)
 		return true;
-	for (i = 0; i < w->npaths; i++) {
-		size_t len = strlen(w->paths[i]);
+	for (i = 0; i < npaths; i++) {
+		size_t len = strlen(paths[i]);
 
-		if (!strncmp(path, w->paths[i], len) &&
+		if (!strncmp(path, paths[i], len) &&
 		    (!path[len] || path[len] == '/'))
 			return true;
 	}
@@ -489,7 +490,7 @@ static int empty_visit(const char *root, const git_tree_entry *e, void *arg)
 		w->rc = -ENOMEM;
 		return -1;
 	}
-	if (in_paths(w, path.data) &&
+	if (in_paths(w->paths, w->npaths, path.data) &&
 	    (git_tree_entry_bypath(&there, w->other, path.data)
 		     ? !w->emptied
 		     : w->emptied &&
@@ -652,7 +653,8 @@ static int empty_dirs(struct restore *r, git_tree *head, git_tree *at,
 
 struct missing_walk {
 	struct restore *r;
-	struct empty_walk filter; /* paths only */
+	const char *const *paths; /* encoded, or none */
+	size_t npaths;
 	int rc;
 	/* the last directory looked in: a walk visits siblings in a row */
 	char *dir;
@@ -692,7 +694,7 @@ static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
 	rc = gfs_buf_addf(&enc, "%s%s", root, git_tree_entry_name(e));
-	if (!rc && !in_paths(&w->filter, enc.data))
+	if (!rc && !in_paths(w->paths, w->npaths, enc.data))
 		goto out;
 	if (!rc)
 		rc = gfs_history_decode_path(enc.data, &path);
@@ -723,8 +725,8 @@ static int missing_files(struct restore *r, git_tree *at,
 {
 	struct missing_walk w = {.r = r, .dir_fd = -1};
 
-	w.filter.paths = paths;
-	w.filter.npaths = npaths;
+	w.paths = paths;
+	w.npaths = npaths;
 	if (git_tree_walk(at, GIT_TREEWALK_PRE, missing_visit, &w) && !w.rc)
 		w.rc = gfs_history_git_error("walk tree");
 	free(w.dir);
