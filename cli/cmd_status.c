@@ -16,7 +16,9 @@ static void print_help(void)
 	       "operations were served and refused, and the data path (io):\n"
 	       "passthrough (the kernel reads and writes the folder's files\n"
 	       "directly) or daemon (every read and write goes through\n"
-	       "guardfs).\n\n"
+	       "guardfs). requests tells how the kernel's requests reach\n"
+	       "guardfs: io_uring (a queue per CPU, served on that CPU) or\n"
+	       "/dev/fuse.\n\n"
 	       "options:\n"
 	       "  --json      one JSON object: {\"mounts\": [{\"root\", "
 	       "\"mountpoint\",\n"
@@ -30,10 +32,11 @@ static const struct {
 	const char *key;
 	bool number;
 } fields[] = {
-	{"root", false},   {"mountpoint", false}, {"pid", true},
-	{"config", false}, {"name", false},	  {"store", false},
-	{"audit", false},  {"io", false},	  {"started", true},
-	{"uptime", true},  {"operations", true},  {"refusals", true},
+	{"root", false},    {"mountpoint", false}, {"pid", true},
+	{"config", false},  {"name", false},	   {"store", false},
+	{"audit", false},   {"io", false},	   {"requests", false},
+	{"started", true},  {"uptime", true},	   {"operations", true},
+	{"refusals", true},
 };
 
 struct listing {

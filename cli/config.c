@@ -50,6 +50,7 @@ static const struct key_spec keys[] = {
 	KEY("guard", "name", KIND_STRING, name),
 	KEY("guard", "xattrs", KIND_BOOL, xattrs),
 	KEY("guard", "passthrough", KIND_BOOL, passthrough),
+	KEY("guard", "io_uring", KIND_BOOL, io_uring),
 	KEY("deny", "pattern", KIND_STRLIST, deny_patterns),
 	KEY("deny", "builtin", KIND_BOOL, deny_builtin),
 	KEY("deny", "case_sensitive", KIND_BOOL, case_sensitive),
@@ -75,6 +76,7 @@ void gfs_config_init(struct gfs_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->deny_builtin = true;
 	cfg->passthrough = true;
+	cfg->io_uring = true;
 	cfg->audit_level = GFS_AUDIT_ALL;
 	cfg->snapshot_enabled = true;
 	cfg->snapshot_exclude_defaults = true;

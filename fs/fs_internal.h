@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "guardfs/audit.h"
 #include "guardfs/buf.h"
@@ -68,6 +69,20 @@ struct gfs_passthrough {
 	pthread_mutex_t lock; /* the open counts of inodes */
 };
 
+/* FUSE over io_uring, see uring.c. */
+struct gfs_uring_worker;
+struct gfs_uring {
+	bool wanted;  /* the config allows it */
+	bool offered; /* the kernel offered it at INIT */
+	bool enabled; /* every queue's workers started */
+	atomic_bool stop;
+	int nworkers;
+	struct gfs_uring_worker *workers;
+};
+
+/* The largest write (and read) the kernel sends in one request. */
+#define GFS_MAX_WRITE (1024 * 1024)
+
 /* The state of one mount, shared by every request thread. */
 struct gfs_fs {
 	const struct gfs_config *cfg;
@@ -87,6 +102,7 @@ struct gfs_fs {
 	struct gfs_store *store; /* NULL when snapshots are off */
 
 	struct gfs_passthrough pt;
+	struct gfs_uring uring;
 
 	double entry_timeout;
 	double attr_timeout;
@@ -243,6 +259,18 @@ void gfs_passthrough_release(struct gfs_fs *fs, struct gfs_inode *inode,
 bool gfs_passthrough_active(const struct gfs_fs *fs);
 /* Marks the open reply this thread sends next (0: none). */
 void gfs_passthrough_reply_with(int backing_id);
+
+/* uring.c */
+/* Starts the CPU queues' workers once the INIT reply took io_uring. */
+void gfs_uring_start(struct gfs_fs *fs);
+/* Joins the workers after the unmount ended them. */
+void gfs_uring_stop(struct gfs_fs *fs);
+/*
+ * Takes the reply in iov if it answers the ring request this thread is
+ * serving, setting *written as writev would; false for anything else.
+ */
+bool gfs_uring_capture(const struct iovec *iov, int count, ssize_t *written);
+size_t gfs_uring_payload_size(void);
 
 /* The operation tables, split by concern. */
 void gfs_ops_entry_fill(struct fuse_lowlevel_ops *ops);

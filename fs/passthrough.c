@@ -37,9 +37,10 @@
 #include "fs_internal.h"
 
 /* Kernel ABI newer than Debian 12's headers (protocol 7.40). */
-#define GFS_FUSE_PASSTHROUGH_FLAGS2 (1u << 5) /* FUSE_PASSTHROUGH >> 32 */
-#define GFS_FOPEN_PASSTHROUGH	    (1u << 7)
-#define GFS_MAX_STACK_DEPTH	    2 /* FILESYSTEM_MAX_STACK_DEPTH */
+#define GFS_FUSE_PASSTHROUGH_FLAGS2   (1u << 5) /* FUSE_PASSTHROUGH >> 32 */
+#define GFS_FUSE_OVER_IO_URING_FLAGS2 (1u << 9) /* FUSE_OVER_IO_URING >> 32 */
+#define GFS_FOPEN_PASSTHROUGH	      (1u << 7)
+#define GFS_MAX_STACK_DEPTH	      2 /* FILESYSTEM_MAX_STACK_DEPTH */
 
 struct gfs_backing_map {
 	int32_t fd;
@@ -68,11 +69,11 @@ static ssize_t hook_read(int fd, void *buf, size_t size, void *userdata)
 	init = (const void *)(in + 1);
 	if ((size_t)n < sizeof(*in) + offsetof(struct fuse_init_in, unused))
 		return n;
-	if ((init->flags & FUSE_INIT_EXT) &&
-	    (init->flags2 & GFS_FUSE_PASSTHROUGH_FLAGS2)) {
-		fs->pt.init_unique = in->unique;
-		fs->pt.offered = true;
-	}
+	if (!(init->flags & FUSE_INIT_EXT))
+		return n;
+	fs->pt.init_unique = in->unique;
+	fs->pt.offered = init->flags2 & GFS_FUSE_PASSTHROUGH_FLAGS2;
+	fs->uring.offered = init->flags2 & GFS_FUSE_OVER_IO_URING_FLAGS2;
 	return n;
 }
 
@@ -83,11 +84,17 @@ static void patch_init_reply(struct gfs_fs *fs, struct iovec *iov, int count)
 	if (count < 2 || iov[1].iov_len < INIT_OUT_MAX_STACK_DEPTH + 4)
 		return;
 	out = iov[1].iov_base;
-	out->flags &= ~(uint32_t)FUSE_WRITEBACK_CACHE;
-	out->flags |= FUSE_INIT_EXT;
-	out->flags2 |= GFS_FUSE_PASSTHROUGH_FLAGS2;
-	out->unused[0] = GFS_MAX_STACK_DEPTH;
-	fs->pt.enabled = true;
+	if (fs->pt.offered && fs->pt.wanted) {
+		out->flags &= ~(uint32_t)FUSE_WRITEBACK_CACHE;
+		out->flags |= FUSE_INIT_EXT;
+		out->flags2 |= GFS_FUSE_PASSTHROUGH_FLAGS2;
+		out->unused[0] = GFS_MAX_STACK_DEPTH;
+		fs->pt.enabled = true;
+	}
+	if (fs->uring.offered && fs->uring.wanted) {
+		out->flags |= FUSE_INIT_EXT;
+		out->flags2 |= GFS_FUSE_OVER_IO_URING_FLAGS2;
+	}
 }
 
 static void patch_open_reply(struct iovec *iov, int count, int backing_id)
@@ -108,15 +115,25 @@ static ssize_t hook_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
 	struct gfs_fs *fs = userdata;
 	const struct fuse_out_header *out = iov[0].iov_base;
+	bool init = false;
+	ssize_t n;
 
 	if (iov[0].iov_len >= sizeof(*out) && out->error == 0) {
 		if (reply_backing_id > 0)
 			patch_open_reply(iov, count, reply_backing_id);
-		else if (fs->pt.offered && out->unique == fs->pt.init_unique &&
-			 fs->pt.wanted)
-			patch_init_reply(fs, iov, count);
+		else if (out->unique == fs->pt.init_unique &&
+			 (fs->pt.offered || fs->uring.offered))
+			init = true;
 	}
-	return writev(fd, iov, count);
+	if (init)
+		patch_init_reply(fs, iov, count);
+	else if (gfs_uring_capture(iov, count, &n))
+		return n;
+	n = writev(fd, iov, count);
+	/* The kernel has taken the INIT reply: the queues may register. */
+	if (init && n > 0 && fs->uring.offered && fs->uring.wanted)
+		gfs_uring_start(fs);
+	return n;
 }
 
 int gfs_passthrough_setup(struct gfs_fs *fs, bool wanted)
@@ -130,7 +147,7 @@ int gfs_passthrough_setup(struct gfs_fs *fs, bool wanted)
 	fs->pt.dev_fd = fuse_session_fd(fs->session);
 	/* Registering backing files takes CAP_SYS_ADMIN. */
 	fs->pt.wanted = wanted && geteuid() == 0;
-	if (!fs->pt.wanted)
+	if (!fs->pt.wanted && !fs->uring.wanted)
 		return 0;
 	/* Same descriptor: only the reads and writes on it are observed. */
 	return fuse_session_custom_io(fs->session, &io, fs->pt.dev_fd);

@@ -19,7 +19,6 @@
  * the folder itself), so the kernel may keep them for long.
  */
 #define GFS_CACHE_TIMEOUT 86400.0
-#define GFS_MAX_WRITE	  (1024 * 1024)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -108,6 +107,8 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 	gfs_buf_addf(out, "audit\t%s\n", cfg->audit_path);
 	gfs_buf_addf(out, "io\t%s\n",
 		     gfs_passthrough_active(fs) ? "passthrough" : "daemon");
+	gfs_buf_addf(out, "requests\t%s\n",
+		     fs->uring.enabled ? "io_uring" : "/dev/fuse");
 	gfs_buf_addf(out, "started\t%lld\n", (long long)fs->started.tv_sec);
 	gfs_buf_addf(out, "uptime\t%lld\n",
 		     (long long)(now.tv_sec - fs->started.tv_sec));
@@ -258,6 +259,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 			 opts->mountpoint);
 		goto fail_signals;
 	}
+	fs.uring.wanted = opts->cfg->io_uring;
 	if (gfs_passthrough_setup(&fs, opts->cfg->passthrough)) {
 		snprintf(err, sizeof(err), "cannot hook the FUSE session");
 		fuse_session_unmount(fs.session);
@@ -278,6 +280,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 
 	gfs_control_stop(control);
 	fuse_session_unmount(fs.session);
+	gfs_uring_stop(&fs);
 	fuse_remove_signal_handlers(fs.session);
 	fuse_session_destroy(fs.session);
 	teardown(&fs);

@@ -43,6 +43,7 @@ struct gfs_config {
 	char *name;	  /* NULL: the root's basename */
 	bool xattrs;	  /* serve extended attributes; default no */
 	bool passthrough; /* kernel passthrough of file data; default yes */
+	bool io_uring;	  /* FUSE over io_uring where allowed; default yes */
 
 	/* [deny] */
 	struct gfs_strlist deny_patterns;
