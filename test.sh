@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: installs the dependencies, checks
 # the formatting, builds with warnings as errors, runs every test, then
 # builds again with AddressSanitizer and UndefinedBehaviorSanitizer and
-# runs every test once more. Needs root (the tests mount FUSE file
+# runs every test once more (over io_uring, then over /dev/fuse, where the
+# kernel has both; see below). Needs root (the tests mount FUSE file
 # systems, change owners and create a test user).
 #
 #   ./test.sh          everything
@@ -30,8 +31,27 @@ run_suite() { # BUILD-DIR CMAKE-ARGS...
 	ctest --test-dir "$dir" --output-on-failure -j2
 }
 
+# FUSE over io_uring is a switch of the fuse module (enable_uring, Linux
+# >= 6.14). Where it exists, the first pass runs every test with requests
+# over io_uring and the sanitizer pass over /dev/fuse; the machine's own
+# setting is put back at the end.
+uring_switch=/sys/module/fuse/parameters/enable_uring
+uring_saved=
+if [ -w "$uring_switch" ]; then
+	uring_saved=$(cat "$uring_switch")
+	trap 'echo "$uring_saved" >"$uring_switch"' EXIT
+fi
+requests_by() { # Y|N
+	if [ -n "$uring_saved" ]; then
+		echo "$1" >"$uring_switch"
+		echo "== requests over $([ "$1" = Y ] && echo io_uring || echo /dev/fuse)"
+	fi
+}
+
+requests_by Y
 run_suite build
 if [ "$quick" = no ]; then
+	requests_by N
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run_suite build-asan -DGFS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug

@@ -39,13 +39,28 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The pid of the daemon serving mount point $1 (from guardfs status).
-daemon_pid() {
+# status_field MOUNTPOINT KEY: that mount's KEY in guardfs status.
+status_field() {
 	"$GUARDFS" status --json | python3 -c '
 import json, sys
 for m in json.load(sys.stdin)["mounts"]:
     if m["mountpoint"] == sys.argv[1]:
-        print(m["pid"])' "$1"
+        print(m[sys.argv[2]])' "$1" "$2"
+}
+
+# The pid of the daemon serving mount point $1.
+daemon_pid() {
+	status_field "$1" pid
+}
+
+# How the kernel's requests should reach a daemon mounted now: io_uring
+# where the fuse module allows it (enable_uring), else /dev/fuse.
+expected_requests() {
+	if [ "$(cat /sys/module/fuse/parameters/enable_uring 2>/dev/null)" = Y ]; then
+		echo io_uring
+	else
+		echo /dev/fuse
+	fi
 }
 
 # gfs_mount MOUNTPOINT [mount arguments...]: mounts and registers cleanup.

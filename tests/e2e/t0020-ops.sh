@@ -58,10 +58,10 @@ if ((EUID == 0 && (kmaj > 6 || (kmaj == 6 && kmin >= 9)))); then
 		want_io='passthrough|daemon'
 	fi
 fi
-io=$("$GUARDFS" status --json | python3 -c '
-import json, sys
-print([m["io"] for m in json.load(sys.stdin)["mounts"] if m["mountpoint"] == sys.argv[1]][0])' "$M")
+io=$(status_field "$M" io)
 check "data path is $want_io (got $io)" bash -c '[[ $0 =~ ^($1)$ ]]' "$io" "$want_io"
+check_eq "requests arrive by $(expected_requests)" "$(expected_requests)" \
+	"$(status_field "$M" requests)"
 data_checks default
 
 check_eq "read" "hello" "$(cat "$M/hello.txt")"
@@ -166,13 +166,13 @@ check "umount" gfs_umount "$M"
 check_eq "folder intact after umount" "a" "$(cat "$R/c")"
 
 # The daemon's own data path ([guard] passthrough = no), with extended
-# attributes served ([guard] xattrs = yes).
-printf '[guard]\npassthrough = no\nxattrs = yes\n' >"$T/daemon.ini"
+# attributes served ([guard] xattrs = yes), over /dev/fuse whatever the
+# kernel allows ([guard] io_uring = no).
+printf '[guard]\npassthrough = no\nxattrs = yes\nio_uring = no\n' >"$T/daemon.ini"
 chmod 600 "$T/daemon.ini"
 check "mount with passthrough = no" gfs_mount "$M" -c "$T/daemon.ini" "$R" "$M"
-check_eq "data path daemon" daemon "$("$GUARDFS" status --json | python3 -c '
-import json, sys
-print([m["io"] for m in json.load(sys.stdin)["mounts"] if m["mountpoint"] == sys.argv[1]][0])' "$M")"
+check_eq "data path daemon" daemon "$(status_field "$M" io)"
+check_eq "requests through /dev/fuse" /dev/fuse "$(status_field "$M" requests)"
 data_checks daemon
 check_eq "setxattr" ok "$(probe setxattr "$M/c" user.tag blue)"
 check_eq "getxattr" blue "$(probe getxattr "$M/c" user.tag)"
