@@ -4,6 +4,7 @@
 #
 #   bench/run.sh [--targets LIST] [--runs N] [--quick] [--workloads LIST]
 #                [--workdir DIR] [--guardfs BIN] [--timeout SEC] [--keep]
+#                [--uring on|off|keep]
 #
 # Needs root (drop_caches for the cold workloads). Writes the table to
 # bench/results/<UTC date>.md (and the raw timings next to it) and prints it.
@@ -23,6 +24,9 @@ KEEP=0
 WORKLOADS_SEL=all
 STAT=median
 OUTDIR=$BENCH_DIR/results
+URING=on
+URING_SWITCH=/sys/module/fuse/parameters/enable_uring
+URING_SAVED=
 
 ALL_WORKLOADS=(extract find stat-all grep git-commit git-status-warm
 	git-status-cold rm-rf write-1g read-1g-cold sqlite make)
@@ -52,6 +56,10 @@ usage: bench/run.sh [options]
                     steadier when the machine is busy with other work)
   --out DIR         where the results go (default: bench/results)
   --keep            keep the work dir (for debugging)
+  --uring on|off|keep
+                    the fuse module's enable_uring switch during the run
+                    (default: on; put back afterwards). Only guardfs speaks
+                    FUSE over io_uring; the peers' libfuse 3.14 cannot.
 EOF
 }
 
@@ -76,6 +84,8 @@ while (($#)); do
 	--keep) KEEP=1; shift ;;
 	--stat) STAT=$2; shift 2 ;;
 	--stat=*) STAT=${1#*=}; shift ;;
+	--uring) URING=$2; shift 2 ;;
+	--uring=*) URING=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -158,6 +168,7 @@ cleanup() {
 	local rc=$? m
 	trap - EXIT INT TERM
 	for m in "${!MOUNT_PID[@]}"; do unmount_one "$m"; done
+	[[ -n $URING_SAVED ]] && echo "$URING_SAVED" > "$URING_SWITCH"
 	if [[ -d $WORKDIR ]]; then
 		# mounts we did not start ourselves (a daemonized guardfs): unmount too
 		while read -r m; do
@@ -179,6 +190,17 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
 case $WORKDIR in /|/var|/var/tmp|/tmp|/home|"") die "refusing work dir '$WORKDIR'" ;; esac
+case $URING in
+on | off)
+	if [[ -w $URING_SWITCH ]]; then
+		URING_SAVED=$(cat "$URING_SWITCH")
+		echo "$([[ $URING == on ]] && echo Y || echo N)" > "$URING_SWITCH"
+	else
+		log "note: no writable $URING_SWITCH (kernel < 6.14?); requests go through /dev/fuse"
+	fi ;;
+keep) ;;
+*) die "--uring takes on, off or keep" ;;
+esac
 if [[ -e $WORKDIR ]]; then
 	[[ -z $(mounts_under "$WORKDIR") ]] || die "$WORKDIR has mounts under it (an earlier run?); unmount them first"
 	[[ -f $WORKDIR/.gfs-bench ]] || die "$WORKDIR exists and is not a bench work dir; pick another --workdir"
@@ -528,7 +550,7 @@ order_t=${order_t%,}
 	echo
 	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r), $(findmnt -no FSTYPE -T "$WORKDIR") at $WORKDIR"
 	echo "- libfuse $(pkg-config --modversion fuse3), $(bindfs --version 2>/dev/null | head -n1)$(command -v fuse-overlayfs >/dev/null && echo ", fuse-overlayfs $(fuse-overlayfs --version 2>/dev/null | awk '/^fuse-overlayfs/{print $NF}')")"
-	echo "- guardfs: $GUARDFS_BIN ($(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null))"
+	echo "- guardfs: $GUARDFS_BIN ($(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null)); fuse enable_uring: $(cat "$URING_SWITCH" 2>/dev/null || echo absent) (guardfs requests over io_uring where Y)"
 	echo "- runs: $RUNS ($STAT reported)$( ((QUICK)) && echo ', QUICK sizes (smoke test, not comparable)')"
 	echo "- tree: $N_FILES files, $N_DIRS dirs, $N_LINKS symlinks from /usr/include (${TREE_MB} MB); write: ${WRITE_MIB} MiB; sqlite: $SQL_TX transactions; make: $C_FILES C files, -j2"
 	echo "- wall time of the whole run: $((ELAPSED / 60)) min $((ELAPSED % 60)) s; load average at start $LOAD_START, at end $LOAD_END (other load on the machine makes the numbers noisy)"
