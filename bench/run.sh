@@ -150,12 +150,14 @@ unmount_one() {   # unmount_one MNT: unmount, then reap the daemon by pid
 		fi
 	fi
 	if [[ -n $pid ]]; then
-		for _ in $(seq 50); do
+		# guardfs writes out its last snapshots after the unmount: after
+		# the rm -rf of a git-tracked tree that takes ~12 s here
+		for _ in $(seq 600); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
 		if kill -0 "$pid" 2>/dev/null; then
-			log "warning: daemon pid $pid did not exit after unmount; killing it"
+			log "warning: daemon pid $pid did not exit within 60 s of the unmount; killing it"
 			kill "$pid" 2>/dev/null; sleep 1
 			kill -9 "$pid" 2>/dev/null
 		fi
