@@ -94,8 +94,12 @@ struct uring_cmd_req {
 enum { URING_CMD_REGISTER = 1, URING_CMD_COMMIT_AND_FETCH = 2 };
 
 #define SQE_SIZE 128 /* IORING_SETUP_SQE128: the command needs 80 bytes */
-/* Threads per CPU queue, one ring entry each (see above). */
-#define WORKERS_PER_QUEUE 3
+/*
+ * Threads per CPU queue, one ring entry each (see above). A restore
+ * writes with 8 threads: with 3 workers per queue it took 4.5 s mounted,
+ * with 8 3.9 s (3.7 s through /dev/fuse's 16 threads).
+ */
+#define WORKERS_PER_QUEUE 8
 /*
  * Room before the payload: the request is rebuilt contiguous there, as
  * /dev/fuse would have delivered it (in header, op argument, payload).
