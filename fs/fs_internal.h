@@ -72,9 +72,10 @@ struct gfs_passthrough {
 /* FUSE over io_uring, see uring.c. */
 struct gfs_uring_worker;
 struct gfs_uring {
-	bool wanted;  /* the config allows it */
-	bool offered; /* the kernel offered it at INIT */
-	bool enabled; /* every queue's workers started */
+	bool wanted;	     /* the config allows it */
+	bool offered;	     /* the kernel offered it at INIT */
+	bool enabled;	     /* every queue's workers started */
+	atomic_bool refused; /* the kernel refused a worker's entry */
 	atomic_bool stop;
 	int nworkers;
 	struct gfs_uring_worker *workers;
@@ -263,6 +264,8 @@ void gfs_passthrough_reply_with(int backing_id);
 /* uring.c */
 /* Starts the CPU queues' workers once the INIT reply took io_uring. */
 void gfs_uring_start(struct gfs_fs *fs);
+/* Whether requests come over io_uring (for status). */
+bool gfs_uring_active(const struct gfs_fs *fs);
 /* Joins the workers after the unmount ended them. */
 void gfs_uring_stop(struct gfs_fs *fs);
 /*

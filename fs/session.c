@@ -108,7 +108,7 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 	gfs_buf_addf(out, "io\t%s\n",
 		     gfs_passthrough_active(fs) ? "passthrough" : "daemon");
 	gfs_buf_addf(out, "requests\t%s\n",
-		     fs->uring.enabled ? "io_uring" : "/dev/fuse");
+		     gfs_uring_active(fs) ? "io_uring" : "/dev/fuse");
 	gfs_buf_addf(out, "started\t%lld\n", (long long)fs->started.tv_sec);
 	gfs_buf_addf(out, "uptime\t%lld\n",
 		     (long long)(now.tv_sec - fs->started.tv_sec));

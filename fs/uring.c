@@ -127,6 +127,7 @@ struct gfs_uring_worker {
 	unsigned *cq_head, *cq_tail, *cq_mask;
 	struct io_uring_cqe *cqes;
 	unsigned to_submit;
+	bool served; /* a request came: the kernel took the entry */
 	struct uring_entry ent;
 };
 
@@ -350,10 +351,18 @@ static void *worker_main(void *arg)
 			const struct io_uring_cqe *c =
 				&w->cqes[head & *w->cq_mask];
 
-			/* Unmounted (ENOTCONN) or cancelled: the worker ends.
+			/*
+			 * Unmounted (ENOTCONN) or cancelled: the worker ends.
+			 * Refused before any request (the kernel would not
+			 * register the entry): requests stay on /dev/fuse.
 			 */
-			if (c->res < 0)
+			if (c->res < 0) {
+				if (!w->served)
+					atomic_store(&w->fs->uring.refused,
+						     true);
 				goto out;
+			}
+			w->served = true;
 			serve(w);
 		}
 		__atomic_store_n(w->cq_head, head, __ATOMIC_RELEASE);
@@ -406,6 +415,11 @@ static void worker_free(struct gfs_uring_worker *w)
 	if (w->ring_fd >= 0)
 		close(w->ring_fd);
 	free(w->ent.buf);
+}
+
+bool gfs_uring_active(const struct gfs_fs *fs)
+{
+	return fs->uring.enabled && !atomic_load(&fs->uring.refused);
 }
 
 static void on_stop_signal(int sig)

@@ -38,6 +38,9 @@ check_eq "user cannot see .env" ENOENT "$(as_user "$GFS_PROBE" stat "$UD/root/.e
 check_eq "user writes" ok "$(as_user "$GFS_PROBE" open "$UD/root/b.txt" wc)"
 check_eq "status as the user" "$UD/root" "$(as_user "${envs[@]}" "$GUARDFS" status --json |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["root"])')"
+check_eq "user's requests by $(expected_requests)" "$(expected_requests)" \
+	"$(as_user "${envs[@]}" "$GUARDFS" status --json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["requests"])')"
 check "user unmounts" as_user "${envs[@]}" "$GUARDFS" umount "$UD/root"
 check_fails "unmounted" grep -q " $UD/root fuse" /proc/mounts
 test_done
