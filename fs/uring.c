@@ -109,7 +109,14 @@ enum { URING_CMD_REGISTER = 1, URING_CMD_COMMIT_AND_FETCH = 2 };
 struct uring_entry {
 	struct uring_req_header hdr; /* the kernel reads and writes this */
 	char *buf;		     /* HEAD_ROOM, then the payload */
-	uint64_t unique;	     /* of the request being served */
+	/*
+	 * The reply's arguments, kept apart until the operation returns:
+	 * it may still read its request (a name, the data) after replying,
+	 * and both share the payload buffer.
+	 */
+	char *reply;
+	size_t reply_len;
+	uint64_t unique; /* of the request being served */
 	bool replied;
 	struct iovec iov[2];
 };
@@ -235,8 +242,10 @@ static void serve(struct gfs_uring_worker *w)
 		w->fs->session,
 		&(struct fuse_buf){.mem = start, .size = in.len});
 	serving = NULL;
-	if (e->replied)
+	if (e->replied) {
+		memcpy(e->buf + HEAD_ROOM, e->reply, e->reply_len);
 		goto commit;
+	}
 broken:
 	/* Every ring request wants an answer; never leave the caller hang. */
 	memset(out, 0, sizeof(*out));
@@ -266,12 +275,12 @@ bool gfs_uring_capture(const struct iovec *iov, int count, ssize_t *written)
 			len = 0;
 			break;
 		}
-		memcpy(e->buf + HEAD_ROOM + len, iov[k].iov_base,
-		       iov[k].iov_len);
+		memcpy(e->reply + len, iov[k].iov_base, iov[k].iov_len);
 		len += iov[k].iov_len;
 	}
 	out->len = (uint32_t)(sizeof(*out) + len);
 	e->hdr.ent.payload_sz = (uint32_t)len;
+	e->reply_len = len;
 	e->replied = true;
 	*written = (ssize_t)(sizeof(*out) + len);
 	return true;
@@ -415,6 +424,7 @@ static void worker_free(struct gfs_uring_worker *w)
 	if (w->ring_fd >= 0)
 		close(w->ring_fd);
 	free(w->ent.buf);
+	free(w->ent.reply);
 }
 
 bool gfs_uring_active(const struct gfs_fs *fs)
@@ -452,7 +462,8 @@ void gfs_uring_start(struct gfs_fs *fs)
 		if (ring_setup(w))
 			goto fail;
 		e->buf = malloc(HEAD_ROOM + gfs_uring_payload_size());
-		if (!e->buf)
+		e->reply = malloc(gfs_uring_payload_size());
+		if (!e->buf || !e->reply)
 			goto fail;
 		e->iov[0] = (struct iovec){&e->hdr, sizeof(e->hdr)};
 		e->iov[1] = (struct iovec){e->buf + HEAD_ROOM,
