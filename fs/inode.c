@@ -89,6 +89,18 @@ struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino)
 	return inode;
 }
 
+struct gfs_inode *gfs_inode_ref(struct gfs_fs *fs, dev_t dev, ino_t ino)
+{
+	struct gfs_inode *inode;
+
+	pthread_mutex_lock(&fs->table_lock);
+	inode = find_locked(fs, dev, ino);
+	if (inode)
+		inode->nlookup++;
+	pthread_mutex_unlock(&fs->table_lock);
+	return inode;
+}
+
 /* Doubles the bucket array; called with table_lock held. */
 static void grow_locked(struct gfs_fs *fs)
 {
@@ -274,6 +286,12 @@ void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 	if (!name_copy)
 		return; /* keeps the old name; only paths in logs suffer */
 	pthread_mutex_lock(&fs->table_lock);
+	if (inode == &fs->root ||
+	    (inode->parent == parent && !strcmp(inode->name, name))) {
+		pthread_mutex_unlock(&fs->table_lock);
+		free(name_copy);
+		return; /* already so */
+	}
 	old_parent = set_name_locked(inode, parent, name_copy);
 	release_locked(fs, old_parent, fds, &nfds, RELEASE_FDS);
 	pthread_mutex_unlock(&fs->table_lock);

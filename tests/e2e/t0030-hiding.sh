@@ -22,6 +22,9 @@ ln -s /etc/passwd "$R/abs"
 ln -s .. "$R/sub/up"            # the root itself: inside
 ln -s sub/up/.. "$R/chained"    # lexically inside, really outside
 ln -s a.txt "$R/good"
+mkdir "$R/linked" "$R/linked/away"
+echo 'shared' >"$R/linked/shared.txt"
+ln "$R/linked/shared.txt" "$R/linked/away/.env" # one inode, a visible and a hidden name
 cat >"$R/.guardfs.ini" <<INI
 [guard]
 root = $R
@@ -47,13 +50,24 @@ check_eq ".ssh/ is ENOENT" ENOENT "$(probe stat "$R/keys/.ssh")"
 check_eq "below .ssh/ is ENOENT" ENOENT "$(probe stat "$R/keys/.ssh/config")"
 check_eq "the config is hidden (P6)" ENOENT "$(probe stat "$R/.guardfs.ini")"
 check_eq "listing leaves them out" \
-	".env.example a.txt good keep.sqlite keys open src sub" \
+	".env.example a.txt good keep.sqlite keys linked open src sub" \
 	"$(cd "$R" && ls -A | tr '\n' ' ' | sed 's/ $//')"
 check_eq "globbing finds only the example" ".env.example" \
 	"$(cd "$R" && echo .env*)"
 check_eq "find leaves them out" "" \
 	"$(cd "$R" && find . \( -iname '.env' -o -name id_rsa -o -name '.ssh' -o -name '*.ini' \))"
 check_fails "grep -r never reads .env" grep -rq 'API_KEY=abc' "$R"
+
+# A hidden hard link of a known inode: a listing answers known inodes
+# from the table (fs/ops_dir.c), and must neither show the hidden name
+# nor let the inode be known by it afterwards.
+check_eq "stat the visible name first" ok "$(probe stat "$R/linked/shared.txt")"
+check_eq "listing leaves the hidden link out" "" "$(ls -A "$R/linked/away")"
+check_eq "the hidden link is ENOENT" ENOENT "$(probe stat "$R/linked/away/.env")"
+check "the visible name still works" chmod 640 "$R/linked/shared.txt"
+check_eq "and is audited by its own name" "linked/shared.txt" "$(python3 -c '
+import json, sys
+print([h["path"] for h in map(json.loads, open(sys.argv[1])) if h["op"] == "setattr"][-1])' "$(audit_file)")"
 
 # User patterns: directory rule, negation.
 check_eq "private/ is ENOENT" ENOENT "$(probe stat "$R/private")"
