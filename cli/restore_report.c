@@ -13,30 +13,32 @@ static const char *const verbs[][2] = {
 	[GFS_HISTORY_REMOVE] = {"removed", "would remove"},
 };
 
+/* Why a path was left alone, for the errors that mean so; else NULL. */
+static const char *refusal(int error)
+{
+	switch (error) {
+	case -EEXIST:
+		return "it holds changes the store has not recorded "
+		       "(--force overwrites them)";
+	case -EBUSY:
+		return "a later operation changed it again";
+	case -ENODATA:
+		return "the store did not record its state between the "
+		       "operations of one snapshot";
+	default:
+		return NULL;
+	}
+}
+
 void gfs_restore_report(void *arg, enum gfs_history_change what,
 			const char *path, int error)
 {
 	struct gfs_restore_progress *pr = arg;
+	const char *why = refusal(error);
 
-	if (error == -EEXIST) {
+	if (why) {
 		pr->refused++;
-		gfs_cli_error("left '%s' alone: it holds changes the store has "
-			      "not recorded (--force overwrites them)",
-			      path);
-		return;
-	}
-	if (error == -EBUSY) {
-		pr->refused++;
-		gfs_cli_error("left '%s' alone: a later operation changed it "
-			      "again",
-			      path);
-		return;
-	}
-	if (error == -ENODATA) {
-		pr->refused++;
-		gfs_cli_error("left '%s' alone: the store did not record its "
-			      "state between the operations of one snapshot",
-			      path);
+		gfs_cli_error("left '%s' alone: %s", path, why);
 		return;
 	}
 	if (error) {
