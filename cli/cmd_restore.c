@@ -112,11 +112,8 @@ int gfs_cmd_restore(int argc, char **argv)
 	if (!p.daemon)
 		flags |= GFS_HISTORY_MISSING;
 	dest = gfs_project_open_dest(&p);
-	if (dest < 0) {
-		gfs_cli_error("cannot open '%s': %s", p.cfg.root,
-			      strerror(-dest));
+	if (dest < 0)
 		goto out;
-	}
 	grouped = !(flags & GFS_HISTORY_DRY_RUN);
 	if (grouped)
 		begin_group(&p, argc, argv, all, at);

@@ -86,11 +86,8 @@ int gfs_cmd_undo(int argc, char **argv)
 	if (gfs_project_open_history(&p, &h))
 		goto out;
 	dest = gfs_project_open_dest(&p);
-	if (dest < 0) {
-		gfs_cli_error("cannot open '%s': %s", p.cfg.root,
-			      strerror(-dest));
+	if (dest < 0)
 		goto out;
-	}
 	/* Mounted, the undo is recorded as one operation of its own. */
 	if (!(flags & GFS_HISTORY_DRY_RUN)) {
 		char label[96];

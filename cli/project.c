@@ -176,7 +176,11 @@ int gfs_project_open_dest(const struct gfs_project *p)
 	const char *dir = p->mount.len ? p->mount.data : p->cfg.root;
 	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	return fd < 0 ? -errno : fd;
+	if (fd < 0) {
+		fd = -errno;
+		gfs_cli_error("cannot open '%s': %s", dir, strerror(-fd));
+	}
+	return fd;
 }
 
 void gfs_project_group_begin(const struct gfs_project *p, const char *label)

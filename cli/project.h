@@ -39,7 +39,8 @@ int gfs_project_relpath(const struct gfs_project *p, const char *arg,
 
 /*
  * Opens the folder to restore into: the mount when mounted (so that the
- * restore is itself recorded), else the root. O_PATH fd or -errno.
+ * restore is itself recorded), else the root. O_PATH fd, or -errno
+ * after saying what could not be opened.
  */
 int gfs_project_open_dest(const struct gfs_project *p);
 
