@@ -275,7 +275,6 @@ void gfs_uring_stop(struct gfs_fs *fs);
  * serving, setting *written as writev would; false for anything else.
  */
 bool gfs_uring_capture(const struct iovec *iov, int count, ssize_t *written);
-size_t gfs_uring_payload_size(void);
 
 /* The operation tables, split by concern. */
 void gfs_ops_entry_fill(struct fuse_lowlevel_ops *ops);

@@ -105,6 +105,8 @@ enum { URING_CMD_REGISTER = 1, URING_CMD_COMMIT_AND_FETCH = 2 };
  * /dev/fuse would have delivered it (in header, op argument, payload).
  */
 #define HEAD_ROOM 256
+/* The kernel wants room for its largest write or read. */
+#define PAYLOAD_SIZE GFS_MAX_WRITE
 
 struct uring_entry {
 	struct uring_req_header hdr; /* the kernel reads and writes this */
@@ -262,7 +264,7 @@ bool gfs_uring_capture(const struct iovec *iov, int count, ssize_t *written)
 	struct uring_entry *e = serving;
 	const struct fuse_out_header *oh = iov[0].iov_base;
 	struct fuse_out_header *out;
-	size_t max = gfs_uring_payload_size(), len = 0;
+	size_t max = PAYLOAD_SIZE, len = 0;
 	int k;
 
 	if (!e || iov[0].iov_len < sizeof(*oh) || oh->unique != e->unique)
@@ -382,12 +384,6 @@ out:
 	return NULL;
 }
 
-size_t gfs_uring_payload_size(void)
-{
-	/* The kernel wants room for its largest write or read. */
-	return GFS_MAX_WRITE;
-}
-
 static int possible_cpus(void)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
@@ -461,13 +457,12 @@ void gfs_uring_start(struct gfs_fs *fs)
 		w->ring_fd = -1;
 		if (ring_setup(w))
 			goto fail;
-		e->buf = malloc(HEAD_ROOM + gfs_uring_payload_size());
-		e->reply = malloc(gfs_uring_payload_size());
+		e->buf = malloc(HEAD_ROOM + PAYLOAD_SIZE);
+		e->reply = malloc(PAYLOAD_SIZE);
 		if (!e->buf || !e->reply)
 			goto fail;
 		e->iov[0] = (struct iovec){&e->hdr, sizeof(e->hdr)};
-		e->iov[1] = (struct iovec){e->buf + HEAD_ROOM,
-					   gfs_uring_payload_size()};
+		e->iov[1] = (struct iovec){e->buf + HEAD_ROOM, PAYLOAD_SIZE};
 	}
 	for (k = 0; k < n; k++) {
 		if (pthread_create(&u->workers[k].thread, NULL, worker_main,
