@@ -89,16 +89,14 @@ struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino)
 	return inode;
 }
 
-struct gfs_inode *gfs_inode_ref(struct gfs_fs *fs, dev_t dev, ino_t ino)
+bool gfs_inode_known(struct gfs_fs *fs, dev_t dev, ino_t ino)
 {
-	struct gfs_inode *inode;
+	bool known;
 
 	pthread_mutex_lock(&fs->table_lock);
-	inode = find_locked(fs, dev, ino);
-	if (inode)
-		inode->nlookup++;
+	known = find_locked(fs, dev, ino) != NULL;
 	pthread_mutex_unlock(&fs->table_lock);
-	return inode;
+	return known;
 }
 
 /* Doubles the bucket array; called with table_lock held. */
