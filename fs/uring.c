@@ -7,9 +7,9 @@
  * (tar, git) then pays two cross-CPU wakeups per request, and on a VM
  * whose idle vCPUs halt at once each costs tens of microseconds. Over
  * io_uring the kernel queues a request on the queue of the CPU its caller
- * runs on, and each queue is served by a thread pinned to that CPU: the
- * caller sleeps, the queue's thread runs on the same CPU, replies, and
- * the caller runs again, with no idle CPU to wake in between.
+ * runs on, and each queue is served by threads pinned to that CPU: the
+ * caller sleeps and the request wakes a thread on the same CPU, not a
+ * halted one elsewhere.
  *
  * Debian 12's libfuse 3.14 predates the transport, so this file speaks it
  * itself and hands every request to libfuse like one read from /dev/fuse
