@@ -161,8 +161,6 @@ void gfs_inode_unpin(struct gfs_fs *fs, struct gfs_inode *inode);
 /* Records that inode is now called name under parent (rename; no-op if so). */
 void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 		      struct gfs_inode *parent, const char *name);
-/* Whether the table holds (dev, ino), i.e. the kernel knows that inode. */
-bool gfs_inode_known(struct gfs_fs *fs, dev_t dev, ino_t ino);
 /* Finds a known inode by (dev, ino) without taking a reference. */
 struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
 /*

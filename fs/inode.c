@@ -89,16 +89,6 @@ struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino)
 	return inode;
 }
 
-bool gfs_inode_known(struct gfs_fs *fs, dev_t dev, ino_t ino)
-{
-	bool known;
-
-	pthread_mutex_lock(&fs->table_lock);
-	known = find_locked(fs, dev, ino) != NULL;
-	pthread_mutex_unlock(&fs->table_lock);
-	return known;
-}
-
 /* Doubles the bucket array; called with table_lock held. */
 static void grow_locked(struct gfs_fs *fs)
 {

@@ -92,7 +92,8 @@ static bool is_dot_or_dotdot(const char *name)
 static int plus_entry(struct gfs_fs *fs, fuse_req_t req, struct listing *h,
 		      const char *path, struct fuse_entry_param *e)
 {
-	if (!gfs_inode_known(fs, h->inode->dev, h->entry->d_ino))
+	/* Only whether it is there: the inode is not used, nor kept. */
+	if (!gfs_inode_find(fs, h->inode->dev, h->entry->d_ino))
 		return gfs_fs_do_lookup(fs, req, h->inode, h->entry->d_name, e,
 					false);
 	if (!entry_visible(fs, h, h->entry, path))
