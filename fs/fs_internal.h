@@ -158,7 +158,7 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 void gfs_inode_forget(struct gfs_fs *fs, struct gfs_inode *inode, uint64_t n);
 void gfs_inode_pin(struct gfs_fs *fs, struct gfs_inode *inode);
 void gfs_inode_unpin(struct gfs_fs *fs, struct gfs_inode *inode);
-/* Records that inode is now called name under parent (rename; no-op if so). */
+/* Records that inode is now called name under parent (rename). */
 void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 		      struct gfs_inode *parent, const char *name);
 /* Finds a known inode by (dev, ino) without taking a reference. */

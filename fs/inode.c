@@ -274,12 +274,6 @@ void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 	if (!name_copy)
 		return; /* keeps the old name; only paths in logs suffer */
 	pthread_mutex_lock(&fs->table_lock);
-	if (inode == &fs->root ||
-	    (inode->parent == parent && !strcmp(inode->name, name))) {
-		pthread_mutex_unlock(&fs->table_lock);
-		free(name_copy);
-		return; /* already so */
-	}
 	old_parent = set_name_locked(inode, parent, name_copy);
 	release_locked(fs, old_parent, fds, &nfds, RELEASE_FDS);
 	pthread_mutex_unlock(&fs->table_lock);

@@ -58,8 +58,8 @@ check_eq "find leaves them out" "" \
 	"$(cd "$R" && find . \( -iname '.env' -o -name id_rsa -o -name '.ssh' -o -name '*.ini' \))"
 check_fails "grep -r never reads .env" grep -rq 'API_KEY=abc' "$R"
 
-# A hidden hard link of a known inode: a listing answers known inodes
-# from the table (fs/ops_dir.c), and must neither show the hidden name
+# A hidden hard link of a known inode: a listing sends known inodes as
+# plain entries (fs/ops_dir.c), and must neither show the hidden name
 # nor let the inode be known by it afterwards.
 check_eq "stat the visible name first" ok "$(probe stat "$R/linked/shared.txt")"
 check_eq "listing leaves the hidden link out" "" "$(ls -A "$R/linked/away")"
