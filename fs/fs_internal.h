@@ -96,6 +96,14 @@ struct gfs_fs {
 	struct gfs_inode **table;
 	size_t table_size; /* buckets, a power of two */
 	size_t table_count;
+	/*
+	 * Inodes (each holding a descriptor) the table may hold, set below
+	 * the descriptor limit so that the store, the audit trail, the
+	 * control socket and open files always find one: running out
+	 * fails a lookup or a create cleanly, before anything changes on
+	 * disk, and never an operation the store must record. 0: no limit.
+	 */
+	size_t fd_budget;
 
 	struct gfs_guards guards;   /* read-only once mounted */
 	struct gfs_ignore *exclude; /* [snapshot] exclude, or NULL */
@@ -161,6 +169,12 @@ void gfs_inode_unpin(struct gfs_fs *fs, struct gfs_inode *inode);
 /* Records that inode is now called name under parent (rename). */
 void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 		      struct gfs_inode *parent, const char *name);
+/*
+ * Whether the table has room for another inode within fd_budget: 0, or
+ * -EMFILE. Checked before a create, so that a full table refuses it
+ * before the file exists.
+ */
+int gfs_inode_room(struct gfs_fs *fs);
 /* Finds a known inode by (dev, ino) without taking a reference. */
 struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
 /*
@@ -204,6 +218,12 @@ extern const char gfs_rule_escaping_symlink[];
 /* May a new entry be created at path (create, mkdir, rename to, ...)? */
 int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule);
+/*
+ * gfs_guard_may_create for an entry that brings a new inode (create,
+ * mkdir, mknod, symlink): also -EMFILE when the inode table is full.
+ */
+int gfs_guard_may_add(struct gfs_fs *fs, const char *path, bool is_dir,
+		      const char **rule);
 /*
  * A create or rename that failed because of what already sits at name
  * (EEXIST, ENOTDIR, ...) must not reveal a hidden entry there: answers

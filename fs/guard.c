@@ -53,6 +53,14 @@ int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 	return 0;
 }
 
+int gfs_guard_may_add(struct gfs_fs *fs, const char *path, bool is_dir,
+		      const char **rule)
+{
+	int rc = gfs_guard_may_create(fs, path, is_dir, rule);
+
+	return rc ? rc : gfs_inode_room(fs);
+}
+
 int gfs_guard_mask_hidden(struct gfs_fs *fs, struct gfs_inode *parent,
 			  const char *name, const char *path, int rc,
 			  const char **rule)

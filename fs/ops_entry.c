@@ -326,7 +326,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	rc = gfs_inode_child_path(fs, parent, name, &path);
 	if (rc)
 		goto out;
-	rc = gfs_guard_may_create(fs, path.data, S_ISDIR(what->mode), &rule);
+	rc = gfs_guard_may_add(fs, path.data, S_ISDIR(what->mode), &rule);
 	if (rc)
 		goto out;
 	if (what->link_target &&
@@ -352,9 +352,13 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -EACCES;
 		goto out;
 	}
+	/*
+	 * The entry exists now: the store records it even when the lookup
+	 * that answers the kernel fails (out of descriptors), so the log
+	 * never lags the folder.
+	 */
 	rc = gfs_fs_do_lookup(fs, req, parent, name, &e, false);
-	if (!rc)
-		seq = gfs_guard_after(fs, req, what->store_op, path.data, NULL);
+	seq = gfs_guard_after(fs, req, what->store_op, path.data, NULL);
 out:
 	gfs_guard_audit(fs, req, what->op, path.data, what->link_target, rc,
 			rule, NULL, seq, true);

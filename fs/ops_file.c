@@ -191,14 +191,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	const char *rule = NULL;
 	struct gfs_handle *h;
 	struct stat st;
-	bool audited = false;
+	bool audited = false, on_disk = false;
 	uint64_t seq = 0;
 	int fd = -1, rc;
 
 	rc = gfs_inode_child_path(fs, parent, name, &path);
 	if (rc)
 		goto out;
-	rc = gfs_guard_may_create(fs, path.data, false, &rule);
+	rc = gfs_guard_may_add(fs, path.data, false, &rule);
 	if (rc)
 		goto out;
 	/* O_CREAT without O_EXCL may open and truncate an existing file. */
@@ -235,6 +235,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		if (rc)
 			goto out;
 	}
+	/* From here on a failure leaves the file behind: record it anyway. */
+	on_disk = true;
 	{
 		int path_fd = openat(parent->fd, name,
 				     O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -270,6 +272,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	gfs_fs_fill_entry(fs, &e, inode, &st);
 	seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data, NULL);
 out:
+	if (rc && on_disk)
+		seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data,
+				      NULL);
 	if (fd >= 0)
 		close(fd);
 	if (!audited)

@@ -1,5 +1,6 @@
 /* The life of one mount: set up, mount, serve, tear down. */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -123,16 +124,16 @@ static int control_reply(void *arg, const char *command, pid_t peer,
  * Every inode the kernel holds keeps an O_PATH descriptor open, and with
  * long entry timeouts the kernel holds many: a tree of 100k files needs
  * 100k descriptors. Raise the soft limit to the hard one, and as root the
- * hard one to what the kernel allows.
+ * hard one to what the kernel allows. Returns the limit now in force.
  */
-static void raise_fd_limit(void)
+static rlim_t raise_fd_limit(void)
 {
 	struct rlimit lim;
 	unsigned long nr_open = 0;
 	FILE *f;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim))
-		return;
+		return RLIM_INFINITY;
 	f = fopen("/proc/sys/fs/nr_open", "re");
 	if (f) {
 		if (fscanf(f, "%lu", &nr_open) != 1)
@@ -143,10 +144,43 @@ static void raise_fd_limit(void)
 		struct rlimit raised = {nr_open, nr_open};
 
 		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
-			return;
+			return raised.rlim_cur;
 	}
 	lim.rlim_cur = lim.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &lim);
+	getrlimit(RLIMIT_NOFILE, &lim);
+	return lim.rlim_cur;
+}
+
+/*
+ * The inode table stops short of the descriptor limit by a reserve for
+ * what must never run out: the store (libgit2 opens files and packs),
+ * the audit trail, the control socket, open files, libfuse's threads.
+ */
+static size_t fd_budget_for(rlim_t limit)
+{
+	rlim_t reserve = limit / 8;
+
+	if (limit == RLIM_INFINITY)
+		return 0;
+	if (reserve < 256)
+		reserve = 256;
+	if (reserve > 4096)
+		reserve = 4096;
+	return limit > 2 * reserve ? (size_t)(limit - reserve)
+				   : (size_t)(limit / 2);
+}
+
+/*
+ * glibc loads libgcc_s at the first thread cancellation (libfuse cancels
+ * its workers at the unmount); out of descriptors by then, the load fails
+ * and glibc aborts the daemon. Load it while descriptors are plenty.
+ */
+static void preload_unwinder(void)
+{
+	if (!dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE))
+		fprintf(stderr, "guardfs: cannot load libgcc_s.so.1: %s\n",
+			dlerror());
 }
 
 static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
@@ -212,7 +246,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	int rc;
 
 	memset(&fs, 0, sizeof(fs));
-	raise_fd_limit();
+	fs.fd_budget = fd_budget_for(raise_fd_limit());
+	preload_unwinder();
 	fs.cfg = opts->cfg;
 	fs.proc_self_fd = -1;
 	fs.root.fd = opts->root_fd;
