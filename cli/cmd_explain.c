@@ -12,6 +12,7 @@
 #include "guardfs/guards.h"
 #include "guardfs/util.h"
 #include "mounts.h"
+#include "project.h"
 
 static const char usage[] = "guardfs explain [-c FILE] PATH...";
 
@@ -38,7 +39,6 @@ struct owner {
 	const char *path;
 	pid_t pid;
 	struct gfs_buf root;
-	struct gfs_buf config;
 };
 
 static void match_owner(void *arg, pid_t pid, const char *reply)
@@ -51,8 +51,6 @@ static void match_owner(void *arg, pid_t pid, const char *reply)
 		o->pid = pid;
 		gfs_buf_reset(&o->root);
 		gfs_buf_adds(&o->root, root.data);
-		gfs_buf_reset(&o->config);
-		gfs_control_reply_get(reply, "config", &o->config);
 	}
 	gfs_buf_release(&root);
 }
@@ -140,7 +138,7 @@ static void print_verdict(const struct gfs_config *cfg, const char *shown,
 /* Explains one path; returns 0 or 1. */
 static int explain_one(const char *config_path, const char *arg)
 {
-	struct owner o = {.root = GFS_BUF_INIT, .config = GFS_BUF_INIT};
+	struct owner o = {.root = GFS_BUF_INIT};
 	struct gfs_buf abs = GFS_BUF_INIT, project = GFS_BUF_INIT;
 	struct gfs_buf reply = GFS_BUF_INIT, command = GFS_BUF_INIT;
 	struct gfs_guards guards = {0};
@@ -155,12 +153,13 @@ static int explain_one(const char *config_path, const char *arg)
 		goto out;
 	}
 	o.path = abs.data;
-	if (!config_path)
+	if (config_path)
+		o.pid = gfs_project_mount_of_config(config_path, &o.root);
+	else
 		gfs_control_query_all("status", match_owner, &o);
 	if (o.pid) {
-		if (gfs_config_resolve(&cfg,
-				       o.config.len ? o.config.data : NULL,
-				       o.root.data, err, sizeof(err)))
+		if (gfs_project_load_mounted(&cfg, o.pid, o.root.data, err,
+					     sizeof(err)))
 			goto config_error;
 	} else if (config_path) {
 		if (gfs_config_resolve(&cfg, config_path, NULL, err,
@@ -218,7 +217,6 @@ out:
 	gfs_buf_release(&reply);
 	gfs_buf_release(&command);
 	gfs_buf_release(&o.root);
-	gfs_buf_release(&o.config);
 	return rc;
 }
 

@@ -65,6 +65,32 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 	return gfs_store_open(&fs->store, &sopts, err, err_size);
 }
 
+/*
+ * "config": the config this mount loaded, as it was read at mount time.
+ * While mounted the file is hidden under the mount, so log, diff,
+ * restore, undo and explain take it from here. The text goes hex-encoded
+ * on one line of the reply; only a peer of the daemon's uid gets this
+ * far (see control.c).
+ */
+static int config_reply(const struct gfs_config *cfg, struct gfs_buf *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+	int rc;
+
+	rc = gfs_buf_addf(out, "path\t%s\ntext\t", cfg->path ? cfg->path : "");
+	if (!rc)
+		rc = gfs_buf_grow(out, 2 * cfg->text.len + 1);
+	for (i = 0; !rc && i < cfg->text.len; i++) {
+		unsigned char c = (unsigned char)cfg->text.data[i];
+
+		out->data[out->len++] = digits[c >> 4];
+		out->data[out->len++] = digits[c & 15];
+	}
+	out->data[out->len] = '\0';
+	return rc ? rc : gfs_buf_addch(out, '\n');
+}
+
 /* Answers `guardfs status` and friends over the control socket. */
 static int control_reply(void *arg, const char *command, pid_t peer,
 			 struct gfs_buf *out)
@@ -90,6 +116,8 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 	 * "group-begin LABEL" and "group-end" bracket a restore by the
 	 * asking process: its operations become one "restore" commit.
 	 */
+	if (!strcmp(command, "config"))
+		return config_reply(cfg, out);
 	if (!strncmp(command, "group-begin ", 12))
 		return gfs_guard_group(fs, command + 12, peer, out);
 	if (!strcmp(command, "group-end"))
