@@ -23,10 +23,16 @@ static const char *inside_root(const char *root, const char *path)
 static int build_policy(struct gfs_guards *g, const struct gfs_config *cfg,
 			char *err, size_t err_size)
 {
+	static const char *const xdg_dirs[][2] = {
+		{"XDG_CONFIG_HOME", ".config"},
+		{"XDG_STATE_HOME", ".local/state"},
+		{"XDG_DATA_HOME", ".local/share"},
+	};
 	struct gfs_policy_opts popts = {
 		.builtin = cfg->deny_builtin,
 		.case_sensitive = cfg->case_sensitive,
 	};
+	struct gfs_buf xdg = GFS_BUF_INIT;
 	const char *rel;
 	size_t i;
 	int rc;
@@ -48,10 +54,33 @@ static int build_policy(struct gfs_guards *g, const struct gfs_config *cfg,
 			return rc;
 		}
 	}
-	/* P6: guardfs's own files are never visible through the mount. */
+	/*
+	 * P6: guardfs's own files are never visible through the mount, nor
+	 * can they be created there. A .guardfs.ini is hidden at any depth
+	 * whether or not one exists now: `guardfs mount DIR` reads
+	 * DIR/.guardfs.ini and the history commands walk up from the current
+	 * directory to the nearest one, so a file of that name anywhere in
+	 * the folder is a config some later command would load.
+	 */
+	rc = gfs_policy_hide_name(g->policy, ".guardfs.ini", "guardfs-config");
 	rel = inside_root(cfg->root, cfg->path);
-	if (rel)
+	if (!rc && rel)
 		rc = gfs_policy_hide_exact(g->policy, rel, "guardfs-config");
+	/*
+	 * The user-wide config, the trust records and the default stores,
+	 * when the folder holds the home.
+	 */
+	for (i = 0; !rc && i < sizeof(xdg_dirs) / sizeof(xdg_dirs[0]); i++) {
+		gfs_buf_reset(&xdg);
+		if (gfs_xdg_dir(&xdg, xdg_dirs[i][0], xdg_dirs[i][1]) ||
+		    gfs_buf_adds(&xdg, "/guardfs"))
+			continue;
+		rel = inside_root(cfg->root, xdg.data);
+		if (rel)
+			rc = gfs_policy_hide_exact(g->policy, rel,
+						   "guardfs-files");
+	}
+	gfs_buf_release(&xdg);
 	rel = inside_root(cfg->root, cfg->audit_path);
 	if (!rc && rel)
 		rc = gfs_policy_hide_exact(g->policy, rel, "guardfs-audit");
