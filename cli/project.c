@@ -265,12 +265,19 @@ int gfs_project_open_dest(const struct gfs_project *p)
 void gfs_project_group_begin(const struct gfs_project *p, const char *label)
 {
 	struct gfs_buf reply = GFS_BUF_INIT, cmd = GFS_BUF_INIT;
+	struct gfs_buf key = GFS_BUF_INIT, said = GFS_BUF_INIT;
 	size_t i;
 
 	if (!p->daemon)
 		return;
+	/* The daemon's key proves this process may see the runtime dir. */
+	if (gfs_control_read_key(p->daemon, &key) || !key.data) {
+		gfs_cli_error("cannot read the running mount's key; each "
+			      "restored path is recorded on its own");
+		goto out;
+	}
 	/* one line of the control protocol: no newlines, bounded */
-	gfs_buf_adds(&cmd, "group-begin ");
+	gfs_buf_addf(&cmd, "group-begin %s ", key.data);
 	for (i = 0; label[i] && i < 400; i++)
 		gfs_buf_addch(&cmd, label[i] == '\n' ? ' ' : label[i]);
 	if (label[i])
@@ -278,8 +285,18 @@ void gfs_project_group_begin(const struct gfs_project *p, const char *label)
 	if (gfs_control_ask(p->daemon, cmd.data, &reply))
 		gfs_cli_error("the running mount did not answer; each "
 			      "restored path is recorded on its own");
+	else if (gfs_control_reply_get(reply.data ? reply.data : "", "group",
+				       &said) == 0 &&
+		 strcmp(said.data, "ok"))
+		gfs_cli_error("the running mount did not group this restore "
+			      "(%s); each restored path is recorded on its "
+			      "own",
+			      said.data);
+out:
 	gfs_buf_release(&cmd);
 	gfs_buf_release(&reply);
+	gfs_buf_release(&key);
+	gfs_buf_release(&said);
 }
 
 void gfs_project_group_end(const struct gfs_project *p)

@@ -112,16 +112,22 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 			gfs_store_flush(fs->store);
 		return gfs_buf_adds(out, "flushed\t1\n");
 	}
-	/*
-	 * "group-begin LABEL" and "group-end" bracket a restore by the
-	 * asking process: its operations become one "restore" commit.
-	 */
 	if (!strcmp(command, "config"))
 		return config_reply(cfg, out);
-	if (!strncmp(command, "group-begin ", 12))
-		return gfs_guard_group(fs, command + 12, peer, out);
+	/*
+	 * "group-begin KEY LABEL" and "group-end" bracket a restore by the
+	 * asking process: its operations become one "restore" commit.
+	 */
+	if (!strncmp(command, "group-begin ", 12)) {
+		const char *key = command + 12;
+		size_t key_len = strcspn(key, " ");
+
+		return gfs_guard_group(fs, key, key_len,
+				       key[key_len] ? key + key_len + 1 : "",
+				       peer, out);
+	}
 	if (!strcmp(command, "group-end"))
-		return gfs_guard_group(fs, NULL, peer, out);
+		return gfs_guard_group(fs, NULL, 0, NULL, peer, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -297,6 +303,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 		fuse_session_unmount(fs.session);
 		goto fail_signals;
 	}
+	atomic_store(&fs.control, control);
+	atomic_store(&fs.control, control);
 	if (opts->ready)
 		opts->ready(opts->ready_arg, 0, NULL);
 
@@ -306,6 +314,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	rc = fuse_session_loop_mt(fs.session, loop);
 	fuse_loop_cfg_destroy(loop);
 
+	atomic_store(&fs.control, NULL);
+	atomic_store(&fs.control, NULL);
 	gfs_control_stop(control);
 	fuse_session_unmount(fs.session);
 	gfs_uring_stop(&fs);
