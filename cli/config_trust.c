@@ -295,18 +295,14 @@ int gfs_config_trust_check(const struct gfs_config *cfg, bool trust)
 		  (cfg->path && ctime_ns >= r.started_ns &&
 		   (!r.ended_ns || ctime_ns <= r.ended_ns)) ||
 		  (!cfg->path && !r.ended_ns);
-	if (!suspect) {
-		fprintf(stderr,
-			"guardfs: note: the config changed after the last "
-			"guarded session of '%s' ended; loading it\n",
-			cfg->root);
-	} else if (trust) {
+	/* Not suspect: the user's own edit while unguarded, loaded quietly. */
+	if (suspect && trust) {
 		fprintf(stderr,
 			"guardfs: trusting a config that changed during the "
 			"last guarded session of '%s' (--trust-config)\n",
 			cfg->root);
 		print_change(&r, cfg);
-	} else {
+	} else if (suspect) {
 		gfs_cli_error("the config of '%s' changed while its last "
 			      "guarded session was running%s: the agent may "
 			      "have written it",

@@ -22,7 +22,7 @@
  *    falls after its start, or its ctime falls inside the session:
  *    refused until the user passes --trust-config (the change is shown);
  *  - otherwise the config changed after the session ended, while the
- *    folder was not guarded: the user's own edit, loaded with a note.
+ *    folder was not guarded: the user's own edit, loaded.
  *
  * The ctime is used because no unprivileged process can set it back.
  */
