@@ -12,6 +12,7 @@
 #include "guardfs/guards.h"
 #include "guardfs/util.h"
 #include "mounts.h"
+#include "project.h"
 
 static const char usage[] = "guardfs explain [-c FILE] PATH...";
 
@@ -24,7 +25,11 @@ static void print_help(void)
 	       "a\n"
 	       "symlink leading out of the folder; or refused on open because\n"
 	       "its content holds a credential (rule and line, never the\n"
-	       "secret). Asks the running mount when there is one.\n\n"
+	       "secret). Asks the running mount when there is one. For a "
+	       "hidden\n"
+	       "or refused file in a git repository it also says what git "
+	       "meets\n"
+	       "there and what to allow for test fixtures.\n\n"
 	       "options:\n"
 	       "  -c, --config FILE  the project's config (default: the mount\n"
 	       "                     that holds PATH, else the nearest\n"
@@ -38,7 +43,6 @@ struct owner {
 	const char *path;
 	pid_t pid;
 	struct gfs_buf root;
-	struct gfs_buf config;
 };
 
 static void match_owner(void *arg, pid_t pid, const char *reply)
@@ -51,8 +55,6 @@ static void match_owner(void *arg, pid_t pid, const char *reply)
 		o->pid = pid;
 		gfs_buf_reset(&o->root);
 		gfs_buf_adds(&o->root, root.data);
-		gfs_buf_reset(&o->config);
-		gfs_control_reply_get(reply, "config", &o->config);
 	}
 	gfs_buf_release(&root);
 }
@@ -103,9 +105,46 @@ static void describe_rule(const struct gfs_config *cfg, const char *origin,
 	}
 }
 
-static void print_verdict(const struct gfs_config *cfg, const char *shown,
-			  const char *reply)
+/*
+ * What guarding means in a git worktree, said where the user looks: git
+ * cannot read the file through the mount, and its committed bytes are in
+ * the repository's object store, which the scanner does not read.
+ */
+static void print_git_note(const char *verdict, const char *rel,
+			   const char *repo)
 {
+	const char *slash = strrchr(rel, '/');
+	int dir_len = slash ? (int)(slash - rel) : 0;
+
+	printf("  note: it lies in the git repository at '%s'; its committed "
+	       "bytes stay\n"
+	       "  readable with `git show`: guardfs does not scan a "
+	       "repository's object store.\n",
+	       repo);
+	if (!strcmp(verdict, "refused"))
+		printf("  git cannot read it through the mount: `git status` "
+		       "may list it as\n"
+		       "  modified, and `git diff`, `git add` or `git stash` "
+		       "of it fail, while\n"
+		       "  `git checkout` and `git reset --hard` still rewrite "
+		       "it. If it is a test\n"
+		       "  fixture with fake credentials, add to the config:\n"
+		       "    [secrets] allow_path = %.*s%s\n",
+		       dir_len, rel, dir_len ? "/" : rel);
+	else
+		printf("  To git it looks deleted, and `git reset --hard`, "
+		       "`git checkout` or\n"
+		       "  `git stash` fail on it: the name cannot be created "
+		       "through the mount.\n"
+		       "  If it is a test fixture, add to the config:\n"
+		       "    [deny] pattern = !/%s\n",
+		       rel);
+}
+
+static void print_verdict(const struct gfs_config *cfg, const char *shown,
+			  const char *rel, const char *reply)
+{
+	struct gfs_buf repo = GFS_BUF_INIT;
 	struct gfs_buf verdict = GFS_BUF_INIT, rule = GFS_BUF_INIT;
 	struct gfs_buf line = GFS_BUF_INIT, text = GFS_BUF_INIT;
 
@@ -131,6 +170,9 @@ static void print_verdict(const struct gfs_config *cfg, const char *shown,
 		gfs_buf_adds(&text, "visible");
 	}
 	printf("%s: %s\n", shown, text.data);
+	if (verdict.data && gfs_control_reply_get(reply, "repo", &repo) == 0)
+		print_git_note(verdict.data, rel, repo.data);
+	gfs_buf_release(&repo);
 	gfs_buf_release(&verdict);
 	gfs_buf_release(&rule);
 	gfs_buf_release(&line);
@@ -140,7 +182,7 @@ static void print_verdict(const struct gfs_config *cfg, const char *shown,
 /* Explains one path; returns 0 or 1. */
 static int explain_one(const char *config_path, const char *arg)
 {
-	struct owner o = {.root = GFS_BUF_INIT, .config = GFS_BUF_INIT};
+	struct owner o = {.root = GFS_BUF_INIT};
 	struct gfs_buf abs = GFS_BUF_INIT, project = GFS_BUF_INIT;
 	struct gfs_buf reply = GFS_BUF_INIT, command = GFS_BUF_INIT;
 	struct gfs_guards guards = {0};
@@ -155,12 +197,13 @@ static int explain_one(const char *config_path, const char *arg)
 		goto out;
 	}
 	o.path = abs.data;
-	if (!config_path)
+	if (config_path)
+		o.pid = gfs_project_mount_of_config(config_path, &o.root);
+	else
 		gfs_control_query_all("status", match_owner, &o);
 	if (o.pid) {
-		if (gfs_config_resolve(&cfg,
-				       o.config.len ? o.config.data : NULL,
-				       o.root.data, err, sizeof(err)))
+		if (gfs_project_load_mounted(&cfg, o.pid, o.root.data, err,
+					     sizeof(err)))
 			goto config_error;
 	} else if (config_path) {
 		if (gfs_config_resolve(&cfg, config_path, NULL, err,
@@ -202,7 +245,7 @@ static int explain_one(const char *config_path, const char *arg)
 		rc = 1;
 		goto out;
 	}
-	print_verdict(&cfg, arg, reply.data);
+	print_verdict(&cfg, arg, rel, reply.data);
 	rc = 0;
 	goto out;
 config_error:
@@ -218,7 +261,6 @@ out:
 	gfs_buf_release(&reply);
 	gfs_buf_release(&command);
 	gfs_buf_release(&o.root);
-	gfs_buf_release(&o.config);
 	return rc;
 }
 

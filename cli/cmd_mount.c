@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config_trust.h"
 #include "guardfs/config.h"
 #include "guardfs/fs.h"
 #include "guardfs/util.h"
@@ -17,7 +18,7 @@
 
 static const char usage[] =
 	"guardfs mount [-c FILE] [-f|--foreground] [-d|--debug] "
-	"[ROOT [MOUNTPOINT]]";
+	"[--trust-config] [ROOT [MOUNTPOINT]]";
 
 static void print_help(void)
 {
@@ -37,6 +38,11 @@ static void print_help(void)
 	       "ROOT\n"
 	       "                     then defaults to the config's [guard] "
 	       "root\n"
+	       "  --trust-config     load a config that changed while the "
+	       "last\n"
+	       "                     guarded session of ROOT was running\n"
+	       "                     (refused otherwise: the agent may have\n"
+	       "                     written it); the change is shown\n"
 	       "  -f, --foreground   stay in the foreground, log to stderr\n"
 	       "  -d, --debug        trace every FUSE request (implies -f)\n"
 	       "  -h, --help         show this help\n",
@@ -187,6 +193,7 @@ int gfs_cmd_mount(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"foreground", no_argument, NULL, 'f'},
 		{"debug", no_argument, NULL, 'd'},
+		{"trust-config", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -195,7 +202,7 @@ int gfs_cmd_mount(int argc, char **argv)
 	struct ready_pipe rp = {.fd = -1};
 	struct gfs_fs_opts opts;
 	const char *config_path = NULL, *root_arg = NULL, *mp_arg = NULL;
-	bool foreground = false, debug = false;
+	bool foreground = false, debug = false, trust = false;
 	char err[600];
 	int c, fds[2], root_fd, rc = 1;
 	pid_t pid;
@@ -210,6 +217,9 @@ int gfs_cmd_mount(int argc, char **argv)
 			break;
 		case 'd':
 			debug = foreground = true;
+			break;
+		case 'T':
+			trust = true;
 			break;
 		case 'h':
 			print_help();
@@ -235,6 +245,8 @@ int gfs_cmd_mount(int argc, char **argv)
 	     check_outside_root(&cfg, "store", cfg.store)) ||
 	    check_outside_root(&cfg, "audit trail", cfg.audit_path))
 		goto out;
+	if (gfs_config_trust_check(&cfg, trust))
+		goto out;
 	if (access("/dev/fuse", R_OK | W_OK)) {
 		gfs_cli_error("cannot open /dev/fuse: %s", strerror(errno));
 		goto out;
@@ -255,9 +267,16 @@ int gfs_cmd_mount(int argc, char **argv)
 	opts.ready_arg = &rp;
 	rp.root = cfg.root;
 	rp.mountpoint = mountpoint.data;
+	/* From here on the agent may write: the session begins. */
+	if (gfs_config_trust_begin(&cfg))
+		gfs_cli_error("cannot record the session of '%s'; the next "
+			      "mount cannot tell whether its config changed "
+			      "meanwhile",
+			      cfg.root);
 	if (foreground) {
 		rp.foreground = true;
 		rc = gfs_fs_run(&opts);
+		gfs_config_trust_end(&cfg);
 		goto out;
 	}
 	gfs_buf_addf(&log_path, "%s.log", cfg.audit_path);
@@ -290,6 +309,7 @@ int gfs_cmd_mount(int argc, char **argv)
 			_exit(1);
 		detach_stdio(log_path.data);
 		rc = gfs_fs_run(&opts);
+		gfs_config_trust_end(&cfg);
 		gfs_config_release(&cfg);
 		gfs_buf_release(&mountpoint);
 		gfs_buf_release(&log_path);

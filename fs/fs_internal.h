@@ -16,6 +16,7 @@
 #include "guardfs/audit.h"
 #include "guardfs/buf.h"
 #include "guardfs/config.h"
+#include "guardfs/control.h"
 #include "guardfs/guards.h"
 #include "guardfs/ignore.h"
 #include "guardfs/policy.h"
@@ -115,6 +116,9 @@ struct gfs_fs {
 
 	double entry_timeout;
 	double attr_timeout;
+
+	/* The control socket, once served; its key guards group-begin. */
+	_Atomic(struct gfs_control *) control;
 
 	/* The process whose operations are a restore (see gfs_guard_group). */
 	atomic_int group_pid;
@@ -250,10 +254,18 @@ uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 const char *from);
 /*
  * Begins (label set) or ends the restore group of process peer: what it
- * changes through the mount until then is one commit. Replies in out.
+ * changes through the mount until then is one commit. Beginning takes the
+ * control key (key, key_len) and a peer that gfs_peer_check passes.
+ * Replies in out.
  */
-int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
-		    struct gfs_buf *out);
+int gfs_guard_group(struct gfs_fs *fs, const char *key, size_t key_len,
+		    const char *label, pid_t peer, struct gfs_buf *out);
+/*
+ * Whether process pid runs this very program unaltered (same executable
+ * inode, no loader variables, no tracer, no code mapped that this daemon
+ * does not map). 0, or -EPERM with *why saying what failed.
+ */
+int gfs_peer_check(pid_t pid, const char **why);
 /* Whether thread pid belongs to the restore of the current group. */
 bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid);
 /* Opens the inode's file with flags through /proc/self/fd. */

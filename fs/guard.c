@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fs_internal.h"
+#include "guardfs/control.h"
 #include "guardfs/util.h"
 
 const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
@@ -167,32 +168,25 @@ bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid)
 	return access(task, F_OK) == 0;
 }
 
-/*
- * Whether process pid runs the same program as this daemon. Only the
- * guardfs CLI may have its writes listed as a restore: another process
- * of the same user (the agent, say) asking the control socket to group
- * its own operations would have them shown as one restore.
- */
-static bool runs_guardfs(pid_t pid)
+int gfs_guard_group(struct gfs_fs *fs, const char *key, size_t key_len,
+		    const char *label, pid_t peer, struct gfs_buf *out)
 {
-	char link[64], peer[PATH_MAX], self[PATH_MAX];
-	ssize_t n, m;
-
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	n = readlink(link, peer, sizeof(peer));
-	m = readlink("/proc/self/exe", self, sizeof(self));
-	return n > 0 && n == m && !memcmp(peer, self, (size_t)n);
-}
-
-int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
-		    struct gfs_buf *out)
-{
+	const char *why;
 	int rc;
 
 	if (!fs->store)
 		return gfs_buf_adds(out, "group\tno store\n");
-	if (label && !runs_guardfs(peer))
-		return gfs_buf_adds(out, "group\tnot guardfs\n");
+	/*
+	 * Only the guardfs CLI may have its writes listed as a restore:
+	 * another process (the agent, say) grouping its own deletes would
+	 * have them shown as one. The key proves the asker can read the
+	 * user's runtime directory; the peer check that it is this program.
+	 */
+	if (label &&
+	    !gfs_control_key_matches(atomic_load(&fs->control), key, key_len))
+		return gfs_buf_adds(out, "group\trefused: bad key\n");
+	if (label && gfs_peer_check(peer, &why))
+		return gfs_buf_addf(out, "group\trefused: %s\n", why);
 	if (label) {
 		rc = gfs_store_group_begin(fs->store, label, peer);
 		if (!rc)

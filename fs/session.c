@@ -66,6 +66,32 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 	return gfs_store_open(&fs->store, &sopts, err, err_size);
 }
 
+/*
+ * "config": the config this mount loaded, as it was read at mount time.
+ * While mounted the file is hidden under the mount, so log, diff,
+ * restore, undo and explain take it from here. The text goes hex-encoded
+ * on one line of the reply; only a peer of the daemon's uid gets this
+ * far (see control.c).
+ */
+static int config_reply(const struct gfs_config *cfg, struct gfs_buf *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+	int rc;
+
+	rc = gfs_buf_addf(out, "path\t%s\ntext\t", cfg->path ? cfg->path : "");
+	if (!rc)
+		rc = gfs_buf_grow(out, 2 * cfg->text.len + 1);
+	for (i = 0; !rc && i < cfg->text.len; i++) {
+		unsigned char c = (unsigned char)cfg->text.data[i];
+
+		out->data[out->len++] = digits[c >> 4];
+		out->data[out->len++] = digits[c & 15];
+	}
+	out->data[out->len] = '\0';
+	return rc ? rc : gfs_buf_addch(out, '\n');
+}
+
 /* Answers `guardfs status` and friends over the control socket. */
 static int control_reply(void *arg, const char *command, pid_t peer,
 			 struct gfs_buf *out)
@@ -87,14 +113,22 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 			gfs_store_flush(fs->store);
 		return gfs_buf_adds(out, "flushed\t1\n");
 	}
+	if (!strcmp(command, "config"))
+		return config_reply(cfg, out);
 	/*
-	 * "group-begin LABEL" and "group-end" bracket a restore by the
+	 * "group-begin KEY LABEL" and "group-end" bracket a restore by the
 	 * asking process: its operations become one "restore" commit.
 	 */
-	if (!strncmp(command, "group-begin ", 12))
-		return gfs_guard_group(fs, command + 12, peer, out);
+	if (!strncmp(command, "group-begin ", 12)) {
+		const char *key = command + 12;
+		size_t key_len = strcspn(key, " ");
+
+		return gfs_guard_group(fs, key, key_len,
+				       key[key_len] ? key + key_len + 1 : "",
+				       peer, out);
+	}
 	if (!strcmp(command, "group-end"))
-		return gfs_guard_group(fs, NULL, peer, out);
+		return gfs_guard_group(fs, NULL, 0, NULL, peer, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -304,6 +338,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 		fuse_session_unmount(fs.session);
 		goto fail_signals;
 	}
+	atomic_store(&fs.control, control);
+	atomic_store(&fs.control, control);
 	if (opts->ready)
 		opts->ready(opts->ready_arg, 0, NULL);
 
@@ -313,6 +349,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	rc = fuse_session_loop_mt(fs.session, loop);
 	fuse_loop_cfg_destroy(loop);
 
+	atomic_store(&fs.control, NULL);
+	atomic_store(&fs.control, NULL);
 	gfs_control_stop(control);
 	fuse_session_unmount(fs.session);
 	gfs_uring_stop(&fs);

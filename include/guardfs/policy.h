@@ -45,6 +45,15 @@ int gfs_policy_hide_exact(struct gfs_policy *p, const char *relpath,
 			  const char *origin);
 
 /*
+ * Hides every entry named name (one path component, compared ignoring
+ * ASCII case) at any depth, and everything below it, unconditionally:
+ * for names guardfs itself reads wherever they are, such as a project's
+ * .guardfs.ini. 0, -EINVAL for a name with a slash, or -ENOMEM.
+ */
+int gfs_policy_hide_name(struct gfs_policy *p, const char *name,
+			 const char *origin);
+
+/*
  * Decides whether relpath may be seen, looking at its own name only (its
  * ancestors were checked when they were looked up). Returns true when it
  * is hidden and sets *rule (if not NULL) to the deciding rule's origin.

@@ -432,6 +432,28 @@ static void test_hide_exact(void)
 	gfs_policy_free(p);
 }
 
+static void test_hide_name(void)
+{
+	struct gfs_policy *p;
+	const char *rule = NULL;
+
+	CHECK(gfs_policy_new(&p, NULL) == 0);
+	CHECK(gfs_policy_hide_name(p, ".guardfs.ini", "config") == 0);
+	CHECK(gfs_policy_hide_name(p, "a/b", "bad") == -EINVAL);
+	CHECK(gfs_policy_hide_name(p, "", "bad") == -EINVAL);
+	CHECK(gfs_policy_hide_name(p, "..", "bad") == -EINVAL);
+	CHECK(gfs_policy_add_pattern(p, "!**", "u:1") == 0);
+	/* at any depth, any ASCII case, and everything below it */
+	CHECK(gfs_policy_hides(p, ".guardfs.ini", false, &rule));
+	CHECK(rule && strcmp(rule, "config") == 0);
+	CHECK(gfs_policy_hides(p, "a/b/.GUARDFS.ini", false, NULL));
+	CHECK(gfs_policy_hides(p, ".guardfs.ini/x", false, NULL));
+	CHECK(gfs_policy_hides_tree(p, "a/.guardfs.ini/y", false, NULL));
+	CHECK(!gfs_policy_hides(p, ".guardfs.ini.bak", false, NULL));
+	CHECK(!gfs_policy_hides(p, "a/x.guardfs.ini", false, NULL));
+	gfs_policy_free(p);
+}
+
 static void test_symlinks(void)
 {
 	CHECK(gfs_policy_symlink_escapes("a/link", "../../etc/passwd"));
@@ -591,6 +613,7 @@ int main(void)
 	test_builtin();
 	test_user_patterns();
 	test_hide_exact();
+	test_hide_name();
 	test_symlinks();
 	benchmark();
 	if (failures) {
