@@ -181,49 +181,18 @@ static int wait_for_daemon(int fd, pid_t pid, const char *mountpoint,
 	return 0;
 }
 
-int gfs_cmd_mount(int argc, char **argv)
+int gfs_cli_mount(const struct gfs_mount_args *a)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct gfs_config cfg;
 	struct gfs_buf mountpoint = GFS_BUF_INIT, log_path = GFS_BUF_INIT;
 	struct ready_pipe rp = {.fd = -1};
 	struct gfs_fs_opts opts;
-	const char *config_path = NULL, *root_arg = NULL, *mp_arg = NULL;
-	bool foreground = false, debug = false;
+	const char *config_path = a->config_path, *root_arg = a->root,
+		   *mp_arg = a->mountpoint;
+	bool foreground = a->foreground, debug = a->debug;
 	char err[600];
-	int c, fds[2], root_fd, rc = 1;
+	int fds[2], root_fd, rc = 1;
 	pid_t pid;
-
-	while ((c = getopt_long(argc, argv, "+c:fdh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'f':
-			foreground = true;
-			break;
-		case 'd':
-			debug = foreground = true;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
-	if (argc - optind > 2)
-		return gfs_cli_usage(usage);
-	if (optind < argc)
-		root_arg = argv[optind];
-	if (optind + 1 < argc)
-		mp_arg = argv[optind + 1];
 
 	gfs_config_init(&cfg);
 	if (gfs_config_resolve(&cfg, config_path, root_arg, err, sizeof(err))) {
@@ -298,12 +267,53 @@ int gfs_cmd_mount(int argc, char **argv)
 	close(fds[1]);
 	close(root_fd);
 	rc = wait_for_daemon(fds[0], pid, mountpoint.data, log_path.data);
-	if (rc == 0)
+	if (rc == 0 && !a->quiet)
 		printf("guarding %s at %s (pid %ld)\n", cfg.root,
 		       mountpoint.data, (long)pid);
+	if (rc == 0 && a->mounted_at)
+		gfs_buf_adds(a->mounted_at, mountpoint.data);
 out:
 	gfs_config_release(&cfg);
 	gfs_buf_release(&mountpoint);
 	gfs_buf_release(&log_path);
 	return rc;
+}
+
+int gfs_cmd_mount(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct gfs_mount_args a = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+c:fdh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a.config_path = optarg;
+			break;
+		case 'f':
+			a.foreground = true;
+			break;
+		case 'd':
+			a.debug = a.foreground = true;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return gfs_cli_usage(usage);
+		}
+	}
+	if (argc - optind > 2)
+		return gfs_cli_usage(usage);
+	if (optind < argc)
+		a.root = argv[optind];
+	if (optind + 1 < argc)
+		a.mountpoint = argv[optind + 1];
+	return gfs_cli_mount(&a);
 }
