@@ -74,6 +74,7 @@ void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 			const char *rule, const char *detail, uint64_t seq,
 			bool mutation)
 {
+	struct gfs_action *action = gfs_action_of(fs, pid);
 	struct gfs_audit_event ev = {
 		.op = op,
 		.path = path ? path : "",
@@ -87,11 +88,13 @@ void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 		.mutation = mutation,
 	};
 
+	ev.action = gfs_action_label(action);
 	atomic_fetch_add_explicit(&fs->ops, 1, memory_order_relaxed);
 	if (rule && error)
 		atomic_fetch_add_explicit(&fs->refusals, 1,
 					  memory_order_relaxed);
 	gfs_audit_record(fs->audit, &ev);
+	gfs_action_put(action);
 }
 
 void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
@@ -119,8 +122,10 @@ uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 			    const char *path, const char *from)
 {
 	struct gfs_store_event ev;
+	struct gfs_action *action;
 	char process[32];
 	uint64_t seq = 0;
+	int rc;
 
 	if (!fs->store)
 		return 0;
@@ -133,9 +138,11 @@ uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 	ev.from = from;
 	ev.pid = pid;
 	ev.process = process;
-	if (gfs_store_after(fs->store, &ev, &seq))
-		return 0;
-	return seq;
+	action = gfs_action_of(fs, pid);
+	ev.action = gfs_action_label(action);
+	rc = gfs_store_after(fs->store, &ev, &seq);
+	gfs_action_put(action);
+	return rc ? 0 : seq;
 }
 
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
@@ -165,7 +172,7 @@ bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid)
  * of the same user (the agent, say) asking the control socket to group
  * its own operations would have them shown as one restore.
  */
-static bool runs_guardfs(pid_t pid)
+bool gfs_guard_runs_guardfs(pid_t pid)
 {
 	char link[64], peer[PATH_MAX], self[PATH_MAX];
 	ssize_t n, m;
@@ -183,7 +190,7 @@ int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
 
 	if (!fs->store)
 		return gfs_buf_adds(out, "group\tno store\n");
-	if (label && !runs_guardfs(peer))
+	if (label && !gfs_guard_runs_guardfs(peer))
 		return gfs_buf_adds(out, "group\tnot guardfs\n");
 	if (label) {
 		rc = gfs_store_group_begin(fs->store, label, peer);

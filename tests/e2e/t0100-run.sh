@@ -165,6 +165,47 @@ check_eq "exec: sqlite3" 3 "$("$GUARDFS" exec -- sqlite3 db.sqlite3 \
 check_eq "exec: the project's .env stays hidden from ls" "" \
 	"$("$GUARDFS" exec -- ls -a | grep -x .env)"
 
+# each exec is one action: its command line labels the audit lines and
+# the commit trailers of its operations, and nothing else
+echo gone >"$R/b-label"
+"$GUARDFS" exec -- sh -c 'echo x > a-label; rm b-label'
+echo outside >"$R/c-label"
+label="sh -c 'echo x > a-label; rm b-label'"
+json_label=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$label")
+for _ in $(seq 1 50); do # the trail is written a few times a second
+	grep -q '"path":"c-label"' "$(audit_file)" && break
+	sleep 0.1
+done
+for op in create:a-label write:a-label unlink:b-label; do
+	check_eq "exec: audit line of ${op%%:*} ${op#*:} names the command" 1 \
+		"$(grep -F "\"op\":\"${op%%:*}\",\"path\":\"${op#*:}\"" "$(audit_file)" |
+			grep -cF "\"action\":$json_label")"
+done
+check_eq "exec: an operation from outside carries no action" 0 \
+	"$(grep -F '"path":"c-label"' "$(audit_file)" | grep -c '"action"')"
+log=$("$GUARDFS" log --json)
+# (a write whose bytes the store already holds lists no operation)
+check_eq "exec: the commits' trailers carry the command line" \
+	"create a-label $label|unlink b-label $label|create c-label None" \
+	"$(echo "$log" | python3 -c '
+import json, sys
+ops = [o for o in json.load(sys.stdin) if o["op"] in ("create", "unlink")
+       and o["path"] in ("a-label", "b-label", "c-label")]
+ops = [o for o in ops if not (o["op"] == "create" and o["path"] == "b-label")]
+print("|".join("%s %s %s" % (o["op"], o["path"], o.get("action")) for o in reversed(ops)))')"
+check_eq "exec: guardfs log shows the action" 1 \
+	"$("$GUARDFS" log | grep 'unlink  b-label' | grep -cF "[$label]")"
+store=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
+check "exec: Guardfs-Action trailers in the store" test \
+	"$(git -C "$store" log --format=%B | grep -cxF "Guardfs-Action: $label")" -ge 2
+# only the guardfs program may begin an action (the socket answers the user)
+check_eq "a forged action-begin is refused" "action	not guardfs" \
+	"$(python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"action-begin 4026531836 forged\n"); print(s.recv(100).decode().strip())' \
+		"$XDG_RUNTIME_DIR/guardfs/$DPID.sock")"
+
 # no network with --network=no (the loopback is all there is)
 check_eq "exec --network=no: only lo" lo \
 	"$("$GUARDFS" exec --network=no -- sh -c "grep -o '^ *[a-z0-9]*:' /proc/net/dev | tr -d ' :'")"
