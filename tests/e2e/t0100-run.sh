@@ -206,6 +206,25 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b"action-begin 4026531836 forged\n"); print(s.recv(100).decode().strip())' \
 		"$XDG_RUNTIME_DIR/guardfs/$DPID.sock")"
 
+# a terminal stays a terminal with job control, and cannot be fed input
+cat >"$R/tty.py" <<'EOF'
+import fcntl, os, termios
+print("tty", os.isatty(0))
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"x")
+    print("tiocsti ok")
+except OSError as e:
+    print("tiocsti", os.strerror(e.errno))
+print("foreground", os.tcgetpgrp(0) == os.getpgrp())
+EOF
+out=$(script -qec "'$GUARDFS' exec -- /usr/bin/python3 tty.py" /dev/null | tr -d '\r')
+check_eq "exec on a terminal: a tty, no TIOCSTI, in the foreground" \
+	"tty True|tiocsti Operation not permitted|foreground True" "$(echo "$out" | paste -sd'|')"
+out=$(script -qec "'$GUARDFS' exec -- bash -ic 'sleep 0.1 & wait %1 && echo job-done'" /dev/null 2>&1 | tr -d '\r')
+check_eq "exec on a terminal: job control" job-done "$(echo "$out" | grep -x job-done)"
+check_eq "exec without a terminal: no controlling terminal either" ENXIO \
+	"$("$GUARDFS" exec -- "$B/gfs_probe" read /dev/tty </dev/null)"
+
 # no network with --network=no (the loopback is all there is)
 check_eq "exec --network=no: only lo" lo \
 	"$("$GUARDFS" exec --network=no -- sh -c "grep -o '^ *[a-z0-9]*:' /proc/net/dev | tr -d ' :'")"
