@@ -442,13 +442,13 @@ static int run_sandboxed(struct run_state *s)
 	}
 	if (gfs_sandbox_check_userns())
 		goto out;
-	/* Built once before mounting: a refusal leaves nothing behind. */
-	if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err))) {
-		gfs_cli_error("%s", err);
-		goto out;
-	}
-	gfs_sandbox_release(&sb);
 	if (!s->daemon) {
+		/* Built once before mounting: a refusal leaves nothing. */
+		if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err))) {
+			gfs_cli_error("%s", err);
+			goto out;
+		}
+		gfs_sandbox_release(&sb);
 		ma.config_path = s->cfg.path;
 		ma.root = s->cfg.root;
 		ma.quiet = true;
