@@ -281,33 +281,53 @@ static void forward(pid_t init, pid_t bwrap, int sig)
 		kill(bwrap, sig); /* --die-with-parent ends the rest */
 }
 
-static int wait_forwarding(pid_t bwrap, pid_t init)
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+/*
+ * Catches the forwarded signals from before bwrap starts (exec resets
+ * them to their defaults in bwrap) until it has exited.
+ */
+static void catch_signals(struct sigaction *old)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	struct sigaction sa, old[4];
-	int status = 0, sig;
+	struct sigaction sa;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 4; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	while (waitpid(bwrap, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = 1 << 8;
-			break;
-		}
+	for (i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &sa, &old[i]);
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+	size_t i;
+
+	for (i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &old[i], NULL);
+}
+
+static int wait_forwarding(pid_t bwrap, pid_t init)
+{
+	int status = 0, sig;
+
+	for (;;) {
+		/* (a signal may have come before the wait began) */
 		sig = pending_signal;
 		pending_signal = 0;
 		if (sig && init > 0)
 			forward(init, bwrap, sig);
 		else if (sig)
 			kill(bwrap, sig);
+		if (waitpid(bwrap, &status, 0) == bwrap)
+			break;
+		if (errno != EINTR) {
+			status = 1 << 8;
+			break;
+		}
 	}
-	for (i = 0; i < 4; i++)
-		sigaction(sigs[i], &old[i], NULL);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
@@ -417,6 +437,8 @@ static int run_sandboxed(struct run_state *s)
 	struct gfs_mount_args ma = {0};
 	struct gfs_buf mounted = GFS_BUF_INIT;
 	int info[2] = {-1, -1}, block[2] = {-1, -1}, seccomp = -1;
+	struct sigaction old_handlers[NFORWARDED];
+	bool caught = false;
 	unsigned long long ns = 0;
 	char err[700] = "", json[1024];
 	pid_t pid = -1, init;
@@ -478,6 +500,9 @@ static int run_sandboxed(struct run_state *s)
 		goto out;
 	}
 	fflush(NULL);
+	pending_signal = 0;
+	catch_signals(old_handlers);
+	caught = true;
 	pid = fork();
 	if (pid < 0) {
 		gfs_cli_error("cannot fork: %s", strerror(errno));
@@ -526,6 +551,8 @@ static int run_sandboxed(struct run_state *s)
 	}
 	action_tell(s, ns, false);
 out:
+	if (caught)
+		restore_signals(old_handlers);
 	if (unmount_ours(s) && rc == 0)
 		rc = 1;
 	if (seccomp >= 0)

@@ -378,6 +378,35 @@ static int system_dirs(struct gfs_sandbox *sb)
 	return rc;
 }
 
+/*
+ * A forbidden place that exists inside a system directory shown above
+ * (a store configured under /usr, say) is covered: an empty tmpfs over a
+ * directory, /dev/null over a file.
+ */
+static int mask_forbidden(struct gfs_sandbox *sb, const struct forbidden *f)
+{
+	static const char *const shown[] = {"/usr",   "/etc",	"/bin",
+					    "/sbin",  "/lib",	"/lib32",
+					    "/lib64", "/libx32"};
+	struct stat st;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; !rc && i < f->len; i++) {
+		for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
+			if (gfs_path_is_within(f->paths[i], shown[k]))
+				break;
+		if (k == sizeof(shown) / sizeof(shown[0]) ||
+		    lstat(f->paths[i], &st))
+			continue;
+		rc = S_ISDIR(st.st_mode)
+			     ? step(sb, "--tmpfs", f->paths[i], NULL)
+			     : step(sb, "--ro-bind", "/dev/null", f->paths[i],
+				    NULL);
+	}
+	return rc;
+}
+
 /* Leaves out every credential variable except those [run] env names. */
 static int scrub_env(struct gfs_sandbox *sb, const struct gfs_config *cfg,
 		     char *err, size_t err_size)
@@ -463,6 +492,8 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = system_dirs(sb);
 	if (!rc)
+		rc = mask_forbidden(sb, &forbidden);
+	if (!rc)
 		rc = step(sb, "--proc", "/proc", "--dev", "/dev", "--tmpfs",
 			  "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", home, NULL);
 	if (!rc)
@@ -473,8 +504,12 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 				 err_size);
 	/* The project: the guarded mount itself, the daemon stays outside. */
 	if (!rc)
-		rc = step(sb, "--bind", o->mount, o->mount, "--chdir", o->cwd,
-			  NULL);
+		rc = step(sb, "--bind", o->mount, o->mount, NULL);
+	/* A home inside the project is still an empty one. */
+	if (!rc && strcmp(home, o->mount) && gfs_path_is_within(home, o->mount))
+		rc = step(sb, "--tmpfs", home, NULL);
+	if (!rc)
+		rc = step(sb, "--chdir", o->cwd, NULL);
 	if (!rc)
 		rc = scrub_env(sb, cfg, err, err_size);
 	/*
