@@ -451,6 +451,14 @@ static int run_sandboxed(struct run_state *s)
 	o.cwd = cwd.data;
 	o.network = s->network >= 0 ? s->network : s->cfg.run_network;
 	o.tty = isatty(STDIN_FILENO);
+	{
+		struct sigaction now;
+
+		/* (a command started with ^C ignored keeps ignoring it) */
+		o.reset_intr = o.tty && gfs_sandbox_reset_intr() &&
+			       sigaction(SIGINT, NULL, &now) == 0 &&
+			       now.sa_handler != SIG_IGN;
+	}
 	o.seccomp_fd = o.info_fd = o.block_fd = -1;
 	if (s->print) {
 		if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err))) {
@@ -513,6 +521,10 @@ static int run_sandboxed(struct run_state *s)
 		inherit(seccomp);
 		inherit(info[1]);
 		inherit(block[0]);
+		if (o.reset_intr) {
+			signal(SIGINT, SIG_IGN);
+			signal(SIGQUIT, SIG_IGN);
+		}
 		execv(sb.argv[0], sb.argv);
 		fprintf(stderr, "guardfs: cannot run '%s': %s\n", sb.argv[0],
 			strerror(errno));

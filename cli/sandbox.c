@@ -527,6 +527,9 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		rc = step_fd(sb, "--block-fd", o->block_fd);
 	if (!rc)
 		rc = step(sb, "--", NULL);
+	if (!rc && o->reset_intr && gfs_sandbox_reset_intr())
+		rc = step(sb, gfs_sandbox_reset_intr(),
+			  "--default-signal=INT,QUIT", "--", NULL);
 	for (; !rc && *cmd; cmd++)
 		rc = add1(sb, *cmd);
 	forbidden_release(&forbidden);
@@ -568,6 +571,14 @@ void gfs_sandbox_print(const struct gfs_sandbox *sb, FILE *out)
 	if (line.data)
 		fprintf(out, "%s\n", line.data);
 	gfs_buf_release(&line);
+}
+
+const char *gfs_sandbox_reset_intr(void)
+{
+	/* coreutils' env has --default-signal since 8.31 */
+	static const char env[] = "/usr/bin/env";
+
+	return access(env, X_OK) == 0 ? env : NULL;
 }
 
 int gfs_sandbox_find_bwrap(char *out, size_t size)

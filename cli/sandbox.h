@@ -27,6 +27,7 @@ struct gfs_sandbox_opts {
 	const char *cwd;   /* working directory inside (within mount) */
 	bool network;	   /* false: a private network namespace */
 	bool tty;	   /* stdin is a terminal: keep the session */
+	bool reset_intr;   /* the command gets SIGINT, SIGQUIT back (below) */
 	int seccomp_fd;	   /* the filter of gfs_sandbox_seccomp_fd, or -1 */
 	int info_fd;	   /* bwrap writes the child's pid here, or -1 */
 	int block_fd;	   /* the child waits for a byte here, or -1 */
@@ -40,6 +41,16 @@ struct gfs_sandbox_opts {
  */
 int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		      char *const *cmd, char *err, size_t err_size);
+
+/*
+ * A terminal's ^C and ^\ reach every process of the foreground group,
+ * bwrap's monitor too, whose death would SIGKILL the sandbox
+ * (--die-with-parent) before the command could clean up. So guardfs
+ * starts bwrap with SIGINT and SIGQUIT ignored, and with reset_intr the
+ * command line starts with this, which gives the command the defaults
+ * back. NULL when the system has no such env.
+ */
+const char *gfs_sandbox_reset_intr(void);
 
 /* Frees what gfs_sandbox_build() made. */
 void gfs_sandbox_release(struct gfs_sandbox *sb);

@@ -222,6 +222,23 @@ check_eq "exec on a terminal: a tty, no TIOCSTI, in the foreground" \
 	"tty True|tiocsti Operation not permitted|foreground True" "$(echo "$out" | paste -sd'|')"
 out=$(script -qec "'$GUARDFS' exec -- bash -ic 'sleep 0.1 & wait %1 && echo job-done'" /dev/null 2>&1 | tr -d '\r')
 check_eq "exec on a terminal: job control" job-done "$(echo "$out" | grep -x job-done)"
+# ^C on the terminal reaches the command, which may clean up; the sandbox
+# is not torn down under it
+cat >"$R/intr.py" <<'EOF'
+import sys, time
+print("ready", flush=True)
+try:
+    time.sleep(10)
+except KeyboardInterrupt:
+    time.sleep(0.3)
+    print("cleaned-up", flush=True)
+    sys.exit(3)
+EOF
+out=$( (sleep 1.5; printf '\003'; sleep 2) |
+	script -qec "'$GUARDFS' exec -- /usr/bin/python3 intr.py" /dev/null 2>&1 | tr -d '\r')
+check_eq "exec on a terminal: ^C lets the command clean up" cleaned-up "$(echo "$out" | grep -o cleaned-up)"
+(sleep 1.5; printf '\003'; sleep 1) | script -qec "'$GUARDFS' exec -- sleep 10" /dev/null >/dev/null 2>&1
+check_eq "exec on a terminal: ^C ends a plain command (128+2)" 130 "$?"
 check_eq "exec without a terminal: no controlling terminal either" ENXIO \
 	"$("$GUARDFS" exec -- "$B/gfs_probe" read /dev/tty </dev/null)"
 
