@@ -558,7 +558,7 @@ static int run_sandboxed(struct run_state *s)
 			"message above)%s",
 			geteuid() ? "; an ordinary user needs the kernel to "
 				    "allow unprivileged user namespaces"
-				  : "");
+				  : "; the kernel must allow user namespaces");
 		if (rc == 0)
 			rc = 1;
 	}

@@ -616,16 +616,16 @@ static long read_sysctl(const char *path)
 
 int gfs_sandbox_check_userns(void)
 {
-	if (geteuid() == 0)
-		return 0;
 	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0) {
-		gfs_cli_error(
-			"the kernel refuses user namespaces "
-			"(user.max_user_namespaces = 0), which bubblewrap "
-			"needs for an ordinary user: sysctl -w "
-			"user.max_user_namespaces=15000");
+		gfs_cli_error("the kernel refuses user namespaces "
+			      "(user.max_user_namespaces = 0), which the "
+			      "sandbox needs: sysctl -w "
+			      "user.max_user_namespaces=15000");
 		return -EPERM;
 	}
+	/* the rest restricts ordinary users only */
+	if (geteuid() == 0)
+		return 0;
 	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0) {
 		gfs_cli_error("the kernel refuses user namespaces to ordinary "
 			      "users, which bubblewrap needs: sysctl -w "

@@ -75,9 +75,8 @@ int gfs_sandbox_seccomp_fd(void);
 int gfs_sandbox_find_bwrap(char *out, size_t size);
 
 /*
- * For an ordinary user: whether the kernel lets one create a user
- * namespace, which bubblewrap needs when it is not setuid. Prints what
- * to enable and returns -EPERM when it does not.
+ * Whether the kernel lets this user create the sandbox's user namespace.
+ * Prints what to enable and returns -EPERM when it does not.
  */
 int gfs_sandbox_check_userns(void);
 
