@@ -103,6 +103,7 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			gfs_buf_addf(&w->out, ",\"seq\":%llu",
 				     (unsigned long long)op->seq);
 			add_json_field(&w->out, "session", c->session);
+			add_json_field(&w->out, "action", op->action);
 			gfs_buf_addch(&w->out, '}');
 			continue;
 		}
@@ -112,6 +113,8 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			     op->pid, op->op, op->path ? op->path : "");
 		if (op->from)
 			gfs_buf_addf(&w->out, " <- %s", op->from);
+		if (op->action)
+			gfs_buf_addf(&w->out, "  [%s]", op->action);
 		gfs_buf_addch(&w->out, '\n');
 	}
 	if (w->until_session && c->session_start)

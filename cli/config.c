@@ -70,6 +70,10 @@ static const struct key_spec keys[] = {
 	KEY("secrets", "allow_path", KIND_STRLIST, secret_allow_paths),
 	KEY("secrets", "allow_value", KIND_STRLIST, secret_allow_values),
 	KEY("limits", "deletes_per_minute", KIND_UINT, deletes_per_minute),
+	KEY("run", "ro", KIND_PATHLIST, run_ro),
+	KEY("run", "rw", KIND_PATHLIST, run_rw),
+	KEY("run", "env", KIND_STRLIST, run_env),
+	KEY("run", "network", KIND_BOOL, run_network),
 };
 
 void gfs_config_init(struct gfs_config *cfg)
@@ -85,6 +89,7 @@ void gfs_config_init(struct gfs_config *cfg)
 	cfg->on_failure = GFS_ON_FAILURE_DENY;
 	cfg->scan = true;
 	cfg->scan_max_size = 8ULL << 20;
+	cfg->run_network = true;
 }
 
 static void strlist_release(struct gfs_strlist *l)
@@ -203,7 +208,6 @@ static bool section_known(const char *section)
 		if (!strcmp(keys[i].section, section))
 			return true;
 	}
-	/* [run] belongs to `guardfs run`, which is still to come. */
 	return false;
 }
 

@@ -17,6 +17,10 @@ static const struct gfs_command commands[] = {
 	 "bring paths, or the whole folder, back to a time"},
 	{"undo", gfs_cmd_undo, "revert the last operations, or one"},
 	{"explain", gfs_cmd_explain, "tell why a path is hidden or refused"},
+	{"run", gfs_cmd_run,
+	 "run a command in a sandbox whose only project is the folder"},
+	{"exec", gfs_cmd_exec,
+	 "run one command in the sandbox of a mounted folder, as one action"},
 };
 
 void gfs_cli_error(const char *fmt, ...)

@@ -124,6 +124,11 @@ struct gfs_fs {
 	atomic_int group_pid;
 	atomic_int group_handles; /* its files still open (release pending) */
 
+	/* The running `guardfs exec` sandboxes (see action.c). */
+	pthread_mutex_t action_lock; /* a leaf lock: the list only */
+	struct gfs_action *actions;
+	atomic_int nactions;
+
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
 	atomic_uint_fast64_t refusals;
@@ -147,6 +152,8 @@ struct gfs_handle {
 	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
+	/* the `guardfs exec` that opened it (see action.c), or NULL */
+	struct gfs_action *action;
 };
 
 struct gfs_inval {
@@ -275,6 +282,30 @@ void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 			   const char *name);
 int gfs_guard_inval_start(struct gfs_fs *fs);
 void gfs_guard_inval_stop(struct gfs_fs *fs);
+
+/* action.c: what one `guardfs exec` did */
+struct gfs_action;
+void gfs_action_init(struct gfs_fs *fs);
+void gfs_action_release(struct gfs_fs *fs);
+/*
+ * The action process pid's operations belong to (a reference: put it),
+ * or NULL; costs one atomic load while no exec runs.
+ */
+struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid);
+void gfs_action_put(struct gfs_action *a);
+/* The label (the command line), or NULL for no action. */
+const char *gfs_action_label(const struct gfs_action *a);
+/*
+ * Makes this thread's next gfs_action_of() answer a (a release, whose
+ * opener may be gone, names its action so); NULL ends that.
+ */
+void gfs_action_use(struct gfs_action *a);
+/*
+ * "action-begin NS LABEL" (begin) and "action-end NS" from process peer
+ * over the control socket; replies in out.
+ */
+int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
+		       pid_t peer, struct gfs_buf *out);
 
 /* passthrough.c */
 /* Installs the I/O hooks on the mounted session when wanted. */

@@ -83,6 +83,7 @@ void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 			const char *rule, const char *detail, uint64_t seq,
 			bool mutation)
 {
+	struct gfs_action *action = gfs_action_of(fs, pid);
 	struct gfs_audit_event ev = {
 		.op = op,
 		.path = path ? path : "",
@@ -96,11 +97,13 @@ void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 		.mutation = mutation,
 	};
 
+	ev.action = gfs_action_label(action);
 	atomic_fetch_add_explicit(&fs->ops, 1, memory_order_relaxed);
 	if (rule && error)
 		atomic_fetch_add_explicit(&fs->refusals, 1,
 					  memory_order_relaxed);
 	gfs_audit_record(fs->audit, &ev);
+	gfs_action_put(action);
 }
 
 void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
@@ -128,8 +131,10 @@ uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 			    const char *path, const char *from)
 {
 	struct gfs_store_event ev;
+	struct gfs_action *action;
 	char process[32];
 	uint64_t seq = 0;
+	int rc;
 
 	if (!fs->store)
 		return 0;
@@ -142,9 +147,11 @@ uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 	ev.from = from;
 	ev.pid = pid;
 	ev.process = process;
-	if (gfs_store_after(fs->store, &ev, &seq))
-		return 0;
-	return seq;
+	action = gfs_action_of(fs, pid);
+	ev.action = gfs_action_label(action);
+	rc = gfs_store_after(fs->store, &ev, &seq);
+	gfs_action_put(action);
+	return rc ? 0 : seq;
 }
 
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,

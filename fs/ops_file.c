@@ -79,6 +79,7 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 		h->in_group = true;
 		atomic_fetch_add(&fs->group_handles, 1);
 	}
+	h->action = gfs_action_of(fs, ctx->pid);
 	gfs_inode_pin(fs, inode);
 	return h;
 }
@@ -88,6 +89,7 @@ static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
 	gfs_passthrough_release(fs, h->inode, h->backing_id);
 	if (h->in_group)
 		atomic_fetch_sub(&fs->group_handles, 1);
+	gfs_action_put(h->action);
 	close(h->fd);
 	gfs_inode_unpin(fs, h->inode);
 	free(h);
@@ -338,7 +340,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		 */
 		if (fstat(h->fd, &st))
 			st.st_size = 0;
-		/* (the restore's thread that opened it may be gone by now) */
+		/*
+		 * (the restore's thread that opened it may be gone by now,
+		 * and so may the exec's process: the handle names its action)
+		 */
+		gfs_action_use(h->action);
 		seq = gfs_guard_after_as(fs, h->pid,
 					 h->in_group ? GFS_STORE_RESTORE
 						     : GFS_STORE_WRITE,
@@ -347,6 +353,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 			 (long long)st.st_size);
 		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data, NULL,
 				   0, NULL, detail, seq, true);
+		gfs_action_use(NULL);
 	}
 	gfs_buf_release(&path);
 	free_handle(fs, h);

@@ -129,6 +129,11 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 	}
 	if (!strcmp(command, "group-end"))
 		return gfs_guard_group(fs, NULL, 0, NULL, peer, out);
+	/* "action-begin KEY NS LABEL", "action-end KEY NS": see action.c */
+	if (!strncmp(command, "action-begin ", 13))
+		return gfs_action_control(fs, command + 13, true, peer, out);
+	if (!strncmp(command, "action-end ", 11))
+		return gfs_action_control(fs, command + 11, false, peer, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -266,6 +271,7 @@ static void teardown(struct gfs_fs *fs)
 	if (fs->proc_self_fd >= 0)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
+	gfs_action_release(fs);
 	if (fs->root.fd >= 0)
 		close(fs->root.fd);
 	free(fs->mountpoint);
@@ -285,6 +291,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	fs.cfg = opts->cfg;
 	fs.proc_self_fd = -1;
 	fs.root.fd = opts->root_fd;
+	gfs_action_init(&fs);
 	fs.entry_timeout = GFS_CACHE_TIMEOUT;
 	fs.attr_timeout = GFS_CACHE_TIMEOUT;
 	clock_gettime(CLOCK_REALTIME, &fs.started);

@@ -33,10 +33,13 @@ int gfs_store_batch_add(struct gfs_store *s,
 	b->path = strdup(op->path);
 	b->from = op->from ? strdup(op->from) : NULL;
 	b->process = strdup(op->process ? op->process : "");
-	if (!b->path || (op->from && !b->from) || !b->process) {
+	b->action = op->action ? strdup(op->action) : NULL;
+	if (!b->path || (op->from && !b->from) || !b->process ||
+	    (op->action && !b->action)) {
 		free(b->path);
 		free(b->from);
 		free(b->process);
+		free(b->action);
 		return -ENOMEM;
 	}
 	if (!s->batch_len)
@@ -53,6 +56,7 @@ void gfs_store_batch_clear(struct gfs_store *s)
 		free(s->batch[i].path);
 		free(s->batch[i].from);
 		free(s->batch[i].process);
+		free(s->batch[i].action);
 	}
 	s->batch_len = 0;
 }
@@ -162,6 +166,11 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 					  (long)op->pid);
 		if (!rc)
 			rc = add_process(m, op->process);
+		if (!rc && op->action) {
+			rc = gfs_buf_adds(m, "\nGuardfs-Action: ");
+			if (!rc)
+				rc = add_process(m, op->action);
+		}
 		if (!rc)
 			rc = gfs_buf_addf(m, "\nGuardfs-Seq: %llu\n",
 					  (unsigned long long)op->seq);

@@ -70,6 +70,7 @@ struct gfs_store_batch_op {
 	char *from;
 	pid_t pid;
 	char *process;
+	char *action; /* the exec it belongs to (Guardfs-Action), or NULL */
 	uint64_t seq;
 };
 

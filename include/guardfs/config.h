@@ -79,6 +79,12 @@ struct gfs_config {
 
 	/* [limits] */
 	unsigned deletes_per_minute; /* 0: no breaker */
+
+	/* [run]: the sandbox of `guardfs run` and `guardfs exec` */
+	struct gfs_strlist run_ro;  /* paths shown read-only, "~/" expanded */
+	struct gfs_strlist run_rw;  /* paths shown read-write */
+	struct gfs_strlist run_env; /* variable names let through */
+	bool run_network;	    /* default yes; no: a private network */
 };
 
 /* Fills cfg with the defaults (no root). */

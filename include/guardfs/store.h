@@ -47,6 +47,7 @@ struct gfs_store_event {
 	const char *from;    /* rename, exchange and link source, else NULL */
 	pid_t pid;	     /* the process that asked */
 	const char *process; /* its name (comm) */
+	const char *action;  /* the `guardfs exec` it ran under, or NULL */
 };
 
 struct gfs_store_opts {
