@@ -17,6 +17,7 @@
 #include "guardfs/control.h"
 #include "guardfs/util.h"
 #include "mounts.h"
+#include "project.h"
 #include "sandbox.h"
 
 static const char run_usage[] =
@@ -192,16 +193,15 @@ static int find_project(struct run_state *s)
 					    : s->cwd.data;
 		}
 	}
-	if (gfs_config_resolve(&s->cfg, config, root_hint, err, sizeof(err))) {
-		/* The mount hides its own config (P6) from us too. */
-		if (m.pid && config && !s->config_path &&
-		    gfs_path_is_within(config, m.mountpoint.data))
-			gfs_cli_error("the config '%s' is hidden by the mount; "
-				      "give it with -c FILE from outside the "
-				      "folder",
-				      config);
-		else
-			gfs_cli_error("%s", err);
+	/*
+	 * The mount hides its own config (P6) from us too: the daemon
+	 * sends the text it loaded.
+	 */
+	if (m.pid ? gfs_project_load_mounted(&s->cfg, m.pid, root_hint, err,
+					     sizeof(err))
+		  : gfs_config_resolve(&s->cfg, config, root_hint, err,
+				       sizeof(err))) {
+		gfs_cli_error("%s", err);
 		goto out;
 	}
 	if (!m.pid) {

@@ -44,6 +44,10 @@ history mounted m-a m-b
 (cd "$R" && "$GUARDFS" undo >/dev/null 2>&1)
 check_eq "mounted: undo exits 0" "0" "$?"
 check_eq "mounted: undo took the restore back" "m-b" "$(cat "$R/notes.txt")"
+# guardfs exec finds the mount's config the same way, and the sandbox
+# gets the project's rule: private/ stays hidden inside.
+out=$(cd "$R" && "$GUARDFS" exec -- sh -c 'cat notes.txt; ls private 2>&1 >/dev/null | wc -l' 2>&1)
+check_eq "mounted: exec without -c" "m-b 1" "$(echo $out)"
 # From outside the root too, with -c naming the hidden file: it comes
 # from the daemon, not through the mount.
 out=$(cd / && "$GUARDFS" log -n 1 -c "$R/.guardfs.ini" 2>&1)
