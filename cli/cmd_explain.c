@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,31 +11,8 @@
 #include "guardfs/guards.h"
 #include "guardfs/util.h"
 #include "mounts.h"
+#include "options.h"
 #include "project.h"
-
-static const char usage[] = "guardfs explain [-c FILE] PATH...";
-
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Tells what the agent meets at each PATH of a guarded folder "
-	       "and\n"
-	       "why: visible; hidden by a name rule (built-in or [deny]) or as "
-	       "a\n"
-	       "symlink leading out of the folder; or refused on open because\n"
-	       "its content holds a credential (rule and line, never the\n"
-	       "secret). Asks the running mount when there is one. For a "
-	       "hidden\n"
-	       "or refused file in a git repository it also says what git "
-	       "meets\n"
-	       "there and what to allow for test fixtures.\n\n"
-	       "options:\n"
-	       "  -c, --config FILE  the project's config (default: the mount\n"
-	       "                     that holds PATH, else the nearest\n"
-	       "                     .guardfs.ini above it)\n"
-	       "  -h, --help         show this help\n",
-	       usage);
-}
 
 /* A running mount whose root holds a path. */
 struct owner {
@@ -266,29 +242,36 @@ out:
 
 int gfs_cmd_explain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *config_path = NULL;
-	int c, i, rc = 0;
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE",
+			    "the project's config (default: the mount that "
+			    "holds PATH, else the nearest .guardfs.ini above "
+			    "it)",
+			    &config_path),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs explain [-c FILE] PATH...",
+		.about = "Tells what the agent meets at each PATH of a guarded "
+			 "folder and why: visible; hidden by a name rule "
+			 "(built-in or [deny]) or as a symlink leading out of "
+			 "the folder; or refused on open because its content "
+			 "holds a credential (rule and line, never the "
+			 "secret). Asks the running mount when there is one. "
+			 "For a hidden or refused file in a git repository it "
+			 "also says what git meets there and what to allow for "
+			 "test fixtures.",
+		.options = options,
+		.options_first = true,
+	};
+	int first = gfs_options_parse(&spec, argc, argv), i, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
-	if (optind >= argc)
-		return gfs_cli_usage(usage);
-	for (i = optind; i < argc; i++)
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (first >= argc)
+		return gfs_options_usage(&spec);
+	for (i = first; i < argc; i++)
 		rc |= explain_one(config_path, argv[i]);
 	return rc;
 }

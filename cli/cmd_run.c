@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,61 +16,19 @@
 #include "guardfs/control.h"
 #include "guardfs/util.h"
 #include "mounts.h"
+#include "options.h"
 #include "project.h"
 #include "sandbox.h"
 
-static const char run_usage[] =
-	"guardfs run [-c FILE] [--network=no] [--print] [--] CMD [ARGS...]";
-static const char exec_usage[] =
-	"guardfs exec [-c FILE] [--network=no] [--print] [--] CMD [ARGS...]";
-
-static void print_help(bool is_run)
-{
-	printf("usage: %s\n\n", is_run ? run_usage : exec_usage);
-	if (is_run)
-		printf("Runs CMD in a sandbox whose only project is the "
-		       "guarded "
-		       "folder,\n"
-		       "mounting it first if it is not mounted (and unmounting "
-		       "at the\n"
-		       "end only what it mounted). The folder is the config's "
-		       "[guard]\n"
-		       "root with -c, else the mount holding the current "
-		       "directory, else\n"
-		       "the nearest folder above with a .guardfs.ini, else the "
-		       "current\n"
-		       "directory.\n\n");
-	else
-		printf("Runs CMD in the sandbox of `guardfs run` on a folder "
-		       "that is\n"
-		       "already mounted, fast enough to wrap every shell "
-		       "command of an\n"
-		       "agent. Its operations are recorded as one action: the "
-		       "audit\n"
-		       "trail and the commits name the command line.\n\n");
-	printf("The sandbox (bubblewrap): new user, PID, IPC and UTS "
-	       "namespaces,\n"
-	       "no capabilities, no new privileges; system directories "
-	       "read-only;\n"
-	       "a private /tmp; $HOME an empty tmpfs but for the [run] ro "
-	       "and rw\n"
-	       "paths; the mount read-write at its usual path and the "
-	       "working\n"
-	       "directory; credential variables removed from the environment "
-	       "but\n"
-	       "for [run] env. Never shown: the credential places of the "
-	       "home,\n"
-	       "guardfs's configs, stores, audit trails and control sockets, "
-	       "the\n"
-	       "daemon. Exits with CMD's status (128+N when a signal N ended "
-	       "it).\n\n"
-	       "options:\n"
-	       "  -c, --config FILE  the project's config\n"
-	       "  --network=no       no network inside (also [run] network = "
-	       "no)\n"
-	       "  --print            print the bwrap command line and exit\n"
-	       "  -h, --help         show this help\n");
-}
+static const char sandbox_about[] =
+	"The sandbox (bubblewrap): new user, PID, IPC and UTS namespaces, no "
+	"capabilities, no new privileges; system directories read-only; a "
+	"private /tmp; $HOME an empty tmpfs but for the [run] ro and rw paths; "
+	"the mount read-write at its usual path and the working directory; "
+	"credential variables removed from the environment but for [run] env. "
+	"Never shown: the credential places of the home, guardfs's configs, "
+	"stores, audit trails and control sockets, the daemon. Exits with "
+	"CMD's status (128+N when a signal N ended it).";
 
 /* The running mount that serves a root, or holds a directory. */
 struct mount_match {
@@ -592,45 +549,64 @@ out:
 
 static int run_or_exec(int argc, char **argv, bool is_run)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"network", required_argument, NULL, 'n'},
-		{"print", no_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *usage = is_run ? run_usage : exec_usage;
 	struct run_state s = {.is_run = is_run, .network = -1};
+	const char *network = NULL;
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE", "the project's config",
+			    &s.config_path),
+		GFS_OPT_STR(0, "network", "no",
+			    "no network inside (also [run] network = no); "
+			    "yes lets it through whatever the config says",
+			    &network),
+		GFS_OPT_BOOL(0, "print",
+			     "print the bwrap command line and exit", &s.print),
+		GFS_OPT_END,
+	};
+	struct gfs_buf about = GFS_BUF_INIT;
+	struct gfs_command_spec spec = {
+		.usage = is_run ? "guardfs run [-c FILE] [--network=no] "
+				  "[--print] [--] CMD [ARGS...]"
+				: "guardfs exec [-c FILE] [--network=no] "
+				  "[--print] [--] CMD [ARGS...]",
+		.options = options,
+		.options_first = true,
+	};
 	bool yes;
-	int c, rc;
+	int first, rc;
 
-	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			s.config_path = optarg;
-			break;
-		case 'n':
-			if (gfs_bool_parse(optarg, &yes)) {
-				gfs_cli_error("bad value '%s' for --network "
-					      "(expected yes or no)",
-					      optarg);
-				return 2;
-			}
-			s.network = yes;
-			break;
-		case 'p':
-			s.print = true;
-			break;
-		case 'h':
-			print_help(is_run);
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
+	gfs_buf_adds(&about,
+		     is_run ? "Runs CMD in a sandbox whose only project is the "
+			      "guarded folder, mounting it first if it is not "
+			      "mounted (and unmounting at the end only what it "
+			      "mounted). The folder is the config's [guard] "
+			      "root with -c, else the mount holding the "
+			      "current directory, else the nearest folder "
+			      "above with a .guardfs.ini, else the current "
+			      "directory.\n"
+			    : "Runs CMD in the sandbox of `guardfs run` on a "
+			      "folder that is already mounted, fast enough to "
+			      "wrap every shell command of an agent. Its "
+			      "operations are recorded as one action: the "
+			      "audit trail and the commits name the command "
+			      "line.\n");
+	gfs_buf_adds(&about, sandbox_about);
+	spec.about = about.data;
+	first = gfs_options_parse(&spec, argc, argv);
+	gfs_buf_release(&about);
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (network) {
+		if (gfs_bool_parse(network, &yes)) {
+			gfs_cli_error("bad value '%s' for --network "
+				      "(expected yes or no)",
+				      network);
+			return 2;
 		}
+		s.network = yes;
 	}
-	if (optind >= argc)
-		return gfs_cli_usage(usage);
-	s.cmd = argv + optind;
+	if (first >= argc)
+		return gfs_options_usage(&spec);
+	s.cmd = argv + first;
 	gfs_config_init(&s.cfg);
 	rc = find_project(&s) ? 1 : run_sandboxed(&s);
 	gfs_config_release(&s.cfg);

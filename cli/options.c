@@ -109,6 +109,8 @@ void gfs_options_help(const struct gfs_command_spec *spec, FILE *out)
 			para += len;
 			if (*para == '\n')
 				para++;
+			if (*para)
+				fputc('\n', out);
 		}
 	}
 	fputs("\noptions:\n", out);

@@ -112,6 +112,7 @@ int main(void)
 		  "A first paragraph that is long enough to be wrapped at "
 		  "seventy-eight columns\n"
 		  "by the help printer, word by word.\n"
+		  "\n"
 		  "A second paragraph.\n"
 		  "\n"
 		  "options:\n"
