@@ -262,21 +262,35 @@ struct gfs_move_verdict {
 	struct gfs_buf below; /* the path (before the move) it judged */
 	bool links_unchecked; /* too large to walk: symlinks not judged */
 };
+enum gfs_move_flags {
+	/*
+	 * The caller holds move_lock for writing. Without it, any check
+	 * that reads the folder answers -EAGAIN instead: the caller then
+	 * takes the lock for writing and asks again, so that nothing moves
+	 * into the subtree while it is judged.
+	 */
+	GFS_MOVE_EXCLUSIVE = 1 << 0,
+	/*
+	 * A restore's own move of the bytes the store holds for the very
+	 * path it writes: not judged against allow_path (it could write
+	 * them there directly; a file pattern there need not match its
+	 * temporary name).
+	 */
+	GFS_MOVE_RESTORE = 1 << 1,
+};
 /*
  * Judges moving the entry name under parent from path from to path to:
  * 0, -EACCES when something hidden, refused or inside would become
  * visible, readable or lead outside (out says which and by what rule),
- * -EXDEV when the subtree is too large to judge, or -errno. Without
- * exclusive it answers -EAGAIN instead of any check that reads the
- * folder: the caller then takes move_lock for writing and asks again, so
- * that nothing moves into the subtree while it is judged.
+ * -EXDEV when the subtree is too large to judge, -EAGAIN (see
+ * GFS_MOVE_EXCLUSIVE), or -errno.
  */
 int gfs_move_check(struct gfs_fs *fs, struct gfs_inode *parent,
 		   const char *name, const char *from, const char *to,
-		   bool exclusive, struct gfs_move_verdict *out);
+		   unsigned flags, struct gfs_move_verdict *out);
 /* The same for a new hard link at to of the inode known as from. */
 int gfs_move_check_link(struct gfs_fs *fs, struct gfs_inode *inode,
-			const char *from, const char *to, bool exclusive,
+			const char *from, const char *to, unsigned flags,
 			struct gfs_move_verdict *out);
 
 /* passthrough.c */

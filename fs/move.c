@@ -245,9 +245,10 @@ out:
 
 /* Which checks moving an entry of mode from -> to needs; 0: none. */
 static unsigned move_checks(struct gfs_fs *fs, mode_t mode, const char *from,
-			    const char *to)
+			    const char *to, unsigned flags)
 {
-	bool scanning = fs->guards.scanner && fs->guards.scan_allow;
+	bool scanning = fs->guards.scanner && fs->guards.scan_allow &&
+			!(flags & GFS_MOVE_RESTORE);
 	unsigned checks = CHECK_NAMES;
 
 	if (S_ISLNK(mode))
@@ -304,7 +305,7 @@ static int start(struct move_walk *w, struct gfs_fs *fs, const char *from,
 
 int gfs_move_check(struct gfs_fs *fs, struct gfs_inode *parent,
 		   const char *name, const char *from, const char *to,
-		   bool exclusive, struct gfs_move_verdict *out)
+		   unsigned flags, struct gfs_move_verdict *out)
 {
 	struct move_walk w = {0};
 	unsigned checks;
@@ -315,10 +316,10 @@ int gfs_move_check(struct gfs_fs *fs, struct gfs_inode *parent,
 	out->links_unchecked = false;
 	if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
-	checks = move_checks(fs, st.st_mode, from, to);
+	checks = move_checks(fs, st.st_mode, from, to, flags);
 	if (!checks)
 		return 0;
-	if (!exclusive)
+	if (!(flags & GFS_MOVE_EXCLUSIVE))
 		return -EAGAIN;
 	rc = start(&w, fs, from, to, out);
 	if (!rc)
@@ -328,7 +329,7 @@ int gfs_move_check(struct gfs_fs *fs, struct gfs_inode *parent,
 }
 
 int gfs_move_check_link(struct gfs_fs *fs, struct gfs_inode *inode,
-			const char *from, const char *to, bool exclusive,
+			const char *from, const char *to, unsigned flags,
 			struct gfs_move_verdict *out)
 {
 	struct move_walk w = {0};
@@ -337,10 +338,10 @@ int gfs_move_check_link(struct gfs_fs *fs, struct gfs_inode *inode,
 
 	out->rule[0] = '\0';
 	out->links_unchecked = false;
-	checks = move_checks(fs, inode->type, from, to);
+	checks = move_checks(fs, inode->type, from, to, flags);
 	if (!checks)
 		return 0;
-	if (!exclusive)
+	if (!(flags & GFS_MOVE_EXCLUSIVE))
 		return -EAGAIN;
 	rc = start(&w, fs, from, to, out);
 	if (!rc && S_ISLNK(inode->type))

@@ -529,14 +529,14 @@ static int entry_is_dir(struct gfs_inode *dir, const char *name, bool *exists)
 static int check_moves(struct gfs_fs *fs, struct gfs_inode *parent,
 		       const char *name, struct gfs_inode *newparent,
 		       const char *newname, const char *from, const char *to,
-		       bool exchange, bool exclusive,
+		       bool exchange, unsigned flags,
 		       struct gfs_move_verdict *mv, bool *links_unchecked)
 {
-	int rc = gfs_move_check(fs, parent, name, from, to, exclusive, mv);
+	int rc = gfs_move_check(fs, parent, name, from, to, flags, mv);
 
 	*links_unchecked = mv->links_unchecked;
 	if (!rc && exchange) {
-		rc = gfs_move_check(fs, newparent, newname, to, from, exclusive,
+		rc = gfs_move_check(fs, newparent, newname, to, from, flags,
 				    mv);
 		*links_unchecked |= mv->links_unchecked;
 	}
@@ -590,7 +590,12 @@ again:
 		goto out;
 	/* Nor may anything it carries become visible or lead out. */
 	rc = check_moves(fs, parent, name, newparent, newname, from.data,
-			 to.data, exchange, exclusive, &mv, &links_unchecked);
+			 to.data, exchange,
+			 (exclusive ? GFS_MOVE_EXCLUSIVE : 0) |
+				 (gfs_guard_in_group(fs, fuse_req_ctx(req)->pid)
+					  ? GFS_MOVE_RESTORE
+					  : 0),
+			 &mv, &links_unchecked);
 	if (rc == -EAGAIN) {
 		pthread_rwlock_unlock(&fs->move_lock);
 		exclusive = true;
@@ -669,7 +674,8 @@ again:
 	if (rc)
 		goto out;
 	/* A second name must not lead out, nor read what the first refuses. */
-	rc = gfs_move_check_link(fs, inode, from.data, to.data, exclusive, &mv);
+	rc = gfs_move_check_link(fs, inode, from.data, to.data,
+				 exclusive ? GFS_MOVE_EXCLUSIVE : 0, &mv);
 	if (rc == -EAGAIN) {
 		pthread_rwlock_unlock(&fs->move_lock);
 		exclusive = true;

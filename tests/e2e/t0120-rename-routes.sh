@@ -137,6 +137,55 @@ check_eq "where it is refused" EACCES "$(probe read "$R/src/fake.py")"
 check_fails "no key was read" grep -rqs "$secret" "$R"
 check "umount" gfs_umount "$R"
 
+# (d) A restore never writes into an inode a reader holds open: the agent
+# empties a refused file (a write needs no scan), opens it for reading
+# while it is empty, and waits for a restore.
+mkdir -p "$R/rs"
+cp "$R/src/upload.py" "$R/rs/conf.py"
+printf '#!/bin/sh\necho run\n' >"$R/rs/run.sh"
+chmod 755 "$R/rs/run.sh"
+echo 'notes v1' >"$R/rs/notes.txt"
+echo 'other' >"$R/rs/other.txt"
+in_root() { (cd "$R" && "$GUARDFS" "$@"); }
+check "mount for restores" gfs_mount "$R" "$R"
+STORE=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
+check_eq "rs/conf.py is refused" EACCES "$(probe read "$R/rs/conf.py")"
+check "empty it" truncate -s 0 "$R/rs/conf.py"
+check "empty run.sh" truncate -s 0 "$R/rs/run.sh"
+in_root log -n 1 >/dev/null
+exec 3<"$R/rs/conf.py"
+check "restore it while mounted" in_root restore rs/conf.py rs/run.sh --at session
+check_eq "the held descriptor still reads the empty file" "" "$(cat <&3)"
+exec 3<&-
+check_eq "the restored file is refused" EACCES "$(probe read "$R/rs/conf.py")"
+check_eq "run.sh came back as it was" "755 #!/bin/sh echo run" \
+	"$(stat -c %a "$R/rs/run.sh") $(tr '\n' ' ' <"$R/rs/run.sh" | sed 's/ $//')"
+in_root log -n 1 >/dev/null
+check_eq "the restore lists its paths, not temporary names" \
+	$'restore rs/conf.py\nrestore rs/run.sh' \
+	"$(git -C "$STORE" log -1 --format=%b | sed -n '/^restore /p' | sort)"
+check_eq "no temporary file is left" "conf.py notes.txt other.txt run.sh" \
+	"$(ls -A "$R/rs" | tr '\n' ' ' | sed 's/ $//')"
+# A symlink planted where a file was is replaced, never written through.
+rm "$R/rs/notes.txt"
+ln -s other.txt "$R/rs/notes.txt"
+in_root log -n 1 >/dev/null # commits what the change queued
+check "restore over the planted link" in_root restore rs/notes.txt --at session
+check_eq "other.txt is untouched" other "$(cat "$R/rs/other.txt")"
+check_eq "notes.txt is a file again" "regular file notes v1" \
+	"$(stat -c %F "$R/rs/notes.txt") $(cat "$R/rs/notes.txt")"
+check "empty conf.py again" truncate -s 0 "$R/rs/conf.py"
+check "umount" gfs_umount "$R"
+# Unmounted, a process of the user holding the file open is the reader.
+exec 3<"$R/rs/conf.py"
+check "restore it unmounted" in_root restore rs/conf.py --at session
+check_eq "the held descriptor still reads the empty file" "" "$(cat <&3)"
+exec 3<&-
+check_eq "the key is back in the folder" 1 "$(grep -c "$secret" "$R/rs/conf.py")"
+check "mount once more" gfs_mount "$R" "$R"
+check_eq "and refused through the mount" EACCES "$(probe read "$R/rs/conf.py")"
+check "umount" gfs_umount "$R"
+
 check "audit names each refusal, its rule and what it protected" python3 - "$(audit_file)" <<'PY'
 import json, sys
 hits = [json.loads(l) for l in open(sys.argv[1], "rb")]
