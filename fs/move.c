@@ -163,8 +163,13 @@ static int walk_dir(struct move_walk *w, int parent_fd, const char *name,
 
 	if (depth >= GFS_MOVE_DEPTH_MAX)
 		return -EXDEV;
+	/* a check is no access of the user's: leave the times alone */
 	fd = openat(parent_fd, name,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
+			    O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(parent_fd, name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	dir = fdopendir(fd);
@@ -212,10 +217,13 @@ static int check_entry(struct move_walk *w, int dirfd, const char *name,
 		      (rc = gfs_buf_addch(&w->to, '/')) ||
 		      (rc = gfs_buf_adds(&w->to, name))))
 		goto out;
-	hidden_before = gfs_policy_hides(fs->guards.policy, w->from.data,
-					 is_dir, &rule);
 	hidden_after =
 		gfs_policy_hides(fs->guards.policy, w->to.data, is_dir, NULL);
+	/* where no name rule tells the two apart, one match says both */
+	hidden_before = checks & CHECK_NAMES
+				? gfs_policy_hides(fs->guards.policy,
+						   w->from.data, is_dir, &rule)
+				: hidden_after;
 	if (hidden_before && !hidden_after) {
 		rc = refuse(w, rule ? rule : "hidden");
 		goto out;

@@ -186,6 +186,22 @@ check "mount once more" gfs_mount "$R" "$R"
 check_eq "and refused through the mount" EACCES "$(probe read "$R/rs/conf.py")"
 check "umount" gfs_umount "$R"
 
+# With a file pattern as allow_path, the restore's temporary name is not
+# allowed but the path is: the restore's own rename still goes through,
+# while an agent's move of a refused file onto such a name does not.
+printf '[secrets]\nallow_path = fixtures/*.py\n' >"$T/allow-py.ini"
+chmod 600 "$T/allow-py.ini"
+cp "$R/rs/conf.py" "$R/fixtures/fake3.py"
+check "mount with a file pattern" gfs_mount "$R" -c "$T/allow-py.ini" "$R"
+check_eq "mv a refused file onto fixtures/*.py is refused" EACCES \
+	"$(probe rename "$R/src/upload.py" "$R/fixtures/up.py")"
+check_eq "the fixture reads" ok "$(probe read "$R/fixtures/fake3.py")"
+check "empty it" truncate -s 0 "$R/fixtures/fake3.py"
+in_root log -n 1 >/dev/null
+check "restore the fixture" in_root restore fixtures/fake3.py --at session
+check_eq "it reads again" 1 "$(grep -c "$secret" "$R/fixtures/fake3.py")"
+check "umount" gfs_umount "$R"
+
 check "audit names each refusal, its rule and what it protected" python3 - "$(audit_file)" <<'PY'
 import json, sys
 hits = [json.loads(l) for l in open(sys.argv[1], "rb")]
