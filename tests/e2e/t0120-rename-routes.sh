@@ -134,6 +134,14 @@ check_eq "moving within fixtures/ is fine" ok \
 check_eq "and out of it (refused outside)" ok \
 	"$(probe rename "$R/fixtures/fake2.py" "$R/src/fake.py")"
 check_eq "where it is refused" EACCES "$(probe read "$R/src/fake.py")"
+# Too large to judge (here: deeper than the walk descends) when files
+# would land under allow_path: EXDEV, as across file systems, so mv
+# copies file by file, each read under its own verdict.
+deep=src/big
+for _ in $(seq 130); do deep=$deep/a; done
+mkdir -p "$R/$deep"
+check_eq "a tree too deep to judge answers EXDEV" EXDEV \
+	"$(probe rename "$R/src/big" "$R/fixtures/big")"
 check_fails "no key was read" grep -rqs "$secret" "$R"
 check "umount" gfs_umount "$R"
 
@@ -220,6 +228,9 @@ refused("link", "sy/a/b/link", "hlink", "symlink-leaves-root", "sy/a/b/link")
 refused("link", "src/upload.py", "fixtures/upload.py", "secret:", "src/upload.py")
 refused("rename", "src/upload.py", "fixtures/upload.py", "secret:", "src/upload.py")
 refused("rename", "src/pkg", "fixtures/pkg", "secret:", "src/pkg/deep.py")
+refused_exdev = [h for h in hits if h["op"] == "rename" and h["path"] == "src/big"
+                 and h["result"] == "EXDEV" and h.get("rule") == "move-too-large-to-check"]
+assert refused_exdev, "no EXDEV for src/big"
 assert any(h["op"] in ("lookup", "readlink") and h["result"] == "ENOENT" and
            h.get("rule") == "symlink-leaves-root" and h["path"].endswith("/l")
            for h in hits), "the moved deep link was not refused"
