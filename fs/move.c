@@ -242,6 +242,12 @@ static int check_entry(struct move_walk *w, int dirfd, const char *name,
 			rc = walk_dir(w, dirfd, name, checks, depth);
 	}
 out:
+	/* what went meanwhile moves nowhere; what cannot be read is not
+	 * judged, so it does not move */
+	if (rc == -ENOENT && depth)
+		rc = 0;
+	if ((rc == -EACCES || rc == -EPERM) && !w->out->rule[0])
+		rc = refuse(w, "move-unreadable");
 	w->from.len = from_len;
 	w->to.len = to_len;
 	if (w->from.data)
