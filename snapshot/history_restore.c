@@ -191,26 +191,36 @@ static int remove_path(struct restore *r, const char *path)
 /*
  * Writes size bytes of data as a new file named base in dirfd, mode perm,
  * replacing what stood there (a file, a symlink) in one rename. A restore
- * never writes into the inode already there: a process holding it open
- * (the agent, after emptying a file it could then read) keeps the bytes it
- * had, and what the restore brings back is a new inode, judged afresh
- * (by the content scanner, when mounted) at its first open. The
- * temporary name is dotted and unique to this process and call, in the
- * same directory so the rename stays on one file system; nothing is ever
- * followed, and it goes again if anything fails.
+ * never writes into an inode that is already there: a process holding it
+ * open (the agent, after emptying a file it could then read) keeps the
+ * bytes it had, and what the restore brings back is a new inode, judged
+ * afresh (by the content scanner, when mounted) at its first open. The
+ * new file has no permissions until its last byte is written, so nobody
+ * but the root user can open it half made and wait for the rest; where a
+ * name already stands, it is made under a dotted temporary name, unique
+ * to this process and call, in the same directory (one file system) and
+ * renamed over the path. Nothing is ever followed, and what a failure
+ * leaves half made goes.
  */
 static int write_new_inode(int dirfd, const char *base, const char *data,
 			   size_t size, mode_t perm)
 {
 	static atomic_uint counter;
+	const char *name = base;
 	char tmp[64];
-	struct stat st;
 	int fd, rc = 0;
 
-	snprintf(tmp, sizeof(tmp), ".restore.%ld.%u.tmp", (long)getpid(),
-		 atomic_fetch_add(&counter, 1));
-	fd = openat(dirfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+	fd = openat(dirfd, base,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0 && errno == EEXIST) {
+		snprintf(tmp, sizeof(tmp), ".restore.%ld.%u.tmp",
+			 (long)getpid(), atomic_fetch_add(&counter, 1));
+		name = tmp;
+		fd = openat(dirfd, tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    0);
+	}
 	if (fd < 0)
 		return -errno;
 	while (size && !rc) {
@@ -223,16 +233,14 @@ static int write_new_inode(int dirfd, const char *base, const char *data,
 			size -= n;
 		}
 	}
-	/* the umask may have taken bits the store recorded */
-	if (!rc && fstat(fd, &st) == 0 && (st.st_mode & 07777) != perm &&
-	    fchmod(fd, perm) < 0)
+	if (!rc && fchmod(fd, perm) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
-	if (!rc && renameat(dirfd, tmp, dirfd, base) < 0)
+	if (!rc && name != base && renameat(dirfd, name, dirfd, base) < 0)
 		rc = -errno;
 	if (rc)
-		unlinkat(dirfd, tmp, 0);
+		unlinkat(dirfd, name, 0);
 	return rc;
 }
 
