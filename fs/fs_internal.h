@@ -141,6 +141,13 @@ struct gfs_fs {
 	bool inval_stop;
 	pthread_t inval_thread;
 	bool inval_running;
+
+	/*
+	 * Held for reading by every rename, link and symlink, for writing by
+	 * one whose checks read the folder (see gfs_move_check), so nothing
+	 * moves into a subtree while it is being judged.
+	 */
+	pthread_rwlock_t move_lock;
 };
 
 /* An open file (directories are not opened, see ops_dir.c). */
@@ -157,7 +164,8 @@ struct gfs_handle {
 };
 
 struct gfs_inval {
-	fuse_ino_t parent;
+	fuse_ino_t parent; /* drop the entry name in parent, or */
+	fuse_ino_t ino;	   /* (when not 0) what the kernel caches of ino */
 	char *name;
 	struct gfs_inval *next;
 };
@@ -226,6 +234,8 @@ int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
 bool gfs_guard_escapes(struct gfs_fs *fs, const char *path);
 /* The rule name audited for a symlink that leads outside the root. */
 extern const char gfs_rule_escaping_symlink[];
+/* The rule name audited for a move too large to judge (EXDEV). */
+extern const char gfs_rule_move_unchecked[];
 /* May a new entry be created at path (create, mkdir, rename to, ...)? */
 int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule);
@@ -280,6 +290,8 @@ int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags);
 /* Queues a kernel dentry invalidation, done off the request path. */
 void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 			   const char *name);
+/* Queues dropping the kernel's cached data of ino (a symlink's target). */
+void gfs_guard_queue_inval_inode(struct gfs_fs *fs, fuse_ino_t ino);
 int gfs_guard_inval_start(struct gfs_fs *fs);
 void gfs_guard_inval_stop(struct gfs_fs *fs);
 
@@ -306,6 +318,43 @@ void gfs_action_use(struct gfs_action *a);
  */
 int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
 		       pid_t peer, struct gfs_buf *out);
+
+/* move.c: what a rename or link would expose */
+struct gfs_move_verdict {
+	char rule[128];	      /* the deciding rule of a refusal */
+	struct gfs_buf below; /* the path (before the move) it judged */
+	bool links_unchecked; /* too large to walk: symlinks not judged */
+};
+enum gfs_move_flags {
+	/*
+	 * The caller holds move_lock for writing. Without it, any check
+	 * that reads the folder answers -EAGAIN instead: the caller then
+	 * takes the lock for writing and asks again, so that nothing moves
+	 * into the subtree while it is judged.
+	 */
+	GFS_MOVE_EXCLUSIVE = 1 << 0,
+	/*
+	 * A restore's own move of the bytes the store holds for the very
+	 * path it writes: not judged against allow_path (it could write
+	 * them there directly; a file pattern there need not match its
+	 * temporary name).
+	 */
+	GFS_MOVE_RESTORE = 1 << 1,
+};
+/*
+ * Judges moving the entry name under parent from path from to path to:
+ * 0, -EACCES when something hidden, refused or inside would become
+ * visible, readable or lead outside (out says which and by what rule),
+ * -EXDEV when the subtree is too large to judge, -EAGAIN (see
+ * GFS_MOVE_EXCLUSIVE), or -errno.
+ */
+int gfs_move_check(struct gfs_fs *fs, struct gfs_inode *parent,
+		   const char *name, const char *from, const char *to,
+		   unsigned flags, struct gfs_move_verdict *out);
+/* The same for a new hard link at to of the inode known as from. */
+int gfs_move_check_link(struct gfs_fs *fs, struct gfs_inode *inode,
+			const char *from, const char *to, unsigned flags,
+			struct gfs_move_verdict *out);
 
 /* passthrough.c */
 /* Installs the I/O hooks on the mounted session when wanted. */

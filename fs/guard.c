@@ -11,6 +11,7 @@
 #include "guardfs/util.h"
 
 const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
+const char gfs_rule_move_unchecked[] = "move-too-large-to-check";
 
 /*
  * Resolves path beneath the root as the kernel would resolve it through
@@ -29,16 +30,39 @@ bool gfs_guard_escapes(struct gfs_fs *fs, const char *path)
 	return fd == -EXDEV || fd == -ELOOP;
 }
 
+/*
+ * Whether the symlink at path (its last component under parent) would be
+ * refused if it were made there now: the same lexical rule as creation.
+ * Resolving alone is not enough: a target such as "d/../../x" resolves
+ * nowhere while d is missing, and leads out once d is made; and a link
+ * judged by its text alone stays inside wherever the links it passes
+ * through are, as long as every visible link is judged the same way.
+ * An unreadable link counts as leading out.
+ */
+static bool link_text_escapes(struct gfs_inode *parent, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char target[PATH_MAX + 1];
+	ssize_t n;
+
+	n = readlinkat(parent->fd, slash ? slash + 1 : path, target,
+		       sizeof(target));
+	if (n < 0 || n == (ssize_t)sizeof(target))
+		return true;
+	target[n] = '\0';
+	return gfs_policy_symlink_escapes(path, target);
+}
+
 int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
 		      const char *path, const struct stat *st,
 		      const char **rule)
 {
-	(void)parent;
 	*rule = NULL;
 	if (gfs_policy_hides(fs->guards.policy, path, S_ISDIR(st->st_mode),
 			     rule))
 		return -ENOENT;
-	if (S_ISLNK(st->st_mode) && gfs_guard_escapes(fs, path)) {
+	if (S_ISLNK(st->st_mode) &&
+	    (link_text_escapes(parent, path) || gfs_guard_escapes(fs, path))) {
 		*rule = gfs_rule_escaping_symlink;
 		return -ENOENT;
 	}
@@ -235,6 +259,15 @@ int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+static void queue_inval(struct gfs_fs *fs, struct gfs_inval *item)
+{
+	pthread_mutex_lock(&fs->inval_lock);
+	item->next = fs->inval_head;
+	fs->inval_head = item;
+	pthread_cond_signal(&fs->inval_cond);
+	pthread_mutex_unlock(&fs->inval_lock);
+}
+
 void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 			   const char *name)
 {
@@ -248,11 +281,17 @@ void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 		free(item);
 		return;
 	}
-	pthread_mutex_lock(&fs->inval_lock);
-	item->next = fs->inval_head;
-	fs->inval_head = item;
-	pthread_cond_signal(&fs->inval_cond);
-	pthread_mutex_unlock(&fs->inval_lock);
+	queue_inval(fs, item);
+}
+
+void gfs_guard_queue_inval_inode(struct gfs_fs *fs, fuse_ino_t ino)
+{
+	struct gfs_inval *item = calloc(1, sizeof(*item));
+
+	if (!item)
+		return;
+	item->ino = ino;
+	queue_inval(fs, item);
 }
 
 /*
@@ -275,7 +314,10 @@ static void *inval_main(void *arg)
 		item = fs->inval_head;
 		fs->inval_head = item->next;
 		pthread_mutex_unlock(&fs->inval_lock);
-		if (!fs->inval_stop)
+		if (!fs->inval_stop && item->ino)
+			fuse_lowlevel_notify_inval_inode(fs->session, item->ino,
+							 0, 0);
+		else if (!fs->inval_stop)
 			fuse_lowlevel_notify_inval_entry(
 				fs->session, item->parent, item->name,
 				strlen(item->name));
@@ -289,8 +331,15 @@ static void *inval_main(void *arg)
 
 int gfs_guard_inval_start(struct gfs_fs *fs)
 {
+	pthread_rwlockattr_t attr;
 	int rc;
 
+	/* a walk waits for renames in flight, not for every later one */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&fs->move_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&fs->inval_lock, NULL);
 	pthread_cond_init(&fs->inval_cond, NULL);
 	rc = pthread_create(&fs->inval_thread, NULL, inval_main, fs);

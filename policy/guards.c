@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
@@ -247,6 +248,23 @@ static int add_repo(int root_fd, const char *relpath, struct gfs_buf *out)
 	return rc;
 }
 
+/* Whether the symlink at relpath has a target creation would refuse. */
+static bool link_text_escapes(int root_fd, const char *relpath)
+{
+	char target[PATH_MAX + 1];
+	ssize_t n;
+	int fd = gfs_open_beneath(root_fd, relpath, O_PATH | O_NOFOLLOW, false);
+
+	if (fd < 0)
+		return true;
+	n = readlinkat(fd, "", target, sizeof(target));
+	close(fd);
+	if (n < 0 || n == (ssize_t)sizeof(target))
+		return true;
+	target[n] = '\0';
+	return gfs_policy_symlink_escapes(relpath, target);
+}
+
 int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 		       const char *relpath, uint64_t scan_max_size,
 		       struct gfs_buf *out)
@@ -273,6 +291,11 @@ int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 		return rc ? rc : add_repo(root_fd, relpath, out);
 	}
 	if (S_ISLNK(st.st_mode)) {
+		/* as the mount judges it: by its text where it is, then
+		 * resolved */
+		if (link_text_escapes(root_fd, relpath))
+			return gfs_buf_adds(out, "verdict\thidden\n"
+						 "rule\tsymlink-leaves-root\n");
 		fd = gfs_open_beneath(root_fd, relpath, O_PATH, true);
 		if (fd == -EXDEV || fd == -ELOOP)
 			return gfs_buf_adds(out, "verdict\thidden\n"

@@ -522,6 +522,105 @@ enum gfs_ignore_verdict gfs_ignore_match_tree(const struct gfs_ignore *ig,
 	return verdict_of(ig, match_subject(ig, &s), rule);
 }
 
+/* --- moves ----------------------------------------------------------- */
+
+/*
+ * Whether the last n components of dir (a path without leading or trailing
+ * '/') match the token run toks[0, ntoks), which holds no "**" and spans n
+ * components. With WM_PATHNAME no other token crosses '/', so this is an
+ * exact component match.
+ */
+static bool tail_matches(const struct gfs_ignore *ig, const struct rule *r,
+			 const struct tok *toks, size_t ntoks, size_t n,
+			 const char *dir)
+{
+	size_t len = strlen(dir), k = 0;
+	const char *start = dir + len;
+	struct tok head[128];
+
+	if (ntoks >= sizeof(head) / sizeof(head[0]))
+		return true; /* too long to copy: assume it can */
+	while (start > dir) {
+		if (start[-1] == '/' && ++k == n)
+			break;
+		start--;
+	}
+	if (start == dir)
+		k++;
+	if (k < n)
+		return false;
+	memcpy(head, toks, ntoks * sizeof(*head));
+	head[ntoks].type = TOK_END;
+	return gfs_glob_wild(head, (const unsigned char *)start,
+			     (const unsigned char *)dir + len, r->classes,
+			     ig->fold) == WM_MATCH;
+}
+
+/*
+ * Whether rule r could match some path below directory dir differently
+ * from the same relative path below another directory. A rule that only
+ * looks at the basename never does; an anchored one only when its fixed
+ * head agrees with "dir/"; one that starts with "**∕" only when a leading
+ * run of its components can match the last components of dir, so that a
+ * match straddles the directory's own name. Unsure means yes.
+ */
+static bool rule_sees_below(const struct gfs_ignore *ig, const struct rule *r,
+			    const char *dir)
+{
+	size_t dlen = strlen(dir), n, i, comps = 1;
+	const struct tok *rest;
+
+	switch (r->kind) {
+	case RULE_NEVER:
+	case RULE_LIT_BASE:
+	case RULE_SUFFIX:
+	case RULE_GLOB_BASE:
+		return false;
+	case RULE_LIT_PATH:
+		return r->lit_len > dlen && r->lit[dlen] == '/' &&
+		       text_eq((const unsigned char *)dir, r->lit, dlen,
+			       ig->fold);
+	default:
+		break;
+	}
+	if (r->toks[0].type != TOK_DSTAR_SLASH) {
+		if (!r->head_len || r->kind != RULE_GLOB_PATH)
+			return true;
+		n = r->head_len < dlen + 1 ? r->head_len : dlen + 1;
+		if (n > dlen)
+			return text_eq((const unsigned char *)dir, r->lit, dlen,
+				       ig->fold) &&
+			       r->lit[dlen] == '/';
+		return text_eq((const unsigned char *)dir, r->lit, n, ig->fold);
+	}
+	rest = r->toks + 1;
+	for (i = 0; rest[i].type != TOK_END; i++) {
+		if (rest[i].type == TOK_DSTAR_SLASH ||
+		    rest[i].type == TOK_DSTAR_END)
+			return true;
+		if (rest[i].type != TOK_LIT || rest[i].ch != '/')
+			continue;
+		if (tail_matches(ig, r, rest, i, comps, dir))
+			return true;
+		comps++;
+	}
+	return false;
+}
+
+bool gfs_ignore_moves_matter(const struct gfs_ignore *ig, const char *from,
+			     const char *to)
+{
+	size_t i;
+
+	if (!ig)
+		return false;
+	for (i = 0; i < ig->len; i++)
+		if (rule_sees_below(ig, &ig->rules[i], from) ||
+		    rule_sees_below(ig, &ig->rules[i], to))
+			return true;
+	return false;
+}
+
 /* --- building --------------------------------------------------------- */
 
 /* gitignore drops trailing spaces unless the last one is escaped. */

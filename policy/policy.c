@@ -268,6 +268,28 @@ bool gfs_policy_hides_tree(const struct gfs_policy *p, const char *relpath,
 	return decide(p, relpath, is_dir, true, rule);
 }
 
+/* Whether an exact hide lies below directory dir. */
+static bool exact_below(const struct gfs_policy *p, const char *dir)
+{
+	size_t len = strlen(dir), i;
+
+	for (i = 0; i < p->n_exact; i++) {
+		const struct exact_hide *e = &p->exact[i];
+
+		if (e->len > len && e->relpath[len] == '/' &&
+		    ascii_eq_fold(e->relpath, dir, len))
+			return true;
+	}
+	return false;
+}
+
+bool gfs_policy_moves_matter(const struct gfs_policy *p, const char *from,
+			     const char *to)
+{
+	return exact_below(p, from) || exact_below(p, to) ||
+	       gfs_ignore_moves_matter(p->rules, from, to);
+}
+
 /*
  * Judged lexically, as the header says, with one tightening: a ".." that
  * follows an ordinary name counts as escaping. The leading ".." run climbs

@@ -66,6 +66,14 @@ bool gfs_policy_hides_tree(const struct gfs_policy *p, const char *relpath,
 			   bool is_dir, const char **rule);
 
 /*
+ * Whether moving directory from to to could hide or expose some path below
+ * it (see gfs_ignore_moves_matter); guardfs's own files count too. When
+ * false, every path below keeps its verdict and a rename needs no walk.
+ */
+bool gfs_policy_moves_matter(const struct gfs_policy *p, const char *from,
+			     const char *to);
+
+/*
  * True when a symlink at link_relpath with the given target would resolve
  * outside the root: an absolute target, or one whose ".." components climb
  * above the root, judged lexically from the link's directory. Because a

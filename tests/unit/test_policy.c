@@ -454,6 +454,27 @@ static void test_hide_name(void)
 	gfs_policy_free(p);
 }
 
+/* guardfs's own files below a directory make its moves matter. */
+static void test_moves_matter(void)
+{
+	struct gfs_policy_opts opts = {.builtin = true};
+	struct gfs_policy *p;
+
+	CHECK(gfs_policy_new(&p, &opts) == 0);
+	CHECK(gfs_policy_hide_exact(p, "state/guardfs/audit.jsonl", "a") == 0);
+	CHECK(gfs_policy_moves_matter(p, "state", "st"));
+	CHECK(gfs_policy_moves_matter(p, "STATE/guardfs", "x"));
+	CHECK(gfs_policy_moves_matter(p, "x", "state/guardfs"));
+	CHECK(!gfs_policy_moves_matter(p, "state/guardfs/audit.jsonl", "x"));
+	CHECK(!gfs_policy_moves_matter(p, "src", "lib"));
+	/* the built-in anchored rules */
+	CHECK(gfs_policy_moves_matter(p, ".m2", "m2"));
+	CHECK(gfs_policy_moves_matter(p, "home/.docker", "home/docker"));
+	CHECK(gfs_policy_moves_matter(p, ".config", "config"));
+	CHECK(!gfs_policy_moves_matter(p, "a/b", "c"));
+	gfs_policy_free(p);
+}
+
 static void test_symlinks(void)
 {
 	CHECK(gfs_policy_symlink_escapes("a/link", "../../etc/passwd"));
@@ -614,6 +635,8 @@ int main(void)
 	test_user_patterns();
 	test_hide_exact();
 	test_hide_name();
+
+	test_moves_matter();
 	test_symlinks();
 	benchmark();
 	if (failures) {
