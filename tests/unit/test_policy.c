@@ -174,7 +174,6 @@ static const struct name_case must_show[] = {
 	{"environment.ts", false},
 	{"env", true},
 	{"src/env", true},
-	{".envrc", false},
 	{".env", true}, /* a virtualenv directory */
 	{".env.example", false},
 	{".env.sample", false},
@@ -337,7 +336,10 @@ static void test_builtin(void)
 	CHECK(decided_by(p, "a/.env.local", false, ".env.*"));
 	CHECK(decided_by(p, "privkey.pem", false, "privkey*.pem"));
 	CHECK(decided_by(p, ".ssh", true, ".ssh"));
-	CHECK(decided_by(p, ".bash_history", false, ".*_history"));
+	CHECK(decided_by(p, ".bash_history", false, ".bash_history"));
+	CHECK(decided_by(p, ".irb_history", false, ".*_history"));
+	CHECK(decided_by(p, "a/secrets/x.txt", false, "**/secrets/**"));
+	CHECK(decided_by(p, "deploy_rsa", false, "*_rsa"));
 	/* ancestors: hides() looks at the own name, hides_tree() at all */
 	CHECK(!gfs_policy_hides(p, ".ssh/id_rsa.pub", false, NULL));
 	CHECK(gfs_policy_hides_tree(p, ".ssh/id_rsa.pub", false, NULL));
