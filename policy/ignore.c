@@ -665,6 +665,34 @@ static bool tail_matches(const struct gfs_ignore *ig, const struct rule *r,
 }
 
 /*
+ * Whether the token run toks[0, ntoks) (n components, no "**") matches n
+ * consecutive components of dir that end before its last one. Before a
+ * "**" the components of a "**∕" rule must match inside dir for a match to
+ * start there: "**∕secrets∕**" judges src∕x and lib∕x alike, and
+ * secrets∕sub∕x unlike other∕x. (Ending at the last one is the straddling
+ * case the caller checks on its own.)
+ */
+static bool run_matches_inside(const struct gfs_ignore *ig,
+			       const struct rule *r, const struct tok *toks,
+			       size_t ntoks, size_t n, const char *dir)
+{
+	char prefix[4096];
+	size_t len = strlen(dir), end;
+
+	if (len >= sizeof(prefix))
+		return true; /* too long to copy: assume it can */
+	for (end = 0; end < len; end++) {
+		if (dir[end] != '/')
+			continue;
+		memcpy(prefix, dir, end);
+		prefix[end] = '\0';
+		if (tail_matches(ig, r, toks, ntoks, n, prefix))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Whether rule r could match some path below directory dir differently
  * from the same relative path below another directory. A rule that only
  * looks at the basename never does; an anchored one only when its fixed
@@ -705,7 +733,10 @@ static bool rule_sees_below(const struct gfs_ignore *ig, const struct rule *r,
 	for (i = 0; rest[i].type != TOK_END; i++) {
 		if (rest[i].type == TOK_DSTAR_SLASH ||
 		    rest[i].type == TOK_DSTAR_END)
-			return true;
+			return i == 0 || rest[i - 1].type != TOK_LIT ||
+			       rest[i - 1].ch != '/' ||
+			       run_matches_inside(ig, r, rest, i - 1, comps - 1,
+						  dir);
 		if (rest[i].type != TOK_LIT || rest[i].ch != '/')
 			continue;
 		if (tail_matches(ig, r, rest, i, comps, dir))

@@ -474,6 +474,11 @@ static void test_moves_matter(void)
 	CHECK(gfs_policy_moves_matter(p, "home/.docker", "home/docker"));
 	CHECK(gfs_policy_moves_matter(p, ".config", "config"));
 	CHECK(!gfs_policy_moves_matter(p, "a/b", "c"));
+	/* "**∕secrets∕**": only where a secrets component is in the move */
+	CHECK(gfs_policy_moves_matter(p, "x/secrets", "x/s"));
+	CHECK(gfs_policy_moves_matter(p, "secrets/sub", "other"));
+	CHECK(gfs_policy_moves_matter(p, "other", "a/secrets/sub"));
+	CHECK(!gfs_policy_moves_matter(p, "app/src", "app/lib"));
 	gfs_policy_free(p);
 }
 
