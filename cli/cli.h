@@ -47,10 +47,4 @@ int gfs_cli_mount(const struct gfs_mount_args *a);
 /* Prints "guardfs: <message>\n" to stderr. */
 void gfs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "usage: ..." and a hint to stderr; returns 2. */
-int gfs_cli_usage(const char *usage);
-
-/* True when argv holds -h or --help before any "--". */
-bool gfs_cli_wants_help(int argc, char **argv);
-
 #endif

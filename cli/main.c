@@ -34,26 +34,6 @@ void gfs_cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int gfs_cli_usage(const char *usage)
-{
-	fprintf(stderr, "usage: %s\n", usage);
-	fputs("(see guardfs COMMAND --help)\n", stderr);
-	return 2;
-}
-
-bool gfs_cli_wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return true;
-	}
-	return false;
-}
-
 static void print_help(FILE *out)
 {
 	size_t i;
