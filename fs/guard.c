@@ -13,21 +13,9 @@
 const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
 const char gfs_rule_move_unchecked[] = "move-too-large-to-check";
 
-/*
- * Resolves path beneath the root as the kernel would resolve it through
- * the mount, following every symlink on the way. EXDEV means some step
- * led outside the root (an absolute target, or ".." past it), ELOOP a
- * chain too long to judge; both count as escaping.
- */
 bool gfs_guard_escapes(struct gfs_fs *fs, const char *path)
 {
-	int fd = gfs_open_beneath(fs->root.fd, path, O_PATH, true);
-
-	if (fd >= 0) {
-		close(fd);
-		return false;
-	}
-	return fd == -EXDEV || fd == -ELOOP;
+	return gfs_policy_path_leads_out(fs->guards.policy, fs->root.fd, path);
 }
 
 /*
@@ -39,7 +27,8 @@ bool gfs_guard_escapes(struct gfs_fs *fs, const char *path)
  * through are, as long as every visible link is judged the same way.
  * An unreadable link counts as leading out.
  */
-static bool link_text_escapes(struct gfs_inode *parent, const char *path)
+static bool link_text_escapes(struct gfs_fs *fs, struct gfs_inode *parent,
+			      const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char target[PATH_MAX + 1];
@@ -50,7 +39,8 @@ static bool link_text_escapes(struct gfs_inode *parent, const char *path)
 	if (n < 0 || n == (ssize_t)sizeof(target))
 		return true;
 	target[n] = '\0';
-	return gfs_policy_symlink_escapes(path, target);
+	return gfs_policy_link_target(fs->guards.policy, path, target) ==
+	       GFS_LINK_OUT;
 }
 
 int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
@@ -61,8 +51,8 @@ int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
 	if (gfs_policy_hides(fs->guards.policy, path, S_ISDIR(st->st_mode),
 			     rule))
 		return -ENOENT;
-	if (S_ISLNK(st->st_mode) &&
-	    (link_text_escapes(parent, path) || gfs_guard_escapes(fs, path))) {
+	if (S_ISLNK(st->st_mode) && (link_text_escapes(fs, parent, path) ||
+				     gfs_guard_escapes(fs, path))) {
 		*rule = gfs_rule_escaping_symlink;
 		return -ENOENT;
 	}

@@ -108,8 +108,10 @@ static int check_link(struct move_walk *w, int dirfd, const char *name)
 		return -ENAMETOOLONG;
 	target[n] = '\0';
 	/* one that already led out was hidden, and stays hidden */
-	if (gfs_policy_symlink_escapes(w->to.data, target) &&
-	    !gfs_policy_symlink_escapes(w->from.data, target))
+	if (gfs_policy_link_target(w->fs->guards.policy, w->to.data, target) ==
+		    GFS_LINK_OUT &&
+	    gfs_policy_link_target(w->fs->guards.policy, w->from.data,
+				   target) != GFS_LINK_OUT)
 		return refuse(w, gfs_rule_escaping_symlink);
 	return 0;
 }

@@ -295,8 +295,9 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	}
 	target[n] = '\0';
 	rc = gfs_inode_path(fs, inode, &path);
-	if (!rc &&
-	    gfs_policy_symlink_escapes(path.data ? path.data : "", target)) {
+	if (!rc && gfs_policy_link_target(fs->guards.policy,
+					  path.data ? path.data : "",
+					  target) == GFS_LINK_OUT) {
 		rc = -ENOENT;
 		gfs_guard_audit(fs, req, "readlink", path.data, target, rc,
 				gfs_rule_escaping_symlink, NULL, 0, false);
@@ -352,7 +353,8 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	if (rc)
 		goto out;
 	if (what->link_target &&
-	    gfs_policy_symlink_escapes(path.data, what->link_target)) {
+	    gfs_policy_link_target(fs->guards.policy, path.data,
+				   what->link_target) == GFS_LINK_OUT) {
 		rule = gfs_rule_escaping_symlink;
 		rc = -EACCES;
 		goto out;

@@ -310,6 +310,11 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	}
 	if (gfs_guards_init(&fs.guards, opts->cfg, err, sizeof(err)))
 		goto fail_early;
+	/* absolute links below where the agent sees the folder lead inside */
+	if (gfs_policy_set_mount(fs.guards.policy, fs.mountpoint)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail_early;
+	}
 	if (gfs_audit_open(&fs.audit, opts->cfg->audit_path,
 			   opts->cfg->audit_level, err, sizeof(err)))
 		goto fail_early;

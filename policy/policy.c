@@ -22,6 +22,7 @@ struct gfs_policy {
 	size_t n_exact;
 	struct exact_hide *names; /* hidden at any depth, by component */
 	size_t n_names;
+	char *mount; /* where the agent sees the folder (links.c) */
 };
 
 int gfs_policy_new(struct gfs_policy **out, const struct gfs_policy_opts *opts)
@@ -63,6 +64,7 @@ void gfs_policy_free(struct gfs_policy *p)
 	if (!p)
 		return;
 	gfs_ignore_free(p->rules);
+	free(p->mount);
 	for (i = 0; i < p->n_exact; i++) {
 		free(p->exact[i].relpath);
 		free(p->exact[i].origin);
@@ -338,4 +340,106 @@ bool gfs_policy_symlink_escapes(const char *link_relpath, const char *target)
 			s++;
 	}
 	return false;
+}
+
+/*
+ * Absolute symlink targets. Where the agent sees the folder, an absolute
+ * target below that point resolves through the mount, so it stays inside
+ * by the same induction as a relative one, as long as it has no "." or
+ * ".." to climb with. Outside it, only trees that hold the system's own
+ * files and that no ordinary user can write are allowed: tools link into
+ * them (python's venv links its interpreter, Debian's alternatives link
+ * headers), and what such a link reaches the agent reads anyway. A link
+ * into /usr/local, /etc or a home is refused: that is where a user's
+ * later tool (a build writing "out/report" planted as a link) would be
+ * turned against the user's own files.
+ */
+static const char *const system_trees[] = {
+	"/usr",	  "/bin",   "/sbin",   "/lib",
+	"/lib32", "/lib64", "/libx32", "/etc/alternatives",
+};
+
+int gfs_policy_set_mount(struct gfs_policy *p, const char *mount)
+{
+	char *copy = strdup(mount);
+	size_t len;
+
+	if (!copy)
+		return -ENOMEM;
+	len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	free(p->mount);
+	p->mount = copy;
+	return 0;
+}
+
+/*
+ * Whether absolute path is written plainly: ordinary components, no "."
+ * or "..", no doubled '/' (a trailing one is fine), so that comparing
+ * its text with a prefix compares where it leads.
+ */
+static bool plain_absolute(const char *path)
+{
+	const char *s = path;
+
+	if (*s != '/')
+		return false;
+	while (*s) {
+		size_t n;
+
+		s++; /* the one '/' */
+		n = strcspn(s, "/");
+		if ((n == 0 && *s) || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.'))
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+/* The rest of path after prefix and its slashes, or NULL if not below. */
+static const char *below(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	if (len == 1 && prefix[0] == '/')
+		len = 0;
+	if (strncmp(path, prefix, len) || (path[len] && path[len] != '/'))
+		return NULL;
+	path += len;
+	if (*path == '/')
+		path++;
+	return path;
+}
+
+const char *gfs_policy_link_inside(const struct gfs_policy *p,
+				   const char *target)
+{
+	if (!p || !p->mount || !target || !plain_absolute(target))
+		return NULL;
+	return below(target, p->mount);
+}
+
+enum gfs_link_target gfs_policy_link_target(const struct gfs_policy *p,
+					    const char *link_relpath,
+					    const char *target)
+{
+	size_t i;
+
+	if (!target || target[0] != '/')
+		return gfs_policy_symlink_escapes(link_relpath, target)
+			       ? GFS_LINK_OUT
+			       : GFS_LINK_INSIDE;
+	if (!link_relpath || !link_relpath[0] || link_relpath[0] == '/' ||
+	    !plain_absolute(target))
+		return GFS_LINK_OUT;
+	if (gfs_policy_link_inside(p, target))
+		return GFS_LINK_INSIDE;
+	if (below(target, "/usr/local"))
+		return GFS_LINK_OUT;
+	for (i = 0; i < sizeof(system_trees) / sizeof(system_trees[0]); i++)
+		if (below(target, system_trees[i]))
+			return GFS_LINK_SYSTEM;
+	return GFS_LINK_OUT;
 }

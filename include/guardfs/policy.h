@@ -82,4 +82,47 @@ bool gfs_policy_moves_matter(const struct gfs_policy *p, const char *from,
  */
 bool gfs_policy_symlink_escapes(const char *link_relpath, const char *target);
 
+/* Where a symlink's target leads, for gfs_policy_link_target. */
+enum gfs_link_target {
+	GFS_LINK_INSIDE, /* stays in the folder */
+	GFS_LINK_SYSTEM, /* into a read-only system tree (/usr, ...) */
+	GFS_LINK_OUT,	 /* anywhere else: refused when made, hidden found */
+};
+
+/*
+ * Sets the absolute path at which the agent sees the folder (the mount
+ * point; in place, the root): an absolute target below it leads inside.
+ * 0 or -ENOMEM.
+ */
+int gfs_policy_set_mount(struct gfs_policy *p, const char *mount);
+
+/*
+ * Judges the target of a symlink at link_relpath. A relative target as
+ * gfs_policy_symlink_escapes does. An absolute one written plainly (no
+ * ".", "..", or doubled '/'): inside when below the mount point, system when
+ * below one of the read-only system trees (/usr but /usr/local, /bin,
+ * /sbin, /lib*, /etc/alternatives), out otherwise.
+ */
+enum gfs_link_target gfs_policy_link_target(const struct gfs_policy *p,
+					    const char *link_relpath,
+					    const char *target);
+
+/*
+ * For an absolute target gfs_policy_link_target calls inside: the path
+ * it names relative to the root ("" for the root), pointing into target;
+ * NULL for any other target.
+ */
+const char *gfs_policy_link_inside(const struct gfs_policy *p,
+				   const char *target);
+
+/*
+ * Follows relpath beneath root_fd as the kernel follows it through the
+ * mount, judging each symlink on the way with gfs_policy_link_target.
+ * True when a step leads out (a target judged out, ".." above the root,
+ * more than 40 links, an unreadable step); false when the path stays
+ * inside, ends at a missing name, or reaches a system tree.
+ */
+bool gfs_policy_path_leads_out(const struct gfs_policy *p, int root_fd,
+			       const char *relpath);
+
 #endif

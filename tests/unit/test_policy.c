@@ -482,6 +482,54 @@ static void test_moves_matter(void)
 	gfs_policy_free(p);
 }
 
+/* Absolute targets: below the mount, into system trees, or out. */
+static void test_link_targets(void)
+{
+	struct gfs_policy *p;
+
+	CHECK(gfs_policy_new(&p, NULL) == 0);
+	/* relative targets keep the lexical rule, with or without a mount */
+	CHECK(gfs_policy_link_target(p, "a/l", "../x") == GFS_LINK_INSIDE);
+	CHECK(gfs_policy_link_target(p, "a/l", "../../x") == GFS_LINK_OUT);
+	/* no mount known: an absolute target is never inside */
+	CHECK(gfs_policy_link_target(p, "l", "/m/p/x") == GFS_LINK_OUT);
+	CHECK(gfs_policy_set_mount(p, "/m/p/") == 0);
+	CHECK(gfs_policy_link_target(p, "l", "/m/p/x") == GFS_LINK_INSIDE);
+	CHECK(gfs_policy_link_target(p, "l", "/m/p") == GFS_LINK_INSIDE);
+	CHECK(gfs_policy_link_target(p, "l", "/m/p/x/") == GFS_LINK_INSIDE);
+	/* a doubled '/' is not compared with the mount: refused */
+	CHECK(gfs_policy_link_target(p, "l", "//m/p/x") == GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/m/p//x") == GFS_LINK_OUT);
+	CHECK_STR(gfs_policy_link_inside(p, "/m/p/a/b"), "a/b");
+	CHECK_STR(gfs_policy_link_inside(p, "/m/p"), "");
+	CHECK(gfs_policy_link_inside(p, "/m/px") == NULL);
+	CHECK(gfs_policy_link_inside(p, "x") == NULL);
+	CHECK(gfs_policy_link_target(p, "l", "/m/px/y") == GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/m/p/../q") == GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/m/p/./x") == GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/m") == GFS_LINK_OUT);
+	/* read-only system trees */
+	CHECK(gfs_policy_link_target(p, "l", "/usr/bin/python3") ==
+	      GFS_LINK_SYSTEM);
+	CHECK(gfs_policy_link_target(p, "l", "/usr") == GFS_LINK_SYSTEM);
+	CHECK(gfs_policy_link_target(p, "l", "/etc/alternatives/cc") ==
+	      GFS_LINK_SYSTEM);
+	CHECK(gfs_policy_link_target(p, "l", "/lib64/ld.so") ==
+	      GFS_LINK_SYSTEM);
+	CHECK(gfs_policy_link_target(p, "l", "/usr/local/bin/x") ==
+	      GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/usr/../etc/shadow") ==
+	      GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/usrx/y") == GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/etc/passwd") == GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/etc/alternativesx") ==
+	      GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "l", "/root/.ssh/id_rsa") ==
+	      GFS_LINK_OUT);
+	CHECK(gfs_policy_link_target(p, "", "/usr/bin/x") == GFS_LINK_OUT);
+	gfs_policy_free(p);
+}
+
 static void test_symlinks(void)
 {
 	CHECK(gfs_policy_symlink_escapes("a/link", "../../etc/passwd"));
@@ -645,6 +693,7 @@ int main(void)
 
 	test_moves_matter();
 	test_symlinks();
+	test_link_targets();
 	benchmark();
 	if (failures) {
 		fprintf(stderr, "test_policy: %d failure(s)\n", failures);
