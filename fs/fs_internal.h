@@ -81,6 +81,9 @@ struct gfs_uring {
 	struct gfs_uring_worker *workers;
 };
 
+/* The daemon's own supplementary groups kept to return to (caller.c). */
+#define GFS_DAEMON_GROUPS 64
+
 /* The largest write (and read) the kernel sends in one request. */
 #define GFS_MAX_WRITE (1024 * 1024)
 
@@ -107,6 +110,11 @@ struct gfs_fs {
 
 	double entry_timeout;
 	double attr_timeout;
+
+	/* New entries are made as their caller (caller.c). */
+	bool create_as_caller; /* the daemon runs as root */
+	size_t daemon_ngroups;
+	gid_t daemon_groups[GFS_DAEMON_GROUPS];
 
 	/* The process whose operations are a restore (see gfs_guard_group). */
 	atomic_int group_pid;
@@ -184,6 +192,26 @@ void gfs_inode_each_below(struct gfs_fs *fs, struct gfs_inode *dir,
 					struct gfs_inode *inode,
 					const char *path, void *arg),
 			  void *arg);
+
+/* caller.c: what gfs_caller_begin changed, for gfs_caller_end. */
+struct gfs_caller {
+	bool umask_set;
+	bool ids_set;
+	mode_t umask;
+	uid_t fsuid;
+	gid_t fsgid;
+};
+
+/* Records whether entries are made as their caller (the daemon is root). */
+int gfs_caller_setup(struct gfs_fs *fs);
+/*
+ * Takes the caller's umask, and as root its fsuid, fsgid and groups, for
+ * the thread's next system calls until gfs_caller_end. 0 or -errno (then
+ * nothing is changed).
+ */
+int gfs_caller_begin(struct gfs_fs *fs, fuse_req_t req,
+		     struct gfs_caller *saved);
+void gfs_caller_end(struct gfs_fs *fs, struct gfs_caller *saved);
 
 /* guard.c: the checks every operation shares */
 /*

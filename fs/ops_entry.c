@@ -298,18 +298,26 @@ struct new_entry {
 	const char *link_target; /* symlinks */
 };
 
-static int create_on_disk(struct gfs_inode *parent, const char *name,
+/* Makes the entry as the caller would (caller.c): its umask and owner. */
+static int create_on_disk(struct gfs_fs *fs, fuse_req_t req,
+			  struct gfs_inode *parent, const char *name,
 			  const struct new_entry *what)
 {
+	struct gfs_caller saved;
 	int rc;
 
+	rc = gfs_caller_begin(fs, req, &saved);
+	if (rc)
+		return rc;
 	if (what->link_target)
 		rc = symlinkat(what->link_target, parent->fd, name);
 	else if (S_ISDIR(what->mode))
 		rc = mkdirat(parent->fd, name, what->mode & 07777);
 	else
 		rc = mknodat(parent->fd, name, what->mode, what->rdev);
-	return rc ? -errno : 0;
+	rc = rc ? -errno : 0;
+	gfs_caller_end(fs, &saved);
+	return rc;
 }
 
 static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
@@ -335,7 +343,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -EACCES;
 		goto out;
 	}
-	rc = create_on_disk(parent, name, what);
+	rc = create_on_disk(fs, req, parent, name, what);
 	if (rc) {
 		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, rc,
 					   &rule);
@@ -561,6 +569,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	struct gfs_inode *newparent = gfs_inode_get(fs, newparent_ino);
 	struct gfs_buf from = GFS_BUF_INIT, to = GFS_BUF_INIT;
 	struct fuse_entry_param e;
+	struct gfs_caller caller;
 	const char *rule = NULL;
 	uint64_t seq = 0;
 	char name[32];
@@ -579,15 +588,20 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	if (rc)
 		goto out;
 	snprintf(name, sizeof(name), "%d", inode->fd);
+	rc = gfs_caller_begin(fs, req, &caller);
+	if (rc)
+		goto out;
 	if (S_ISLNK(inode->type))
 		rc = linkat(inode->fd, "", newparent->fd, newname,
 			    AT_EMPTY_PATH);
 	else
 		rc = linkat(fs->proc_self_fd, name, newparent->fd, newname,
 			    AT_SYMLINK_FOLLOW);
+	rc = rc ? -errno : 0;
+	gfs_caller_end(fs, &caller);
 	if (rc) {
-		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data,
-					   -errno, &rule);
+		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data, rc,
+					   &rule);
 		goto out;
 	}
 	rc = gfs_fs_do_lookup(fs, req, newparent, newname, &e, false);

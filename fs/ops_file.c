@@ -188,6 +188,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	struct gfs_buf path = GFS_BUF_INIT;
 	struct gfs_inode *inode;
 	struct fuse_entry_param e;
+	struct gfs_caller caller;
 	const char *rule = NULL;
 	struct gfs_handle *h;
 	struct stat st;
@@ -205,12 +206,18 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	rc = gfs_guard_before(fs, path.data, 0);
 	if (rc)
 		goto out;
+	/* As the caller (caller.c): its umask, its file. */
+	rc = gfs_caller_begin(fs, req, &caller);
+	if (rc)
+		goto out;
 	fd = openat(parent->fd, name,
 		    (adjust_flags(fs, fi->flags) | O_CREAT | O_NOFOLLOW |
 		     O_CLOEXEC),
 		    mode);
+	rc = fd < 0 ? -errno : 0;
+	gfs_caller_end(fs, &caller);
 	if (fd < 0) {
-		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, -errno,
+		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, rc,
 					   &rule);
 		goto out;
 	}
