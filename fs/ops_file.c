@@ -22,13 +22,20 @@ static bool opens_for_writing(int flags)
 /*
  * With the writeback cache the kernel may read pages to complete partial
  * writes, through any handle, and it implements O_APPEND itself.
+ *
+ * O_DIRECT is the kernel's business too: it keeps its own cache out of an
+ * O_DIRECT file's reads and writes either way. The daemon's descriptor
+ * is read unaligned by the content scan and the pre-image, and becomes
+ * the backing file of every open of the inode under passthrough, so it
+ * never takes the flag (the real file's cache then serves the data, as
+ * for any other open of it).
  */
 static int adjust_flags(struct gfs_fs *fs, int flags)
 {
 	(void)fs;
 	if ((flags & O_ACCMODE) == O_WRONLY)
 		flags = (flags & ~O_ACCMODE) | O_RDWR;
-	return flags & ~O_APPEND;
+	return flags & ~(O_APPEND | O_DIRECT);
 }
 
 /*
