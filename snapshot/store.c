@@ -151,6 +151,9 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 		    !s->group_label)
 			rc = gfs_store_commit_batch(s);
 	}
+	/* the file's other names changed with it (store_links.c) */
+	if (!rc && !job->capture && !job->coalesced && !job->spill)
+		rc = gfs_store_refresh_links(s, &job->ev);
 	return rc;
 }
 

@@ -196,6 +196,14 @@ int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed);
 
+/* store_links.c */
+/*
+ * After ev changed a file (write, truncate, chmod...), refreshes and lists
+ * every other name the picture holds for its inode. Worker, tree_lock held.
+ */
+int gfs_store_refresh_links(struct gfs_store *s,
+			    const struct gfs_store_batch_op *ev);
+
 /* store_index.c */
 int gfs_store_index_load(struct gfs_store *s);
 int gfs_store_index_save(struct gfs_store *s);
