@@ -143,6 +143,7 @@ struct gfs_handle {
 	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
+	char *path; /* the name it was opened by (audit) */
 };
 
 struct gfs_inval {

@@ -18,6 +18,13 @@ void gfs_fs_fill_entry(struct gfs_fs *fs, struct fuse_entry_param *e,
 	e->attr = *st;
 	e->attr_timeout = fs->attr_timeout;
 	e->entry_timeout = fs->entry_timeout;
+	/*
+	 * An open names only the inode, and the inode table keeps its last
+	 * name. For a file with several names, the kernel asks again at
+	 * every use, so that last name is the one the caller used (audit).
+	 */
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+		e->entry_timeout = 0;
 }
 
 int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
@@ -568,10 +575,13 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	struct gfs_inode *inode = gfs_inode_get(fs, ino);
 	struct gfs_inode *newparent = gfs_inode_get(fs, newparent_ino);
 	struct gfs_buf from = GFS_BUF_INIT, to = GFS_BUF_INIT;
+	struct gfs_inode *old_parent = NULL;
 	struct fuse_entry_param e;
 	struct gfs_caller caller;
 	const char *rule = NULL;
+	char *old_name = NULL;
 	uint64_t seq = 0;
+	struct stat st;
 	char name[32];
 	int rc;
 
@@ -587,6 +597,10 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	rc = gfs_guard_may_create(fs, to.data, false, &rule);
 	if (rc)
 		goto out;
+	/* A single name the kernel caches for long: to ask again for it. */
+	if (!fstat(inode->fd, &st) && st.st_nlink == 1 &&
+	    gfs_inode_name(fs, inode, &old_parent, &old_name))
+		old_parent = NULL;
 	snprintf(name, sizeof(name), "%d", inode->fd);
 	rc = gfs_caller_begin(fs, req, &caller);
 	if (rc)
@@ -608,7 +622,22 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	if (!rc)
 		seq = gfs_guard_after(fs, req, GFS_STORE_LINK, to.data,
 				      from.data);
+	/*
+	 * The file's first name now has a sibling: the kernel drops the
+	 * cached entry (after this request, which holds the directory)
+	 * and looks it up at its next use (see gfs_fs_fill_entry).
+	 */
+	if (!rc && old_parent)
+		gfs_guard_queue_inval(fs,
+				      old_parent == &fs->root
+					      ? FUSE_ROOT_ID
+					      : (uintptr_t)old_parent,
+				      old_name);
 out:
+	if (old_parent) {
+		gfs_inode_unpin(fs, old_parent);
+		free(old_name);
+	}
 	gfs_guard_audit(fs, req, "link", from.data, to.data, rc, rule, NULL,
 			seq, true);
 	gfs_buf_release(&from);

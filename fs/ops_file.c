@@ -71,13 +71,19 @@ static void audit_content_refusal(struct gfs_fs *fs, fuse_req_t req,
 }
 
 static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
-				     struct gfs_inode *inode, int fd)
+				     struct gfs_inode *inode, int fd,
+				     const char *path)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct gfs_handle *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
+	h->path = strdup(path);
+	if (!h->path) {
+		free(h);
+		return NULL;
+	}
 	h->fd = fd;
 	h->pid = ctx->pid;
 	h->uid = ctx->uid;
@@ -97,6 +103,7 @@ static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
 		atomic_fetch_sub(&fs->group_handles, 1);
 	close(h->fd);
 	gfs_inode_unpin(fs, h->inode);
+	free(h->path);
 	free(h);
 }
 
@@ -165,7 +172,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (rc)
 		goto out;
-	h = new_handle(fs, req, inode, fd);
+	h = new_handle(fs, req, inode, fd, path.data);
 	if (!h) {
 		rc = -ENOMEM;
 		goto out;
@@ -271,7 +278,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -errno;
 		goto out;
 	}
-	h = new_handle(fs, req, inode, fd);
+	h = new_handle(fs, req, inode, fd, path.data);
 	if (!h) {
 		gfs_inode_forget(fs, inode, 1);
 		rc = -ENOMEM;
@@ -354,7 +361,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 					 path.data, NULL);
 		snprintf(detail, sizeof(detail), "size=%lld",
 			 (long long)st.st_size);
-		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data, NULL,
+		/*
+		 * The store records the file under its current name (and
+		 * every other name of it, store.c); the audit names the one
+		 * it was opened by.
+		 */
+		gfs_guard_audit_as(fs, h->pid, h->uid, "write", h->path, NULL,
 				   0, NULL, detail, seq, true);
 	}
 	gfs_buf_release(&path);
