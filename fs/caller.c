@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -31,7 +32,7 @@
 
 #include "fs_internal.h"
 
-#define MAX_GROUPS 64
+#define MAX_GROUPS 256
 
 /* Per thread: its own umask, and the caller's groups it last read. */
 static __thread bool own_umask;
@@ -57,12 +58,18 @@ static int caller_groups(fuse_req_t req, const struct fuse_ctx *ctx)
 	if (groups_pid == ctx->pid && groups_uid == ctx->uid &&
 	    groups_gid == ctx->gid && now.tv_sec - groups_at < 1)
 		return 0;
+	/*
+	 * A caller whose groups cannot be read (gone already, or in a pid
+	 * namespace the daemon cannot see) creates with its primary group
+	 * alone; one with more than MAX_GROUPS with the first of them.
+	 */
 	n = fuse_req_getgroups(req, MAX_GROUPS, groups);
-	if (n < 0)
-		return n;
-	if (n > MAX_GROUPS)
-		return -E2BIG;
-	ngroups = n;
+	if (n < 0) {
+		ngroups = 0;
+		groups_pid = 0;
+		return 0;
+	}
+	ngroups = n > MAX_GROUPS ? MAX_GROUPS : n;
 	groups_pid = ctx->pid;
 	groups_uid = ctx->uid;
 	groups_gid = ctx->gid;
@@ -130,7 +137,13 @@ int gfs_caller_setup(struct gfs_fs *fs)
 	fs->create_as_caller = geteuid() == 0;
 	if (!fs->create_as_caller)
 		return 0;
-	n = getgroups(GFS_DAEMON_GROUPS, fs->daemon_groups);
+	n = getgroups(0, NULL);
+	if (n < 0)
+		return -errno;
+	fs->daemon_groups = calloc((size_t)n + 1, sizeof(gid_t));
+	if (!fs->daemon_groups)
+		return -ENOMEM;
+	n = getgroups(n, fs->daemon_groups);
 	if (n < 0)
 		return -errno;
 	fs->daemon_ngroups = (size_t)n;

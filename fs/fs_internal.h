@@ -81,9 +81,6 @@ struct gfs_uring {
 	struct gfs_uring_worker *workers;
 };
 
-/* The daemon's own supplementary groups kept to return to (caller.c). */
-#define GFS_DAEMON_GROUPS 64
-
 /* The largest write (and read) the kernel sends in one request. */
 #define GFS_MAX_WRITE (1024 * 1024)
 
@@ -114,7 +111,7 @@ struct gfs_fs {
 	/* New entries are made as their caller (caller.c). */
 	bool create_as_caller; /* the daemon runs as root */
 	size_t daemon_ngroups;
-	gid_t daemon_groups[GFS_DAEMON_GROUPS];
+	gid_t *daemon_groups; /* to return to */
 
 	/* The process whose operations are a restore (see gfs_guard_group). */
 	atomic_int group_pid;

@@ -204,6 +204,7 @@ static void teardown(struct gfs_fs *fs)
 	if (fs->proc_self_fd >= 0)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
+	free(fs->daemon_groups);
 	if (fs->root.fd >= 0)
 		close(fs->root.fd);
 	free(fs->mountpoint);
