@@ -24,7 +24,7 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -43,6 +43,10 @@ static __thread gid_t groups_gid;
 static __thread time_t groups_at;
 static __thread int ngroups;
 static __thread gid_t groups[MAX_GROUPS];
+/* The supplementary groups the thread holds now (see gfs_caller_end). */
+static __thread bool held_valid;
+static __thread int held_ngroups;
+static __thread gid_t held[MAX_GROUPS];
 
 /*
  * Reading a caller's groups costs a read of /proc; a process's groups
@@ -101,9 +105,16 @@ int gfs_caller_begin(struct gfs_fs *fs, fuse_req_t req,
 	rc = caller_groups(req, ctx);
 	if (rc)
 		goto fail;
-	if (syscall(SYS_setgroups, (size_t)ngroups, groups)) {
-		rc = -errno;
-		goto fail;
+	if (!held_valid || held_ngroups != ngroups ||
+	    memcmp(held, groups, (size_t)ngroups * sizeof(gid_t))) {
+		held_valid = false;
+		if (syscall(SYS_setgroups, (size_t)ngroups, groups)) {
+			rc = -errno;
+			goto fail;
+		}
+		memcpy(held, groups, (size_t)ngroups * sizeof(gid_t));
+		held_ngroups = ngroups;
+		held_valid = true;
 	}
 	/* Each returns the previous value, to go back to at the end. */
 	saved->fsgid = (gid_t)syscall(SYS_setfsgid, ctx->gid);
@@ -115,13 +126,20 @@ fail:
 	return rc;
 }
 
+/*
+ * Each change of credentials costs about 5 us here (commit_creds), so the
+ * thread keeps the last caller's supplementary groups: back at fsuid 0
+ * with its file capabilities, the daemon's access does not depend on
+ * them (nor does the group of a file it creates, which is its fsgid), and
+ * a burst of creates by one process changes them once per thread.
+ */
 void gfs_caller_end(struct gfs_fs *fs, struct gfs_caller *saved)
 {
+	(void)fs;
 	if (saved->ids_set) {
 		/* Back to root's fsuid restores its file capabilities. */
 		syscall(SYS_setfsuid, saved->fsuid);
 		syscall(SYS_setfsgid, saved->fsgid);
-		syscall(SYS_setgroups, fs->daemon_ngroups, fs->daemon_groups);
 		saved->ids_set = false;
 	}
 	if (saved->umask_set) {
@@ -130,22 +148,7 @@ void gfs_caller_end(struct gfs_fs *fs, struct gfs_caller *saved)
 	}
 }
 
-int gfs_caller_setup(struct gfs_fs *fs)
+void gfs_caller_setup(struct gfs_fs *fs)
 {
-	int n;
-
 	fs->create_as_caller = geteuid() == 0;
-	if (!fs->create_as_caller)
-		return 0;
-	n = getgroups(0, NULL);
-	if (n < 0)
-		return -errno;
-	fs->daemon_groups = calloc((size_t)n + 1, sizeof(gid_t));
-	if (!fs->daemon_groups)
-		return -ENOMEM;
-	n = getgroups(n, fs->daemon_groups);
-	if (n < 0)
-		return -errno;
-	fs->daemon_ngroups = (size_t)n;
-	return 0;
 }

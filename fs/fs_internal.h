@@ -110,8 +110,6 @@ struct gfs_fs {
 
 	/* New entries are made as their caller (caller.c). */
 	bool create_as_caller; /* the daemon runs as root */
-	size_t daemon_ngroups;
-	gid_t *daemon_groups; /* to return to */
 
 	/* The process whose operations are a restore (see gfs_guard_group). */
 	atomic_int group_pid;
@@ -201,7 +199,7 @@ struct gfs_caller {
 };
 
 /* Records whether entries are made as their caller (the daemon is root). */
-int gfs_caller_setup(struct gfs_fs *fs);
+void gfs_caller_setup(struct gfs_fs *fs);
 /*
  * Takes the caller's umask, and as root its fsuid, fsgid and groups, for
  * the thread's next system calls until gfs_caller_end. 0 or -errno (then

@@ -204,7 +204,6 @@ static void teardown(struct gfs_fs *fs)
 	if (fs->proc_self_fd >= 0)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
-	free(fs->daemon_groups);
 	if (fs->root.fd >= 0)
 		close(fs->root.fd);
 	free(fs->mountpoint);
@@ -228,8 +227,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	clock_gettime(CLOCK_REALTIME, &fs.started);
 	fs.mountpoint = strdup(opts->mountpoint);
 	rc = gfs_inode_table_init(&fs, opts->root_fd);
-	if (!rc)
-		rc = gfs_caller_setup(&fs);
+	gfs_caller_setup(&fs);
 	if (rc || !fs.mountpoint) {
 		snprintf(err, sizeof(err), "cannot set up the inode table");
 		goto fail_early;
