@@ -248,6 +248,10 @@ void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
 /* Store hooks; a no-op without a store. */
 uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 			    const char *path, const char *from);
+/* The same for a change to a file, known by inode (its hard links). */
+uint64_t gfs_guard_after_file(struct gfs_fs *fs, pid_t pid,
+			      enum gfs_store_op op, const char *path,
+			      const char *from, uint64_t ino);
 int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags);
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 enum gfs_store_op op, const char *path,

@@ -260,7 +260,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	}
 out:
 	if (!rc && (changes_content || changes_mode))
-		seq = gfs_guard_after(fs, req, op, path.data, NULL);
+		seq = gfs_guard_after_file(
+			fs, fuse_req_ctx(req)->pid, op, path.data, NULL,
+			S_ISREG(inode->type) ? inode->ino : 0);
 	if (!kernel_flush)
 		gfs_guard_audit(fs, req,
 				changes_content ? "truncate" : "setattr",

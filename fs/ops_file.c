@@ -352,13 +352,19 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		 * The size the session left: with passthrough the daemon
 		 * never sees the writes themselves.
 		 */
-		if (fstat(h->fd, &st))
+		if (fstat(h->fd, &st)) {
 			st.st_size = 0;
-		/* (the restore's thread that opened it may be gone by now) */
-		seq = gfs_guard_after_as(fs, h->pid,
-					 h->in_group ? GFS_STORE_RESTORE
-						     : GFS_STORE_WRITE,
-					 path.data, NULL);
+			st.st_nlink = 0;
+		}
+		/*
+		 * (the restore's thread that opened it may be gone by now)
+		 * The inode goes with it while it has a name at all: the
+		 * store finds its other names even if this one is gone.
+		 */
+		seq = gfs_guard_after_file(
+			fs, h->pid,
+			h->in_group ? GFS_STORE_RESTORE : GFS_STORE_WRITE,
+			path.data, NULL, st.st_nlink ? h->inode->ino : 0);
 		snprintf(detail, sizeof(detail), "size=%lld",
 			 (long long)st.st_size);
 		/*

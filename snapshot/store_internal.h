@@ -71,6 +71,7 @@ struct gfs_store_batch_op {
 	pid_t pid;
 	char *process;
 	uint64_t seq;
+	uint64_t ino; /* gfs_store_event.ino */
 };
 
 /*

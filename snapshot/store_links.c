@@ -10,8 +10,9 @@
  * A name the picture does not hold yet (a link whose own job is still
  * queued) needs nothing here: its job reads the file when it is applied,
  * after this one. A node's inode number may be stale (the name was
- * replaced since); each candidate is checked against the file's (dev,
- * ino) before it is refreshed.
+ * replaced since); each candidate is checked against the inode number
+ * before it is refreshed. The mount passes the inode number with the
+ * event, as the name it knew may be gone by the time the job runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,21 +117,39 @@ int gfs_store_refresh_links(struct gfs_store *s,
 	struct gfs_buf path = GFS_BUF_INIT;
 	struct names names = {0};
 	struct stat st, other;
+	uint64_t ino;
 	size_t i;
 	int rc;
 
 	if (!changes_inode(ev->op) || !*ev->path)
 		return 0;
-	if (stat_beneath(s, ev->path, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_nlink < 2)
+	/*
+	 * The inode the mount named, else the one at path now. Without
+	 * the former, a path unlinked or replaced since leads nowhere.
+	 */
+	if (stat_beneath(s, ev->path, &st) == 0 &&
+	    (!ev->ino || (uint64_t)st.st_ino == ev->ino)) {
+		/* the usual case: one name, nothing to walk for */
+		if (!S_ISREG(st.st_mode) || st.st_nlink < 2)
+			return 0;
+		ino = (uint64_t)st.st_ino;
+	} else if (ev->ino) {
+		ino = ev->ino;
+	} else {
 		return 0;
-	rc = collect(s->root, (uint64_t)st.st_ino, ev->path, &path, &names, 0);
+	}
+	rc = collect(s->root, ino, ev->path, &path, &names, 0);
 	for (i = 0; i < names.len && !rc; i++) {
 		struct gfs_store_batch_op sibling = *ev;
 		bool changed = false;
 
+		/*
+		 * Only a name of this very file is read again (a node's inode
+		 * number may be stale). Reading any path again would only
+		 * bring the picture up to date, never record wrong bytes.
+		 */
 		if (stat_beneath(s, names.paths[i], &other) ||
-		    other.st_dev != st.st_dev || other.st_ino != st.st_ino)
+		    !S_ISREG(other.st_mode) || (uint64_t)other.st_ino != ino)
 			continue;
 		s->job_paths[0] = names.paths[i];
 		s->job_paths[1] = ev->path;

@@ -176,6 +176,7 @@ int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
 	job = job_new(ev->op, ev->path, ev->from, ev->pid, ev->process);
 	if (!job)
 		return -ENOMEM;
+	job->ev.ino = ev->ino;
 	return enqueue(s, job, seq);
 }
 

@@ -74,6 +74,17 @@ check_eq "after rename and unlink" "C=same P=same d/Q=same" "$(compare C P d/Q)"
 check_eq "A and B are gone from the store" "" "$(at_head A)$(at_head B)"
 check_eq "every write audited under its name" "A P B d/Q C C d/Q" "$(writes 7)"
 
+# a name unlinked while a write session on it is open: the file's
+# remaining name still gets the bytes
+check "ln C E" ln "$R/C" "$R/E"
+check "write through E, unlinked while open" sh -c "exec 3>>'$R/E' &&
+	rm '$R/E' && printf 'e1\n' >&3"
+check_eq "after the unlinked name's session" "C=same" "$(compare C)"
+# a write and then at once the removal of its name
+check "ln P F" ln "$R/P" "$R/F"
+check "write through F, then rm F" sh -c "printf 'f1\n' >>'$R/F' && rm '$R/F'"
+check_eq "after write and rm" "P=same d/Q=same" "$(compare P d/Q)"
+
 check "clean unmount" gfs_umount "$R"
 for n in C P d/Q solo; do
 	check_eq "$n in the last snapshot equals the disk" \
