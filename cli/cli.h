@@ -24,14 +24,27 @@ int gfs_cmd_log(int argc, char **argv);
 int gfs_cmd_diff(int argc, char **argv);
 int gfs_cmd_restore(int argc, char **argv);
 int gfs_cmd_undo(int argc, char **argv);
+int gfs_cmd_run(int argc, char **argv);
+int gfs_cmd_exec(int argc, char **argv);
+
+struct gfs_buf;
+
+/* What `guardfs mount` does, for commands that mount on their own. */
+struct gfs_mount_args {
+	const char *config_path; /* -c, or NULL */
+	const char *root;	 /* ROOT, or NULL */
+	const char *mountpoint;	 /* MOUNTPOINT, or NULL: in place */
+	bool foreground;
+	bool debug;
+	bool trust_config;	    /* --trust-config */
+	bool quiet;		    /* no "guarding ..." line on stdout */
+	struct gfs_buf *mounted_at; /* receives the mount point, or NULL */
+};
+
+/* Mounts as `guardfs mount` does; returns its exit status. */
+int gfs_cli_mount(const struct gfs_mount_args *a);
 
 /* Prints "guardfs: <message>\n" to stderr. */
 void gfs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Prints "usage: ..." and a hint to stderr; returns 2. */
-int gfs_cli_usage(const char *usage);
-
-/* True when argv holds -h or --help before any "--". */
-bool gfs_cli_wants_help(int argc, char **argv);
 
 #endif

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,26 +6,8 @@
 
 #include "cli.h"
 #include "guardfs/history.h"
+#include "options.h"
 #include "project.h"
-
-static const char usage[] = "guardfs diff [-c FILE] [WHEN|ID] [PATH...]";
-
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Shows, as a unified diff, what changed in the folder since "
-	       "WHEN\n"
-	       "(default: the start of the current session), or what the one\n"
-	       "operation ID changed: a snapshot id, or SNAPSHOT@SEQ for one\n"
-	       "of several operations that share a snapshot (as guardfs log\n"
-	       "shows them), which shows what that snapshot changed at the\n"
-	       "operation's paths. Binary files are summarized.\n"
-	       "WHEN: 90s, 15m, 2h, 1d, an ISO-8601 time, or 'session'.\n\n"
-	       "options:\n"
-	       "  -c, --config FILE  the project's config\n"
-	       "  -h, --help         show this help\n",
-	       usage);
-}
 
 static bool is_hex_id(const char *s)
 {
@@ -47,11 +28,6 @@ static bool is_op_id(const char *s)
 
 int gfs_cmd_diff(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct gfs_buf out = GFS_BUF_INIT;
 	struct gfs_history *h = NULL;
 	const char *config = NULL, *when = "session";
@@ -60,35 +36,45 @@ int gfs_cmd_diff(int argc, char **argv)
 	char err[600], from[41], head[41];
 	uint64_t seq = 0;
 	bool one = false;
-	int c, i, npaths = 0, rc = 1;
+	int first, i, npaths = 0, rc = 1;
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE", "the project's config",
+			    &config),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs diff [-c FILE] [WHEN|ID] [PATH...]",
+		.about = "Shows, as a unified diff, what changed in the folder "
+			 "since WHEN (default: the start of the current "
+			 "session), or what the one operation ID changed: a "
+			 "snapshot id, or SNAPSHOT@SEQ for one of several "
+			 "operations that share a snapshot (as guardfs log "
+			 "shows them), which shows what that snapshot changed "
+			 "at the operation's paths. Binary files are "
+			 "summarized.\n"
+			 "WHEN: 90s, 15m, 2h, 1d, an ISO-8601 time, or "
+			 "'session'.",
+		.options = options,
+	};
 
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
+	first = gfs_options_parse(&spec, argc, argv);
+	if (first < 0)
+		return gfs_options_exit(first);
 	if (gfs_project_find(&p, config))
 		return 1;
 	if (gfs_project_open_history(&p, &h))
 		goto out;
 	/* the first argument is WHEN or ID when it reads as one */
-	if (optind < argc) {
+	if (first < argc) {
 		/* (without an '@' the same as gfs_history_resolve) */
-		int r = gfs_history_resolve_op(h, argv[optind], from, &seq, err,
+		int r = gfs_history_resolve_op(h, argv[first], from, &seq, err,
 					       sizeof(err));
 
 		if (r == 0) {
-			when = argv[optind++];
+			when = argv[first++];
 			one = is_hex_id(when) || seq;
-		} else if (r != -EINVAL || is_hex_id(argv[optind]) ||
-			   is_op_id(argv[optind])) {
+		} else if (r != -EINVAL || is_hex_id(argv[first]) ||
+			   is_op_id(argv[first])) {
 			gfs_cli_error("%s", err);
 			goto out;
 		}
@@ -103,8 +89,8 @@ int gfs_cmd_diff(int argc, char **argv)
 		gfs_cli_error("%s", err);
 		goto out;
 	}
-	paths = calloc(argc - optind + 1, sizeof(char *));
-	for (i = optind; paths && i < argc; i++) {
+	paths = calloc(argc - first + 1, sizeof(char *));
+	for (i = first; paths && i < argc; i++) {
 		struct gfs_buf rel = GFS_BUF_INIT;
 
 		if (gfs_project_relpath(&p, argv[i], &rel))

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,33 +11,14 @@
 #include "guardfs/guards.h"
 #include "guardfs/util.h"
 #include "mounts.h"
-
-static const char usage[] = "guardfs explain [-c FILE] PATH...";
-
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Tells what the agent meets at each PATH of a guarded folder "
-	       "and\n"
-	       "why: visible; hidden by a name rule (built-in or [deny]) or as "
-	       "a\n"
-	       "symlink leading out of the folder; or refused on open because\n"
-	       "its content holds a credential (rule and line, never the\n"
-	       "secret). Asks the running mount when there is one.\n\n"
-	       "options:\n"
-	       "  -c, --config FILE  the project's config (default: the mount\n"
-	       "                     that holds PATH, else the nearest\n"
-	       "                     .guardfs.ini above it)\n"
-	       "  -h, --help         show this help\n",
-	       usage);
-}
+#include "options.h"
+#include "project.h"
 
 /* A running mount whose root holds a path. */
 struct owner {
 	const char *path;
 	pid_t pid;
 	struct gfs_buf root;
-	struct gfs_buf config;
 };
 
 static void match_owner(void *arg, pid_t pid, const char *reply)
@@ -51,8 +31,6 @@ static void match_owner(void *arg, pid_t pid, const char *reply)
 		o->pid = pid;
 		gfs_buf_reset(&o->root);
 		gfs_buf_adds(&o->root, root.data);
-		gfs_buf_reset(&o->config);
-		gfs_control_reply_get(reply, "config", &o->config);
 	}
 	gfs_buf_release(&root);
 }
@@ -103,9 +81,46 @@ static void describe_rule(const struct gfs_config *cfg, const char *origin,
 	}
 }
 
-static void print_verdict(const struct gfs_config *cfg, const char *shown,
-			  const char *reply)
+/*
+ * What guarding means in a git worktree, said where the user looks: git
+ * cannot read the file through the mount, and its committed bytes are in
+ * the repository's object store, which the scanner does not read.
+ */
+static void print_git_note(const char *verdict, const char *rel,
+			   const char *repo)
 {
+	const char *slash = strrchr(rel, '/');
+	int dir_len = slash ? (int)(slash - rel) : 0;
+
+	printf("  note: it lies in the git repository at '%s'; its committed "
+	       "bytes stay\n"
+	       "  readable with `git show`: guardfs does not scan a "
+	       "repository's object store.\n",
+	       repo);
+	if (!strcmp(verdict, "refused"))
+		printf("  git cannot read it through the mount: `git status` "
+		       "may list it as\n"
+		       "  modified, and `git diff`, `git add` or `git stash` "
+		       "of it fail, while\n"
+		       "  `git checkout` and `git reset --hard` still rewrite "
+		       "it. If it is a test\n"
+		       "  fixture with fake credentials, add to the config:\n"
+		       "    [secrets] allow_path = %.*s%s\n",
+		       dir_len, rel, dir_len ? "/" : rel);
+	else
+		printf("  To git it looks deleted, and `git reset --hard`, "
+		       "`git checkout` or\n"
+		       "  `git stash` fail on it: the name cannot be created "
+		       "through the mount.\n"
+		       "  If it is a test fixture, add to the config:\n"
+		       "    [deny] pattern = !/%s\n",
+		       rel);
+}
+
+static void print_verdict(const struct gfs_config *cfg, const char *shown,
+			  const char *rel, const char *reply)
+{
+	struct gfs_buf repo = GFS_BUF_INIT;
 	struct gfs_buf verdict = GFS_BUF_INIT, rule = GFS_BUF_INIT;
 	struct gfs_buf line = GFS_BUF_INIT, text = GFS_BUF_INIT;
 
@@ -131,6 +146,9 @@ static void print_verdict(const struct gfs_config *cfg, const char *shown,
 		gfs_buf_adds(&text, "visible");
 	}
 	printf("%s: %s\n", shown, text.data);
+	if (verdict.data && gfs_control_reply_get(reply, "repo", &repo) == 0)
+		print_git_note(verdict.data, rel, repo.data);
+	gfs_buf_release(&repo);
 	gfs_buf_release(&verdict);
 	gfs_buf_release(&rule);
 	gfs_buf_release(&line);
@@ -140,7 +158,7 @@ static void print_verdict(const struct gfs_config *cfg, const char *shown,
 /* Explains one path; returns 0 or 1. */
 static int explain_one(const char *config_path, const char *arg)
 {
-	struct owner o = {.root = GFS_BUF_INIT, .config = GFS_BUF_INIT};
+	struct owner o = {.root = GFS_BUF_INIT};
 	struct gfs_buf abs = GFS_BUF_INIT, project = GFS_BUF_INIT;
 	struct gfs_buf reply = GFS_BUF_INIT, command = GFS_BUF_INIT;
 	struct gfs_guards guards = {0};
@@ -155,12 +173,13 @@ static int explain_one(const char *config_path, const char *arg)
 		goto out;
 	}
 	o.path = abs.data;
-	if (!config_path)
+	if (config_path)
+		o.pid = gfs_project_mount_of_config(config_path, &o.root);
+	else
 		gfs_control_query_all("status", match_owner, &o);
 	if (o.pid) {
-		if (gfs_config_resolve(&cfg,
-				       o.config.len ? o.config.data : NULL,
-				       o.root.data, err, sizeof(err)))
+		if (gfs_project_load_mounted(&cfg, o.pid, o.root.data, err,
+					     sizeof(err)))
 			goto config_error;
 	} else if (config_path) {
 		if (gfs_config_resolve(&cfg, config_path, NULL, err,
@@ -202,7 +221,7 @@ static int explain_one(const char *config_path, const char *arg)
 		rc = 1;
 		goto out;
 	}
-	print_verdict(&cfg, arg, reply.data);
+	print_verdict(&cfg, arg, rel, reply.data);
 	rc = 0;
 	goto out;
 config_error:
@@ -218,35 +237,41 @@ out:
 	gfs_buf_release(&reply);
 	gfs_buf_release(&command);
 	gfs_buf_release(&o.root);
-	gfs_buf_release(&o.config);
 	return rc;
 }
 
 int gfs_cmd_explain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *config_path = NULL;
-	int c, i, rc = 0;
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE",
+			    "the project's config (default: the mount that "
+			    "holds PATH, else the nearest .guardfs.ini above "
+			    "it)",
+			    &config_path),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs explain [-c FILE] PATH...",
+		.about = "Tells what the agent meets at each PATH of a guarded "
+			 "folder and why: visible; hidden by a name rule "
+			 "(built-in or [deny]) or as a symlink leading out of "
+			 "the folder; or refused on open because its content "
+			 "holds a credential (rule and line, never the "
+			 "secret). Asks the running mount when there is one. "
+			 "For a hidden or refused file in a git repository it "
+			 "also says what git meets there and what to allow for "
+			 "test fixtures.",
+		.options = options,
+		.options_first = true,
+	};
+	int first = gfs_options_parse(&spec, argc, argv), i, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
-	if (optind >= argc)
-		return gfs_cli_usage(usage);
-	for (i = optind; i < argc; i++)
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (first >= argc)
+		return gfs_options_usage(&spec);
+	for (i = first; i < argc; i++)
 		rc |= explain_one(config_path, argv[i]);
 	return rc;
 }

@@ -7,8 +7,7 @@
 #include "cli.h"
 #include "guardfs/config.h"
 #include "guardfs/util.h"
-
-static const char usage[] = "guardfs init [DIR]";
+#include "options.h"
 
 const char gfs_config_starter[] =
 	"# guardfs configuration for one project; see `guardfs mount --help`.\n"
@@ -62,29 +61,28 @@ const char gfs_config_starter[] =
 	"# allow_path = tests/fixtures/\n"
 	"# allow_value = ^sk_test_\n";
 
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Writes a commented starter config to DIR/.guardfs.ini (DIR\n"
-	       "defaults to the current directory). An existing file is never\n"
-	       "overwritten.\n",
-	       usage);
-}
-
 int gfs_cmd_init(int argc, char **argv)
 {
 	struct gfs_buf dir = GFS_BUF_INIT, path = GFS_BUF_INIT;
 	const char *arg;
 	FILE *out;
-	int fd, rc = 1;
+	const struct gfs_option options[] = {GFS_OPT_END};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs init [DIR]",
+		.about =
+			"Writes a commented starter config to DIR/.guardfs.ini "
+			"(DIR defaults to the current directory). An existing "
+			"file is never overwritten.",
+		.options = options,
+	};
+	int first, fd, rc = 1;
 
-	if (gfs_cli_wants_help(argc, argv)) {
-		print_help();
-		return 0;
-	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
-		return gfs_cli_usage(usage);
-	arg = argc == 2 ? argv[1] : ".";
+	first = gfs_options_parse(&spec, argc, argv);
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (argc - first > 1)
+		return gfs_options_usage(&spec);
+	arg = first < argc ? argv[first] : ".";
 	if (gfs_realpath(&dir, arg)) {
 		gfs_cli_error("cannot use '%s': %s", arg, strerror(errno));
 		return 1;

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,35 +6,8 @@
 #include "cli.h"
 #include "guardfs/history.h"
 #include "guardfs/util.h"
+#include "options.h"
 #include "project.h"
-
-static const char usage[] = "guardfs log [-c FILE] [PATH...] [--since WHEN] "
-			    "[--process NAME] [-n N] [--json]";
-
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Lists the recorded operations, newest first: operation id, "
-	       "time,\n"
-	       "process (pid), operation and path(s). The id is the "
-	       "snapshot's,\n"
-	       "or SNAPSHOT@SEQ for one of several operations that share a\n"
-	       "snapshot; undo and diff take either.\n\n"
-	       "options:\n"
-	       "  -c, --config FILE   the project's config (default: the "
-	       "mount\n"
-	       "                      or .guardfs.ini around the current "
-	       "directory)\n"
-	       "  --since WHEN        only since WHEN: 90s, 15m, 2h, 1d, an "
-	       "ISO-8601\n"
-	       "                      time, or 'session'\n"
-	       "  --process NAME      only operations by processes named "
-	       "NAME\n"
-	       "  -n N                at most N operations\n"
-	       "  --json              one JSON array of objects\n"
-	       "  -h, --help          show this help\n",
-	       usage);
-}
 
 struct log_walk {
 	char **paths;
@@ -131,6 +103,7 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			gfs_buf_addf(&w->out, ",\"seq\":%llu",
 				     (unsigned long long)op->seq);
 			add_json_field(&w->out, "session", c->session);
+			add_json_field(&w->out, "action", op->action);
 			gfs_buf_addch(&w->out, '}');
 			continue;
 		}
@@ -140,6 +113,8 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			     op->pid, op->op, op->path ? op->path : "");
 		if (op->from)
 			gfs_buf_addf(&w->out, " <- %s", op->from);
+		if (op->action)
+			gfs_buf_addf(&w->out, "  [%s]", op->action);
 		gfs_buf_addch(&w->out, '\n');
 	}
 	if (w->until_session && c->session_start)
@@ -154,56 +129,52 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 
 int gfs_cmd_log(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"since", required_argument, NULL, 's'},
-		{"process", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct log_walk w = {.since = -1, .max = -1, .out = GFS_BUF_INIT};
 	const char *config = NULL, *since = NULL;
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE",
+			    "the project's config (default: the mount or "
+			    ".guardfs.ini around the current directory)",
+			    &config),
+		GFS_OPT_STR(0, "since", "WHEN",
+			    "only since WHEN: 90s, 15m, 2h, 1d, an ISO-8601 "
+			    "time, or 'session'",
+			    &since),
+		GFS_OPT_STR(0, "process", "NAME",
+			    "only operations by processes named NAME",
+			    &w.process),
+		GFS_OPT_NUM('n', NULL, "N", "at most N operations", &w.max),
+		GFS_OPT_BOOL(0, "json", "one JSON array of objects", &w.json),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage =
+			"guardfs log [-c FILE] [--since WHEN] [--process NAME] "
+			"[-n N] [--json] [PATH...]",
+		.about = "Lists the recorded operations, newest first: "
+			 "operation id, time, process (pid), operation and "
+			 "path(s). The id is the snapshot's, or SNAPSHOT@SEQ "
+			 "for one of several operations that share a snapshot; "
+			 "undo and diff take either.",
+		.options = options,
+	};
 	struct gfs_history *h = NULL;
 	struct gfs_project p;
-	int c, i, rc = 1;
+	int i, first, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 's':
-			since = optarg;
-			break;
-		case 'p':
-			w.process = optarg;
-			break;
-		case 'n':
-			w.max = strtol(optarg, NULL, 10);
-			if (w.max < 0)
-				return gfs_cli_usage(usage);
-			break;
-		case 'j':
-			w.json = true;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
+	first = gfs_options_parse(&spec, argc, argv);
+	if (first < 0)
+		return gfs_options_exit(first);
 	if (gfs_project_find(&p, config))
 		return 1;
 	if (gfs_project_open_history(&p, &h))
 		goto out;
-	w.npaths = argc - optind;
+	w.npaths = argc - first;
 	w.paths = calloc(w.npaths + 1, sizeof(char *));
 	for (i = 0; w.paths && i < (int)w.npaths; i++) {
 		struct gfs_buf rel = GFS_BUF_INIT;
 
-		if (gfs_project_relpath(&p, argv[optind + i], &rel))
+		if (gfs_project_relpath(&p, argv[first + i], &rel))
 			goto out;
 		w.paths[i] = gfs_buf_detach(&rel);
 	}

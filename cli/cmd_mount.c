@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,38 +9,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config_trust.h"
 #include "guardfs/config.h"
 #include "guardfs/fs.h"
 #include "guardfs/util.h"
 #include "mounts.h"
-
-static const char usage[] =
-	"guardfs mount [-c FILE] [-f|--foreground] [-d|--debug] "
-	"[ROOT [MOUNTPOINT]]";
-
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Guards the folder ROOT: mounts it at MOUNTPOINT, by default "
-	       "in\n"
-	       "place over ROOT itself, so the path the agent knows is the\n"
-	       "guarded one. Credentials are hidden, every operation is\n"
-	       "audited and every change is snapshotted.\n\n"
-	       "Returns once the mount answers; the daemon keeps running "
-	       "until\n"
-	       "`guardfs umount`, SIGTERM or SIGINT.\n\n"
-	       "options:\n"
-	       "  -c, --config FILE  read FILE (default: ROOT/.guardfs.ini, "
-	       "then\n"
-	       "                     $XDG_CONFIG_HOME/guardfs/config.ini); "
-	       "ROOT\n"
-	       "                     then defaults to the config's [guard] "
-	       "root\n"
-	       "  -f, --foreground   stay in the foreground, log to stderr\n"
-	       "  -d, --debug        trace every FUSE request (implies -f)\n"
-	       "  -h, --help         show this help\n",
-	       usage);
-}
+#include "options.h"
 
 /* Refuses a store or trail inside the root, where the agent could reach it. */
 static int check_outside_root(const struct gfs_config *cfg, const char *what,
@@ -181,49 +154,19 @@ static int wait_for_daemon(int fd, pid_t pid, const char *mountpoint,
 	return 0;
 }
 
-int gfs_cmd_mount(int argc, char **argv)
+int gfs_cli_mount(const struct gfs_mount_args *a)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct gfs_config cfg;
 	struct gfs_buf mountpoint = GFS_BUF_INIT, log_path = GFS_BUF_INIT;
 	struct ready_pipe rp = {.fd = -1};
 	struct gfs_fs_opts opts;
-	const char *config_path = NULL, *root_arg = NULL, *mp_arg = NULL;
-	bool foreground = false, debug = false;
+	const char *config_path = a->config_path, *root_arg = a->root,
+		   *mp_arg = a->mountpoint;
+	bool foreground = a->foreground, debug = a->debug,
+	     trust = a->trust_config;
 	char err[600];
-	int c, fds[2], root_fd, rc = 1;
+	int fds[2], root_fd, rc = 1;
 	pid_t pid;
-
-	while ((c = getopt_long(argc, argv, "+c:fdh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'f':
-			foreground = true;
-			break;
-		case 'd':
-			debug = foreground = true;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
-	if (argc - optind > 2)
-		return gfs_cli_usage(usage);
-	if (optind < argc)
-		root_arg = argv[optind];
-	if (optind + 1 < argc)
-		mp_arg = argv[optind + 1];
 
 	gfs_config_init(&cfg);
 	if (gfs_config_resolve(&cfg, config_path, root_arg, err, sizeof(err))) {
@@ -234,6 +177,8 @@ int gfs_cmd_mount(int argc, char **argv)
 	    (cfg.snapshot_enabled &&
 	     check_outside_root(&cfg, "store", cfg.store)) ||
 	    check_outside_root(&cfg, "audit trail", cfg.audit_path))
+		goto out;
+	if (gfs_config_trust_check(&cfg, trust))
 		goto out;
 	if (access("/dev/fuse", R_OK | W_OK)) {
 		gfs_cli_error("cannot open /dev/fuse: %s", strerror(errno));
@@ -255,9 +200,16 @@ int gfs_cmd_mount(int argc, char **argv)
 	opts.ready_arg = &rp;
 	rp.root = cfg.root;
 	rp.mountpoint = mountpoint.data;
+	/* From here on the agent may write: the session begins. */
+	if (gfs_config_trust_begin(&cfg))
+		gfs_cli_error("cannot record the session of '%s'; the next "
+			      "mount cannot tell whether its config changed "
+			      "meanwhile",
+			      cfg.root);
 	if (foreground) {
 		rp.foreground = true;
 		rc = gfs_fs_run(&opts);
+		gfs_config_trust_end(&cfg);
 		goto out;
 	}
 	gfs_buf_addf(&log_path, "%s.log", cfg.audit_path);
@@ -290,6 +242,7 @@ int gfs_cmd_mount(int argc, char **argv)
 			_exit(1);
 		detach_stdio(log_path.data);
 		rc = gfs_fs_run(&opts);
+		gfs_config_trust_end(&cfg);
 		gfs_config_release(&cfg);
 		gfs_buf_release(&mountpoint);
 		gfs_buf_release(&log_path);
@@ -298,12 +251,65 @@ int gfs_cmd_mount(int argc, char **argv)
 	close(fds[1]);
 	close(root_fd);
 	rc = wait_for_daemon(fds[0], pid, mountpoint.data, log_path.data);
-	if (rc == 0)
+	if (rc == 0 && !a->quiet)
 		printf("guarding %s at %s (pid %ld)\n", cfg.root,
 		       mountpoint.data, (long)pid);
+	if (rc == 0 && a->mounted_at)
+		gfs_buf_adds(a->mounted_at, mountpoint.data);
 out:
 	gfs_config_release(&cfg);
 	gfs_buf_release(&mountpoint);
 	gfs_buf_release(&log_path);
 	return rc;
+}
+
+int gfs_cmd_mount(int argc, char **argv)
+{
+	struct gfs_mount_args a = {0};
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE",
+			    "read FILE (default: ROOT/.guardfs.ini, then "
+			    "$XDG_CONFIG_HOME/guardfs/config.ini); ROOT then "
+			    "defaults to the config's [guard] root",
+			    &a.config_path),
+		GFS_OPT_BOOL(
+			0, "trust-config",
+			"load a config that changed while the last guarded "
+			"session of ROOT was running (refused otherwise: "
+			"the agent may have written it); the change is "
+			"shown",
+			&a.trust_config),
+		GFS_OPT_BOOL('f', "foreground",
+			     "stay in the foreground, log to stderr",
+			     &a.foreground),
+		GFS_OPT_BOOL('d', "debug",
+			     "trace every FUSE request (implies -f)", &a.debug),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs mount [-c FILE] [--trust-config] "
+			 "[-f|--foreground] [-d|--debug] [ROOT [MOUNTPOINT]]",
+		.about = "Guards the folder ROOT: mounts it at MOUNTPOINT, by "
+			 "default in place over ROOT itself, so the path the "
+			 "agent knows is the guarded one. Credentials are "
+			 "hidden, every operation is audited and every change "
+			 "is snapshotted.\n"
+			 "Returns once the mount answers; the daemon keeps "
+			 "running until `guardfs umount`, SIGTERM or SIGINT.",
+		.options = options,
+		.options_first = true,
+	};
+	int first = gfs_options_parse(&spec, argc, argv);
+
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (argc - first > 2)
+		return gfs_options_usage(&spec);
+	if (a.debug)
+		a.foreground = true;
+	if (first < argc)
+		a.root = argv[first];
+	if (first + 1 < argc)
+		a.mountpoint = argv[first + 1];
+	return gfs_cli_mount(&a);
 }

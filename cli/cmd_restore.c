@@ -1,6 +1,5 @@
 /* guardfs restore: write old versions of paths, or of everything, back. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,16 +8,13 @@
 
 #include "cli.h"
 #include "guardfs/history.h"
+#include "options.h"
 #include "project.h"
 #include "restore_report.h"
 
-static const char restore_usage[] =
-	"guardfs restore [-c FILE] PATH... [--at WHEN|ID] [--dry-run]\n"
-	"       guardfs restore [-c FILE] --all --at WHEN|ID [--dry-run]";
-
 /* Names the restore's commit as the user asked for it. */
-static void begin_group(const struct gfs_project *p, int argc, char **argv,
-			bool all, const char *at)
+static void begin_group(const struct gfs_project *p, int first, int argc,
+			char **argv, bool all, const char *at)
 {
 	struct gfs_buf label = GFS_BUF_INIT;
 	int i;
@@ -26,7 +22,7 @@ static void begin_group(const struct gfs_project *p, int argc, char **argv,
 	gfs_buf_adds(&label, "restore");
 	if (all)
 		gfs_buf_adds(&label, " --all");
-	for (i = optind; i < argc; i++)
+	for (i = first; i < argc; i++)
 		gfs_buf_addf(&label, " %s", argv[i]);
 	if (at)
 		gfs_buf_addf(&label, " --at %s", at);
@@ -34,68 +30,90 @@ static void begin_group(const struct gfs_project *p, int argc, char **argv,
 	gfs_buf_release(&label);
 }
 
+/*
+ * The path relative to the root of arg as named: its directory resolved,
+ * its last component kept, so that restoring a name a symlink now stands
+ * at restores that name (replacing the link), not what the link leads to.
+ */
+static int restore_relpath(const struct gfs_project *p, const char *arg,
+			   struct gfs_buf *out)
+{
+	const char *slash = strrchr(arg, '/');
+	const char *base = slash ? slash + 1 : arg;
+	struct gfs_buf dir = GFS_BUF_INIT;
+	int rc;
+
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return gfs_project_relpath(p, arg, out);
+	if (!slash)
+		rc = gfs_buf_adds(&dir, ".");
+	else if (slash == arg)
+		rc = gfs_buf_adds(&dir, "/");
+	else
+		rc = gfs_buf_add(&dir, arg, (size_t)(slash - arg));
+	if (!rc)
+		rc = gfs_project_relpath(p, dir.data, out);
+	if (!rc && out->len)
+		rc = gfs_buf_addch(out, '/');
+	if (!rc)
+		rc = gfs_buf_adds(out, base);
+	gfs_buf_release(&dir);
+	return rc ? -1 : 0;
+}
+
 int gfs_cmd_restore(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"at", required_argument, NULL, 'a'},
-		{"all", no_argument, NULL, 'A'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct gfs_restore_progress pr = {.tty = isatty(2)};
 	struct gfs_history *h = NULL;
 	const char *config = NULL, *at = NULL;
 	struct gfs_project p;
 	unsigned flags = 0;
-	bool all = false, grouped = false;
+	bool all = false, grouped = false, dry_run = false, force = false;
 	char err[600], id[41];
-	int c, i, dest = -1, rc = 1, r = 0;
+	int first, i, dest = -1, rc = 1, r = 0;
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE", "the project's config",
+			    &config),
+		GFS_OPT_STR(0, "at", "WHEN|ID",
+			    "the time or operation to go back to (default for "
+			    "PATHs: before their last change)",
+			    &at),
+		GFS_OPT_BOOL(0, "all", "the whole folder (needs --at)", &all),
+		GFS_OPT_BOOL(0, "dry-run", "show what would change", &dry_run),
+		GFS_OPT_BOOL(0, "force", "overwrite unrecorded changes too",
+			     &force),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs restore [-c FILE] PATH... [--at WHEN|ID] "
+			 "[--dry-run]\n"
+			 "guardfs restore [-c FILE] --all --at WHEN|ID "
+			 "[--dry-run]",
+		.about =
+			"Brings PATHs back as they were before their last "
+			"change, or at WHEN|ID; deleted files and whole "
+			"directories come back.\n"
+			"--all rolls the whole folder back: changed files, "
+			"created ones removed, deleted ones recreated, modes "
+			"and symlinks too. Content the store has not recorded "
+			"is left alone (--force).\n"
+			"When mounted, the restore goes through the mount and "
+			"is recorded as one operation (one commit), which undo "
+			"can take back.",
+		.options = options,
+	};
 
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'a':
-			at = optarg;
-			break;
-		case 'A':
-			all = true;
-			break;
-		case 'n':
-			flags |= GFS_HISTORY_DRY_RUN;
-			pr.dry_run = true;
-			break;
-		case 'f':
-			flags |= GFS_HISTORY_FORCE;
-			break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Brings PATHs back as they were before their "
-			       "last change, or\n"
-			       "at WHEN|ID; deleted files and whole "
-			       "directories come back.\n"
-			       "--all rolls the whole folder back: changed "
-			       "files, created ones\n"
-			       "removed, deleted ones recreated, modes and "
-			       "symlinks too.\n"
-			       "Content the store has not recorded is left "
-			       "alone (--force).\n"
-			       "When mounted, the restore goes through the "
-			       "mount and is recorded\n"
-			       "as one operation (one commit), which undo can "
-			       "take back.\n",
-			       restore_usage);
-			return 0;
-		default:
-			return gfs_cli_usage(restore_usage);
-		}
+	first = gfs_options_parse(&spec, argc, argv);
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (dry_run) {
+		flags |= GFS_HISTORY_DRY_RUN;
+		pr.dry_run = true;
 	}
-	if (all ? (!at || optind < argc) : optind >= argc)
-		return gfs_cli_usage(restore_usage);
+	if (force)
+		flags |= GFS_HISTORY_FORCE;
+	if (all ? (!at || first < argc) : first >= argc)
+		return gfs_options_usage(&spec);
 	if (gfs_project_find(&p, config))
 		return 1;
 	if (gfs_project_open_history(&p, &h))
@@ -116,19 +134,19 @@ int gfs_cmd_restore(int argc, char **argv)
 		goto out;
 	grouped = !(flags & GFS_HISTORY_DRY_RUN);
 	if (grouped)
-		begin_group(&p, argc, argv, all, at);
+		begin_group(&p, first, argc, argv, all, at);
 	if (all) {
 		r = gfs_history_restore(h, id, NULL, 0, dest, flags,
 					gfs_restore_report, &pr);
 		goto done;
 	}
-	for (i = optind; i < argc; i++) {
+	for (i = first; i < argc; i++) {
 		struct gfs_buf rel = GFS_BUF_INIT;
 		const char *one[1];
 		char before[41];
 		int ri;
 
-		if (gfs_project_relpath(&p, argv[i], &rel)) {
+		if (restore_relpath(&p, argv[i], &rel)) {
 			r = -EINVAL;
 			continue;
 		}

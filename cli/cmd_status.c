@@ -1,31 +1,10 @@
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "guardfs/control.h"
-
-static const char usage[] = "guardfs status [--json]";
-
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Lists the guarded folders of this user that are mounted now:\n"
-	       "root, mount point, config, daemon pid, uptime, how many\n"
-	       "operations were served and refused, and the data path (io):\n"
-	       "passthrough (the kernel reads and writes the folder's files\n"
-	       "directly) or daemon (every read and write goes through\n"
-	       "guardfs). requests tells how the kernel's requests reach\n"
-	       "guardfs: io_uring (a queue per CPU, served on that CPU) or\n"
-	       "/dev/fuse.\n\n"
-	       "options:\n"
-	       "  --json      one JSON object: {\"mounts\": [{\"root\", "
-	       "\"mountpoint\",\n"
-	       "              \"pid\", ...}]}\n"
-	       "  -h, --help  show this help\n",
-	       usage);
-}
+#include "options.h"
 
 /* Keys copied from a daemon's reply; numbers stay unquoted in JSON. */
 static const struct {
@@ -100,28 +79,35 @@ static void visit(void *arg, pid_t pid, const char *reply)
 
 int gfs_cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct listing l = {GFS_BUF_INIT, false, 0};
-	int c, rc;
+	const struct gfs_option options[] = {
+		GFS_OPT_BOOL(0, "json",
+			     "one JSON object: {\"mounts\": [{\"root\", "
+			     "\"mountpoint\", \"pid\", ...}]}",
+			     &l.json),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs status [--json]",
+		.about =
+			"Lists the guarded folders of this user that are "
+			"mounted now: root, mount point, config, daemon pid, "
+			"uptime, how many operations were served and refused, "
+			"and the data path (io): passthrough (the kernel reads "
+			"and writes the folder's files directly) or daemon "
+			"(every read and write goes through guardfs). requests "
+			"tells how the kernel's requests reach guardfs: "
+			"io_uring (a queue per CPU, served on that CPU) or "
+			"/dev/fuse.",
+		.options = options,
+	};
+	int first, rc;
 
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			l.json = true;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
-	if (optind != argc)
-		return gfs_cli_usage(usage);
+	first = gfs_options_parse(&spec, argc, argv);
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (first != argc)
+		return gfs_options_usage(&spec);
 	if (l.json)
 		gfs_buf_adds(&l.out, "{\"mounts\":[");
 	rc = gfs_control_query_all("status", visit, &l);

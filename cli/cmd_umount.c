@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,26 +11,10 @@
 #include "cli.h"
 #include "guardfs/control.h"
 #include "mounts.h"
-
-static const char usage[] = "guardfs umount [--lazy] PATH";
+#include "options.h"
 
 /* How long the daemon may take to write out its last snapshots. */
 #define DRAIN_TIMEOUT_S 120
-
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Unmounts the guarded folder mounted at PATH and waits until "
-	       "its\n"
-	       "daemon has written out the audit trail and the last "
-	       "snapshots.\n"
-	       "A stale mount whose daemon died is cleared too.\n\n"
-	       "options:\n"
-	       "  -l, --lazy  detach now even if a process still uses the "
-	       "mount\n"
-	       "  -h, --help  show this help\n",
-	       usage);
-}
 
 struct find_daemon {
 	const char *mountpoint;
@@ -118,32 +101,35 @@ static int wait_for_exit(pid_t pid)
 
 int gfs_cmd_umount(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"lazy", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct gfs_buf path = GFS_BUF_INIT;
 	struct find_daemon found = {0};
 	bool lazy = false;
-	int c, rc = 1, err;
+	const struct gfs_option options[] = {
+		GFS_OPT_BOOL(
+			'l', "lazy",
+			"detach now even if a process still uses the mount",
+			&lazy),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs umount [--lazy] PATH",
+		.about =
+			"Unmounts the guarded folder mounted at PATH and waits "
+			"until its daemon has written out the audit trail and "
+			"the last snapshots. A stale mount whose daemon died "
+			"is cleared too.",
+		.options = options,
+		.options_first = true,
+	};
+	int first, rc = 1, err;
 
-	while ((c = getopt_long(argc, argv, "+lh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			lazy = true;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return gfs_cli_usage(usage);
-		}
-	}
-	if (argc - optind != 1)
-		return gfs_cli_usage(usage);
-	if (gfs_mounts_abspath(&path, argv[optind])) {
-		gfs_cli_error("cannot resolve '%s'", argv[optind]);
+	first = gfs_options_parse(&spec, argc, argv);
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (argc - first != 1)
+		return gfs_options_usage(&spec);
+	if (gfs_mounts_abspath(&path, argv[first])) {
+		gfs_cli_error("cannot resolve '%s'", argv[first]);
 		return 1;
 	}
 	found.mountpoint = path.data;

@@ -1,6 +1,5 @@
 /* guardfs undo: revert the last operations, or one. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,79 +7,61 @@
 
 #include "cli.h"
 #include "guardfs/history.h"
+#include "options.h"
 #include "project.h"
 #include "restore_report.h"
 
-static const char undo_usage[] = "guardfs undo [-c FILE] [N|ID] [--dry-run]";
-
 int gfs_cmd_undo(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct gfs_restore_progress pr = {.tty = isatty(2)};
 	struct gfs_history *h = NULL;
 	const char *config = NULL, *arg = "1";
 	uint64_t seq;
 	struct gfs_project p;
 	unsigned flags = 0;
-	bool grouped = false;
+	bool grouped = false, dry_run = false, force = false;
 	char err[600], id[41];
-	int c, dest = -1, rc = 1, r;
+	int first, dest = -1, rc = 1, r;
+	const struct gfs_option options[] = {
+		GFS_OPT_STR('c', "config", "FILE", "the project's config",
+			    &config),
+		GFS_OPT_BOOL(0, "dry-run", "show what would change", &dry_run),
+		GFS_OPT_BOOL(0, "force", "overwrite unrecorded changes too",
+			     &force),
+		GFS_OPT_END,
+	};
+	const struct gfs_command_spec spec = {
+		.usage = "guardfs undo [-c FILE] [N|ID] [--dry-run] [--force]",
+		.about =
+			"Reverts the last N recorded operations (default 1), "
+			"or the one operation ID, as guardfs log lists them. "
+			"Under a burst several operations share a snapshot; "
+			"the log names each as SNAPSHOT@SEQ, and N or such an "
+			"ID reverts exactly those operations, the others of "
+			"the snapshot stay. A plain snapshot id reverts every "
+			"operation it lists.\n"
+			"An operation whose paths a later operation changed "
+			"again is reverted only where it did not. A path whose "
+			"state between two operations of one snapshot the "
+			"store did not record is left alone and named. Files "
+			"changed behind the store's back are left alone unless "
+			"--force.",
+		.options = options,
+	};
 
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'n':
-			flags |= GFS_HISTORY_DRY_RUN;
-			pr.dry_run = true;
-			break;
-		case 'f':
-			flags |= GFS_HISTORY_FORCE;
-			break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Reverts the last N recorded operations "
-			       "(default 1), or the one\n"
-			       "operation ID, as guardfs log lists them. "
-			       "Under a burst several\n"
-			       "operations share a snapshot; the log names "
-			       "each as SNAPSHOT@SEQ,\n"
-			       "and N or such an ID reverts exactly those "
-			       "operations, the others\n"
-			       "of the snapshot stay. A plain snapshot id "
-			       "reverts every operation\n"
-			       "it lists. An operation whose paths a later "
-			       "operation changed again\n"
-			       "is reverted only where it did not. A path "
-			       "whose state between two\n"
-			       "operations of one snapshot the store did "
-			       "not record is left alone\n"
-			       "and named. Files changed behind the store's "
-			       "back are left alone\n"
-			       "unless --force.\n\n"
-			       "options:\n"
-			       "  -c, --config FILE  the project's config\n"
-			       "  --dry-run          show what would change\n"
-			       "  --force            overwrite unrecorded "
-			       "changes too\n"
-			       "  -h, --help         show this help\n",
-			       undo_usage);
-			return 0;
-		default:
-			return gfs_cli_usage(undo_usage);
-		}
+	first = gfs_options_parse(&spec, argc, argv);
+	if (first < 0)
+		return gfs_options_exit(first);
+	if (dry_run) {
+		flags |= GFS_HISTORY_DRY_RUN;
+		pr.dry_run = true;
 	}
-	if (optind < argc)
-		arg = argv[optind++];
-	if (optind < argc)
-		return gfs_cli_usage(undo_usage);
+	if (force)
+		flags |= GFS_HISTORY_FORCE;
+	if (first < argc)
+		arg = argv[first++];
+	if (first < argc)
+		return gfs_options_usage(&spec);
 	if (gfs_project_find(&p, config))
 		return 1;
 	if (gfs_project_open_history(&p, &h))
@@ -100,7 +81,7 @@ int gfs_cmd_undo(int argc, char **argv)
 		long n = strtol(arg, NULL, 10);
 
 		if (n <= 0) {
-			rc = gfs_cli_usage(undo_usage);
+			rc = gfs_options_usage(&spec);
 			goto out;
 		}
 		r = gfs_history_undo_last(h, n, dest, flags, gfs_restore_report,

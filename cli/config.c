@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
@@ -69,6 +70,10 @@ static const struct key_spec keys[] = {
 	KEY("secrets", "allow_path", KIND_STRLIST, secret_allow_paths),
 	KEY("secrets", "allow_value", KIND_STRLIST, secret_allow_values),
 	KEY("limits", "deletes_per_minute", KIND_UINT, deletes_per_minute),
+	KEY("run", "ro", KIND_PATHLIST, run_ro),
+	KEY("run", "rw", KIND_PATHLIST, run_rw),
+	KEY("run", "env", KIND_STRLIST, run_env),
+	KEY("run", "network", KIND_BOOL, run_network),
 };
 
 void gfs_config_init(struct gfs_config *cfg)
@@ -84,6 +89,7 @@ void gfs_config_init(struct gfs_config *cfg)
 	cfg->on_failure = GFS_ON_FAILURE_DENY;
 	cfg->scan = true;
 	cfg->scan_max_size = 8ULL << 20;
+	cfg->run_network = true;
 }
 
 static void strlist_release(struct gfs_strlist *l)
@@ -120,6 +126,7 @@ void gfs_config_release(struct gfs_config *cfg)
 		}
 	}
 	free(cfg->path);
+	gfs_buf_release(&cfg->text);
 	gfs_config_init(cfg);
 }
 
@@ -201,7 +208,6 @@ static bool section_known(const char *section)
 		if (!strcmp(keys[i].section, section))
 			return true;
 	}
-	/* [run] belongs to `guardfs run`, which is still to come. */
 	return false;
 }
 
@@ -360,83 +366,114 @@ static char *read_line(char *str, int num, void *stream)
 }
 
 /* doas's rule: a config others can change is a config others control. */
-static int check_file(FILE *file, const char *path, char *err, size_t err_size)
+static int check_file(const struct stat *st, const char *path, char *err,
+		      size_t err_size)
 {
-	struct stat st;
-
-	if (fstat(fileno(file), &st)) {
-		snprintf(err, err_size, "%s: cannot stat: %s", path,
-			 strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		snprintf(err, err_size, "%s: not a regular file", path);
 		return -1;
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
 		snprintf(err, err_size,
 			 "%s: writable by group or others (mode %03o); "
 			 "run chmod go-w on it",
-			 path, (unsigned)(st.st_mode & 0777));
+			 path, (unsigned)(st->st_mode & 0777));
 		return -1;
 	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
 		snprintf(err, err_size, "%s: owned by another user (uid %lu)",
-			 path, (unsigned long)st.st_uid);
+			 path, (unsigned long)st->st_uid);
 		return -1;
 	}
+	return 0;
+}
+
+int gfs_config_load_text(struct gfs_config *cfg, const char *path,
+			 const char *text, size_t len, char *err,
+			 size_t err_size)
+{
+	struct parse_state st;
+	char *dir_copy, *copy;
+	int rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.path = path;
+	/* An empty file is a valid config; fmemopen wants a size. */
+	if (len) {
+		st.file = fmemopen((void *)text, len, "r");
+		if (!st.file) {
+			snprintf(err, err_size, "%s: cannot parse: %s", path,
+				 strerror(errno));
+			return -1;
+		}
+		dir_copy = strdup(path);
+		st.base_dir = dir_copy ? strdup(dirname(dir_copy)) : NULL;
+		free(dir_copy);
+		rc = ini_parse_stream(read_line, &st, on_key, &st);
+		fclose(st.file);
+		free(st.base_dir);
+	}
+	if (!st.err[0] && rc > 0)
+		snprintf(st.err, sizeof(st.err),
+			 "%s:%d: syntax error (expected [section] or "
+			 "key = value)",
+			 path, rc);
+	else if (!st.err[0] && rc < 0)
+		snprintf(st.err, sizeof(st.err), "%s: cannot parse", path);
+	if (st.err[0]) {
+		snprintf(err, err_size, "%s", st.err);
+		return -1;
+	}
+	copy = strdup(path);
+	gfs_buf_reset(&cfg->text);
+	if (!copy || gfs_buf_add(&cfg->text, text, len)) {
+		free(copy);
+		snprintf(err, err_size, "%s: out of memory", path);
+		return -1;
+	}
+	free(cfg->path);
+	cfg->path = copy;
 	return 0;
 }
 
 int gfs_config_load(struct gfs_config *cfg, const char *path, char *err,
 		    size_t err_size)
 {
-	struct parse_state st;
-	struct gfs_buf abs = GFS_BUF_INIT;
-	char *dir_copy;
-	int rc;
+	struct gfs_buf abs = GFS_BUF_INIT, text = GFS_BUF_INIT;
+	struct stat st;
+	int fd, rc = -1;
 
-	memset(&st, 0, sizeof(st));
-	st.cfg = cfg;
 	if (gfs_realpath(&abs, path)) {
 		snprintf(err, err_size, "%s: cannot read: %s", path,
 			 strerror(errno));
 		return -1;
 	}
-	st.path = abs.data;
-	st.file = fopen(abs.data, "re");
-	if (!st.file) {
+	fd = open(abs.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st)) {
 		snprintf(err, err_size, "%s: cannot read: %s", abs.data,
 			 strerror(errno));
-		gfs_buf_release(&abs);
-		return -1;
+		goto out;
 	}
-	if (check_file(st.file, abs.data, err, err_size)) {
-		fclose(st.file);
-		gfs_buf_release(&abs);
-		return -1;
+	if (check_file(&st, abs.data, err, err_size))
+		goto out;
+	rc = gfs_buf_read_fd(&text, fd);
+	if (rc) {
+		snprintf(err, err_size, "%s: cannot read: %s", abs.data,
+			 strerror(-rc));
+		rc = -1;
+		goto out;
 	}
-	dir_copy = strdup(abs.data);
-	st.base_dir = dir_copy ? strdup(dirname(dir_copy)) : NULL;
-	free(dir_copy);
-	rc = ini_parse_stream(read_line, &st, on_key, &st);
-	fclose(st.file);
-	free(st.base_dir);
-	if (!st.err[0] && rc > 0)
-		snprintf(st.err, sizeof(st.err),
-			 "%s:%d: syntax error (expected [section] or "
-			 "key = value)",
-			 abs.data, rc);
-	else if (!st.err[0] && rc < 0)
-		snprintf(st.err, sizeof(st.err), "%s: cannot parse", abs.data);
-	if (st.err[0]) {
-		snprintf(err, err_size, "%s", st.err);
-		gfs_buf_release(&abs);
-		return -1;
-	}
-	free(cfg->path);
-	cfg->path = gfs_buf_detach(&abs);
-	return 0;
+	rc = gfs_config_load_text(cfg, abs.data, text.data ? text.data : "",
+				  text.len, err, err_size);
+	if (!rc)
+		cfg->file_stat = st;
+out:
+	if (fd >= 0)
+		close(fd);
+	gfs_buf_release(&abs);
+	gfs_buf_release(&text);
+	return rc;
 }
 
 static bool file_exists(const char *path)
@@ -509,34 +546,13 @@ out:
 	return rc;
 }
 
-int gfs_config_resolve(struct gfs_config *cfg, const char *explicit_path,
-		       const char *root_hint, char *err, size_t err_size)
+/* The steps after loading: the root, then the derived fields. */
+static int finish(struct gfs_config *cfg, const char *root_hint, char *err,
+		  size_t err_size)
 {
-	struct gfs_buf candidate = GFS_BUF_INIT, real = GFS_BUF_INIT;
+	struct gfs_buf real = GFS_BUF_INIT;
 	struct stat st;
-	int rc = 0;
 
-	if (explicit_path) {
-		rc = gfs_config_load(cfg, explicit_path, err, err_size);
-	} else {
-		if (root_hint) {
-			gfs_buf_addf(&candidate, "%s/.guardfs.ini", root_hint);
-			if (!file_exists(candidate.data))
-				gfs_buf_reset(&candidate);
-		}
-		if (!candidate.len &&
-		    !gfs_xdg_dir(&candidate, "XDG_CONFIG_HOME", ".config")) {
-			gfs_buf_adds(&candidate, "/guardfs/config.ini");
-			if (!file_exists(candidate.data))
-				gfs_buf_reset(&candidate);
-		}
-		if (candidate.len)
-			rc = gfs_config_load(cfg, candidate.data, err,
-					     err_size);
-	}
-	gfs_buf_release(&candidate);
-	if (rc)
-		return -1;
 	if (root_hint) {
 		free(cfg->root);
 		cfg->root = strdup(root_hint);
@@ -561,4 +577,43 @@ int gfs_config_resolve(struct gfs_config *cfg, const char *explicit_path,
 	free(cfg->root);
 	cfg->root = gfs_buf_detach(&real);
 	return derive(cfg, err, err_size) ? -1 : 0;
+}
+
+int gfs_config_resolve(struct gfs_config *cfg, const char *explicit_path,
+		       const char *root_hint, char *err, size_t err_size)
+{
+	struct gfs_buf candidate = GFS_BUF_INIT;
+	int rc = 0;
+
+	if (explicit_path) {
+		rc = gfs_config_load(cfg, explicit_path, err, err_size);
+	} else {
+		if (root_hint) {
+			gfs_buf_addf(&candidate, "%s/.guardfs.ini", root_hint);
+			if (!file_exists(candidate.data))
+				gfs_buf_reset(&candidate);
+		}
+		if (!candidate.len &&
+		    !gfs_xdg_dir(&candidate, "XDG_CONFIG_HOME", ".config")) {
+			gfs_buf_adds(&candidate, "/guardfs/config.ini");
+			if (!file_exists(candidate.data))
+				gfs_buf_reset(&candidate);
+		}
+		if (candidate.len)
+			rc = gfs_config_load(cfg, candidate.data, err,
+					     err_size);
+	}
+	gfs_buf_release(&candidate);
+	if (rc)
+		return -1;
+	return finish(cfg, root_hint, err, err_size);
+}
+
+int gfs_config_resolve_text(struct gfs_config *cfg, const char *path,
+			    const char *text, size_t len, const char *root_hint,
+			    char *err, size_t err_size)
+{
+	if (path && gfs_config_load_text(cfg, path, text, len, err, err_size))
+		return -1;
+	return finish(cfg, root_hint, err, err_size);
 }

@@ -17,6 +17,10 @@ static const struct gfs_command commands[] = {
 	 "bring paths, or the whole folder, back to a time"},
 	{"undo", gfs_cmd_undo, "revert the last operations, or one"},
 	{"explain", gfs_cmd_explain, "tell why a path is hidden or refused"},
+	{"run", gfs_cmd_run,
+	 "run a command in a sandbox whose only project is the folder"},
+	{"exec", gfs_cmd_exec,
+	 "run one command in the sandbox of a mounted folder, as one action"},
 };
 
 void gfs_cli_error(const char *fmt, ...)
@@ -28,26 +32,6 @@ void gfs_cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-int gfs_cli_usage(const char *usage)
-{
-	fprintf(stderr, "usage: %s\n", usage);
-	fputs("(see guardfs COMMAND --help)\n", stderr);
-	return 2;
-}
-
-bool gfs_cli_wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return true;
-	}
-	return false;
 }
 
 static void print_help(FILE *out)

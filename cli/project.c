@@ -15,10 +15,10 @@
 
 struct owner {
 	const char *path;
-	const char *root; /* when set: match this root exactly */
+	const char *root;   /* when set: match this root exactly */
+	const char *config; /* when set: match the mount of this config */
 	pid_t pid;
 	struct gfs_buf root_found;
-	struct gfs_buf config;
 	struct gfs_buf mount;
 };
 
@@ -26,12 +26,16 @@ static void match_owner(void *arg, pid_t pid, const char *reply)
 {
 	struct owner *o = arg;
 	struct gfs_buf root = GFS_BUF_INIT, mp = GFS_BUF_INIT;
+	struct gfs_buf cfg = GFS_BUF_INIT;
 	bool match;
 
 	if (gfs_control_reply_get(reply, "root", &root) ||
 	    gfs_control_reply_get(reply, "mountpoint", &mp))
 		goto out;
-	if (o->root)
+	if (o->config)
+		match = gfs_control_reply_get(reply, "config", &cfg) == 0 &&
+			!strcmp(cfg.data, o->config);
+	else if (o->root)
 		match = !strcmp(root.data, o->root);
 	else
 		match = (gfs_path_is_within(o->path, root.data) ||
@@ -43,12 +47,80 @@ static void match_owner(void *arg, pid_t pid, const char *reply)
 		gfs_buf_adds(&o->root_found, root.data);
 		gfs_buf_reset(&o->mount);
 		gfs_buf_adds(&o->mount, mp.data);
-		gfs_buf_reset(&o->config);
-		gfs_control_reply_get(reply, "config", &o->config);
 	}
 out:
 	gfs_buf_release(&root);
 	gfs_buf_release(&mp);
+	gfs_buf_release(&cfg);
+}
+
+pid_t gfs_project_mount_of_config(const char *config_path, struct gfs_buf *root)
+{
+	struct owner o = {.root_found = GFS_BUF_INIT, .mount = GFS_BUF_INIT};
+	struct gfs_buf abs = GFS_BUF_INIT;
+
+	/* Lexically: the file may be hidden under the mount. */
+	if (gfs_mounts_abspath(&abs, config_path) == 0) {
+		o.config = abs.data;
+		gfs_control_query_all("status", match_owner, &o);
+	}
+	if (o.pid)
+		gfs_buf_adds(root, o.root_found.data);
+	gfs_buf_release(&o.root_found);
+	gfs_buf_release(&o.mount);
+	gfs_buf_release(&abs);
+	return o.pid;
+}
+
+static int unhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int gfs_project_load_mounted(struct gfs_config *cfg, pid_t pid,
+			     const char *root, char *err, size_t err_size)
+{
+	struct gfs_buf reply = GFS_BUF_INIT, path = GFS_BUF_INIT;
+	struct gfs_buf hex = GFS_BUF_INIT, text = GFS_BUF_INIT;
+	size_t i;
+	int rc = gfs_control_ask(pid, "config", &reply);
+
+	if (rc || !reply.data ||
+	    gfs_control_reply_get(reply.data, "path", &path) ||
+	    gfs_control_reply_get(reply.data, "text", &hex) || hex.len % 2) {
+		snprintf(err, err_size,
+			 "the mount of '%s' (pid %ld) did not send its "
+			 "config: %s",
+			 root, (long)pid, rc ? strerror(-rc) : "bad reply");
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; !rc && i < hex.len; i += 2) {
+		int hi = unhex(hex.data[i]), lo = unhex(hex.data[i + 1]);
+
+		rc = hi < 0 || lo < 0
+			     ? -EINVAL
+			     : gfs_buf_addch(&text, (char)(hi << 4 | lo));
+	}
+	if (rc) {
+		snprintf(err, err_size, "the mount of '%s' sent a bad config",
+			 root);
+		rc = -1;
+		goto out;
+	}
+	rc = gfs_config_resolve_text(cfg, path.len ? path.data : NULL,
+				     text.data ? text.data : "", text.len, root,
+				     err, err_size);
+out:
+	gfs_buf_release(&reply);
+	gfs_buf_release(&path);
+	gfs_buf_release(&hex);
+	gfs_buf_release(&text);
+	return rc;
 }
 
 static bool exists(const char *path)
@@ -60,9 +132,7 @@ static bool exists(const char *path)
 
 int gfs_project_find(struct gfs_project *p, const char *config_path)
 {
-	struct owner o = {.root_found = GFS_BUF_INIT,
-			  .config = GFS_BUF_INIT,
-			  .mount = GFS_BUF_INIT};
+	struct owner o = {.root_found = GFS_BUF_INIT, .mount = GFS_BUF_INIT};
 	struct gfs_buf cwd = GFS_BUF_INIT, dir = GFS_BUF_INIT;
 	char err[600], *slash;
 	int rc = -1;
@@ -74,9 +144,20 @@ int gfs_project_find(struct gfs_project *p, const char *config_path)
 		return -1;
 	}
 	if (config_path) {
-		if (gfs_config_resolve(&p->cfg, config_path, NULL, err,
-				       sizeof(err)))
+		struct gfs_buf root = GFS_BUF_INIT;
+		pid_t pid = gfs_project_mount_of_config(config_path, &root);
+
+		/* A config in force under a mount comes from its daemon. */
+		rc = pid ? gfs_project_load_mounted(&p->cfg, pid, root.data,
+						    err, sizeof(err))
+			 : gfs_config_resolve(&p->cfg, config_path, NULL, err,
+					      sizeof(err));
+		gfs_buf_release(&root);
+		if (rc) {
+			rc = -1;
 			goto config_error;
+		}
+		rc = -1;
 		o.root = p->cfg.root;
 		gfs_control_query_all("status", match_owner, &o);
 		goto found;
@@ -84,9 +165,8 @@ int gfs_project_find(struct gfs_project *p, const char *config_path)
 	o.path = cwd.data;
 	gfs_control_query_all("status", match_owner, &o);
 	if (o.pid) {
-		if (gfs_config_resolve(&p->cfg,
-				       o.config.len ? o.config.data : NULL,
-				       o.root_found.data, err, sizeof(err)))
+		if (gfs_project_load_mounted(&p->cfg, o.pid, o.root_found.data,
+					     err, sizeof(err)))
 			goto config_error;
 		goto found;
 	}
@@ -129,7 +209,6 @@ found:
 	rc = 0;
 out:
 	gfs_buf_release(&o.root_found);
-	gfs_buf_release(&o.config);
 	gfs_buf_release(&o.mount);
 	gfs_buf_release(&cwd);
 	gfs_buf_release(&dir);
@@ -186,12 +265,19 @@ int gfs_project_open_dest(const struct gfs_project *p)
 void gfs_project_group_begin(const struct gfs_project *p, const char *label)
 {
 	struct gfs_buf reply = GFS_BUF_INIT, cmd = GFS_BUF_INIT;
+	struct gfs_buf key = GFS_BUF_INIT, said = GFS_BUF_INIT;
 	size_t i;
 
 	if (!p->daemon)
 		return;
+	/* The daemon's key proves this process may see the runtime dir. */
+	if (gfs_control_read_key(p->daemon, &key) || !key.data) {
+		gfs_cli_error("cannot read the running mount's key; each "
+			      "restored path is recorded on its own");
+		goto out;
+	}
 	/* one line of the control protocol: no newlines, bounded */
-	gfs_buf_adds(&cmd, "group-begin ");
+	gfs_buf_addf(&cmd, "group-begin %s ", key.data);
 	for (i = 0; label[i] && i < 400; i++)
 		gfs_buf_addch(&cmd, label[i] == '\n' ? ' ' : label[i]);
 	if (label[i])
@@ -199,8 +285,18 @@ void gfs_project_group_begin(const struct gfs_project *p, const char *label)
 	if (gfs_control_ask(p->daemon, cmd.data, &reply))
 		gfs_cli_error("the running mount did not answer; each "
 			      "restored path is recorded on its own");
+	else if (gfs_control_reply_get(reply.data ? reply.data : "", "group",
+				       &said) == 0 &&
+		 strcmp(said.data, "ok"))
+		gfs_cli_error("the running mount did not group this restore "
+			      "(%s); each restored path is recorded on its "
+			      "own",
+			      said.data);
+out:
 	gfs_buf_release(&cmd);
 	gfs_buf_release(&reply);
+	gfs_buf_release(&key);
+	gfs_buf_release(&said);
 }
 
 void gfs_project_group_end(const struct gfs_project *p)

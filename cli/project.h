@@ -26,6 +26,21 @@ struct gfs_project {
  */
 int gfs_project_find(struct gfs_project *p, const char *config_path);
 
+/*
+ * Loads the config of the running mount pid of root into cfg (which holds
+ * defaults): the daemon sends the text it loaded, since the file itself
+ * is hidden under the mount. 0, or -1 with a message in err.
+ */
+int gfs_project_load_mounted(struct gfs_config *cfg, pid_t pid,
+			     const char *root, char *err, size_t err_size);
+
+/*
+ * The pid of the running mount that loaded the config file config_path
+ * (its root appended to root), or 0 when no mount did.
+ */
+pid_t gfs_project_mount_of_config(const char *config_path,
+				  struct gfs_buf *root);
+
 /* Releases what gfs_project_find() filled. */
 void gfs_project_release(struct gfs_project *p);
 

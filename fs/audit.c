@@ -232,6 +232,10 @@ static void format_event(struct gfs_buf *line, const struct gfs_audit_event *ev)
 	if (ev->seq)
 		gfs_buf_addf(line, ",\"seq\":%llu",
 			     (unsigned long long)ev->seq);
+	if (ev->action) {
+		gfs_buf_adds(line, ",\"action\":");
+		gfs_buf_add_json(line, ev->action, strlen(ev->action));
+	}
 	gfs_buf_adds(line, "}\n");
 }
 

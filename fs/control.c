@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -22,6 +23,8 @@ struct gfs_control {
 	int listen_fd;
 	int stop_pipe[2];
 	char *socket_path;
+	char *key_path;
+	char key[GFS_CONTROL_KEY_LEN + 1]; /* hex, NUL-terminated */
 	gfs_control_fn fn;
 	void *arg;
 	pthread_t thread;
@@ -36,6 +39,52 @@ int gfs_control_runtime_dir(struct gfs_buf *out)
 	if (geteuid() == 0)
 		return gfs_buf_adds(out, "/run/guardfs");
 	return gfs_buf_addf(out, "/tmp/guardfs-%lu", (unsigned long)geteuid());
+}
+
+/*
+ * Makes the key that privileged verbs must quote and writes it to path,
+ * readable by this user only (in a 0700 directory). A process that cannot
+ * see the runtime directory, as in `guardfs run`, cannot quote it.
+ */
+static int make_key(struct gfs_control *c, const char *path)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[GFS_CONTROL_KEY_LEN / 2];
+	size_t i;
+	int fd, rc = 0;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -EIO;
+	for (i = 0; i < sizeof(raw); i++) {
+		c->key[2 * i] = digits[raw[i] >> 4];
+		c->key[2 * i + 1] = digits[raw[i] & 15];
+	}
+	c->key[GFS_CONTROL_KEY_LEN] = '\0';
+	unlink(path); /* a leftover of a dead daemon with our pid */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, c->key, GFS_CONTROL_KEY_LEN) != GFS_CONTROL_KEY_LEN)
+		rc = -EIO;
+	close(fd);
+	if (rc)
+		unlink(path);
+	return rc;
+}
+
+bool gfs_control_key_matches(const struct gfs_control *c, const char *key,
+			     size_t len)
+{
+	unsigned char diff = 0;
+	size_t i;
+
+	if (!c || len != GFS_CONTROL_KEY_LEN)
+		return false;
+	/* constant time: the reply must not tell how much was right */
+	for (i = 0; i < GFS_CONTROL_KEY_LEN; i++)
+		diff |= (unsigned char)(c->key[i] ^ key[i]);
+	return diff == 0;
 }
 
 static void serve_one(struct gfs_control *c, int fd, pid_t peer)
@@ -148,11 +197,22 @@ int gfs_control_start(struct gfs_control **out, gfs_control_fn fn, void *arg,
 		goto fail;
 	}
 	c->socket_path = gfs_buf_detach(&dir);
+	rc = gfs_control_key_path(&dir, getpid());
+	if (!rc)
+		rc = make_key(c, dir.data);
+	if (rc) {
+		snprintf(err, err_size, "cannot write the control key '%s': %s",
+			 dir.data ? dir.data : "", strerror(-rc));
+		unlink(c->socket_path);
+		goto fail;
+	}
+	c->key_path = gfs_buf_detach(&dir);
 	rc = pthread_create(&c->thread, NULL, control_main, c);
 	if (rc) {
 		rc = -rc;
 		snprintf(err, err_size, "cannot start the control thread");
 		unlink(c->socket_path);
+		unlink(c->key_path);
 		goto fail;
 	}
 	*out = c;
@@ -165,6 +225,7 @@ fail:
 		close(c->stop_pipe[1]);
 	}
 	free(c->socket_path);
+	free(c->key_path);
 	free(c);
 	gfs_buf_release(&dir);
 	return rc;
@@ -178,10 +239,12 @@ void gfs_control_stop(struct gfs_control *c)
 	(void)!write(c->stop_pipe[1], "x", 1);
 	pthread_join(c->thread, NULL);
 	unlink(c->socket_path);
+	unlink(c->key_path);
 	close(c->listen_fd);
 	close(c->stop_pipe[0]);
 	close(c->stop_pipe[1]);
 	free(c->socket_path);
+	free(c->key_path);
 	free(c);
 }
 
@@ -224,6 +287,29 @@ static int ask(const char *path, const char *command, int timeout_ms,
 	}
 out:
 	close(fd);
+	return rc;
+}
+
+int gfs_control_key_path(struct gfs_buf *out, pid_t pid)
+{
+	int rc = gfs_control_runtime_dir(out);
+
+	return rc ? rc : gfs_buf_addf(out, "/%ld.key", (long)pid);
+}
+
+int gfs_control_read_key(pid_t pid, struct gfs_buf *out)
+{
+	struct gfs_buf path = GFS_BUF_INIT;
+	int fd, rc = gfs_control_key_path(&path, pid);
+
+	fd = rc ? -1 : open(path.data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		rc = rc ? rc : -errno;
+	else
+		rc = gfs_buf_read_fd(out, fd);
+	if (fd >= 0)
+		close(fd);
+	gfs_buf_release(&path);
 	return rc;
 }
 
@@ -271,6 +357,9 @@ int gfs_control_query_all(const char *command,
 		rc = ask(path.data, command, REPLY_TIMEOUT_MS, &reply);
 		if (rc == -ECONNREFUSED || rc == -ENOENT) {
 			unlink(path.data); /* its daemon is gone */
+			gfs_buf_reset(&path);
+			if (!gfs_control_key_path(&path, (pid_t)pid))
+				unlink(path.data);
 			continue;
 		}
 		if (rc || !reply.data)

@@ -16,6 +16,7 @@
 #include "guardfs/audit.h"
 #include "guardfs/buf.h"
 #include "guardfs/config.h"
+#include "guardfs/control.h"
 #include "guardfs/guards.h"
 #include "guardfs/ignore.h"
 #include "guardfs/policy.h"
@@ -96,6 +97,14 @@ struct gfs_fs {
 	struct gfs_inode **table;
 	size_t table_size; /* buckets, a power of two */
 	size_t table_count;
+	/*
+	 * Inodes (each holding a descriptor) the table may hold, set below
+	 * the descriptor limit so that the store, the audit trail, the
+	 * control socket and open files always find one: running out
+	 * fails a lookup or a create cleanly, before anything changes on
+	 * disk, and never an operation the store must record. 0: no limit.
+	 */
+	size_t fd_budget;
 
 	struct gfs_guards guards;   /* read-only once mounted */
 	struct gfs_ignore *exclude; /* [snapshot] exclude, or NULL */
@@ -111,9 +120,17 @@ struct gfs_fs {
 	/* New entries are made as their caller (caller.c). */
 	bool create_as_caller; /* the daemon runs as root */
 
+	/* The control socket, once served; its key guards group-begin. */
+	_Atomic(struct gfs_control *) control;
+
 	/* The process whose operations are a restore (see gfs_guard_group). */
 	atomic_int group_pid;
 	atomic_int group_handles; /* its files still open (release pending) */
+
+	/* The running `guardfs exec` sandboxes (see action.c). */
+	pthread_mutex_t action_lock; /* a leaf lock: the list only */
+	struct gfs_action *actions;
+	atomic_int nactions;
 
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
@@ -127,6 +144,13 @@ struct gfs_fs {
 	bool inval_stop;
 	pthread_t inval_thread;
 	bool inval_running;
+
+	/*
+	 * Held for reading by every rename, link and symlink, for writing by
+	 * one whose checks read the folder (see gfs_move_check), so nothing
+	 * moves into a subtree while it is being judged.
+	 */
+	pthread_rwlock_t move_lock;
 };
 
 /* An open file (directories are not opened, see ops_dir.c). */
@@ -139,10 +163,13 @@ struct gfs_handle {
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
 	char *path; /* the name it was opened by (audit) */
+	/* the `guardfs exec` that opened it (see action.c), or NULL */
+	struct gfs_action *action;
 };
 
 struct gfs_inval {
-	fuse_ino_t parent;
+	fuse_ino_t parent; /* drop the entry name in parent, or */
+	fuse_ino_t ino;	   /* (when not 0) what the kernel caches of ino */
 	char *name;
 	struct gfs_inval *next;
 };
@@ -165,6 +192,12 @@ void gfs_inode_unpin(struct gfs_fs *fs, struct gfs_inode *inode);
 /* Records that inode is now called name under parent (rename). */
 void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 		      struct gfs_inode *parent, const char *name);
+/*
+ * Whether the table has room for another inode within fd_budget: 0, or
+ * -EMFILE. Checked before a create, so that a full table refuses it
+ * before the file exists.
+ */
+int gfs_inode_room(struct gfs_fs *fs);
 /* Finds a known inode by (dev, ino) without taking a reference. */
 struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
 /*
@@ -225,9 +258,17 @@ int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
 bool gfs_guard_escapes(struct gfs_fs *fs, const char *path);
 /* The rule name audited for a symlink that leads outside the root. */
 extern const char gfs_rule_escaping_symlink[];
+/* The rule name audited for a move too large to judge (EXDEV). */
+extern const char gfs_rule_move_unchecked[];
 /* May a new entry be created at path (create, mkdir, rename to, ...)? */
 int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule);
+/*
+ * gfs_guard_may_create for an entry that brings a new inode (create,
+ * mkdir, mknod, symlink): also -EMFILE when the inode table is full.
+ */
+int gfs_guard_may_add(struct gfs_fs *fs, const char *path, bool is_dir,
+		      const char **rule);
 /*
  * A create or rename that failed because of what already sits at name
  * (EEXIST, ENOTDIR, ...) must not reveal a hidden entry there: answers
@@ -258,10 +299,18 @@ uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 const char *from);
 /*
  * Begins (label set) or ends the restore group of process peer: what it
- * changes through the mount until then is one commit. Replies in out.
+ * changes through the mount until then is one commit. Beginning takes the
+ * control key (key, key_len) and a peer that gfs_peer_check passes.
+ * Replies in out.
  */
-int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
-		    struct gfs_buf *out);
+int gfs_guard_group(struct gfs_fs *fs, const char *key, size_t key_len,
+		    const char *label, pid_t peer, struct gfs_buf *out);
+/*
+ * Whether process pid runs this very program unaltered (same executable
+ * inode, no loader variables, no tracer, no code mapped that this daemon
+ * does not map). 0, or -EPERM with *why saying what failed.
+ */
+int gfs_peer_check(pid_t pid, const char **why);
 /* Whether thread pid belongs to the restore of the current group. */
 bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid);
 /* Opens the inode's file with flags through /proc/self/fd. */
@@ -269,8 +318,71 @@ int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags);
 /* Queues a kernel dentry invalidation, done off the request path. */
 void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 			   const char *name);
+/* Queues dropping the kernel's cached data of ino (a symlink's target). */
+void gfs_guard_queue_inval_inode(struct gfs_fs *fs, fuse_ino_t ino);
 int gfs_guard_inval_start(struct gfs_fs *fs);
 void gfs_guard_inval_stop(struct gfs_fs *fs);
+
+/* action.c: what one `guardfs exec` did */
+struct gfs_action;
+void gfs_action_init(struct gfs_fs *fs);
+void gfs_action_release(struct gfs_fs *fs);
+/*
+ * The action process pid's operations belong to (a reference: put it),
+ * or NULL; costs one atomic load while no exec runs.
+ */
+struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid);
+void gfs_action_put(struct gfs_action *a);
+/* The label (the command line), or NULL for no action. */
+const char *gfs_action_label(const struct gfs_action *a);
+/*
+ * Makes this thread's next gfs_action_of() answer a (a release, whose
+ * opener may be gone, names its action so); NULL ends that.
+ */
+void gfs_action_use(struct gfs_action *a);
+/*
+ * "action-begin NS LABEL" (begin) and "action-end NS" from process peer
+ * over the control socket; replies in out.
+ */
+int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
+		       pid_t peer, struct gfs_buf *out);
+
+/* move.c: what a rename or link would expose */
+struct gfs_move_verdict {
+	char rule[128];	      /* the deciding rule of a refusal */
+	struct gfs_buf below; /* the path (before the move) it judged */
+	bool links_unchecked; /* too large to walk: symlinks not judged */
+};
+enum gfs_move_flags {
+	/*
+	 * The caller holds move_lock for writing. Without it, any check
+	 * that reads the folder answers -EAGAIN instead: the caller then
+	 * takes the lock for writing and asks again, so that nothing moves
+	 * into the subtree while it is judged.
+	 */
+	GFS_MOVE_EXCLUSIVE = 1 << 0,
+	/*
+	 * A restore's own move of the bytes the store holds for the very
+	 * path it writes: not judged against allow_path (it could write
+	 * them there directly; a file pattern there need not match its
+	 * temporary name).
+	 */
+	GFS_MOVE_RESTORE = 1 << 1,
+};
+/*
+ * Judges moving the entry name under parent from path from to path to:
+ * 0, -EACCES when something hidden, refused or inside would become
+ * visible, readable or lead outside (out says which and by what rule),
+ * -EXDEV when the subtree is too large to judge, -EAGAIN (see
+ * GFS_MOVE_EXCLUSIVE), or -errno.
+ */
+int gfs_move_check(struct gfs_fs *fs, struct gfs_inode *parent,
+		   const char *name, const char *from, const char *to,
+		   unsigned flags, struct gfs_move_verdict *out);
+/* The same for a new hard link at to of the inode known as from. */
+int gfs_move_check_link(struct gfs_fs *fs, struct gfs_inode *inode,
+			const char *from, const char *to, unsigned flags,
+			struct gfs_move_verdict *out);
 
 /* passthrough.c */
 /* Installs the I/O hooks on the mounted session when wanted. */

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "fs_internal.h"
+#include "guardfs/control.h"
 #include "guardfs/util.h"
 
 const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
+const char gfs_rule_move_unchecked[] = "move-too-large-to-check";
 
 /*
  * Resolves path beneath the root as the kernel would resolve it through
@@ -28,16 +30,39 @@ bool gfs_guard_escapes(struct gfs_fs *fs, const char *path)
 	return fd == -EXDEV || fd == -ELOOP;
 }
 
+/*
+ * Whether the symlink at path (its last component under parent) would be
+ * refused if it were made there now: the same lexical rule as creation.
+ * Resolving alone is not enough: a target such as "d/../../x" resolves
+ * nowhere while d is missing, and leads out once d is made; and a link
+ * judged by its text alone stays inside wherever the links it passes
+ * through are, as long as every visible link is judged the same way.
+ * An unreadable link counts as leading out.
+ */
+static bool link_text_escapes(struct gfs_inode *parent, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char target[PATH_MAX + 1];
+	ssize_t n;
+
+	n = readlinkat(parent->fd, slash ? slash + 1 : path, target,
+		       sizeof(target));
+	if (n < 0 || n == (ssize_t)sizeof(target))
+		return true;
+	target[n] = '\0';
+	return gfs_policy_symlink_escapes(path, target);
+}
+
 int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
 		      const char *path, const struct stat *st,
 		      const char **rule)
 {
-	(void)parent;
 	*rule = NULL;
 	if (gfs_policy_hides(fs->guards.policy, path, S_ISDIR(st->st_mode),
 			     rule))
 		return -ENOENT;
-	if (S_ISLNK(st->st_mode) && gfs_guard_escapes(fs, path)) {
+	if (S_ISLNK(st->st_mode) &&
+	    (link_text_escapes(parent, path) || gfs_guard_escapes(fs, path))) {
 		*rule = gfs_rule_escaping_symlink;
 		return -ENOENT;
 	}
@@ -51,6 +76,14 @@ int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 	if (gfs_policy_hides(fs->guards.policy, path, is_dir, rule))
 		return -EACCES;
 	return 0;
+}
+
+int gfs_guard_may_add(struct gfs_fs *fs, const char *path, bool is_dir,
+		      const char **rule)
+{
+	int rc = gfs_guard_may_create(fs, path, is_dir, rule);
+
+	return rc ? rc : gfs_inode_room(fs);
 }
 
 int gfs_guard_mask_hidden(struct gfs_fs *fs, struct gfs_inode *parent,
@@ -74,6 +107,7 @@ void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 			const char *rule, const char *detail, uint64_t seq,
 			bool mutation)
 {
+	struct gfs_action *action = gfs_action_of(fs, pid);
 	struct gfs_audit_event ev = {
 		.op = op,
 		.path = path ? path : "",
@@ -87,11 +121,13 @@ void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
 		.mutation = mutation,
 	};
 
+	ev.action = gfs_action_label(action);
 	atomic_fetch_add_explicit(&fs->ops, 1, memory_order_relaxed);
 	if (rule && error)
 		atomic_fetch_add_explicit(&fs->refusals, 1,
 					  memory_order_relaxed);
 	gfs_audit_record(fs->audit, &ev);
+	gfs_action_put(action);
 }
 
 void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
@@ -126,8 +162,10 @@ uint64_t gfs_guard_after_file(struct gfs_fs *fs, pid_t pid,
 			      const char *from, uint64_t ino)
 {
 	struct gfs_store_event ev = {0};
+	struct gfs_action *action;
 	char process[32];
 	uint64_t seq = 0;
+	int rc;
 
 	if (!fs->store)
 		return 0;
@@ -141,9 +179,11 @@ uint64_t gfs_guard_after_file(struct gfs_fs *fs, pid_t pid,
 	ev.pid = pid;
 	ev.process = process;
 	ev.ino = ino;
-	if (gfs_store_after(fs->store, &ev, &seq))
-		return 0;
-	return seq;
+	action = gfs_action_of(fs, pid);
+	ev.action = gfs_action_label(action);
+	rc = gfs_store_after(fs->store, &ev, &seq);
+	gfs_action_put(action);
+	return rc ? 0 : seq;
 }
 
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
@@ -167,32 +207,25 @@ bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid)
 	return access(task, F_OK) == 0;
 }
 
-/*
- * Whether process pid runs the same program as this daemon. Only the
- * guardfs CLI may have its writes listed as a restore: another process
- * of the same user (the agent, say) asking the control socket to group
- * its own operations would have them shown as one restore.
- */
-static bool runs_guardfs(pid_t pid)
+int gfs_guard_group(struct gfs_fs *fs, const char *key, size_t key_len,
+		    const char *label, pid_t peer, struct gfs_buf *out)
 {
-	char link[64], peer[PATH_MAX], self[PATH_MAX];
-	ssize_t n, m;
-
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	n = readlink(link, peer, sizeof(peer));
-	m = readlink("/proc/self/exe", self, sizeof(self));
-	return n > 0 && n == m && !memcmp(peer, self, (size_t)n);
-}
-
-int gfs_guard_group(struct gfs_fs *fs, const char *label, pid_t peer,
-		    struct gfs_buf *out)
-{
+	const char *why;
 	int rc;
 
 	if (!fs->store)
 		return gfs_buf_adds(out, "group\tno store\n");
-	if (label && !runs_guardfs(peer))
-		return gfs_buf_adds(out, "group\tnot guardfs\n");
+	/*
+	 * Only the guardfs CLI may have its writes listed as a restore:
+	 * another process (the agent, say) grouping its own deletes would
+	 * have them shown as one. The key proves the asker can read the
+	 * user's runtime directory; the peer check that it is this program.
+	 */
+	if (label &&
+	    !gfs_control_key_matches(atomic_load(&fs->control), key, key_len))
+		return gfs_buf_adds(out, "group\trefused: bad key\n");
+	if (label && gfs_peer_check(peer, &why))
+		return gfs_buf_addf(out, "group\trefused: %s\n", why);
 	if (label) {
 		rc = gfs_store_group_begin(fs->store, label, peer);
 		if (!rc)
@@ -234,6 +267,15 @@ int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+static void queue_inval(struct gfs_fs *fs, struct gfs_inval *item)
+{
+	pthread_mutex_lock(&fs->inval_lock);
+	item->next = fs->inval_head;
+	fs->inval_head = item;
+	pthread_cond_signal(&fs->inval_cond);
+	pthread_mutex_unlock(&fs->inval_lock);
+}
+
 void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 			   const char *name)
 {
@@ -247,11 +289,17 @@ void gfs_guard_queue_inval(struct gfs_fs *fs, fuse_ino_t parent,
 		free(item);
 		return;
 	}
-	pthread_mutex_lock(&fs->inval_lock);
-	item->next = fs->inval_head;
-	fs->inval_head = item;
-	pthread_cond_signal(&fs->inval_cond);
-	pthread_mutex_unlock(&fs->inval_lock);
+	queue_inval(fs, item);
+}
+
+void gfs_guard_queue_inval_inode(struct gfs_fs *fs, fuse_ino_t ino)
+{
+	struct gfs_inval *item = calloc(1, sizeof(*item));
+
+	if (!item)
+		return;
+	item->ino = ino;
+	queue_inval(fs, item);
 }
 
 /*
@@ -274,7 +322,10 @@ static void *inval_main(void *arg)
 		item = fs->inval_head;
 		fs->inval_head = item->next;
 		pthread_mutex_unlock(&fs->inval_lock);
-		if (!fs->inval_stop)
+		if (!fs->inval_stop && item->ino)
+			fuse_lowlevel_notify_inval_inode(fs->session, item->ino,
+							 0, 0);
+		else if (!fs->inval_stop)
 			fuse_lowlevel_notify_inval_entry(
 				fs->session, item->parent, item->name,
 				strlen(item->name));
@@ -288,8 +339,15 @@ static void *inval_main(void *arg)
 
 int gfs_guard_inval_start(struct gfs_fs *fs)
 {
+	pthread_rwlockattr_t attr;
 	int rc;
 
+	/* a walk waits for renames in flight, not for every later one */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&fs->move_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&fs->inval_lock, NULL);
 	pthread_cond_init(&fs->inval_cond, NULL);
 	rc = pthread_create(&fs->inval_thread, NULL, inval_main, fs);

@@ -6,6 +6,9 @@
 #include "fs_internal.h"
 #include "guardfs/util.h"
 
+/* Inodes past fd_budget that creates racing past their check may add. */
+#define INODE_SLACK 64
+
 static size_t bucket_of(const struct gfs_fs *fs, dev_t dev, ino_t ino)
 {
 	uint64_t key[2] = {(uint64_t)dev, (uint64_t)ino};
@@ -212,6 +215,18 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 		close(fd);
 		return inode;
 	}
+	/*
+	 * A create checked for room before it made its file; the slack lets
+	 * the few that raced past that check in, and stops lookups there.
+	 */
+	if (fs->fd_budget && fs->table_count >= fs->fd_budget + INODE_SLACK) {
+		pthread_mutex_unlock(&fs->table_lock);
+		free(name_copy);
+		free(fresh);
+		close(fd);
+		errno = EMFILE;
+		return NULL;
+	}
 	fresh->fd = fd;
 	fresh->dev = st->st_dev;
 	fresh->ino = st->st_ino;
@@ -228,6 +243,18 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 		grow_locked(fs);
 	pthread_mutex_unlock(&fs->table_lock);
 	return fresh;
+}
+
+int gfs_inode_room(struct gfs_fs *fs)
+{
+	bool full;
+
+	if (!fs->fd_budget)
+		return 0;
+	pthread_mutex_lock(&fs->table_lock);
+	full = fs->table_count >= fs->fd_budget;
+	pthread_mutex_unlock(&fs->table_lock);
+	return full ? -EMFILE : 0;
 }
 
 void gfs_inode_forget(struct gfs_fs *fs, struct gfs_inode *inode, uint64_t n)

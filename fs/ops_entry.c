@@ -278,24 +278,43 @@ out:
 		fuse_reply_attr(req, &st, fs->attr_timeout);
 }
 
+/*
+ * The kernel follows a symlink by asking for its target here (or from
+ * its cache of it, which a move that may matter drops). The link was
+ * judged where it was looked up; judging its text again where it is now
+ * keeps a link the kernel still holds from leading out after a move.
+ */
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_inode *inode = gfs_inode_get(fs, ino);
+	struct gfs_buf path = GFS_BUF_INIT;
 	char target[PATH_MAX + 1];
 	ssize_t n;
+	int rc = 0;
 
 	n = readlinkat(inode->fd, "", target, sizeof(target));
-	if (n < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	if (n == (ssize_t)sizeof(target)) {
-		fuse_reply_err(req, ENAMETOOLONG);
+	if (n < 0)
+		rc = -errno;
+	else if (n == (ssize_t)sizeof(target))
+		rc = -ENAMETOOLONG;
+	if (rc) {
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	target[n] = '\0';
-	fuse_reply_readlink(req, target);
+	rc = gfs_inode_path(fs, inode, &path);
+	if (!rc &&
+	    gfs_policy_symlink_escapes(path.data ? path.data : "", target)) {
+		rc = -ENOENT;
+		gfs_guard_audit(fs, req, "readlink", path.data, target, rc,
+				gfs_rule_escaping_symlink, NULL, 0, false);
+	}
+	gfs_buf_release(&path);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_readlink(req, target);
 }
 
 /* What to create in make_entry. */
@@ -340,10 +359,13 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	uint64_t seq = 0;
 	int rc;
 
+	/* a link made while a move above it is judged would be missed */
+	if (what->link_target)
+		pthread_rwlock_rdlock(&fs->move_lock);
 	rc = gfs_inode_child_path(fs, parent, name, &path);
 	if (rc)
 		goto out;
-	rc = gfs_guard_may_create(fs, path.data, S_ISDIR(what->mode), &rule);
+	rc = gfs_guard_may_add(fs, path.data, S_ISDIR(what->mode), &rule);
 	if (rc)
 		goto out;
 	if (what->link_target &&
@@ -369,10 +391,16 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -EACCES;
 		goto out;
 	}
+	/*
+	 * The entry exists now: the store records it even when the lookup
+	 * that answers the kernel fails (out of descriptors), so the log
+	 * never lags the folder.
+	 */
 	rc = gfs_fs_do_lookup(fs, req, parent, name, &e, false);
-	if (!rc)
-		seq = gfs_guard_after(fs, req, what->store_op, path.data, NULL);
+	seq = gfs_guard_after(fs, req, what->store_op, path.data, NULL);
 out:
+	if (what->link_target)
+		pthread_rwlock_unlock(&fs->move_lock);
 	gfs_guard_audit(fs, req, what->op, path.data, what->link_target, rc,
 			rule, NULL, seq, true);
 	gfs_buf_release(&path);
@@ -467,23 +495,31 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	remove_entry(req, parent, name, true);
 }
 
-/* Queues a kernel invalidation for a cached entry a rename now hides. */
+/*
+ * Queues a kernel invalidation for a cached entry a rename now hides, and
+ * (when *arg: a move too large to judge its symlinks) for every cached
+ * symlink below and its cached target, so each is judged again where it
+ * now is at its next lookup or readlink.
+ */
 static void hide_if_denied(struct gfs_fs *fs, struct gfs_inode *inode,
 			   const char *path, void *arg)
 {
-	(void)arg;
-	if (gfs_policy_hides(fs->guards.policy, path, S_ISDIR(inode->type),
-			     NULL))
+	bool relink = *(bool *)arg && S_ISLNK(inode->type);
+
+	if (relink || gfs_policy_hides(fs->guards.policy, path,
+				       S_ISDIR(inode->type), NULL))
 		gfs_guard_queue_inval(fs,
 				      inode->parent == &fs->root
 					      ? FUSE_ROOT_ID
 					      : (uintptr_t)inode->parent,
 				      inode->name);
+	if (relink)
+		gfs_guard_queue_inval_inode(fs, (uintptr_t)inode);
 }
 
 /* After a rename, points the moved inode's record at its new name. */
 static void follow_rename(struct gfs_fs *fs, struct gfs_inode *dir,
-			  const char *name)
+			  const char *name, bool links_unchecked)
 {
 	struct gfs_inode *moved;
 	struct stat st;
@@ -495,7 +531,8 @@ static void follow_rename(struct gfs_fs *fs, struct gfs_inode *dir,
 		return;
 	gfs_inode_rename(fs, moved, dir, name);
 	if (S_ISDIR(st.st_mode))
-		gfs_inode_each_below(fs, moved, hide_if_denied, NULL);
+		gfs_inode_each_below(fs, moved, hide_if_denied,
+				     &links_unchecked);
 }
 
 static int entry_is_dir(struct gfs_inode *dir, const char *name, bool *exists)
@@ -506,6 +543,27 @@ static int entry_is_dir(struct gfs_inode *dir, const char *name, bool *exists)
 	return *exists && S_ISDIR(st.st_mode);
 }
 
+/*
+ * Judges what the move (and, for an exchange, the move back) would
+ * expose; see gfs_move_check. Sets *rule and *detail on a refusal.
+ */
+static int check_moves(struct gfs_fs *fs, struct gfs_inode *parent,
+		       const char *name, struct gfs_inode *newparent,
+		       const char *newname, const char *from, const char *to,
+		       bool exchange, unsigned flags,
+		       struct gfs_move_verdict *mv, bool *links_unchecked)
+{
+	int rc = gfs_move_check(fs, parent, name, from, to, flags, mv);
+
+	*links_unchecked = mv->links_unchecked;
+	if (!rc && exchange) {
+		rc = gfs_move_check(fs, newparent, newname, to, from, flags,
+				    mv);
+		*links_unchecked |= mv->links_unchecked;
+	}
+	return rc;
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		      fuse_ino_t newparent_ino, const char *newname,
 		      unsigned int flags)
@@ -514,9 +572,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
 	struct gfs_inode *newparent = gfs_inode_get(fs, newparent_ino);
 	struct gfs_buf from = GFS_BUF_INIT, to = GFS_BUF_INIT;
+	struct gfs_move_verdict mv = {.below = GFS_BUF_INIT};
 	bool exchange = flags & RENAME_EXCHANGE;
 	bool src_exists, dst_exists, src_dir, dst_dir;
-	const char *rule = NULL;
+	bool exclusive = false, locked = false, links_unchecked = false;
+	const char *rule = NULL, *detail = NULL;
 	uint64_t seq = 0;
 	int rc;
 
@@ -524,6 +584,14 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -EINVAL;
 		goto out;
 	}
+again:
+	if (exclusive)
+		pthread_rwlock_wrlock(&fs->move_lock);
+	else
+		pthread_rwlock_rdlock(&fs->move_lock);
+	locked = true;
+	gfs_buf_reset(&from);
+	gfs_buf_reset(&to);
 	rc = gfs_inode_child_path(fs, parent, name, &from);
 	if (!rc)
 		rc = gfs_inode_child_path(fs, newparent, newname, &to);
@@ -541,6 +609,25 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = gfs_guard_may_create(fs, from.data, dst_dir, &rule);
 	if (rc)
 		goto out;
+	/* Nor may anything it carries become visible or lead out. */
+	rc = check_moves(fs, parent, name, newparent, newname, from.data,
+			 to.data, exchange,
+			 (exclusive ? GFS_MOVE_EXCLUSIVE : 0) |
+				 (gfs_guard_in_group(fs, fuse_req_ctx(req)->pid)
+					  ? GFS_MOVE_RESTORE
+					  : 0),
+			 &mv, &links_unchecked);
+	if (rc == -EAGAIN) {
+		pthread_rwlock_unlock(&fs->move_lock);
+		exclusive = true;
+		goto again;
+	}
+	if (rc) {
+		if (mv.rule[0])
+			rule = mv.rule;
+		detail = mv.below.data;
+		goto out;
+	}
 	/* Both names go away as they were: large files may be linked aside. */
 	rc = gfs_guard_before(fs, from.data,
 			      GFS_STORE_REMOVING |
@@ -556,17 +643,20 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 					   -errno, &rule);
 		goto out;
 	}
-	follow_rename(fs, newparent, newname);
+	follow_rename(fs, newparent, newname, links_unchecked);
 	if (exchange)
-		follow_rename(fs, parent, name);
+		follow_rename(fs, parent, name, links_unchecked);
 	seq = gfs_guard_after(fs, req,
 			      exchange ? GFS_STORE_EXCHANGE : GFS_STORE_RENAME,
 			      to.data, from.data);
 out:
+	if (locked)
+		pthread_rwlock_unlock(&fs->move_lock);
 	gfs_guard_audit(fs, req, exchange ? "exchange" : "rename", from.data,
-			to.data, rc, rule, NULL, seq, true);
+			to.data, rc, rule, detail, seq, true);
 	gfs_buf_release(&from);
 	gfs_buf_release(&to);
+	gfs_buf_release(&mv.below);
 	fuse_reply_err(req, -rc);
 }
 
@@ -577,16 +667,25 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	struct gfs_inode *inode = gfs_inode_get(fs, ino);
 	struct gfs_inode *newparent = gfs_inode_get(fs, newparent_ino);
 	struct gfs_buf from = GFS_BUF_INIT, to = GFS_BUF_INIT;
+	struct gfs_move_verdict mv = {.below = GFS_BUF_INIT};
 	struct gfs_inode *old_parent = NULL;
 	struct fuse_entry_param e;
 	struct gfs_caller caller;
-	const char *rule = NULL;
+	const char *rule = NULL, *detail = NULL;
 	char *old_name = NULL;
+	bool exclusive = false;
 	uint64_t seq = 0;
 	struct stat st;
 	char name[32];
 	int rc;
 
+again:
+	if (exclusive)
+		pthread_rwlock_wrlock(&fs->move_lock);
+	else
+		pthread_rwlock_rdlock(&fs->move_lock);
+	gfs_buf_reset(&from);
+	gfs_buf_reset(&to);
 	rc = gfs_inode_path(fs, inode, &from);
 	if (!rc)
 		rc = gfs_inode_child_path(fs, newparent, newname, &to);
@@ -599,6 +698,20 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	rc = gfs_guard_may_create(fs, to.data, false, &rule);
 	if (rc)
 		goto out;
+	/* A second name must not lead out, nor read what the first refuses. */
+	rc = gfs_move_check_link(fs, inode, from.data, to.data,
+				 exclusive ? GFS_MOVE_EXCLUSIVE : 0, &mv);
+	if (rc == -EAGAIN) {
+		pthread_rwlock_unlock(&fs->move_lock);
+		exclusive = true;
+		goto again;
+	}
+	if (rc) {
+		if (mv.rule[0])
+			rule = mv.rule;
+		detail = mv.below.data;
+		goto out;
+	}
 	/* A single name the kernel caches for long: to ask again for it. */
 	if (!fstat(inode->fd, &st) && st.st_nlink == 1 &&
 	    gfs_inode_name(fs, inode, &old_parent, &old_name))
@@ -636,14 +749,16 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 					      : (uintptr_t)old_parent,
 				      old_name);
 out:
+	pthread_rwlock_unlock(&fs->move_lock);
 	if (old_parent) {
 		gfs_inode_unpin(fs, old_parent);
 		free(old_name);
 	}
-	gfs_guard_audit(fs, req, "link", from.data, to.data, rc, rule, NULL,
+	gfs_guard_audit(fs, req, "link", from.data, to.data, rc, rule, detail,
 			seq, true);
 	gfs_buf_release(&from);
 	gfs_buf_release(&to);
+	gfs_buf_release(&mv.below);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else

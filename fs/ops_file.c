@@ -92,6 +92,7 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 		h->in_group = true;
 		atomic_fetch_add(&fs->group_handles, 1);
 	}
+	h->action = gfs_action_of(fs, ctx->pid);
 	gfs_inode_pin(fs, inode);
 	return h;
 }
@@ -101,6 +102,7 @@ static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
 	gfs_passthrough_release(fs, h->inode, h->backing_id);
 	if (h->in_group)
 		atomic_fetch_sub(&fs->group_handles, 1);
+	gfs_action_put(h->action);
 	close(h->fd);
 	gfs_inode_unpin(fs, h->inode);
 	free(h->path);
@@ -206,14 +208,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	const char *rule = NULL;
 	struct gfs_handle *h;
 	struct stat st;
-	bool audited = false;
+	bool audited = false, on_disk = false;
 	uint64_t seq = 0;
 	int fd = -1, rc;
 
 	rc = gfs_inode_child_path(fs, parent, name, &path);
 	if (rc)
 		goto out;
-	rc = gfs_guard_may_create(fs, path.data, false, &rule);
+	rc = gfs_guard_may_add(fs, path.data, false, &rule);
 	if (rc)
 		goto out;
 	/* O_CREAT without O_EXCL may open and truncate an existing file. */
@@ -256,6 +258,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		if (rc)
 			goto out;
 	}
+	/* From here on a failure leaves the file behind: record it anyway. */
+	on_disk = true;
 	{
 		int path_fd = openat(parent->fd, name,
 				     O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -291,6 +295,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	gfs_fs_fill_entry(fs, &e, inode, &st);
 	seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data, NULL);
 out:
+	if (rc && on_disk)
+		seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data,
+				      NULL);
 	if (fd >= 0)
 		close(fd);
 	if (!audited)
@@ -357,10 +364,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 			st.st_nlink = 0;
 		}
 		/*
-		 * (the restore's thread that opened it may be gone by now)
+		 * (the restore's thread that opened it may be gone by now,
+		 * and so may the exec's process: the handle names its action)
 		 * The inode goes with it while it has a name at all: the
 		 * store finds its other names even if this one is gone.
 		 */
+		gfs_action_use(h->action);
 		seq = gfs_guard_after_file(
 			fs, h->pid,
 			h->in_group ? GFS_STORE_RESTORE : GFS_STORE_WRITE,
@@ -374,6 +383,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		 */
 		gfs_guard_audit_as(fs, h->pid, h->uid, "write", h->path, NULL,
 				   0, NULL, detail, seq, true);
+		gfs_action_use(NULL);
 	}
 	gfs_buf_release(&path);
 	free_handle(fs, h);

@@ -1,5 +1,6 @@
 /* The life of one mount: set up, mount, serve, tear down. */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -71,6 +72,32 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 	return gfs_store_open(&fs->store, &sopts, err, err_size);
 }
 
+/*
+ * "config": the config this mount loaded, as it was read at mount time.
+ * While mounted the file is hidden under the mount, so log, diff,
+ * restore, undo and explain take it from here. The text goes hex-encoded
+ * on one line of the reply; only a peer of the daemon's uid gets this
+ * far (see control.c).
+ */
+static int config_reply(const struct gfs_config *cfg, struct gfs_buf *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+	int rc;
+
+	rc = gfs_buf_addf(out, "path\t%s\ntext\t", cfg->path ? cfg->path : "");
+	if (!rc)
+		rc = gfs_buf_grow(out, 2 * cfg->text.len + 1);
+	for (i = 0; !rc && i < cfg->text.len; i++) {
+		unsigned char c = (unsigned char)cfg->text.data[i];
+
+		out->data[out->len++] = digits[c >> 4];
+		out->data[out->len++] = digits[c & 15];
+	}
+	out->data[out->len] = '\0';
+	return rc ? rc : gfs_buf_addch(out, '\n');
+}
+
 /* Answers `guardfs status` and friends over the control socket. */
 static int control_reply(void *arg, const char *command, pid_t peer,
 			 struct gfs_buf *out)
@@ -92,14 +119,27 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 			gfs_store_flush(fs->store);
 		return gfs_buf_adds(out, "flushed\t1\n");
 	}
+	if (!strcmp(command, "config"))
+		return config_reply(cfg, out);
 	/*
-	 * "group-begin LABEL" and "group-end" bracket a restore by the
+	 * "group-begin KEY LABEL" and "group-end" bracket a restore by the
 	 * asking process: its operations become one "restore" commit.
 	 */
-	if (!strncmp(command, "group-begin ", 12))
-		return gfs_guard_group(fs, command + 12, peer, out);
+	if (!strncmp(command, "group-begin ", 12)) {
+		const char *key = command + 12;
+		size_t key_len = strcspn(key, " ");
+
+		return gfs_guard_group(fs, key, key_len,
+				       key[key_len] ? key + key_len + 1 : "",
+				       peer, out);
+	}
 	if (!strcmp(command, "group-end"))
-		return gfs_guard_group(fs, NULL, peer, out);
+		return gfs_guard_group(fs, NULL, 0, NULL, peer, out);
+	/* "action-begin KEY NS LABEL", "action-end KEY NS": see action.c */
+	if (!strncmp(command, "action-begin ", 13))
+		return gfs_action_control(fs, command + 13, true, peer, out);
+	if (!strncmp(command, "action-end ", 11))
+		return gfs_action_control(fs, command + 11, false, peer, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -129,16 +169,16 @@ static int control_reply(void *arg, const char *command, pid_t peer,
  * Every inode the kernel holds keeps an O_PATH descriptor open, and with
  * long entry timeouts the kernel holds many: a tree of 100k files needs
  * 100k descriptors. Raise the soft limit to the hard one, and as root the
- * hard one to what the kernel allows.
+ * hard one to what the kernel allows. Returns the limit now in force.
  */
-static void raise_fd_limit(void)
+static rlim_t raise_fd_limit(void)
 {
 	struct rlimit lim;
 	unsigned long nr_open = 0;
 	FILE *f;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim))
-		return;
+		return RLIM_INFINITY;
 	f = fopen("/proc/sys/fs/nr_open", "re");
 	if (f) {
 		if (fscanf(f, "%lu", &nr_open) != 1)
@@ -149,10 +189,43 @@ static void raise_fd_limit(void)
 		struct rlimit raised = {nr_open, nr_open};
 
 		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
-			return;
+			return raised.rlim_cur;
 	}
 	lim.rlim_cur = lim.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &lim);
+	getrlimit(RLIMIT_NOFILE, &lim);
+	return lim.rlim_cur;
+}
+
+/*
+ * The inode table stops short of the descriptor limit by a reserve for
+ * what must never run out: the store (libgit2 opens files and packs),
+ * the audit trail, the control socket, open files, libfuse's threads.
+ */
+static size_t fd_budget_for(rlim_t limit)
+{
+	rlim_t reserve = limit / 8;
+
+	if (limit == RLIM_INFINITY)
+		return 0;
+	if (reserve < 256)
+		reserve = 256;
+	if (reserve > 4096)
+		reserve = 4096;
+	return limit > 2 * reserve ? (size_t)(limit - reserve)
+				   : (size_t)(limit / 2);
+}
+
+/*
+ * glibc loads libgcc_s at the first thread cancellation (libfuse cancels
+ * its workers at the unmount); out of descriptors by then, the load fails
+ * and glibc aborts the daemon. Load it while descriptors are plenty.
+ */
+static void preload_unwinder(void)
+{
+	if (!dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE))
+		fprintf(stderr, "guardfs: cannot load libgcc_s.so.1: %s\n",
+			dlerror());
 }
 
 static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
@@ -204,6 +277,7 @@ static void teardown(struct gfs_fs *fs)
 	if (fs->proc_self_fd >= 0)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
+	gfs_action_release(fs);
 	if (fs->root.fd >= 0)
 		close(fs->root.fd);
 	free(fs->mountpoint);
@@ -218,10 +292,12 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	int rc;
 
 	memset(&fs, 0, sizeof(fs));
-	raise_fd_limit();
+	fs.fd_budget = fd_budget_for(raise_fd_limit());
+	preload_unwinder();
 	fs.cfg = opts->cfg;
 	fs.proc_self_fd = -1;
 	fs.root.fd = opts->root_fd;
+	gfs_action_init(&fs);
 	fs.entry_timeout = GFS_CACHE_TIMEOUT;
 	fs.attr_timeout = GFS_CACHE_TIMEOUT;
 	clock_gettime(CLOCK_REALTIME, &fs.started);
@@ -276,6 +352,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 		fuse_session_unmount(fs.session);
 		goto fail_signals;
 	}
+	atomic_store(&fs.control, control);
+	atomic_store(&fs.control, control);
 	if (opts->ready)
 		opts->ready(opts->ready_arg, 0, NULL);
 
@@ -285,6 +363,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	rc = fuse_session_loop_mt(fs.session, loop);
 	fuse_loop_cfg_destroy(loop);
 
+	atomic_store(&fs.control, NULL);
+	atomic_store(&fs.control, NULL);
 	gfs_control_stop(control);
 	fuse_session_unmount(fs.session);
 	gfs_uring_stop(&fs);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,10 +24,16 @@ static const char *inside_root(const char *root, const char *path)
 static int build_policy(struct gfs_guards *g, const struct gfs_config *cfg,
 			char *err, size_t err_size)
 {
+	static const char *const xdg_dirs[][2] = {
+		{"XDG_CONFIG_HOME", ".config"},
+		{"XDG_STATE_HOME", ".local/state"},
+		{"XDG_DATA_HOME", ".local/share"},
+	};
 	struct gfs_policy_opts popts = {
 		.builtin = cfg->deny_builtin,
 		.case_sensitive = cfg->case_sensitive,
 	};
+	struct gfs_buf xdg = GFS_BUF_INIT;
 	const char *rel;
 	size_t i;
 	int rc;
@@ -48,10 +55,33 @@ static int build_policy(struct gfs_guards *g, const struct gfs_config *cfg,
 			return rc;
 		}
 	}
-	/* P6: guardfs's own files are never visible through the mount. */
+	/*
+	 * P6: guardfs's own files are never visible through the mount, nor
+	 * can they be created there. A .guardfs.ini is hidden at any depth
+	 * whether or not one exists now: `guardfs mount DIR` reads
+	 * DIR/.guardfs.ini and the history commands walk up from the current
+	 * directory to the nearest one, so a file of that name anywhere in
+	 * the folder is a config some later command would load.
+	 */
+	rc = gfs_policy_hide_name(g->policy, ".guardfs.ini", "guardfs-config");
 	rel = inside_root(cfg->root, cfg->path);
-	if (rel)
+	if (!rc && rel)
 		rc = gfs_policy_hide_exact(g->policy, rel, "guardfs-config");
+	/*
+	 * The user-wide config, the trust records and the default stores,
+	 * when the folder holds the home.
+	 */
+	for (i = 0; !rc && i < sizeof(xdg_dirs) / sizeof(xdg_dirs[0]); i++) {
+		gfs_buf_reset(&xdg);
+		if (gfs_xdg_dir(&xdg, xdg_dirs[i][0], xdg_dirs[i][1]) ||
+		    gfs_buf_adds(&xdg, "/guardfs"))
+			continue;
+		rel = inside_root(cfg->root, xdg.data);
+		if (rel)
+			rc = gfs_policy_hide_exact(g->policy, rel,
+						   "guardfs-files");
+	}
+	gfs_buf_release(&xdg);
 	rel = inside_root(cfg->root, cfg->audit_path);
 	if (!rc && rel)
 		rc = gfs_policy_hide_exact(g->policy, rel, "guardfs-audit");
@@ -178,6 +208,63 @@ bool gfs_guards_scan_allowed(const struct gfs_guards *g, const char *relpath)
 		       GFS_IGNORE_MATCH;
 }
 
+/*
+ * Appends "repo\tDIR" when relpath lies in the worktree of a git
+ * repository inside the root (DIR "." for the root itself): git reads
+ * such a file to tell whether it changed, and its object store, which
+ * guardfs does not scan, may hold the same bytes.
+ */
+static int add_repo(int root_fd, const char *relpath, struct gfs_buf *out)
+{
+	struct gfs_buf dir = GFS_BUF_INIT, probe = GFS_BUF_INIT;
+	char *slash;
+	int fd, rc = 0;
+
+	if (gfs_buf_adds(&dir, relpath))
+		return -ENOMEM;
+	while ((slash = strrchr(dir.data, '/')) || dir.len) {
+		if (slash) {
+			*slash = '\0';
+			dir.len = (size_t)(slash - dir.data);
+		} else {
+			gfs_buf_reset(&dir);
+		}
+		gfs_buf_reset(&probe);
+		gfs_buf_addf(&probe, "%s%s.git", dir.data ? dir.data : "",
+			     dir.len ? "/" : "");
+		fd = gfs_open_beneath(root_fd, probe.data, O_PATH | O_NOFOLLOW,
+				      false);
+		if (fd >= 0) {
+			close(fd);
+			rc = gfs_buf_addf(out, "repo\t%s\n",
+					  dir.len ? dir.data : ".");
+			break;
+		}
+		if (!dir.len)
+			break;
+	}
+	gfs_buf_release(&dir);
+	gfs_buf_release(&probe);
+	return rc;
+}
+
+/* Whether the symlink at relpath has a target creation would refuse. */
+static bool link_text_escapes(int root_fd, const char *relpath)
+{
+	char target[PATH_MAX + 1];
+	ssize_t n;
+	int fd = gfs_open_beneath(root_fd, relpath, O_PATH | O_NOFOLLOW, false);
+
+	if (fd < 0)
+		return true;
+	n = readlinkat(fd, "", target, sizeof(target));
+	close(fd);
+	if (n < 0 || n == (ssize_t)sizeof(target))
+		return true;
+	target[n] = '\0';
+	return gfs_policy_symlink_escapes(relpath, target);
+}
+
 int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 		       const char *relpath, uint64_t scan_max_size,
 		       struct gfs_buf *out)
@@ -199,9 +286,16 @@ int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 	}
 	close(fd);
 	if (gfs_policy_hides_tree(g->policy, relpath, S_ISDIR(st.st_mode),
-				  &rule))
-		return gfs_buf_addf(out, "verdict\thidden\nrule\t%s\n", rule);
+				  &rule)) {
+		rc = gfs_buf_addf(out, "verdict\thidden\nrule\t%s\n", rule);
+		return rc ? rc : add_repo(root_fd, relpath, out);
+	}
 	if (S_ISLNK(st.st_mode)) {
+		/* as the mount judges it: by its text where it is, then
+		 * resolved */
+		if (link_text_escapes(root_fd, relpath))
+			return gfs_buf_adds(out, "verdict\thidden\n"
+						 "rule\tsymlink-leaves-root\n");
 		fd = gfs_open_beneath(root_fd, relpath, O_PATH, true);
 		if (fd == -EXDEV || fd == -ELOOP)
 			return gfs_buf_adds(out, "verdict\thidden\n"
@@ -221,9 +315,11 @@ int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 	close(fd);
 	if (rc < 0)
 		return rc;
-	if (rc == 1)
-		return gfs_buf_addf(
-			out, "verdict\trefused\nrule\t%s\nline\t%u\n",
-			verdict.finding.rule_id, verdict.finding.line);
+	if (rc == 1) {
+		rc = gfs_buf_addf(out, "verdict\trefused\nrule\t%s\nline\t%u\n",
+				  verdict.finding.rule_id,
+				  verdict.finding.line);
+		return rc ? rc : add_repo(root_fd, relpath, out);
+	}
 	return gfs_buf_adds(out, "verdict\tvisible\n");
 }

@@ -13,11 +13,15 @@
  * Every rule is compiled once, when it is added, into one of a few kinds:
  * a literal (a basename, a path anchored at the root, or a path that may
  * sit at any depth behind a leading two-star slash), a "*suffix" over the
- * basename, or a general glob program. Literal rules live in a hash table
- * keyed by the (casefolded) basename, rules whose fixed tail has an
- * extension in a second table keyed by that extension, globs with a fixed
- * head in lists keyed by the head's first byte, and the few left over in
- * one list that every match scans.
+ * basename, a "**∕name∕**" that holds everything below a directory of
+ * that name, or a general glob program. Literal rules live in a hash
+ * table keyed by the (casefolded) basename, rules whose fixed tail has an
+ * extension in a second table keyed by that extension, other basename
+ * rules with a fixed tail of two bytes or more ("*_rsa") in a third keyed
+ * by those last two bytes, "**∕name∕**" rules in a fourth keyed by the
+ * name and looked up once per directory component of the path, globs
+ * with a fixed head in lists keyed by the head's first byte, and the few
+ * left over in one list that every match scans.
  *
  * A rule's index in ig->rules is its sequence number. Every bucket and list
  * is kept in sequence order, so a match scans each candidate set from the
@@ -37,8 +41,9 @@ enum rule_kind {
 	RULE_LIT_PATH, /* "a/b", "/a": the whole path equals lit */
 	RULE_LIT_ANYDEPTH, /* "**∕a/b": the path is lit or ends in "/lit" */
 	RULE_SUFFIX,	   /* "*tail": the basename ends with lit */
-	RULE_GLOB_BASE,	   /* general glob on the basename */
-	RULE_GLOB_PATH,	   /* general glob on the whole path */
+	RULE_UNDER, /* "**∕lit∕**": a directory component of the path is lit */
+	RULE_GLOB_BASE, /* general glob on the basename */
+	RULE_GLOB_PATH, /* general glob on the whole path */
 };
 
 /* Which candidate set holds a rule. */
@@ -46,6 +51,8 @@ enum rule_home {
 	HOME_NONE,
 	HOME_LIT,	 /* ig->lit, keyed by the literal's basename */
 	HOME_EXT,	 /* ig->ext, keyed by the fixed tail's extension */
+	HOME_TAIL,	 /* ig->tail, keyed by the last two bytes of the tail */
+	HOME_UNDER,	 /* ig->under, keyed by the directory name */
 	HOME_BASE_FIRST, /* ig->base_first[first byte of the basename] */
 	HOME_PATH_FIRST, /* ig->path_first[first byte of the path] */
 	HOME_REST,	 /* ig->rest, tried for every path */
@@ -88,6 +95,12 @@ struct gfs_ignore {
 	bool fold;
 	struct rule_table lit;
 	struct rule_table ext;
+	struct rule_table tail;
+	struct rule_table under;
+	/* under_sig() of every name in ig->under: most components of a
+	 * path are skipped without hashing them. */
+	uint64_t under_sigs[64];
+	long under_newest; /* the newest rule in ig->under, or -1 */
 	struct rule_vec base_first[256];
 	struct rule_vec path_first[256];
 	struct rule_vec rest;
@@ -184,6 +197,24 @@ static int classify(struct rule *r, bool anchored)
 		r->lit_len = n - 1;
 		return 0;
 	}
+	if (anchored && n >= 4 && first_wild == 0 && last_wild == n - 1 &&
+	    r->toks[0].type == TOK_DSTAR_SLASH && !r->toks[0].ch &&
+	    r->toks[n - 1].type == TOK_DSTAR_END &&
+	    r->toks[n - 2].type == TOK_LIT && r->toks[n - 2].ch == '/') {
+		/* "**∕name∕**" with a plain name: wildcards only at the ends */
+		for (i = 1; i < n - 2; i++)
+			if (r->toks[i].type != TOK_LIT || r->toks[i].ch == '/')
+				break;
+		if (i == n - 2) {
+			r->kind = RULE_UNDER;
+			r->lit = malloc(n - 2);
+			if (!r->lit)
+				return -ENOMEM;
+			copy_lits(r->lit, r->toks, 1, n - 2);
+			r->lit_len = n - 3;
+			return 0;
+		}
+	}
 	if (!anchored && first_wild == 0 && last_wild == 0 &&
 	    r->toks[0].type == TOK_STAR) {
 		r->kind = RULE_SUFFIX;
@@ -221,6 +252,21 @@ static bool glob_matches(const struct rule *r, const unsigned char *text,
 	       WM_MATCH;
 }
 
+/* Some component of s before its basename is r->lit. */
+static bool under_matches(const struct rule *r, const struct subject *s,
+			  bool fold)
+{
+	const unsigned char *p = s->path, *end = s->path + s->len, *slash;
+
+	while ((slash = memchr(p, '/', (size_t)(end - p)))) {
+		if ((size_t)(slash - p) == r->lit_len &&
+		    text_eq(p, r->lit, r->lit_len, fold))
+			return true;
+		p = slash + 1;
+	}
+	return false;
+}
+
 static bool rule_matches(const struct rule *r, const struct subject *s,
 			 bool fold)
 {
@@ -244,6 +290,8 @@ static bool rule_matches(const struct rule *r, const struct subject *s,
 		return s->base_len >= r->lit_len &&
 		       text_eq(s->base + s->base_len - r->lit_len, r->lit,
 			       r->lit_len, fold);
+	case RULE_UNDER:
+		return under_matches(r, s, fold);
 	case RULE_GLOB_BASE:
 		return glob_matches(r, s->base, s->base_len, fold);
 	case RULE_GLOB_PATH:
@@ -281,6 +329,11 @@ static void choose_home(struct rule *r, bool fold)
 	case RULE_NEVER:
 		r->home = HOME_NONE;
 		return;
+	case RULE_UNDER:
+		r->home = HOME_UNDER;
+		r->key_hash = key_hash((const unsigned char *)r->lit,
+				       r->lit_len, fold);
+		return;
 	case RULE_LIT_BASE:
 	case RULE_LIT_PATH:
 	case RULE_LIT_ANYDEPTH:
@@ -297,6 +350,12 @@ static void choose_home(struct rule *r, bool fold)
 			r->home = HOME_EXT;
 			r->key_hash = key_hash((const unsigned char *)key,
 					       key_len, fold);
+		} else if (r->lit_len >= 2) {
+			/* No '.' in lit: key it by its last two bytes. */
+			r->home = HOME_TAIL;
+			r->key_hash = key_hash((const unsigned char *)r->lit +
+						       r->lit_len - 2,
+					       2, fold);
 		} else {
 			r->home = HOME_REST;
 		}
@@ -382,17 +441,38 @@ static int table_insert(struct gfs_ignore *ig, struct rule_table *t,
 	return 0;
 }
 
+/* A 12-bit signature of a directory name: its length and end bytes. */
+static unsigned under_sig(const unsigned char *name, size_t n, bool fold)
+{
+	unsigned a = fold ? fold_byte(name[0]) : name[0];
+	unsigned z = fold ? fold_byte(name[n - 1]) : name[n - 1];
+
+	return ((unsigned)n * 97 + a * 31 + z) & 4095;
+}
+
 /* Files the newest rule (the last one in ig->rules) into its home. */
 static int index_rule(struct gfs_ignore *ig, int idx)
 {
 	struct rule *r = &ig->rules[idx];
 	unsigned char first;
+	unsigned sig;
+	int rc;
 
 	switch (r->home) {
 	case HOME_LIT:
 		return table_insert(ig, &ig->lit, HOME_LIT, idx);
 	case HOME_EXT:
 		return table_insert(ig, &ig->ext, HOME_EXT, idx);
+	case HOME_TAIL:
+		return table_insert(ig, &ig->tail, HOME_TAIL, idx);
+	case HOME_UNDER:
+		sig = under_sig((const unsigned char *)r->lit, r->lit_len,
+				ig->fold);
+		ig->under_sigs[sig >> 6] |= 1ULL << (sig & 63);
+		rc = table_insert(ig, &ig->under, HOME_UNDER, idx);
+		if (!rc)
+			ig->under_newest = idx;
+		return rc;
 	case HOME_BASE_FIRST:
 		first = (unsigned char)r->lit[0];
 		return vec_push(&ig->base_first[first], idx);
@@ -437,6 +517,24 @@ static long scan_vec(const struct gfs_ignore *ig, const struct rule_vec *v,
 	return best;
 }
 
+/* Looks up each directory component of s in ig->under. */
+static long scan_under(const struct gfs_ignore *ig, const struct subject *s,
+		       long best)
+{
+	const unsigned char *p = s->path, *end = s->path + s->len, *slash;
+
+	while ((slash = memchr(p, '/', (size_t)(end - p)))) {
+		size_t n = (size_t)(slash - p);
+		unsigned sig = n ? under_sig(p, n, ig->fold) : 0;
+
+		if (n && (ig->under_sigs[sig >> 6] >> (sig & 63) & 1))
+			best = scan_table(ig, &ig->under,
+					  key_hash(p, n, ig->fold), s, best);
+		p = slash + 1;
+	}
+	return best;
+}
+
 /* The index of the last rule matching s, or -1. */
 static long match_subject(const struct gfs_ignore *ig, const struct subject *s)
 {
@@ -454,6 +552,11 @@ static long match_subject(const struct gfs_ignore *ig, const struct subject *s)
 			ig, &ig->ext,
 			key_hash((const unsigned char *)ext, ext_len, ig->fold),
 			s, best);
+	if (s->base_len >= 2 && ig->tail.heads)
+		best = scan_table(
+			ig, &ig->tail,
+			key_hash(s->base + s->base_len - 2, 2, ig->fold), s,
+			best);
 	if (s->base_len)
 		best = scan_vec(ig,
 				&ig->base_first[ig->fold ? fold_byte(s->base[0])
@@ -463,7 +566,12 @@ static long match_subject(const struct gfs_ignore *ig, const struct subject *s)
 		ig,
 		&ig->path_first[ig->fold ? fold_byte(s->path[0]) : s->path[0]],
 		s, best);
-	return scan_vec(ig, &ig->rest, s, best);
+	best = scan_vec(ig, &ig->rest, s, best);
+	/* Last, and only when one of its rules could still be the newest
+	 * match: a walk over every component costs more than a lookup. */
+	if (ig->under.heads && best < ig->under_newest)
+		best = scan_under(ig, s, best);
+	return best;
 }
 
 static void subject_init(struct subject *s, const char *path, size_t len,
@@ -522,6 +630,136 @@ enum gfs_ignore_verdict gfs_ignore_match_tree(const struct gfs_ignore *ig,
 	return verdict_of(ig, match_subject(ig, &s), rule);
 }
 
+/* --- moves ----------------------------------------------------------- */
+
+/*
+ * Whether the last n components of dir (a path without leading or trailing
+ * '/') match the token run toks[0, ntoks), which holds no "**" and spans n
+ * components. With WM_PATHNAME no other token crosses '/', so this is an
+ * exact component match.
+ */
+static bool tail_matches(const struct gfs_ignore *ig, const struct rule *r,
+			 const struct tok *toks, size_t ntoks, size_t n,
+			 const char *dir)
+{
+	size_t len = strlen(dir), k = 0;
+	const char *start = dir + len;
+	struct tok head[128];
+
+	if (ntoks >= sizeof(head) / sizeof(head[0]))
+		return true; /* too long to copy: assume it can */
+	while (start > dir) {
+		if (start[-1] == '/' && ++k == n)
+			break;
+		start--;
+	}
+	if (start == dir)
+		k++;
+	if (k < n)
+		return false;
+	memcpy(head, toks, ntoks * sizeof(*head));
+	head[ntoks].type = TOK_END;
+	return gfs_glob_wild(head, (const unsigned char *)start,
+			     (const unsigned char *)dir + len, r->classes,
+			     ig->fold) == WM_MATCH;
+}
+
+/*
+ * Whether the token run toks[0, ntoks) (n components, no "**") matches n
+ * consecutive components of dir that end before its last one. Before a
+ * "**" the components of a "**∕" rule must match inside dir for a match to
+ * start there: "**∕secrets∕**" judges src∕x and lib∕x alike, and
+ * secrets∕sub∕x unlike other∕x. (Ending at the last one is the straddling
+ * case the caller checks on its own.)
+ */
+static bool run_matches_inside(const struct gfs_ignore *ig,
+			       const struct rule *r, const struct tok *toks,
+			       size_t ntoks, size_t n, const char *dir)
+{
+	char prefix[4096];
+	size_t len = strlen(dir), end;
+
+	if (len >= sizeof(prefix))
+		return true; /* too long to copy: assume it can */
+	for (end = 0; end < len; end++) {
+		if (dir[end] != '/')
+			continue;
+		memcpy(prefix, dir, end);
+		prefix[end] = '\0';
+		if (tail_matches(ig, r, toks, ntoks, n, prefix))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether rule r could match some path below directory dir differently
+ * from the same relative path below another directory. A rule that only
+ * looks at the basename never does; an anchored one only when its fixed
+ * head agrees with "dir/"; one that starts with "**∕" only when a leading
+ * run of its components can match the last components of dir, so that a
+ * match straddles the directory's own name. Unsure means yes.
+ */
+static bool rule_sees_below(const struct gfs_ignore *ig, const struct rule *r,
+			    const char *dir)
+{
+	size_t dlen = strlen(dir), n, i, comps = 1;
+	const struct tok *rest;
+
+	switch (r->kind) {
+	case RULE_NEVER:
+	case RULE_LIT_BASE:
+	case RULE_SUFFIX:
+	case RULE_GLOB_BASE:
+		return false;
+	case RULE_LIT_PATH:
+		return r->lit_len > dlen && r->lit[dlen] == '/' &&
+		       text_eq((const unsigned char *)dir, r->lit, dlen,
+			       ig->fold);
+	default:
+		break;
+	}
+	if (r->toks[0].type != TOK_DSTAR_SLASH) {
+		if (!r->head_len || r->kind != RULE_GLOB_PATH)
+			return true;
+		n = r->head_len < dlen + 1 ? r->head_len : dlen + 1;
+		if (n > dlen)
+			return text_eq((const unsigned char *)dir, r->lit, dlen,
+				       ig->fold) &&
+			       r->lit[dlen] == '/';
+		return text_eq((const unsigned char *)dir, r->lit, n, ig->fold);
+	}
+	rest = r->toks + 1;
+	for (i = 0; rest[i].type != TOK_END; i++) {
+		if (rest[i].type == TOK_DSTAR_SLASH ||
+		    rest[i].type == TOK_DSTAR_END)
+			return i == 0 || rest[i - 1].type != TOK_LIT ||
+			       rest[i - 1].ch != '/' ||
+			       run_matches_inside(ig, r, rest, i - 1, comps - 1,
+						  dir);
+		if (rest[i].type != TOK_LIT || rest[i].ch != '/')
+			continue;
+		if (tail_matches(ig, r, rest, i, comps, dir))
+			return true;
+		comps++;
+	}
+	return false;
+}
+
+bool gfs_ignore_moves_matter(const struct gfs_ignore *ig, const char *from,
+			     const char *to)
+{
+	size_t i;
+
+	if (!ig)
+		return false;
+	for (i = 0; i < ig->len; i++)
+		if (rule_sees_below(ig, &ig->rules[i], from) ||
+		    rule_sees_below(ig, &ig->rules[i], to))
+			return true;
+	return false;
+}
+
 /* --- building --------------------------------------------------------- */
 
 /* gitignore drops trailing spaces unless the last one is escaped. */
@@ -564,6 +802,7 @@ int gfs_ignore_new(struct gfs_ignore **out, unsigned flags)
 	if (!ig)
 		return -ENOMEM;
 	ig->fold = flags & GFS_IGNORE_CASEFOLD;
+	ig->under_newest = -1;
 	*out = ig;
 	return 0;
 }
@@ -579,6 +818,8 @@ void gfs_ignore_free(struct gfs_ignore *ig)
 	free(ig->rules);
 	free(ig->lit.heads);
 	free(ig->ext.heads);
+	free(ig->tail.heads);
+	free(ig->under.heads);
 	for (i = 0; i < 256; i++) {
 		free(ig->base_first[i].idx);
 		free(ig->path_first[i].idx);

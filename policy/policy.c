@@ -20,6 +20,8 @@ struct gfs_policy {
 	struct gfs_ignore *rules; /* built-in list, then user patterns */
 	struct exact_hide *exact;
 	size_t n_exact;
+	struct exact_hide *names; /* hidden at any depth, by component */
+	size_t n_names;
 };
 
 int gfs_policy_new(struct gfs_policy **out, const struct gfs_policy_opts *opts)
@@ -66,6 +68,11 @@ void gfs_policy_free(struct gfs_policy *p)
 		free(p->exact[i].origin);
 	}
 	free(p->exact);
+	for (i = 0; i < p->n_names; i++) {
+		free(p->names[i].relpath);
+		free(p->names[i].origin);
+	}
+	free(p->names);
 	free(p);
 }
 
@@ -135,6 +142,30 @@ nomem:
 	return -ENOMEM;
 }
 
+int gfs_policy_hide_name(struct gfs_policy *p, const char *name,
+			 const char *origin)
+{
+	struct exact_hide *names, e = {0};
+
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -EINVAL;
+	e.relpath = strdup(name);
+	e.origin = strdup(origin ? origin : "");
+	names = e.relpath && e.origin
+			? realloc(p->names, (p->n_names + 1) * sizeof(*names))
+			: NULL;
+	if (!names) {
+		free(e.relpath);
+		free(e.origin);
+		return -ENOMEM;
+	}
+	e.len = strlen(name);
+	p->names = names;
+	p->names[p->n_names++] = e;
+	return 0;
+}
+
 static bool ascii_eq_fold(const char *a, const char *b, size_t n)
 {
 	size_t i;
@@ -174,6 +205,28 @@ static const struct exact_hide *find_exact(const struct gfs_policy *p,
 	return NULL;
 }
 
+/* A name hidden at any depth, matched against every component. */
+static const struct exact_hide *find_name(const struct gfs_policy *p,
+					  const char *relpath)
+{
+	const char *s = relpath;
+	size_t i;
+
+	while (p->n_names && *s) {
+		size_t n = strcspn(s, "/");
+
+		for (i = 0; i < p->n_names; i++) {
+			if (n == p->names[i].len &&
+			    ascii_eq_fold(s, p->names[i].relpath, n))
+				return &p->names[i];
+		}
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return NULL;
+}
+
 static bool decide(const struct gfs_policy *p, const char *relpath, bool is_dir,
 		   bool tree, const char **rule)
 {
@@ -187,6 +240,8 @@ static bool decide(const struct gfs_policy *p, const char *relpath, bool is_dir,
 	if (!relpath[0])
 		return false;
 	e = find_exact(p, relpath);
+	if (!e)
+		e = find_name(p, relpath);
 	if (e) {
 		if (rule)
 			*rule = e->origin;
@@ -211,6 +266,28 @@ bool gfs_policy_hides_tree(const struct gfs_policy *p, const char *relpath,
 			   bool is_dir, const char **rule)
 {
 	return decide(p, relpath, is_dir, true, rule);
+}
+
+/* Whether an exact hide lies below directory dir. */
+static bool exact_below(const struct gfs_policy *p, const char *dir)
+{
+	size_t len = strlen(dir), i;
+
+	for (i = 0; i < p->n_exact; i++) {
+		const struct exact_hide *e = &p->exact[i];
+
+		if (e->len > len && e->relpath[len] == '/' &&
+		    ascii_eq_fold(e->relpath, dir, len))
+			return true;
+	}
+	return false;
+}
+
+bool gfs_policy_moves_matter(const struct gfs_policy *p, const char *from,
+			     const char *to)
+{
+	return exact_below(p, from) || exact_below(p, to) ||
+	       gfs_ignore_moves_matter(p->rules, from, to);
 }
 
 /*

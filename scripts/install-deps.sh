@@ -8,6 +8,8 @@ packages=(
 	libfuse3-dev fuse3 libgit2-dev libxxhash-dev libinih-dev libpcre2-dev
 	# tests and tools used inside the mount
 	python3 sqlite3 make util-linux clang-format
+	# the sandbox of guardfs run and guardfs exec
+	bubblewrap
 	# benchmark peers
 	bindfs
 )

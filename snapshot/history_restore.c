@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,62 @@ static int remove_path(struct restore *r, const char *path)
 	return rc;
 }
 
+/*
+ * Writes size bytes of data as a new file named base in dirfd, mode perm,
+ * replacing what stood there (a file, a symlink) in one rename. A restore
+ * never writes into an inode that is already there: a process holding it
+ * open (the agent, after emptying a file it could then read) keeps the
+ * bytes it had, and what the restore brings back is a new inode, judged
+ * afresh (by the content scanner, when mounted) at its first open. The
+ * new file has no permissions until its last byte is written, so nobody
+ * but the root user can open it half made and wait for the rest; where a
+ * name already stands, it is made under a dotted temporary name, unique
+ * to this process and call, in the same directory (one file system) and
+ * renamed over the path. Nothing is ever followed, and what a failure
+ * leaves half made goes.
+ */
+static int write_new_inode(int dirfd, const char *base, const char *data,
+			   size_t size, mode_t perm)
+{
+	static atomic_uint counter;
+	const char *name = base;
+	char tmp[64];
+	int fd, rc = 0;
+
+	fd = openat(dirfd, base,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0 && errno == EEXIST) {
+		snprintf(tmp, sizeof(tmp), ".restore.%ld.%u.tmp",
+			 (long)getpid(), atomic_fetch_add(&counter, 1));
+		name = tmp;
+		fd = openat(dirfd, tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    0);
+	}
+	if (fd < 0)
+		return -errno;
+	while (size && !rc) {
+		ssize_t n = write(fd, data, size);
+
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		if (n > 0) {
+			data += n;
+			size -= n;
+		}
+	}
+	if (!rc && fchmod(fd, perm) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && name != base && renameat(dirfd, name, dirfd, base) < 0)
+		rc = -errno;
+	if (rc)
+		unlinkat(dirfd, name, 0);
+	return rc;
+}
+
 static int write_path(struct restore *r, const char *path, const git_oid *id,
 		      uint32_t mode)
 {
@@ -194,9 +251,8 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 	git_blob *blob = NULL;
 	const char *base;
 	const char *data;
-	struct stat st;
 	size_t size;
-	int dirfd, fd, rc = 0;
+	int dirfd, rc = 0;
 
 	if (mode == 0160000)
 		return 0; /* a gitlink: nothing to write */
@@ -230,38 +286,7 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 		close(dirfd);
 		goto out;
 	}
-	fd = openat(dirfd, base,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		    perm);
-	if (fd < 0 && errno == ELOOP) {
-		/* a symlink stands there: it was checked, it goes */
-		if (unlinkat(dirfd, base, 0) == 0)
-			fd = openat(dirfd, base,
-				    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-					    O_CLOEXEC,
-				    perm);
-	}
-	if (fd < 0) {
-		rc = -errno;
-		close(dirfd);
-		goto out;
-	}
-	while (size && !rc) {
-		ssize_t n = write(fd, data, size);
-
-		if (n < 0 && errno != EINTR)
-			rc = -errno;
-		if (n > 0) {
-			data += n;
-			size -= n;
-		}
-	}
-	/* a chmod only when needed: each one is an operation of its own */
-	if (!rc && fstat(fd, &st) == 0 && (st.st_mode & 07777) != perm &&
-	    fchmod(fd, perm) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
+	rc = write_new_inode(dirfd, base, data, size, perm);
 	close(dirfd);
 out:
 	pthread_mutex_lock(&r->git_lock);
@@ -325,9 +350,13 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
 		if (!rc && !dry)
 			rc = write_path(r, path->data, &then->id, then->mode);
 		break;
-	default: /* GIT_DELTA_MODIFIED */
-		*what = git_oid_equal(&now->id, &then->id) ? GFS_HISTORY_MODE
-							   : GFS_HISTORY_UPDATE;
+	default: /* GIT_DELTA_MODIFIED, GIT_DELTA_TYPECHANGE */
+		/* a file and a link of the same text differ by more than mode
+		 */
+		*what = git_oid_equal(&now->id, &then->id) &&
+					d->status == GIT_DELTA_MODIFIED
+				? GFS_HISTORY_MODE
+				: GFS_HISTORY_UPDATE;
 		rc = holds_recorded(r, path->data, &now->id);
 		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
 			rc = 0;
@@ -371,7 +400,8 @@ struct apply {
 static bool wanted(const git_diff_delta *d, bool removing)
 {
 	if (d->status != GIT_DELTA_DELETED && d->status != GIT_DELTA_ADDED &&
-	    d->status != GIT_DELTA_MODIFIED)
+	    d->status != GIT_DELTA_MODIFIED &&
+	    d->status != GIT_DELTA_TYPECHANGE)
 		return false;
 	return (d->status == GIT_DELTA_DELETED) == removing;
 }
@@ -769,6 +799,12 @@ int gfs_history_restore_tree(struct gfs_history *h, git_tree *at_tree,
 		return gfs_history_git_error("read HEAD");
 	git_oid_tostr(head, sizeof(head), &oid);
 	rc = gfs_history_diff_opts(&opts, paths, npaths, &encoded);
+	/*
+	 * A file that became a symlink (or back) is one change, replaced in
+	 * one rename: split into a removal and an addition, a restore of
+	 * that one path saw neither.
+	 */
+	opts.flags |= GIT_DIFF_INCLUDE_TYPECHANGE;
 	if (!rc)
 		rc = gfs_history_tree_of(h, head, &head_tree, NULL, NULL);
 	if (rc)

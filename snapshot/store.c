@@ -88,6 +88,33 @@ int gfs_store_git_error(const char *what)
 }
 
 /*
+ * A restore writes each file under a temporary name and renames it over
+ * the path (see write_new_inode in history_restore.c): the temporary name
+ * is no path of the restore's own. Drops the batch's entries for it, among
+ * the last ones (the restore's threads interleave a few), and says whether
+ * there were any; the rename is then listed as the path's restore.
+ */
+static bool drop_restore_temp(struct gfs_store *s, const char *tmp)
+{
+	size_t i = s->batch_len, seen = 0;
+	bool dropped = false;
+
+	while (i-- > 0 && seen++ < 256) {
+		struct gfs_store_batch_op *b = &s->batch[i];
+
+		if (b->op != GFS_STORE_RESTORE || b->from ||
+		    strcmp(b->path, tmp))
+			continue;
+		free(b->path);
+		free(b->process);
+		memmove(b, b + 1, (s->batch_len - i - 1) * sizeof(*b));
+		s->batch_len--;
+		dropped = true;
+	}
+	return dropped;
+}
+
+/*
  * Applies one job to the picture of the folder and the batch. The caller
  * (the worker) holds tree_lock for writing.
  */
@@ -146,7 +173,12 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	    !strcmp(s->batch[s->batch_len - 1].path, job->ev.path))
 		changed = false;
 	if (changed) {
-		rc = gfs_store_batch_add(s, &job->ev);
+		struct gfs_store_batch_op ev = job->ev;
+
+		if (ev.op == GFS_STORE_RESTORE && ev.from &&
+		    drop_restore_temp(s, ev.from))
+			ev.from = NULL;
+		rc = gfs_store_batch_add(s, &ev);
 		if (!rc && s->batch_len >= GFS_STORE_BATCH_MAX &&
 		    !s->group_label)
 			rc = gfs_store_commit_batch(s);

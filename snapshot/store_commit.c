@@ -1,10 +1,8 @@
 /*
- * Batches of operations, their commits, and background packing.
+ * Batches of operations and their commits.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +13,6 @@
 #include "store_internal.h"
 
 #define STORE_BRANCH "refs/heads/main"
-/* Loose objects written before the packer is woken. */
-#define PACK_THRESHOLD 2048
-/* Packing waits for this much quiet, up to this many loose objects. */
-#define PACK_IDLE_NS	2000000000LL
-#define PACK_HARD_LIMIT 50000
 
 int gfs_store_batch_add(struct gfs_store *s,
 			const struct gfs_store_batch_op *op)
@@ -40,10 +33,13 @@ int gfs_store_batch_add(struct gfs_store *s,
 	b->path = strdup(op->path);
 	b->from = op->from ? strdup(op->from) : NULL;
 	b->process = strdup(op->process ? op->process : "");
-	if (!b->path || (op->from && !b->from) || !b->process) {
+	b->action = op->action ? strdup(op->action) : NULL;
+	if (!b->path || (op->from && !b->from) || !b->process ||
+	    (op->action && !b->action)) {
 		free(b->path);
 		free(b->from);
 		free(b->process);
+		free(b->action);
 		return -ENOMEM;
 	}
 	if (!s->batch_len)
@@ -60,6 +56,7 @@ void gfs_store_batch_clear(struct gfs_store *s)
 		free(s->batch[i].path);
 		free(s->batch[i].from);
 		free(s->batch[i].process);
+		free(s->batch[i].action);
 	}
 	s->batch_len = 0;
 }
@@ -169,6 +166,11 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 					  (long)op->pid);
 		if (!rc)
 			rc = add_process(m, op->process);
+		if (!rc && op->action) {
+			rc = gfs_buf_adds(m, "\nGuardfs-Action: ");
+			if (!rc)
+				rc = add_process(m, op->action);
+		}
 		if (!rc)
 			rc = gfs_buf_addf(m, "\nGuardfs-Seq: %llu\n",
 					  (unsigned long long)op->seq);
@@ -345,194 +347,4 @@ out:
 int gfs_store_commit_batch(struct gfs_store *s)
 {
 	return commit_batch(s, true);
-}
-
-/*
- * Packing. The packer thread opens its own repository handle, so no
- * libgit2 object is shared with the worker. It packs the loose objects
- * it finds, then deletes exactly those: an object the worker writes
- * meanwhile either stays loose or is found in the new pack.
- */
-struct loose_list {
-	git_oid *oids;
-	size_t len, cap;
-};
-
-static int list_loose(const char *objects, struct loose_list *l)
-	__attribute__((nonnull));
-static int list_loose(const char *objects, struct loose_list *l)
-{
-	char dir[4200];
-	int i;
-
-	for (i = 0; i < 256; i++) {
-		struct dirent *de;
-		DIR *d;
-
-		snprintf(dir, sizeof(dir), "%s/%02x", objects, i);
-		d = opendir(dir);
-		if (!d)
-			continue;
-		while ((de = readdir(d))) {
-			char hex[GIT_OID_HEXSZ + 1];
-
-			if (strlen(de->d_name) != GIT_OID_HEXSZ - 2)
-				continue;
-			/* Length checked above; snprintf cannot know it. */
-			snprintf(hex, 3, "%02x", i);
-			memcpy(hex + 2, de->d_name, GIT_OID_HEXSZ - 2 + 1);
-			if (l->len == l->cap) {
-				size_t cap = l->cap ? l->cap * 2 : 1024;
-				void *p =
-					realloc(l->oids, cap * sizeof(git_oid));
-
-				if (!p) {
-					closedir(d);
-					return -ENOMEM;
-				}
-				l->oids = p;
-				l->cap = cap;
-			}
-			if (!git_oid_fromstr(&l->oids[l->len], hex))
-				l->len++;
-		}
-		closedir(d);
-	}
-	return 0;
-}
-
-/* Packs every loose object of the store at path. Returns 0 or -errno. */
-static int pack_loose(const char *store, size_t min_objects, unsigned threads)
-{
-	struct loose_list l = {NULL, 0, 0};
-	git_repository *repo = NULL;
-	git_packbuilder *pb = NULL;
-	char objects[4096], file[4200];
-	size_t i;
-	int rc;
-
-	snprintf(objects, sizeof(objects), "%s/objects", store);
-	rc = list_loose(objects, &l);
-	if (rc || l.len < min_objects || !l.len)
-		goto out;
-	if (git_repository_open_bare(&repo, store) ||
-	    git_packbuilder_new(&pb, repo)) {
-		rc = gfs_store_git_error("start packing");
-		goto out;
-	}
-	git_packbuilder_set_threads(pb, threads);
-	for (i = 0; i < l.len; i++) {
-		if (git_packbuilder_insert(pb, &l.oids[i], NULL)) {
-			rc = gfs_store_git_error("add object to pack");
-			goto out;
-		}
-	}
-	snprintf(file, sizeof(file), "%s/pack", objects);
-	if (git_packbuilder_write(pb, file, 0, NULL, NULL)) {
-		rc = gfs_store_git_error("write pack");
-		goto out;
-	}
-	for (i = 0; i < l.len; i++) {
-		char hex[GIT_OID_HEXSZ + 1];
-
-		git_oid_tostr(hex, sizeof(hex), &l.oids[i]);
-		snprintf(file, sizeof(file), "%s/%.2s/%s", objects, hex,
-			 hex + 2);
-		unlink(file);
-	}
-out:
-	git_packbuilder_free(pb);
-	git_repository_free(repo);
-	free(l.oids);
-	return rc;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-/*
- * Packing deletes the loose objects it packed, and deleting thousands of
- * files while the agent creates thousands (tar) makes ext4's inode
- * allocator crawl (recently_deleted). So the packer waits for a quiet
- * moment, unless the loose count runs away, and runs at idle priority.
- */
-static void *packer_main(void *arg)
-{
-	struct sched_param idle = {0};
-	struct gfs_store *s = arg;
-
-	pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-	pthread_mutex_lock(&s->pack_lock);
-	for (;;) {
-		while (!s->pack_requested && !s->pack_stopping)
-			pthread_cond_wait(&s->pack_cond, &s->pack_lock);
-		while (!s->pack_stopping &&
-		       s->loose_written < PACK_HARD_LIMIT &&
-		       mono_ns() - s->pack_last_write < PACK_IDLE_NS) {
-			struct timespec until;
-
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 200000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&s->pack_cond, &s->pack_lock,
-					       &until);
-		}
-		if (s->pack_stopping)
-			break;
-		s->pack_requested = false;
-		s->loose_written = 0;
-		pthread_mutex_unlock(&s->pack_lock);
-		if (pack_loose(s->store_path, PACK_THRESHOLD / 2, 1) == 0)
-			__atomic_add_fetch(&s->packs_made, 1, __ATOMIC_RELAXED);
-		pthread_mutex_lock(&s->pack_lock);
-	}
-	pthread_mutex_unlock(&s->pack_lock);
-	return NULL;
-}
-
-void gfs_store_packer_kick(struct gfs_store *s, unsigned objects)
-{
-	if (!s->packer_started)
-		return;
-	pthread_mutex_lock(&s->pack_lock);
-	s->loose_written += objects;
-	s->pack_last_write = mono_ns();
-	if (s->loose_written >= PACK_THRESHOLD && !s->pack_requested) {
-		s->pack_requested = true;
-		pthread_cond_signal(&s->pack_cond);
-	}
-	pthread_mutex_unlock(&s->pack_lock);
-}
-
-int gfs_store_packer_start(struct gfs_store *s)
-{
-	int rc;
-
-	rc = -pthread_create(&s->packer, NULL, packer_main, s);
-	if (!rc)
-		s->packer_started = true;
-	return rc;
-}
-
-/* Stops the packer, then packs what is left so the store stays small. */
-void gfs_store_packer_stop(struct gfs_store *s)
-{
-	if (s->packer_started) {
-		pthread_mutex_lock(&s->pack_lock);
-		s->pack_stopping = true;
-		pthread_cond_signal(&s->pack_cond);
-		pthread_mutex_unlock(&s->pack_lock);
-		pthread_join(s->packer, NULL);
-		s->packer_started = false;
-	}
-	/* at umount the user waits: every core (0 = as many as there are) */
-	pack_loose(s->store_path, 64, 0);
 }

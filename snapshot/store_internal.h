@@ -70,6 +70,7 @@ struct gfs_store_batch_op {
 	char *from;
 	pid_t pid;
 	char *process;
+	char *action; /* the exec it belongs to (Guardfs-Action), or NULL */
 	uint64_t seq;
 	uint64_t ino; /* gfs_store_event.ino */
 };
@@ -164,6 +165,8 @@ struct gfs_store {
 	int64_t pack_last_write; /* monotonic ns of the last object */
 	bool pack_requested;
 	bool pack_stopping;
+	bool pack_abort;   /* atomic: a pass in progress is abandoned */
+	bool pack_backlog; /* an earlier session's loose objects wait */
 	uint64_t packs_made;
 };
 
@@ -240,8 +243,16 @@ int gfs_store_batch_add(struct gfs_store *s,
 			const struct gfs_store_batch_op *op);
 int gfs_store_commit_batch(struct gfs_store *s);
 void gfs_store_batch_clear(struct gfs_store *s);
+
+/* store_pack.c */
+/* Starts the packer; a backlog of loose objects is packed when quiet. */
 int gfs_store_packer_start(struct gfs_store *s);
+/*
+ * Abandons a pack in progress, stops the packer, and packs what is left
+ * within a short budget; the rest stays loose for the next session.
+ */
 void gfs_store_packer_stop(struct gfs_store *s);
+/* Counts objects written loose; wakes the packer past a threshold. */
 void gfs_store_packer_kick(struct gfs_store *s, unsigned objects);
 
 #endif

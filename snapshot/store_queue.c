@@ -114,6 +114,7 @@ void gfs_store_job_free(struct gfs_store_job *job)
 	free(job->ev.path);
 	free(job->ev.from);
 	free(job->ev.process);
+	free(job->ev.action);
 	free(job->spill);
 	free(job);
 }
@@ -177,6 +178,9 @@ int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
 	if (!job)
 		return -ENOMEM;
 	job->ev.ino = ev->ino;
+	/* without memory the operation is still recorded, unlabelled */
+	if (ev->action)
+		job->ev.action = strdup(ev->action);
 	return enqueue(s, job, seq);
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,15 @@ static int do_socket(const char *path)
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	return report(bind(fd, (struct sockaddr *)&addr, sizeof(addr)));
+}
+
+static int do_connect(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	return report(connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
 }
 
 /* Writes, then reads back through SEEK_DATA/SEEK_HOLE on a sparse file. */
@@ -182,6 +192,10 @@ int main(int argc, char **argv)
 		return report(mknod(argv[2], S_IFCHR | 0644, makedev(1, 3)));
 	if (!strcmp(op, "socket"))
 		return do_socket(argv[2]);
+	if (!strcmp(op, "connect"))
+		return do_connect(argv[2]);
+	if (!strcmp(op, "kill")) /* PATH is a pid here; sends SIGTERM */
+		return report(kill((pid_t)atol(argv[2]), SIGTERM));
 	if (!strcmp(op, "seek"))
 		return do_seek(argv[2]);
 	if (!strcmp(op, "lock"))

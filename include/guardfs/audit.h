@@ -26,8 +26,9 @@ struct gfs_audit_event {
 	const char *detail; /* extra text ("flags=rw", "bytes=12"), or NULL */
 	pid_t pid;
 	uid_t uid;
-	uint64_t seq;  /* snapshot job sequence number, 0 if none */
-	bool mutation; /* changes names, bytes or metadata */
+	uint64_t seq;	    /* snapshot job sequence number, 0 if none */
+	const char *action; /* the `guardfs exec` it ran under, or NULL */
+	bool mutation;	    /* changes names, bytes or metadata */
 };
 
 /* Opens (creating with mode 0600, and its directory) the trail at path. */

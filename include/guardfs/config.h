@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "guardfs/buf.h"
 
@@ -36,6 +37,13 @@ enum gfs_on_failure {
 
 struct gfs_config {
 	char *path; /* the file that was read, or NULL for defaults */
+	/*
+	 * The bytes that were parsed and the file's identity when it was
+	 * read (both empty for defaults): a running mount hands the text to
+	 * the CLI, and the trust check of the next mount compares both.
+	 */
+	struct gfs_buf text;
+	struct stat file_stat;
 
 	/* [guard] */
 	char *root;	  /* absolute; NULL until given */
@@ -71,6 +79,12 @@ struct gfs_config {
 
 	/* [limits] */
 	unsigned deletes_per_minute; /* 0: no breaker */
+
+	/* [run]: the sandbox of `guardfs run` and `guardfs exec` */
+	struct gfs_strlist run_ro;  /* paths shown read-only, "~/" expanded */
+	struct gfs_strlist run_rw;  /* paths shown read-write */
+	struct gfs_strlist run_env; /* variable names let through */
+	bool run_network;	    /* default yes; no: a private network */
 };
 
 /* Fills cfg with the defaults (no root). */
@@ -88,6 +102,15 @@ int gfs_config_load(struct gfs_config *cfg, const char *path, char *err,
 		    size_t err_size);
 
 /*
+ * Parses text (len bytes) as the config file at path: errors name path,
+ * relative paths are taken from its directory. The file itself is not
+ * read; cfg->file_stat stays zero. 0 or -1 with a message in err.
+ */
+int gfs_config_load_text(struct gfs_config *cfg, const char *path,
+			 const char *text, size_t len, char *err,
+			 size_t err_size);
+
+/*
  * Finds and loads the configuration for a command: explicit_path if not
  * NULL; else ROOT/.guardfs.ini when root_hint is given and it exists; else
  * $XDG_CONFIG_HOME/guardfs/config.ini if it exists; else the defaults.
@@ -97,6 +120,16 @@ int gfs_config_load(struct gfs_config *cfg, const char *path, char *err,
  */
 int gfs_config_resolve(struct gfs_config *cfg, const char *explicit_path,
 		       const char *root_hint, char *err, size_t err_size);
+
+/*
+ * Like gfs_config_resolve, for a config a running mount sent: text (len
+ * bytes) is parsed as the file at path, or the defaults are used when
+ * path is NULL. Nothing is read from the folder, where the config is
+ * hidden while mounted.
+ */
+int gfs_config_resolve_text(struct gfs_config *cfg, const char *path,
+			    const char *text, size_t len, const char *root_hint,
+			    char *err, size_t err_size);
 
 /*
  * The project id used to name the store and the audit trail:

@@ -1,6 +1,7 @@
 #ifndef GUARDFS_CONTROL_H
 #define GUARDFS_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,6 +19,25 @@
 struct gfs_control;
 
 /*
+ * Privileged verbs (group-begin) quote a key the daemon makes at start
+ * and writes to RUNTIME/<pid>.key (mode 0600): proof that the asking
+ * process can read the user's runtime directory, which a process inside
+ * `guardfs run` cannot. Any process of the same uid outside a sandbox
+ * can read it; see the README's threat model.
+ */
+#define GFS_CONTROL_KEY_LEN 64
+
+/* Whether key (len bytes) is the daemon's key; false when c is NULL. */
+bool gfs_control_key_matches(const struct gfs_control *c, const char *key,
+			     size_t len);
+
+/* Appends RUNTIME/<pid>.key. */
+int gfs_control_key_path(struct gfs_buf *out, pid_t pid);
+
+/* Appends the key of the daemon with this pid. 0 or -errno. */
+int gfs_control_read_key(pid_t pid, struct gfs_buf *out);
+
+/*
  * Writes a reply for command (from process peer) into out. 0, or -EINVAL
  * for an unknown one.
  */
@@ -30,11 +50,14 @@ typedef int (*gfs_control_fn)(void *arg, const char *command, pid_t peer,
  */
 int gfs_control_runtime_dir(struct gfs_buf *out);
 
-/* Creates the socket (mode 0600 in a 0700 directory) and serves it. */
+/*
+ * Creates the socket (mode 0600 in a 0700 directory) and the key file
+ * beside it, and serves the socket.
+ */
 int gfs_control_start(struct gfs_control **out, gfs_control_fn fn, void *arg,
 		      char *err, size_t err_size);
 
-/* Stops serving and removes the socket. NULL is allowed. */
+/* Stops serving and removes the socket and key. NULL is allowed. */
 void gfs_control_stop(struct gfs_control *c);
 
 /*

@@ -52,7 +52,9 @@ bool gfs_guards_scan_allowed(const struct gfs_guards *g, const char *relpath);
  * root_fd, as "key<TAB>value" lines appended to out: "verdict" is one of
  * visible, hidden (by a name rule, or a symlink leading out of the root),
  * refused (content holds a credential) or missing; "rule" names the
- * deciding rule and "line" the line of a content match. Reads the file
+ * deciding rule and "line" the line of a content match; for a hidden or
+ * refused file in a git worktree inside the root, "repo" names the
+ * worktree's directory relative to the root. Reads the file
  * through root_fd only, never following symlinks. 0 or -errno.
  */
 int gfs_guards_explain(const struct gfs_guards *g, int root_fd,

@@ -32,6 +32,7 @@ struct gfs_history_op {
 	const char *path;    /* relative to the root */
 	const char *from;    /* rename/link source, else NULL */
 	const char *process; /* "" when unknown */
+	const char *action;  /* the `guardfs exec` command line, or NULL */
 	long pid;
 	uint64_t seq;
 };

@@ -74,6 +74,16 @@ enum gfs_ignore_verdict gfs_ignore_match_tree(const struct gfs_ignore *ig,
 					      const char *relpath, bool is_dir,
 					      const char **rule);
 
+/*
+ * Whether moving directory from to to (paths relative to the root, neither
+ * empty) could change the verdict of some path below it: true when a rule
+ * could match "from/REL" and "to/REL" differently for some REL. Rules on
+ * basenames alone never do, so most moves answer false without a walk.
+ * Errs towards true. NULL is allowed (false).
+ */
+bool gfs_ignore_moves_matter(const struct gfs_ignore *ig, const char *from,
+			     const char *to);
+
 /* Number of rules (negated ones included), for tests and status. */
 size_t gfs_ignore_count(const struct gfs_ignore *ig);
 

@@ -45,6 +45,15 @@ int gfs_policy_hide_exact(struct gfs_policy *p, const char *relpath,
 			  const char *origin);
 
 /*
+ * Hides every entry named name (one path component, compared ignoring
+ * ASCII case) at any depth, and everything below it, unconditionally:
+ * for names guardfs itself reads wherever they are, such as a project's
+ * .guardfs.ini. 0, -EINVAL for a name with a slash, or -ENOMEM.
+ */
+int gfs_policy_hide_name(struct gfs_policy *p, const char *name,
+			 const char *origin);
+
+/*
  * Decides whether relpath may be seen, looking at its own name only (its
  * ancestors were checked when they were looked up). Returns true when it
  * is hidden and sets *rule (if not NULL) to the deciding rule's origin.
@@ -55,6 +64,14 @@ bool gfs_policy_hides(const struct gfs_policy *p, const char *relpath,
 /* Like gfs_policy_hides, but checks every ancestor too (for the CLI). */
 bool gfs_policy_hides_tree(const struct gfs_policy *p, const char *relpath,
 			   bool is_dir, const char **rule);
+
+/*
+ * Whether moving directory from to to could hide or expose some path below
+ * it (see gfs_ignore_moves_matter); guardfs's own files count too. When
+ * false, every path below keeps its verdict and a rename needs no walk.
+ */
+bool gfs_policy_moves_matter(const struct gfs_policy *p, const char *from,
+			     const char *to);
 
 /*
  * True when a symlink at link_relpath with the given target would resolve

@@ -47,6 +47,7 @@ struct gfs_store_event {
 	const char *from;    /* rename, exchange and link source, else NULL */
 	pid_t pid;	     /* the process that asked */
 	const char *process; /* its name (comm) */
+	const char *action;  /* the `guardfs exec` it ran under, or NULL */
 	/*
 	 * Write, truncate, chmod: the file's inode number, by which the store
 	 * finds its other names (hard links) even when path names it no

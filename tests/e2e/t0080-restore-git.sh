@@ -83,7 +83,7 @@ check_eq "its tree is the session's start" \
 
 # Only the guardfs program may group its writes as a restore: another
 # process of the user asking the control socket is turned away.
-check_eq "the control socket groups only guardfs" "group	not guardfs" "$(python3 -c '
+check_eq "the control socket groups only guardfs" "group	refused: bad key" "$(python3 -c '
 import glob, os, socket, sys
 path = glob.glob(os.path.join(sys.argv[1], "guardfs", "*.sock"))[0]
 s = socket.socket(socket.AF_UNIX); s.connect(path)

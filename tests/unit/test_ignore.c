@@ -230,6 +230,41 @@ static const struct match_case cases[] = {
 	M("c", "a/b/c", TREE | DIR, 1),
 	M("b", "a/b/c/d", TREE, 1),
 	M("a/b/", "a/b/c/d", TREE | FOLD, 1),
+	/* "**∕name∕**": everything below a directory of that name, indexed
+	 * by the name and looked up per directory component */
+	M("**/foo/**", "foo/x", OWN, 1),
+	M("**/foo/**", "a/b/foo/c/d", OWN, 1),
+	M("**/foo/**", "foo", OWN, 0),
+	M("**/foo/**", "foo", DIR, 0),
+	M("**/foo/**", "a/foo", OWN, 0),
+	M("**/foo/**", "xfoo/a", OWN, 0),
+	M("**/foo/**", "foox/a", OWN, 0),
+	M("**/foo/**", "a/foo/b", DIR, 1),
+	M("**/foo/**", "a/foo/b/c", TREE, 1),
+	M("**/Foo/**", "a/FOO/b", FOLD, 1),
+	M("**/Foo/**", "a/FOO/b", OWN, 0),
+	M("**/foo/**/", "a/foo/b", OWN, 0),
+	M("**/foo/**/", "a/foo/b", DIR, 1),
+	M("**/f\\*o/**", "f*o/x", OWN, 1),
+	M("**/f\\*o/**", "fxo/x", OWN, 0),
+	M("**/foo/**\n!**/bar/**", "bar/foo/x", NEG, 2),
+	M("**/bar/**\n**/foo/**", "foo/bar/x", OWN, 2),
+	M("**/foo/**\n!*.c", "a/foo/x.c", NEG, 2),
+	M("**/foo/**\n!*.c", "a/foo/x.h", OWN, 1),
+	M("*.c\n!**/foo/**", "foo/x.c", NEG, 2),
+	M("!*.c\n**/foo/**", "foo/x.c", OWN, 2),
+	M("**/foo/**\n**/bar/**\n!*/", "foo/bar", DIR | NEG, 3),
+	/* suffixes without an extension, indexed by their last two bytes */
+	M("*_rsa", "deploy_rsa", OWN, 1),
+	M("*_rsa", "x/deploy_RSA", FOLD, 1),
+	M("*_rsa", "deploy_rsa.pub", OWN, 0),
+	M("*_rsa", "_rsa", OWN, 1),
+	M("*_rsa", "rsa", OWN, 0),
+	M("*_rsa", "x_rsa/y", OWN, 0),
+	M("*ab", "b", OWN, 0),
+	M("*ab\n!*xab", "yxab", NEG, 2),
+	M("*ab\n!*xab", "yab", OWN, 1),
+	M("*a", "a", OWN, 1),
 };
 
 static void dump_cases(void)
@@ -440,6 +475,118 @@ static void test_backtracking_bound(void)
 	gfs_ignore_free(ig);
 }
 
+/*
+ * gfs_ignore_moves_matter: when it answers false, every path below the
+ * moved directory keeps its verdict (checked against the matcher itself
+ * over many relative paths); and it answers true for the moves that do
+ * expose something, so that the walk it saves is only skipped when safe.
+ */
+static void test_moves_matter(void)
+{
+	static const char *const rules[] = {
+		"**/.m2/settings.xml",
+		"**/.config/gh/hosts.yml",
+		"**/.config/gcloud",
+		"**/.ipython/profile_*/history.sqlite",
+		"/locked/*.txt",
+		"docs/secret",
+		"*.pem",
+		".env",
+		"id_*",
+		"!id_*.pub",
+		"private/",
+		"a/**/deep.key",
+	};
+	static const char *const dirs[] = {
+		".m2",	  "m2",		"x/.m2",     "x/m2",	 ".config",
+		"config", ".config/gh", "config/gh", ".ipython", "ipython",
+		"locked", "open",	"docs",	     "doc",	 "src",
+		"lib",	  "a",		"b",	     "x/a",	 "src/deep",
+		"ab",	  "x/.ipython",
+	};
+	static const char *const rels[] = {
+		"settings.xml",
+		"gh/hosts.yml",
+		"hosts.yml",
+		"gcloud",
+		"gcloud/creds.json",
+		"profile_default/history.sqlite",
+		"a.txt",
+		"secret",
+		"k.pem",
+		".env",
+		"id_rsa",
+		"id_rsa.pub",
+		"private",
+		"deep.key",
+		"b/deep.key",
+		"anywhere.txt",
+		".m2/settings.xml",
+		".config/gh/hosts.yml",
+	};
+	static const struct {
+		const char *from, *to;
+		bool want;
+	} expect[] = {
+		{".m2", "m2", true},
+		{"x/.m2", "x/m2", true},
+		{".config", "config", true},
+		{".config/gh", "config/gh", true},
+		{".ipython", "ipython", true},
+		{"open", "locked", true},
+		{"docs", "doc", true},
+		{"a", "b", true},
+		{"src", "lib", false},
+		{"src/deep", "lib", false},
+		{"ab", "src", false},
+	};
+	struct gfs_ignore *ig = NULL;
+	size_t i, j, k, f;
+
+	CHECK(gfs_ignore_new(&ig, GFS_IGNORE_CASEFOLD) == 0);
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		CHECK(gfs_ignore_add(ig, rules[i], rules[i]) == 0);
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		bool got = gfs_ignore_moves_matter(ig, expect[i].from,
+						   expect[i].to);
+
+		if (got != expect[i].want) {
+			fprintf(stderr, "moves_matter(%s, %s) = %d\n",
+				expect[i].from, expect[i].to, got);
+			failures++;
+		}
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		for (j = 0; j < sizeof(dirs) / sizeof(dirs[0]); j++) {
+			if (gfs_ignore_moves_matter(ig, dirs[i], dirs[j]))
+				continue;
+			for (k = 0; k < sizeof(rels) / sizeof(rels[0]); k++) {
+				char a[256], b[256];
+
+				snprintf(a, sizeof(a), "%s/%s", dirs[i],
+					 rels[k]);
+				snprintf(b, sizeof(b), "%s/%s", dirs[j],
+					 rels[k]);
+				for (f = 0; f < 2; f++) {
+					if (gfs_ignore_match(ig, a, f, NULL) ==
+					    gfs_ignore_match(ig, b, f, NULL))
+						continue;
+					fprintf(stderr,
+						"moves_matter(%s, %s) missed "
+						"%s\n",
+						dirs[i], dirs[j], rels[k]);
+					failures++;
+				}
+			}
+		}
+	}
+	CHECK(!gfs_ignore_moves_matter(NULL, "a", "b"));
+	/* a rule whose head is a wildcard could be anywhere: always */
+	CHECK(gfs_ignore_add(ig, "*/anywhere.txt", "any") == 0);
+	CHECK(gfs_ignore_moves_matter(ig, "src", "lib"));
+	gfs_ignore_free(ig);
+}
+
 int main(void)
 {
 	if (getenv("GFS_DUMP_CASES")) {
@@ -451,6 +598,7 @@ int main(void)
 	test_origins();
 	test_many_rules();
 	test_backtracking_bound();
+	test_moves_matter();
 	if (failures) {
 		fprintf(stderr, "test_ignore: %d failure(s)\n", failures);
 		return 1;

@@ -174,7 +174,6 @@ static const struct name_case must_show[] = {
 	{"environment.ts", false},
 	{"env", true},
 	{"src/env", true},
-	{".envrc", false},
 	{".env", true}, /* a virtualenv directory */
 	{".env.example", false},
 	{".env.sample", false},
@@ -337,7 +336,10 @@ static void test_builtin(void)
 	CHECK(decided_by(p, "a/.env.local", false, ".env.*"));
 	CHECK(decided_by(p, "privkey.pem", false, "privkey*.pem"));
 	CHECK(decided_by(p, ".ssh", true, ".ssh"));
-	CHECK(decided_by(p, ".bash_history", false, ".*_history"));
+	CHECK(decided_by(p, ".bash_history", false, ".bash_history"));
+	CHECK(decided_by(p, ".irb_history", false, ".*_history"));
+	CHECK(decided_by(p, "a/secrets/x.txt", false, "**/secrets/**"));
+	CHECK(decided_by(p, "deploy_rsa", false, "*_rsa"));
 	/* ancestors: hides() looks at the own name, hides_tree() at all */
 	CHECK(!gfs_policy_hides(p, ".ssh/id_rsa.pub", false, NULL));
 	CHECK(gfs_policy_hides_tree(p, ".ssh/id_rsa.pub", false, NULL));
@@ -429,6 +431,54 @@ static void test_hide_exact(void)
 	CHECK(!gfs_policy_hides(p, "sub/guardfs.ini", false, NULL));
 	/* "!**" (last) re-exposed every built-in entry */
 	CHECK(!gfs_policy_hides(p, ".env", false, NULL));
+	gfs_policy_free(p);
+}
+
+static void test_hide_name(void)
+{
+	struct gfs_policy *p;
+	const char *rule = NULL;
+
+	CHECK(gfs_policy_new(&p, NULL) == 0);
+	CHECK(gfs_policy_hide_name(p, ".guardfs.ini", "config") == 0);
+	CHECK(gfs_policy_hide_name(p, "a/b", "bad") == -EINVAL);
+	CHECK(gfs_policy_hide_name(p, "", "bad") == -EINVAL);
+	CHECK(gfs_policy_hide_name(p, "..", "bad") == -EINVAL);
+	CHECK(gfs_policy_add_pattern(p, "!**", "u:1") == 0);
+	/* at any depth, any ASCII case, and everything below it */
+	CHECK(gfs_policy_hides(p, ".guardfs.ini", false, &rule));
+	CHECK(rule && strcmp(rule, "config") == 0);
+	CHECK(gfs_policy_hides(p, "a/b/.GUARDFS.ini", false, NULL));
+	CHECK(gfs_policy_hides(p, ".guardfs.ini/x", false, NULL));
+	CHECK(gfs_policy_hides_tree(p, "a/.guardfs.ini/y", false, NULL));
+	CHECK(!gfs_policy_hides(p, ".guardfs.ini.bak", false, NULL));
+	CHECK(!gfs_policy_hides(p, "a/x.guardfs.ini", false, NULL));
+	gfs_policy_free(p);
+}
+
+/* guardfs's own files below a directory make its moves matter. */
+static void test_moves_matter(void)
+{
+	struct gfs_policy_opts opts = {.builtin = true};
+	struct gfs_policy *p;
+
+	CHECK(gfs_policy_new(&p, &opts) == 0);
+	CHECK(gfs_policy_hide_exact(p, "state/guardfs/audit.jsonl", "a") == 0);
+	CHECK(gfs_policy_moves_matter(p, "state", "st"));
+	CHECK(gfs_policy_moves_matter(p, "STATE/guardfs", "x"));
+	CHECK(gfs_policy_moves_matter(p, "x", "state/guardfs"));
+	CHECK(!gfs_policy_moves_matter(p, "state/guardfs/audit.jsonl", "x"));
+	CHECK(!gfs_policy_moves_matter(p, "src", "lib"));
+	/* the built-in anchored rules */
+	CHECK(gfs_policy_moves_matter(p, ".m2", "m2"));
+	CHECK(gfs_policy_moves_matter(p, "home/.docker", "home/docker"));
+	CHECK(gfs_policy_moves_matter(p, ".config", "config"));
+	CHECK(!gfs_policy_moves_matter(p, "a/b", "c"));
+	/* "**∕secrets∕**": only where a secrets component is in the move */
+	CHECK(gfs_policy_moves_matter(p, "x/secrets", "x/s"));
+	CHECK(gfs_policy_moves_matter(p, "secrets/sub", "other"));
+	CHECK(gfs_policy_moves_matter(p, "other", "a/secrets/sub"));
+	CHECK(!gfs_policy_moves_matter(p, "app/src", "app/lib"));
 	gfs_policy_free(p);
 }
 
@@ -591,6 +641,9 @@ int main(void)
 	test_builtin();
 	test_user_patterns();
 	test_hide_exact();
+	test_hide_name();
+
+	test_moves_matter();
 	test_symlinks();
 	benchmark();
 	if (failures) {

@@ -581,6 +581,51 @@ static void test_kill9(void)
 	}
 }
 
+static int loose_objects(void)
+{
+	return atoi(sh("find '%s/objects' -path '*/pack' -prune -o -type f "
+		       "-print | wc -l",
+		       store));
+}
+
+/*
+ * Packing is housekeeping: closing the store (the unmount) never waits
+ * for a large backlog of loose objects to be packed; it stays loose, is
+ * complete as it is, and the next session packs it once quiet.
+ */
+static void test_close_leaves_backlog(void)
+{
+	struct gfs_store *s;
+	int i, before;
+
+	/* 9000 objects no commit reaches, as a long burst leaves them */
+	sh("cd '%s' && seq 1 9000 | sed 's/^/backlog object /' | "
+	   "split -l 1 - obj. && ls obj.* | "
+	   "git --git-dir='%s' hash-object -w --stdin-paths >/dev/null && "
+	   "rm -f obj.*",
+	   base, store);
+	before = loose_objects();
+	CHECK(before >= 9000);
+	s = open_store(0, false);
+	if (!s)
+		return;
+	gfs_store_close(s);
+	CHECK(loose_objects() >= before);
+	CHECK_STR(sh("ls '%s/objects/pack' | grep -v '[.]pack$' | "
+		     "grep -v '[.]idx$'",
+		     store),
+		  "");
+	/* the next session packs the backlog once the folder is quiet */
+	s = open_store(0, false);
+	if (!s)
+		return;
+	/* at nice 19: seconds on an idle machine, allow for a busy one */
+	for (i = 0; i < 1200 && loose_objects() >= 1024; i++)
+		usleep(100000);
+	CHECK(loose_objects() < 1024);
+	gfs_store_close(s);
+}
+
 /* A store on a full filesystem refuses (EIO) and loses nothing. */
 static void test_disk_full(void)
 {
@@ -753,6 +798,7 @@ int main(void)
 	test_dotgit_and_exclude();
 	test_default_excludes();
 	test_kill9();
+	test_close_leaves_backlog();
 	test_journal();
 	test_disk_full();
 	test_timing();

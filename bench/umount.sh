@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bench/umount.sh: how long `guardfs umount` takes after sustained writes,
+# and whether a remount right after succeeds. Guards an empty folder in
+# place (defaults: snapshots on), runs WRITERS processes that each rewrite
+# 63 files of their own with new content as fast as they can for SECONDS,
+# then times the unmount and a remount, and counts what the store left
+# loose for the next session's packer.
+#
+#   bench/umount.sh [--seconds N] [--writers N] [--guardfs BIN] [--workdir DIR]
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+SECONDS_OF_LOAD=45
+WRITERS=8
+GUARDFS_BIN=${GUARDFS:-$REPO_DIR/build/guardfs}
+WORKDIR=/var/tmp/gfs-bench-umount
+
+usage() {
+	cat <<EOF
+usage: bench/umount.sh [--seconds N] [--writers N] [--guardfs BIN] [--workdir DIR]
+  --seconds N     how long the writers run (default $SECONDS_OF_LOAD)
+  --writers N     writer processes (default $WRITERS)
+  --guardfs BIN   guardfs binary (default: \$GUARDFS or build/guardfs)
+  --workdir DIR   scratch dir, created and removed (default $WORKDIR)
+EOF
+}
+
+while (($#)); do
+	case $1 in
+	--seconds) SECONDS_OF_LOAD=$2; shift 2 ;;
+	--writers) WRITERS=$2; shift 2 ;;
+	--guardfs) GUARDFS_BIN=$2; shift 2 ;;
+	--workdir) WORKDIR=$2; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+
+[ -x "$GUARDFS_BIN" ] || { echo "bench/umount.sh: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
+[ -e "$WORKDIR" ] && { echo "bench/umount.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
+
+export HOME=$WORKDIR/home XDG_STATE_HOME=$WORKDIR/state
+export XDG_DATA_HOME=$WORKDIR/data XDG_CONFIG_HOME=$WORKDIR/config
+export XDG_RUNTIME_DIR=$WORKDIR/run
+mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+ROOT=$WORKDIR/root
+mkdir "$ROOT"
+cleanup() {
+	grep -q " $ROOT fuse.guardfs " /proc/mounts &&
+		"$GUARDFS_BIN" umount "$ROOT" >/dev/null 2>&1
+	rm -rf "$WORKDIR"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
+loose() { find "$1/objects" -path '*/pack' -prune -o -type f -print | wc -l; }
+
+"$GUARDFS_BIN" mount "$ROOT" >/dev/null || exit 1
+pids=()
+for w in $(seq "$WRITERS"); do
+	python3 - "$ROOT" "$SECONDS_OF_LOAD" "$w" <<'PY' &
+import sys, time
+root, seconds, w = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+end = time.time() + seconds
+i = 0
+while time.time() < end:
+    with open(f"{root}/w{w}-{i % 63}", "w") as f:
+        f.write(f"{w} {i} " * 50)
+    i += 1
+print(i)
+PY
+	pids+=($!)
+done
+for p in "${pids[@]}"; do
+	wait "$p"
+done
+STORE=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
+echo "writers: $WRITERS for ${SECONDS_OF_LOAD}s; loose objects before umount: $(loose "$STORE")"
+t0=$(now)
+"$GUARDFS_BIN" umount "$ROOT"
+rc=$?
+t1=$(now)
+echo "umount: exit $rc in $(elapsed "$t0" "$t1") s; loose objects left: $(loose "$STORE")"
+t0=$(now)
+"$GUARDFS_BIN" mount "$ROOT" >/dev/null
+rc=$?
+t1=$(now)
+echo "remount: exit $rc in $(elapsed "$t0" "$t1") s"

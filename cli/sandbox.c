@@ -1,0 +1,689 @@
+/*
+ * The bubblewrap command line of `guardfs run` and `guardfs exec`, one
+ * step per namespace, bind or tmpfs, in the order bubblewrap applies them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "cli.h"
+#include "guardfs/control.h"
+#include "guardfs/util.h"
+#include "mounts.h"
+#include "sandbox.h"
+
+/*
+ * The places of a home that hold credentials, never shown in the sandbox
+ * whatever [run] ro/rw say: keys, cloud and cluster logins, registry and
+ * package tokens, keyrings, password stores and browser profiles (which
+ * hold cookies and saved passwords).
+ */
+static const char *const credential_places[] = {
+	".ssh",
+	".gnupg",
+	".aws",
+	".azure",
+	".config/gcloud",
+	".oci",
+	".kube",
+	".docker",
+	".netrc",
+	".git-credentials",
+	".config/git/credentials",
+	".config/gh",
+	".config/hub",
+	".config/glab-cli",
+	".npmrc",
+	".yarnrc",
+	".pypirc",
+	".gem/credentials",
+	".cargo/credentials",
+	".cargo/credentials.toml",
+	".m2/settings.xml",
+	".gradle/gradle.properties",
+	".terraform.d",
+	".vault-token",
+	".config/doctl",
+	".config/rclone",
+	".s3cfg",
+	".boto",
+	".pki",
+	".local/share/keyrings",
+	".local/share/kwalletd",
+	".password-store",
+	".config/op",
+	".mozilla",
+	".thunderbird",
+	".config/google-chrome",
+	".config/chromium",
+	".config/BraveSoftware",
+	".config/microsoft-edge",
+	".config/vivaldi",
+	".config/Code/User/globalStorage",
+};
+
+/* Whether word (between underscores) appears in name. */
+static bool has_word(const char *name, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = name;
+
+	while ((p = strstr(p, word))) {
+		if ((p == name || p[-1] == '_') && (!p[n] || p[n] == '_'))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* Whether a variable of this name may hold a credential. */
+static bool is_credential_var(const char *name, size_t len)
+{
+	static const char *const parts[] = {
+		"TOKEN",      "SECRET",	     "PASSWORD",    "PASSWD",
+		"API_KEY",    "APIKEY",	     "ACCESS_KEY",  "PRIVATE_KEY",
+		"CREDENTIAL", "SESSION_KEY", "SIGNING_KEY", "CLIENT_KEY",
+	};
+	static const char *const words[] = {"AUTH", "OAUTH", "COOKIE", "DSN",
+					    "PASS"};
+	static const char *const prefixes[] = {
+		"AWS_",		"AZURE_",    "GOOGLE_APPLICATION_",
+		"GCP_",		"GITHUB_",   "GH_",
+		"GITLAB_",	"OPENAI_",   "ANTHROPIC_",
+		"HF_",		"HUGGING",   "VAULT_",
+		"SSH_",		"GPG_",	     "GNUPG",
+		"KRB5",		"DBUS_",     "DOCKER_",
+		"NPM_CONFIG__", "PGPASS",    "MYSQL_PWD",
+		"DATABASE_URL", "REDIS_URL", "GUARDFS",
+		"XAUTHORITY",	"DISPLAY",   "WAYLAND_",
+	};
+	char upper[256];
+	size_t i;
+
+	if (len >= sizeof(upper))
+		return true;
+	for (i = 0; i < len; i++)
+		upper[i] = (char)((name[i] >= 'a' && name[i] <= 'z')
+					  ? name[i] - 'a' + 'A'
+					  : name[i]);
+	upper[len] = '\0';
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (strstr(upper, parts[i]))
+			return true;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (has_word(upper, words[i]))
+			return true;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(upper, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static int add1(struct gfs_sandbox *sb, const char *arg)
+{
+	char *copy;
+
+	if (sb->argc + 2 > sb->cap) {
+		size_t cap = sb->cap ? sb->cap * 2 : 64;
+		char **v = realloc(sb->argv, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		sb->argv = v;
+		sb->cap = cap;
+	}
+	copy = strdup(arg);
+	if (!copy)
+		return -ENOMEM;
+	sb->argv[sb->argc++] = copy;
+	sb->argv[sb->argc] = NULL;
+	return 0;
+}
+
+/* Appends one step: its arguments, NULL-terminated. */
+static int step(struct gfs_sandbox *sb, ...)
+{
+	const char *arg;
+	va_list ap;
+	int rc = 0;
+
+	va_start(ap, sb);
+	while (!rc && (arg = va_arg(ap, const char *)))
+		rc = add1(sb, arg);
+	va_end(ap);
+	return rc;
+}
+
+static int step_fd(struct gfs_sandbox *sb, const char *option, int fd)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", fd);
+	return step(sb, option, num, NULL);
+}
+
+void gfs_sandbox_release(struct gfs_sandbox *sb)
+{
+	size_t i;
+
+	for (i = 0; i < sb->argc; i++)
+		free(sb->argv[i]);
+	free(sb->argv);
+	memset(sb, 0, sizeof(*sb));
+}
+
+/* A place the sandbox must never show, and what it is. */
+struct forbidden {
+	char **paths; /* resolved */
+	char **whats;
+	size_t len;
+};
+
+static void forbid(struct forbidden *f, const char *path, const char *what)
+{
+	struct gfs_buf resolved = GFS_BUF_INIT;
+	char **p, **w;
+
+	if (!path || !path[0] || gfs_mounts_resolve_future(&resolved, path))
+		goto out;
+	p = realloc(f->paths, (f->len + 1) * sizeof(*p));
+	if (!p)
+		goto out;
+	f->paths = p;
+	w = realloc(f->whats, (f->len + 1) * sizeof(*w));
+	if (!w)
+		goto out;
+	f->whats = w;
+	f->whats[f->len] = strdup(what);
+	f->paths[f->len] = gfs_buf_detach(&resolved);
+	if (!f->whats[f->len] || !f->paths[f->len]) {
+		free(f->whats[f->len]);
+		free(f->paths[f->len]);
+		goto out;
+	}
+	f->len++;
+out:
+	gfs_buf_release(&resolved);
+}
+
+static void forbidden_release(struct forbidden *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->len; i++) {
+		free(f->paths[i]);
+		free(f->whats[i]);
+	}
+	free(f->paths);
+	free(f->whats);
+}
+
+/* The store, trail and config of every running mount of this user. */
+static void forbid_running(void *arg, pid_t pid, const char *reply)
+{
+	static const char *const keys[] = {"store", "audit", "config"};
+	struct forbidden *f = arg;
+	struct gfs_buf v = GFS_BUF_INIT;
+	size_t i;
+
+	(void)pid;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		gfs_buf_reset(&v);
+		if (!gfs_control_reply_get(reply, keys[i], &v) && v.len)
+			forbid(f, v.data, "a file of guardfs");
+	}
+	gfs_buf_release(&v);
+}
+
+static void forbid_xdg(struct forbidden *f, const char *var,
+		       const char *fallback)
+{
+	struct gfs_buf dir = GFS_BUF_INIT;
+
+	if (!gfs_xdg_dir(&dir, var, fallback) &&
+	    !gfs_buf_adds(&dir, "/guardfs"))
+		forbid(f, dir.data, "a directory of guardfs");
+	gfs_buf_release(&dir);
+}
+
+static void collect_forbidden(struct forbidden *f, const struct gfs_config *cfg,
+			      const char *home, const char *mount)
+{
+	struct gfs_buf b = GFS_BUF_INIT;
+	size_t i;
+
+	for (i = 0; home && i < sizeof(credential_places) /
+					    sizeof(credential_places[0]);
+	     i++) {
+		gfs_buf_reset(&b);
+		gfs_buf_addf(&b, "%s/%s", home, credential_places[i]);
+		forbid(f, b.data, "a credential place of the home");
+	}
+	forbid_xdg(f, "XDG_CONFIG_HOME", ".config");
+	forbid_xdg(f, "XDG_DATA_HOME", ".local/share");
+	forbid_xdg(f, "XDG_STATE_HOME", ".local/state");
+	gfs_buf_reset(&b);
+	if (!gfs_control_runtime_dir(&b))
+		forbid(f, b.data, "the runtime directory of guardfs");
+	forbid(f, cfg->path, "the config of guardfs");
+	forbid(f, cfg->store, "the snapshot store");
+	forbid(f, cfg->audit_path, "the audit trail");
+	/* Mounted elsewhere, the root itself is the unguarded folder. */
+	if (strcmp(cfg->root, mount))
+		forbid(f, cfg->root, "the unguarded folder");
+	gfs_control_query_all("status", forbid_running, f);
+	gfs_buf_release(&b);
+}
+
+/*
+ * Refuses path when it is, holds or lies inside a forbidden place, both
+ * as written and as resolved (a symlink must not lead around the check).
+ */
+static int check_shared(const struct forbidden *f, const char *written,
+			const char *resolved, const char *origin, char *err,
+			size_t err_size)
+{
+	const char *forms[2] = {written, resolved};
+	size_t i;
+	int k;
+
+	for (i = 0; i < f->len; i++) {
+		for (k = 0; k < 2; k++) {
+			const char *p = forms[k];
+
+			if (!gfs_path_is_within(p, f->paths[i]) &&
+			    !gfs_path_is_within(f->paths[i], p))
+				continue;
+			snprintf(err, err_size,
+				 "%s: cannot share '%s' with the sandbox: "
+				 "%s '%s' %s",
+				 origin, written, f->whats[i], f->paths[i],
+				 !strcmp(p, f->paths[i]) ? "is never shown"
+				 : gfs_path_is_within(p, f->paths[i])
+					 ? "holds it"
+					 : "lies inside it");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int share_paths(struct gfs_sandbox *sb, const struct forbidden *f,
+		       const struct gfs_strlist *list, bool rw, char *err,
+		       size_t err_size)
+{
+	struct gfs_buf resolved = GFS_BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < list->len; i++) {
+		const char *path = list->items[i];
+
+		gfs_buf_reset(&resolved);
+		if (gfs_mounts_resolve_future(&resolved, path)) {
+			snprintf(err, err_size, "%s: cannot resolve '%s'",
+				 list->origins[i], path);
+			rc = -1;
+			break;
+		}
+		rc = check_shared(f, path, resolved.data, list->origins[i], err,
+				  err_size);
+		/* A path that does not exist (yet) is left out. */
+		if (!rc)
+			rc = step(sb, rw ? "--bind-try" : "--ro-bind-try",
+				  resolved.data, path, NULL);
+	}
+	gfs_buf_release(&resolved);
+	return rc;
+}
+
+/* The system directories, read-only; merged-/usr links stay links. */
+static int system_dirs(struct gfs_sandbox *sb)
+{
+	static const char *const dirs[] = {"/usr",   "/etc",   "/bin",
+					   "/sbin",  "/lib",   "/lib32",
+					   "/lib64", "/libx32"};
+	char target[PATH_MAX];
+	struct stat st;
+	size_t i;
+	ssize_t n;
+	int rc = 0;
+
+	for (i = 0; !rc && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (lstat(dirs[i], &st))
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(dirs[i], target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			rc = step(sb, "--symlink", target, dirs[i], NULL);
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = step(sb, "--ro-bind", dirs[i], dirs[i], NULL);
+		}
+	}
+	return rc;
+}
+
+/*
+ * A forbidden place that exists inside a system directory shown above
+ * (a store configured under /usr, say) is covered: an empty tmpfs over a
+ * directory, /dev/null over a file.
+ */
+static int mask_forbidden(struct gfs_sandbox *sb, const struct forbidden *f)
+{
+	static const char *const shown[] = {"/usr",   "/etc",	"/bin",
+					    "/sbin",  "/lib",	"/lib32",
+					    "/lib64", "/libx32"};
+	struct stat st;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; !rc && i < f->len; i++) {
+		for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
+			if (gfs_path_is_within(f->paths[i], shown[k]))
+				break;
+		if (k == sizeof(shown) / sizeof(shown[0]) ||
+		    lstat(f->paths[i], &st))
+			continue;
+		rc = S_ISDIR(st.st_mode)
+			     ? step(sb, "--tmpfs", f->paths[i], NULL)
+			     : step(sb, "--ro-bind", "/dev/null", f->paths[i],
+				    NULL);
+	}
+	return rc;
+}
+
+/* Leaves out every credential variable except those [run] env names. */
+static int scrub_env(struct gfs_sandbox *sb, const struct gfs_config *cfg,
+		     char *err, size_t err_size)
+{
+	extern char **environ;
+	char **e;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < cfg->run_env.len; i++) {
+		const char *n = cfg->run_env.items[i];
+		size_t k = 0;
+
+		while (n[k] == '_' || (n[k] >= 'A' && n[k] <= 'Z') ||
+		       (n[k] >= 'a' && n[k] <= 'z') ||
+		       (k && n[k] >= '0' && n[k] <= '9'))
+			k++;
+		if (!k || n[k]) {
+			snprintf(err, err_size,
+				 "%s: bad value '%s' for 'env' (expected a "
+				 "variable name)",
+				 cfg->run_env.origins[i], n);
+			return -1;
+		}
+	}
+	for (e = environ; !rc && e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+		char name[256];
+		bool allowed = false;
+
+		if (!is_credential_var(*e, len) || len >= sizeof(name))
+			continue;
+		memcpy(name, *e, len);
+		name[len] = '\0';
+		for (i = 0; i < cfg->run_env.len; i++)
+			if (!strcmp(cfg->run_env.items[i], name))
+				allowed = true;
+		if (!allowed)
+			rc = step(sb, "--unsetenv", name, NULL);
+	}
+	return rc;
+}
+
+int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
+		      char *const *cmd, char *err, size_t err_size)
+{
+	const struct gfs_config *cfg = o->cfg;
+	struct forbidden forbidden = {0};
+	const char *home = getenv("HOME");
+	char bwrap[PATH_MAX];
+	int rc;
+
+	if (gfs_sandbox_find_bwrap(bwrap, sizeof(bwrap))) {
+		snprintf(err, err_size,
+			 "bwrap not found in PATH: install bubblewrap "
+			 "(apt install bubblewrap)");
+		return -1;
+	}
+	if (!home || home[0] != '/' || !strcmp(home, "/")) {
+		snprintf(err, err_size,
+			 "HOME must name a directory other than / (the "
+			 "sandbox gives it an empty one)");
+		return -1;
+	}
+	collect_forbidden(&forbidden, cfg, home, o->mount);
+	rc = step(sb, bwrap, NULL);
+	/* Namespaces: the daemon and every other process out of sight. */
+	if (!rc)
+		rc = step(sb, "--die-with-parent", "--unshare-pid",
+			  "--unshare-ipc", "--unshare-uts",
+			  "--unshare-cgroup-try", NULL);
+	/*
+	 * A user namespace with no further ones inside, so the agent cannot
+	 * make a namespace of its own; and no capabilities, which bwrap
+	 * would otherwise leave to root (umount, mount, ptrace, ...).
+	 */
+	if (!rc)
+		rc = step(sb, "--unshare-user", "--disable-userns",
+			  "--cap-drop", "ALL", NULL);
+	if (!rc && !o->network)
+		rc = step(sb, "--unshare-net", NULL);
+	if (!rc)
+		rc = system_dirs(sb);
+	if (!rc)
+		rc = mask_forbidden(sb, &forbidden);
+	if (!rc)
+		rc = step(sb, "--proc", "/proc", "--dev", "/dev", "--tmpfs",
+			  "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", home, NULL);
+	if (!rc)
+		rc = share_paths(sb, &forbidden, &cfg->run_ro, false, err,
+				 err_size);
+	if (!rc)
+		rc = share_paths(sb, &forbidden, &cfg->run_rw, true, err,
+				 err_size);
+	/* The project: the guarded mount itself, the daemon stays outside. */
+	if (!rc)
+		rc = step(sb, "--bind", o->mount, o->mount, NULL);
+	/* A home inside the project is still an empty one. */
+	if (!rc && strcmp(home, o->mount) && gfs_path_is_within(home, o->mount))
+		rc = step(sb, "--tmpfs", home, NULL);
+	if (!rc)
+		rc = step(sb, "--chdir", o->cwd, NULL);
+	if (!rc)
+		rc = scrub_env(sb, cfg, err, err_size);
+	/*
+	 * Without a terminal a new session costs nothing and detaches the
+	 * controlling one (/dev/tty). With one, job control needs the
+	 * session, and the seccomp filter refuses TIOCSTI instead.
+	 */
+	if (!rc && !o->tty)
+		rc = step(sb, "--new-session", NULL);
+	if (!rc && o->seccomp_fd >= 0)
+		rc = step_fd(sb, "--seccomp", o->seccomp_fd);
+	if (!rc && o->info_fd >= 0)
+		rc = step_fd(sb, "--info-fd", o->info_fd);
+	if (!rc && o->block_fd >= 0)
+		rc = step_fd(sb, "--block-fd", o->block_fd);
+	if (!rc)
+		rc = step(sb, "--", NULL);
+	if (!rc && o->reset_intr && gfs_sandbox_reset_intr())
+		rc = step(sb, gfs_sandbox_reset_intr(),
+			  "--default-signal=INT,QUIT", "--", NULL);
+	for (; !rc && *cmd; cmd++)
+		rc = add1(sb, *cmd);
+	forbidden_release(&forbidden);
+	if (rc && !err[0])
+		snprintf(err, err_size, "cannot build the sandbox: %s",
+			 strerror(-rc));
+	return rc ? -1 : 0;
+}
+
+int gfs_sandbox_quote(struct gfs_buf *out, const char *s)
+{
+	const char *p;
+	int rc;
+
+	for (p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+			    "YZ0123456789_-+=/.,:@%",
+			    *p))
+			break;
+	if (*s && !*p)
+		return gfs_buf_adds(out, s);
+	rc = gfs_buf_addch(out, '\'');
+	for (p = s; *p && !rc; p++)
+		rc = *p == '\'' ? gfs_buf_adds(out, "'\\''")
+				: gfs_buf_addch(out, *p);
+	return rc ? rc : gfs_buf_addch(out, '\'');
+}
+
+void gfs_sandbox_print(const struct gfs_sandbox *sb, FILE *out)
+{
+	struct gfs_buf line = GFS_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sb->argc; i++) {
+		if (i)
+			gfs_buf_addch(&line, ' ');
+		gfs_sandbox_quote(&line, sb->argv[i]);
+	}
+	if (line.data)
+		fprintf(out, "%s\n", line.data);
+	gfs_buf_release(&line);
+}
+
+const char *gfs_sandbox_reset_intr(void)
+{
+	/* coreutils' env has --default-signal since 8.31 */
+	static const char env[] = "/usr/bin/env";
+
+	return access(env, X_OK) == 0 ? env : NULL;
+}
+
+int gfs_sandbox_find_bwrap(char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+	const char *p, *end;
+
+	if (!path || !path[0])
+		path = "/usr/bin:/bin";
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (end == p || p[0] != '/')
+			continue;
+		if ((size_t)snprintf(out, size, "%.*s/bwrap", (int)(end - p),
+				     p) >= size)
+			continue;
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static long read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+int gfs_sandbox_check_userns(void)
+{
+	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0) {
+		gfs_cli_error("the kernel refuses user namespaces "
+			      "(user.max_user_namespaces = 0), which the "
+			      "sandbox needs: sysctl -w "
+			      "user.max_user_namespaces=15000");
+		return -EPERM;
+	}
+	/* the rest restricts ordinary users only */
+	if (geteuid() == 0)
+		return 0;
+	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0) {
+		gfs_cli_error("the kernel refuses user namespaces to ordinary "
+			      "users, which bubblewrap needs: sysctl -w "
+			      "kernel.unprivileged_userns_clone=1");
+		return -EPERM;
+	}
+	if (read_sysctl("/proc/sys/kernel/"
+			"apparmor_restrict_unprivileged_userns") == 1) {
+		gfs_cli_error(
+			"AppArmor refuses user namespaces to ordinary users, "
+			"which bubblewrap needs: allow them for bwrap (an "
+			"AppArmor profile with 'userns,') or sysctl -w "
+			"kernel.apparmor_restrict_unprivileged_userns=0");
+		return -EPERM;
+	}
+	return 0;
+}
+
+int gfs_sandbox_seccomp_fd(void)
+{
+#if defined(__x86_64__)
+#define GFS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define GFS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+#ifdef GFS_AUDIT_ARCH
+	/*
+	 * ioctl's request is an unsigned int: only the low 32 bits of the
+	 * argument count, so only they are compared. Other ABIs of the same
+	 * machine (i386, x32) are refused whole: their numbers differ.
+	 */
+	const struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, GFS_AUDIT_ARCH, 0, 7),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 5, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	if (write(fds[1], prog, sizeof(prog)) != (ssize_t)sizeof(prog)) {
+		close(fds[0]);
+		close(fds[1]);
+		return -EIO;
+	}
+	close(fds[1]);
+	return fds[0];
+#else
+	return -ENOSYS;
+#endif
+}

@@ -1,0 +1,83 @@
+#ifndef GUARDFS_CLI_SANDBOX_H
+#define GUARDFS_CLI_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "guardfs/buf.h"
+#include "guardfs/config.h"
+
+/*
+ * The sandbox of `guardfs run` and `guardfs exec`: a bubblewrap command
+ * line built from small explicit steps (one namespace, one bind, one
+ * tmpfs each), so that `--print` shows exactly what the agent gets. The
+ * sandbox owns no filesystem logic: the guarded mount does the guarding,
+ * bubblewrap makes it the only project in sight.
+ */
+struct gfs_sandbox {
+	char **argv; /* NULL-terminated; argv[0] is the bwrap binary */
+	size_t argc;
+	size_t cap;
+};
+
+struct gfs_sandbox_opts {
+	const struct gfs_config *cfg;
+	const char *mount; /* the guarded folder as the user sees it */
+	const char *cwd;   /* working directory inside (within mount) */
+	bool network;	   /* false: a private network namespace */
+	bool tty;	   /* stdin is a terminal: keep the session */
+	bool reset_intr;   /* the command gets SIGINT, SIGQUIT back (below) */
+	int seccomp_fd;	   /* the filter of gfs_sandbox_seccomp_fd, or -1 */
+	int info_fd;	   /* bwrap writes the child's pid here, or -1 */
+	int block_fd;	   /* the child waits for a byte here, or -1 */
+};
+
+/*
+ * Builds the bubblewrap command line for cmd (NULL-terminated) into sb,
+ * which must be zeroed. Refuses, with "FILE:LINE: ..." in err, a [run]
+ * ro/rw path that is, holds or lies inside a credential place of the
+ * home or a file of guardfs. 0, or -1 with the reason in err.
+ */
+int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
+		      char *const *cmd, char *err, size_t err_size);
+
+/*
+ * A terminal's ^C and ^\ reach every process of the foreground group,
+ * bwrap's monitor too, whose death would SIGKILL the sandbox
+ * (--die-with-parent) before the command could clean up. So guardfs
+ * starts bwrap with SIGINT and SIGQUIT ignored, and with reset_intr the
+ * command line starts with this, which gives the command the defaults
+ * back. NULL when the system has no such env.
+ */
+const char *gfs_sandbox_reset_intr(void);
+
+/* Frees what gfs_sandbox_build() made. */
+void gfs_sandbox_release(struct gfs_sandbox *sb);
+
+/* Appends s quoted for a POSIX shell (as is when nothing needs it). */
+int gfs_sandbox_quote(struct gfs_buf *out, const char *s);
+
+/* Writes the command line, shell-quoted, on one line. */
+void gfs_sandbox_print(const struct gfs_sandbox *sb, FILE *out);
+
+/*
+ * A pipe holding a seccomp filter (cBPF) that refuses the ioctls that
+ * push input into a terminal (TIOCSTI, TIOCLINUX), for --seccomp. The
+ * read end, or -errno; -ENOSYS on an architecture it does not know.
+ */
+int gfs_sandbox_seccomp_fd(void);
+
+/*
+ * Finds bwrap in PATH into out. -ENOENT with the advice to install
+ * bubblewrap printed when it is missing.
+ */
+int gfs_sandbox_find_bwrap(char *out, size_t size);
+
+/*
+ * Whether the kernel lets this user create the sandbox's user namespace.
+ * Prints what to enable and returns -EPERM when it does not.
+ */
+int gfs_sandbox_check_userns(void);
+
+#endif
