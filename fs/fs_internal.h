@@ -117,6 +117,9 @@ struct gfs_fs {
 	double entry_timeout;
 	double attr_timeout;
 
+	/* New entries are made as their caller (caller.c). */
+	bool create_as_caller; /* the daemon runs as root */
+
 	/* The control socket, once served; its key guards group-begin. */
 	_Atomic(struct gfs_control *) control;
 
@@ -159,6 +162,7 @@ struct gfs_handle {
 	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
+	char *path; /* the name it was opened by (audit) */
 	/* the `guardfs exec` that opened it (see action.c), or NULL */
 	struct gfs_action *action;
 };
@@ -218,6 +222,26 @@ void gfs_inode_each_below(struct gfs_fs *fs, struct gfs_inode *dir,
 					const char *path, void *arg),
 			  void *arg);
 
+/* caller.c: what gfs_caller_begin changed, for gfs_caller_end. */
+struct gfs_caller {
+	bool umask_set;
+	bool ids_set;
+	mode_t umask;
+	uid_t fsuid;
+	gid_t fsgid;
+};
+
+/* Records whether entries are made as their caller (the daemon is root). */
+void gfs_caller_setup(struct gfs_fs *fs);
+/*
+ * Takes the caller's umask, and as root its fsuid, fsgid and groups, for
+ * the thread's next system calls until gfs_caller_end. 0 or -errno (then
+ * nothing is changed).
+ */
+int gfs_caller_begin(struct gfs_fs *fs, fuse_req_t req,
+		     struct gfs_caller *saved);
+void gfs_caller_end(struct gfs_fs *fs, struct gfs_caller *saved);
+
 /* guard.c: the checks every operation shares */
 /*
  * Decides whether the entry name under parent (already fstat'ed into st)
@@ -265,6 +289,10 @@ void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
 /* Store hooks; a no-op without a store. */
 uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 			    const char *path, const char *from);
+/* The same for a change to a file, known by inode (its hard links). */
+uint64_t gfs_guard_after_file(struct gfs_fs *fs, pid_t pid,
+			      enum gfs_store_op op, const char *path,
+			      const char *from, uint64_t ino);
 int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags);
 uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
 			 enum gfs_store_op op, const char *path,

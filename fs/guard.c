@@ -144,7 +144,14 @@ int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags)
 uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 			    const char *path, const char *from)
 {
-	struct gfs_store_event ev;
+	return gfs_guard_after_file(fs, pid, op, path, from, 0);
+}
+
+uint64_t gfs_guard_after_file(struct gfs_fs *fs, pid_t pid,
+			      enum gfs_store_op op, const char *path,
+			      const char *from, uint64_t ino)
+{
+	struct gfs_store_event ev = {0};
 	struct gfs_action *action;
 	char process[32];
 	uint64_t seq = 0;
@@ -161,6 +168,7 @@ uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
 	ev.from = from;
 	ev.pid = pid;
 	ev.process = process;
+	ev.ino = ino;
 	action = gfs_action_of(fs, pid);
 	ev.action = gfs_action_label(action);
 	rc = gfs_store_after(fs->store, &ev, &seq);

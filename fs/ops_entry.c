@@ -18,6 +18,13 @@ void gfs_fs_fill_entry(struct gfs_fs *fs, struct fuse_entry_param *e,
 	e->attr = *st;
 	e->attr_timeout = fs->attr_timeout;
 	e->entry_timeout = fs->entry_timeout;
+	/*
+	 * An open names only the inode, and the inode table keeps its last
+	 * name. For a file with several names, the kernel asks again at
+	 * every use, so that last name is the one the caller used (audit).
+	 */
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+		e->entry_timeout = 0;
 }
 
 int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
@@ -253,7 +260,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	}
 out:
 	if (!rc && (changes_content || changes_mode))
-		seq = gfs_guard_after(fs, req, op, path.data, NULL);
+		seq = gfs_guard_after_file(
+			fs, fuse_req_ctx(req)->pid, op, path.data, NULL,
+			S_ISREG(inode->type) ? inode->ino : 0);
 	if (!kernel_flush)
 		gfs_guard_audit(fs, req,
 				changes_content ? "truncate" : "setattr",
@@ -318,18 +327,26 @@ struct new_entry {
 	const char *link_target; /* symlinks */
 };
 
-static int create_on_disk(struct gfs_inode *parent, const char *name,
+/* Makes the entry as the caller would (caller.c): its umask and owner. */
+static int create_on_disk(struct gfs_fs *fs, fuse_req_t req,
+			  struct gfs_inode *parent, const char *name,
 			  const struct new_entry *what)
 {
+	struct gfs_caller saved;
 	int rc;
 
+	rc = gfs_caller_begin(fs, req, &saved);
+	if (rc)
+		return rc;
 	if (what->link_target)
 		rc = symlinkat(what->link_target, parent->fd, name);
 	else if (S_ISDIR(what->mode))
 		rc = mkdirat(parent->fd, name, what->mode & 07777);
 	else
 		rc = mknodat(parent->fd, name, what->mode, what->rdev);
-	return rc ? -errno : 0;
+	rc = rc ? -errno : 0;
+	gfs_caller_end(fs, &saved);
+	return rc;
 }
 
 static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
@@ -359,7 +376,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -EACCES;
 		goto out;
 	}
-	rc = create_on_disk(parent, name, what);
+	rc = create_on_disk(fs, req, parent, name, what);
 	if (rc) {
 		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, rc,
 					   &rule);
@@ -653,10 +670,14 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	struct gfs_inode *newparent = gfs_inode_get(fs, newparent_ino);
 	struct gfs_buf from = GFS_BUF_INIT, to = GFS_BUF_INIT;
 	struct gfs_move_verdict mv = {.below = GFS_BUF_INIT};
+	struct gfs_inode *old_parent = NULL;
 	struct fuse_entry_param e;
+	struct gfs_caller caller;
 	const char *rule = NULL, *detail = NULL;
+	char *old_name = NULL;
 	bool exclusive = false;
 	uint64_t seq = 0;
+	struct stat st;
 	char name[32];
 	int rc;
 
@@ -693,24 +714,48 @@ again:
 		detail = mv.below.data;
 		goto out;
 	}
+	/* A single name the kernel caches for long: to ask again for it. */
+	if (!fstat(inode->fd, &st) && st.st_nlink == 1 &&
+	    gfs_inode_name(fs, inode, &old_parent, &old_name))
+		old_parent = NULL;
 	snprintf(name, sizeof(name), "%d", inode->fd);
+	rc = gfs_caller_begin(fs, req, &caller);
+	if (rc)
+		goto out;
 	if (S_ISLNK(inode->type))
 		rc = linkat(inode->fd, "", newparent->fd, newname,
 			    AT_EMPTY_PATH);
 	else
 		rc = linkat(fs->proc_self_fd, name, newparent->fd, newname,
 			    AT_SYMLINK_FOLLOW);
+	rc = rc ? -errno : 0;
+	gfs_caller_end(fs, &caller);
 	if (rc) {
-		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data,
-					   -errno, &rule);
+		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data, rc,
+					   &rule);
 		goto out;
 	}
 	rc = gfs_fs_do_lookup(fs, req, newparent, newname, &e, false);
 	if (!rc)
 		seq = gfs_guard_after(fs, req, GFS_STORE_LINK, to.data,
 				      from.data);
+	/*
+	 * The file's first name now has a sibling: the kernel drops the
+	 * cached entry (after this request, which holds the directory)
+	 * and looks it up at its next use (see gfs_fs_fill_entry).
+	 */
+	if (!rc && old_parent)
+		gfs_guard_queue_inval(fs,
+				      old_parent == &fs->root
+					      ? FUSE_ROOT_ID
+					      : (uintptr_t)old_parent,
+				      old_name);
 out:
 	pthread_rwlock_unlock(&fs->move_lock);
+	if (old_parent) {
+		gfs_inode_unpin(fs, old_parent);
+		free(old_name);
+	}
 	gfs_guard_audit(fs, req, "link", from.data, to.data, rc, rule, detail,
 			seq, true);
 	gfs_buf_release(&from);

@@ -22,13 +22,20 @@ static bool opens_for_writing(int flags)
 /*
  * With the writeback cache the kernel may read pages to complete partial
  * writes, through any handle, and it implements O_APPEND itself.
+ *
+ * O_DIRECT is the kernel's business too: it keeps its own cache out of an
+ * O_DIRECT file's reads and writes either way. The daemon's descriptor
+ * is read unaligned by the content scan and the pre-image, and becomes
+ * the backing file of every open of the inode under passthrough, so it
+ * never takes the flag (the real file's cache then serves the data, as
+ * for any other open of it).
  */
 static int adjust_flags(struct gfs_fs *fs, int flags)
 {
 	(void)fs;
 	if ((flags & O_ACCMODE) == O_WRONLY)
 		flags = (flags & ~O_ACCMODE) | O_RDWR;
-	return flags & ~O_APPEND;
+	return flags & ~(O_APPEND | O_DIRECT);
 }
 
 /*
@@ -64,13 +71,19 @@ static void audit_content_refusal(struct gfs_fs *fs, fuse_req_t req,
 }
 
 static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
-				     struct gfs_inode *inode, int fd)
+				     struct gfs_inode *inode, int fd,
+				     const char *path)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct gfs_handle *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
+	h->path = strdup(path);
+	if (!h->path) {
+		free(h);
+		return NULL;
+	}
 	h->fd = fd;
 	h->pid = ctx->pid;
 	h->uid = ctx->uid;
@@ -92,6 +105,7 @@ static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
 	gfs_action_put(h->action);
 	close(h->fd);
 	gfs_inode_unpin(fs, h->inode);
+	free(h->path);
 	free(h);
 }
 
@@ -160,7 +174,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (rc)
 		goto out;
-	h = new_handle(fs, req, inode, fd);
+	h = new_handle(fs, req, inode, fd, path.data);
 	if (!h) {
 		rc = -ENOMEM;
 		goto out;
@@ -190,6 +204,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	struct gfs_buf path = GFS_BUF_INIT;
 	struct gfs_inode *inode;
 	struct fuse_entry_param e;
+	struct gfs_caller caller;
 	const char *rule = NULL;
 	struct gfs_handle *h;
 	struct stat st;
@@ -207,12 +222,18 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	rc = gfs_guard_before(fs, path.data, 0);
 	if (rc)
 		goto out;
+	/* As the caller (caller.c): its umask, its file. */
+	rc = gfs_caller_begin(fs, req, &caller);
+	if (rc)
+		goto out;
 	fd = openat(parent->fd, name,
 		    (adjust_flags(fs, fi->flags) | O_CREAT | O_NOFOLLOW |
 		     O_CLOEXEC),
 		    mode);
+	rc = fd < 0 ? -errno : 0;
+	gfs_caller_end(fs, &caller);
 	if (fd < 0) {
-		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, -errno,
+		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, rc,
 					   &rule);
 		goto out;
 	}
@@ -261,7 +282,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		rc = -errno;
 		goto out;
 	}
-	h = new_handle(fs, req, inode, fd);
+	h = new_handle(fs, req, inode, fd, path.data);
 	if (!h) {
 		gfs_inode_forget(fs, inode, 1);
 		rc = -ENOMEM;
@@ -338,20 +359,29 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		 * The size the session left: with passthrough the daemon
 		 * never sees the writes themselves.
 		 */
-		if (fstat(h->fd, &st))
+		if (fstat(h->fd, &st)) {
 			st.st_size = 0;
+			st.st_nlink = 0;
+		}
 		/*
 		 * (the restore's thread that opened it may be gone by now,
 		 * and so may the exec's process: the handle names its action)
+		 * The inode goes with it while it has a name at all: the
+		 * store finds its other names even if this one is gone.
 		 */
 		gfs_action_use(h->action);
-		seq = gfs_guard_after_as(fs, h->pid,
-					 h->in_group ? GFS_STORE_RESTORE
-						     : GFS_STORE_WRITE,
-					 path.data, NULL);
+		seq = gfs_guard_after_file(
+			fs, h->pid,
+			h->in_group ? GFS_STORE_RESTORE : GFS_STORE_WRITE,
+			path.data, NULL, st.st_nlink ? h->inode->ino : 0);
 		snprintf(detail, sizeof(detail), "size=%lld",
 			 (long long)st.st_size);
-		gfs_guard_audit_as(fs, h->pid, h->uid, "write", path.data, NULL,
+		/*
+		 * The store records the file under its current name (and
+		 * every other name of it, store.c); the audit names the one
+		 * it was opened by.
+		 */
+		gfs_guard_audit_as(fs, h->pid, h->uid, "write", h->path, NULL,
 				   0, NULL, detail, seq, true);
 		gfs_action_use(NULL);
 	}

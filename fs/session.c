@@ -35,6 +35,12 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	 * it is mounted in place, so local POSIX and flock locks are exact.
 	 */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	/*
+	 * The caller's umask comes with each create, and the real folder
+	 * applies it, or a directory's default ACL instead (caller.c).
+	 */
+	if (conn->capable & FUSE_CAP_DONT_MASK)
+		conn->want |= FUSE_CAP_DONT_MASK;
 	conn->max_write = GFS_MAX_WRITE;
 	conn->max_readahead = GFS_MAX_WRITE;
 }
@@ -297,6 +303,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	clock_gettime(CLOCK_REALTIME, &fs.started);
 	fs.mountpoint = strdup(opts->mountpoint);
 	rc = gfs_inode_table_init(&fs, opts->root_fd);
+	gfs_caller_setup(&fs);
 	if (rc || !fs.mountpoint) {
 		snprintf(err, sizeof(err), "cannot set up the inode table");
 		goto fail_early;

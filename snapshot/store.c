@@ -183,6 +183,14 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 		    !s->group_label)
 			rc = gfs_store_commit_batch(s);
 	}
+	/*
+	 * The file's other names changed with it (store_links.c). A later
+	 * job reads a coalesced job's path, but maybe not as this file (an
+	 * unlink): with its inode known, its other names are read now.
+	 */
+	if (!rc && !job->capture && !job->spill &&
+	    (!job->coalesced || job->ev.ino))
+		rc = gfs_store_refresh_links(s, &job->ev);
 	return rc;
 }
 

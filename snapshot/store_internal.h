@@ -72,6 +72,7 @@ struct gfs_store_batch_op {
 	char *process;
 	char *action; /* the exec it belongs to (Guardfs-Action), or NULL */
 	uint64_t seq;
+	uint64_t ino; /* gfs_store_event.ino */
 };
 
 /*
@@ -198,6 +199,14 @@ int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
 			  git_oid *oid, uint64_t *xxh);
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed);
+
+/* store_links.c */
+/*
+ * After ev changed a file (write, truncate, chmod...), refreshes and lists
+ * every other name the picture holds for its inode. Worker, tree_lock held.
+ */
+int gfs_store_refresh_links(struct gfs_store *s,
+			    const struct gfs_store_batch_op *ev);
 
 /* store_index.c */
 int gfs_store_index_load(struct gfs_store *s);

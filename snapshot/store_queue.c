@@ -177,6 +177,7 @@ int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
 	job = job_new(ev->op, ev->path, ev->from, ev->pid, ev->process);
 	if (!job)
 		return -ENOMEM;
+	job->ev.ino = ev->ino;
 	/* without memory the operation is still recorded, unlabelled */
 	if (ev->action)
 		job->ev.action = strdup(ev->action);

@@ -48,6 +48,12 @@ struct gfs_store_event {
 	pid_t pid;	     /* the process that asked */
 	const char *process; /* its name (comm) */
 	const char *action;  /* the `guardfs exec` it ran under, or NULL */
+	/*
+	 * Write, truncate, chmod: the file's inode number, by which the store
+	 * finds its other names (hard links) even when path names it no
+	 * more (unlinked while open). 0: found through path.
+	 */
+	uint64_t ino;
 };
 
 struct gfs_store_opts {
