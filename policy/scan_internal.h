@@ -95,6 +95,36 @@ struct gfs_scanner {
 	bool built;
 };
 
+/*
+ * Scans len bytes as text with every rule, as they are (scan.c): 1 with
+ * *finding filled, 0, or -ENOMEM.
+ */
+int scan_text(const struct gfs_scanner *s, const uint8_t *data, size_t len,
+	      struct gfs_scan_finding *finding);
+
+/*
+ * A streaming scan (scan_stream.c): bytes fed in any pieces are scanned in
+ * windows that overlap, so a credential across a window's edge is found;
+ * recognised encodings (UTF-16, gzip, vim swap) are decoded into a nested
+ * stream and scanned too. The first feed decides the encoding, so it
+ * should hold the first bytes of the file (at least a few hundred).
+ */
+struct scan_stream;
+
+int scan_stream_new(struct scan_stream **out, const struct gfs_scanner *s,
+		    unsigned depth);
+void scan_stream_free(struct scan_stream *st);
+
+/* Feeds n bytes; returns 1 once a credential is found, 0, or -errno. */
+int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n);
+
+/*
+ * Scans what is left; returns 1 with *finding filled, 0, or -errno.
+ * *partial (if not NULL) tells whether a decoder stopped at its cap.
+ */
+int scan_stream_finish(struct scan_stream *st, struct gfs_scan_finding *finding,
+		       bool *partial);
+
 /* Parses rule text into s (scan_rules.c). */
 int scan_rules_parse(struct gfs_scanner *s, const char *text, size_t len,
 		     const char *origin, unsigned *bad_line, char *err,

@@ -588,9 +588,14 @@ static bool check_value(const uint8_t *v, size_t len)
 		return false;
 	if (!lower && memchr(v, '_', len) && segment_is_name(v, len))
 		return false;
-	/* a name ending a sentence or an option list: Credentials., name= */
+	/*
+	 * a name ending a sentence or an option list: Credentials., name=,
+	 * "LoadCredential=/SetCredential=" in a program's help text
+	 */
 	if ((v[len - 1] == '.' || v[len - 1] == '=') && len % 4 &&
-	    (segment_is_name(v, len - 1) || looks_like_dotted_name(v, len - 1)))
+	    (segment_is_name(v, len - 1) ||
+	     looks_like_dotted_name(v, len - 1) ||
+	     (v[0] == '/' && segment_is_name(v + 1, len - 2))))
 		return false;
 	if (v[len - 1] == ':')
 		return false;
