@@ -57,7 +57,9 @@ const char gfs_config_starter[] =
 	"[secrets]\n"
 	"# Refuse to open files whose content holds a credential.\n"
 	"scan = yes\n"
-	"max_size = 8M\n"
+	"# Data scanned per file, from its start; a file refused before stays\n"
+	"# refused while it is larger than this.\n"
+	"max_size = 256M\n"
 	"# rules = my-rules.rules\n"
 	"# allow_path = tests/fixtures/\n"
 	"# allow_value = ^sk_test_\n";

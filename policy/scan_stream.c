@@ -7,8 +7,9 @@
  * line breaks first, so the printable runs of a binary file (what
  * `strings` shows) are scanned with every rule, as lines of their own.
  * On top of that, when the first bytes say the file is UTF-16 text, a
- * gzip stream or a vim swap file, the decoded bytes go through a nested
- * stream of their own, bounded by SCAN_DECODE_MAX output bytes.
+ * gzip stream, a zip archive or a vim swap file, the decoded bytes go
+ * through a nested stream of their own, bounded by SCAN_DECODE_MAX output
+ * bytes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,7 +42,17 @@ enum scan_form {
 	SCAN_FORM_UTF16LE,
 	SCAN_FORM_UTF16BE,
 	SCAN_FORM_GZIP,
+	SCAN_FORM_ZIP,
 	SCAN_FORM_VIMSWAP,
+};
+
+enum zip_state {
+	ZIP_HEADER,	/* reading a local file header */
+	ZIP_NAME,	/* skipping its name and extra field */
+	ZIP_INFLATE,	/* inflating a deflated member */
+	ZIP_DESCRIPTOR, /* reading a data descriptor's first word */
+	ZIP_SKIP,	/* skipping a stored member or a descriptor */
+	ZIP_END,	/* the central directory, or something unknown */
 };
 
 struct scan_stream {
@@ -58,7 +69,13 @@ struct scan_stream {
 	bool partial;	  /* a decoder stopped at SCAN_DECODE_MAX */
 	struct scan_stream *inner; /* the decoded bytes */
 	z_stream *z;
-	bool z_end;	    /* the gzip data ended or broke: ignore the rest */
+	bool z_end; /* the gzip data ended or broke: ignore the rest */
+	enum zip_state zip_state;
+	uint8_t zip_hdr[30];
+	size_t zip_have; /* bytes in zip_hdr */
+	uint64_t zip_skip;
+	uint32_t zip_size;
+	uint16_t zip_flags, zip_method;
 	uint8_t pending[1]; /* odd byte of a UTF-16 pair between feeds */
 	bool have_pending;
 	uint8_t *swap; /* a vim swap file, whole, decoded at finish */
@@ -224,6 +241,16 @@ static int form_decide(struct scan_stream *st, const uint8_t *p, size_t n)
 			return -ENOMEM;
 		}
 		st->form = SCAN_FORM_GZIP;
+	} else if (n >= 4 && !memcmp(p, "PK\3\4", 4)) {
+		st->z = calloc(1, sizeof(*st->z));
+		if (!st->z)
+			return -ENOMEM;
+		if (inflateInit2(st->z, -MAX_WBITS) != Z_OK) {
+			free(st->z);
+			st->z = NULL;
+			return -ENOMEM;
+		}
+		st->form = SCAN_FORM_ZIP;
 	} else if (n >= 6 && !memcmp(p, "b0VIM ", 6)) {
 		st->form = SCAN_FORM_VIMSWAP;
 	} else if (n >= 2 && p[0] == 0xff && p[1] == 0xfe) {
@@ -288,46 +315,166 @@ static int utf16_feed(struct scan_stream *st, const uint8_t *p, size_t n)
 	return o ? inner_add(st, out, o) : 0;
 }
 
-static int gzip_feed(struct scan_stream *st, const uint8_t *p, size_t n)
+/*
+ * Inflates from p[0..n) into the nested stream until the input is used
+ * up, the deflate stream ends or breaks. *used tells how much was taken;
+ * returns 0 or -errno (1 when the nested stream found a credential) and
+ * sets *zr to zlib's last answer.
+ */
+static int inflate_some(struct scan_stream *st, const uint8_t *p, size_t n,
+			size_t *used, int *zr)
 {
-	uint8_t *out;
+	uint8_t *out = malloc(SCAN_DECODE_CHUNK);
 	int rc = 0;
 
-	if (st->z_end || st->partial)
-		return 0;
-	out = malloc(SCAN_DECODE_CHUNK);
+	*zr = Z_OK;
+	*used = 0;
 	if (!out)
 		return -ENOMEM;
 	st->z->next_in = (Bytef *)p;
 	st->z->avail_in = (uInt)n;
 	while (!rc && !st->partial) {
-		int zr;
-
 		st->z->next_out = out;
 		st->z->avail_out = SCAN_DECODE_CHUNK;
-		zr = inflate(st->z, Z_NO_FLUSH);
+		*zr = inflate(st->z, Z_NO_FLUSH);
 		rc = inner_add(st, out, SCAN_DECODE_CHUNK - st->z->avail_out);
-		if (zr == Z_STREAM_END) {
-			/* gzip allows several members one after the other */
-			if (st->z->avail_in >= 2 && st->z->next_in[0] == 0x1f &&
-			    st->z->next_in[1] == 0x8b) {
-				inflateReset(st->z);
-				continue;
-			}
-			st->z_end = true;
+		if (*zr == Z_BUF_ERROR) {
+			*zr = Z_OK; /* no progress: it wants more input */
 			break;
 		}
-		if (zr == Z_BUF_ERROR)
-			break; /* wants more input */
-		if (zr != Z_OK) {
-			/* corrupt: what was decoded before is scanned */
-			st->z_end = true;
+		if (*zr != Z_OK)
 			break;
-		}
 		if (!st->z->avail_in && st->z->avail_out)
 			break;
 	}
+	*used = n - st->z->avail_in;
 	free(out);
+	return rc;
+}
+
+static int gzip_feed(struct scan_stream *st, const uint8_t *p, size_t n)
+{
+	int rc = 0, zr;
+	size_t used;
+
+	while (n && !rc && !st->z_end && !st->partial) {
+		rc = inflate_some(st, p, n, &used, &zr);
+		p += used;
+		n -= used;
+		if (zr == Z_OK)
+			break;
+		/* gzip allows several members one after the other */
+		if (zr == Z_STREAM_END && n >= 2 && p[0] == 0x1f &&
+		    p[1] == 0x8b) {
+			inflateReset(st->z);
+			continue;
+		}
+		/* the end, junk after it, or corrupt: what decoded counts */
+		st->z_end = true;
+	}
+	return rc;
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/*
+ * A zip archive read front to back by its local headers: deflated
+ * members are inflated into the nested stream; stored ones need nothing,
+ * as their bytes are scanned where they lie. An entry whose size is only
+ * in a data descriptor after it (bit 3) and that is not deflated ends the
+ * walk, as does the central directory.
+ */
+static int zip_feed(struct scan_stream *st, const uint8_t *p, size_t n)
+{
+	int rc = 0, zr;
+
+	while (n && !rc && !st->partial) {
+		size_t take, used;
+
+		switch (st->zip_state) {
+		case ZIP_HEADER:
+		case ZIP_DESCRIPTOR:
+			take = 30 - st->zip_have;
+			if (st->zip_state == ZIP_DESCRIPTOR)
+				take = 4 - st->zip_have;
+			take = take < n ? take : n;
+			memcpy(st->zip_hdr + st->zip_have, p, take);
+			st->zip_have += take;
+			p += take;
+			n -= take;
+			if (st->zip_state == ZIP_DESCRIPTOR) {
+				if (st->zip_have < 4)
+					break;
+				/* crc, sizes, after an optional signature */
+				st->zip_skip = le32(st->zip_hdr) == 0x08074b50
+						       ? 12
+						       : 8;
+				st->zip_have = 0;
+				st->zip_state = ZIP_SKIP;
+				break;
+			}
+			if (st->zip_have < 30)
+				break;
+			st->zip_have = 0;
+			if (le32(st->zip_hdr) != 0x04034b50) {
+				st->zip_state = ZIP_END;
+				break;
+			}
+			st->zip_flags = le16(st->zip_hdr + 6);
+			st->zip_method = le16(st->zip_hdr + 8);
+			st->zip_size = le32(st->zip_hdr + 18);
+			st->zip_skip = (uint64_t)le16(st->zip_hdr + 26) +
+				       le16(st->zip_hdr + 28);
+			st->zip_state = ZIP_NAME;
+			break;
+		case ZIP_NAME:
+		case ZIP_SKIP:
+			take = st->zip_skip < n ? (size_t)st->zip_skip : n;
+			p += take;
+			n -= take;
+			st->zip_skip -= take;
+			if (st->zip_skip)
+				break;
+			if (st->zip_state == ZIP_SKIP) {
+				st->zip_state = ZIP_HEADER;
+			} else if (st->zip_method == 8) {
+				inflateReset2(st->z, -MAX_WBITS);
+				st->zip_state = ZIP_INFLATE;
+			} else if (st->zip_flags & 8) {
+				st->zip_state = ZIP_END;
+			} else {
+				st->zip_skip = st->zip_size;
+				st->zip_state = ZIP_SKIP;
+			}
+			break;
+		case ZIP_INFLATE:
+			rc = inflate_some(st, p, n, &used, &zr);
+			p += used;
+			n -= used;
+			if (zr == Z_OK || rc)
+				break;
+			if (zr != Z_STREAM_END) {
+				st->zip_state = ZIP_END;
+				break;
+			}
+			/* members are scanned as texts of their own */
+			rc = inner_add(st, (const uint8_t *)"\n", 1);
+			st->zip_state =
+				st->zip_flags & 8 ? ZIP_DESCRIPTOR : ZIP_HEADER;
+			break;
+		default:
+			return 0;
+		}
+	}
 	return rc;
 }
 
@@ -352,12 +499,6 @@ static int swap_feed(struct scan_stream *st, const uint8_t *p, size_t n)
 	memcpy(st->swap + st->swap_len, p, n);
 	st->swap_len += n;
 	return 0;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
 }
 
 /*
@@ -432,6 +573,9 @@ int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 		case SCAN_FORM_GZIP:
 			rc = gzip_feed(st, data, n);
 			break;
+		case SCAN_FORM_ZIP:
+			rc = zip_feed(st, data, n);
+			break;
 		case SCAN_FORM_VIMSWAP:
 			rc = swap_feed(st, data, n);
 			break;
@@ -483,6 +627,7 @@ int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
 	    !memchr(p, '\0',
 		    len < SCAN_BINARY_PROBE ? len : SCAN_BINARY_PROBE) &&
 	    p[0] != 0x1f && p[0] != 0xff && p[0] != 0xfe &&
+	    (len < 4 || memcmp(p, "PK\3\4", 4)) &&
 	    memcmp(p, "b0VIM ", len < 6 ? len : 6))
 		return scan_text(s, p, len, finding);
 	rc = scan_stream_new(&st, s, 0);

@@ -159,6 +159,29 @@ static bool check_jwt(const uint8_t *tok, size_t len)
  * maybe after headers such as Proc-Type. A parser or a doc that only
  * names the armour, or a truncated "MIIE..." placeholder, has none.
  */
+/*
+ * Base64 that decodes to a PEM private key's armour: v starts inside the
+ * encoding of "-----BEGIN", at any of the four places a 4-character
+ * group may start, and may run across line breaks.
+ */
+static bool check_b64_private_key(const uint8_t *v, size_t len)
+{
+	uint8_t chars[96], out[72];
+	size_t n = 0, i, k;
+
+	for (i = 0; i < len && n < sizeof(chars); i++)
+		if (v[i] != '\r' && v[i] != '\n')
+			chars[n++] = v[i];
+	for (k = 0; k < 4 && k < n; k++) {
+		long got = scan_base64_decode(chars + k, (n - k) & ~(size_t)3,
+					      out, sizeof(out));
+
+		if (got > 0 && memmem(out, (size_t)got, "PRIVATE KEY-----", 16))
+			return true;
+	}
+	return false;
+}
+
 static bool check_pem_body(const uint8_t *buf, size_t len, size_t from)
 {
 	uint8_t body[512];
@@ -788,6 +811,8 @@ bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
 	    !check_pem_body(buf, len, ov[1]))
 		return false;
 	if ((r->checks & SCAN_CHECK_USERPASS) && !check_userpass(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_B64_KEY) && !check_b64_private_key(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_VALUE) && !check_value(v, vl))
 		return false;

@@ -162,6 +162,109 @@ static void test_gzip(void)
 	free(big);
 }
 
+/* Appends a zip local header and a member (deflated or stored). */
+static size_t zip_member(uint8_t *out, const char *name, const char *text,
+			 bool deflated, bool descriptor)
+{
+	size_t n = strlen(text), nl = strlen(name), len = 30 + nl, data;
+	z_stream z = {0};
+
+	memset(out, 0, 30);
+	memcpy(out, "PK\3\4", 4);
+	out[6] = descriptor ? 8 : 0;
+	out[8] = deflated ? 8 : 0;
+	out[26] = (uint8_t)nl;
+	memcpy(out + 30, name, nl);
+	if (deflated) {
+		deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 8,
+			     Z_DEFAULT_STRATEGY);
+		z.next_in = (Bytef *)text;
+		z.avail_in = (uInt)n;
+		z.next_out = out + len;
+		z.avail_out = 65536;
+		deflate(&z, Z_FINISH);
+		data = z.total_out;
+		deflateEnd(&z);
+	} else {
+		memcpy(out + len, text, n);
+		data = n;
+	}
+	if (!descriptor) {
+		out[18] = (uint8_t)data;
+		out[19] = (uint8_t)(data >> 8);
+	}
+	len += data;
+	if (descriptor) {
+		memcpy(out + len, "PK\7\10", 4);
+		memset(out + len + 4, 0, 12);
+		out[len + 8] = (uint8_t)data;
+		out[len + 9] = (uint8_t)(data >> 8);
+		len += 16;
+	}
+	return len;
+}
+
+static void test_zip(void)
+{
+	static uint8_t buf[1 << 17];
+	char text[8192];
+	size_t n, i;
+
+	/* a text that deflate shrinks, so the key's bytes are not stored */
+	for (i = 0, n = 0; i < 100; i++)
+		n += (size_t)sprintf(text + n, "line %zu of the readme\n", i);
+	strcpy(text + n, AWS_LINE);
+	n = zip_member(buf, "a.txt", "hello\n", true, false);
+	n += zip_member(buf + n, "b.txt", text, true, false);
+	memcpy(buf + n, "PK\1\2", 4); /* the central directory follows */
+	CHECK(!strcmp(scan(buf, n + 4), "aws-access-key-id"));
+	/* sizes only in a data descriptor after the member */
+	n = zip_member(buf, "a.txt", "hello\n", true, true);
+	n += zip_member(buf + n, "b.txt", text, true, true);
+	CHECK(!strcmp(scan(buf, n), "aws-access-key-id"));
+	/* a stored member before it is skipped by its size */
+	n = zip_member(buf, "a.txt", "hello\n", false, false);
+	n += zip_member(buf + n, "b.txt", text, true, false);
+	CHECK(!strcmp(scan(buf, n), "aws-access-key-id"));
+	/* clean members stay clean */
+	text[strlen(text) - strlen(AWS_LINE)] = '\0';
+	n = zip_member(buf, "b.txt", text, true, false);
+	CHECK(!strcmp(scan(buf, n), ""));
+}
+
+static void test_base64_key(void)
+{
+	static const char pem[] = "notes\n" PEM_LINES;
+	static const char cert[] = "-----BEGIN CERTIFICATE-----\n"
+				   "MIIBszCCAVmgAwIBAgIUQ3Vp7hXxZP1oYBEgD3OaLZ8"
+				   "y9kQwCgYIKoZIzj0EAwIw\n"
+				   "-----END CERTIFICATE-----\n";
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmno"
+				     "pqrstuvwxyz0123456789+/";
+	char out[2048];
+	size_t i, n, o;
+
+	for (i = 0; i < 4; i++) {
+		/* the armour at each alignment, and a certificate */
+		const char *in = i == 3 ? cert : pem + 6 - i;
+
+		n = strlen(in);
+		for (o = 0; n >= 3; in += 3, n -= 3) {
+			uint32_t v = (uint32_t)(uint8_t)in[0] << 16 |
+				     (uint32_t)(uint8_t)in[1] << 8 |
+				     (uint8_t)in[2];
+
+			out[o++] = digits[v >> 18];
+			out[o++] = digits[(v >> 12) & 63];
+			out[o++] = digits[(v >> 6) & 63];
+			out[o++] = digits[v & 63];
+		}
+		out[o] = '\0';
+		CHECK(!strcmp(scan(out, o),
+			      i == 3 ? "" : "private-key-base64"));
+	}
+}
+
 /*
  * A vim swap file as vim 9 writes it on x86-64: block 0, a pointer block
  * and one data block whose lines lie from the block's end downwards.
@@ -366,6 +469,8 @@ int main(void)
 	test_utf16();
 	test_gzip();
 	test_vim_swap();
+	test_zip();
+	test_base64_key();
 	test_stream();
 	gfs_scanner_free(scanner);
 	if (failures)
