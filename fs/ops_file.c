@@ -32,21 +32,27 @@ static int adjust_flags(struct gfs_fs *fs, int flags)
 }
 
 /*
- * Refuses a file whose content holds a credential (P2). Runs only for
- * opens that can read; the verdict cache makes a reopen of an unchanged
- * file cost one fstat.
+ * Refuses a file whose content holds a credential (P2) to opens that can
+ * read; the verdict cache makes a reopen of an unchanged file cost one
+ * fstat. A write-only open is never refused, but one that may overwrite
+ * bytes in place (not O_APPEND) scans the file first, so that a
+ * credential in it taints it: cutting one character out of a key must
+ * not make the rest readable at the next open.
  */
 static int check_content(struct gfs_fs *fs, const char *path, int fd, int flags,
 			 struct gfs_verdict *verdict)
 {
+	bool write_only = (flags & O_ACCMODE) == O_WRONLY;
 	int rc;
 
-	if (!fs->guards.scanner || (flags & O_ACCMODE) == O_WRONLY)
+	if (!fs->guards.scanner || (write_only && (flags & O_APPEND)))
 		return 0;
 	if (gfs_guards_scan_allowed(&fs->guards, path))
 		return 0;
 	rc = gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, fd,
 			 fs->cfg->scan_max_size, verdict);
+	if (write_only)
+		return 0;
 	if (rc < 0)
 		return rc;
 	return rc == 1 ? -EACCES : 0;
@@ -221,8 +227,11 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	/*
 	 * O_CREAT without O_EXCL opens a file that may already exist (a
 	 * race with another process, or a dentry the kernel did not know):
-	 * its content gets the same check as any open for reading.
+	 * its content gets the same check as any open for reading. A new
+	 * file may reuse a tainted file's inode number: it starts clean.
 	 */
+	if (st.st_size == 0)
+		gfs_verdict_untaint(fs->guards.verdicts, &st);
 	if (st.st_size > 0) {
 		struct gfs_verdict verdict;
 

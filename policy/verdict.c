@@ -254,20 +254,23 @@ static void taint_set(struct gfs_verdict_cache *c, const struct stat *st,
 	c->taints[i].dev = st->st_dev;
 	c->taints[i].ino = st->st_ino;
 	c->taints[i].finding = *f;
-	c->taint_count++;
+	__atomic_store_n(&c->taint_count, c->taint_count + 1, __ATOMIC_RELAXED);
 out:
 	pthread_mutex_unlock(&c->taint_lock);
 }
 
-static void taint_clear(struct gfs_verdict_cache *c, const struct stat *st)
+void gfs_verdict_untaint(struct gfs_verdict_cache *c, const struct stat *st)
 {
 	struct taint_slot *t;
 
+	if (!c || !__atomic_load_n(&c->taint_count, __ATOMIC_RELAXED))
+		return;
 	pthread_mutex_lock(&c->taint_lock);
 	t = taint_find(c, st->st_dev, st->st_ino);
 	if (t) {
 		t->state = TAINT_GONE;
-		c->taint_count--;
+		__atomic_store_n(&c->taint_count, c->taint_count - 1,
+				 __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&c->taint_lock);
 }
@@ -277,6 +280,8 @@ bool gfs_verdict_tainted(struct gfs_verdict_cache *c, const struct stat *st,
 {
 	struct taint_slot *t;
 
+	if (!__atomic_load_n(&c->taint_count, __ATOMIC_RELAXED))
+		return false;
 	pthread_mutex_lock(&c->taint_lock);
 	t = taint_find(c, st->st_dev, st->st_ino);
 	if (t && f)
@@ -410,10 +415,16 @@ static int scan_whole_fd(const struct gfs_scanner *s, int fd, size_t len,
  * credential's bytes further into a file without reading them (FUSE
  * passes no insert-range fallocate, and a grown file's new tail is a
  * hole or junk after the credential), so the first max_size bytes are
- * where a file it made large still holds it. A file refused earlier
- * stays refused while it cannot be scanned whole. What stays open is a
+ * where a file it made large still holds it. What stays open is a
  * credential that already lay deeper than max_size in a file never
  * refused before: raise max_size to cover the largest files that matter.
+ *
+ * The taint: a file found holding a credential stays refused, whatever
+ * is done to it, until it is emptied (a scan that finds it empty, or
+ * gfs_verdict_untaint when it is truncated to nothing or created). So
+ * overwriting one byte of a key in place, or cutting its tail off, does
+ * not make the rest of it readable, and a later clean verdict from a
+ * partial scan does not either.
  */
 int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 		int fd, uint64_t max_size, struct gfs_verdict *v)
@@ -428,8 +439,7 @@ int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 	if (!S_ISREG(st.st_mode))
 		return 0;
 	if (st.st_size == 0) {
-		if (c)
-			taint_clear(c, &st); /* nothing left of what it held */
+		gfs_verdict_untaint(c, &st); /* nothing left of what it held */
 		return 0;
 	}
 	if (c && gfs_verdict_cache_get(c, &st, v))
@@ -448,8 +458,6 @@ int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 		memset(&v->finding, 0, sizeof(v->finding));
 	if (c && v->secret)
 		taint_set(c, &st, &v->finding);
-	else if (c && !v->partial && !shrank)
-		taint_clear(c, &st);
 	/*
 	 * Cache only when the file did not change while it was read, or the
 	 * verdict would be filed under a key its bytes do not belong to.
@@ -457,8 +465,7 @@ int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 	if (c && !fstat(fd, &after) && same_key(&st, &after) && !shrank)
 		gfs_verdict_cache_put(c, &st, v);
 taint:
-	if (c && !v->secret && v->partial &&
-	    gfs_verdict_tainted(c, &st, &v->finding)) {
+	if (c && !v->secret && gfs_verdict_tainted(c, &st, &v->finding)) {
 		v->secret = true;
 		v->tainted = true;
 	}

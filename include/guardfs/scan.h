@@ -71,9 +71,9 @@ int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
  * changes mtime or ctime, so a stale verdict is never served.
  *
  * It also remembers, by (dev, ino) and for as long as it lives, every
- * file found holding a credential (the taint); only a scan of the whole
- * file that finds it clean forgets it. A file too large to be scanned
- * whole is refused while tainted.
+ * file found holding a credential (the taint): such a file stays refused
+ * whatever is done to its bytes until it is emptied, so that overwriting
+ * or cutting off part of a credential does not make the rest readable.
  */
 struct gfs_verdict_cache;
 
@@ -95,18 +95,25 @@ bool gfs_verdict_cache_get(struct gfs_verdict_cache *c, const struct stat *st,
 void gfs_verdict_cache_put(struct gfs_verdict_cache *c, const struct stat *st,
 			   const struct gfs_verdict *v);
 
-/* True, with *f filled, while (dev, ino) is tainted. */
+/* True, with *f filled (if not NULL), while (dev, ino) is tainted. */
 bool gfs_verdict_tainted(struct gfs_verdict_cache *c, const struct stat *st,
 			 struct gfs_scan_finding *f);
 
 /*
+ * Forgets the taint of (dev, ino): for a file just emptied or created.
+ * c may be NULL.
+ */
+void gfs_verdict_untaint(struct gfs_verdict_cache *c, const struct stat *st);
+
+/*
  * Scans the regular file open at fd through the cache c (NULL: no cache,
  * no taint). Its data is read in one streaming pass that skips holes; at
- * most max_size bytes of data are scanned, from the start, and a file
- * with more is refused if it is tainted. Anything but a regular file
- * counts as clean. Returns 1 with *v filled when it holds a secret, 0
- * when clean, or -errno when it could not be read. A verdict is cached
- * only when the file did not change while it was read.
+ * most max_size bytes of data are scanned, from the start. A tainted
+ * file is refused even when its bytes now look clean; an empty one loses
+ * its taint. Anything but a regular file counts as clean. Returns 1 with
+ * *v filled when it holds a secret, 0 when clean, or -errno when it could
+ * not be read. A verdict is cached only when the file did not change
+ * while it was read.
  */
 int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 		int fd, uint64_t max_size, struct gfs_verdict *v);

@@ -99,6 +99,10 @@ sed 1d "$T/deploy.txt" | base64 -w 0 >"$R/dl/key-one-line.b64"
 { printf 'ab'; sed 1d "$T/deploy.txt"; } | base64 -w 0 >"$R/dl/key-shifted.b64"
 cp /bin/true "$R/dl/true.bin"
 
+# Files never read before they are changed: the change must not uncover.
+printf 'host=db\nDB_PASSWORD=%s\nport=5432\n' "$password" >"$R/part.txt"
+printf 'host=db\nDB_PASSWORD=%s\n' "$password" >"$R/cut.txt"
+
 # Files the taint is shown on: a key near the start and one past 1 MiB.
 python3 - "$R/far.txt" "$key_id" <<'PY'
 import sys
@@ -148,6 +152,19 @@ check "overwrite the near key in place" sh -c \
 check_eq "far.txt stays refused while its tail is unscanned" EACCES "$(probe read "$R/far.txt")"
 no_leak "far.txt" "$R/far.txt" "$key_id"
 
+# part.txt, never opened for reading: the agent overwrites the variable's
+# name in place (a write-only open, allowed) so that no rule matches, then
+# reads. cut.txt: cut short so that too little of the value is left.
+check "overwrite DB_PASSWORD in place" sh -c \
+	"printf 'DB_NOTHING_' | dd of='$R/part.txt' bs=1 seek=8 conv=notrunc status=none"
+check_eq "a credential's name overwritten: still refused" EACCES "$(probe read "$R/part.txt")"
+no_leak "part.txt" "$R/part.txt" "${password:4}"
+check "truncate cut.txt inside the value" truncate -s 27 "$R/cut.txt"
+check_eq "a credential cut short: still refused" EACCES "$(probe read "$R/cut.txt")"
+no_leak "cut.txt" "$R/cut.txt" "${password:0:4}"
+check "rewrite part.txt (O_TRUNC)" sh -c "printf 'clean now\n' >'$R/part.txt'"
+check_eq "rewritten whole: readable again" "clean now" "$(cat "$R/part.txt")"
+
 # A vim swap file of a file holding a private key.
 check_eq "vim swap of a key file ($swap_kind) is refused" EACCES \
 	"$(probe read "$R/.deploy.txt.swp")"
@@ -168,7 +185,8 @@ done
 for f in .env~ .env.swp '#.env#' .netrc.swp .netrc.un~; do
 	check_eq "$f does not exist" ENOENT "$(probe stat "$R/$f")"
 done
-check_eq "listing leaves the copies out" ".deploy.txt.swp .plain.ini.swp dl env-copy.txt far.txt plain.ini src" \
+check_eq "listing leaves the copies out" \
+	".deploy.txt.swp .plain.ini.swp cut.txt dl env-copy.txt far.txt part.txt plain.ini src" \
 	"$(ls -A "$R" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "creating .env~ is refused" EACCES "$(probe open "$R/.env~" wc)"
 check_eq "creating .id_rsa.swp is refused" EACCES "$(probe open "$R/.id_rsa.swp" wc)"

@@ -504,6 +504,9 @@ static void test_cache_and_fd(void)
 	CHECK(write_file(path, "todo\nkey AKIAUVW75EFR6EDTxxxx\n") == 0);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	CHECK(fstat(fd, &st) == 0);
+	/* O_TRUNC emptied it first; the mount then forgets its taint */
+	CHECK(gfs_verdict_tainted(c, &st, NULL));
+	gfs_verdict_untaint(c, &st);
 	CHECK(!gfs_verdict_cache_get(c, &st, &v));
 	CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 0);
 	CHECK(!v.secret);

@@ -395,10 +395,8 @@ static void test_stream(void)
 	}
 
 	/*
-	 * max_size: the first max_size bytes of data are scanned. A key
-	 * deeper than that in a file never found before is missed; a file
-	 * found before stays refused (the taint) until a scan of the whole
-	 * file finds it clean.
+	 * max_size: the first max_size bytes of data are scanned; a key
+	 * deeper than that in a file never found before is missed.
 	 */
 	CHECK(ftruncate(fd, 0) == 0);
 	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 0);
@@ -406,35 +404,45 @@ static void test_stream(void)
 	CHECK(put(fd, 11 << 20, "\n" AWS_LINE) == 0);
 	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 0);
 	CHECK(v.partial && !v.secret);
+	/*
+	 * The taint: once found, a file stays refused whatever is done to
+	 * its bytes (the near key overwritten, the far one out of reach or
+	 * gone too) until it is emptied.
+	 */
 	CHECK(put(fd, 100, "\n" AWS_LINE) == 0);
 	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 1);
 	CHECK(v.secret && !v.tainted);
-	/* the near key overwritten: the far one is out of reach, but taint */
 	CHECK(put(fd, 100, "\nkey AKIAxxxxxxxxxxxxxxxx\n") == 0);
 	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 1);
 	CHECK(v.secret && v.partial && v.tainted);
 	CHECK(!strcmp(v.finding.rule_id, "aws-access-key-id"));
 	/* cached, and still tainted */
 	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 1 && v.tainted);
-	/* a whole scan (no cache) finds the far key itself */
+	/* without the cache (and its taint) the far key is found itself */
 	CHECK(gfs_scan_fd(scanner, NULL, fd, 64 << 20, &v) == 1 && !v.tainted);
-	/* the far key gone, scanned whole and clean: the taint is lifted */
 	CHECK(put(fd, 11 << 20, "\nkey AKIAxxxxxxxxxxxxxxxx\n") == 0);
-	CHECK(gfs_scan_fd(scanner, c, fd, 64 << 20, &v) == 0);
-	CHECK(put(fd, 11 << 20, "\n" AWS_LINE) == 0);
-	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 0);
-	CHECK(!v.secret && v.partial);
-	/* emptying a file lifts its taint too */
-	CHECK(put(fd, 100, "\n" AWS_LINE) == 0);
-	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 1);
+	CHECK(gfs_scan_fd(scanner, NULL, fd, 64 << 20, &v) == 0);
+	CHECK(gfs_scan_fd(scanner, c, fd, 64 << 20, &v) == 1 && v.tainted);
+	/* emptied: the taint is gone */
 	CHECK(ftruncate(fd, 0) == 0);
 	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 0);
+	CHECK(put(fd, 0, "clean again\n") == 0);
+	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 0);
+	/* untaint, as the mount does when it empties or creates a file */
+	CHECK(put(fd, 0, AWS_LINE) == 0);
+	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 1);
+	CHECK(put(fd, 0, "clean clean clean clean\n") == 0);
+	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 1 && v.tainted);
 	{
 		struct stat st;
 
 		CHECK(fstat(fd, &st) == 0);
+		CHECK(gfs_verdict_tainted(c, &st, NULL));
+		gfs_verdict_untaint(c, &st);
 		CHECK(!gfs_verdict_tainted(c, &st, NULL));
+		gfs_verdict_untaint(NULL, &st);
 	}
+	CHECK(gfs_scan_fd(scanner, c, fd, 10 << 20, &v) == 0);
 
 	/* a gzip file larger than a window, the key near its end */
 	{
