@@ -59,7 +59,7 @@ const char gfs_config_starter[] =
 	"scan = yes\n"
 	"# Data scanned per file, from its start; a file refused before stays\n"
 	"# refused while it is larger than this.\n"
-	"max_size = 256M\n"
+	"max_size = 64M\n"
 	"# rules = my-rules.rules\n"
 	"# allow_path = tests/fixtures/\n"
 	"# allow_value = ^sk_test_\n";

@@ -126,6 +126,13 @@ int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n);
 int scan_stream_finish(struct scan_stream *st, struct gfs_scan_finding *finding,
 		       bool *partial);
 
+/*
+ * gfs_scanner_scan, telling in *partial (if not NULL) whether a decoder
+ * stopped at its cap (scan_stream.c).
+ */
+int scan_buffer(const struct gfs_scanner *s, const uint8_t *p, size_t len,
+		struct gfs_scan_finding *finding, bool *partial);
+
 /* Parses rule text into s (scan_rules.c). */
 int scan_rules_parse(struct gfs_scanner *s, const char *text, size_t len,
 		     const char *origin, unsigned *bad_line, char *err,

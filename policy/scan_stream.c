@@ -115,24 +115,54 @@ void scan_stream_free(struct scan_stream *st)
 /* Control bytes end a printable run, as `strings` sees it. */
 static void map_binary(uint8_t *p, size_t n)
 {
+	static uint8_t map[256];
 	size_t i;
 
+	if (!map['a']) {
+		/* racing threads write the same values: harmless */
+		for (i = 0; i < 256; i++)
+			map[i] = (i < 0x20 && i != '\t' && i != '\r') ||
+						 i == 0x7f
+					 ? '\n'
+					 : (uint8_t)i;
+	}
 	for (i = 0; i < n; i++)
-		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') ||
-		    p[i] == 0x7f)
-			p[i] = '\n';
+		p[i] = map[p[i]];
 }
 
+/* Line breaks in p[0..n), eight bytes at a time. */
 static uint64_t count_lines(const uint8_t *p, size_t n)
 {
-	const uint8_t *end = p + n;
+	const uint64_t ones7 = 0x7f7f7f7f7f7f7f7fULL;
 	uint64_t lines = 0;
+	size_t i = 0;
 
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
-		lines++;
-		p++;
+	while (i + 8 <= n) {
+		uint64_t lanes = 0; /* eight byte-wide counters */
+		unsigned k;
+
+		for (k = 0; k < 255 && i + 8 <= n; k++, i += 8) {
+			uint64_t w, t;
+
+			memcpy(&w, p + i, 8);
+			w ^= 0x0a0a0a0a0a0a0a0aULL; /* '\n' becomes zero */
+			/* the top bit of each zero byte, exactly */
+			t = ~(((w & ones7) + ones7) | w | ones7);
+			lanes += t >> 7;
+		}
+		/* pairs of byte counters into 16-bit ones, then their sum */
+		lanes = (lanes & 0x00ff00ff00ff00ffULL) +
+			((lanes >> 8) & 0x00ff00ff00ff00ffULL);
+		lines += (lanes * 0x0001000100010001ULL) >> 48;
 	}
+	for (; i < n; i++)
+		lines += p[i] == '\n';
 	return lines;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
 }
 
 /* Scans the window; the bytes after kept are new since the last scan. */
@@ -144,8 +174,13 @@ static int window_scan(struct scan_stream *st)
 
 	if (!n)
 		return 0;
-	if (memchr(fresh, '\0', n < SCAN_BINARY_PROBE ? n : SCAN_BINARY_PROBE))
+	if (memchr(fresh, '\0',
+		   n < SCAN_BINARY_PROBE ? n : SCAN_BINARY_PROBE)) {
+		/* zeros (a preallocated or zero-filled file) hold nothing */
+		if (all_zero(fresh, n))
+			return 0;
 		map_binary(fresh, n);
+	}
 	rc = scan_text(st->s, st->win, st->used, &st->finding);
 	if (rc == 1)
 		st->finding.line += (unsigned)st->lines;
@@ -615,13 +650,14 @@ int scan_stream_finish(struct scan_stream *st, struct gfs_scan_finding *finding,
 	return rc;
 }
 
-int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
-		     struct gfs_scan_finding *finding)
+int scan_buffer(const struct gfs_scanner *s, const uint8_t *p, size_t len,
+		struct gfs_scan_finding *finding, bool *partial)
 {
-	const uint8_t *p = data;
 	struct scan_stream *st;
 	int rc;
 
+	if (partial)
+		*partial = false;
 	/* plain text of one window, the common case: scanned in place */
 	if (len <= SCAN_WINDOW && len >= 3 &&
 	    !memchr(p, '\0',
@@ -635,7 +671,13 @@ int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
 		return rc;
 	rc = scan_stream_feed(st, p, len);
 	if (rc >= 0)
-		rc = scan_stream_finish(st, finding, NULL);
+		rc = scan_stream_finish(st, finding, partial);
 	scan_stream_free(st);
 	return rc;
+}
+
+int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
+		     struct gfs_scan_finding *finding)
+{
+	return scan_buffer(s, data, len, finding, NULL);
 }

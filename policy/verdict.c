@@ -391,7 +391,8 @@ done:
 
 /* Reads a small file whole, as one buffer, and scans it in place. */
 static int scan_whole_fd(const struct gfs_scanner *s, int fd, size_t len,
-			 struct gfs_scan_finding *f, bool *shrank)
+			 struct gfs_scan_finding *f, bool *partial,
+			 bool *shrank)
 {
 	uint8_t *data = malloc(len);
 	ssize_t got;
@@ -405,7 +406,7 @@ static int scan_whole_fd(const struct gfs_scanner *s, int fd, size_t len,
 		return (int)got;
 	}
 	*shrank = (size_t)got < len;
-	rc = gfs_scanner_scan(s, data, (size_t)got, f);
+	rc = scan_buffer(s, data, (size_t)got, f, partial);
 	free(data);
 	return rc;
 }
@@ -447,7 +448,7 @@ int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 	if ((uint64_t)st.st_size <= SCAN_WHOLE_MAX &&
 	    (uint64_t)st.st_size <= max_size)
 		rc = scan_whole_fd(s, fd, (size_t)st.st_size, &v->finding,
-				   &shrank);
+				   &v->partial, &shrank);
 	else
 		rc = scan_stream_fd(s, fd, st.st_size, max_size, &v->finding,
 				    &v->partial);

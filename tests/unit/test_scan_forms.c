@@ -380,6 +380,20 @@ static void test_stream(void)
 		CHECK(!v.partial);
 	}
 
+	/* line breaks only, then the key: lines counted exactly */
+	{
+		size_t n = 20 << 20;
+		char *nl = malloc(n);
+
+		memset(nl, '\n', n);
+		CHECK(ftruncate(fd, 0) == 0);
+		CHECK(pwrite(fd, nl, n, 0) == (ssize_t)n);
+		CHECK(put(fd, (off_t)n, AWS_LINE) == 0);
+		CHECK(gfs_scan_fd(scanner, NULL, fd, 64 << 20, &v) == 1);
+		CHECK(v.finding.line == (20u << 20) + 1);
+		free(nl);
+	}
+
 	/* truncate -s 4G after a key: the hole costs nothing to scan */
 	{
 		struct timespec t0, t1;
@@ -459,6 +473,22 @@ static void test_stream(void)
 		CHECK(pwrite(fd, z, zn, 0) == (ssize_t)zn);
 		CHECK(gfs_scan_fd(scanner, NULL, fd, 64 << 20, &v) == 1);
 		free(text);
+		free(z);
+	}
+
+	/* a gzip bomb: 80 MiB of zeros, decoded up to the 64 MiB cap */
+	{
+		size_t n = 80 << 20, zn;
+		char *zeros = calloc(1, n);
+		uint8_t *z = malloc(1 << 20);
+
+		zn = gzip(z, 1 << 20, zeros, n);
+		CHECK(zn > 0);
+		CHECK(ftruncate(fd, 0) == 0);
+		CHECK(pwrite(fd, z, zn, 0) == (ssize_t)zn);
+		CHECK(gfs_scan_fd(scanner, NULL, fd, 64 << 20, &v) == 0);
+		CHECK(v.partial);
+		free(zeros);
 		free(z);
 	}
 
