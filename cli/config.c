@@ -83,7 +83,7 @@ void gfs_config_init(struct gfs_config *cfg)
 	cfg->max_file_size = 256ULL << 20;
 	cfg->on_failure = GFS_ON_FAILURE_DENY;
 	cfg->scan = true;
-	cfg->scan_max_size = 64ULL << 20;
+	cfg->scan_max_size = 8ULL << 20;
 }
 
 static void strlist_release(struct gfs_strlist *l)

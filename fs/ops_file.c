@@ -372,9 +372,26 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 			 off_t length, struct fuse_file_info *fi)
 {
+	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_handle *h = handle_of(fi);
 
 	(void)ino;
+	/*
+	 * Punching or zeroing bytes in place is an overwrite an O_APPEND
+	 * handle (whose open was not scanned) can make: scan first, so a
+	 * credential there taints the file (see check_content).
+	 */
+	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	    fs->guards.scanner) {
+		struct gfs_buf path = GFS_BUF_INIT;
+		struct gfs_verdict verdict;
+
+		if (!gfs_inode_path(fs, h->inode, &path) &&
+		    !gfs_guards_scan_allowed(&fs->guards, path.data))
+			gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts,
+				    h->fd, fs->cfg->scan_max_size, &verdict);
+		gfs_buf_release(&path);
+	}
 	/* The pre-image was taken when the handle was opened for writing. */
 	if (fallocate(h->fd, mode, offset, length)) {
 		fuse_reply_err(req, errno);

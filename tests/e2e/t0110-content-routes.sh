@@ -102,6 +102,7 @@ cp /bin/true "$R/dl/true.bin"
 # Files never read before they are changed: the change must not uncover.
 printf 'host=db\nDB_PASSWORD=%s\nport=5432\n' "$password" >"$R/part.txt"
 printf 'host=db\nDB_PASSWORD=%s\n' "$password" >"$R/cut.txt"
+printf 'host=db\nDB_PASSWORD=%s\n' "$password" >"$R/punch.txt"
 
 # Files the taint is shown on: a key near the start and one past 1 MiB.
 python3 - "$R/far.txt" "$key_id" <<'PY'
@@ -162,6 +163,18 @@ no_leak "part.txt" "$R/part.txt" "${password:4}"
 check "truncate cut.txt inside the value" truncate -s 27 "$R/cut.txt"
 check_eq "a credential cut short: still refused" EACCES "$(probe read "$R/cut.txt")"
 no_leak "cut.txt" "$R/cut.txt" "${password:0:4}"
+# punch.txt: an append-only handle (its open is not scanned) punches the
+# variable's name out with fallocate, then the agent reads.
+check "punch DB_PASSWORD out through an O_APPEND handle" python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+# FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE
+if libc.fallocate(fd, 3, ctypes.c_long(8), ctypes.c_long(11)):
+    sys.exit(os.strerror(ctypes.get_errno()))
+' "$R/punch.txt"
+check_eq "a credential's name punched out: still refused" EACCES "$(probe read "$R/punch.txt")"
+no_leak "punch.txt" "$R/punch.txt" "${password:4}"
 check "rewrite part.txt (O_TRUNC)" sh -c "printf 'clean now\n' >'$R/part.txt'"
 check_eq "rewritten whole: readable again" "clean now" "$(cat "$R/part.txt")"
 
@@ -186,7 +199,7 @@ for f in .env~ .env.swp '#.env#' .netrc.swp .netrc.un~; do
 	check_eq "$f does not exist" ENOENT "$(probe stat "$R/$f")"
 done
 check_eq "listing leaves the copies out" \
-	".deploy.txt.swp .plain.ini.swp cut.txt dl env-copy.txt far.txt part.txt plain.ini src" \
+	".deploy.txt.swp .plain.ini.swp cut.txt dl env-copy.txt far.txt part.txt plain.ini punch.txt src" \
 	"$(ls -A "$R" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "creating .env~ is refused" EACCES "$(probe open "$R/.env~" wc)"
 check_eq "creating .id_rsa.swp is refused" EACCES "$(probe open "$R/.id_rsa.swp" wc)"
