@@ -34,7 +34,7 @@
 #define SCAN_DECODE_MAX (64u << 20)
 /* gzip inside gzip inside a file, and no deeper */
 #define SCAN_MAX_DEPTH	  2
-#define SCAN_DECODE_CHUNK (256u << 10)
+#define SCAN_DECODE_CHUNK (64u << 10)
 
 enum scan_form {
 	SCAN_FORM_UNKNOWN,
@@ -69,7 +69,8 @@ struct scan_stream {
 	bool partial;	  /* a decoder stopped at SCAN_DECODE_MAX */
 	struct scan_stream *inner; /* the decoded bytes */
 	z_stream *z;
-	bool z_end; /* the gzip data ended or broke: ignore the rest */
+	uint8_t *z_out; /* SCAN_DECODE_CHUNK bytes of inflated output */
+	bool z_end;	/* the gzip data ended or broke: ignore the rest */
 	enum zip_state zip_state;
 	uint8_t zip_hdr[30];
 	size_t zip_have; /* bytes in zip_hdr */
@@ -107,6 +108,7 @@ void scan_stream_free(struct scan_stream *st)
 		inflateEnd(st->z);
 		free(st->z);
 	}
+	free(st->z_out);
 	free(st->swap);
 	free(st->win);
 	free(st);
@@ -359,11 +361,13 @@ static int utf16_feed(struct scan_stream *st, const uint8_t *p, size_t n)
 static int inflate_some(struct scan_stream *st, const uint8_t *p, size_t n,
 			size_t *used, int *zr)
 {
-	uint8_t *out = malloc(SCAN_DECODE_CHUNK);
+	uint8_t *out = st->z_out;
 	int rc = 0;
 
 	*zr = Z_OK;
 	*used = 0;
+	if (!out)
+		out = st->z_out = malloc(SCAN_DECODE_CHUNK);
 	if (!out)
 		return -ENOMEM;
 	st->z->next_in = (Bytef *)p;
@@ -383,15 +387,21 @@ static int inflate_some(struct scan_stream *st, const uint8_t *p, size_t n,
 			break;
 	}
 	*used = n - st->z->avail_in;
-	free(out);
 	return rc;
 }
 
-static int gzip_feed(struct scan_stream *st, const uint8_t *p, size_t n)
+/*
+ * Inflates a gzip file's bytes; *rest_at tells where in p the bytes
+ * after the gzip data start (n when there are none).
+ */
+static int gzip_feed(struct scan_stream *st, const uint8_t *p, size_t n,
+		     size_t *rest_at)
 {
+	const uint8_t *start = p;
 	int rc = 0, zr;
 	size_t used;
 
+	*rest_at = st->z_end ? 0 : n;
 	while (n && !rc && !st->z_end && !st->partial) {
 		rc = inflate_some(st, p, n, &used, &zr);
 		p += used;
@@ -406,6 +416,7 @@ static int gzip_feed(struct scan_stream *st, const uint8_t *p, size_t n)
 		}
 		/* the end, junk after it, or corrupt: what decoded counts */
 		st->z_end = true;
+		*rest_at = (size_t)(p - start);
 	}
 	return rc;
 }
@@ -590,8 +601,35 @@ static int swap_decode(struct scan_stream *st)
 	return rc;
 }
 
+/*
+ * Compressed bytes are noise to the rules: of a gzip file only the header
+ * (its first SCAN_OVERLAP bytes, where a name or comment lies) and what
+ * follows the gzip data are scanned as they lie.
+ */
+static int gzip_window_add(struct scan_stream *st, const uint8_t *data,
+			   size_t n, size_t rest_at)
+{
+	uint64_t before = st->fed - n;
+	size_t head = 0;
+	int rc = 0;
+
+	if (before < SCAN_OVERLAP)
+		head = SCAN_OVERLAP - before < n
+			       ? (size_t)(SCAN_OVERLAP - before)
+			       : n;
+	if (head)
+		rc = window_add(st, data, head);
+	if (!rc && rest_at < n) {
+		size_t from = rest_at > head ? rest_at : head;
+
+		rc = window_add(st, data + from, n - from);
+	}
+	return rc;
+}
+
 int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 {
+	size_t rest_at = n;
 	int rc = 0;
 
 	if (st->result || !n)
@@ -606,7 +644,7 @@ int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 			rc = utf16_feed(st, data, n);
 			break;
 		case SCAN_FORM_GZIP:
-			rc = gzip_feed(st, data, n);
+			rc = gzip_feed(st, data, n, &rest_at);
 			break;
 		case SCAN_FORM_ZIP:
 			rc = zip_feed(st, data, n);
@@ -620,7 +658,9 @@ int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 	}
 	if (rc == 1)
 		st->finding = st->inner->finding;
-	if (!rc)
+	if (!rc && st->form == SCAN_FORM_GZIP)
+		rc = gzip_window_add(st, data, n, rest_at);
+	else if (!rc)
 		rc = window_add(st, data, n);
 	st->result = rc;
 	return rc;
