@@ -98,6 +98,16 @@ base64 "$T/deploy.txt" >"$R/dl/deploy.b64"
 sed 1d "$T/deploy.txt" | base64 -w 0 >"$R/dl/key-one-line.b64"
 { printf 'ab'; sed 1d "$T/deploy.txt"; } | base64 -w 0 >"$R/dl/key-shifted.b64"
 cp /bin/true "$R/dl/true.bin"
+# A token stored as text (JSON) in a row of a database.
+python3 - "$R/dl/app.db" "$key_id" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("create table settings (name text, value text)")
+db.execute("insert into settings values ('aws', ?)",
+           (json.dumps({"region": "eu-west-1", "aws_access_key_id": sys.argv[2]}),))
+db.execute("insert into settings values ('theme', 'dark')")
+db.commit()
+PY
 
 # Files never read before they are changed: the change must not uncover.
 printf 'host=db\nDB_PASSWORD=%s\nport=5432\n' "$password" >"$R/part.txt"
@@ -187,10 +197,14 @@ check_eq "vim swap of a clean file reads" ok "$(probe read "$R/.plain.ini.swp")"
 # --- b: other encodings, editor copies of hidden names -----------------
 for f in creds-utf16.txt creds-utf16be.txt env-utf16le.txt creds.txt.gz \
 	project.tgz stored.zip deflated.zip deploy.b64 key-one-line.b64 \
-	key-shifted.b64; do
+	key-shifted.b64 app.db; do
 	check_eq "dl/$f is refused" EACCES "$(probe read "$R/dl/$f")"
 done
 no_leak "UTF-16" "$R/dl/creds-utf16.txt" "$key_id"
+check_fails "python's sqlite3 cannot read the row" python3 -c '
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select value from settings").fetchall())
+' "$R/dl/app.db"
 for f in note-utf16.txt note.gz true.bin; do
 	check_eq "dl/$f (clean) reads" ok "$(probe read "$R/dl/$f")"
 done
