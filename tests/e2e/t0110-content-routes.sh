@@ -170,6 +170,9 @@ check "overwrite DB_PASSWORD in place" sh -c \
 	"printf 'DB_NOTHING_' | dd of='$R/part.txt' bs=1 seek=8 conv=notrunc status=none"
 check_eq "a credential's name overwritten: still refused" EACCES "$(probe read "$R/part.txt")"
 no_leak "part.txt" "$R/part.txt" "${password:4}"
+check_eq "explain names what was found there" \
+	"$R/part.txt: refused on open: content rule generic-secret-assignment at line 2" \
+	"$("$GUARDFS" explain "$R/part.txt")"
 check "truncate cut.txt inside the value" truncate -s 27 "$R/cut.txt"
 check_eq "a credential cut short: still refused" EACCES "$(probe read "$R/cut.txt")"
 no_leak "cut.txt" "$R/cut.txt" "${password:0:4}"
