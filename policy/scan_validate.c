@@ -182,6 +182,31 @@ static bool check_b64_private_key(const uint8_t *v, size_t len)
 	return false;
 }
 
+/* Hex (xxd -p, od output joined) that decodes to a private key armour. */
+static bool check_hex_private_key(const uint8_t *v, size_t len)
+{
+	uint8_t out[48];
+	size_t n = 0, i;
+	int hi = -1;
+
+	for (i = 0; i < len && n < sizeof(out); i++) {
+		int d = v[i] >= '0' && v[i] <= '9' ? v[i] - '0'
+			: (v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'f'
+				? (v[i] | 0x20) - 'a' + 10
+				: -1;
+
+		if (d < 0)
+			continue; /* a line break */
+		if (hi < 0) {
+			hi = d;
+		} else {
+			out[n++] = (uint8_t)(hi << 4 | d);
+			hi = -1;
+		}
+	}
+	return memmem(out, n, "PRIVATE KEY-----", 16) != NULL;
+}
+
 static bool check_pem_body(const uint8_t *buf, size_t len, size_t from)
 {
 	uint8_t body[512];
@@ -813,6 +838,8 @@ bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
 	if ((r->checks & SCAN_CHECK_USERPASS) && !check_userpass(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_B64_KEY) && !check_b64_private_key(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_HEX_KEY) && !check_hex_private_key(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_VALUE) && !check_value(v, vl))
 		return false;

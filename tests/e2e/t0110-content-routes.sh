@@ -97,6 +97,7 @@ printf 'nothing secret\n' | gzip -c >"$R/dl/note.gz"
 base64 "$T/deploy.txt" >"$R/dl/deploy.b64"
 sed 1d "$T/deploy.txt" | base64 -w 0 >"$R/dl/key-one-line.b64"
 { printf 'ab'; sed 1d "$T/deploy.txt"; } | base64 -w 0 >"$R/dl/key-shifted.b64"
+xxd -p "$T/deploy.txt" >"$R/dl/deploy.hex"
 cp /bin/true "$R/dl/true.bin"
 # A token stored as text (JSON) in a row of a database.
 python3 - "$R/dl/app.db" "$key_id" <<'PY'
@@ -200,7 +201,7 @@ check_eq "vim swap of a clean file reads" ok "$(probe read "$R/.plain.ini.swp")"
 # --- b: other encodings, editor copies of hidden names -----------------
 for f in creds-utf16.txt creds-utf16be.txt env-utf16le.txt creds.txt.gz \
 	project.tgz stored.zip deflated.zip deploy.b64 key-one-line.b64 \
-	key-shifted.b64 app.db; do
+	key-shifted.b64 deploy.hex app.db; do
 	check_eq "dl/$f is refused" EACCES "$(probe read "$R/dl/$f")"
 done
 no_leak "UTF-16" "$R/dl/creds-utf16.txt" "$key_id"

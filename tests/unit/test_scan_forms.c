@@ -265,6 +265,27 @@ static void test_base64_key(void)
 	}
 }
 
+static void test_hex_key(void)
+{
+	static const char pem[] = "notes\n" PEM_LINES;
+	static const char cert[] =
+		"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmg\n";
+	char out[2048];
+	size_t i, o;
+
+	/* xxd -p: 60 hex digits a line */
+	for (i = 0, o = 0; pem[i]; i++) {
+		o += (size_t)sprintf(out + o, "%02x", (uint8_t)pem[i]);
+		if (i % 30 == 29)
+			out[o++] = '\n';
+	}
+	out[o] = '\0';
+	CHECK(!strcmp(scan(out, o), "private-key-hex"));
+	for (i = 0, o = 0; cert[i]; i++)
+		o += (size_t)sprintf(out + o, "%02X", (uint8_t)cert[i]);
+	CHECK(!strcmp(scan(out, o), ""));
+}
+
 /*
  * A vim swap file as vim 9 writes it on x86-64: block 0, a pointer block
  * and one data block whose lines lie from the block's end downwards.
@@ -509,6 +530,7 @@ int main(void)
 	test_vim_swap();
 	test_zip();
 	test_base64_key();
+	test_hex_key();
 	test_stream();
 	gfs_scanner_free(scanner);
 	if (failures)
