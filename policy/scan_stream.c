@@ -12,6 +12,7 @@
  * bytes.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -114,22 +115,28 @@ void scan_stream_free(struct scan_stream *st)
 	free(st);
 }
 
+static uint8_t binary_map[256];
+static pthread_once_t binary_map_once = PTHREAD_ONCE_INIT;
+
+static void binary_map_init(void)
+{
+	unsigned i;
+
+	for (i = 0; i < 256; i++)
+		binary_map[i] =
+			(i < 0x20 && i != '\t' && i != '\r') || i == 0x7f
+				? '\n'
+				: (uint8_t)i;
+}
+
 /* Control bytes end a printable run, as `strings` sees it. */
 static void map_binary(uint8_t *p, size_t n)
 {
-	static uint8_t map[256];
 	size_t i;
 
-	if (!map['a']) {
-		/* racing threads write the same values: harmless */
-		for (i = 0; i < 256; i++)
-			map[i] = (i < 0x20 && i != '\t' && i != '\r') ||
-						 i == 0x7f
-					 ? '\n'
-					 : (uint8_t)i;
-	}
+	pthread_once(&binary_map_once, binary_map_init);
 	for (i = 0; i < n; i++)
-		p[i] = map[p[i]];
+		p[i] = binary_map[p[i]];
 }
 
 /* Line breaks in p[0..n), eight bytes at a time. */
