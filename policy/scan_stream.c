@@ -7,7 +7,8 @@
  * line breaks first, so the printable runs of a binary file (what
  * `strings` shows) are scanned with every rule, as lines of their own.
  * On top of that, when the first bytes say the file is UTF-16 text, a
- * gzip stream, a zip archive or a vim swap file, the decoded bytes go
+ * gzip stream, a zip archive or a vim swap or undo file, the decoded
+ * bytes go
  * through a nested stream of their own, bounded by SCAN_DECODE_MAX output
  * bytes.
  */
@@ -45,6 +46,7 @@ enum scan_form {
 	SCAN_FORM_GZIP,
 	SCAN_FORM_ZIP,
 	SCAN_FORM_VIMSWAP,
+	SCAN_FORM_VIMUNDO,
 };
 
 enum zip_state {
@@ -80,8 +82,8 @@ struct scan_stream {
 	uint16_t zip_flags, zip_method;
 	uint8_t pending[1]; /* odd byte of a UTF-16 pair between feeds */
 	bool have_pending;
-	uint8_t *swap; /* a vim swap file, whole, decoded at finish */
-	size_t swap_len, swap_cap;
+	uint8_t *whole; /* a vim swap or undo file, decoded at finish */
+	size_t whole_len, whole_cap;
 	int result;
 	struct gfs_scan_finding finding;
 };
@@ -110,7 +112,7 @@ void scan_stream_free(struct scan_stream *st)
 		free(st->z);
 	}
 	free(st->z_out);
-	free(st->swap);
+	free(st->whole);
 	free(st->win);
 	free(st);
 }
@@ -297,6 +299,8 @@ static int form_decide(struct scan_stream *st, const uint8_t *p, size_t n)
 		st->form = SCAN_FORM_ZIP;
 	} else if (n >= 6 && !memcmp(p, "b0VIM ", 6)) {
 		st->form = SCAN_FORM_VIMSWAP;
+	} else if (n >= 9 && !memcmp(p, "Vim\237UnDo\345", 9)) {
+		st->form = SCAN_FORM_VIMUNDO;
 	} else if (n >= 2 && p[0] == 0xff && p[1] == 0xfe) {
 		st->form = SCAN_FORM_UTF16LE;
 	} else if (n >= 2 && p[0] == 0xfe && p[1] == 0xff) {
@@ -531,26 +535,26 @@ static int zip_feed(struct scan_stream *st, const uint8_t *p, size_t n)
 	return rc;
 }
 
-static int swap_feed(struct scan_stream *st, const uint8_t *p, size_t n)
+static int whole_feed(struct scan_stream *st, const uint8_t *p, size_t n)
 {
-	if (st->swap_len + n > SCAN_DECODE_MAX) {
-		n = SCAN_DECODE_MAX - st->swap_len;
+	if (st->whole_len + n > SCAN_DECODE_MAX) {
+		n = SCAN_DECODE_MAX - st->whole_len;
 		st->partial = true;
 	}
-	if (st->swap_len + n > st->swap_cap) {
-		size_t cap = st->swap_cap ? st->swap_cap : 64 << 10;
+	if (st->whole_len + n > st->whole_cap) {
+		size_t cap = st->whole_cap ? st->whole_cap : 64 << 10;
 		uint8_t *b;
 
-		while (cap < st->swap_len + n)
+		while (cap < st->whole_len + n)
 			cap *= 2;
-		b = realloc(st->swap, cap);
+		b = realloc(st->whole, cap);
 		if (!b)
 			return -ENOMEM;
-		st->swap = b;
-		st->swap_cap = cap;
+		st->whole = b;
+		st->whole_cap = cap;
 	}
-	memcpy(st->swap + st->swap_len, p, n);
-	st->swap_len += n;
+	memcpy(st->whole + st->whole_len, p, n);
+	st->whole_len += n;
 	return 0;
 }
 
@@ -566,8 +570,8 @@ static int swap_feed(struct scan_stream *st, const uint8_t *p, size_t n)
  */
 static int swap_decode(struct scan_stream *st)
 {
-	const uint8_t *b = st->swap;
-	size_t len = st->swap_len, page, off;
+	const uint8_t *b = st->whole;
+	size_t len = st->whole_len, page, off;
 	int rc = 0;
 
 	if (len < 16)
@@ -634,6 +638,53 @@ static int gzip_window_add(struct scan_stream *st, const uint8_t *data,
 	return rc;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/*
+ * A vim undo file keeps the lines an edit replaced in entries: the
+ * entry magic 0xf518, top, bottom, line count and size (4 bytes each,
+ * big-endian), then each line as a 4-byte length and its bytes. The
+ * length words would glue a byte to the start of every line (64 is '@'),
+ * so the lines are taken out one by one. An entry whose lines do not
+ * parse ends there; the search goes on after it.
+ */
+static int undo_decode(struct scan_stream *st)
+{
+	const uint8_t *b = st->whole;
+	size_t len = st->whole_len, i = 0;
+	int rc = 0;
+
+	while (!rc && i + 18 <= len) {
+		const uint8_t *m = memchr(b + i, 0xf5, len - 18 - i + 1);
+		size_t pos, lines, k;
+
+		if (!m)
+			break;
+		i = (size_t)(m - b) + 1;
+		if (m[1] != 0x18)
+			continue;
+		lines = be32(m + 14);
+		pos = (size_t)(m - b) + 18;
+		for (k = 0; k < lines && !rc && pos + 4 <= len; k++) {
+			size_t l = be32(b + pos);
+
+			if (l > len - pos - 4)
+				break;
+			rc = inner_add(st, b + pos + 4, l);
+			if (!rc)
+				rc = inner_add(st, (const uint8_t *)"\n", 1);
+			pos += 4 + l;
+		}
+		if (pos > i)
+			i = pos;
+	}
+	return rc;
+}
+
 int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 {
 	size_t rest_at = n;
@@ -657,7 +708,8 @@ int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 			rc = zip_feed(st, data, n);
 			break;
 		case SCAN_FORM_VIMSWAP:
-			rc = swap_feed(st, data, n);
+		case SCAN_FORM_VIMUNDO:
+			rc = whole_feed(st, data, n);
 			break;
 		default:
 			break;
@@ -680,6 +732,8 @@ int scan_stream_finish(struct scan_stream *st, struct gfs_scan_finding *finding,
 
 	if (!rc && st->form == SCAN_FORM_VIMSWAP)
 		rc = swap_decode(st);
+	if (!rc && st->form == SCAN_FORM_VIMUNDO)
+		rc = undo_decode(st);
 	if (!rc && st->inner) {
 		bool inner_partial = false;
 
@@ -711,7 +765,8 @@ int scan_buffer(const struct gfs_scanner *s, const uint8_t *p, size_t len,
 		    len < SCAN_BINARY_PROBE ? len : SCAN_BINARY_PROBE) &&
 	    p[0] != 0x1f && p[0] != 0xff && p[0] != 0xfe &&
 	    (len < 4 || memcmp(p, "PK\3\4", 4)) &&
-	    memcmp(p, "b0VIM ", len < 6 ? len : 6))
+	    memcmp(p, "b0VIM ", len < 6 ? len : 6) &&
+	    memcmp(p, "Vim\237UnDo", len < 8 ? len : 8))
 		return scan_text(s, p, len, finding);
 	rc = scan_stream_new(&st, s, 0);
 	if (rc)

@@ -43,9 +43,20 @@ make_vim_swap() { # DIR FILE
 		/dev/null >/dev/null 2>&1 </dev/null)
 	mv "$1/.$2.keep" "$1/.$2.swp"
 }
+# A real vim undo file: the key file emptied in vim and written, so the
+# undo file keeps the key's lines.
+make_vim_undo() { # DIR FILE
+	(cd "$1" && timeout 20 script -qc "vim -u NONE -i NONE \
+		-c 'set undofile undodir=.' -c 'normal ggdG' -c w -c 'qa!' $2" \
+		/dev/null >/dev/null 2>&1 </dev/null)
+}
 if command -v vim >/dev/null && command -v script >/dev/null; then
 	cp "$T/deploy.txt" "$R/deploy.txt"
 	make_vim_swap "$R" deploy.txt
+	# (the swap is put back after vim quit: move it away meanwhile)
+	mv "$R/.deploy.txt.swp" "$T/swap" && cp "$T/deploy.txt" "$R/deploy.txt"
+	make_vim_undo "$R" deploy.txt
+	mv "$T/swap" "$R/.deploy.txt.swp"
 	printf 'host=db\nport=5432\n' >"$R/plain.ini"
 	make_vim_swap "$R" plain.ini
 	rm "$R/deploy.txt"
@@ -197,6 +208,11 @@ check_eq "vim swap of a key file ($swap_kind) is refused" EACCES \
 	"$(probe read "$R/.deploy.txt.swp")"
 no_leak "vim swap" "$R/.deploy.txt.swp" "$pem_mark"
 check_eq "vim swap of a clean file reads" ok "$(probe read "$R/.plain.ini.swp")"
+if [ -e "$R/.deploy.txt.un~" ]; then
+	check_eq "vim undo file of a key file is refused" EACCES \
+		"$(probe read "$R/.deploy.txt.un~")"
+	no_leak "vim undo file" "$R/.deploy.txt.un~" "$pem_mark"
+fi
 
 # --- b: other encodings, editor copies of hidden names -----------------
 for f in creds-utf16.txt creds-utf16be.txt env-utf16le.txt creds.txt.gz \
@@ -218,7 +234,7 @@ for f in .env~ .env.swp '#.env#' .netrc.swp .netrc.un~; do
 done
 check_eq "listing leaves the copies out" \
 	".deploy.txt.swp .plain.ini.swp cut.txt dl env-copy.txt far.txt part.txt plain.ini punch.txt src" \
-	"$(ls -A "$R" | tr '\n' ' ' | sed 's/ $//')"
+	"$(ls -A "$R" | grep -vx '.deploy.txt.un~' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "creating .env~ is refused" EACCES "$(probe open "$R/.env~" wc)"
 check_eq "creating .id_rsa.swp is refused" EACCES "$(probe open "$R/.id_rsa.swp" wc)"
 check_eq "src/main.c~ (copy of a visible name) reads" ok "$(probe read "$R/src/main.c~")"

@@ -323,6 +323,40 @@ static size_t vim_swap(uint8_t *out, const char *text, const char *magic)
 	return 3 * page;
 }
 
+/* A vim undo file: header, then one entry holding the replaced lines. */
+static size_t vim_undo(uint8_t *out, const char *text)
+{
+	size_t n = 0, count = 0, count_at;
+	const char *line = text;
+
+	memcpy(out, "Vim\237UnDo\345\0\3", 11);
+	n = 11;
+	memset(out + n, 0, 64); /* hash, line count, header fields */
+	n += 64;
+	out[n++] = 0xf5;
+	out[n++] = 0x18;
+	memset(out + n, 0, 16); /* top, bottom, line count, size */
+	count_at = n + 12;
+	n += 16;
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		out[n++] = 0;
+		out[n++] = 0;
+		out[n++] = (uint8_t)(len >> 8);
+		out[n++] = (uint8_t)len;
+		memcpy(out + n, line, len);
+		n += len;
+		count++;
+		line += len + (nl ? 1 : 0);
+	}
+	out[count_at + 3] = (uint8_t)count;
+	out[n++] = 0x35;
+	out[n++] = 0x81;
+	return n;
+}
+
 static void test_vim_swap(void)
 {
 	static uint8_t buf[3 * 4096];
@@ -336,6 +370,13 @@ static void test_vim_swap(void)
 	n = vim_swap(buf, "host=db\n" PASSWORD_LINE, "b0VIM 9.0\0");
 	CHECK(!strcmp(scan(buf, n), "generic-secret-assignment"));
 	n = vim_swap(buf, "host=db\nport=5432\n", "b0VIM 9.0\0");
+	CHECK(!strcmp(scan(buf, n), ""));
+	/* an undo file: 64-byte lines carry a length word ending in '@' */
+	n = vim_undo(buf, "notes\n" PEM_LINES);
+	CHECK(!strcmp(scan(buf, n), "private-key"));
+	buf[0] = 'X';
+	CHECK(!strcmp(scan(buf, n), ""));
+	n = vim_undo(buf, "host=db\nport=5432\n");
 	CHECK(!strcmp(scan(buf, n), ""));
 }
 
