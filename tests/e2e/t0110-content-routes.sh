@@ -38,52 +38,53 @@ no_leak() {
 # swap, `:preserve` flushes every block, and a copy taken while vim runs
 # is put back under the swap's own name after vim has removed it.
 make_vim_swap() { # DIR FILE
-	(cd "$1" && timeout 20 script -qc "vim -u NONE -i NONE -c 'normal Gox' \
+	(cd "$1" && timeout 60 script -qc "vim -u NONE -i NONE -c 'normal Gox' \
 		-c preserve -c 'silent !cp .$2.swp .$2.keep' -c 'qa!' $2" \
 		/dev/null >/dev/null 2>&1 </dev/null)
-	mv "$1/.$2.keep" "$1/.$2.swp"
+	[ -s "$1/.$2.keep" ] && mv "$1/.$2.keep" "$1/.$2.swp"
 }
 # A real vim undo file: the key file emptied in vim and written, so the
 # undo file keeps the key's lines.
 make_vim_undo() { # DIR FILE
-	(cd "$1" && timeout 20 script -qc "vim -u NONE -i NONE \
+	(cd "$1" && timeout 60 script -qc "vim -u NONE -i NONE \
 		-c 'set undofile undodir=.' -c 'normal ggdG' -c w -c 'qa!' $2" \
 		/dev/null >/dev/null 2>&1 </dev/null)
 }
+# Byte-faithful, where vim is missing or failed: block 0, a pointer block,
+# a data block with the lines NUL-terminated from the block's end
+# downwards (vim 9, x86-64).
+faithful_swap() { # TEXT-FILE SWAP-FILE
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+text = open(sys.argv[1]).read().rstrip("\n")
+page = 4096
+b0 = bytearray(page); b0[:10] = b"b0VIM 9.0\0"; b0[12:16] = struct.pack("<I", page)
+tp = bytearray(page); tp[:2] = b"tp"
+da = bytearray(page); pos = page; idx = []
+for line in text.split("\n"):
+    data = line.encode() + b"\0"; pos -= len(data); da[pos:pos + len(data)] = data; idx.append(pos)
+da[:2] = b"ad"; da[8:12] = struct.pack("<I", pos); da[12:16] = struct.pack("<I", page)
+da[16:24] = struct.pack("<Q", len(idx))
+for i, p in enumerate(idx):
+    da[24 + 4 * i:28 + 4 * i] = struct.pack("<I", p)
+open(sys.argv[2], "wb").write(b0 + tp + da)
+PY
+}
+printf 'host=db\nport=5432\n' >"$T/plain.ini"
+swap_kind="byte-faithful"
 if command -v vim >/dev/null && command -v script >/dev/null; then
 	cp "$T/deploy.txt" "$R/deploy.txt"
-	make_vim_swap "$R" deploy.txt
-	# (the swap is put back after vim quit: move it away meanwhile)
-	mv "$R/.deploy.txt.swp" "$T/swap" && cp "$T/deploy.txt" "$R/deploy.txt"
 	make_vim_undo "$R" deploy.txt
-	mv "$T/swap" "$R/.deploy.txt.swp"
-	printf 'host=db\nport=5432\n' >"$R/plain.ini"
-	make_vim_swap "$R" plain.ini
+	cp "$T/deploy.txt" "$R/deploy.txt"
+	make_vim_swap "$R" deploy.txt && swap_kind="real vim"
 	rm "$R/deploy.txt"
-	swap_kind="real vim"
-else
-	# Byte-faithful: block 0, a pointer block, a data block with the
-	# lines NUL-terminated from the block's end downwards (vim 9, x86-64).
-	python3 - "$T/deploy.txt" "$R/.deploy.txt.swp" "$R/.plain.ini.swp" <<'PY'
-import struct, sys
-def swap(text, out):
-    page = 4096
-    b0 = bytearray(page); b0[:10] = b"b0VIM 9.0\0"; b0[12:16] = struct.pack("<I", page)
-    tp = bytearray(page); tp[:2] = b"tp"
-    da = bytearray(page); pos = page; idx = []
-    for line in text.split("\n"):
-        data = line.encode() + b"\0"; pos -= len(data); da[pos:pos + len(data)] = data; idx.append(pos)
-    da[:2] = b"ad"; da[8:12] = struct.pack("<I", pos); da[12:16] = struct.pack("<I", page)
-    da[16:24] = struct.pack("<Q", len(idx))
-    for i, p in enumerate(idx):
-        da[24 + 4 * i:28 + 4 * i] = struct.pack("<I", p)
-    open(out, "wb").write(b0 + tp + da)
-swap(open(sys.argv[1]).read().rstrip("\n"), sys.argv[2])
-swap("host=db\nport=5432", sys.argv[3])
-PY
-	swap_kind="byte-faithful"
+	cp "$T/plain.ini" "$R/plain.ini"
+	make_vim_swap "$R" plain.ini
 fi
-echo "vim swap files: $swap_kind"
+[ -s "$R/.deploy.txt.swp" ] || { faithful_swap "$T/deploy.txt" "$R/.deploy.txt.swp"; swap_kind="byte-faithful"; }
+[ -s "$R/.plain.ini.swp" ] || faithful_swap "$T/plain.ini" "$R/.plain.ini.swp"
+[ -e "$R/plain.ini" ] || cp "$T/plain.ini" "$R/plain.ini"
+echo "vim swap file: $swap_kind; vim undo file: $([ -s "$R/.deploy.txt.un~" ] && echo real vim || echo none)"
 # Swap and backup copies of hidden names.
 cp "$R/.env" "$R/.env~"
 cp "$R/.env" "$R/.env.swp"
