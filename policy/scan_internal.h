@@ -24,8 +24,8 @@ enum scan_check {
 	SCAN_CHECK_URI_PASSWORD = 1u << 5, /* group before secret is the user */
 	SCAN_CHECK_BASE64 = 1u << 6,	   /* decodes as base64 */
 	SCAN_CHECK_BECH32 = 1u << 7,	   /* bech32 checksum (age keys) */
-	SCAN_CHECK_LITERAL = 1u << 8, /* a literal where only passwords go */
-	SCAN_CHECK_B64_KEY = 1u << 9, /* base64 of a PEM private key armour */
+	SCAN_CHECK_LITERAL = 1u << 8,  /* a literal where only passwords go */
+	SCAN_CHECK_B64_KEY = 1u << 9,  /* base64 of a PEM private key armour */
 	SCAN_CHECK_HEX_KEY = 1u << 10, /* hex of a PEM private key armour */
 };
 
