@@ -56,6 +56,8 @@ const char gfs_config_starter[] =
 	"[secrets]\n"
 	"# Refuse to open files whose content holds a credential.\n"
 	"scan = yes\n"
+	"# Data scanned per file, from its start. A file found holding a\n"
+	"# credential stays refused until it is emptied, however it grows.\n"
 	"max_size = 8M\n"
 	"# rules = my-rules.rules\n"
 	"# allow_path = tests/fixtures/\n"

@@ -131,6 +131,38 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 }
 
 /* Truncates the inode's file through a fresh descriptor or the handle's. */
+/*
+ * Cutting a file short through the mount must not make the part of a
+ * credential that is left readable: a file about to be shortened is
+ * scanned first, so that a credential in it taints it (see gfs_scan_fd);
+ * a file emptied loses its taint.
+ */
+static void taint_around_truncate(struct gfs_fs *fs, struct gfs_inode *inode,
+				  const char *path, off_t size, bool after)
+{
+	struct gfs_verdict verdict;
+	struct stat st;
+	int fd;
+
+	if (!fs->guards.verdicts || !S_ISREG(inode->type) ||
+	    fstatat(inode->fd, "", &st, AT_EMPTY_PATH))
+		return;
+	if (after) {
+		if (!st.st_size)
+			gfs_verdict_untaint(fs->guards.verdicts, &st);
+		return;
+	}
+	if (!size || size >= st.st_size ||
+	    gfs_guards_scan_allowed(&fs->guards, path))
+		return;
+	fd = gfs_guard_reopen(fs, inode, O_RDONLY);
+	if (fd < 0)
+		return;
+	gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, fd,
+		    fs->cfg->scan_max_size, &verdict);
+	close(fd);
+}
+
 static int truncate_inode(struct gfs_fs *fs, struct gfs_inode *inode,
 			  struct fuse_file_info *fi, off_t size)
 {
@@ -247,9 +279,13 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		}
 	}
 	if (changes_content) {
+		taint_around_truncate(fs, inode, path.data, attr->st_size,
+				      false);
 		rc = truncate_inode(fs, inode, fi, attr->st_size);
 		if (rc)
 			goto out;
+		taint_around_truncate(fs, inode, path.data, attr->st_size,
+				      true);
 		op = GFS_STORE_TRUNCATE;
 	}
 	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |

@@ -39,21 +39,27 @@ static int adjust_flags(struct gfs_fs *fs, int flags)
 }
 
 /*
- * Refuses a file whose content holds a credential (P2). Runs only for
- * opens that can read; the verdict cache makes a reopen of an unchanged
- * file cost one fstat.
+ * Refuses a file whose content holds a credential (P2) to opens that can
+ * read; the verdict cache makes a reopen of an unchanged file cost one
+ * fstat. A write-only open is never refused, but one that may overwrite
+ * bytes in place (not O_APPEND) scans the file first, so that a
+ * credential in it taints it: cutting one character out of a key must
+ * not make the rest readable at the next open.
  */
 static int check_content(struct gfs_fs *fs, const char *path, int fd, int flags,
 			 struct gfs_verdict *verdict)
 {
+	bool write_only = (flags & O_ACCMODE) == O_WRONLY;
 	int rc;
 
-	if (!fs->guards.scanner || (flags & O_ACCMODE) == O_WRONLY)
+	if (!fs->guards.scanner || (write_only && (flags & O_APPEND)))
 		return 0;
 	if (gfs_guards_scan_allowed(&fs->guards, path))
 		return 0;
 	rc = gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, fd,
 			 fs->cfg->scan_max_size, verdict);
+	if (write_only)
+		return 0;
 	if (rc < 0)
 		return rc;
 	return rc == 1 ? -EACCES : 0;
@@ -244,8 +250,11 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	/*
 	 * O_CREAT without O_EXCL opens a file that may already exist (a
 	 * race with another process, or a dentry the kernel did not know):
-	 * its content gets the same check as any open for reading.
+	 * its content gets the same check as any open for reading. A new
+	 * file may reuse a tainted file's inode number: it starts clean.
 	 */
+	if (st.st_size == 0)
+		gfs_verdict_untaint(fs->guards.verdicts, &st);
 	if (st.st_size > 0) {
 		struct gfs_verdict verdict;
 
@@ -405,9 +414,26 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 			 off_t length, struct fuse_file_info *fi)
 {
+	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_handle *h = handle_of(fi);
 
 	(void)ino;
+	/*
+	 * Punching or zeroing bytes in place is an overwrite an O_APPEND
+	 * handle (whose open was not scanned) can make: scan first, so a
+	 * credential there taints the file (see check_content).
+	 */
+	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	    fs->guards.scanner) {
+		struct gfs_buf path = GFS_BUF_INIT;
+		struct gfs_verdict verdict;
+
+		if (!gfs_inode_path(fs, h->inode, &path) &&
+		    !gfs_guards_scan_allowed(&fs->guards, path.data))
+			gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts,
+				    h->fd, fs->cfg->scan_max_size, &verdict);
+		gfs_buf_release(&path);
+	}
 	/* The pre-image was taken when the handle was opened for writing. */
 	if (fallocate(h->fd, mode, offset, length)) {
 		fuse_reply_err(req, errno);

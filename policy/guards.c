@@ -312,7 +312,8 @@ int gfs_guards_explain(const struct gfs_guards *g, int root_fd,
 			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK, false);
 	if (fd < 0)
 		return fd;
-	rc = gfs_scan_fd(g->scanner, NULL, fd, scan_max_size, &verdict);
+	/* the mount's verdicts: a tainted file is explained as refused */
+	rc = gfs_scan_fd(g->scanner, g->verdicts, fd, scan_max_size, &verdict);
 	close(fd);
 	if (rc < 0)
 		return rc;

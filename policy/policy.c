@@ -229,12 +229,127 @@ static const struct exact_hide *find_name(const struct gfs_policy *p,
 	return NULL;
 }
 
+/* A name inside a longer one: name[start .. start + len). */
+struct name_span {
+	size_t start, len;
+};
+
+static bool ends_with(const char *name, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len > n && ascii_eq_fold(name + len - n, suffix, n);
+}
+
+/*
+ * The names a file named `name` may be an editor's copy of: a swap file
+ * (vim `.X.swp`, `.X.swo`..., kate `.X.kate-swp`), a backup (`X~`,
+ * `X.~3~`, `X.bak`, `X.orig`, `X.old`, `X.save`, `X.backup`, `X.tmp`,
+ * JetBrains `X___jb_old___`), an undo file (vim `.X.un~`), an emacs
+ * auto-save `#X#` or lock `.#X`. Such a copy holds what X holds, so it is
+ * hidden when X is. Returns how many spans were written to out (at most 2).
+ */
+static size_t edited_bases(const char *name, size_t len,
+			   struct name_span out[2])
+{
+	static const char *const backups[] = {
+		".bak",	   ".orig", ".old",	    ".save",
+		".backup", ".tmp",  "___jb_old___", "___jb_tmp___",
+	};
+	size_t i, n = 0, cut = 0, dot_skip = name[0] == '.';
+
+	if (len >= 3 && name[0] == '#' && name[len - 1] == '#') {
+		out[n++] = (struct name_span){1, len - 2};
+		return n;
+	}
+	if (len >= 3 && name[0] == '.' && name[1] == '#') {
+		out[n++] = (struct name_span){2, len - 2};
+		return n;
+	}
+	if (ends_with(name, len, ".un~")) {
+		cut = 4;
+	} else if (len >= 3 && name[len - 1] == '~') {
+		/* X~, or numbered X.~12~ */
+		i = len - 1;
+		while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+			i--;
+		if (i >= 3 && i < len - 1 && name[i - 1] == '~' &&
+		    name[i - 2] == '.')
+			cut = len - (i - 2);
+		else
+			cut = 1;
+		dot_skip = 0;
+	} else if (len >= 6 && ends_with(name, len - 1, ".sw") &&
+		   ((name[len - 1] | 0x20) >= 'a' &&
+		    (name[len - 1] | 0x20) <= 'z')) {
+		cut = 4;
+	} else if (ends_with(name, len, ".kate-swp")) {
+		cut = 9;
+	} else {
+		for (i = 0; i < sizeof(backups) / sizeof(backups[0]); i++)
+			if (ends_with(name, len, backups[i]))
+				cut = strlen(backups[i]);
+		dot_skip = 0;
+	}
+	if (!cut || cut >= len)
+		return 0;
+	/* .env.swp is the swap file of .env; .id_rsa.swp that of id_rsa */
+	out[n++] = (struct name_span){0, len - cut};
+	if (dot_skip && len - cut > 1)
+		out[n++] = (struct name_span){1, len - cut - 1};
+	return n;
+}
+
+static bool match_rules(const struct gfs_policy *p, const char *relpath,
+			bool is_dir, bool tree, const char **rule)
+{
+	enum gfs_ignore_verdict v;
+	const char *origin = NULL;
+
+	v = tree ? gfs_ignore_match_tree(p->rules, relpath, is_dir, &origin)
+		 : gfs_ignore_match(p->rules, relpath, is_dir, &origin);
+	if (v != GFS_IGNORE_MATCH)
+		return false;
+	if (rule)
+		*rule = origin;
+	return true;
+}
+
+/* Is relpath an editor's copy of a hidden name? depth bounds X.swp~ */
+static bool hides_edited(const struct gfs_policy *p, const char *relpath,
+			 bool is_dir, bool tree, const char **rule,
+			 unsigned depth)
+{
+	const char *slash = strrchr(relpath, '/');
+	const char *name = slash ? slash + 1 : relpath;
+	size_t dir_len = (size_t)(name - relpath), len = strlen(name), n, i;
+	struct name_span spans[2];
+	char path[4096];
+
+	n = edited_bases(name, len, spans);
+	for (i = 0; i < n; i++) {
+		const char *base = name + spans[i].start;
+		size_t blen = spans[i].len;
+
+		if (dir_len + blen >= sizeof(path) ||
+		    (blen == 1 && base[0] == '.') ||
+		    (blen == 2 && base[0] == '.' && base[1] == '.'))
+			continue;
+		memcpy(path, relpath, dir_len);
+		memcpy(path + dir_len, base, blen);
+		path[dir_len + blen] = '\0';
+		if (match_rules(p, path, is_dir, tree, rule) ||
+		    (depth < 2 &&
+		     hides_edited(p, path, is_dir, tree, rule, depth + 1)))
+			return true;
+	}
+	return false;
+}
+
 static bool decide(const struct gfs_policy *p, const char *relpath, bool is_dir,
 		   bool tree, const char **rule)
 {
 	const struct exact_hide *e;
-	enum gfs_ignore_verdict v;
-	const char *origin = NULL;
 
 	if (rule)
 		*rule = NULL;
@@ -249,13 +364,12 @@ static bool decide(const struct gfs_policy *p, const char *relpath, bool is_dir,
 			*rule = e->origin;
 		return true;
 	}
-	v = tree ? gfs_ignore_match_tree(p->rules, relpath, is_dir, &origin)
-		 : gfs_ignore_match(p->rules, relpath, is_dir, &origin);
-	if (v != GFS_IGNORE_MATCH)
-		return false;
-	if (rule)
-		*rule = origin;
-	return true;
+	/*
+	 * An editor's copy of a name the rules hide is hidden by the same
+	 * rule (guardfs's own files are hidden by exact name only).
+	 */
+	return match_rules(p, relpath, is_dir, tree, rule) ||
+	       hides_edited(p, relpath, is_dir, tree, rule, 0);
 }
 
 bool gfs_policy_hides(const struct gfs_policy *p, const char *relpath,

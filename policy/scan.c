@@ -15,9 +15,7 @@
 
 /* The part of a long line (minified code, data: URIs) searched per hit. */
 #define SCAN_LINE_REACH 2048
-/* Binary detection looks for a NUL in this many leading bytes, as git does. */
-#define SCAN_BINARY_PROBE 8192
-#define SCAN_MAX_PAIRS	  32
+#define SCAN_MAX_PAIRS	32
 
 int gfs_scanner_new(struct gfs_scanner **out)
 {
@@ -100,7 +98,6 @@ struct scan_call {
 	const struct gfs_scanner *s;
 	const uint8_t *buf;
 	size_t len;
-	bool binary;
 	size_t *covered; /* per rule: end of the bytes already searched */
 	pcre2_match_data *md;
 	pcre2_match_data *md_allow;
@@ -234,8 +231,6 @@ static bool scan_on_hit(void *ctx, uint32_t ri, size_t pos)
 	const struct scan_rule *r = c->s->rules[ri];
 	size_t start, end;
 
-	if (c->binary && !r->binary)
-		return false;
 	if (r->generic && c->have_generic)
 		return false;
 	if (pos < c->covered[ri])
@@ -254,8 +249,8 @@ static bool scan_on_hit(void *ctx, uint32_t ri, size_t pos)
 	return scan_region(c, ri, start, end);
 }
 
-int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
-		     struct gfs_scan_finding *finding)
+int scan_text(const struct gfs_scanner *s, const uint8_t *data, size_t len,
+	      struct gfs_scan_finding *finding)
 {
 	struct scan_call c = {
 		.s = s,
@@ -267,9 +262,6 @@ int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
 
 	if (!len)
 		return 0;
-	c.binary = memchr(data, '\0',
-			  len < SCAN_BINARY_PROBE ? len : SCAN_BINARY_PROBE) !=
-		   NULL;
 	if (s->n_rules <= 256) {
 		memset(covered_stack, 0, sizeof(covered_stack));
 		c.covered = covered_stack;

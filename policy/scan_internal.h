@@ -24,7 +24,9 @@ enum scan_check {
 	SCAN_CHECK_URI_PASSWORD = 1u << 5, /* group before secret is the user */
 	SCAN_CHECK_BASE64 = 1u << 6,	   /* decodes as base64 */
 	SCAN_CHECK_BECH32 = 1u << 7,	   /* bech32 checksum (age keys) */
-	SCAN_CHECK_LITERAL = 1u << 8, /* a literal where only passwords go */
+	SCAN_CHECK_LITERAL = 1u << 8,  /* a literal where only passwords go */
+	SCAN_CHECK_B64_KEY = 1u << 9,  /* base64 of a PEM private key armour */
+	SCAN_CHECK_HEX_KEY = 1u << 10, /* hex of a PEM private key armour */
 };
 
 struct scan_rule {
@@ -94,6 +96,43 @@ struct gfs_scanner {
 	struct scan_prefilter *pf;
 	bool built;
 };
+
+/*
+ * Scans len bytes as text with every rule, as they are (scan.c): 1 with
+ * *finding filled, 0, or -ENOMEM.
+ */
+int scan_text(const struct gfs_scanner *s, const uint8_t *data, size_t len,
+	      struct gfs_scan_finding *finding);
+
+/*
+ * A streaming scan (scan_stream.c): bytes fed in any pieces are scanned in
+ * windows that overlap, so a credential across a window's edge is found;
+ * recognised encodings (UTF-16, gzip, vim swap) are decoded into a nested
+ * stream and scanned too. The first feed decides the encoding, so it
+ * should hold the first bytes of the file (at least a few hundred).
+ */
+struct scan_stream;
+
+int scan_stream_new(struct scan_stream **out, const struct gfs_scanner *s,
+		    unsigned depth);
+void scan_stream_free(struct scan_stream *st);
+
+/* Feeds n bytes; returns 1 once a credential is found, 0, or -errno. */
+int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n);
+
+/*
+ * Scans what is left; returns 1 with *finding filled, 0, or -errno.
+ * *partial (if not NULL) tells whether a decoder stopped at its cap.
+ */
+int scan_stream_finish(struct scan_stream *st, struct gfs_scan_finding *finding,
+		       bool *partial);
+
+/*
+ * gfs_scanner_scan, telling in *partial (if not NULL) whether a decoder
+ * stopped at its cap (scan_stream.c).
+ */
+int scan_buffer(const struct gfs_scanner *s, const uint8_t *p, size_t len,
+		struct gfs_scan_finding *finding, bool *partial);
 
 /* Parses rule text into s (scan_rules.c). */
 int scan_rules_parse(struct gfs_scanner *s, const char *text, size_t len,

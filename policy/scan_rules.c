@@ -122,6 +122,8 @@ static int parse_checks(struct rules_parse *p, const char *value, unsigned *out)
 		{"base64", SCAN_CHECK_BASE64},
 		{"bech32", SCAN_CHECK_BECH32},
 		{"password-literal", SCAN_CHECK_LITERAL},
+		{"base64-private-key", SCAN_CHECK_B64_KEY},
+		{"hex-private-key", SCAN_CHECK_HEX_KEY},
 	};
 	const char *s = value;
 

@@ -159,6 +159,54 @@ static bool check_jwt(const uint8_t *tok, size_t len)
  * maybe after headers such as Proc-Type. A parser or a doc that only
  * names the armour, or a truncated "MIIE..." placeholder, has none.
  */
+/*
+ * Base64 that decodes to a PEM private key's armour: v starts inside the
+ * encoding of "-----BEGIN", at any of the four places a 4-character
+ * group may start, and may run across line breaks.
+ */
+static bool check_b64_private_key(const uint8_t *v, size_t len)
+{
+	uint8_t chars[96], out[72];
+	size_t n = 0, i, k;
+
+	for (i = 0; i < len && n < sizeof(chars); i++)
+		if (v[i] != '\r' && v[i] != '\n')
+			chars[n++] = v[i];
+	for (k = 0; k < 4 && k < n; k++) {
+		long got = scan_base64_decode(chars + k, (n - k) & ~(size_t)3,
+					      out, sizeof(out));
+
+		if (got > 0 && memmem(out, (size_t)got, "PRIVATE KEY-----", 16))
+			return true;
+	}
+	return false;
+}
+
+/* Hex (xxd -p, od output joined) that decodes to a private key armour. */
+static bool check_hex_private_key(const uint8_t *v, size_t len)
+{
+	uint8_t out[48];
+	size_t n = 0, i;
+	int hi = -1;
+
+	for (i = 0; i < len && n < sizeof(out); i++) {
+		int d = v[i] >= '0' && v[i] <= '9' ? v[i] - '0'
+			: (v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'f'
+				? (v[i] | 0x20) - 'a' + 10
+				: -1;
+
+		if (d < 0)
+			continue; /* a line break */
+		if (hi < 0) {
+			hi = d;
+		} else {
+			out[n++] = (uint8_t)(hi << 4 | d);
+			hi = -1;
+		}
+	}
+	return memmem(out, n, "PRIVATE KEY-----", 16) != NULL;
+}
+
 static bool check_pem_body(const uint8_t *buf, size_t len, size_t from)
 {
 	uint8_t body[512];
@@ -588,9 +636,14 @@ static bool check_value(const uint8_t *v, size_t len)
 		return false;
 	if (!lower && memchr(v, '_', len) && segment_is_name(v, len))
 		return false;
-	/* a name ending a sentence or an option list: Credentials., name= */
+	/*
+	 * a name ending a sentence or an option list: Credentials., name=,
+	 * "LoadCredential=/SetCredential=" in a program's help text
+	 */
 	if ((v[len - 1] == '.' || v[len - 1] == '=') && len % 4 &&
-	    (segment_is_name(v, len - 1) || looks_like_dotted_name(v, len - 1)))
+	    (segment_is_name(v, len - 1) ||
+	     looks_like_dotted_name(v, len - 1) ||
+	     (v[0] == '/' && segment_is_name(v + 1, len - 2))))
 		return false;
 	if (v[len - 1] == ':')
 		return false;
@@ -783,6 +836,10 @@ bool scan_validate(const struct scan_rule *r, const uint8_t *buf, size_t len,
 	    !check_pem_body(buf, len, ov[1]))
 		return false;
 	if ((r->checks & SCAN_CHECK_USERPASS) && !check_userpass(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_B64_KEY) && !check_b64_private_key(v, vl))
+		return false;
+	if ((r->checks & SCAN_CHECK_HEX_KEY) && !check_hex_private_key(v, vl))
 		return false;
 	if ((r->checks & SCAN_CHECK_VALUE) && !check_value(v, vl))
 		return false;

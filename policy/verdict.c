@@ -7,6 +7,10 @@
  * key (dev, ino, size, mtime ns, ctime ns); any change to the file
  * changes ctime at least, so a hit is always current. When a set is full
  * its least recently used slot is replaced.
+ *
+ * Beside it, the taint: an open-addressed set of (dev, ino) of every file
+ * found holding a credential, never evicted, so that a verdict belongs to
+ * the file and not to how it was last reached (see gfs_scan_fd).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,9 +20,23 @@
 
 #include "guardfs/scan.h"
 #include "guardfs/util.h"
+#include "scan_internal.h"
 
 #define VERDICT_WAYS  4
 #define VERDICT_LOCKS 64
+/* bytes read per pread when a file is streamed */
+#define SCAN_READ_CHUNK (1u << 20)
+/* up to this size a file is read whole and scanned in one piece */
+#define SCAN_WHOLE_MAX (8u << 20)
+
+enum taint_state { TAINT_FREE, TAINT_USED, TAINT_GONE };
+
+struct taint_slot {
+	enum taint_state state;
+	dev_t dev;
+	ino_t ino;
+	struct gfs_scan_finding finding;
+};
 
 struct verdict_slot {
 	bool used;
@@ -36,6 +54,11 @@ struct gfs_verdict_cache {
 	size_t n_sets; /* a power of two */
 	uint64_t clock[VERDICT_LOCKS];
 	pthread_mutex_t locks[VERDICT_LOCKS];
+	pthread_mutex_t taint_lock;
+	struct taint_slot *taints;
+	size_t taint_cap;   /* a power of two, or 0 */
+	size_t taint_used;  /* slots not free (used or gone) */
+	size_t taint_count; /* used slots */
 };
 
 int gfs_verdict_cache_new(struct gfs_verdict_cache **out, size_t max_entries)
@@ -60,6 +83,7 @@ int gfs_verdict_cache_new(struct gfs_verdict_cache **out, size_t max_entries)
 	c->n_sets = sets;
 	for (i = 0; i < VERDICT_LOCKS; i++)
 		pthread_mutex_init(&c->locks[i], NULL);
+	pthread_mutex_init(&c->taint_lock, NULL);
 	*out = c;
 	return 0;
 }
@@ -72,6 +96,8 @@ void gfs_verdict_cache_free(struct gfs_verdict_cache *c)
 		return;
 	for (i = 0; i < VERDICT_LOCKS; i++)
 		pthread_mutex_destroy(&c->locks[i]);
+	pthread_mutex_destroy(&c->taint_lock);
+	free(c->taints);
 	free(c->slots);
 	free(c);
 }
@@ -151,6 +177,119 @@ void gfs_verdict_cache_put(struct gfs_verdict_cache *c, const struct stat *st,
 	pthread_mutex_unlock(&c->locks[lock]);
 }
 
+static size_t taint_hash(dev_t dev, ino_t ino)
+{
+	uint64_t key[2] = {(uint64_t)dev, (uint64_t)ino};
+
+	return (size_t)gfs_hash(key, sizeof(key));
+}
+
+/* The slot of (dev, ino), or NULL; under taint_lock. */
+static struct taint_slot *taint_find(struct gfs_verdict_cache *c, dev_t dev,
+				     ino_t ino)
+{
+	size_t mask = c->taint_cap - 1, i, n;
+
+	if (!c->taint_count)
+		return NULL;
+	i = taint_hash(dev, ino) & mask;
+	for (n = 0; n < c->taint_cap; n++, i = (i + 1) & mask) {
+		struct taint_slot *t = &c->taints[i];
+
+		if (t->state == TAINT_FREE)
+			return NULL;
+		if (t->state == TAINT_USED && t->dev == dev && t->ino == ino)
+			return t;
+	}
+	return NULL;
+}
+
+/* Rebuilds the set at twice the size, dropping tombstones. */
+static int taint_grow(struct gfs_verdict_cache *c)
+{
+	size_t cap = c->taint_cap ? c->taint_cap * 2 : 64, i;
+	struct taint_slot *old = c->taints, *slots;
+
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < c->taint_cap; i++) {
+		size_t j;
+
+		if (old[i].state != TAINT_USED)
+			continue;
+		j = taint_hash(old[i].dev, old[i].ino) & (cap - 1);
+		while (slots[j].state != TAINT_FREE)
+			j = (j + 1) & (cap - 1);
+		slots[j] = old[i];
+	}
+	free(old);
+	c->taints = slots;
+	c->taint_cap = cap;
+	c->taint_used = c->taint_count;
+	return 0;
+}
+
+static void taint_set(struct gfs_verdict_cache *c, const struct stat *st,
+		      const struct gfs_scan_finding *f)
+{
+	struct taint_slot *t;
+	size_t i;
+
+	pthread_mutex_lock(&c->taint_lock);
+	t = taint_find(c, st->st_dev, st->st_ino);
+	if (t) {
+		t->finding = *f;
+		goto out;
+	}
+	/* keep a free slot in every probe run: grow at half full */
+	if ((c->taint_used + 1) * 2 > c->taint_cap && taint_grow(c))
+		goto out; /* out of memory: the verdict itself still holds */
+	i = taint_hash(st->st_dev, st->st_ino) & (c->taint_cap - 1);
+	while (c->taints[i].state == TAINT_USED)
+		i = (i + 1) & (c->taint_cap - 1);
+	if (c->taints[i].state == TAINT_FREE)
+		c->taint_used++;
+	c->taints[i].state = TAINT_USED;
+	c->taints[i].dev = st->st_dev;
+	c->taints[i].ino = st->st_ino;
+	c->taints[i].finding = *f;
+	__atomic_store_n(&c->taint_count, c->taint_count + 1, __ATOMIC_RELAXED);
+out:
+	pthread_mutex_unlock(&c->taint_lock);
+}
+
+void gfs_verdict_untaint(struct gfs_verdict_cache *c, const struct stat *st)
+{
+	struct taint_slot *t;
+
+	if (!c || !__atomic_load_n(&c->taint_count, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&c->taint_lock);
+	t = taint_find(c, st->st_dev, st->st_ino);
+	if (t) {
+		t->state = TAINT_GONE;
+		__atomic_store_n(&c->taint_count, c->taint_count - 1,
+				 __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&c->taint_lock);
+}
+
+bool gfs_verdict_tainted(struct gfs_verdict_cache *c, const struct stat *st,
+			 struct gfs_scan_finding *f)
+{
+	struct taint_slot *t;
+
+	if (!__atomic_load_n(&c->taint_count, __ATOMIC_RELAXED))
+		return false;
+	pthread_mutex_lock(&c->taint_lock);
+	t = taint_find(c, st->st_dev, st->st_ino);
+	if (t && f)
+		*f = t->finding;
+	pthread_mutex_unlock(&c->taint_lock);
+	return t != NULL;
+}
+
 static bool same_key(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
@@ -159,52 +298,177 @@ static bool same_key(const struct stat *a, const struct stat *b)
 	       ts_ns(&a->st_ctim) == ts_ns(&b->st_ctim);
 }
 
+/* Reads up to len bytes at off, short only at end of file. */
+static ssize_t read_full(int fd, uint8_t *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, off + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Streams the file's data through the scanner, skipping holes (so a
+ * file grown by truncate costs nothing to scan), at most max_size bytes
+ * of data from the start. Sets *partial when data was left unscanned.
+ */
+static int scan_stream_fd(const struct gfs_scanner *s, int fd, off_t size,
+			  uint64_t max_size, struct gfs_scan_finding *f,
+			  bool *partial)
+{
+	struct scan_stream *st;
+	uint8_t *buf = malloc(SCAN_READ_CHUNK);
+	uint64_t budget = max_size;
+	off_t pos = 0;
+	int rc;
+
+	if (!buf)
+		return -ENOMEM;
+	rc = scan_stream_new(&st, s, 0);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	while (pos < size && !rc) {
+		off_t data = lseek(fd, pos, SEEK_DATA), hole;
+
+		if (data < 0) {
+			if (errno == ENXIO)
+				break; /* only a hole is left */
+			data = pos;    /* no SEEK_DATA here: read everything */
+			hole = size;
+		} else {
+			hole = lseek(fd, data, SEEK_HOLE);
+			if (hole < 0 || hole > size)
+				hole = size;
+		}
+		pos = data;
+		while (pos < hole && !rc) {
+			size_t want = (size_t)(hole - pos) < SCAN_READ_CHUNK
+					      ? (size_t)(hole - pos)
+					      : SCAN_READ_CHUNK;
+			ssize_t n;
+
+			if (!budget) {
+				*partial = true;
+				goto done;
+			}
+			if (want > budget)
+				want = (size_t)budget;
+			n = read_full(fd, buf, want, pos);
+			if (n < 0) {
+				rc = (int)n;
+				goto done;
+			}
+			if (n == 0)
+				goto done; /* shrank meanwhile */
+			rc = scan_stream_feed(st, buf, (size_t)n);
+			pos += n;
+			budget -= (uint64_t)n;
+		}
+	}
+done:
+	if (rc >= 0) {
+		bool decoded_partial = false;
+
+		rc = scan_stream_finish(st, f, &decoded_partial);
+		*partial |= decoded_partial;
+	}
+	scan_stream_free(st);
+	free(buf);
+	return rc;
+}
+
+/* Reads a small file whole, as one buffer, and scans it in place. */
+static int scan_whole_fd(const struct gfs_scanner *s, int fd, size_t len,
+			 struct gfs_scan_finding *f, bool *partial,
+			 bool *shrank)
+{
+	uint8_t *data = malloc(len);
+	ssize_t got;
+	int rc;
+
+	if (!data)
+		return -ENOMEM;
+	got = read_full(fd, data, len, 0);
+	if (got < 0) {
+		free(data);
+		return (int)got;
+	}
+	*shrank = (size_t)got < len;
+	rc = scan_buffer(s, data, (size_t)got, f, partial);
+	free(data);
+	return rc;
+}
+
+/*
+ * What happens above max_size, and why: the agent cannot move a
+ * credential's bytes further into a file without reading them (FUSE
+ * passes no insert-range fallocate, and a grown file's new tail is a
+ * hole or junk after the credential), so the first max_size bytes are
+ * where a file it made large still holds it. What stays open is a
+ * credential that already lay deeper than max_size in a file never
+ * refused before: raise max_size to cover the largest files that matter.
+ *
+ * The taint: a file found holding a credential stays refused, whatever
+ * is done to it, until it is emptied (a scan that finds it empty, or
+ * gfs_verdict_untaint when it is truncated to nothing or created). So
+ * overwriting one byte of a key in place, or cutting its tail off, does
+ * not make the rest of it readable, and a later clean verdict from a
+ * partial scan does not either.
+ */
 int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 		int fd, uint64_t max_size, struct gfs_verdict *v)
 {
 	struct stat st, after;
-	uint8_t *data = NULL;
-	size_t len, got = 0;
+	bool shrank = false;
 	int rc;
 
-	memset(v, 0, sizeof(*v));
+	memset(v, 0, sizeof(v[0]));
 	if (fstat(fd, &st))
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    (uint64_t)st.st_size > max_size)
+	if (!S_ISREG(st.st_mode))
 		return 0;
-	if (c && gfs_verdict_cache_get(c, &st, v))
-		return v->secret ? 1 : 0;
-	len = (size_t)st.st_size;
-	data = malloc(len);
-	if (!data)
-		return -ENOMEM;
-	while (got < len) {
-		ssize_t n = pread(fd, data + got, len - got, (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break; /* shrank meanwhile: scan what is there */
-		got += (size_t)n;
+	if (st.st_size == 0) {
+		gfs_verdict_untaint(c, &st); /* nothing left of what it held */
+		return 0;
 	}
-	rc = gfs_scanner_scan(s, data, got, &v->finding);
+	if (c && gfs_verdict_cache_get(c, &st, v))
+		goto taint;
+	if ((uint64_t)st.st_size <= SCAN_WHOLE_MAX &&
+	    (uint64_t)st.st_size <= max_size)
+		rc = scan_whole_fd(s, fd, (size_t)st.st_size, &v->finding,
+				   &v->partial, &shrank);
+	else
+		rc = scan_stream_fd(s, fd, st.st_size, max_size, &v->finding,
+				    &v->partial);
 	if (rc < 0)
-		goto out;
+		return rc;
 	v->secret = rc == 1;
 	if (!v->secret)
 		memset(&v->finding, 0, sizeof(v->finding));
+	if (c && v->secret)
+		taint_set(c, &st, &v->finding);
 	/*
 	 * Cache only when the file did not change while it was read, or the
 	 * verdict would be filed under a key its bytes do not belong to.
 	 */
-	if (c && !fstat(fd, &after) && same_key(&st, &after) && got == len)
+	if (c && !fstat(fd, &after) && same_key(&st, &after) && !shrank)
 		gfs_verdict_cache_put(c, &st, v);
-out:
-	free(data);
-	return rc;
+taint:
+	if (c && !v->secret && gfs_verdict_tainted(c, &st, &v->finding)) {
+		v->secret = true;
+		v->tainted = true;
+	}
+	return v->secret ? 1 : 0;
 }

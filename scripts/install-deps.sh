@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config git
 	libfuse3-dev fuse3 libgit2-dev libxxhash-dev libinih-dev libpcre2-dev
-	# tests and tools used inside the mount
-	python3 sqlite3 make util-linux clang-format
+	zlib1g-dev
+	# tests and tools used inside the mount (vim: real swap files)
+	python3 sqlite3 make util-linux clang-format vim
 	# the sandbox of guardfs run and guardfs exec
 	bubblewrap
 	# benchmark peers

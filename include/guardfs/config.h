@@ -72,7 +72,7 @@ struct gfs_config {
 
 	/* [secrets] */
 	bool scan;		/* default yes */
-	uint64_t scan_max_size; /* default 8 MiB */
+	uint64_t scan_max_size; /* data scanned per file; default 8 MiB */
 	struct gfs_strlist secret_rule_files;
 	struct gfs_strlist secret_allow_paths;
 	struct gfs_strlist secret_allow_values;

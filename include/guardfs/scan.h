@@ -57,9 +57,10 @@ int gfs_scanner_allow_value(struct gfs_scanner *s, const char *regex, char *err,
 size_t gfs_scanner_rule_count(const struct gfs_scanner *s);
 
 /*
- * Scans len bytes. Returns 1 and fills *finding when a credential is
- * found, 0 when the content is clean (binary content not targeted by a
- * rule counts as clean), or -ENOMEM.
+ * Scans len bytes with every rule: binary content by its printable runs,
+ * UTF-16 text, gzip data and vim swap files decoded as well (see
+ * policy/scan_stream.c for the bounds). Returns 1 and fills *finding when
+ * a credential is found, 0 when the content is clean, or -ENOMEM.
  */
 int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
 		     struct gfs_scan_finding *finding);
@@ -68,11 +69,18 @@ int gfs_scanner_scan(const struct gfs_scanner *s, const void *data, size_t len,
  * A thread-safe cache of verdicts keyed by (dev, ino, size, mtime, ctime):
  * a file whose key is unchanged is not rescanned; any change to it
  * changes mtime or ctime, so a stale verdict is never served.
+ *
+ * It also remembers, by (dev, ino) and for as long as it lives, every
+ * file found holding a credential (the taint): such a file stays refused
+ * whatever is done to its bytes until it is emptied, so that overwriting
+ * or cutting off part of a credential does not make the rest readable.
  */
 struct gfs_verdict_cache;
 
 struct gfs_verdict {
 	bool secret;
+	bool partial; /* only the file's first max_size bytes were scanned */
+	bool tainted; /* refused for what an earlier scan of it found */
 	struct gfs_scan_finding finding; /* valid when secret */
 };
 
@@ -87,13 +95,25 @@ bool gfs_verdict_cache_get(struct gfs_verdict_cache *c, const struct stat *st,
 void gfs_verdict_cache_put(struct gfs_verdict_cache *c, const struct stat *st,
 			   const struct gfs_verdict *v);
 
+/* True, with *f filled (if not NULL), while (dev, ino) is tainted. */
+bool gfs_verdict_tainted(struct gfs_verdict_cache *c, const struct stat *st,
+			 struct gfs_scan_finding *f);
+
 /*
- * Scans the regular file open at fd (read from offset 0, at most max_size
- * bytes; a larger file is not scanned and counts as clean) through the
- * cache c (NULL: no cache). Anything but a regular file counts as clean.
- * Returns 1 with *v filled when it holds a secret, 0 when clean, or
- * -errno when it could not be read. A verdict is cached only when the
- * file did not change while it was read.
+ * Forgets the taint of (dev, ino): for a file just emptied or created.
+ * c may be NULL.
+ */
+void gfs_verdict_untaint(struct gfs_verdict_cache *c, const struct stat *st);
+
+/*
+ * Scans the regular file open at fd through the cache c (NULL: no cache,
+ * no taint). Its data is read in one streaming pass that skips holes; at
+ * most max_size bytes of data are scanned, from the start. A tainted
+ * file is refused even when its bytes now look clean; an empty one loses
+ * its taint. Anything but a regular file counts as clean. Returns 1 with
+ * *v filled when it holds a secret, 0 when clean, or -errno when it could
+ * not be read. A verdict is cached only when the file did not change
+ * while it was read.
  */
 int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 		int fd, uint64_t max_size, struct gfs_verdict *v);

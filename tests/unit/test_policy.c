@@ -530,6 +530,65 @@ static void test_link_targets(void)
 	gfs_policy_free(p);
 }
 
+/* Editors' swap, backup and undo copies of a hidden name are hidden. */
+static void test_edited_copies(void)
+{
+	static const char *const hidden[] = {
+		".env~",
+		".env.swp",
+		".env.swo",
+		".env.swp~",
+		"#.env#",
+		".#.env",
+		".env.un~",
+		".netrc~",
+		".netrc.swp",
+		"#.netrc#",
+		".netrc.un~",
+		"home/.netrc.bak",
+		".netrc.~12~",
+		".netrc.orig",
+		".netrc.kate-swp",
+		".id_rsa.swp",
+		"sub/.id_rsa.swo",
+		"#id_rsa#",
+		"private_key.old",
+		"#private_key#",
+		"a/.private_key.swp",
+		".netrc.tmp",
+		".netrc___jb_old___",
+		".NETRC.SWP",
+	};
+	static const char *const visible[] = {
+		"main.c~", ".main.c.swp", "#notes.txt#", "notes.bak",
+		"~",	   "#",		  "##",		 ".swp",
+		".#",	   "netrc~",	  "a/~",	 ".netrcx~",
+		"x.swp",   ".netrc.swpx",
+	};
+	struct gfs_policy *p;
+	const char *rule;
+	size_t i;
+
+	CHECK(gfs_policy_new(&p, NULL) == 0);
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		rule = NULL;
+		if (!gfs_policy_hides(p, hidden[i], false, &rule) || !rule) {
+			fprintf(stderr, "not hidden: %s\n", hidden[i]);
+			failures++;
+		}
+	}
+	for (i = 0; i < sizeof(visible) / sizeof(visible[0]); i++) {
+		if (gfs_policy_hides(p, visible[i], false, NULL)) {
+			fprintf(stderr, "hidden: %s\n", visible[i]);
+			failures++;
+		}
+	}
+	/* the base's own exception holds for its copies too */
+	CHECK(gfs_policy_add_pattern(p, "!.netrc", "u:1") == 0);
+	CHECK(!gfs_policy_hides(p, ".netrc.swp", false, NULL));
+	gfs_policy_free(p);
+}
+
 static void test_symlinks(void)
 {
 	CHECK(gfs_policy_symlink_escapes("a/link", "../../etc/passwd"));
@@ -690,8 +749,8 @@ int main(void)
 	test_user_patterns();
 	test_hide_exact();
 	test_hide_name();
-
 	test_moves_matter();
+	test_edited_copies();
 	test_symlinks();
 	test_link_targets();
 	benchmark();

@@ -404,8 +404,9 @@ static void test_binary_and_lines(void)
 	struct gfs_scan_finding f;
 	unsigned line = 0;
 
-	/* NUL in the first 8 KiB: only rules marked binary apply */
-	CHECK(gfs_scanner_scan(scanner, bin, sizeof(bin), &f) == 0);
+	/* binary content: its printable runs go through every rule */
+	CHECK(gfs_scanner_scan(scanner, bin, sizeof(bin), &f) == 1);
+	CHECK(!strcmp(f.rule_id, "github-token"));
 	CHECK(!strcmp(scan_text("a\nb\n\nc AKIAUVW75EFR6EDT4SYW\n", &line),
 		      "aws-access-key-id"));
 	CHECK(line == 4);
@@ -503,6 +504,9 @@ static void test_cache_and_fd(void)
 	CHECK(write_file(path, "todo\nkey AKIAUVW75EFR6EDTxxxx\n") == 0);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	CHECK(fstat(fd, &st) == 0);
+	/* O_TRUNC emptied it first; the mount then forgets its taint */
+	CHECK(gfs_verdict_tainted(c, &st, NULL));
+	gfs_verdict_untaint(c, &st);
 	CHECK(!gfs_verdict_cache_get(c, &st, &v));
 	CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 0);
 	CHECK(!v.secret);
@@ -520,9 +524,13 @@ static void test_cache_and_fd(void)
 	CHECK(!gfs_verdict_cache_get(c, &st, &v));
 	CHECK(gfs_scan_fd(scanner, c, fd, 1 << 20, &v) == 1);
 
-	/* over max_size: not scanned, clean, not cached */
-	CHECK(gfs_scan_fd(scanner, c, fd, 16, &v) == 0);
-	CHECK(!v.secret);
+	/* over max_size: the first max_size bytes are scanned, uncached */
+	CHECK(gfs_scan_fd(scanner, NULL, fd, 16, &v) == 0);
+	CHECK(!v.secret && v.partial);
+	CHECK(gfs_scan_fd(scanner, NULL, fd, 30, &v) == 1);
+	CHECK(v.secret && v.partial);
+	/* cached verdict of the whole file: served whatever the cap */
+	CHECK(gfs_scan_fd(scanner, c, fd, 16, &v) == 1);
 	close(fd);
 
 	/* not a regular file */
