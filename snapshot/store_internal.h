@@ -165,8 +165,7 @@ struct gfs_store {
 	int64_t pack_last_write; /* monotonic ns of the last object */
 	bool pack_requested;
 	bool pack_stopping;
-	bool pack_abort;   /* atomic: a pass in progress is abandoned */
-	bool pack_backlog; /* an earlier session's loose objects wait */
+	bool pack_abort; /* atomic: a pass in progress is abandoned */
 	uint64_t packs_made;
 };
 

@@ -241,8 +241,7 @@ static void *packer_main(void *arg)
 		}
 		if (s->pack_stopping)
 			break;
-		urgent = s->loose_written >= PACK_HARD_LIMIT || s->pack_backlog;
-		s->pack_backlog = false;
+		urgent = s->loose_written >= PACK_HARD_LIMIT;
 		s->pack_requested = false;
 		s->loose_written = 0;
 		pthread_mutex_unlock(&s->pack_lock);
@@ -283,17 +282,14 @@ int gfs_store_packer_start(struct gfs_store *s)
 		return rc;
 	s->packer_started = true;
 	/*
-	 * A backlog an earlier unmount left loose is old debt: packed when
-	 * quiet, at nice 19 rather than idle, so that a busy machine cannot
-	 * put it off for the whole session.
+	 * A backlog an earlier unmount left loose is packed like any other,
+	 * when quiet and at idle priority: at nice 19 it took CPU from the
+	 * agent's reads (a cold grep's daemon CPU tripled while it packed).
+	 * Past the hard limit it steps up like any other backlog.
 	 */
 	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
-	if (!list_loose(objects, &l) && l.len >= PACK_THRESHOLD) {
-		pthread_mutex_lock(&s->pack_lock);
-		s->pack_backlog = true;
-		pthread_mutex_unlock(&s->pack_lock);
+	if (!list_loose(objects, &l) && l.len >= PACK_THRESHOLD)
 		gfs_store_packer_kick(s, (unsigned)l.len);
-	}
 	free(l.oids);
 	return 0;
 }

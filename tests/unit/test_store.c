@@ -619,7 +619,7 @@ static void test_close_leaves_backlog(void)
 	s = open_store(0, false);
 	if (!s)
 		return;
-	/* at nice 19: seconds on an idle machine, allow for a busy one */
+	/* idle priority: seconds on an idle machine, allow for a busy one */
 	for (i = 0; i < 1200 && loose_objects() >= 1024; i++)
 		usleep(100000);
 	CHECK(loose_objects() < 1024);
