@@ -30,37 +30,6 @@ static void begin_group(const struct gfs_project *p, int first, int argc,
 	gfs_buf_release(&label);
 }
 
-/*
- * The path relative to the root of arg as named: its directory resolved,
- * its last component kept, so that restoring a name a symlink now stands
- * at restores that name (replacing the link), not what the link leads to.
- */
-static int restore_relpath(const struct gfs_project *p, const char *arg,
-			   struct gfs_buf *out)
-{
-	const char *slash = strrchr(arg, '/');
-	const char *base = slash ? slash + 1 : arg;
-	struct gfs_buf dir = GFS_BUF_INIT;
-	int rc;
-
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return gfs_project_relpath(p, arg, out);
-	if (!slash)
-		rc = gfs_buf_adds(&dir, ".");
-	else if (slash == arg)
-		rc = gfs_buf_adds(&dir, "/");
-	else
-		rc = gfs_buf_add(&dir, arg, (size_t)(slash - arg));
-	if (!rc)
-		rc = gfs_project_relpath(p, dir.data, out);
-	if (!rc && out->len)
-		rc = gfs_buf_addch(out, '/');
-	if (!rc)
-		rc = gfs_buf_adds(out, base);
-	gfs_buf_release(&dir);
-	return rc ? -1 : 0;
-}
-
 int gfs_cmd_restore(int argc, char **argv)
 {
 	struct gfs_restore_progress pr = {.tty = isatty(2)};
@@ -146,7 +115,7 @@ int gfs_cmd_restore(int argc, char **argv)
 		char before[41];
 		int ri;
 
-		if (restore_relpath(&p, argv[i], &rel)) {
+		if (gfs_project_relpath_name(&p, argv[i], &rel)) {
 			r = -EINVAL;
 			continue;
 		}

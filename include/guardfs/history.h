@@ -95,6 +95,48 @@ int gfs_history_diff_op(struct gfs_history *h, const char *id, uint64_t seq,
 			const char *const *paths, size_t npaths,
 			struct gfs_buf *out);
 
+/* How gfs_history_diff_view() shows a diff (history_diff.c). */
+enum gfs_history_diff_style {
+	GFS_HISTORY_PATCH,	 /* a unified diff */
+	GFS_HISTORY_STAT,	 /* per path +/- line counts, then totals */
+	GFS_HISTORY_NAME_STATUS, /* per path a letter (A/M/D/T/R), the path */
+};
+
+struct gfs_history_diff_view {
+	enum gfs_history_diff_style style;
+	/*
+	 * Files inside a .git/ directory are shown like any other; else
+	 * they are left out and counted, one line per repository at the end:
+	 * they are git's own bookkeeping, and drown what the user changed.
+	 */
+	bool git_internals;
+	bool color; /* ANSI colours, as git uses them */
+};
+
+/*
+ * gfs_history_diff() as view says (NULL: a patch with everything, as
+ * gfs_history_diff() itself).
+ */
+int gfs_history_diff_view(struct gfs_history *h, const char *old_id,
+			  const char *new_id, const char *const *paths,
+			  size_t npaths,
+			  const struct gfs_history_diff_view *view,
+			  struct gfs_buf *out);
+
+/* gfs_history_diff_op() as view says. */
+int gfs_history_diff_op_view(struct gfs_history *h, const char *id,
+			     uint64_t seq, const char *const *paths,
+			     size_t npaths,
+			     const struct gfs_history_diff_view *view,
+			     struct gfs_buf *out);
+
+/*
+ * 1 when commit id's tree holds path (a file or a directory; "" is the
+ * root), 0 when not, or -errno.
+ */
+int gfs_history_has_path(struct gfs_history *h, const char *id,
+			 const char *path);
+
 /*
  * The commit before the last change of path: writes into out the id of
  * the parent of the newest commit that changed path (or anything below
