@@ -39,6 +39,7 @@ int gfs_cmd_restore(int argc, char **argv)
 	unsigned flags = 0;
 	bool all = false, grouped = false, dry_run = false, force = false;
 	char err[600], id[41];
+	uint64_t seq = 0;
 	int first, i, dest = -1, rc = 1, r = 0;
 	const struct gfs_option options[] = {
 		GFS_OPT_STR('c', "config", "FILE", "the project's config",
@@ -66,6 +67,18 @@ int gfs_cmd_restore(int argc, char **argv)
 			"created ones removed, deleted ones recreated, modes "
 			"and symlinks too. Content the store has not recorded "
 			"is left alone (--force).\n"
+			"WHEN: 90s, 15m, 2h, 1d, yesterday, today, 10:30, "
+			"'yesterday 10:30', '2026-12-06 10:30' (local time), "
+			"an "
+			"ISO-8601 time, or 'session': the folder as the last "
+			"snapshot at or before it holds it. ID: a snapshot id "
+			"(the folder after it), or SNAPSHOT@SEQ as guardfs log "
+			"prints it: the folder right after that one operation, "
+			"rebuilt from the operations the snapshot lists; a "
+			"path "
+			"whose state at that point the store did not record (a "
+			"file written twice within the snapshot) is left alone "
+			"and named.\n"
 			"When mounted, the restore goes through the mount and "
 			"is recorded as one operation (one commit), which undo "
 			"can take back.",
@@ -87,8 +100,8 @@ int gfs_cmd_restore(int argc, char **argv)
 		return 1;
 	if (gfs_project_open_history(&p, &h))
 		goto out;
-	if (at &&
-	    gfs_history_resolve(h, at, time(NULL), id, err, sizeof(err))) {
+	/* (without an '@' the same as gfs_history_resolve) */
+	if (at && gfs_history_resolve_op(h, at, id, &seq, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
 		goto out;
 	}
@@ -105,8 +118,8 @@ int gfs_cmd_restore(int argc, char **argv)
 	if (grouped)
 		begin_group(&p, first, argc, argv, all, at);
 	if (all) {
-		r = gfs_history_restore(h, id, NULL, 0, dest, flags,
-					gfs_restore_report, &pr);
+		r = gfs_history_restore_op(h, id, seq, NULL, 0, dest, flags,
+					   gfs_restore_report, &pr);
 		goto done;
 	}
 	for (i = first; i < argc; i++) {
@@ -136,8 +149,9 @@ int gfs_cmd_restore(int argc, char **argv)
 			memcpy(before, id, sizeof(before));
 		}
 		if (!ri)
-			ri = gfs_history_restore(h, before, one, 1, dest, flags,
-						 gfs_restore_report, &pr);
+			ri = gfs_history_restore_op(h, before, at ? seq : 0,
+						    one, 1, dest, flags,
+						    gfs_restore_report, &pr);
 		if (ri && !r)
 			r = ri;
 		gfs_buf_release(&rel);

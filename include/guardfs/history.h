@@ -222,4 +222,18 @@ int gfs_history_undo_op(struct gfs_history *h, const char *id, uint64_t seq,
 			int dest_fd, unsigned flags, gfs_history_report report,
 			void *arg);
 
+/*
+ * Restores paths (all when npaths is 0) as they were right after the one
+ * operation seq of commit id (seq 0: after the whole commit, as
+ * gfs_history_restore()). Within a commit that lists several, that state
+ * is rebuilt by replaying its operations up to seq on its parent's tree;
+ * a path whose state there the store did not record (written twice in
+ * the commit) is reported with -ENODATA and left as the folder has it.
+ * -ENOENT when the commit lists no such operation.
+ */
+int gfs_history_restore_op(struct gfs_history *h, const char *id, uint64_t seq,
+			   const char *const *paths, size_t npaths, int dest_fd,
+			   unsigned flags, gfs_history_report report,
+			   void *arg);
+
 #endif
