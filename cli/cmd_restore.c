@@ -66,7 +66,12 @@ int gfs_cmd_restore(int argc, char **argv)
 			"--all rolls the whole folder back: changed files, "
 			"created ones removed, deleted ones recreated, modes "
 			"and symlinks too. Content the store has not recorded "
-			"is left alone (--force).\n"
+			"is left alone (--force), and so are the trees it does "
+			"not record ([snapshot] exclude, the default excludes "
+			"such as node_modules/ and .venv/), named in a last "
+			"'left alone:' line before the summary of counts. On "
+			"a terminal, with the list going elsewhere, a count "
+			"of changes shows on stderr as it goes.\n"
 			"WHEN: 90s, 15m, 2h, 1d, yesterday, today, 10:30, "
 			"'yesterday 10:30', '2026-12-06 10:30' (local time), "
 			"an "
@@ -120,7 +125,13 @@ int gfs_cmd_restore(int argc, char **argv)
 	if (all) {
 		r = gfs_history_restore_op(h, id, seq, NULL, 0, dest, flags,
 					   gfs_restore_report, &pr);
-		goto done;
+		if (grouped)
+			gfs_project_group_end(&p);
+		grouped = false;
+		/* what it did not touch, and why, then the counts */
+		gfs_restore_excluded(&pr, &p.cfg, dest);
+		rc = gfs_restore_finish_summary(&pr, r);
+		goto out;
 	}
 	for (i = first; i < argc; i++) {
 		struct gfs_buf rel = GFS_BUF_INIT;
@@ -156,7 +167,6 @@ int gfs_cmd_restore(int argc, char **argv)
 			r = ri;
 		gfs_buf_release(&rel);
 	}
-done:
 	if (grouped)
 		gfs_project_group_end(&p);
 	rc = gfs_restore_finish(&pr, r);

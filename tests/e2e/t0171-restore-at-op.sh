@@ -30,7 +30,9 @@ check_eq "--at SNAPSHOT@SEQ, dry run" \
 	"would remove a3.txt
 would restore a2.txt
 would roll back c.txt
-would restore d.txt" "$("$GUARDFS" restore --all --at "$P@2" --dry-run)"
+would restore d.txt
+would restore 1 file, remove 1, recreate 2" \
+	"$("$GUARDFS" restore --all --at "$P@2" --dry-run)"
 check_eq "the dry run changed nothing" "a3.txt:A c.txt:C2" "$(folder)"
 check_eq "--all --at SNAPSHOT@2: after the second operation" \
 	"0 a2.txt:A c.txt:C d.txt:D" \
