@@ -26,6 +26,8 @@ int gfs_cmd_restore(int argc, char **argv);
 int gfs_cmd_undo(int argc, char **argv);
 int gfs_cmd_run(int argc, char **argv);
 int gfs_cmd_exec(int argc, char **argv);
+int gfs_cmd_sessions(int argc, char **argv);
+int gfs_cmd_check(int argc, char **argv);
 
 struct gfs_buf;
 

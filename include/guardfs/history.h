@@ -236,4 +236,28 @@ int gfs_history_restore_op(struct gfs_history *h, const char *id, uint64_t seq,
 			   unsigned flags, gfs_history_report report,
 			   void *arg);
 
+/* What gfs_history_check() read, and what it found wrong. */
+struct gfs_history_check {
+	size_t commits, trees, blobs; /* read whole, hashes verified */
+	bool index;		      /* STORE/guardfs-index exists */
+	size_t index_records;
+	size_t index_stale; /* naming a blob the store no longer has */
+	size_t journal_records;
+	bool journal_torn; /* its last record cut short (a kill) */
+	size_t problems;
+};
+
+typedef void (*gfs_history_problem)(void *arg, const char *what);
+
+/*
+ * Verifies the store (history_check.c): reads every commit reachable
+ * from the branch and every tree and blob they name, checks that each
+ * commit lists its operations, that the stat index is well formed and
+ * that every version the journal names is in the store. Calls problem
+ * once per thing wrong (also counted in out->problems). 0 when the check
+ * ran, whatever it found; -errno when it could not.
+ */
+int gfs_history_check(struct gfs_history *h, struct gfs_history_check *out,
+		      gfs_history_problem problem, void *arg);
+
 #endif
