@@ -57,7 +57,8 @@ static int session_visit(void *arg, const struct gfs_history_commit *c)
 	return 0;
 }
 
-static uint64_t store_bytes;
+/* Bytes the store takes on disk (its blocks), for sessions and prune. */
+static uint64_t du_bytes;
 
 static int add_size(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
@@ -65,8 +66,15 @@ static int add_size(const char *path, const struct stat *st, int type,
 	(void)path;
 	(void)type;
 	(void)ftw;
-	store_bytes += (uint64_t)st->st_blocks * 512;
+	du_bytes += (uint64_t)st->st_blocks * 512;
 	return 0;
+}
+
+uint64_t gfs_cli_store_bytes(const char *store)
+{
+	du_bytes = 0;
+	nftw(store, add_size, 32, FTW_PHYS);
+	return du_bytes;
 }
 
 static void add_time(struct gfs_buf *b, int64_t t, bool json)
@@ -103,6 +111,7 @@ int gfs_cmd_sessions(int argc, char **argv)
 	bool json = false;
 	int64_t rec_start = 0, rec_end = 0;
 	bool have_rec;
+	uint64_t store_bytes;
 	size_t i;
 	int first, rc = 1;
 	const struct gfs_option options[] = {
@@ -139,7 +148,7 @@ int gfs_cmd_sessions(int argc, char **argv)
 		gfs_cli_error("cannot read the store's history");
 		goto out;
 	}
-	nftw(p.cfg.store, add_size, 32, FTW_PHYS);
+	store_bytes = gfs_cli_store_bytes(p.cfg.store);
 	have_rec = !gfs_config_trust_last_session(p.cfg.root, &rec_start,
 						  &rec_end);
 	if (json)

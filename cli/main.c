@@ -20,6 +20,8 @@ static const struct gfs_command commands[] = {
 	 "list the mount sessions the snapshot store holds"},
 	{"check", gfs_cmd_check,
 	 "verify the snapshot store: every commit, tree and blob"},
+	{"prune", gfs_cmd_prune,
+	 "drop whole sessions older than a duration from the store"},
 	{"explain", gfs_cmd_explain, "tell why a path is hidden or refused"},
 	{"run", gfs_cmd_run,
 	 "run a command in a sandbox whose only project is the folder"},

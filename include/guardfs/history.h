@@ -260,4 +260,22 @@ typedef void (*gfs_history_problem)(void *arg, const char *what);
 int gfs_history_check(struct gfs_history *h, struct gfs_history_check *out,
 		      gfs_history_problem problem, void *arg);
 
+/* One session gfs_history_prune() drops: its id, first and last commit. */
+typedef void (*gfs_history_prune_report)(void *arg, const char *session,
+					 int64_t start, int64_t last,
+					 size_t commits);
+
+/*
+ * Drops from the store the whole sessions whose last commit is older
+ * than cutoff (seconds since the epoch), never the newest session
+ * (history_prune.c): the kept commits are rewritten with the oldest as
+ * the root, the branch moved, and everything the kept history reaches is
+ * repacked into one pack while every other object is deleted. Reports
+ * each dropped session first; with dry_run changes nothing. -EBUSY when
+ * a mount holds the store, -EAGAIN when its journal holds versions (a
+ * mount commits them first), or -errno.
+ */
+int gfs_history_prune(struct gfs_history *h, int64_t cutoff, bool dry_run,
+		      gfs_history_prune_report report, void *arg);
+
 #endif
