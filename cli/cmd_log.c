@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -207,6 +208,17 @@ int gfs_cmd_log(int argc, char **argv)
 	}
 	if (gfs_history_walk(h, log_visit, &w) < 0)
 		goto out;
+	/* a mistyped path would otherwise look like "nothing happened" */
+	for (i = 0; !w.shown && i < (int)w.npaths; i++) {
+		struct stat st;
+
+		if (!lstat(argv[first + i], &st))
+			continue;
+		gfs_cli_error("'%s' is not in the folder, and no recorded "
+			      "operation%s touched it",
+			      argv[first + i], since ? " since then" : "");
+		goto out;
+	}
 	if (w.json)
 		gfs_buf_adds(&w.out, w.shown ? "]\n" : "[]\n");
 	if (w.out.len)

@@ -52,6 +52,11 @@ check_eq "undo of an unknown id" "1 guardfs: no snapshot with id 'deadbeef'" \
 check_eq "log -n x" "2" "$(status_of "$GUARDFS" log -n x | head -1 | cut -d" " -f1)"
 check_eq "log --since garbage" "2" \
 	"$(status_of "$GUARDFS" log --since garbage | head -1 | cut -d" " -f1)"
+check_eq "log of a path nothing touched and not in the folder" \
+	"1 guardfs: 'no/such' is not in the folder, and no recorded operation touched it" \
+	"$(status_of "$GUARDFS" log no/such)"
+check_eq "log of a deleted path lists its deletion" "unlink  src/m.c" \
+	"$("$GUARDFS" log src/m.c | sed 's/.*)  //')"
 check_eq "nothing restored by the refusals" "$(printf 'a\nB\nc\nd')" "$(cat a.txt)"
 
 # 2. Times: local in text (TZ), UTC in JSON; natural WHENs.
