@@ -50,12 +50,17 @@ static int oldest(struct gfs_history *h, char out[41])
  * would otherwise print an empty diff and look like "nothing changed".
  */
 static bool known_path(struct gfs_history *h, const char *arg, const char *rel,
-		       const char *from, const char *head)
+		       const char *from, const char *head, bool one)
 {
 	struct stat st;
+	char parent[41];
 
-	return !lstat(arg, &st) || gfs_history_has_path(h, from, rel) > 0 ||
-	       gfs_history_has_path(h, head, rel) > 0;
+	if (!lstat(arg, &st) || gfs_history_has_path(h, from, rel) > 0 ||
+	    gfs_history_has_path(h, head, rel) > 0)
+		return true;
+	/* one operation: what it deleted is in the snapshot before it */
+	return one && !gfs_history_parent(h, from, parent) &&
+	       gfs_history_has_path(h, parent, rel) > 0;
 }
 
 int gfs_cmd_diff(int argc, char **argv)
@@ -191,7 +196,8 @@ int gfs_cmd_diff(int argc, char **argv)
 		if (gfs_project_relpath_name(&p, argv[i], &rel))
 			goto out;
 		paths[npaths++] = gfs_buf_detach(&rel);
-		if (!known_path(h, argv[i], paths[npaths - 1], from, head)) {
+		if (!known_path(h, argv[i], paths[npaths - 1], from, head,
+				one)) {
 			gfs_cli_error("'%s' is neither a time, an operation "
 				      "id, nor a path in the folder or its "
 				      "history",

@@ -66,6 +66,8 @@ check_eq "a malformed operation id" \
 check_eq "nothing changed by the refusals" "a3.txt:A c.txt:C" "$(folder)"
 # diff and undo keep taking both forms
 check_eq "diff SNAPSHOT@SEQ" "D	b.txt" "$("$GUARDFS" diff --name-only "$P@2")"
+check_eq "diff SNAPSHOT@SEQ PATH of the path it deleted" "D	b.txt" \
+	"$("$GUARDFS" diff --name-only "$P@2" b.txt)"
 check_eq "diff SNAPSHOT" "R	a.txt	a3.txt
 D	b.txt
 M	c.txt
