@@ -2,6 +2,7 @@
 #define GUARDFS_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -26,6 +27,9 @@ int gfs_cmd_restore(int argc, char **argv);
 int gfs_cmd_undo(int argc, char **argv);
 int gfs_cmd_run(int argc, char **argv);
 int gfs_cmd_exec(int argc, char **argv);
+int gfs_cmd_sessions(int argc, char **argv);
+int gfs_cmd_check(int argc, char **argv);
+int gfs_cmd_prune(int argc, char **argv);
 
 struct gfs_buf;
 
@@ -43,6 +47,9 @@ struct gfs_mount_args {
 
 /* Mounts as `guardfs mount` does; returns its exit status. */
 int gfs_cli_mount(const struct gfs_mount_args *a);
+
+/* The bytes the snapshot store takes on disk (cmd_sessions.c). */
+uint64_t gfs_cli_store_bytes(const char *store);
 
 /* Prints "guardfs: <message>\n" to stderr. */
 void gfs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

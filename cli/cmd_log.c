@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -46,14 +47,23 @@ static bool wanted(const struct log_walk *w, const struct gfs_history_op *op)
 	return false;
 }
 
-static void add_time(struct gfs_buf *b, int64_t t)
+/*
+ * Text output in the local zone (TZ), as people read a clock; --json in
+ * UTC with a Z, as scripts parse it.
+ */
+static void add_time(struct gfs_buf *b, int64_t t, bool utc)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
 	char text[40];
 
-	gmtime_r(&tt, &tm);
-	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (utc) {
+		gmtime_r(&tt, &tm);
+		strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	} else {
+		localtime_r(&tt, &tm);
+		strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
+	}
 	gfs_buf_adds(b, text);
 }
 
@@ -93,7 +103,7 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 				     "{\"id\":\"%s\",\"op_id\":\"%.*s%s\","
 				     "\"time\":\"",
 				     c->id, op_id[0] ? 10 : 40, c->id, op_id);
-			add_time(&w->out, c->time);
+			add_time(&w->out, c->time, true);
 			gfs_buf_addch(&w->out, '"');
 			add_json_field(&w->out, "process", op->process);
 			gfs_buf_addf(&w->out, ",\"pid\":%ld", op->pid);
@@ -108,7 +118,7 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			continue;
 		}
 		gfs_buf_addf(&w->out, "%.10s%s  ", c->id, op_id);
-		add_time(&w->out, c->time);
+		add_time(&w->out, c->time, false);
 		gfs_buf_addf(&w->out, "  %s (%ld)  %s  %s", op->process,
 			     op->pid, op->op, op->path ? op->path : "");
 		if (op->from)
@@ -137,8 +147,10 @@ int gfs_cmd_log(int argc, char **argv)
 			    ".guardfs.ini around the current directory)",
 			    &config),
 		GFS_OPT_STR(0, "since", "WHEN",
-			    "only since WHEN: 90s, 15m, 2h, 1d, an ISO-8601 "
-			    "time, or 'session'",
+			    "only since WHEN: 90s, 15m, 2h, 1d, yesterday, "
+			    "today, 10:30, 'yesterday 10:30', '2026-12-06 "
+			    "10:30' (local time), an ISO-8601 time, or "
+			    "'session'",
 			    &since),
 		GFS_OPT_STR(0, "process", "NAME",
 			    "only operations by processes named NAME",
@@ -152,7 +164,8 @@ int gfs_cmd_log(int argc, char **argv)
 			"guardfs log [-c FILE] [--since WHEN] [--process NAME] "
 			"[-n N] [--json] [PATH...]",
 		.about = "Lists the recorded operations, newest first: "
-			 "operation id, time, process (pid), operation and "
+			 "operation id, time (local, TZ; --json: UTC), "
+			 "process (pid), operation and "
 			 "path(s). The id is the snapshot's, or SNAPSHOT@SEQ "
 			 "for one of several operations that share a snapshot; "
 			 "undo and diff take either.",
@@ -185,6 +198,7 @@ int gfs_cmd_log(int argc, char **argv)
 
 		if (gfs_time_parse(since, time(NULL), &t)) {
 			gfs_cli_error("bad time '%s' (90s, 15m, 2h, 1d, "
+				      "yesterday, 10:30, 'yesterday 10:30', "
 				      "2026-11-24T13:05:00+00:00, session)",
 				      since);
 			rc = 2;
@@ -194,6 +208,17 @@ int gfs_cmd_log(int argc, char **argv)
 	}
 	if (gfs_history_walk(h, log_visit, &w) < 0)
 		goto out;
+	/* a mistyped path would otherwise look like "nothing happened" */
+	for (i = 0; !w.shown && i < (int)w.npaths; i++) {
+		struct stat st;
+
+		if (!lstat(argv[first + i], &st))
+			continue;
+		gfs_cli_error("'%s' is not in the folder, and no recorded "
+			      "operation%s touched it",
+			      argv[first + i], since ? " since then" : "");
+		goto out;
+	}
 	if (w.json)
 		gfs_buf_adds(&w.out, w.shown ? "]\n" : "[]\n");
 	if (w.out.len)

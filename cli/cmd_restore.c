@@ -30,37 +30,6 @@ static void begin_group(const struct gfs_project *p, int first, int argc,
 	gfs_buf_release(&label);
 }
 
-/*
- * The path relative to the root of arg as named: its directory resolved,
- * its last component kept, so that restoring a name a symlink now stands
- * at restores that name (replacing the link), not what the link leads to.
- */
-static int restore_relpath(const struct gfs_project *p, const char *arg,
-			   struct gfs_buf *out)
-{
-	const char *slash = strrchr(arg, '/');
-	const char *base = slash ? slash + 1 : arg;
-	struct gfs_buf dir = GFS_BUF_INIT;
-	int rc;
-
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return gfs_project_relpath(p, arg, out);
-	if (!slash)
-		rc = gfs_buf_adds(&dir, ".");
-	else if (slash == arg)
-		rc = gfs_buf_adds(&dir, "/");
-	else
-		rc = gfs_buf_add(&dir, arg, (size_t)(slash - arg));
-	if (!rc)
-		rc = gfs_project_relpath(p, dir.data, out);
-	if (!rc && out->len)
-		rc = gfs_buf_addch(out, '/');
-	if (!rc)
-		rc = gfs_buf_adds(out, base);
-	gfs_buf_release(&dir);
-	return rc ? -1 : 0;
-}
-
 int gfs_cmd_restore(int argc, char **argv)
 {
 	struct gfs_restore_progress pr = {.tty = isatty(2)};
@@ -70,6 +39,7 @@ int gfs_cmd_restore(int argc, char **argv)
 	unsigned flags = 0;
 	bool all = false, grouped = false, dry_run = false, force = false;
 	char err[600], id[41];
+	uint64_t seq = 0;
 	int first, i, dest = -1, rc = 1, r = 0;
 	const struct gfs_option options[] = {
 		GFS_OPT_STR('c', "config", "FILE", "the project's config",
@@ -96,7 +66,24 @@ int gfs_cmd_restore(int argc, char **argv)
 			"--all rolls the whole folder back: changed files, "
 			"created ones removed, deleted ones recreated, modes "
 			"and symlinks too. Content the store has not recorded "
-			"is left alone (--force).\n"
+			"is left alone (--force), and so are the trees it does "
+			"not record ([snapshot] exclude, the default excludes "
+			"such as node_modules/ and .venv/), named in a last "
+			"'left alone:' line before the summary of counts. On "
+			"a terminal, with the list going elsewhere, a count "
+			"of changes shows on stderr as it goes.\n"
+			"WHEN: 90s, 15m, 2h, 1d, yesterday, today, 10:30, "
+			"'yesterday 10:30', '2026-12-06 10:30' (local time), "
+			"an "
+			"ISO-8601 time, or 'session': the folder as the last "
+			"snapshot at or before it holds it. ID: a snapshot id "
+			"(the folder after it), or SNAPSHOT@SEQ as guardfs log "
+			"prints it: the folder right after that one operation, "
+			"rebuilt from the operations the snapshot lists; a "
+			"path "
+			"whose state at that point the store did not record (a "
+			"file written twice within the snapshot) is left alone "
+			"and named.\n"
 			"When mounted, the restore goes through the mount and "
 			"is recorded as one operation (one commit), which undo "
 			"can take back.",
@@ -118,8 +105,8 @@ int gfs_cmd_restore(int argc, char **argv)
 		return 1;
 	if (gfs_project_open_history(&p, &h))
 		goto out;
-	if (at &&
-	    gfs_history_resolve(h, at, time(NULL), id, err, sizeof(err))) {
+	/* (without an '@' the same as gfs_history_resolve) */
+	if (at && gfs_history_resolve_op(h, at, id, &seq, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
 		goto out;
 	}
@@ -136,9 +123,15 @@ int gfs_cmd_restore(int argc, char **argv)
 	if (grouped)
 		begin_group(&p, first, argc, argv, all, at);
 	if (all) {
-		r = gfs_history_restore(h, id, NULL, 0, dest, flags,
-					gfs_restore_report, &pr);
-		goto done;
+		r = gfs_history_restore_op(h, id, seq, NULL, 0, dest, flags,
+					   gfs_restore_report, &pr);
+		if (grouped)
+			gfs_project_group_end(&p);
+		grouped = false;
+		/* what it did not touch, and why, then the counts */
+		gfs_restore_excluded(&pr, &p.cfg, dest);
+		rc = gfs_restore_finish_summary(&pr, r);
+		goto out;
 	}
 	for (i = first; i < argc; i++) {
 		struct gfs_buf rel = GFS_BUF_INIT;
@@ -146,7 +139,7 @@ int gfs_cmd_restore(int argc, char **argv)
 		char before[41];
 		int ri;
 
-		if (restore_relpath(&p, argv[i], &rel)) {
+		if (gfs_project_relpath_name(&p, argv[i], &rel)) {
 			r = -EINVAL;
 			continue;
 		}
@@ -167,13 +160,13 @@ int gfs_cmd_restore(int argc, char **argv)
 			memcpy(before, id, sizeof(before));
 		}
 		if (!ri)
-			ri = gfs_history_restore(h, before, one, 1, dest, flags,
-						 gfs_restore_report, &pr);
+			ri = gfs_history_restore_op(h, before, at ? seq : 0,
+						    one, 1, dest, flags,
+						    gfs_restore_report, &pr);
 		if (ri && !r)
 			r = ri;
 		gfs_buf_release(&rel);
 	}
-done:
 	if (grouped)
 		gfs_project_group_end(&p);
 	rc = gfs_restore_finish(&pr, r);

@@ -381,3 +381,17 @@ void gfs_config_trust_end(const struct gfs_config *cfg)
 	gfs_buf_release(&path);
 	record_release(&r);
 }
+
+int gfs_config_trust_last_session(const char *root, int64_t *started_ns,
+				  int64_t *ended_ns)
+{
+	struct record r;
+
+	memset(&r, 0, sizeof(r));
+	if (record_read(root, &r))
+		return -ENOENT;
+	*started_ns = r.started_ns;
+	*ended_ns = r.ended_ns;
+	record_release(&r);
+	return 0;
+}

@@ -2,6 +2,7 @@
 #define GUARDFS_CLI_CONFIG_TRUST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "guardfs/config.h"
 
@@ -43,5 +44,13 @@ int gfs_config_trust_begin(const struct gfs_config *cfg);
  * root would load, changed meanwhile. Called once the mount is gone.
  */
 void gfs_config_trust_end(const struct gfs_config *cfg);
+
+/*
+ * When the last recorded session of root began and ended (ended 0: still
+ * running, or killed), in ns since the epoch. 0, or -ENOENT when there
+ * is no record.
+ */
+int gfs_config_trust_last_session(const char *root, int64_t *started_ns,
+				  int64_t *ended_ns);
 
 #endif

@@ -250,6 +250,37 @@ int gfs_project_relpath(const struct gfs_project *p, const char *arg,
 	return rc ? -1 : 0;
 }
 
+/*
+ * The path relative to the root of arg as named: its directory resolved,
+ * its last component kept, so that restoring a name a symlink now stands
+ * at restores that name (replacing the link), not what the link leads to.
+ */
+int gfs_project_relpath_name(const struct gfs_project *p, const char *arg,
+			     struct gfs_buf *out)
+{
+	const char *slash = strrchr(arg, '/');
+	const char *base = slash ? slash + 1 : arg;
+	struct gfs_buf dir = GFS_BUF_INIT;
+	int rc;
+
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return gfs_project_relpath(p, arg, out);
+	if (!slash)
+		rc = gfs_buf_adds(&dir, ".");
+	else if (slash == arg)
+		rc = gfs_buf_adds(&dir, "/");
+	else
+		rc = gfs_buf_add(&dir, arg, (size_t)(slash - arg));
+	if (!rc)
+		rc = gfs_project_relpath(p, dir.data, out);
+	if (!rc && out->len)
+		rc = gfs_buf_addch(out, '/');
+	if (!rc)
+		rc = gfs_buf_adds(out, base);
+	gfs_buf_release(&dir);
+	return rc ? -1 : 0;
+}
+
 int gfs_project_open_dest(const struct gfs_project *p)
 {
 	const char *dir = p->mount.len ? p->mount.data : p->cfg.root;

@@ -53,6 +53,14 @@ int gfs_project_relpath(const struct gfs_project *p, const char *arg,
 			struct gfs_buf *out);
 
 /*
+ * The same for arg as named: its directory resolved, its last component
+ * kept, so that a symlink standing at the path is the path itself, not
+ * what the link leads to (restore, diff and log of a link).
+ */
+int gfs_project_relpath_name(const struct gfs_project *p, const char *arg,
+			     struct gfs_buf *out);
+
+/*
  * Opens the folder to restore into: the mount when mounted (so that the
  * restore is itself recorded), else the root. O_PATH fd, or -errno
  * after saying what could not be opened.

@@ -91,6 +91,78 @@ static int parse_zone(const char *s, long *offset)
 	return -EINVAL;
 }
 
+/* "HH:MM" or "HH:MM:SS" and nothing after, into tm's clock fields. */
+static bool parse_clock(const char *s, struct tm *tm)
+{
+	unsigned h, m, sec = 0;
+	int used = 0, more = 0;
+
+	if (!isdigit((unsigned char)s[0]) ||
+	    sscanf(s, "%2u:%2u%n", &h, &m, &used) != 2 ||
+	    !isdigit((unsigned char)s[used - 1]))
+		return false;
+	if (s[used] == ':') {
+		if (!isdigit((unsigned char)s[used + 1]) ||
+		    sscanf(s + used, ":%2u%n", &sec, &more) != 1)
+			return false;
+		used += more;
+	}
+	if (s[used] || h > 23 || m > 59 || sec > 60)
+		return false;
+	tm->tm_hour = (int)h;
+	tm->tm_min = (int)m;
+	tm->tm_sec = (int)sec;
+	return true;
+}
+
+/*
+ * The natural forms, in the local zone (TZ): "today", "yesterday" (their
+ * midnight), "HH:MM[:SS]" (today then, or yesterday if that is still to
+ * come), "today HH:MM", "yesterday HH:MM". -EINVAL when text is none.
+ */
+static int parse_natural(const char *text, time_t now, time_t *out)
+{
+	struct tm tm;
+	const char *clock = NULL;
+	int days_back = 0;
+	time_t t;
+
+	if (!localtime_r(&now, &tm))
+		return -EINVAL;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (!strncmp(text, "today", 5)) {
+		clock = text + 5;
+	} else if (!strncmp(text, "yesterday", 9)) {
+		clock = text + 9;
+		days_back = 1;
+	}
+	if (clock && *clock) {
+		if (*clock != ' ')
+			return -EINVAL;
+		while (*clock == ' ')
+			clock++;
+		if (!parse_clock(clock, &tm))
+			return -EINVAL;
+	} else if (!clock && !parse_clock(text, &tm)) {
+		return -EINVAL;
+	}
+	tm.tm_mday -= days_back;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	/* a bare clock time still to come today means yesterday's */
+	if (!clock && t > now) {
+		tm.tm_mday--;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t == (time_t)-1)
+			return -EINVAL;
+	}
+	*out = t;
+	return 0;
+}
+
 int gfs_time_parse(const char *text, time_t now, time_t *out)
 {
 	struct tm tm;
@@ -103,6 +175,8 @@ int gfs_time_parse(const char *text, time_t now, time_t *out)
 		*out = now - back;
 		return 0;
 	}
+	if (parse_natural(text, now, out) == 0)
+		return 0;
 	memset(&tm, 0, sizeof(tm));
 	rest = strptime(text, "%Y-%m-%d", &tm);
 	if (!rest)

@@ -310,7 +310,8 @@ int gfs_history_resolve(struct gfs_history *h, const char *text, time_t now,
 	} else if (gfs_time_parse(text, now, &w.at)) {
 		snprintf(err, err_size,
 			 "'%s' is neither a snapshot id nor a time "
-			 "(90s, 15m, 2h, 1d, 2026-11-24T13:05:00+00:00, "
+			 "(90s, 15m, 2h, 1d, yesterday, 10:30, "
+			 "'yesterday 10:30', 2026-11-24T13:05:00+00:00, "
 			 "session)",
 			 text);
 		return -EINVAL;
@@ -503,8 +504,8 @@ static int add_decoded(struct gfs_buf *out, const char *s, size_t len)
 	return rc;
 }
 
-static int print_line(const git_diff_delta *d, const git_diff_hunk *hunk,
-		      const git_diff_line *l, void *arg)
+int gfs_history_print_line(const git_diff_delta *d, const git_diff_hunk *hunk,
+			   const git_diff_line *l, void *arg)
 {
 	struct gfs_buf *out = arg;
 
@@ -557,7 +558,8 @@ int gfs_history_diff(struct gfs_history *h, const char *old_id,
 	/* renames shown as renames, as git log -M would */
 	if (git_diff_tree_to_tree(&diff, h->repo, old_tree, new_tree, &opts) ||
 	    git_diff_find_similar(diff, NULL) ||
-	    git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, print_line, out))
+	    git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, gfs_history_print_line,
+			   out))
 		rc = gfs_history_git_error("diff");
 out:
 	git_diff_free(diff);
@@ -652,6 +654,15 @@ int gfs_history_diff_op(struct gfs_history *h, const char *id, uint64_t seq,
 			const char *const *paths, size_t npaths,
 			struct gfs_buf *out)
 {
+	return gfs_history_diff_op_view(h, id, seq, paths, npaths, NULL, out);
+}
+
+int gfs_history_diff_op_view(struct gfs_history *h, const char *id,
+			     uint64_t seq, const char *const *paths,
+			     size_t npaths,
+			     const struct gfs_history_diff_view *view,
+			     struct gfs_buf *out)
+{
 	struct gfs_history_commit c;
 	const char *mine[2];
 	size_t i, n = 0;
@@ -659,7 +670,8 @@ int gfs_history_diff_op(struct gfs_history *h, const char *id, uint64_t seq,
 	int rc;
 
 	if (!seq)
-		return gfs_history_diff(h, id, NULL, paths, npaths, out);
+		return gfs_history_diff_view(h, id, NULL, paths, npaths, view,
+					     out);
 	rc = gfs_history_read_commit(h, id, &c, &msg);
 	if (rc)
 		return rc;
@@ -689,7 +701,7 @@ int gfs_history_diff_op(struct gfs_history *h, const char *id, uint64_t seq,
 			mine[i] = mine[--n];
 	}
 	if (!rc && n)
-		rc = gfs_history_diff(h, id, NULL, mine, n, out);
+		rc = gfs_history_diff_view(h, id, NULL, mine, n, view, out);
 	free(msg);
 	return rc;
 }

@@ -28,6 +28,9 @@ int gfs_history_decode_path(const char *path, struct gfs_buf *out);
 int gfs_history_diff_opts(git_diff_options *opts, const char *const *paths,
 			  size_t npaths, char ***encoded);
 void gfs_history_free_paths(char **encoded, size_t n);
+/* A git_diff_line_cb appending the line to the gfs_buf arg, names decoded. */
+int gfs_history_print_line(const git_diff_delta *d, const git_diff_hunk *hunk,
+			   const git_diff_line *l, void *arg);
 /*
  * Reads and parses commit id into c; its strings point into *msg (to
  * free) and its ops into h's scratch, valid until the next walk or read.

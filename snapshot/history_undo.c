@@ -633,3 +633,68 @@ int gfs_history_undo_op(struct gfs_history *h, const char *id, uint64_t seq,
 	replay_release(&r);
 	return rc ? rc : busy;
 }
+
+/* Whether encoded path concerns one of the (decoded) paths asked for. */
+static bool asked_for(const char *path, const char *const *paths, size_t npaths)
+{
+	struct gfs_buf b = GFS_BUF_INIT;
+	bool yes = !npaths;
+	size_t i;
+
+	for (i = 0; !yes && i < npaths; i++) {
+		gfs_buf_reset(&b);
+		if (!gfs_history_encode_path(paths[i], &b))
+			yes = overlaps(path, b.data);
+	}
+	gfs_buf_release(&b);
+	return yes;
+}
+
+int gfs_history_restore_op(struct gfs_history *h, const char *id, uint64_t seq,
+			   const char *const *paths, size_t npaths, int dest_fd,
+			   unsigned flags, gfs_history_report report, void *arg)
+{
+	struct replay r;
+	git_tree *head = NULL;
+	size_t i, j;
+	int rc, busy = 0;
+
+	rc = replay_init(&r, h, id);
+	if (rc == -ENOENT || (!rc && (!seq || r.nsteps <= 1))) {
+		/* the first snapshot, or one operation: the snapshot itself */
+		replay_release(&r);
+		return gfs_history_restore(h, id, paths, npaths, dest_fd, flags,
+					   report, arg);
+	}
+	for (i = 0; !rc && i < r.nsteps && r.steps[i].seq != seq; i++)
+		;
+	if (!rc && i == r.nsteps)
+		rc = -ENOENT;
+	if (!rc && i == r.nsteps - 1) {
+		/* its last operation: the snapshot's own tree, exactly */
+		replay_release(&r);
+		return gfs_history_restore(h, id, paths, npaths, dest_fd, flags,
+					   report, arg);
+	}
+	for (j = 0; !rc && j <= i; j++)
+		rc = replay_step(&r, j);
+	if (!rc && r.nunknown)
+		rc = head_tree(h, &head);
+	/* a state the store never held stays as the folder has it */
+	for (j = 0; !rc && j < r.nunknown; j++) {
+		struct state now;
+
+		entry_get(head, r.unknown[j], &now);
+		rc = tree_set(&r, &r.tree, r.unknown[j], &now);
+		if (!rc && asked_for(r.unknown[j], paths, npaths)) {
+			report_encoded(report, arg, r.unknown[j], -ENODATA);
+			busy = -EBUSY;
+		}
+	}
+	if (!rc)
+		rc = gfs_history_restore_tree(h, r.tree, paths, npaths, dest_fd,
+					      flags, report, arg);
+	git_tree_free(head);
+	replay_release(&r);
+	return rc ? rc : busy;
+}

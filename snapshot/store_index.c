@@ -20,18 +20,7 @@
 
 #include "store_internal.h"
 
-#define INDEX_MAGIC "GFSIDX1\n"
-
-struct index_record {
-	uint32_t git_mode;
-	uint8_t racy;
-	uint8_t oid[GIT_OID_RAWSZ];
-	uint64_t size;
-	int64_t mtime_ns;
-	int64_t ctime_ns;
-	uint64_t ino;
-	uint64_t xxh;
-} __attribute__((packed));
+#define INDEX_MAGIC GFS_STORE_INDEX_MAGIC
 
 static int index_path(const struct gfs_store *s, struct gfs_buf *out)
 {
@@ -48,7 +37,7 @@ static int save_dir(const struct gfs_store_node *dir, struct gfs_buf *path,
 		return -ELOOP;
 	for (i = 0; i < dir->nchildren && !rc; i++) {
 		const struct gfs_store_node *n = dir->children[i];
-		struct index_record rec;
+		struct gfs_store_index_record rec;
 		uint16_t len;
 
 		path->len = base;
@@ -154,7 +143,7 @@ int gfs_store_index_load(struct gfs_store *s)
 	    memcmp(data.data, INDEX_MAGIC, strlen(INDEX_MAGIC)))
 		goto out;
 	for (pos = strlen(INDEX_MAGIC); pos + sizeof(uint16_t) <= data.len;) {
-		struct index_record rec;
+		struct gfs_store_index_record rec;
 		struct gfs_store_node *node;
 		uint16_t len;
 		char *path;

@@ -169,6 +169,23 @@ struct gfs_store {
 	uint64_t packs_made;
 };
 
+/*
+ * STORE/guardfs-index (store_index.c): the magic, then per file a
+ * uint16_t path length, the path, and this record (host byte order).
+ * guardfs check reads it too.
+ */
+#define GFS_STORE_INDEX_MAGIC "GFSIDX1\n"
+struct gfs_store_index_record {
+	uint32_t git_mode;
+	uint8_t racy;
+	uint8_t oid[GIT_OID_RAWSZ];
+	uint64_t size;
+	int64_t mtime_ns;
+	int64_t ctime_ns;
+	uint64_t ino;
+	uint64_t xxh;
+} __attribute__((packed));
+
 /* store.c */
 void gfs_store_log(const char *what, int rc);
 int gfs_store_git_error(const char *what);

@@ -95,6 +95,48 @@ int gfs_history_diff_op(struct gfs_history *h, const char *id, uint64_t seq,
 			const char *const *paths, size_t npaths,
 			struct gfs_buf *out);
 
+/* How gfs_history_diff_view() shows a diff (history_diff.c). */
+enum gfs_history_diff_style {
+	GFS_HISTORY_PATCH,	 /* a unified diff */
+	GFS_HISTORY_STAT,	 /* per path +/- line counts, then totals */
+	GFS_HISTORY_NAME_STATUS, /* per path a letter (A/M/D/T/R), the path */
+};
+
+struct gfs_history_diff_view {
+	enum gfs_history_diff_style style;
+	/*
+	 * Files inside a .git/ directory are shown like any other; else
+	 * they are left out and counted, one line per repository at the end:
+	 * they are git's own bookkeeping, and drown what the user changed.
+	 */
+	bool git_internals;
+	bool color; /* ANSI colours, as git uses them */
+};
+
+/*
+ * gfs_history_diff() as view says (NULL: a patch with everything, as
+ * gfs_history_diff() itself).
+ */
+int gfs_history_diff_view(struct gfs_history *h, const char *old_id,
+			  const char *new_id, const char *const *paths,
+			  size_t npaths,
+			  const struct gfs_history_diff_view *view,
+			  struct gfs_buf *out);
+
+/* gfs_history_diff_op() as view says. */
+int gfs_history_diff_op_view(struct gfs_history *h, const char *id,
+			     uint64_t seq, const char *const *paths,
+			     size_t npaths,
+			     const struct gfs_history_diff_view *view,
+			     struct gfs_buf *out);
+
+/*
+ * 1 when commit id's tree holds path (a file or a directory; "" is the
+ * root), 0 when not, or -errno.
+ */
+int gfs_history_has_path(struct gfs_history *h, const char *id,
+			 const char *path);
+
 /*
  * The commit before the last change of path: writes into out the id of
  * the parent of the newest commit that changed path (or anything below
@@ -179,5 +221,61 @@ int gfs_history_undo_last(struct gfs_history *h, long n, int dest_fd,
 int gfs_history_undo_op(struct gfs_history *h, const char *id, uint64_t seq,
 			int dest_fd, unsigned flags, gfs_history_report report,
 			void *arg);
+
+/*
+ * Restores paths (all when npaths is 0) as they were right after the one
+ * operation seq of commit id (seq 0: after the whole commit, as
+ * gfs_history_restore()). Within a commit that lists several, that state
+ * is rebuilt by replaying its operations up to seq on its parent's tree;
+ * a path whose state there the store did not record (written twice in
+ * the commit) is reported with -ENODATA and left as the folder has it.
+ * -ENOENT when the commit lists no such operation.
+ */
+int gfs_history_restore_op(struct gfs_history *h, const char *id, uint64_t seq,
+			   const char *const *paths, size_t npaths, int dest_fd,
+			   unsigned flags, gfs_history_report report,
+			   void *arg);
+
+/* What gfs_history_check() read, and what it found wrong. */
+struct gfs_history_check {
+	size_t commits, trees, blobs; /* read whole, hashes verified */
+	bool index;		      /* STORE/guardfs-index exists */
+	size_t index_records;
+	size_t index_stale; /* naming a blob the store no longer has */
+	size_t journal_records;
+	bool journal_torn; /* its last record cut short (a kill) */
+	size_t problems;
+};
+
+typedef void (*gfs_history_problem)(void *arg, const char *what);
+
+/*
+ * Verifies the store (history_check.c): reads every commit reachable
+ * from the branch and every tree and blob they name, checks that each
+ * commit lists its operations, that the stat index is well formed and
+ * that every version the journal names is in the store. Calls problem
+ * once per thing wrong (also counted in out->problems). 0 when the check
+ * ran, whatever it found; -errno when it could not.
+ */
+int gfs_history_check(struct gfs_history *h, struct gfs_history_check *out,
+		      gfs_history_problem problem, void *arg);
+
+/* One session gfs_history_prune() drops: its id, first and last commit. */
+typedef void (*gfs_history_prune_report)(void *arg, const char *session,
+					 int64_t start, int64_t last,
+					 size_t commits);
+
+/*
+ * Drops from the store the whole sessions whose last commit is older
+ * than cutoff (seconds since the epoch), never the newest session
+ * (history_prune.c): the kept commits are rewritten with the oldest as
+ * the root, the branch moved, and everything the kept history reaches is
+ * repacked into one pack while every other object is deleted. Reports
+ * each dropped session first; with dry_run changes nothing. -EBUSY when
+ * a mount holds the store, -EAGAIN when its journal holds versions (a
+ * mount commits them first), or -errno.
+ */
+int gfs_history_prune(struct gfs_history *h, int64_t cutoff, bool dry_run,
+		      gfs_history_prune_report report, void *arg);
 
 #endif

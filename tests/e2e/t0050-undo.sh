@@ -163,7 +163,7 @@ $P@3  mkdir  dir
 $P@2  unlink  b.txt
 $P@1  rename  a2.txt <- a.txt" \
 	"$(blog | grep -v session-start |
-		sed -E 's/  [0-9TZ:-]+  python3 \([0-9]+\)//')"
+		sed -E 's/  [0-9]{4}-[0-9-]+ [0-9:]+  python3 \([0-9]+\)//')"
 check_eq "log --json has op_id" "$P@6 $P@1" "$(blog --json | python3 -c '
 import json, sys
 ops = [o for o in json.load(sys.stdin) if o["op"] != "session-start"]
