@@ -522,6 +522,29 @@ int gfs_history_print_line(const git_diff_delta *d, const git_diff_hunk *hunk,
 	return gfs_buf_add(out, l->content, l->content_len) ? -1 : 0;
 }
 
+int gfs_history_diff_trees(struct gfs_history *h, const char *old_id,
+			   const char *new_id, git_tree **old_tree,
+			   git_tree **new_tree)
+{
+	char pid[41];
+	git_oid parent;
+	bool has_parent;
+	int rc;
+
+	if (new_id) {
+		rc = gfs_history_tree_of(h, old_id, old_tree, NULL, NULL);
+		return rc ? rc
+			  : gfs_history_tree_of(h, new_id, new_tree, NULL,
+						NULL);
+	}
+	/* one operation: its commit against its parent (or nothing) */
+	rc = gfs_history_tree_of(h, old_id, new_tree, &parent, &has_parent);
+	if (rc || !has_parent)
+		return rc;
+	git_oid_tostr(pid, sizeof(pid), &parent);
+	return gfs_history_tree_of(h, pid, old_tree, NULL, NULL);
+}
+
 int gfs_history_diff(struct gfs_history *h, const char *old_id,
 		     const char *new_id, const char *const *paths,
 		     size_t npaths, struct gfs_buf *out)
@@ -530,29 +553,12 @@ int gfs_history_diff(struct gfs_history *h, const char *old_id,
 	git_diff_options opts;
 	git_diff *diff = NULL;
 	char **encoded = NULL;
-	git_oid parent;
-	bool has_parent;
 	int rc;
 
 	rc = gfs_history_diff_opts(&opts, paths, npaths, &encoded);
 	if (rc)
 		goto out;
-	if (!new_id) {
-		/* one operation: its commit against its parent */
-		char pid[41];
-
-		rc = gfs_history_tree_of(h, old_id, &new_tree, &parent,
-					 &has_parent);
-		if (!rc && has_parent) {
-			git_oid_tostr(pid, sizeof(pid), &parent);
-			rc = gfs_history_tree_of(h, pid, &old_tree, NULL, NULL);
-		}
-	} else {
-		rc = gfs_history_tree_of(h, old_id, &old_tree, NULL, NULL);
-		if (!rc)
-			rc = gfs_history_tree_of(h, new_id, &new_tree, NULL,
-						 NULL);
-	}
+	rc = gfs_history_diff_trees(h, old_id, new_id, &old_tree, &new_tree);
 	if (rc)
 		goto out;
 	/* renames shown as renames, as git log -M would */

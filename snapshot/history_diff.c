@@ -343,8 +343,6 @@ int gfs_history_diff_view(struct gfs_history *h, const char *old_id,
 	git_diff_options opts;
 	git_diff *diff = NULL;
 	char **encoded = NULL;
-	git_oid parent;
-	bool has_parent = false;
 	size_t i, n;
 	int rc;
 
@@ -353,21 +351,7 @@ int gfs_history_diff_view(struct gfs_history *h, const char *old_id,
 		goto out;
 	if (st.view->style != GFS_HISTORY_PATCH)
 		opts.flags |= GIT_DIFF_INCLUDE_TYPECHANGE;
-	if (!new_id) {
-		char pid[41];
-
-		rc = gfs_history_tree_of(h, old_id, &new_tree, &parent,
-					 &has_parent);
-		if (!rc && has_parent) {
-			git_oid_tostr(pid, sizeof(pid), &parent);
-			rc = gfs_history_tree_of(h, pid, &old_tree, NULL, NULL);
-		}
-	} else {
-		rc = gfs_history_tree_of(h, old_id, &old_tree, NULL, NULL);
-		if (!rc)
-			rc = gfs_history_tree_of(h, new_id, &new_tree, NULL,
-						 NULL);
-	}
+	rc = gfs_history_diff_trees(h, old_id, new_id, &old_tree, &new_tree);
 	if (rc)
 		goto out;
 	if (git_diff_tree_to_tree(&diff, h->repo, old_tree, new_tree, &opts) ||

@@ -20,6 +20,13 @@ int gfs_history_git_error(const char *what);
 /* The tree of commit id (NULL: not wanted) and its first parent. */
 int gfs_history_tree_of(struct gfs_history *h, const char *id, git_tree **tree,
 			git_oid *parent, bool *has_parent);
+/*
+ * The two trees a diff compares: old_id's and new_id's, or, with new_id
+ * NULL, old_id's parent's (left NULL for the first commit) and old_id's.
+ */
+int gfs_history_diff_trees(struct gfs_history *h, const char *old_id,
+			   const char *new_id, git_tree **old_tree,
+			   git_tree **new_tree);
 /* A folder path in the store's naming (".git" -> ".git~guardfs"). */
 int gfs_history_encode_path(const char *path, struct gfs_buf *out);
 /* And back. */
