@@ -83,15 +83,6 @@ static void record_release(struct record *r)
 	gfs_buf_release(&r->text);
 }
 
-static int unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Reads the record of root's last session: 0, -ENOENT, or -EINVAL. */
 static int record_read(const char *root, struct record *r)
 {
@@ -112,7 +103,6 @@ static int record_read(const char *root, struct record *r)
 	     line; line = strtok_r(NULL, "\n", &save)) {
 		char *value = strchr(line, '\t');
 		struct identity *c = &r->config;
-		size_t i;
 
 		if (!value)
 			continue;
@@ -139,11 +129,9 @@ static int record_read(const char *root, struct record *r)
 			r->ended_ns = strtoll(value, NULL, 10);
 		else if (!strcmp(line, "changed"))
 			r->changed = !strcmp(value, "1");
-		else if (!strcmp(line, "text"))
-			for (i = 0; value[i] && value[i + 1]; i += 2)
-				gfs_buf_addch(&r->text,
-					      (char)(unhex(value[i]) << 4 |
-						     unhex(value[i + 1])));
+		else if (!strcmp(line, "text") &&
+			 gfs_buf_add_unhex(&r->text, value, strlen(value)))
+			rc = -EINVAL;
 	}
 	gfs_buf_release(&path);
 	gfs_buf_release(&data);
@@ -157,12 +145,10 @@ static int record_read(const char *root, struct record *r)
 /* Writes the record whole, through a temporary file and a rename. */
 static int record_write(const char *root, const struct record *r)
 {
-	static const char digits[] = "0123456789abcdef";
 	struct gfs_buf path = GFS_BUF_INIT, tmp = GFS_BUF_INIT;
 	struct gfs_buf out = GFS_BUF_INIT;
 	const struct identity *c = &r->config;
 	char *slash;
-	size_t i;
 	int fd, rc;
 
 	rc = record_path(root, &path);
@@ -185,12 +171,7 @@ static int record_write(const char *root, const struct record *r)
 	gfs_buf_addf(&out, "started\t%" PRId64 "\nended\t%" PRId64 "\n",
 		     r->started_ns, r->ended_ns);
 	gfs_buf_addf(&out, "changed\t%d\ntext\t", r->changed ? 1 : 0);
-	for (i = 0; i < r->text.len; i++) {
-		unsigned char b = (unsigned char)r->text.data[i];
-
-		gfs_buf_addch(&out, digits[b >> 4]);
-		gfs_buf_addch(&out, digits[b & 15]);
-	}
+	gfs_buf_add_hex(&out, r->text.data, r->text.len);
 	rc = gfs_buf_addch(&out, '\n');
 	if (rc)
 		goto out;

@@ -72,21 +72,11 @@ pid_t gfs_project_mount_of_config(const char *config_path, struct gfs_buf *root)
 	return o.pid;
 }
 
-static int unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int gfs_project_load_mounted(struct gfs_config *cfg, pid_t pid,
 			     const char *root, char *err, size_t err_size)
 {
 	struct gfs_buf reply = GFS_BUF_INIT, path = GFS_BUF_INIT;
 	struct gfs_buf hex = GFS_BUF_INIT, text = GFS_BUF_INIT;
-	size_t i;
 	int rc = gfs_control_ask(pid, "config", &reply);
 
 	if (rc || !reply.data ||
@@ -99,14 +89,7 @@ int gfs_project_load_mounted(struct gfs_config *cfg, pid_t pid,
 		rc = -1;
 		goto out;
 	}
-	for (i = 0; !rc && i < hex.len; i += 2) {
-		int hi = unhex(hex.data[i]), lo = unhex(hex.data[i + 1]);
-
-		rc = hi < 0 || lo < 0
-			     ? -EINVAL
-			     : gfs_buf_addch(&text, (char)(hi << 4 | lo));
-	}
-	if (rc) {
+	if (gfs_buf_add_unhex(&text, hex.data ? hex.data : "", hex.len)) {
 		snprintf(err, err_size, "the mount of '%s' sent a bad config",
 			 root);
 		rc = -1;

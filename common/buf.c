@@ -211,3 +211,58 @@ char *gfs_buf_detach(struct gfs_buf *b)
 	b->cap = 0;
 	return data;
 }
+
+int gfs_buf_add_hex(struct gfs_buf *b, const void *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	size_t i;
+	int rc;
+
+	if (len > (SIZE_MAX - 1) / 2)
+		return -ENOMEM;
+	rc = gfs_buf_grow(b, 2 * len);
+	if (rc)
+		return rc;
+	for (i = 0; i < len; i++) {
+		b->data[b->len++] = digits[p[i] >> 4];
+		b->data[b->len++] = digits[p[i] & 15];
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int gfs_buf_add_unhex(struct gfs_buf *b, const char *hex, size_t len)
+{
+	size_t i, start = b->len;
+	int rc;
+
+	if (len % 2)
+		return -EINVAL;
+	rc = gfs_buf_grow(b, len / 2);
+	if (rc)
+		return rc;
+	for (i = 0; i < len; i += 2) {
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			b->len = start;
+			b->data[b->len] = '\0';
+			return -EINVAL;
+		}
+		b->data[b->len++] = (char)(hi << 4 | lo);
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}

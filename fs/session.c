@@ -81,20 +81,11 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
  */
 static int config_reply(const struct gfs_config *cfg, struct gfs_buf *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-	int rc;
+	int rc = gfs_buf_addf(out, "path\t%s\ntext\t",
+			      cfg->path ? cfg->path : "");
 
-	rc = gfs_buf_addf(out, "path\t%s\ntext\t", cfg->path ? cfg->path : "");
 	if (!rc)
-		rc = gfs_buf_grow(out, 2 * cfg->text.len + 1);
-	for (i = 0; !rc && i < cfg->text.len; i++) {
-		unsigned char c = (unsigned char)cfg->text.data[i];
-
-		out->data[out->len++] = digits[c >> 4];
-		out->data[out->len++] = digits[c & 15];
-	}
-	out->data[out->len] = '\0';
+		rc = gfs_buf_add_hex(out, cfg->text.data, cfg->text.len);
 	return rc ? rc : gfs_buf_addch(out, '\n');
 }
 

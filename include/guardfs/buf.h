@@ -49,6 +49,16 @@ int gfs_buf_vaddf(struct gfs_buf *b, const char *fmt, va_list ap)
  */
 int gfs_buf_add_json(struct gfs_buf *b, const char *s, size_t len);
 
+/* Appends the len bytes at data as lowercase hex, two digits a byte. */
+int gfs_buf_add_hex(struct gfs_buf *b, const void *data, size_t len);
+
+/*
+ * Appends the bytes that the len hex digits at hex spell (either case).
+ * 0, -EINVAL for an odd length or a character that is not a hex digit
+ * (nothing appended then), or -ENOMEM.
+ */
+int gfs_buf_add_unhex(struct gfs_buf *b, const char *hex, size_t len);
+
 /*
  * Appends everything fd reads until end of file, retrying EINTR. 0, or
  * -errno of the failing read (what came before it stays appended), or
