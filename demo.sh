@@ -48,6 +48,12 @@ rm "$demo/src/app.py"
 (cd "$demo" && "$G" log -n 3 && "$G" restore src/app.py)
 cat "$demo/src/app.py"
 echo
+echo "== the agent's own commands go through guardfs exec: a sandbox where"
+echo "   the guarded folder is the only project and the home is empty"
+(cd "$demo" && "$G" exec -- sh -c 'echo "in $PWD: $(ls -A | tr "\n" " ")";
+	echo "home: $(ls -A ~ | wc -l) entries"; echo hi >from-exec.txt')
+(cd "$demo" && "$G" log -n 1)
+echo
 "$G" status
 echo
 echo "The folder stays guarded until: $G umount $demo"
