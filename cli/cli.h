@@ -51,6 +51,12 @@ int gfs_cli_mount(const struct gfs_mount_args *a);
 /* The bytes the snapshot store takes on disk (cmd_sessions.c). */
 uint64_t gfs_cli_store_bytes(const char *store);
 
+/*
+ * Writes time t for people (local zone, TZ: "2026-12-06 10:30:00") or,
+ * with utc, for scripts ("2026-12-06T09:30:00Z") into text.
+ */
+void gfs_cli_format_time(char *text, size_t size, int64_t t, bool utc);
+
 /* Prints "guardfs: <message>\n" to stderr. */
 void gfs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

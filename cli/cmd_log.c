@@ -53,17 +53,9 @@ static bool wanted(const struct log_walk *w, const struct gfs_history_op *op)
  */
 static void add_time(struct gfs_buf *b, int64_t t, bool utc)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
 	char text[40];
 
-	if (utc) {
-		gmtime_r(&tt, &tm);
-		strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	} else {
-		localtime_r(&tt, &tm);
-		strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
-	}
+	gfs_cli_format_time(text, sizeof(text), t, utc);
 	gfs_buf_adds(b, text);
 }
 

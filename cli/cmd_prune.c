@@ -15,23 +15,14 @@ struct prune_out {
 	size_t sessions, commits;
 };
 
-static void local_time(char *text, size_t size, int64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	localtime_r(&tt, &tm);
-	strftime(text, size, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static void dropped(void *arg, const char *session, int64_t start, int64_t last,
 		    size_t commits)
 {
 	struct prune_out *o = arg;
 	char a[32], b[32];
 
-	local_time(a, sizeof(a), start);
-	local_time(b, sizeof(b), last);
+	gfs_cli_format_time(a, sizeof(a), start, false);
+	gfs_cli_format_time(b, sizeof(b), last, false);
 	printf("%s session %s (%s .. %s, %zu snapshot%s)\n",
 	       o->dry_run ? "would drop" : "dropping", session, a, b, commits,
 	       commits == 1 ? "" : "s");
@@ -112,7 +103,7 @@ int gfs_cmd_prune(int argc, char **argv)
 		gfs_cli_error("prune failed: %s", strerror(-r));
 		goto out;
 	}
-	local_time(when, sizeof(when), cutoff);
+	gfs_cli_format_time(when, sizeof(when), cutoff, false);
 	if (!o.sessions) {
 		printf("nothing to prune: no session but the newest ended "
 		       "before %s\n",

@@ -77,20 +77,13 @@ uint64_t gfs_cli_store_bytes(const char *store)
 	return du_bytes;
 }
 
+/* A time in the local zone, or in UTC as a JSON string. */
 static void add_time(struct gfs_buf *b, int64_t t, bool json)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
 	char text[40];
 
-	if (json) {
-		gmtime_r(&tt, &tm);
-		strftime(text, sizeof(text), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
-	} else {
-		localtime_r(&tt, &tm);
-		strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
-	}
-	gfs_buf_adds(b, text);
+	gfs_cli_format_time(text, sizeof(text), t, json);
+	gfs_buf_addf(b, json ? "\"%s\"" : "%s", text);
 }
 
 /* The daemon's pid is the session id's tail: "20261206T093532Z-1234". */

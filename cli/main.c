@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -28,6 +29,19 @@ static const struct gfs_command commands[] = {
 	{"exec", gfs_cmd_exec,
 	 "run one command in the sandbox of a mounted folder, as one action"},
 };
+
+void gfs_cli_format_time(char *text, size_t size, int64_t t, bool utc)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (utc)
+		gmtime_r(&tt, &tm);
+	else
+		localtime_r(&tt, &tm);
+	strftime(text, size, utc ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S",
+		 &tm);
+}
 
 void gfs_cli_error(const char *fmt, ...)
 {
