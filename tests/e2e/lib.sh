@@ -81,6 +81,34 @@ probe() {
 	"$GFS_PROBE" "$@"
 }
 
+# as_ordinary_user: sets U to an ordinary user (gfs-test-user, made when
+# missing; the caller itself when not root) and defines as_user CMD...
+# to run CMD as that user.
+as_ordinary_user() {
+	if [ "$(id -u)" -ne 0 ]; then
+		U=$(id -un)
+		as_user() { "$@"; }
+	else
+		U=gfs-test-user
+		id "$U" >/dev/null 2>&1 ||
+			useradd --no-create-home --shell /bin/false "$U"
+		as_user() { runuser -u "$U" -- "$@"; }
+	fi
+}
+
+# user_dir: makes UD, a world-traversable folder U owns, with UD/root
+# registered for unmounting, and gives /dev/fuse the standard 0666 (some
+# containers make it 0600); the trap removes UD and puts the mode back.
+user_dir() {
+	fuse_mode=$(stat -c %a /dev/fuse)
+	[ "$(id -u)" -eq 0 ] && chmod 666 /dev/fuse
+	UD=$(mktemp -d /tmp/gfs-user.XXXXXX)
+	chmod 755 "$UD"
+	chown "$U" "$UD"
+	mounted+=("$UD/root")
+	trap 'cleanup; rm -rf "$UD"; [ "$(id -u)" -eq 0 ] && chmod "$fuse_mode" /dev/fuse' EXIT
+}
+
 # check DESCRIPTION COMMAND...: the command must succeed.
 check() {
 	local what=$1

@@ -2,29 +2,11 @@
 # An ordinary user mounts through fusermount3 and is guarded the same way.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "not root: running as the ordinary user already"
-	U=$(id -un)
-	as_user() { "$@"; }
-else
-	U=gfs-test-user
-	id "$U" >/dev/null 2>&1 || useradd --no-create-home --shell /bin/false "$U"
-	as_user() { runuser -u "$U" -- "$@"; }
-fi
+[ "$(id -u)" -ne 0 ] && echo "not root: running as the ordinary user already"
+as_ordinary_user
 command -v fusermount3 >/dev/null || { echo "FAIL: fusermount3 missing"; exit 1; }
 
-# Debian makes /dev/fuse 0666; some containers make it 0600. Give it the
-# standard mode for the test and put the original back afterwards.
-fuse_mode=$(stat -c %a /dev/fuse)
-restore_fuse() { [ "$(id -u)" -eq 0 ] && chmod "$fuse_mode" /dev/fuse; }
-[ "$(id -u)" -eq 0 ] && chmod 666 /dev/fuse
-
-# A world-traversable place the user owns.
-UD=$(mktemp -d /tmp/gfs-user.XXXXXX)
-chmod 755 "$UD"
-chown "$U" "$UD"
-mounted+=("$UD/root")
-trap 'cleanup; rm -rf "$UD"; restore_fuse' EXIT
+user_dir
 as_user mkdir -p "$UD/root" "$UD/home" "$UD/run"
 as_user chmod 700 "$UD/run"
 as_user sh -c "echo hi >'$UD/root/a.txt'; echo K=1 >'$UD/root/.env'"

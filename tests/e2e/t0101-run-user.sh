@@ -3,29 +3,14 @@
 # (where the kernel allows it), fusermount3 made harmless by no_new_privs.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	U=$(id -un)
-	as_user() { "$@"; }
-else
-	U=gfs-test-user
-	id "$U" >/dev/null 2>&1 || useradd --no-create-home --shell /bin/false "$U"
-	as_user() { runuser -u "$U" -- "$@"; }
-fi
+as_ordinary_user
 command -v bwrap >/dev/null || { echo "FAIL: bwrap missing (apt install bubblewrap)"; exit 1; }
 if ! as_user bwrap --unshare-user --ro-bind / / true 2>/dev/null; then
 	# The error this kernel earns is checked, then nothing else can run.
 	echo "the kernel refuses user namespaces to $U: checking the error only"
 fi
 
-fuse_mode=$(stat -c %a /dev/fuse)
-restore_fuse() { [ "$(id -u)" -eq 0 ] && chmod "$fuse_mode" /dev/fuse; }
-[ "$(id -u)" -eq 0 ] && chmod 666 /dev/fuse
-
-UD=$(mktemp -d /tmp/gfs-user.XXXXXX)
-chmod 755 "$UD"
-chown "$U" "$UD"
-mounted+=("$UD/root")
-trap 'cleanup; rm -rf "$UD"; restore_fuse' EXIT
+user_dir
 as_user mkdir -p "$UD/root" "$UD/home/.ssh" "$UD/home/.aws" "$UD/run" "$UD/bin"
 as_user chmod 700 "$UD/run"
 cp "$GUARDFS" "$GFS_PROBE" "$UD/bin/"

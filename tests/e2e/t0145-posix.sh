@@ -5,12 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (another user creates)"; exit 0; }
-U=gfs-test-user
+as_ordinary_user
 G=gfs-test-grp
-id "$U" >/dev/null 2>&1 || useradd --no-create-home --shell /bin/false "$U"
 getent group "$G" >/dev/null || groupadd "$G"
 id -nG "$U" | grep -qw "$G" || usermod -aG "$G" "$U"
-as_user() { runuser -u "$U" -- "$@"; }
 
 # A place the user can reach ($T is 0700).
 R=$(mktemp -d /tmp/gfs-posix.XXXXXX)
