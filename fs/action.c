@@ -37,9 +37,6 @@ static __thread struct {
 	uint64_t pidns;
 } last_caller;
 
-/* Set while a release names the action its file was opened under. */
-static __thread struct gfs_action *current;
-
 static uint64_t pidns_of(pid_t pid)
 {
 	unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
@@ -68,10 +65,6 @@ struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid)
 	struct gfs_action *a;
 	uint64_t ns;
 
-	if (current) {
-		atomic_fetch_add(&current->refs, 1);
-		return current;
-	}
 	/* The common case: no exec running, one load. */
 	if (!atomic_load_explicit(&fs->nactions, memory_order_relaxed))
 		return NULL;
@@ -85,11 +78,6 @@ struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid)
 		atomic_fetch_add(&a->refs, 1);
 	pthread_mutex_unlock(&fs->action_lock);
 	return a;
-}
-
-void gfs_action_use(struct gfs_action *a)
-{
-	current = a;
 }
 
 const char *gfs_action_label(const struct gfs_action *a)

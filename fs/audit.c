@@ -36,15 +36,15 @@ struct gfs_audit {
 	pthread_t writer;
 };
 
-static bool wanted(const struct gfs_audit *a, const struct gfs_audit_event *ev)
+static bool wanted(const struct gfs_audit *a, const struct gfs_op *op)
 {
 	switch (a->level) {
 	case GFS_AUDIT_ALL:
 		return true;
 	case GFS_AUDIT_MUTATIONS:
-		return ev->mutation || ev->error;
+		return gfs_op_changes(op->kind) || op->result;
 	case GFS_AUDIT_DENIED:
-		return ev->rule != NULL && ev->error;
+		return op->rule != NULL && op->result;
 	}
 	return true;
 }
@@ -197,56 +197,51 @@ void gfs_audit_close(struct gfs_audit *a)
 	free(a);
 }
 
-static void format_event(struct gfs_buf *line, const struct gfs_audit_event *ev)
+static void add_field(struct gfs_buf *line, const char *key, const char *value)
 {
+	gfs_buf_addf(line, ",\"%s\":", key);
+	gfs_buf_add_json(line, value, strlen(value));
+}
+
+static void format_event(struct gfs_buf *line, const struct gfs_op *op)
+{
+	const char *name = gfs_op_name(op->kind);
 	struct timespec now;
 	char process[32];
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	gfs_audit_process_name(ev->pid, process, sizeof(process));
+	gfs_audit_process_name(op->pid, process, sizeof(process));
 	gfs_buf_adds(line, "{\"time\":\"");
 	gfs_time_format(line, &now);
-	gfs_buf_addf(line, "\",\"pid\":%ld,\"process\":", (long)ev->pid);
-	gfs_buf_add_json(line, process, strlen(process));
-	gfs_buf_addf(line, ",\"uid\":%lu,\"op\":", (unsigned long)ev->uid);
-	gfs_buf_add_json(line, ev->op, strlen(ev->op));
-	gfs_buf_adds(line, ",\"path\":");
-	gfs_buf_add_json(line, ev->path, strlen(ev->path));
-	if (ev->path2) {
-		gfs_buf_adds(line, ",\"path2\":");
-		gfs_buf_add_json(line, ev->path2, strlen(ev->path2));
-	}
-	gfs_buf_adds(line, ",\"result\":");
-	if (ev->error)
-		gfs_buf_addf(line, "\"%s\"", gfs_errno_name(ev->error));
-	else
-		gfs_buf_adds(line, "\"ok\"");
-	if (ev->rule) {
-		gfs_buf_adds(line, ",\"rule\":");
-		gfs_buf_add_json(line, ev->rule, strlen(ev->rule));
-	}
-	if (ev->detail) {
-		gfs_buf_adds(line, ",\"detail\":");
-		gfs_buf_add_json(line, ev->detail, strlen(ev->detail));
-	}
-	if (ev->seq)
+	gfs_buf_addf(line, "\",\"pid\":%ld", (long)op->pid);
+	add_field(line, "process", process);
+	gfs_buf_addf(line, ",\"uid\":%lu", (unsigned long)op->uid);
+	add_field(line, "op", name);
+	add_field(line, "path", op->path ? op->path : "");
+	if (op->path2)
+		add_field(line, "path2", op->path2);
+	add_field(line, "result",
+		  op->result ? gfs_errno_name(-op->result) : "ok");
+	if (op->rule)
+		add_field(line, "rule", op->rule);
+	if (op->detail)
+		add_field(line, "detail", op->detail);
+	if (op->seq)
 		gfs_buf_addf(line, ",\"seq\":%llu",
-			     (unsigned long long)ev->seq);
-	if (ev->action) {
-		gfs_buf_adds(line, ",\"action\":");
-		gfs_buf_add_json(line, ev->action, strlen(ev->action));
-	}
+			     (unsigned long long)op->seq);
+	if (op->action_label)
+		add_field(line, "action", op->action_label);
 	gfs_buf_adds(line, "}\n");
 }
 
-void gfs_audit_record(struct gfs_audit *a, const struct gfs_audit_event *ev)
+void gfs_audit_record(struct gfs_audit *a, const struct gfs_op *op)
 {
 	struct gfs_buf line = GFS_BUF_INIT;
 	bool wake;
 
-	if (!a || !wanted(a, ev))
+	if (!a || !wanted(a, op))
 		return;
-	format_event(&line, ev);
+	format_event(&line, op);
 	pthread_mutex_lock(&a->lock);
 	if (a->pending.len + line.len > BUFFER_LIMIT ||
 	    gfs_buf_add(&a->pending, line.data, line.len))

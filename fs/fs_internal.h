@@ -242,6 +242,27 @@ int gfs_caller_begin(struct gfs_fs *fs, fuse_req_t req,
 		     struct gfs_caller *saved);
 void gfs_caller_end(struct gfs_fs *fs, struct gfs_caller *saved);
 
+/*
+ * op.c: every operation as one record (guardfs/op.h). A handler inits
+ * the record, runs its own checks (setting rule on a refusal), calls
+ * begin right before it changes the folder, sets done once it has, and
+ * always ends the record, refused or not: end lists what happened in
+ * the store, audits it and releases the record's action.
+ */
+void gfs_op_init(struct gfs_op *op, fuse_req_t req, enum gfs_op_kind kind);
+/* For an operation with no request of its own (a release's write). */
+void gfs_op_init_as(struct gfs_op *op, pid_t pid, uid_t uid,
+		    enum gfs_op_kind kind);
+/* Names the action op ran under (a reference end puts), not the caller's. */
+void gfs_op_set_action(struct gfs_op *op, struct gfs_action *action);
+/*
+ * Before a mutation: the store's copy of what it may destroy. 0, or
+ * -errno: the operation must not go ahead (P5).
+ */
+int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op);
+/* Once it is over, with its result (0 or -errno): see above. */
+void gfs_op_end(struct gfs_fs *fs, struct gfs_op *op, int result);
+
 /* guard.c: the checks every operation shares */
 /*
  * Decides whether the entry name under parent (already fstat'ed into st)
@@ -277,26 +298,6 @@ int gfs_guard_may_add(struct gfs_fs *fs, const char *path, bool is_dir,
 int gfs_guard_mask_hidden(struct gfs_fs *fs, struct gfs_inode *parent,
 			  const char *name, const char *path, int rc,
 			  const char **rule);
-/* Audits one request; the _as form names the caller (release has none). */
-void gfs_guard_audit_as(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *op,
-			const char *path, const char *path2, int error,
-			const char *rule, const char *detail, uint64_t seq,
-			bool mutation);
-void gfs_guard_audit(struct gfs_fs *fs, fuse_req_t req, const char *op,
-		     const char *path, const char *path2, int error,
-		     const char *rule, const char *detail, uint64_t seq,
-		     bool mutation);
-/* Store hooks; a no-op without a store. */
-uint64_t gfs_guard_after_as(struct gfs_fs *fs, pid_t pid, enum gfs_store_op op,
-			    const char *path, const char *from);
-/* The same for a change to a file, known by inode (its hard links). */
-uint64_t gfs_guard_after_file(struct gfs_fs *fs, pid_t pid,
-			      enum gfs_store_op op, const char *path,
-			      const char *from, uint64_t ino);
-int gfs_guard_before(struct gfs_fs *fs, const char *path, unsigned flags);
-uint64_t gfs_guard_after(struct gfs_fs *fs, fuse_req_t req,
-			 enum gfs_store_op op, const char *path,
-			 const char *from);
 /*
  * Begins (label set) or ends the restore group of process peer: what it
  * changes through the mount until then is one commit. Beginning takes the
@@ -335,11 +336,6 @@ struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid);
 void gfs_action_put(struct gfs_action *a);
 /* The label (the command line), or NULL for no action. */
 const char *gfs_action_label(const struct gfs_action *a);
-/*
- * Makes this thread's next gfs_action_of() answer a (a release, whose
- * opener may be gone, names its action so); NULL ends that.
- */
-void gfs_action_use(struct gfs_action *a);
 /*
  * "action-begin NS LABEL" (begin) and "action-end NS" from process peer
  * over the control socket; replies in out.

@@ -54,9 +54,14 @@ int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 	rc = gfs_guard_visible(fs, parent, path.data, &st, &rule);
 	if (rc) {
 		close(fd);
-		if (audit)
-			gfs_guard_audit(fs, req, "lookup", path.data, NULL, rc,
-					rule, NULL, 0, false);
+		if (audit) {
+			struct gfs_op op;
+
+			gfs_op_init(&op, req, GFS_OP_LOOKUP);
+			op.path = path.data;
+			op.rule = rule;
+			gfs_op_end(fs, &op, rc);
+		}
 		goto out;
 	}
 	inode = gfs_inode_remember(fs, parent, name, fd, &st);
@@ -233,9 +238,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_inode *inode = gfs_inode_get(fs, ino);
 	struct gfs_buf path = GFS_BUF_INIT;
-	enum gfs_store_op op = GFS_STORE_CHMOD;
 	bool changes_content = valid & FUSE_SET_ATTR_SIZE;
 	bool changes_mode = valid & FUSE_SET_ATTR_MODE;
+	struct gfs_op op;
 	/*
 	 * With the writeback cache the kernel itself sends the times of
 	 * writes it buffered, marked by CTIME; they belong to the write
@@ -246,26 +251,30 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		(valid & FUSE_SET_ATTR_CTIME) &&
 		!(valid & ~(FUSE_SET_ATTR_CTIME | FUSE_SET_ATTR_MTIME |
 			    FUSE_SET_ATTR_ATIME));
-	uint64_t seq = 0;
 	char name[32];
 	struct stat st;
 	int rc = 0;
 
 	snprintf(name, sizeof(name), "%d", inode->fd);
 	gfs_inode_path(fs, inode, &path);
-	if (changes_content || changes_mode) {
-		/* A chmod destroys no bytes: no capture of a file being
-		 * written. */
-		rc = gfs_guard_before(fs, path.data,
-				      changes_content ? 0 : GFS_STORE_METADATA);
-		if (rc)
-			goto out;
-	}
+	gfs_op_init(&op, req,
+		    changes_content ? GFS_OP_TRUNCATE
+		    : changes_mode  ? GFS_OP_CHMOD
+				    : GFS_OP_SETATTR);
+	op.path = path.data;
+	op.ino = S_ISREG(inode->type) ? inode->ino : 0;
+	op.quiet = kernel_flush;
+	/* A chmod destroys no bytes: no capture of a file being written. */
+	op.store_flags = changes_content ? 0 : GFS_STORE_METADATA;
+	rc = gfs_op_begin(fs, &op);
+	if (rc)
+		goto out;
 	if (changes_mode &&
 	    fchmodat(fs->proc_self_fd, name, attr->st_mode & 07777, 0)) {
 		rc = -errno;
 		goto out;
 	}
+	op.done = changes_mode;
 	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		uid_t uid =
 			valid & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
@@ -284,9 +293,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		rc = truncate_inode(fs, inode, fi, attr->st_size);
 		if (rc)
 			goto out;
+		op.done = true;
 		taint_around_truncate(fs, inode, path.data, attr->st_size,
 				      true);
-		op = GFS_STORE_TRUNCATE;
 	}
 	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 		     FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
@@ -295,14 +304,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			goto out;
 	}
 out:
-	if (!rc && (changes_content || changes_mode))
-		seq = gfs_guard_after_file(
-			fs, fuse_req_ctx(req)->pid, op, path.data, NULL,
-			S_ISREG(inode->type) ? inode->ino : 0);
-	if (!kernel_flush)
-		gfs_guard_audit(fs, req,
-				changes_content ? "truncate" : "setattr",
-				path.data, NULL, rc, NULL, NULL, seq, true);
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&path);
 	if (rc) {
 		fuse_reply_err(req, -rc);
@@ -343,9 +345,14 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	if (!rc && gfs_policy_link_target(fs->guards.policy,
 					  path.data ? path.data : "",
 					  target) == GFS_LINK_OUT) {
+		struct gfs_op op;
+
+		gfs_op_init(&op, req, GFS_OP_READLINK);
+		op.path = path.data;
+		op.path2 = target;
+		op.rule = gfs_rule_escaping_symlink;
 		rc = -ENOENT;
-		gfs_guard_audit(fs, req, "readlink", path.data, target, rc,
-				gfs_rule_escaping_symlink, NULL, 0, false);
+		gfs_op_end(fs, &op, rc);
 	}
 	gfs_buf_release(&path);
 	if (rc)
@@ -356,8 +363,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 /* What to create in make_entry. */
 struct new_entry {
-	const char *op;
-	enum gfs_store_op store_op;
+	enum gfs_op_kind kind;
 	mode_t mode;
 	dev_t rdev;
 	const char *link_target; /* symlinks */
@@ -391,31 +397,36 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
 	struct gfs_buf path = GFS_BUF_INIT;
-	const char *rule = NULL;
 	struct fuse_entry_param e;
-	uint64_t seq = 0;
+	struct gfs_op op;
 	int rc;
 
+	gfs_op_init(&op, req, what->kind);
+	op.path2 = what->link_target;
 	/* a link made while a move above it is judged would be missed */
 	if (what->link_target)
 		pthread_rwlock_rdlock(&fs->move_lock);
 	rc = gfs_inode_child_path(fs, parent, name, &path);
+	op.path = path.data;
 	if (rc)
 		goto out;
-	rc = gfs_guard_may_add(fs, path.data, S_ISDIR(what->mode), &rule);
+	rc = gfs_guard_may_add(fs, path.data, S_ISDIR(what->mode), &op.rule);
 	if (rc)
 		goto out;
 	if (what->link_target &&
 	    gfs_policy_link_target(fs->guards.policy, path.data,
 				   what->link_target) == GFS_LINK_OUT) {
-		rule = gfs_rule_escaping_symlink;
+		op.rule = gfs_rule_escaping_symlink;
 		rc = -EACCES;
 		goto out;
 	}
+	rc = gfs_op_begin(fs, &op);
+	if (rc)
+		goto out;
 	rc = create_on_disk(fs, req, parent, name, what);
 	if (rc) {
 		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, rc,
-					   &rule);
+					   &op.rule);
 		goto out;
 	}
 	/*
@@ -425,7 +436,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	 */
 	if (what->link_target && gfs_guard_escapes(fs, path.data)) {
 		unlinkat(parent->fd, name, 0);
-		rule = gfs_rule_escaping_symlink;
+		op.rule = gfs_rule_escaping_symlink;
 		rc = -EACCES;
 		goto out;
 	}
@@ -434,13 +445,12 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	 * that answers the kernel fails (out of descriptors), so the log
 	 * never lags the folder.
 	 */
+	op.done = true;
 	rc = gfs_fs_do_lookup(fs, req, parent, name, &e, false);
-	seq = gfs_guard_after(fs, req, what->store_op, path.data, NULL);
 out:
 	if (what->link_target)
 		pthread_rwlock_unlock(&fs->move_lock);
-	gfs_guard_audit(fs, req, what->op, path.data, what->link_target, rc,
-			rule, NULL, seq, true);
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&path);
 	if (rc)
 		fuse_reply_err(req, -rc);
@@ -451,7 +461,7 @@ out:
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
-	struct new_entry what = {"mknod", GFS_STORE_MKNOD, mode, rdev, NULL};
+	struct new_entry what = {GFS_OP_MKNOD, mode, rdev, NULL};
 
 	/* Device nodes would hand the agent raw hardware; refuse them. */
 	if (!S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISREG(mode)) {
@@ -459,15 +469,14 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	if (S_ISREG(mode))
-		what.store_op = GFS_STORE_CREATE;
+		what.kind = GFS_OP_CREATE;
 	make_entry(req, parent, name, &what);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
-	struct new_entry what = {"mkdir", GFS_STORE_MKDIR, S_IFDIR | mode, 0,
-				 NULL};
+	struct new_entry what = {GFS_OP_MKDIR, S_IFDIR | mode, 0, NULL};
 
 	make_entry(req, parent, name, &what);
 }
@@ -475,8 +484,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
 		       const char *name)
 {
-	struct new_entry what = {"symlink", GFS_STORE_SYMLINK, S_IFLNK | 0777,
-				 0, target};
+	struct new_entry what = {GFS_OP_SYMLINK, S_IFLNK | 0777, 0, target};
 
 	make_entry(req, parent, name, &what);
 }
@@ -488,15 +496,16 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
 	struct gfs_buf path = GFS_BUF_INIT;
-	const char *rule = NULL;
-	uint64_t seq = 0;
+	struct gfs_op op;
 	int rc;
 
+	gfs_op_init(&op, req, is_dir ? GFS_OP_RMDIR : GFS_OP_UNLINK);
 	rc = gfs_inode_child_path(fs, parent, name, &path);
+	op.path = path.data;
 	if (rc)
 		goto out;
 	/* The kernel only names entries it looked up, but check anyway. */
-	if (gfs_policy_hides(fs->guards.policy, path.data, is_dir, &rule)) {
+	if (gfs_policy_hides(fs->guards.policy, path.data, is_dir, &op.rule)) {
 		rc = -ENOENT;
 		goto out;
 	}
@@ -506,19 +515,16 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 	 * neither waits for those unlinks to be recorded nor captures, and
 	 * like a chmod it is only refused when the store is broken.
 	 */
-	rc = gfs_guard_before(fs, path.data,
-			      is_dir ? GFS_STORE_METADATA : GFS_STORE_REMOVING);
+	op.store_flags = is_dir ? GFS_STORE_METADATA : GFS_STORE_REMOVING;
+	rc = gfs_op_begin(fs, &op);
 	if (rc)
 		goto out;
 	if (unlinkat(parent->fd, name, is_dir ? AT_REMOVEDIR : 0))
 		rc = -errno;
 	else
-		seq = gfs_guard_after(
-			fs, req, is_dir ? GFS_STORE_RMDIR : GFS_STORE_UNLINK,
-			path.data, NULL);
+		op.done = true;
 out:
-	gfs_guard_audit(fs, req, is_dir ? "rmdir" : "unlink", path.data, NULL,
-			rc, rule, NULL, seq, true);
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&path);
 	fuse_reply_err(req, -rc);
 }
@@ -614,10 +620,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	bool exchange = flags & RENAME_EXCHANGE;
 	bool src_exists, dst_exists, src_dir, dst_dir;
 	bool exclusive = false, locked = false, links_unchecked = false;
-	const char *rule = NULL, *detail = NULL;
-	uint64_t seq = 0;
+	struct gfs_op op;
 	int rc;
 
+	gfs_op_init(&op, req, exchange ? GFS_OP_EXCHANGE : GFS_OP_RENAME);
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		rc = -EINVAL;
 		goto out;
@@ -633,18 +639,20 @@ again:
 	rc = gfs_inode_child_path(fs, parent, name, &from);
 	if (!rc)
 		rc = gfs_inode_child_path(fs, newparent, newname, &to);
+	op.path = from.data;
+	op.path2 = to.data;
 	if (rc)
 		goto out;
 	src_dir = entry_is_dir(parent, name, &src_exists);
 	dst_dir = entry_is_dir(newparent, newname, &dst_exists);
 	/* Nothing may move to a hidden name, nor a hidden one move out. */
-	if (gfs_policy_hides(fs->guards.policy, from.data, src_dir, &rule)) {
+	if (gfs_policy_hides(fs->guards.policy, from.data, src_dir, &op.rule)) {
 		rc = -EACCES;
 		goto out;
 	}
-	rc = gfs_guard_may_create(fs, to.data, src_dir, &rule);
+	rc = gfs_guard_may_create(fs, to.data, src_dir, &op.rule);
 	if (!rc && exchange)
-		rc = gfs_guard_may_create(fs, from.data, dst_dir, &rule);
+		rc = gfs_guard_may_create(fs, from.data, dst_dir, &op.rule);
 	if (rc)
 		goto out;
 	/* Nor may anything it carries become visible or lead out. */
@@ -662,36 +670,31 @@ again:
 	}
 	if (rc) {
 		if (mv.rule[0])
-			rule = mv.rule;
-		detail = mv.below.data;
+			op.rule = mv.rule;
+		op.detail = mv.below.data;
 		goto out;
 	}
 	/* Both names go away as they were: large files may be linked aside. */
-	rc = gfs_guard_before(fs, from.data,
-			      GFS_STORE_REMOVING |
-				      (src_dir ? GFS_STORE_SUBTREE : 0));
-	if (!rc && dst_exists)
-		rc = gfs_guard_before(
-			fs, to.data,
-			GFS_STORE_REMOVING | (dst_dir ? GFS_STORE_SUBTREE : 0));
+	op.store_flags = GFS_STORE_REMOVING | (src_dir ? GFS_STORE_SUBTREE : 0);
+	op.before2 = dst_exists;
+	op.store_flags2 =
+		GFS_STORE_REMOVING | (dst_dir ? GFS_STORE_SUBTREE : 0);
+	rc = gfs_op_begin(fs, &op);
 	if (rc)
 		goto out;
 	if (renameat2(parent->fd, name, newparent->fd, newname, flags)) {
 		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data,
-					   -errno, &rule);
+					   -errno, &op.rule);
 		goto out;
 	}
+	op.done = true;
 	follow_rename(fs, newparent, newname, links_unchecked);
 	if (exchange)
 		follow_rename(fs, parent, name, links_unchecked);
-	seq = gfs_guard_after(fs, req,
-			      exchange ? GFS_STORE_EXCHANGE : GFS_STORE_RENAME,
-			      to.data, from.data);
 out:
 	if (locked)
 		pthread_rwlock_unlock(&fs->move_lock);
-	gfs_guard_audit(fs, req, exchange ? "exchange" : "rename", from.data,
-			to.data, rc, rule, detail, seq, true);
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&from);
 	gfs_buf_release(&to);
 	gfs_buf_release(&mv.below);
@@ -709,14 +712,14 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent_ino,
 	struct gfs_inode *old_parent = NULL;
 	struct fuse_entry_param e;
 	struct gfs_caller caller;
-	const char *rule = NULL, *detail = NULL;
 	char *old_name = NULL;
 	bool exclusive = false;
-	uint64_t seq = 0;
+	struct gfs_op op;
 	struct stat st;
 	char name[32];
 	int rc;
 
+	gfs_op_init(&op, req, GFS_OP_LINK);
 again:
 	if (exclusive)
 		pthread_rwlock_wrlock(&fs->move_lock);
@@ -727,13 +730,15 @@ again:
 	rc = gfs_inode_path(fs, inode, &from);
 	if (!rc)
 		rc = gfs_inode_child_path(fs, newparent, newname, &to);
+	op.path = from.data;
+	op.path2 = to.data;
 	if (rc)
 		goto out;
-	if (gfs_policy_hides(fs->guards.policy, from.data, false, &rule)) {
+	if (gfs_policy_hides(fs->guards.policy, from.data, false, &op.rule)) {
 		rc = -EACCES;
 		goto out;
 	}
-	rc = gfs_guard_may_create(fs, to.data, false, &rule);
+	rc = gfs_guard_may_create(fs, to.data, false, &op.rule);
 	if (rc)
 		goto out;
 	/* A second name must not lead out, nor read what the first refuses. */
@@ -746,10 +751,13 @@ again:
 	}
 	if (rc) {
 		if (mv.rule[0])
-			rule = mv.rule;
-		detail = mv.below.data;
+			op.rule = mv.rule;
+		op.detail = mv.below.data;
 		goto out;
 	}
+	rc = gfs_op_begin(fs, &op);
+	if (rc)
+		goto out;
 	/* A single name the kernel caches for long: to ask again for it. */
 	if (!fstat(inode->fd, &st) && st.st_nlink == 1 &&
 	    gfs_inode_name(fs, inode, &old_parent, &old_name))
@@ -768,13 +776,12 @@ again:
 	gfs_caller_end(fs, &caller);
 	if (rc) {
 		rc = gfs_guard_mask_hidden(fs, newparent, newname, to.data, rc,
-					   &rule);
+					   &op.rule);
 		goto out;
 	}
+	/* recorded even if the lookup that answers then fails (P5) */
+	op.done = true;
 	rc = gfs_fs_do_lookup(fs, req, newparent, newname, &e, false);
-	if (!rc)
-		seq = gfs_guard_after(fs, req, GFS_STORE_LINK, to.data,
-				      from.data);
 	/*
 	 * The file's first name now has a sibling: the kernel drops the
 	 * cached entry (after this request, which holds the directory)
@@ -792,8 +799,7 @@ out:
 		gfs_inode_unpin(fs, old_parent);
 		free(old_name);
 	}
-	gfs_guard_audit(fs, req, "link", from.data, to.data, rc, rule, detail,
-			seq, true);
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&from);
 	gfs_buf_release(&to);
 	gfs_buf_release(&mv.below);

@@ -65,15 +65,13 @@ static int check_content(struct gfs_fs *fs, const char *path, int fd, int flags,
 	return rc == 1 ? -EACCES : 0;
 }
 
-static void audit_content_refusal(struct gfs_fs *fs, fuse_req_t req,
-				  const char *op, const char *path,
-				  const struct gfs_verdict *verdict)
+/* Names the content rule that refused op (in buf, which op then uses). */
+static void content_rule(struct gfs_op *op, const struct gfs_verdict *verdict,
+			 char *buf, size_t size)
 {
-	char rule[96];
-
-	snprintf(rule, sizeof(rule), "secret:%s:line %u",
-		 verdict->finding.rule_id, verdict->finding.line);
-	gfs_guard_audit(fs, req, op, path, NULL, EACCES, rule, NULL, 0, false);
+	snprintf(buf, size, "secret:%s:line %u", verdict->finding.rule_id,
+		 verdict->finding.line);
+	op->rule = buf;
 }
 
 static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
@@ -158,13 +156,17 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	bool writing = opens_for_writing(fi->flags);
 	struct gfs_verdict verdict;
 	struct gfs_handle *h;
+	struct gfs_op op;
+	char rule[96];
 	int fd = -1, rc;
 
+	gfs_op_init(&op, req, GFS_OP_OPEN);
 	rc = gfs_inode_path(fs, inode, &path);
+	op.path = path.data;
 	if (rc)
 		goto out;
 	if (writing) {
-		rc = gfs_guard_before(fs, path.data, 0);
+		rc = gfs_op_begin(fs, &op);
 		if (rc)
 			goto out;
 	}
@@ -174,10 +176,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out;
 	}
 	rc = check_content(fs, path.data, fd, fi->flags, &verdict);
-	if (rc == -EACCES) {
-		audit_content_refusal(fs, req, "open", path.data, &verdict);
-		goto out;
-	}
+	if (rc == -EACCES)
+		content_rule(&op, &verdict, rule, sizeof(rule));
 	if (rc)
 		goto out;
 	h = new_handle(fs, req, inode, fd, path.data);
@@ -187,14 +187,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fd = -1;
 	attach_backing(fs, h, fi);
-	gfs_guard_audit(fs, req, "open", path.data, NULL, 0, NULL,
-			writing ? "write" : "read", 0, false);
+	op.detail = writing ? "write" : "read";
 out:
 	if (fd >= 0)
 		close(fd);
-	if (rc && rc != -EACCES)
-		gfs_guard_audit(fs, req, "open", path.data, NULL, rc, NULL,
-				NULL, 0, false);
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&path);
 	if (rc)
 		fuse_reply_err(req, -rc);
@@ -211,21 +208,22 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	struct gfs_inode *inode;
 	struct fuse_entry_param e;
 	struct gfs_caller caller;
-	const char *rule = NULL;
 	struct gfs_handle *h;
+	struct gfs_op op;
 	struct stat st;
-	bool audited = false, on_disk = false;
-	uint64_t seq = 0;
+	char rule[96];
 	int fd = -1, rc;
 
+	gfs_op_init(&op, req, GFS_OP_CREATE);
 	rc = gfs_inode_child_path(fs, parent, name, &path);
+	op.path = path.data;
 	if (rc)
 		goto out;
-	rc = gfs_guard_may_add(fs, path.data, false, &rule);
+	rc = gfs_guard_may_add(fs, path.data, false, &op.rule);
 	if (rc)
 		goto out;
 	/* O_CREAT without O_EXCL may open and truncate an existing file. */
-	rc = gfs_guard_before(fs, path.data, 0);
+	rc = gfs_op_begin(fs, &op);
 	if (rc)
 		goto out;
 	/* As the caller (caller.c): its umask, its file. */
@@ -240,7 +238,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	gfs_caller_end(fs, &caller);
 	if (fd < 0) {
 		rc = gfs_guard_mask_hidden(fs, parent, name, path.data, rc,
-					   &rule);
+					   &op.rule);
 		goto out;
 	}
 	if (fstat(fd, &st)) {
@@ -259,16 +257,13 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		struct gfs_verdict verdict;
 
 		rc = check_content(fs, path.data, fd, fi->flags, &verdict);
-		if (rc == -EACCES) {
-			audit_content_refusal(fs, req, "create", path.data,
-					      &verdict);
-			audited = true;
-		}
+		if (rc == -EACCES)
+			content_rule(&op, &verdict, rule, sizeof(rule));
 		if (rc)
 			goto out;
 	}
 	/* From here on a failure leaves the file behind: record it anyway. */
-	on_disk = true;
+	op.done = true;
 	{
 		int path_fd = openat(parent->fd, name,
 				     O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -302,16 +297,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	/* A new file is a write session even if nothing is written. */
 	h->written = true;
 	gfs_fs_fill_entry(fs, &e, inode, &st);
-	seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data, NULL);
 out:
-	if (rc && on_disk)
-		seq = gfs_guard_after(fs, req, GFS_STORE_CREATE, path.data,
-				      NULL);
 	if (fd >= 0)
 		close(fd);
-	if (!audited)
-		gfs_guard_audit(fs, req, "create", path.data, NULL, rc, rule,
-				NULL, seq, true);
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&path);
 	if (rc)
 		fuse_reply_err(req, -rc);
@@ -359,8 +348,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	struct gfs_handle *h = handle_of(fi);
 	struct gfs_buf path = GFS_BUF_INIT;
 	char detail[48];
+	struct gfs_op op;
 	struct stat st;
-	uint64_t seq;
 
 	(void)ino;
 	if (h->written && gfs_inode_path(fs, h->inode, &path) == 0) {
@@ -372,27 +361,27 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 			st.st_size = 0;
 			st.st_nlink = 0;
 		}
-		/*
-		 * (the restore's thread that opened it may be gone by now,
-		 * and so may the exec's process: the handle names its action)
-		 * The inode goes with it while it has a name at all: the
-		 * store finds its other names even if this one is gone.
-		 */
-		gfs_action_use(h->action);
-		seq = gfs_guard_after_file(
-			fs, h->pid,
-			h->in_group ? GFS_STORE_RESTORE : GFS_STORE_WRITE,
-			path.data, NULL, st.st_nlink ? h->inode->ino : 0);
 		snprintf(detail, sizeof(detail), "size=%lld",
 			 (long long)st.st_size);
 		/*
 		 * The store records the file under its current name (and
 		 * every other name of it, store.c); the audit names the one
-		 * it was opened by.
+		 * it was opened by. The inode goes with it while it has a
+		 * name at all: the store finds its other names even if this
+		 * one is gone. The restore's thread that opened it may be
+		 * gone by now, and so may the exec's process: the handle
+		 * says both.
 		 */
-		gfs_guard_audit_as(fs, h->pid, h->uid, "write", h->path, NULL,
-				   0, NULL, detail, seq, true);
-		gfs_action_use(NULL);
+		gfs_op_init_as(&op, h->pid, h->uid, GFS_OP_WRITE);
+		op.path = h->path;
+		op.current = path.data;
+		op.ino = st.st_nlink ? h->inode->ino : 0;
+		op.detail = detail;
+		op.restoring = h->in_group;
+		gfs_op_set_action(&op, h->action);
+		h->action = NULL;
+		op.done = true;
+		gfs_op_end(fs, &op, 0);
 	}
 	gfs_buf_release(&path);
 	free_handle(fs, h);

@@ -83,51 +83,45 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	reply_sized(req, size, fetch_list, path, NULL);
 }
 
-static void finish_change(fuse_req_t req, struct gfs_inode *inode,
-			  const char *op, int rc)
+/*
+ * Sets (value non-NULL) or removes xattr name of inode, as one operation
+ * through the guard. Symlinks carry none the caller may change.
+ */
+static void change_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 const char *value, size_t size, int flags)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
+	struct gfs_inode *inode = gfs_inode_get(fs, ino);
 	struct gfs_buf path = GFS_BUF_INIT;
+	char proc[64];
+	struct gfs_op op;
+	int rc;
 
+	gfs_op_init(&op, req, value ? GFS_OP_SETXATTR : GFS_OP_REMOVEXATTR);
 	gfs_inode_path(fs, inode, &path);
-	gfs_guard_audit(fs, req, op, path.data, NULL, rc, NULL, NULL, 0, true);
+	op.path = path.data;
+	rc = S_ISLNK(inode->type) ? -EPERM : gfs_op_begin(fs, &op);
+	if (!rc) {
+		proc_path(inode, proc, sizeof(proc));
+		if (value ? setxattr(proc, name, value, size, flags)
+			  : removexattr(proc, name))
+			rc = -errno;
+	}
+	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&path);
-	fuse_reply_err(req, rc < 0 ? -rc : rc);
+	fuse_reply_err(req, -rc);
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
-	struct gfs_fs *fs = gfs_fs_of(req);
-	struct gfs_inode *inode = gfs_inode_get(fs, ino);
-	char path[64];
-	int rc = 0;
-
-	if (S_ISLNK(inode->type)) {
-		finish_change(req, inode, "setxattr", -EPERM);
-		return;
-	}
-	proc_path(inode, path, sizeof(path));
-	if (setxattr(path, name, value, size, flags))
-		rc = -errno;
-	finish_change(req, inode, "setxattr", rc);
+	/* an empty value is still a value */
+	change_xattr(req, ino, name, value ? value : "", size, flags);
 }
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	struct gfs_fs *fs = gfs_fs_of(req);
-	struct gfs_inode *inode = gfs_inode_get(fs, ino);
-	char path[64];
-	int rc = 0;
-
-	if (S_ISLNK(inode->type)) {
-		finish_change(req, inode, "removexattr", -EPERM);
-		return;
-	}
-	proc_path(inode, path, sizeof(path));
-	if (removexattr(path, name))
-		rc = -errno;
-	finish_change(req, inode, "removexattr", rc);
+	change_xattr(req, ino, name, NULL, 0, 0);
 }
 
 void gfs_ops_xattr_fill(struct fuse_lowlevel_ops *ops)

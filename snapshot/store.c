@@ -49,30 +49,6 @@ const char gfs_store_default_excludes[] =
 	"# JVM: Gradle's caches\n"
 	".gradle/\n";
 
-const char *gfs_store_op_name(enum gfs_store_op op)
-{
-	static const char *const names[] = {
-		[GFS_STORE_WRITE] = "write",
-		[GFS_STORE_CREATE] = "create",
-		[GFS_STORE_MKNOD] = "mknod",
-		[GFS_STORE_MKDIR] = "mkdir",
-		[GFS_STORE_UNLINK] = "unlink",
-		[GFS_STORE_RMDIR] = "rmdir",
-		[GFS_STORE_RENAME] = "rename",
-		[GFS_STORE_EXCHANGE] = "exchange",
-		[GFS_STORE_LINK] = "link",
-		[GFS_STORE_SYMLINK] = "symlink",
-		[GFS_STORE_TRUNCATE] = "truncate",
-		[GFS_STORE_CHMOD] = "chmod",
-		[GFS_STORE_FALLOCATE] = "fallocate",
-		[GFS_STORE_RESTORE] = "restore",
-	};
-
-	if ((unsigned)op < sizeof(names) / sizeof(names[0]) && names[op])
-		return names[op];
-	return "unknown";
-}
-
 void gfs_store_log(const char *what, int rc)
 {
 	fprintf(stderr, "guardfs: store: %s: %s\n", what, strerror(-rc));
@@ -102,8 +78,7 @@ static bool drop_restore_temp(struct gfs_store *s, const char *tmp)
 	while (i-- > 0 && seen++ < 256) {
 		struct gfs_store_batch_op *b = &s->batch[i];
 
-		if (b->op != GFS_STORE_RESTORE || b->from ||
-		    strcmp(b->path, tmp))
+		if (b->op != GFS_OP_RESTORE || b->from || strcmp(b->path, tmp))
 			continue;
 		free(b->path);
 		free(b->process);
@@ -168,14 +143,14 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	if (rc)
 		return rc;
 	/* a restored file's create and its write session: listed once */
-	if (changed && job->ev.op == GFS_STORE_RESTORE && s->batch_len &&
-	    s->batch[s->batch_len - 1].op == GFS_STORE_RESTORE &&
+	if (changed && job->ev.op == GFS_OP_RESTORE && s->batch_len &&
+	    s->batch[s->batch_len - 1].op == GFS_OP_RESTORE &&
 	    !strcmp(s->batch[s->batch_len - 1].path, job->ev.path))
 		changed = false;
 	if (changed) {
 		struct gfs_store_batch_op ev = job->ev;
 
-		if (ev.op == GFS_STORE_RESTORE && ev.from &&
+		if (ev.op == GFS_OP_RESTORE && ev.from &&
 		    drop_restore_temp(s, ev.from))
 			ev.from = NULL;
 		rc = gfs_store_batch_add(s, &ev);

@@ -67,7 +67,7 @@ static const char *op_name(int op)
 		return "preimage";
 	if (op == GFS_STORE_OP_SESSION)
 		return "session-start";
-	return gfs_store_op_name(op);
+	return gfs_op_name(op);
 }
 
 /*

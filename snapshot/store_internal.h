@@ -13,7 +13,7 @@
 #include "guardfs/buf.h"
 #include "guardfs/store.h"
 
-/* Internal operations listed in commits besides enum gfs_store_op. */
+/* Internal operations listed in commits besides enum gfs_op_kind. */
 #define GFS_STORE_OP_PREIMAGE 100 /* content found before a mutation */
 #define GFS_STORE_OP_SESSION  101 /* session start (and its baseline) */
 /* Queue markers, never listed: a restore's bracket (gfs_store_group_*). */
@@ -65,7 +65,7 @@ struct gfs_store_node {
 
 /* One operation waiting in a batch for its commit. */
 struct gfs_store_batch_op {
-	int op; /* enum gfs_store_op or GFS_STORE_OP_* */
+	int op; /* enum gfs_op_kind or GFS_STORE_OP_* */
 	char *path;
 	char *from;
 	pid_t pid;

@@ -106,9 +106,9 @@ static int stat_beneath(const struct gfs_store *s, const char *path,
 /* Whether op changes the file itself, and so every name of it. */
 static bool changes_inode(int op)
 {
-	return op == GFS_STORE_WRITE || op == GFS_STORE_TRUNCATE ||
-	       op == GFS_STORE_CHMOD || op == GFS_STORE_FALLOCATE ||
-	       op == GFS_STORE_RESTORE;
+	return op == GFS_OP_WRITE || op == GFS_OP_TRUNCATE ||
+	       op == GFS_OP_CHMOD || op == GFS_OP_FALLOCATE ||
+	       op == GFS_OP_RESTORE;
 }
 
 int gfs_store_refresh_links(struct gfs_store *s,

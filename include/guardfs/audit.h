@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "guardfs/config.h"
+#include "guardfs/op.h"
 
 /*
  * The audit trail (P4): one JSON object per line, appended to a file.
@@ -17,20 +18,6 @@
  */
 struct gfs_audit;
 
-struct gfs_audit_event {
-	const char *op;	    /* "open", "unlink", "lookup", ... */
-	const char *path;   /* relative to the root ("" is the root) */
-	const char *path2;  /* rename/link target, or NULL */
-	int error;	    /* 0 for ok, else the positive errno */
-	const char *rule;   /* for a refusal: the deciding rule, or NULL */
-	const char *detail; /* extra text ("flags=rw", "bytes=12"), or NULL */
-	pid_t pid;
-	uid_t uid;
-	uint64_t seq;	    /* snapshot job sequence number, 0 if none */
-	const char *action; /* the `guardfs exec` it ran under, or NULL */
-	bool mutation;	    /* changes names, bytes or metadata */
-};
-
 /* Opens (creating with mode 0600, and its directory) the trail at path. */
 int gfs_audit_open(struct gfs_audit **out, const char *path,
 		   enum gfs_audit_level level, char *err, size_t err_size);
@@ -38,8 +25,11 @@ int gfs_audit_open(struct gfs_audit **out, const char *path,
 /* Writes out everything recorded, fsyncs and frees. NULL is allowed. */
 void gfs_audit_close(struct gfs_audit *a);
 
-/* Records ev if the level asks for it. Never blocks on I/O. */
-void gfs_audit_record(struct gfs_audit *a, const struct gfs_audit_event *ev);
+/*
+ * Records op, once it is over, if the level asks for it. Never blocks
+ * on I/O.
+ */
+void gfs_audit_record(struct gfs_audit *a, const struct gfs_op *op);
 
 /* Writes out what is buffered now and waits until it is on the file. */
 void gfs_audit_flush(struct gfs_audit *a);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "guardfs/ignore.h"
+#include "guardfs/op.h"
 #include "guardfs/policy.h"
 
 /*
@@ -21,28 +22,8 @@
  */
 struct gfs_store;
 
-enum gfs_store_op {
-	GFS_STORE_WRITE,  /* a write session ended (release) */
-	GFS_STORE_CREATE, /* a regular file was created */
-	GFS_STORE_MKNOD,  /* a fifo or socket was created */
-	GFS_STORE_MKDIR,
-	GFS_STORE_UNLINK,
-	GFS_STORE_RMDIR,
-	GFS_STORE_RENAME,   /* from -> path */
-	GFS_STORE_EXCHANGE, /* RENAME_EXCHANGE of from and path */
-	GFS_STORE_LINK,	    /* hard link from -> path */
-	GFS_STORE_SYMLINK,
-	GFS_STORE_TRUNCATE, /* setattr size */
-	GFS_STORE_CHMOD,
-	GFS_STORE_FALLOCATE, /* punch hole, zero range, ... */
-	GFS_STORE_RESTORE,   /* a restore wrote this path */
-};
-
-/* The lowercase name of op ("write", "unlink", ...). */
-const char *gfs_store_op_name(enum gfs_store_op op);
-
 struct gfs_store_event {
-	enum gfs_store_op op;
+	enum gfs_op_kind op;
 	const char *path;    /* relative to the root */
 	const char *from;    /* rename, exchange and link source, else NULL */
 	pid_t pid;	     /* the process that asked */

@@ -135,7 +135,7 @@ assert any(h["op"] == "rename" and h["path"] == "a.txt" and
            for h in hits), "no rename refusal"
 assert any(h["op"] == "symlink" and h["result"] == "EACCES" and
            h["rule"] == "symlink-leaves-root" for h in hits), "no symlink refusal"
-chmods = [h["path"] for h in hits if h["op"] == "setattr" and
+chmods = [h["path"] for h in hits if h["op"] == "chmod" and
           h["path"].startswith("linked/")]
 assert chmods == ["linked/shared.txt"], "chmod of the hard link: %r" % chmods
 # The invalid byte 0xff is written as the escape \u00ff.

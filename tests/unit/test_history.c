@@ -34,7 +34,7 @@ static void put(const char *rel, const char *data, mode_t mode)
 	close(fd);
 }
 
-static void after(struct gfs_store *s, enum gfs_store_op op, const char *path,
+static void after(struct gfs_store *s, enum gfs_op_kind op, const char *path,
 		  const char *from)
 {
 	struct gfs_store_event ev = {
@@ -214,33 +214,33 @@ int main(void)
 	/* the damage: overwrite, rename over, chmod, rm -rf, symlink swap */
 	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
 	put("a.txt", "two\n", 0644);
-	after(s, GFS_STORE_WRITE, "a.txt", NULL);
+	after(s, GFS_OP_WRITE, "a.txt", NULL);
 	put("tmp", "three\n", 0644);
-	after(s, GFS_STORE_CREATE, "tmp", NULL);
+	after(s, GFS_OP_CREATE, "tmp", NULL);
 	CHECK(gfs_store_before(s, "a.txt", GFS_STORE_REMOVING) == 0);
 	CHECK(renameat(root_fd, "tmp", root_fd, "a.txt") == 0);
-	after(s, GFS_STORE_RENAME, "a.txt", "tmp");
+	after(s, GFS_OP_RENAME, "a.txt", "tmp");
 	CHECK(gfs_store_before(s, "src/run.sh", 0) == 0);
 	CHECK(fchmodat(root_fd, "src/run.sh", 0644, 0) == 0);
-	after(s, GFS_STORE_CHMOD, "src/run.sh", NULL);
+	after(s, GFS_OP_CHMOD, "src/run.sh", NULL);
 	CHECK(gfs_store_before(s, "proj/.git/HEAD", 0) == 0);
 	CHECK(unlinkat(root_fd, "proj/.git/HEAD", 0) == 0);
-	after(s, GFS_STORE_UNLINK, "proj/.git/HEAD", NULL);
+	after(s, GFS_OP_UNLINK, "proj/.git/HEAD", NULL);
 	CHECK(gfs_store_before(s, "proj/.git", GFS_STORE_SUBTREE) == 0);
 	CHECK(unlinkat(root_fd, "proj/.git", AT_REMOVEDIR) == 0);
-	after(s, GFS_STORE_RMDIR, "proj/.git", NULL);
+	after(s, GFS_OP_RMDIR, "proj/.git", NULL);
 	CHECK(gfs_store_before(s, "ln", 0) == 0);
 	CHECK(unlinkat(root_fd, "ln", 0) == 0);
 	CHECK(symlinkat("src", root_fd, "ln") == 0);
-	after(s, GFS_STORE_SYMLINK, "ln", NULL);
+	after(s, GFS_OP_SYMLINK, "ln", NULL);
 	/* empty directories: one removed, one made */
 	CHECK(gfs_store_before(s, "src/emptysub", GFS_STORE_SUBTREE) == 0);
 	CHECK(unlinkat(root_fd, "src/emptysub", AT_REMOVEDIR) == 0);
-	after(s, GFS_STORE_RMDIR, "src/emptysub", NULL);
+	after(s, GFS_OP_RMDIR, "src/emptysub", NULL);
 	CHECK(mkdirat(root_fd, "newempty", 0755) == 0);
-	after(s, GFS_STORE_MKDIR, "newempty", NULL);
+	after(s, GFS_OP_MKDIR, "newempty", NULL);
 	put("new.txt", "created\n", 0644);
-	after(s, GFS_STORE_CREATE, "new.txt", NULL);
+	after(s, GFS_OP_CREATE, "new.txt", NULL);
 	gfs_store_close(s);
 
 	CHECK(gfs_history_open(&h, store, err, sizeof(err)) == 0);
@@ -338,10 +338,10 @@ int main(void)
 	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
 	if (s) {
 		put("b.txt", "bee\n", 0644);
-		after(s, GFS_STORE_CREATE, "b.txt", NULL);
+		after(s, GFS_OP_CREATE, "b.txt", NULL);
 		CHECK(gfs_store_before(s, "a.txt", 0) == 0);
 		put("a.txt", "four\n", 0644);
-		after(s, GFS_STORE_WRITE, "a.txt", NULL);
+		after(s, GFS_OP_WRITE, "a.txt", NULL);
 		gfs_store_close(s);
 	}
 	CHECK(gfs_history_open(&h, store, err, sizeof(err)) == 0);

@@ -52,7 +52,7 @@ static void put(const char *rel, const char *data, mode_t mode)
 	close(fd);
 }
 
-static void after(struct gfs_store *s, enum gfs_store_op op, const char *path,
+static void after(struct gfs_store *s, enum gfs_op_kind op, const char *path,
 		  const char *from)
 {
 	struct gfs_store_event ev = {
@@ -72,7 +72,7 @@ static void guarded_write(struct gfs_store *s, const char *rel,
 {
 	CHECK(gfs_store_before(s, rel, 0) == 0);
 	put(rel, data, 0644);
-	after(s, GFS_STORE_WRITE, rel, NULL);
+	after(s, GFS_OP_WRITE, rel, NULL);
 }
 
 static const struct gfs_ignore *exclude;
@@ -149,7 +149,7 @@ static void test_basics(void)
 	n = commit_count();
 	guarded_write(s, "a.txt", "two\n");
 	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
-	after(s, GFS_STORE_CHMOD, "a.txt", NULL);
+	after(s, GFS_OP_CHMOD, "a.txt", NULL);
 	gfs_store_flush(s);
 	CHECK(commit_count() == n);
 
@@ -166,10 +166,10 @@ static void test_basics(void)
 	/* unlink of a file that predates the session: still in history */
 	CHECK(gfs_store_before(s, "d/x", GFS_STORE_REMOVING) == 0);
 	CHECK(unlinkat(root_fd, "d/x", 0) == 0);
-	after(s, GFS_STORE_UNLINK, "d/x", NULL);
+	after(s, GFS_OP_UNLINK, "d/x", NULL);
 	CHECK(gfs_store_before(s, "d", GFS_STORE_SUBTREE) == 0);
 	CHECK(unlinkat(root_fd, "d", AT_REMOVEDIR) == 0);
-	after(s, GFS_STORE_RMDIR, "d", NULL);
+	after(s, GFS_OP_RMDIR, "d", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD", store),
 		  "a.txt\nln\nrun.sh");
@@ -183,7 +183,7 @@ static void test_basics(void)
 	/* chmod and symlink: modes and targets */
 	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
 	CHECK(fchmodat(root_fd, "a.txt", 0755, 0) == 0);
-	after(s, GFS_STORE_CHMOD, "a.txt", NULL);
+	after(s, GFS_OP_CHMOD, "a.txt", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' ls-tree HEAD a.txt | cut -c1-6", store),
 		  "100755");
@@ -191,7 +191,7 @@ static void test_basics(void)
 	CHECK(gfs_store_before(s, "ln", GFS_STORE_REMOVING) == 0);
 	CHECK(unlinkat(root_fd, "ln", 0) == 0);
 	CHECK(symlinkat("run.sh", root_fd, "ln") == 0);
-	after(s, GFS_STORE_SYMLINK, "ln", NULL);
+	after(s, GFS_OP_SYMLINK, "ln", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' ls-tree HEAD ln | cut -c1-6", store),
 		  "120000");
@@ -276,16 +276,16 @@ static void test_rename_dir(void)
 	if (!s)
 		return;
 	CHECK(mkdirat(root_fd, "sub", 0755) == 0);
-	after(s, GFS_STORE_MKDIR, "sub", NULL);
+	after(s, GFS_OP_MKDIR, "sub", NULL);
 	put("sub/f1", "f1\n", 0644);
-	after(s, GFS_STORE_CREATE, "sub/f1", NULL);
+	after(s, GFS_OP_CREATE, "sub/f1", NULL);
 	CHECK(mkdirat(root_fd, "sub/deep", 0755) == 0);
-	after(s, GFS_STORE_MKDIR, "sub/deep", NULL);
+	after(s, GFS_OP_MKDIR, "sub/deep", NULL);
 	put("sub/deep/f2", "f2\n", 0644);
-	after(s, GFS_STORE_CREATE, "sub/deep/f2", NULL);
+	after(s, GFS_OP_CREATE, "sub/deep/f2", NULL);
 	CHECK(gfs_store_before(s, "sub", GFS_STORE_SUBTREE) == 0);
 	CHECK(renameat(root_fd, "sub", root_fd, "moved") == 0);
-	after(s, GFS_STORE_RENAME, "moved", "sub");
+	after(s, GFS_OP_RENAME, "moved", "sub");
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD | grep -e sub "
 		     "-e moved",
@@ -303,13 +303,13 @@ static void test_rename_dir(void)
 
 	/* a file that became a directory, seen only through a child's job */
 	put("fd", "file\n", 0644);
-	after(s, GFS_STORE_CREATE, "fd", NULL);
+	after(s, GFS_OP_CREATE, "fd", NULL);
 	gfs_store_flush(s);
 	CHECK(gfs_store_before(s, "fd", GFS_STORE_REMOVING) == 0);
 	CHECK(unlinkat(root_fd, "fd", 0) == 0);
 	CHECK(mkdirat(root_fd, "fd", 0755) == 0);
 	put("fd/x", "x\n", 0644);
-	after(s, GFS_STORE_CREATE, "fd/x", NULL);
+	after(s, GFS_OP_CREATE, "fd/x", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(
 		sh("git -C '%s' ls-tree -r --name-only HEAD | grep ^fd", store),
@@ -333,8 +333,8 @@ static void test_burst(void)
 	for (i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "burst/f%03d", i);
 		put(name, name, 0644);
-		after(s, GFS_STORE_CREATE, name, NULL);
-		after(s, GFS_STORE_WRITE, name, NULL);
+		after(s, GFS_OP_CREATE, name, NULL);
+		after(s, GFS_OP_WRITE, name, NULL);
 	}
 	gfs_store_flush(s);
 	listed = atoi(sh("git -C '%s' log --format=%%B -%d | grep -c "
@@ -360,13 +360,13 @@ static void test_burst(void)
 		snprintf(name, sizeof(name), "burst/tmp_obj_%d", i);
 		snprintf(final, sizeof(final), "burst/obj%02d", i);
 		put(name, final, 0444);
-		after(s, GFS_STORE_CREATE, name, NULL);
+		after(s, GFS_OP_CREATE, name, NULL);
 		CHECK(gfs_store_before(s, name, GFS_STORE_REMOVING) == 0);
 		CHECK(linkat(root_fd, name, root_fd, final, 0) == 0);
-		after(s, GFS_STORE_LINK, final, name);
+		after(s, GFS_OP_LINK, final, name);
 		CHECK(gfs_store_before(s, name, GFS_STORE_REMOVING) == 0);
 		CHECK(unlinkat(root_fd, name, 0) == 0);
-		after(s, GFS_STORE_UNLINK, name, NULL);
+		after(s, GFS_OP_UNLINK, name, NULL);
 	}
 	gfs_store_flush(s);
 	printf("burst: 50 git-style objects, %d commits\n",
@@ -397,7 +397,7 @@ static void test_large_file(void)
 		  "");
 	CHECK(gfs_store_before(s, "big.bin", GFS_STORE_REMOVING) == 0);
 	CHECK(unlinkat(root_fd, "big.bin", 0) == 0);
-	after(s, GFS_STORE_UNLINK, "big.bin", NULL);
+	after(s, GFS_OP_UNLINK, "big.bin", NULL);
 	gfs_store_flush(s);
 	/* but its last content is in history before the unlink */
 	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD big.bin", store),
@@ -420,7 +420,7 @@ static void test_fail_closed(void)
 	sh("mv '%s/refs/heads' '%s/heads.away' && touch '%s/refs/heads'", store,
 	   store, store);
 	put("commit-fails.txt", "x\n", 0644);
-	after(s, GFS_STORE_CREATE, "commit-fails.txt", NULL);
+	after(s, GFS_OP_CREATE, "commit-fails.txt", NULL);
 	gfs_store_flush(s);
 	CHECK(gfs_store_before(s, "a.txt", 0) == -EIO);
 	sh("rm -f '%s/refs/heads' && mv '%s/heads.away' '%s/refs/heads'", store,
@@ -483,13 +483,13 @@ static void test_dotgit_and_exclude(void)
 	/* rm -rf .git is recorded and undoable */
 	CHECK(gfs_store_before(s, "proj/.git/HEAD", GFS_STORE_REMOVING) == 0);
 	CHECK(unlinkat(root_fd, "proj/.git/HEAD", 0) == 0);
-	after(s, GFS_STORE_UNLINK, "proj/.git/HEAD", NULL);
+	after(s, GFS_OP_UNLINK, "proj/.git/HEAD", NULL);
 	CHECK(gfs_store_before(s, "proj/.git", GFS_STORE_SUBTREE) == 0);
 	CHECK(unlinkat(root_fd, "proj/.git", AT_REMOVEDIR) == 0);
-	after(s, GFS_STORE_RMDIR, "proj/.git", NULL);
+	after(s, GFS_OP_RMDIR, "proj/.git", NULL);
 	/* excluded paths change without commits */
 	put("node_modules/dep.js", "dep2\n", 0644);
-	after(s, GFS_STORE_WRITE, "node_modules/dep.js", NULL);
+	after(s, GFS_OP_WRITE, "node_modules/dep.js", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store),
 		  "unlink proj/.git/HEAD (+1 more)");
@@ -556,7 +556,7 @@ static void test_kill9(void)
 			if (gfs_store_before(s, name, 0))
 				_exit(3);
 			put(name, data, 0644);
-			after(s, GFS_STORE_WRITE, name, NULL);
+			after(s, GFS_OP_WRITE, name, NULL);
 		}
 	}
 	usleep(1500000);
@@ -686,7 +686,7 @@ static void test_journal(void)
 	if (pid == 0) {
 		s = open_store(0, false);
 		put("journaled.txt", "version one\n", 0644);
-		after(s, GFS_STORE_CREATE, "journaled.txt", NULL);
+		after(s, GFS_OP_CREATE, "journaled.txt", NULL);
 		/* applied, not committed (50 ms idle): relied upon now */
 		if (gfs_store_before(s, "journaled.txt", 0))
 			_exit(3);
@@ -739,7 +739,7 @@ static void test_timing(void)
 	if (!s)
 		return;
 	CHECK(mkdirat(root_fd, "timed", 0755) == 0);
-	after(s, GFS_STORE_MKDIR, "timed", NULL);
+	after(s, GFS_OP_MKDIR, "timed", NULL);
 	t2 = now_s();
 	for (i = 0; i < 8000; i++) {
 		snprintf(name, sizeof(name), "timed/f%04d.c", i);
@@ -747,8 +747,8 @@ static void test_timing(void)
 			 i, i * 7);
 		CHECK(gfs_store_before(s, name, 0) == 0);
 		put(name, data, 0644);
-		after(s, GFS_STORE_CREATE, name, NULL);
-		after(s, GFS_STORE_WRITE, name, NULL);
+		after(s, GFS_OP_CREATE, name, NULL);
+		after(s, GFS_OP_WRITE, name, NULL);
 	}
 	t3 = now_s();
 	gfs_store_flush(s);

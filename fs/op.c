@@ -1,0 +1,118 @@
+/*
+ * The guard's two moments of every operation (see guardfs/op.h): begin,
+ * before the folder changes, and end, once the operation is over. Each
+ * handler fills one record; what reads it (store, audit, counters) is
+ * here, in one place, and in one order.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "fs_internal.h"
+#include "guardfs/audit.h"
+
+void gfs_op_init_as(struct gfs_op *op, pid_t pid, uid_t uid,
+		    enum gfs_op_kind kind)
+{
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->pid = pid;
+	op->uid = uid;
+}
+
+void gfs_op_init(struct gfs_op *op, fuse_req_t req, enum gfs_op_kind kind)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	gfs_op_init_as(op, ctx->pid, ctx->uid, kind);
+}
+
+void gfs_op_set_action(struct gfs_op *op, struct gfs_action *action)
+{
+	op->action = action;
+	op->action_label = gfs_action_label(action);
+	op->action_known = true;
+}
+
+static void find_action(struct gfs_fs *fs, struct gfs_op *op)
+{
+	if (!op->action_known)
+		gfs_op_set_action(op, gfs_action_of(fs, op->pid));
+}
+
+/*
+ * Whether the store must hold path's content before the operation: the
+ * kinds that may destroy bytes or names that exist (a new name destroys
+ * nothing, and a write session captured when it was opened).
+ */
+static bool captures(enum gfs_op_kind kind)
+{
+	switch (kind) {
+	case GFS_OP_OPEN:
+	case GFS_OP_CREATE:
+	case GFS_OP_TRUNCATE:
+	case GFS_OP_CHMOD:
+	case GFS_OP_UNLINK:
+	case GFS_OP_RMDIR:
+	case GFS_OP_RENAME:
+	case GFS_OP_EXCHANGE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op)
+{
+	int rc = 0;
+
+	find_action(fs, op);
+	if (!fs->store || !captures(op->kind))
+		return 0;
+	rc = gfs_store_before(fs->store, op->path, op->store_flags);
+	if (!rc && op->before2)
+		rc = gfs_store_before(fs->store, op->path2, op->store_flags2);
+	return rc ? -EIO : 0;
+}
+
+/* Lists what happened in the store; the sequence number goes in op. */
+static void record(struct gfs_fs *fs, struct gfs_op *op)
+{
+	struct gfs_store_event ev = {0};
+	bool moves = op->kind == GFS_OP_RENAME || op->kind == GFS_OP_EXCHANGE ||
+		     op->kind == GFS_OP_LINK;
+	char process[32];
+
+	gfs_audit_process_name(op->pid, process, sizeof(process));
+	/* What a restore writes is listed as restored, not as edited. */
+	if (!op->restoring)
+		op->restoring = gfs_guard_in_group(fs, op->pid);
+	ev.op = op->restoring ? GFS_OP_RESTORE : op->kind;
+	/* the store names a move by where it went, and where from */
+	ev.path = moves ? op->path2 : op->current ? op->current : op->path;
+	ev.from = moves ? op->path : NULL;
+	ev.pid = op->pid;
+	ev.process = process;
+	ev.ino = op->ino;
+	ev.action = op->action_label;
+	if (gfs_store_after(fs->store, &ev, &op->seq))
+		op->seq = 0;
+}
+
+void gfs_op_end(struct gfs_fs *fs, struct gfs_op *op, int result)
+{
+	op->result = result;
+	find_action(fs, op);
+	if (op->done && fs->store && gfs_op_stored(op->kind))
+		record(fs, op);
+	if (!op->quiet) {
+		atomic_fetch_add_explicit(&fs->ops, 1, memory_order_relaxed);
+		if (op->rule && result)
+			atomic_fetch_add_explicit(&fs->refusals, 1,
+						  memory_order_relaxed);
+		gfs_audit_record(fs->audit, op);
+	}
+	gfs_action_put(op->action);
+	op->action = NULL;
+	op->action_label = NULL;
+}
