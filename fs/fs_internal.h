@@ -274,7 +274,7 @@ int gfs_guard_visible(struct gfs_fs *fs, struct gfs_inode *parent,
 		      const char **rule);
 /*
  * True when path, followed through every symlink as the kernel would,
- * leads outside the root (or loops).
+ * leads outside the root (a loop does not: the kernel answers ELOOP).
  */
 bool gfs_guard_escapes(struct gfs_fs *fs, const char *path);
 /* The rule name audited for a symlink that leads outside the root. */

@@ -9,6 +9,8 @@ packages=(
 	zlib1g-dev
 	# tests and tools used inside the mount (vim: real swap files)
 	python3 sqlite3 make util-linux clang-format vim
+	# third-party suites run through the mount
+	libpython3.11-testsuite stress-ng
 	# the sandbox of guardfs run and guardfs exec
 	bubblewrap
 	# benchmark peers

@@ -119,8 +119,9 @@ const char *gfs_policy_link_inside(const struct gfs_policy *p,
  * Follows relpath beneath root_fd as the kernel follows it through the
  * mount, judging each symlink on the way with gfs_policy_link_target.
  * True when a step leads out (a target judged out, ".." above the root,
- * more than 40 links, an unreadable step); false when the path stays
- * inside, ends at a missing name, or reaches a system tree.
+ * an unreadable step); false when the path stays inside, ends at a
+ * missing name, reaches a system tree, or loops (more than the 40 links
+ * the kernel follows: it answers ELOOP before reaching anything).
  */
 bool gfs_policy_path_leads_out(const struct gfs_policy *p, int root_fd,
 			       const char *relpath);

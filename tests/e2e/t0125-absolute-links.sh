@@ -52,6 +52,25 @@ check_eq "the extracted absolute link reads" in-tar "$(cat "$R/x/d/self")"
 check "python3 -m venv links its interpreter" /usr/bin/python3 -m venv --without-pip "$R/venv"
 check "venv/bin/python3 is a symlink, not a copy" test -L "$R/venv/bin/python3"
 check_eq "and runs" 3 "$("$R/venv/bin/python3" -c 'import sys; print(sys.version_info[0])')"
+
+# Loops: made as on any filesystem, ELOOP when used. Breaking the loop
+# with a link that leads out is still refused, and so is a loop member
+# that leads out once the loop is broken by a move.
+check_eq "ln -s self self (a loop of one)" ok "$(probe symlink self "$R/self")"
+check_eq "ln -s two one; ln -s one two" "ok ok" \
+	"$(probe symlink two "$R/one") $(probe symlink one "$R/two")"
+check_eq "using the loop answers ELOOP" ELOOP "$(probe stat "$R/one")"
+check_eq "the loop is listed, as on disk" "one self two" \
+	"$(cd "$R" && ls -d one self two | tr '\n' ' ' | sed 's/ $//')"
+check_eq "loop: lstat of a member" ok "$(probe lstat "$R/two")"
+check_eq "no link in the loop may lead out" EACCES \
+	"$(probe symlink ../../../etc "$R/three")"
+check "rm of the loop" rm "$R/one" "$R/two" "$R/self"
+mkdir "$R/lp"
+check_eq "a loop through a directory link" "ok ok" \
+	"$(probe symlink ../lp/b "$R/lp/a") $(probe symlink a "$R/lp/b")"
+check_eq "a/.. style: dir link then .. above" EACCES \
+	"$(probe symlink lp/../../.. "$R/up")"
 check "umount" gfs_umount "$R"
 
 # Mounted elsewhere, the folder's own path is the unguarded one: a link

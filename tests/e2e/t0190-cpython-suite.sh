@@ -1,0 +1,50 @@
+#!/bin/bash
+# Third-party conformance: CPython's own filesystem tests (Debian's
+# libpython3.11-testsuite), run in a folder behind libfuse's passthrough_ll
+# example and in one behind guardfs with its defaults, in the same run.
+# Every subtest that passes on passthrough_ll must pass through guardfs,
+# or be listed in cpython-expected.txt with the deliberate refusal behind it.
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+SUITE=$($PY -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')/test
+EX=/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
+for need in "$SUITE/test_os.py" "$EX"; do
+	[ -e "$need" ] || { echo "FAIL: $need missing (scripts/install-deps.sh installs it)"; exit 1; }
+done
+TESTS="test_os test_shutil test_tempfile test_pathlib test_posix test_posixpath
+test_genericpath test_glob test_fileio test_stat test_filecmp test_tarfile
+test_zipfile"
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+
+PT=$T/pt
+mkdir -p "$T/bin" "$T/pt-src" "$PT" "$T/g"
+trap 'fusermount3 -u "$PT" 2>/dev/null; cleanup' EXIT
+# shellcheck disable=SC2046
+check "build passthrough_ll" cc -O2 -o "$T/bin/passthrough_ll" "$EX" \
+	$(pkg-config --cflags --libs fuse3)
+
+# run_suite DIR LOG: the tests, their temporary files in DIR.
+run_suite() {
+	mkdir -p "$1/tmp" && (cd "$1" && TMPDIR=$1/tmp timeout 900 $PY -m test \
+		--tempdir "$1/tmp" -v $TESTS >"$2" 2>&1)
+	grep -E "^(Total duration|Tests result)" "$2" | tr '\n' ' '
+	echo
+}
+
+"$T/bin/passthrough_ll" -f -o source="$T/pt-src" "$PT" >"$T/pt.log" 2>&1 &
+daemons+=($!)
+for _ in $(seq 50); do grep -q " $PT fuse" /proc/mounts && break; sleep 0.1; done
+echo "passthrough_ll: $(run_suite "$PT" "$T/pt.suite.log")"
+fusermount3 -u "$PT"
+
+check "mount guardfs (defaults)" gfs_mount "$T/g" "$T/g"
+echo "guardfs: $(run_suite "$T/g" "$T/g.suite.log")"
+check "unmount" gfs_umount "$T/g"
+
+check "every difference is a deliberate refusal" \
+	$PY "$HERE/suites/cpython-compare.py" "$T/pt.suite.log" "$T/g.suite.log" \
+	"$HERE/suites/cpython-expected.txt"
+$PY "$HERE/suites/cpython-compare.py" "$T/pt.suite.log" "$T/g.suite.log" \
+	"$HERE/suites/cpython-expected.txt" | sed 's/^/  /'
+test_done
