@@ -21,6 +21,7 @@ mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
 passed=0
 failed=0
 mounted=()
+ref_mounts=()
 daemons=()
 
 cleanup() {
@@ -30,6 +31,9 @@ cleanup() {
 			"$GUARDFS" umount "$mp" >/dev/null 2>&1 ||
 				umount -l "$mp" 2>/dev/null
 		fi
+	done
+	for mp in "${ref_mounts[@]}"; do
+		fusermount3 -u "$mp" 2>/dev/null
 	done
 	for pid in "${daemons[@]}"; do
 		kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
@@ -74,6 +78,30 @@ gfs_mount() {
 
 gfs_umount() {
 	"$GUARDFS" umount "$1"
+}
+
+# The reference the third-party suites compare guardfs with: libfuse's own
+# passthrough_ll example, built from libfuse3-dev's copy into $T/bin.
+build_passthrough_ll() {
+	local ex=/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
+	[ -x "$T/bin/passthrough_ll" ] && return 0
+	mkdir -p "$T/bin" &&
+		# shellcheck disable=SC2046
+		cc -O2 -o "$T/bin/passthrough_ll" "$ex" \
+			$(pkg-config --cflags --libs fuse3)
+}
+
+# passthrough_ll_mount SOURCE MOUNTPOINT: mounts and registers cleanup.
+passthrough_ll_mount() {
+	local i
+	ref_mounts+=("$2")
+	"$T/bin/passthrough_ll" -f -o source="$1" "$2" >>"$T/passthrough_ll.log" 2>&1 &
+	daemons+=($!)
+	for i in $(seq 100); do
+		grep -q " $2 fuse" /proc/mounts && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # probe OP PATH [ARGS]: one syscall, prints ok or the errno name.
