@@ -11,6 +11,8 @@ packages=(
 	python3 sqlite3 make util-linux clang-format vim
 	# third-party suites run through the mount
 	libpython3.11-testsuite stress-ng
+	# more tools the tests run inside the mount
+	python3-venv rsync
 	# the sandbox of guardfs run and guardfs exec
 	bubblewrap
 	# benchmark peers
@@ -22,6 +24,10 @@ for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing+=("$p")
 done
+# npm and node: Debian's packages, unless a node is installed some other
+# way (nodesource's nodejs bundles npm and conflicts with Debian's npm).
+command -v npm >/dev/null || missing+=(npm)
+command -v node >/dev/null || missing+=(nodejs)
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
