@@ -67,6 +67,7 @@ static int choose_mountpoint(const struct gfs_config *cfg, const char *arg,
 struct ready_pipe {
 	int fd;
 	bool foreground;
+	bool progress_shown; /* on the terminal: end that line first */
 	const char *root;
 	const char *mountpoint;
 };
@@ -79,6 +80,8 @@ static void report_ready(void *arg, int rc, const char *message)
 	int n;
 
 	if (rp->foreground) {
+		if (rp->progress_shown)
+			fputc('\n', stderr);
 		if (rc)
 			gfs_cli_error("%s", message);
 		else
@@ -91,6 +94,32 @@ static void report_ready(void *arg, int rc, const char *message)
 	(void)!write(rp->fd, line, (size_t)n);
 	close(rp->fd);
 	rp->fd = -1;
+}
+
+/*
+ * How far the store has read the folder as found (a first mount of a
+ * big folder takes a while): a line to the waiting parent, or straight
+ * to a terminal in the foreground.
+ */
+static void report_progress(void *arg, uint64_t entries)
+{
+	struct ready_pipe *rp = arg;
+	char line[64];
+	int n;
+
+	if (rp->foreground) {
+		if (isatty(STDERR_FILENO)) {
+			fprintf(stderr,
+				"\rguardfs: recording the folder as found: "
+				"%llu entries",
+				(unsigned long long)entries);
+			rp->progress_shown = true;
+		}
+		return;
+	}
+	n = snprintf(line, sizeof(line), "progress %llu\n",
+		     (unsigned long long)entries);
+	(void)!write(rp->fd, line, (size_t)n);
 }
 
 /* Points stdio of the daemon at /dev/null and its log. */
@@ -114,11 +143,37 @@ static void detach_stdio(const char *log_path)
 		close(log_fd);
 }
 
+/*
+ * Shows the "progress N" lines at the head of message (len bytes) on a
+ * terminal, and drops them: what is left is the verdict, or more of them.
+ */
+static size_t show_progress(char *message, size_t len, bool *shown)
+{
+	char *nl;
+
+	message[len] = '\0';
+	while (!strncmp(message, "progress ", 9) &&
+	       (nl = memchr(message, '\n', len))) {
+		*nl = '\0';
+		if (isatty(STDERR_FILENO)) {
+			fprintf(stderr,
+				"\rguardfs: recording the folder as found: %s "
+				"entries",
+				message + 9);
+			*shown = true;
+		}
+		len -= (size_t)(nl + 1 - message);
+		memmove(message, nl + 1, len + 1);
+	}
+	return len;
+}
+
 /* Waits for the daemon's verdict, then for the mount to answer. */
 static int wait_for_daemon(int fd, pid_t pid, const char *mountpoint,
 			   const char *log_path)
 {
 	char message[600];
+	bool shown = false;
 	size_t len = 0;
 	ssize_t n;
 	struct stat st;
@@ -131,10 +186,12 @@ static int wait_for_daemon(int fd, pid_t pid, const char *mountpoint,
 				continue;
 			break;
 		}
-		len += (size_t)n;
+		len = show_progress(message, len + (size_t)n, &shown);
 	}
 	message[len] = '\0';
 	close(fd);
+	if (shown)
+		fputc('\n', stderr);
 	if (strcmp(message, "ok")) {
 		if (len)
 			gfs_cli_error("%s", message);
@@ -197,6 +254,7 @@ int gfs_cli_mount(const struct gfs_mount_args *a)
 	opts.mountpoint = mountpoint.data;
 	opts.debug = debug;
 	opts.ready = report_ready;
+	opts.progress = report_progress;
 	opts.ready_arg = &rp;
 	rp.root = cfg.root;
 	rp.mountpoint = mountpoint.data;

@@ -45,7 +45,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_readahead = GFS_MAX_WRITE;
 }
 
-static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
+static int open_store(struct gfs_fs *fs, const struct gfs_fs_opts *opts,
+		      char *err, size_t err_size)
 {
 	const struct gfs_config *cfg = fs->cfg;
 	struct gfs_store_opts sopts = {
@@ -54,6 +55,8 @@ static int open_store(struct gfs_fs *fs, char *err, size_t err_size)
 		.root_path = cfg->root,
 		.max_file_size = cfg->max_file_size,
 		.fail_open = cfg->on_failure == GFS_ON_FAILURE_ALLOW,
+		.progress = opts->progress,
+		.progress_arg = opts->ready_arg,
 	};
 	int rc;
 
@@ -316,7 +319,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	if (gfs_audit_open(&fs.audit, opts->cfg->audit_path,
 			   opts->cfg->audit_level, err, sizeof(err)))
 		goto fail_early;
-	if (open_store(&fs, err, sizeof(err)))
+	if (open_store(&fs, opts, err, sizeof(err)))
 		goto fail_early;
 	if (gfs_guard_inval_start(&fs)) {
 		snprintf(err, sizeof(err), "cannot start a thread");

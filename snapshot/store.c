@@ -560,6 +560,25 @@ static int read_head(struct gfs_store *s)
 	return rc;
 }
 
+/*
+ * One more entry of the folder as found: tells the progress callback at
+ * most four times a second (a clock read every 256 entries).
+ */
+void gfs_store_baseline_entry(struct gfs_store *s)
+{
+	struct timespec now;
+
+	if (++s->baseline_entries % 256)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - s->progress_told.tv_sec) * 1000000000L +
+		    (now.tv_nsec - s->progress_told.tv_nsec) <
+	    250000000L)
+		return;
+	s->progress_told = now;
+	s->opts.progress(s->opts.progress_arg, s->baseline_entries);
+}
+
 /* The first commit of a session holds the folder as the session found it. */
 static int session_start(struct gfs_store *s)
 {
@@ -573,8 +592,12 @@ static int session_start(struct gfs_store *s)
 	int rc;
 
 	rc = gfs_store_spill_ingest_all(s);
+	s->reading_baseline = s->opts.progress != NULL;
 	if (!rc)
 		rc = gfs_store_refresh(s, "", &changed);
+	if (s->reading_baseline)
+		s->opts.progress(s->opts.progress_arg, s->baseline_entries);
+	s->reading_baseline = false;
 	if (!rc)
 		rc = gfs_store_batch_add(s, &op);
 	if (!rc)

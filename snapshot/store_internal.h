@@ -113,6 +113,10 @@ struct gfs_store {
 	int lock_fd;	   /* flock of STORE/guardfs.lock */
 	int journal_fd;	   /* STORE/guardfs-journal, O_APPEND */
 	bool journal_used; /* records since the last commit */
+	/* the folder as found: entries read, and when last told (progress) */
+	bool reading_baseline;
+	uint64_t baseline_entries;
+	struct timespec progress_told;
 
 	/* worker-owned libgit2 state */
 	git_repository *repo;
@@ -209,6 +213,8 @@ int gfs_store_tree_write(struct gfs_store *s, git_oid *out);
 bool gfs_store_excluded(const struct gfs_store *s, const char *path,
 			bool is_dir);
 int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed);
+/* Counts one entry of the folder as found (store.c, for opts.progress). */
+void gfs_store_baseline_entry(struct gfs_store *s);
 int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 			     unsigned flags);
 int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,

@@ -458,6 +458,8 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		if (s->reading_baseline)
+			gfs_store_baseline_entry(s);
 		rel->len = base;
 		if (base)
 			rc = gfs_buf_addch(rel, '/');

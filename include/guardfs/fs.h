@@ -22,6 +22,12 @@ struct gfs_fs_opts {
 	 * The daemon uses it to tell the waiting `guardfs mount` parent.
 	 */
 	void (*ready)(void *arg, int rc, const char *message);
+	/*
+	 * Called before that while the store records the folder as found
+	 * (every entry is read at the first mount), a few times a second
+	 * with the entries read so far. NULL: no calls. Same arg.
+	 */
+	void (*progress)(void *arg, uint64_t entries);
 	void *ready_arg;
 };
 

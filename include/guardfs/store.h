@@ -51,6 +51,13 @@ struct gfs_store_opts {
 	const struct gfs_policy *hidden;
 	uint64_t max_file_size; /* larger files: see DESIGN.md */
 	bool fail_open;		/* on_failure = allow */
+	/*
+	 * Called while the session's first commit reads the whole folder
+	 * (the folder as found), at most a few times a second, with the
+	 * entries read so far, and once at the end. NULL: no calls.
+	 */
+	void (*progress)(void *arg, uint64_t entries);
+	void *progress_arg;
 };
 
 /*
