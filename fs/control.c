@@ -87,7 +87,19 @@ bool gfs_control_key_matches(const struct gfs_control *c, const char *key,
 	return diff == 0;
 }
 
-static void serve_one(struct gfs_control *c, int fd, pid_t peer)
+/* The connection serve_one is answering on this thread, until detached. */
+static __thread int serving_fd = -1;
+
+int gfs_control_detach(void)
+{
+	int fd = serving_fd;
+
+	serving_fd = -1;
+	return fd;
+}
+
+/* Answers one request; false when the fd was detached (no longer ours). */
+static bool serve_one(struct gfs_control *c, int fd, pid_t peer)
 {
 	struct gfs_buf reply = GFS_BUF_INIT;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -106,12 +118,19 @@ static void serve_one(struct gfs_control *c, int fd, pid_t peer)
 	}
 	command[len] = '\0';
 	command[strcspn(command, "\n")] = '\0';
+	serving_fd = fd;
 	if (c->fn(c->arg, command, peer, &reply))
 		gfs_buf_adds(&reply, "error\tunknown command\n");
+	if (serving_fd != fd) {
+		gfs_buf_release(&reply);
+		return false;
+	}
+	serving_fd = -1;
 	/* A client that went away gets nothing; that is fine. */
 	if (reply.len && write(fd, reply.data, reply.len) < 0)
 		reply.len = 0;
 	gfs_buf_release(&reply);
+	return true;
 }
 
 static void *control_main(void *arg)
@@ -142,8 +161,9 @@ static void *control_main(void *arg)
 
 			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 				       &len) == 0 &&
-			    (cred.uid == geteuid() || cred.uid == 0))
-				serve_one(c, fd, cred.pid);
+			    (cred.uid == geteuid() || cred.uid == 0) &&
+			    !serve_one(c, fd, cred.pid))
+				continue; /* a stream now owns it */
 		}
 		close(fd);
 	}

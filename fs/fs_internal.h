@@ -22,6 +22,7 @@
 #include "guardfs/policy.h"
 #include "guardfs/scan.h"
 #include "guardfs/store.h"
+#include "guardfs/watch.h"
 
 /*
  * One file or directory the kernel knows, keyed by (dev, ino).
@@ -131,6 +132,8 @@ struct gfs_fs {
 	pthread_mutex_t action_lock; /* a leaf lock: the list only */
 	struct gfs_action *actions;
 	atomic_int nactions;
+
+	struct gfs_watch *watch; /* the live view's watchers (watch.c) */
 
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
@@ -342,6 +345,10 @@ const char *gfs_action_label(const struct gfs_action *a);
  */
 int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
 		       pid_t peer, struct gfs_buf *out);
+
+/* live.c: control verbs of the live view */
+/* "watch KEY [denied]": streams events on the connection from now on. */
+int gfs_live_watch(struct gfs_fs *fs, const char *args, struct gfs_buf *out);
 
 /* move.c: what a rename or link would expose */
 struct gfs_move_verdict {

@@ -134,6 +134,8 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		return gfs_action_control(fs, command + 13, true, peer, out);
 	if (!strncmp(command, "action-end ", 11))
 		return gfs_action_control(fs, command + 11, false, peer, out);
+	if (!strncmp(command, "watch ", 6))
+		return gfs_live_watch(fs, command + 6, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -272,6 +274,7 @@ static void teardown(struct gfs_fs *fs)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
 	gfs_action_release(fs);
+	gfs_watch_free(fs->watch);
 	if (fs->root.fd >= 0)
 		close(fs->root.fd);
 	free(fs->mountpoint);
@@ -321,6 +324,10 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 		goto fail_early;
 	if (open_store(&fs, opts, err, sizeof(err)))
 		goto fail_early;
+	if (gfs_watch_new(&fs.watch)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail_early;
+	}
 	if (gfs_guard_inval_start(&fs)) {
 		snprintf(err, sizeof(err), "cannot start a thread");
 		goto fail_early;

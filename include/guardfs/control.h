@@ -45,6 +45,14 @@ typedef int (*gfs_control_fn)(void *arg, const char *command, pid_t peer,
 			      struct gfs_buf *out);
 
 /*
+ * Called from a gfs_control_fn on the control thread: takes the
+ * connection out of the request-reply cycle and returns its fd, which
+ * the caller now owns (a streaming verb such as "watch"); the reply in
+ * out is then dropped. The caller must not block on the fd.
+ */
+int gfs_control_detach(void);
+
+/*
  * Appends the runtime directory: $XDG_RUNTIME_DIR/guardfs, or
  * /run/guardfs for root, or /tmp/guardfs-UID. Does not create it.
  */
