@@ -349,6 +349,8 @@ int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
 /* live.c: control verbs of the live view */
 /* "watch KEY [denied]": streams events on the connection from now on. */
 int gfs_live_watch(struct gfs_fs *fs, const char *args, struct gfs_buf *out);
+/* Tells the watchers about an operation that ended; one load when none. */
+void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op);
 
 /* move.c: what a rename or link would expose */
 struct gfs_move_verdict {

@@ -43,3 +43,23 @@ int gfs_live_watch(struct gfs_fs *fs, const char *args, struct gfs_buf *out)
 	}
 	return 0;
 }
+
+void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op)
+{
+	struct gfs_watch_event ev = {
+		.op = gfs_op_name(op->kind),
+		.path = op->path ? op->path : "",
+		.path2 = op->path2,
+		.rule = op->rule,
+		.detail = op->detail,
+		.action = op->action_label,
+		.error = op->result < 0 ? -op->result : op->result,
+		.pid = op->pid,
+		.uid = op->uid,
+		.seq = op->seq,
+		.refused = op->rule && op->result,
+	};
+
+	if (gfs_watch_active(fs->watch))
+		gfs_watch_publish(fs->watch, &ev);
+}

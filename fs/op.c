@@ -111,6 +111,7 @@ void gfs_op_end(struct gfs_fs *fs, struct gfs_op *op, int result)
 			atomic_fetch_add_explicit(&fs->refusals, 1,
 						  memory_order_relaxed);
 		gfs_audit_record(fs->audit, op);
+		gfs_live_publish(fs, op);
 	}
 	gfs_action_put(op->action);
 	op->action = NULL;
