@@ -64,6 +64,20 @@ bool gfs_ring_push(struct gfs_ring *r, void *item)
 	return true;
 }
 
+bool gfs_ring_full(struct gfs_ring *r)
+{
+	size_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	size_t seq = atomic_load_explicit(&r->slots[pos & r->mask].seq,
+					  memory_order_acquire);
+
+	return (intptr_t)(seq - pos) < 0;
+}
+
+void gfs_ring_drop(struct gfs_ring *r)
+{
+	atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+}
+
 bool gfs_ring_ready(struct gfs_ring *r)
 {
 	struct gfs_ring_slot *slot = &r->slots[r->head & r->mask];

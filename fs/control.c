@@ -310,6 +310,31 @@ out:
 	return rc;
 }
 
+int gfs_control_connect(pid_t pid, const char *command)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct gfs_buf path = GFS_BUF_INIT;
+	int fd = -1, rc = gfs_control_runtime_dir(&path);
+
+	if (!rc)
+		rc = gfs_buf_addf(&path, "/%ld.sock", (long)pid);
+	if (!rc && path.len >= sizeof(addr.sun_path))
+		rc = -ENAMETOOLONG;
+	if (!rc) {
+		memcpy(addr.sun_path, path.data, path.len + 1);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 ||
+		    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+		    write(fd, command, strlen(command)) < 0 ||
+		    write(fd, "\n", 1) < 0)
+			rc = -errno;
+	}
+	if (rc && fd >= 0)
+		close(fd);
+	gfs_buf_release(&path);
+	return rc ? rc : fd;
+}
+
 int gfs_control_key_path(struct gfs_buf *out, pid_t pid)
 {
 	int rc = gfs_control_runtime_dir(out);

@@ -127,29 +127,42 @@ static void format_event(struct gfs_buf *b, const struct gfs_watch_event *ev)
 	gfs_buf_adds(b, "}\n");
 }
 
+/* Whether watcher s wants an event (alert: a refusal or another kind). */
+static bool wants(const struct watcher *s, bool alert)
+{
+	return alert || !(s->flags & GFS_WATCH_DENIED);
+}
+
 void gfs_watch_publish(struct gfs_watch *w, const struct gfs_watch_event *ev)
 {
-	bool alert = ev->refused || ev->kind;
+	bool alert = ev->refused || ev->kind, room = false;
 	struct gfs_buf text = GFS_BUF_INIT;
-	struct message *m;
+	struct message *m = NULL;
 	struct watcher *s;
 
 	if (!gfs_watch_active(w))
 		return;
-	format_event(&text, ev);
-	m = text.data ? malloc(sizeof(*m) + text.len) : NULL;
-	if (!m) {
-		gfs_buf_release(&text);
-		return;
-	}
-	memcpy(m->text, text.data, text.len);
-	m->len = text.len;
-	gfs_buf_release(&text);
-	atomic_init(&m->refs, 1); /* ours, until every push is done */
 	pthread_rwlock_rdlock(&w->list_lock);
+	/* a watcher that does not read costs no formatting */
+	for (s = w->list; s && !room; s = s->next)
+		room = wants(s, alert) && !gfs_ring_full(&s->ring);
+	if (room)
+		format_event(&text, ev);
+	if (text.data)
+		m = malloc(sizeof(*m) + text.len);
+	if (m) {
+		memcpy(m->text, text.data, text.len);
+		m->len = text.len;
+		atomic_init(&m->refs, 1); /* ours, until every push is done */
+	}
+	gfs_buf_release(&text);
 	for (s = w->list; s; s = s->next) {
-		if ((s->flags & GFS_WATCH_DENIED) && !alert)
+		if (!wants(s, alert))
 			continue;
+		if (!m) {
+			gfs_ring_drop(&s->ring);
+			continue;
+		}
 		atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
 		if (!gfs_ring_push(&s->ring, m)) {
 			atomic_fetch_sub_explicit(&m->refs, 1,
@@ -162,7 +175,8 @@ void gfs_watch_publish(struct gfs_watch *w, const struct gfs_watch_event *ev)
 			(void)!eventfd_write(s->wake_fd, 1);
 	}
 	pthread_rwlock_unlock(&w->list_lock);
-	message_put(m);
+	if (m)
+		message_put(m);
 }
 
 void gfs_watch_publish_text(struct gfs_watch *w, const char *kind,

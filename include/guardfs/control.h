@@ -81,6 +81,12 @@ int gfs_control_query_all(const char *command,
 /* Sends command to the daemon with this pid; its reply is appended to out. */
 int gfs_control_ask(pid_t pid, const char *command, struct gfs_buf *out);
 
+/*
+ * Connects to the daemon with this pid and sends command, for a verb
+ * that streams (watch): the connected fd, to read from, or -errno.
+ */
+int gfs_control_connect(pid_t pid, const char *command);
+
 /* The value of key in a reply ("key\tvalue\n" lines) into out; 0/-ENOENT. */
 int gfs_control_reply_get(const char *reply, const char *key,
 			  struct gfs_buf *out);

@@ -39,6 +39,14 @@ void gfs_ring_release(struct gfs_ring *r);
 /* Queues item (not NULL); false, counted as dropped, when full. */
 bool gfs_ring_push(struct gfs_ring *r, void *item);
 
+/*
+ * Whether a push would be refused now (a hint: other producers move on),
+ * so that a producer may skip making an item nobody has room for; then
+ * gfs_ring_drop counts it.
+ */
+bool gfs_ring_full(struct gfs_ring *r);
+void gfs_ring_drop(struct gfs_ring *r);
+
 /* The oldest item, or NULL when empty. One consumer thread only. */
 void *gfs_ring_pop(struct gfs_ring *r);
 

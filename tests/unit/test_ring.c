@@ -19,11 +19,13 @@ static void test_order_and_drops(void)
 	for (i = 1; i <= 8; i++)
 		CHECK(gfs_ring_push(&r, (void *)i));
 	/* full: refused and counted, never overwriting */
+	CHECK(gfs_ring_full(&r));
 	CHECK(!gfs_ring_push(&r, (void *)99));
 	CHECK(!gfs_ring_push(&r, (void *)99));
 	CHECK(gfs_ring_take_dropped(&r) == 2);
 	CHECK(gfs_ring_take_dropped(&r) == 0);
 	CHECK(gfs_ring_pop(&r) == (void *)1);
+	CHECK(!gfs_ring_full(&r));
 	CHECK(gfs_ring_push(&r, (void *)9)); /* one slot freed */
 	CHECK(!gfs_ring_push(&r, (void *)10));
 	for (i = 2; i <= 9; i++)
@@ -34,7 +36,8 @@ static void test_order_and_drops(void)
 		CHECK(gfs_ring_push(&r, (void *)i));
 		CHECK(gfs_ring_pop(&r) == (void *)i);
 	}
-	CHECK(gfs_ring_take_dropped(&r) == 1);
+	gfs_ring_drop(&r);
+	CHECK(gfs_ring_take_dropped(&r) == 2);
 	gfs_ring_release(&r);
 }
 
