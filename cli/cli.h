@@ -30,6 +30,7 @@ int gfs_cmd_exec(int argc, char **argv);
 int gfs_cmd_sessions(int argc, char **argv);
 int gfs_cmd_check(int argc, char **argv);
 int gfs_cmd_prune(int argc, char **argv);
+int gfs_cmd_watch(int argc, char **argv);
 
 struct gfs_buf;
 

@@ -72,6 +72,23 @@ pid_t gfs_project_mount_of_config(const char *config_path, struct gfs_buf *root)
 	return o.pid;
 }
 
+pid_t gfs_project_mount_at(const char *path, struct gfs_buf *mount)
+{
+	struct owner o = {.root_found = GFS_BUF_INIT, .mount = GFS_BUF_INIT};
+	struct gfs_buf abs = GFS_BUF_INIT;
+
+	if (gfs_mounts_abspath(&abs, path) == 0) {
+		o.path = abs.data;
+		gfs_control_query_all("status", match_owner, &o);
+	}
+	if (o.pid && mount)
+		gfs_buf_adds(mount, o.mount.data);
+	gfs_buf_release(&o.root_found);
+	gfs_buf_release(&o.mount);
+	gfs_buf_release(&abs);
+	return o.pid;
+}
+
 int gfs_project_load_mounted(struct gfs_config *cfg, pid_t pid,
 			     const char *root, char *err, size_t err_size)
 {

@@ -41,6 +41,13 @@ int gfs_project_load_mounted(struct gfs_config *cfg, pid_t pid,
 pid_t gfs_project_mount_of_config(const char *config_path,
 				  struct gfs_buf *root);
 
+/*
+ * The pid of the running mount whose root or mount point holds path (the
+ * deepest root), its mount point appended to mount (if not NULL); 0 when
+ * none does.
+ */
+pid_t gfs_project_mount_at(const char *path, struct gfs_buf *mount);
+
 /* Releases what gfs_project_find() filled. */
 void gfs_project_release(struct gfs_project *p);
 
