@@ -232,7 +232,7 @@ void gfs_watch_view_tick(struct gfs_watch_view *v, time_t now)
 		emit(v, &line, v->folded_refused ? RED : DIM);
 	}
 	v->second = now;
-	v->shown = 0;
+	v->shown = v->shown_refused = 0;
 	v->folded = v->folded_refused = 0;
 	v->nops = 0;
 	gfs_buf_release(&line);
@@ -242,12 +242,14 @@ void gfs_watch_view_event(struct gfs_watch_view *v, const struct gfs_jsonl *ev,
 			  time_t now)
 {
 	const char *kind = field(ev, "event", "op");
+	int *shown =
+		gfs_jsonl_get(ev, "refused") ? &v->shown_refused : &v->shown;
 
 	gfs_watch_view_tick(v, now);
 	if (strcmp(kind, "op")) {
 		show_alert(v, ev, kind);
-	} else if (v->shown < v->burst_limit) {
-		v->shown++;
+	} else if (*shown < v->burst_limit) {
+		(*shown)++;
 		show_op(v, ev);
 	} else {
 		fold(v, ev);

@@ -13,18 +13,20 @@
  * refusals, trips and asks highlighted when coloured, and, once more
  * than burst_limit events arrive within a second, the rest of that
  * second folded into one summary line ("+1234 ops (unlink 1200, write
- * 34), 3 refused"), so that a flood stays readable. Trips, asks and
- * drops are never folded.
+ * 34), 3 refused"), so that a flood stays readable. Refusals have a
+ * budget of their own, so that one amid a flood of writes still shows;
+ * trips, asks and drops are never folded.
  */
 #define GFS_WATCH_VIEW_OPS 8
 
 struct gfs_watch_view {
 	FILE *out;
 	bool color;
-	int burst_limit; /* events shown one by one each second */
-	time_t second;	 /* the second being counted */
-	int shown;	 /* events shown one by one in it */
-	uint64_t folded; /* and folded into its summary */
+	int burst_limit;   /* events shown one by one each second */
+	time_t second;	   /* the second being counted */
+	int shown;	   /* events shown one by one in it */
+	int shown_refused; /* refusals: a budget of their own */
+	uint64_t folded;   /* and folded into its summary */
 	uint64_t folded_refused;
 	struct {
 		char op[16];

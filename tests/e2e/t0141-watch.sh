@@ -88,6 +88,16 @@ check_eq "--denied leaves the open out" "no such event" \
 	"$(event "$T/denied.json" open a.txt result)"
 kill "$w_denied" "$w_second"
 
+# settle: the store commits what is queued before the next timing
+settle() {
+	(cd "$R" && "$GUARDFS" log -n 1 >/dev/null)
+}
+
+settle
+start=$(date +%s%N)
+burst 3400
+alone=$((($(date +%s%N) - start) / 1000000))
+settle
 # A watcher stuck behind a full pipe: the pipe, then its socket, then its
 # queue in the daemon fill up, and the daemon drops rather than waits.
 mkfifo "$T/slow"
@@ -106,9 +116,6 @@ check "the slow watcher is told what it missed" \
 kill "$w_slow" "$w_all"
 wait "$drain" 2>/dev/null
 exec 3<&-
-start=$(date +%s%N)
-burst 3400
-alone=$((($(date +%s%N) - start) / 1000000))
 echo "10k-op burst: ${alone} ms unwatched, ${with_slow} ms with a stuck watcher"
 check "a stuck watcher does not slow the burst (${with_slow} ms vs ${alone} ms)" \
 	test "$with_slow" -lt $((alone * 2 + 2000))
