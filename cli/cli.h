@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /*
  * The command table. Each command lives in cli/cmd_<name>.c and exports
@@ -31,6 +32,7 @@ int gfs_cmd_sessions(int argc, char **argv);
 int gfs_cmd_check(int argc, char **argv);
 int gfs_cmd_prune(int argc, char **argv);
 int gfs_cmd_watch(int argc, char **argv);
+int gfs_cmd_ask(int argc, char **argv);
 
 struct gfs_buf;
 
@@ -57,6 +59,13 @@ uint64_t gfs_cli_store_bytes(const char *store);
  * with utc, for scripts ("2026-12-06T09:30:00Z") into text.
  */
 void gfs_cli_format_time(char *text, size_t size, int64_t t, bool utc);
+
+/*
+ * Sends "ask-VERB KEY ARGS" to the daemon with the mount's key (read
+ * from the runtime directory); the reply is appended. 0 or -errno.
+ */
+int gfs_cli_ask_send(pid_t daemon, const char *verb, const char *args,
+		     struct gfs_buf *reply);
 
 /* Prints "guardfs: <message>\n" to stderr. */
 void gfs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -233,7 +233,9 @@ int gfs_cli_mount(const struct gfs_mount_args *a)
 	if (choose_mountpoint(&cfg, mp_arg, &mountpoint) ||
 	    (cfg.snapshot_enabled &&
 	     check_outside_root(&cfg, "store", cfg.store)) ||
-	    check_outside_root(&cfg, "audit trail", cfg.audit_path))
+	    check_outside_root(&cfg, "audit trail", cfg.audit_path) ||
+	    (cfg.ask_answers &&
+	     check_outside_root(&cfg, "answers file", cfg.ask_answers)))
 		goto out;
 	if (gfs_config_trust_check(&cfg, trust))
 		goto out;

@@ -70,6 +70,9 @@ static const struct key_spec keys[] = {
 	KEY("secrets", "allow_path", KIND_STRLIST, secret_allow_paths),
 	KEY("secrets", "allow_value", KIND_STRLIST, secret_allow_values),
 	KEY("limits", "deletes_per_minute", KIND_UINT, deletes_per_minute),
+	KEY("ask", "pattern", KIND_STRLIST, ask_patterns),
+	KEY("ask", "timeout", KIND_UINT, ask_timeout),
+	KEY("ask", "answers", KIND_PATH, ask_answers),
 	KEY("run", "ro", KIND_PATHLIST, run_ro),
 	KEY("run", "rw", KIND_PATHLIST, run_rw),
 	KEY("run", "env", KIND_STRLIST, run_env),
@@ -90,6 +93,7 @@ void gfs_config_init(struct gfs_config *cfg)
 	cfg->scan = true;
 	cfg->scan_max_size = 8ULL << 20;
 	cfg->run_network = true;
+	cfg->ask_timeout = 30;
 }
 
 static void strlist_release(struct gfs_strlist *l)
@@ -528,6 +532,12 @@ static int derive(struct gfs_config *cfg, char *err, size_t err_size)
 		}
 		gfs_buf_addf(&path, "/guardfs/%s.audit.jsonl", id.data);
 		cfg->audit_path = gfs_buf_detach(&path);
+	}
+	/* beside the audit trail and the session records, outside the root */
+	if (!cfg->ask_answers &&
+	    !gfs_xdg_dir(&path, "XDG_STATE_HOME", ".local/state")) {
+		gfs_buf_addf(&path, "/guardfs/%s.answers", id.data);
+		cfg->ask_answers = gfs_buf_detach(&path);
 	}
 	if (!cfg->store) {
 		rc = gfs_xdg_dir(&path, "XDG_DATA_HOME", ".local/share");

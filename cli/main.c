@@ -25,6 +25,7 @@ static const struct gfs_command commands[] = {
 	 "drop whole sessions older than a duration from the store"},
 	{"explain", gfs_cmd_explain, "tell why a path is hidden or refused"},
 	{"watch", gfs_cmd_watch, "show what is done in a guarded folder, live"},
+	{"ask", gfs_cmd_ask, "list and answer the accesses waiting for you"},
 	{"run", gfs_cmd_run,
 	 "run a command in a sandbox whose only project is the folder"},
 	{"exec", gfs_cmd_exec,

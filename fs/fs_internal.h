@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include "guardfs/ask.h"
 #include "guardfs/audit.h"
 #include "guardfs/buf.h"
 #include "guardfs/config.h"
@@ -134,6 +135,7 @@ struct gfs_fs {
 	atomic_int nactions;
 
 	struct gfs_watch *watch; /* the live view's watchers (watch.c) */
+	struct gfs_ask *ask;	 /* [ask]: the user decides (ask.c) */
 
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
@@ -265,6 +267,13 @@ void gfs_op_set_action(struct gfs_op *op, struct gfs_action *action);
 int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op);
 /* Once it is over, with its result (0 or -errno): see above. */
 void gfs_op_end(struct gfs_fs *fs, struct gfs_op *op, int result);
+/*
+ * The [ask] gate of a lookup, open or create: 0 when op's path is not
+ * asked about, 1 when it is and the user allows it (a lookup then keeps
+ * the kernel from caching the entry, so each process is asked), or
+ * -EACCES with op->rule set. May wait for the user (see guardfs/ask.h).
+ */
+int gfs_op_ask(struct gfs_fs *fs, struct gfs_op *op, bool is_dir);
 
 /* guard.c: the checks every operation shares */
 /*
@@ -349,6 +358,9 @@ int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
 /* live.c: control verbs of the live view */
 /* "watch KEY [denied]": streams events on the connection from now on. */
 int gfs_live_watch(struct gfs_fs *fs, const char *args, struct gfs_buf *out);
+/* "ask-answer KEY ID WORD", "ask-list KEY": answers need a genuine peer. */
+int gfs_live_ask(struct gfs_fs *fs, const char *args, pid_t peer,
+		 struct gfs_buf *out);
 /* Tells the watchers about an operation that ended; one load when none. */
 void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op);
 

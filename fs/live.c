@@ -1,9 +1,11 @@
 /*
- * The control verbs of the live view: "watch KEY [denied]" hands the
- * connection to the watch module, which streams events on it.
+ * The control verbs of the live view and of asks: "watch KEY [denied]"
+ * hands the connection to the watch module, which streams events on
+ * it; "ask-answer" and "ask-list" reach the pending asks.
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,4 +64,41 @@ void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op)
 
 	if (gfs_watch_active(fs->watch))
 		gfs_watch_publish(fs->watch, &ev);
+}
+
+/*
+ * "ask-answer KEY ID WORD" and "ask-list KEY". Answering takes what
+ * group-begin takes: the key (the asker can read the user's runtime
+ * directory, which no sandbox shows) and a peer that runs this very
+ * program unaltered, so that the agent cannot answer its own asks, not
+ * even from outside the sandbox with a script that read the key.
+ */
+int gfs_live_ask(struct gfs_fs *fs, const char *args, pid_t peer,
+		 struct gfs_buf *out)
+{
+	bool answer = !strncmp(args, "answer ", 7);
+	enum gfs_ask_answer word;
+	unsigned long long id;
+	const char *why, *key;
+	size_t key_len;
+	char text[16];
+	int rc;
+
+	if (!answer && strncmp(args, "list ", 5))
+		return -EINVAL;
+	key = args + (answer ? 7 : 5);
+	key_len = strcspn(key, " ");
+	if (!gfs_control_key_matches(atomic_load(&fs->control), key, key_len))
+		return gfs_buf_adds(out, "ask\trefused: bad key\n");
+	if (!answer)
+		return gfs_ask_list(fs->ask, out);
+	if (gfs_peer_check(peer, &why))
+		return gfs_buf_addf(out, "ask\trefused: %s\n", why);
+	if (sscanf(key + key_len, " %llu %15s", &id, text) != 2 ||
+	    gfs_ask_parse(text, &word))
+		return gfs_buf_adds(out, "ask\tbad answer\n");
+	rc = gfs_ask_answer(fs->ask, id, word);
+	if (rc == -ENOENT)
+		return gfs_buf_adds(out, "ask\tno such ask waits\n");
+	return gfs_buf_addf(out, "ask\t%s\n", rc ? strerror(-rc) : "ok");
 }

@@ -75,6 +75,21 @@ int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op)
 	return rc ? -EIO : 0;
 }
 
+int gfs_op_ask(struct gfs_fs *fs, struct gfs_op *op, bool is_dir)
+{
+	struct gfs_ask_request r = {
+		.op = gfs_op_name(op->kind),
+		.path = op->path,
+		.is_dir = is_dir,
+		.pid = op->pid,
+		.uid = op->uid,
+	};
+
+	if (!gfs_ask_enabled(fs->ask) || !op->path)
+		return 0;
+	return gfs_ask_check(fs->ask, &r, &op->rule);
+}
+
 /* Lists what happened in the store; the sequence number goes in op. */
 static void record(struct gfs_fs *fs, struct gfs_op *op)
 {

@@ -165,6 +165,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	op.path = path.data;
 	if (rc)
 		goto out;
+	if (gfs_op_ask(fs, &op, false) < 0) {
+		rc = -EACCES;
+		goto out;
+	}
 	if (writing) {
 		rc = gfs_op_begin(fs, &op);
 		if (rc)
@@ -220,7 +224,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	if (rc)
 		goto out;
 	rc = gfs_guard_may_add(fs, path.data, false, &op.rule);
-	if (rc)
+	if (!rc)
+		rc = gfs_op_ask(fs, &op, false);
+	if (rc < 0)
 		goto out;
 	/* O_CREAT without O_EXCL may open and truncate an existing file. */
 	rc = gfs_op_begin(fs, &op);

@@ -75,6 +75,20 @@ static int open_store(struct gfs_fs *fs, const struct gfs_fs_opts *opts,
 	return gfs_store_open(&fs->store, &sopts, err, err_size);
 }
 
+static int open_ask(struct gfs_fs *fs, char *err, size_t err_size)
+{
+	const struct gfs_config *cfg = fs->cfg;
+	struct gfs_ask_opts opts = {
+		.patterns = &cfg->ask_patterns,
+		.casefold = !cfg->case_sensitive,
+		.timeout_s = cfg->ask_timeout,
+		.answers_path = cfg->ask_answers,
+		.watch = fs->watch,
+	};
+
+	return gfs_ask_new(&fs->ask, &opts, err, err_size);
+}
+
 /*
  * "config": the config this mount loaded, as it was read at mount time.
  * While mounted the file is hidden under the mount, so log, diff,
@@ -136,6 +150,8 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		return gfs_action_control(fs, command + 11, false, peer, out);
 	if (!strncmp(command, "watch ", 6))
 		return gfs_live_watch(fs, command + 6, out);
+	if (!strncmp(command, "ask-", 4))
+		return gfs_live_ask(fs, command + 4, peer, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -274,6 +290,7 @@ static void teardown(struct gfs_fs *fs)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
 	gfs_action_release(fs);
+	gfs_ask_free(fs->ask);
 	gfs_watch_free(fs->watch);
 	if (fs->root.fd >= 0)
 		close(fs->root.fd);
@@ -328,6 +345,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail_early;
 	}
+	if (open_ask(&fs, err, sizeof(err)))
+		goto fail_early;
 	if (gfs_guard_inval_start(&fs)) {
 		snprintf(err, sizeof(err), "cannot start a thread");
 		goto fail_early;

@@ -108,7 +108,7 @@ static void format_event(struct gfs_buf *b, const struct gfs_watch_event *ev)
 	add_field(b, "op", ev->op);
 	add_field(b, "path", ev->path);
 	add_field(b, "path2", ev->path2);
-	if (ev->op)
+	if (!ev->kind)
 		add_field(b, "result",
 			  ev->error ? gfs_errno_name(ev->error) : "ok");
 	if (ev->refused)

@@ -80,6 +80,11 @@ struct gfs_config {
 	/* [limits] */
 	unsigned deletes_per_minute; /* 0: no breaker */
 
+	/* [ask]: the user decides at the first access (see guardfs/ask.h) */
+	struct gfs_strlist ask_patterns; /* gitignore syntax, as [deny] */
+	unsigned ask_timeout;		 /* seconds; default 30 */
+	char *ask_answers; /* NULL: $XDG_STATE_HOME/guardfs/<id>.answers */
+
 	/* [run]: the sandbox of `guardfs run` and `guardfs exec` */
 	struct gfs_strlist run_ro;  /* paths shown read-only, "~/" expanded */
 	struct gfs_strlist run_rw;  /* paths shown read-write */
