@@ -268,10 +268,11 @@ int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op);
 /* Once it is over, with its result (0 or -errno): see above. */
 void gfs_op_end(struct gfs_fs *fs, struct gfs_op *op, int result);
 /*
- * The [ask] gate of a lookup, open or create: 0 when op's path is not
- * asked about, 1 when it is and the user allows it (a lookup then keeps
- * the kernel from caching the entry, so each process is asked), or
- * -EACCES with op->rule set. May wait for the user (see guardfs/ask.h).
+ * The [ask] gate of an open or create: 0 when op's path is not asked
+ * about, 1 when it is and the user allows it, or -EACCES with op->rule
+ * set. May wait for the user (see guardfs/ask.h). Never called from a
+ * lookup: the kernel holds the directory's lock across a lookup, so a
+ * lookup waiting for the user would stall every other lookup there.
  */
 int gfs_op_ask(struct gfs_fs *fs, struct gfs_op *op, bool is_dir);
 

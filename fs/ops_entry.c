@@ -27,20 +27,6 @@ void gfs_fs_fill_entry(struct gfs_fs *fs, struct fuse_entry_param *e,
 		e->entry_timeout = 0;
 }
 
-/* The [ask] gate of a lookup (see gfs_op_ask), on an op of its own. */
-static int lookup_ask(struct gfs_fs *fs, fuse_req_t req, const char *path,
-		      const struct stat *st, const char **rule)
-{
-	struct gfs_op op;
-	int rc;
-
-	gfs_op_init(&op, req, GFS_OP_LOOKUP);
-	op.path = path;
-	rc = gfs_op_ask(fs, &op, S_ISDIR(st->st_mode));
-	*rule = op.rule;
-	return rc;
-}
-
 int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 		     struct gfs_inode *parent, const char *name,
 		     struct fuse_entry_param *e, bool audit)
@@ -49,7 +35,7 @@ int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 	const char *rule = NULL;
 	struct gfs_inode *inode;
 	struct stat st;
-	int fd, rc, asked = 0;
+	int fd, rc;
 
 	memset(e, 0, sizeof(*e));
 	rc = gfs_inode_child_path(fs, parent, name, &path);
@@ -66,11 +52,6 @@ int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 		goto out;
 	}
 	rc = gfs_guard_visible(fs, parent, path.data, &st, &rule);
-	/* a listing's lookups never wait for the user: only the kernel's */
-	if (!rc && audit)
-		asked = lookup_ask(fs, req, path.data, &st, &rule);
-	if (asked < 0)
-		rc = asked;
 	if (rc) {
 		close(fd);
 		if (audit) {
@@ -89,9 +70,6 @@ int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 		goto out;
 	}
 	gfs_fs_fill_entry(fs, e, inode, &st);
-	/* uncached, so that the next process's walk asks again */
-	if (asked > 0)
-		e->entry_timeout = 0;
 out:
 	gfs_buf_release(&path);
 	return rc;

@@ -13,10 +13,14 @@
 /*
  * Asking the user before an access ([ask] in the config).
  *
- * The first lookup, open or create of a path that an [ask] pattern
- * (gitignore syntax) matches, itself or through a directory above it,
- * waits until the user answers in `guardfs watch` or with `guardfs ask
- * answer`, or the timeout denies it:
+ * The first open (for reading or writing) or create of a path that an
+ * [ask] pattern (gitignore syntax) matches, itself or through a
+ * directory above it, waits until the user answers in `guardfs watch`
+ * or with `guardfs ask answer`, or the timeout denies it. A lookup never
+ * waits: the kernel holds the directory's lock across it, and a waiting
+ * lookup would stall every other one in that directory; names and
+ * attributes stay visible, as in a listing, and content is what is
+ * asked about. The answers:
  *
  *  - allow once, deny: for the asking process (its pid and start time),
  *    on that path and below, while it runs;
@@ -32,13 +36,13 @@
 struct gfs_ask;
 
 enum gfs_ask_answer {
-	GFS_ASK_NONE = 0,   /* not answered yet */
-	GFS_ASK_ONCE,	    /* allow once */
-	GFS_ASK_ALWAYS,	    /* allow always */
-	GFS_ASK_DENY,	    /* deny (once) */
-	GFS_ASK_NEVER,	    /* deny always */
-	GFS_ASK_TIMEOUT,    /* nobody answered in time: denied */
-	GFS_ASK_BUSY,	    /* too many waiting already: denied */
+	GFS_ASK_NONE = 0, /* not answered yet */
+	GFS_ASK_ONCE,	  /* allow once */
+	GFS_ASK_ALWAYS,	  /* allow always */
+	GFS_ASK_DENY,	  /* deny (once) */
+	GFS_ASK_NEVER,	  /* deny always */
+	GFS_ASK_TIMEOUT,  /* nobody answered in time: denied */
+	GFS_ASK_BUSY,	  /* too many waiting already: denied */
 };
 
 struct gfs_ask_opts {
@@ -51,7 +55,7 @@ struct gfs_ask_opts {
 
 /* What is being asked about. Strings are borrowed for the call. */
 struct gfs_ask_request {
-	const char *op;	  /* "lookup", "open", "create", "unlink" */
+	const char *op;	  /* "open", "create", "unlink" */
 	const char *path; /* relative to the root */
 	bool is_dir;
 	pid_t pid; /* the asking thread, as FUSE names it */

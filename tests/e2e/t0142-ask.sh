@@ -9,7 +9,7 @@
 
 R=$T/root
 mkdir -p "$R/private/deep" "$R/open"
-for f in plan once deny always never slow keyed agent forged; do
+for f in plan once deny always never slow keyed agent forged w1 w2 w3 w4 w5; do
 	echo "$f text" >"$R/private/$f.txt"
 done
 echo 'deep text' >"$R/private/deep/d.txt"
@@ -94,6 +94,28 @@ check "the reader still waits" kill -0 "$reader"
 "$GUARDFS" ask answer "$id" deny "$R"
 wait "$reader"
 check_eq "the forged answer let nothing through" EACCES "$(cat "$T/forged.out")"
+
+# Asks never starve the mount: past GFS_ASK_MAX_WAITING (4) waiting at
+# once, an access is denied at once, and other requests go on meanwhile.
+for n in 1 2 3 4; do
+	probe open "$R/private/w$n.txt" r >"$T/w$n.out" &
+	waiters+=("$!")
+	ask_id "private/w$n.txt" >/dev/null
+done
+check_eq "a fifth waiter is denied at once" EACCES \
+	"$(timeout 5 "$GFS_PROBE" open "$R/private/w5.txt" r)"
+check_eq "as too many wait" ask:busy "$(audit_rule private/w5.txt)"
+check_eq "lookups in the same directory go on" ok \
+	"$(timeout 5 "$GFS_PROBE" stat "$R/private/plan.txt")"
+check_eq "other requests go on meanwhile" "open text" \
+	"$(timeout 5 cat "$R/open/o.txt")"
+check_eq "and new files" ok "$(timeout 5 "$GFS_PROBE" open "$R/open/new" wc)"
+for n in 1 2 3 4; do
+	"$GUARDFS" ask answer "$(ask_id "private/w$n.txt")" deny "$R"
+done
+wait "${waiters[@]}"
+check_eq "the four were denied as answered" "EACCES EACCES EACCES EACCES" \
+	"$(cat "$T"/w[1-4].out | tr '\n' ' ' | sed 's/ $//')"
 
 # always, and never: remembered in the answers file, beside the audit.
 cat "$R/private/always.txt" >"$T/always.out" 2>&1 &
