@@ -144,8 +144,14 @@ static void show_alert(struct gfs_watch_view *v, const struct gfs_jsonl *ev,
 		add_process(&line, ev);
 		gfs_buf_addf(&line, " %s ", field(ev, "op", "?"));
 		add_paths(&line, ev);
-		gfs_buf_adds(&line, "  (a: allow once, A: allow always, "
-				    "d: deny, D: deny always)");
+		if (gfs_jsonl_get(ev, "detail")) {
+			gfs_buf_adds(&line, " (");
+			gfs_watch_view_add_safe(&line,
+						gfs_jsonl_get(ev, "detail"));
+			gfs_buf_addch(&line, ')');
+		}
+		gfs_buf_adds(&line, "  [a: allow once, A: allow always, "
+				    "d: deny, D: deny always]");
 		color = YELLOW;
 	} else if (!strcmp(kind, "answered")) {
 		gfs_buf_addf(&line, " ask #%s ", field(ev, "id", "?"));

@@ -48,7 +48,12 @@ int gfs_live_watch(struct gfs_fs *fs, const char *args, struct gfs_buf *out)
 
 void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op)
 {
-	struct gfs_watch_event ev = {
+	struct gfs_watch_event ev;
+
+	/* the whole cost of the live view while nobody watches */
+	if (!gfs_watch_active(fs->watch))
+		return;
+	ev = (struct gfs_watch_event){
 		.op = gfs_op_name(op->kind),
 		.path = op->path ? op->path : "",
 		.path2 = op->path2,
@@ -61,9 +66,7 @@ void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op)
 		.seq = op->seq,
 		.refused = op->rule && op->result,
 	};
-
-	if (gfs_watch_active(fs->watch))
-		gfs_watch_publish(fs->watch, &ev);
+	gfs_watch_publish(fs->watch, &ev);
 }
 
 /*
