@@ -211,4 +211,12 @@ check "inside exec: the agent's read was denied" \
 check_eq "by the timeout" ask:timeout "$(audit_rule private/agent.txt)"
 
 check "umount" gfs_umount "$R"
+
+# The answers file never lies where the agent could write it.
+write_config 1
+echo "answers = $R/answers" >>"$R/.guardfs.ini"
+check_fails "an answers file inside the folder is refused" \
+	"$GUARDFS" mount "$R"
+check_eq "with why" "guardfs: the answers file '$R/answers' lies inside the guarded folder '$R'; move it out" \
+	"$("$GUARDFS" mount "$R" 2>&1 | head -1 | sed 's/;.*/; move it out/')"
 test_done
