@@ -73,7 +73,8 @@ static void test_view(void)
 	gfs_watch_view_tick(&v, 102);
 	fflush(out);
 	CHECK(strstr(text, "+975 ops (unlink 732, write 243), 0 refused\n"));
-	CHECK(strstr(text, "--:--:-- ?[?] open g REFUSED ?\n")); /* its own budget */
+	CHECK(strstr(text,
+		     "--:--:-- ?[?] open g REFUSED ?\n")); /* its own budget */
 	CHECK(strstr(text, "BREAKER TRIPPED: deletes_per_minute"));
 	if (failures)
 		fprintf(stderr, "%s", text);
