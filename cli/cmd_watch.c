@@ -123,8 +123,11 @@ static void answer_key(struct watch_session *s)
 	char c;
 	int rc;
 
-	if (read(STDIN_FILENO, &c, 1) != 1)
+	if (read(STDIN_FILENO, &c, 1) != 1) {
+		/* the terminal went away: watch on without keys */
+		keys_end(s);
 		return;
+	}
 	k = strchr(keys, c);
 	if (!k || !c || !s->nasks)
 		return;
