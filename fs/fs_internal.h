@@ -275,6 +275,13 @@ void gfs_op_end(struct gfs_fs *fs, struct gfs_op *op, int result);
  * lookup waiting for the user would stall every other lookup there.
  */
 int gfs_op_ask(struct gfs_fs *fs, struct gfs_op *op, bool is_dir);
+/*
+ * Asks the user about op whatever [ask] says, for the reason why (the
+ * breaker: "would trip deletes_per_minute"), and waits: 0 allowed once,
+ * 1 allowed always (the caller decides what that lifts), or -EACCES with
+ * op->rule set (denied, no answer in time, or too many waiting).
+ */
+int gfs_op_ask_wait(struct gfs_fs *fs, struct gfs_op *op, const char *why);
 
 /* guard.c: the checks every operation shares */
 /*

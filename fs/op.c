@@ -90,6 +90,33 @@ int gfs_op_ask(struct gfs_fs *fs, struct gfs_op *op, bool is_dir)
 	return gfs_ask_check(fs->ask, &r, &op->rule);
 }
 
+int gfs_op_ask_wait(struct gfs_fs *fs, struct gfs_op *op, const char *why)
+{
+	struct gfs_ask_request r = {
+		.op = gfs_op_name(op->kind),
+		.path = op->path ? op->path : "",
+		.pid = op->pid,
+		.uid = op->uid,
+		.detail = why,
+	};
+
+	switch (gfs_ask_wait(fs->ask, &r)) {
+	case GFS_ASK_ONCE:
+		return 0;
+	case GFS_ASK_ALWAYS:
+		return 1;
+	case GFS_ASK_TIMEOUT:
+		op->rule = "ask:timeout";
+		return -EACCES;
+	case GFS_ASK_BUSY:
+		op->rule = "ask:busy";
+		return -EACCES;
+	default:
+		op->rule = "ask:deny";
+		return -EACCES;
+	}
+}
+
 /* Lists what happened in the store; the sequence number goes in op. */
 static void record(struct gfs_fs *fs, struct gfs_op *op)
 {
