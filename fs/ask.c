@@ -37,7 +37,9 @@ struct pending {
 	pid_t thread;
 	uid_t uid;
 	enum gfs_ask_answer answer;
-	int waiters; /* threads waiting on it: the last one frees it */
+	bool remember; /* always and never become rules ([ask], not the breaker)
+			*/
+	int waiters;   /* threads waiting on it: the last one frees it */
 	struct pending *next;
 };
 
@@ -241,7 +243,7 @@ static void unlink_pending(struct gfs_ask *a, struct pending *gone)
  */
 static enum gfs_ask_answer wait_answer(struct gfs_ask *a,
 				       const struct gfs_ask_request *r,
-				       const struct process *who)
+				       const struct process *who, bool remember)
 {
 	enum gfs_ask_answer answer;
 	struct timespec until;
@@ -249,7 +251,7 @@ static enum gfs_ask_answer wait_answer(struct gfs_ask *a,
 
 	for (p = a->pending; p; p = p->next)
 		if (same_process(&p->who, who) && !strcmp(p->path, r->path) &&
-		    p->answer == GFS_ASK_NONE)
+		    p->answer == GFS_ASK_NONE && p->remember == remember)
 			break;
 	if (a->closing || a->waiting >= GFS_ASK_MAX_WAITING)
 		return GFS_ASK_BUSY;
@@ -264,6 +266,7 @@ static enum gfs_ask_answer wait_answer(struct gfs_ask *a,
 		p->id = a->next_id++;
 		snprintf(p->op, sizeof(p->op), "%s", r->op);
 		p->who = *who;
+		p->remember = remember;
 		p->thread = r->pid;
 		p->uid = r->uid;
 		for (tail = &a->pending; *tail; tail = &(*tail)->next)
@@ -302,7 +305,7 @@ enum gfs_ask_answer gfs_ask_wait(struct gfs_ask *a,
 		return GFS_ASK_BUSY;
 	process_of(r->pid, &who);
 	pthread_mutex_lock(&a->lock);
-	answer = wait_answer(a, r, &who);
+	answer = wait_answer(a, r, &who, false);
 	pthread_mutex_unlock(&a->lock);
 	return answer;
 }
@@ -328,7 +331,7 @@ int gfs_ask_check(struct gfs_ask *a, const struct gfs_ask_request *r,
 	pthread_mutex_lock(&a->lock);
 	answer = granted(a, &who, r->path);
 	if (answer == GFS_ASK_NONE) {
-		answer = wait_answer(a, r, &who);
+		answer = wait_answer(a, r, &who, true);
 		/* the process's retries get the same answer, unasked */
 		if (answer == GFS_ASK_ONCE || answer == GFS_ASK_DENY ||
 		    answer == GFS_ASK_TIMEOUT)
@@ -366,7 +369,8 @@ int gfs_ask_answer(struct gfs_ask *a, uint64_t id, enum gfs_ask_answer answer)
 		pthread_mutex_unlock(&a->lock);
 		return -ENOENT;
 	}
-	if (answer == GFS_ASK_ALWAYS || answer == GFS_ASK_NEVER) {
+	if (p->remember &&
+	    (answer == GFS_ASK_ALWAYS || answer == GFS_ASK_NEVER)) {
 		gfs_buf_adds(&path, p->path);
 		/* written before anyone goes on: it holds at the next mount */
 		rc = gfs_ask_rules_remember(&a->rules, p->path,
@@ -385,7 +389,7 @@ int gfs_ask_answer(struct gfs_ask *a, uint64_t id, enum gfs_ask_answer answer)
 	/* an answer for good also settles other processes' asks on it */
 	if (!rc && path.data) {
 		for (p = a->pending; p; p = p->next) {
-			if (p->answer != GFS_ASK_NONE ||
+			if (p->answer != GFS_ASK_NONE || !p->remember ||
 			    !within(p->path, path.data))
 				continue;
 			p->answer = answer;

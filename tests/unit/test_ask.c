@@ -223,6 +223,42 @@ static void test_remembered(void)
 	}
 }
 
+struct waiter {
+	struct gfs_ask *a;
+	enum gfs_ask_answer answer;
+	pthread_t thread;
+};
+
+static void *wait_main(void *arg)
+{
+	struct waiter *w = arg;
+	struct gfs_ask_request r = {.op = "unlink",
+				    .path = "src/a.c",
+				    .pid = getpid(),
+				    .detail = "would trip deletes_per_minute"};
+
+	w->answer = gfs_ask_wait(w->a, &r);
+	return NULL;
+}
+
+/* The breaker's ask: any path, and an "always" is not written down. */
+static void test_wait(void)
+{
+	struct waiter w = {0};
+	struct stat before, after;
+
+	w.a = new_ask(NULL, 0, 5);
+	CHECK(w.a != NULL);
+	stat(answers, &before);
+	pthread_create(&w.thread, NULL, wait_main, &w);
+	CHECK(gfs_ask_answer(w.a, waiting_id(w.a, "src/a.c"), GFS_ASK_ALWAYS) ==
+	      0);
+	pthread_join(w.thread, NULL);
+	CHECK(w.answer == GFS_ASK_ALWAYS);
+	CHECK(stat(answers, &after) == 0 && after.st_size == before.st_size);
+	gfs_ask_free(w.a);
+}
+
 static void test_no_patterns(void)
 {
 	struct gfs_ask_opts o = {0};
@@ -248,6 +284,7 @@ int main(void)
 	CHECK(gfs_ask_parse("yes", &w) == -EINVAL);
 	test_no_patterns();
 	test_answers();
+	test_wait();
 	test_remembered();
 	unlink(answers);
 	rmdir(dir);
