@@ -132,6 +132,10 @@ static int parse_message(struct gfs_history *h, char *msg,
 			c->session = value;
 			continue;
 		}
+		if (!strcmp(line, "Guardfs-Actions")) {
+			c->actions = strtoull(value, NULL, 10);
+			continue;
+		}
 		if (!strcmp(line, "Guardfs-Op")) {
 			rc = add_op(h);
 			if (!rc)
@@ -155,6 +159,8 @@ static int parse_message(struct gfs_history *h, char *msg,
 			op->process = value;
 		} else if (!strcmp(line, "Guardfs-Action")) {
 			op->action = value;
+		} else if (!strcmp(line, "Guardfs-Action-Id")) {
+			op->action_id = strtoull(value, NULL, 10);
 		} else if (!strcmp(line, "Guardfs-Seq")) {
 			op->seq = strtoull(value, NULL, 10);
 		}
@@ -339,7 +345,12 @@ int gfs_history_resolve_op(struct gfs_history *h, const char *text,
 	size_t i, len = at ? (size_t)(at - text) : strlen(text);
 	int rc;
 
+	uint64_t number;
+
 	*seq = 0;
+	/* an action: the folder right after it, its newest commit */
+	if (gfs_history_action_parse(text, &number))
+		return gfs_history_action_last(h, number, out, err, err_size);
 	if (!at)
 		return gfs_history_resolve(h, text, time(NULL), out, err,
 					   err_size);
