@@ -14,40 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "guardfs/util.h"
 #include "history_internal.h"
 
-/* Commits of one action in a row, newest first in the walk. */
-struct run {
-	char newest[41];
-	char oldest[41];
-	size_t order; /* position in the walk: smaller is newer */
-};
-
-struct act {
-	struct gfs_history_action pub;
-	char *label, *process, *session;
-	struct run *runs;
-	size_t nruns;
-	struct gfs_history_action_op *ops;
-	size_t ops_cap;
-};
-
-struct collect {
-	const struct gfs_history_action_query *q;
-	struct act *acts; /* newest first */
-	size_t n, cap;
-	size_t *slots; /* open addressing: number -> index + 1 */
-	size_t nslots;
-	long prev; /* index of the previous commit's action, or -1 */
-	size_t order;
-	char first_session[64];
-	bool in_session; /* q->session: its commits were reached */
-	uint64_t min_number;
-};
+#include "history_action.h"
 
 int gfs_history_action_parse(const char *text, uint64_t *number)
 {
@@ -287,7 +258,7 @@ static int collect_visit(void *arg, const struct gfs_history_commit *c)
 	return 0;
 }
 
-static void collect_release(struct collect *w)
+void gfs_history_collect_release(struct collect *w)
 {
 	size_t i, j;
 
@@ -310,8 +281,9 @@ static void collect_release(struct collect *w)
 	free(w->slots);
 }
 
-static int collect(struct gfs_history *h,
-		   const struct gfs_history_action_query *q, struct collect *w)
+int gfs_history_collect(struct gfs_history *h,
+			const struct gfs_history_action_query *q,
+			struct collect *w)
 {
 	int rc;
 
@@ -323,8 +295,8 @@ static int collect(struct gfs_history *h,
 }
 
 /* The trees before and after run r: its oldest's parent (or none). */
-static int run_trees(struct gfs_history *h, const struct run *r,
-		     git_tree **before, git_tree **after)
+int gfs_history_run_trees(struct gfs_history *h, const struct run *r,
+			  git_tree **before, git_tree **after)
 {
 	git_oid parent;
 	bool has_parent;
@@ -342,14 +314,14 @@ static int run_trees(struct gfs_history *h, const struct run *r,
 	return rc;
 }
 
-static int run_diff(struct gfs_history *h, const struct run *r, git_diff **diff,
-		    git_tree **before, git_tree **after)
+int gfs_history_run_diff(struct gfs_history *h, const struct run *r,
+			 git_diff **diff, git_tree **before, git_tree **after)
 {
 	git_diff_options opts;
 	int rc;
 
 	*diff = NULL;
-	rc = run_trees(h, r, before, after);
+	rc = gfs_history_run_trees(h, r, before, after);
 	if (rc)
 		return rc;
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
@@ -368,7 +340,8 @@ static int count(struct gfs_history *h, struct act *a)
 		git_tree *before = NULL, *after = NULL;
 		git_diff *diff = NULL;
 
-		rc = run_diff(h, &a->runs[i], &diff, &before, &after);
+		rc = gfs_history_run_diff(h, &a->runs[i], &diff, &before,
+					  &after);
 		n = rc ? 0 : git_diff_num_deltas(diff);
 		for (j = 0; j < n; j++) {
 			switch (git_diff_get_delta(diff, j)->status) {
@@ -406,7 +379,7 @@ int gfs_history_actions(
 	size_t i;
 	int rc;
 
-	rc = collect(h, q, &w);
+	rc = gfs_history_collect(h, q, &w);
 	for (i = 0; !rc && i < w.n; i++) {
 		struct act *a = &w.acts[i];
 
@@ -416,22 +389,22 @@ int gfs_history_actions(
 		if (!rc)
 			rc = visit(arg, &a->pub);
 	}
-	collect_release(&w);
+	gfs_history_collect_release(&w);
 	return rc;
 }
 
-static int find_one(struct gfs_history *h, uint64_t number, unsigned flags,
-		    struct collect *w)
+int gfs_history_action_find(struct gfs_history *h, uint64_t number,
+			    unsigned flags, struct collect *w)
 {
 	struct gfs_history_action_query q = {
 		.since = -1, .max = -1, .number = number, .flags = flags};
 	int rc;
 
-	rc = collect(h, &q, w);
+	rc = gfs_history_collect(h, &q, w);
 	if (!rc && !w->n)
 		rc = -ENOENT;
 	if (rc) {
-		collect_release(w);
+		gfs_history_collect_release(w);
 		memset(w, 0, sizeof(*w));
 	}
 	return rc;
@@ -441,7 +414,7 @@ int gfs_history_action_last(struct gfs_history *h, uint64_t number,
 			    char out[41], char *err, size_t err_size)
 {
 	struct collect w;
-	int rc = find_one(h, number, 0, &w);
+	int rc = gfs_history_action_find(h, number, 0, &w);
 
 	if (rc == -ENOENT)
 		snprintf(err, err_size, "no action A%llu in the store",
@@ -449,7 +422,7 @@ int gfs_history_action_last(struct gfs_history *h, uint64_t number,
 	if (rc)
 		return rc;
 	memcpy(out, w.acts[0].pub.last, 41);
-	collect_release(&w);
+	gfs_history_collect_release(&w);
 	return 0;
 }
 
@@ -461,7 +434,7 @@ int gfs_history_diff_action(struct gfs_history *h, uint64_t number,
 	struct collect w;
 	struct act *a;
 	size_t i;
-	int rc = find_one(h, number, 0, &w);
+	int rc = gfs_history_action_find(h, number, 0, &w);
 
 	if (rc)
 		return rc;
@@ -485,569 +458,6 @@ int gfs_history_diff_action(struct gfs_history *h, uint64_t number,
 		rc = gfs_history_diff_view(h, pid, a->runs[i].newest, paths,
 					   npaths, view, out);
 	}
-	collect_release(&w);
-	return rc;
-}
-
-/* A path's entry in a tree: absent, or its id and mode. */
-struct entry {
-	bool present;
-	git_oid id;
-	uint32_t mode;
-};
-
-/* One path an undo puts back (encoded, as the store names it). */
-struct change {
-	char *path;
-	struct entry before, after;
-	git_tree *old_tree; /* the tree before comes from (borrowed) */
-};
-
-/* A directory an action made or removed, which diffs do not see. */
-struct dir_op {
-	char *path;	  /* encoded */
-	bool made;	  /* mkdir, else rmdir */
-	git_tree *before; /* the tree before its action's oldest run */
-};
-
-struct undo {
-	struct gfs_history *h;
-	struct dir_op *dirs; /* newest first */
-	size_t ndirs;
-	struct change *changes;
-	size_t n, cap;
-	size_t *slots; /* path -> index + 1 */
-	size_t nslots;
-	git_tree **trees; /* the runs' trees, freed at the end */
-	size_t ntrees;
-};
-
-static void entry_of(git_tree *tree, const char *path, struct entry *e)
-{
-	git_tree_entry *te = NULL;
-
-	e->present = tree && !git_tree_entry_bypath(&te, tree, path);
-	if (!e->present)
-		return;
-	git_oid_cpy(&e->id, git_tree_entry_id(te));
-	e->mode = git_tree_entry_filemode(te);
-	git_tree_entry_free(te);
-}
-
-static bool same_entry(const struct entry *a, const struct entry *b)
-{
-	return a->present == b->present &&
-	       (!a->present ||
-		(a->mode == b->mode && git_oid_equal(&a->id, &b->id)));
-}
-
-static size_t *path_slot(struct undo *u, const char *path)
-{
-	size_t i = (size_t)gfs_hash(path, strlen(path)) & (u->nslots - 1);
-
-	while (u->slots[i] && strcmp(u->changes[u->slots[i] - 1].path, path))
-		i = (i + 1) & (u->nslots - 1);
-	return &u->slots[i];
-}
-
-static int grow_paths(struct undo *u)
-{
-	size_t i, old = u->nslots, *was = u->slots;
-
-	u->nslots = old ? old * 2 : 1024;
-	u->slots = calloc(u->nslots, sizeof(*u->slots));
-	if (!u->slots) {
-		u->slots = was;
-		u->nslots = old;
-		return -ENOMEM;
-	}
-	for (i = 0; i < old; i++)
-		if (was[i])
-			*path_slot(u, u->changes[was[i] - 1].path) = was[i];
-	free(was);
-	return 0;
-}
-
-static void delta_side(const git_diff_file *f, bool present, struct entry *e)
-{
-	e->present = present;
-	if (present) {
-		git_oid_cpy(&e->id, &f->id);
-		e->mode = f->mode;
-	}
-}
-
-/*
- * Runs are fed newest first: a path's state after is its newest run's,
- * its state before its oldest run's.
- */
-static int undo_add_run(struct undo *u, const struct run *r)
-{
-	git_tree *before = NULL, *after = NULL;
-	git_diff *diff = NULL;
-	size_t i, n, *slot;
-	void *p;
-	int rc;
-
-	rc = run_diff(u->h, r, &diff, &before, &after);
-	p = realloc(u->trees, (u->ntrees + 2) * sizeof(*u->trees));
-	if (!p) {
-		git_tree_free(before);
-		git_tree_free(after);
-		git_diff_free(diff);
-		return -ENOMEM;
-	}
-	u->trees = p;
-	u->trees[u->ntrees++] = before;
-	u->trees[u->ntrees++] = after;
-	n = rc ? 0 : git_diff_num_deltas(diff);
-	for (i = 0; i < n && !rc; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		const char *path = d->new_file.path;
-		struct change *c;
-
-		if (u->n * 2 >= u->nslots && grow_paths(u)) {
-			rc = -ENOMEM;
-			break;
-		}
-		slot = path_slot(u, path);
-		if (*slot) {
-			c = &u->changes[*slot - 1];
-		} else {
-			if (u->n == u->cap) {
-				size_t cap = u->cap ? u->cap * 2 : 256;
-
-				p = realloc(u->changes, cap * sizeof(*c));
-				if (!p) {
-					rc = -ENOMEM;
-					break;
-				}
-				u->changes = p;
-				u->cap = cap;
-			}
-			c = &u->changes[u->n];
-			memset(c, 0, sizeof(*c));
-			c->path = strdup(path);
-			if (!c->path) {
-				rc = -ENOMEM;
-				break;
-			}
-			u->n++;
-			*slot = u->n;
-			delta_side(&d->new_file, d->status != GIT_DELTA_DELETED,
-				   &c->after);
-		}
-		delta_side(&d->old_file, d->status != GIT_DELTA_ADDED,
-			   &c->before);
-		c->old_tree = before;
-	}
-	git_diff_free(diff);
-	return rc;
-}
-
-static void undo_release(struct undo *u)
-{
-	size_t i;
-
-	for (i = 0; i < u->n; i++)
-		free(u->changes[i].path);
-	for (i = 0; i < u->ndirs; i++)
-		free(u->dirs[i].path);
-	free(u->dirs);
-	for (i = 0; i < u->ntrees; i++)
-		git_tree_free(u->trees[i]);
-	free(u->trees);
-	free(u->changes);
-	free(u->slots);
-}
-
-static int add_update(git_tree_update **list, size_t *n, const char *path,
-		      git_tree_update_t action, const struct entry *e)
-{
-	git_tree_update *p = realloc(*list, (*n + 1) * sizeof(**list));
-
-	if (!p)
-		return -ENOMEM;
-	*list = p;
-	memset(&p[*n], 0, sizeof(p[*n]));
-	p[*n].action = action;
-	p[*n].path = path;
-	if (e) {
-		git_oid_cpy(&p[*n].id, &e->id);
-		p[*n].filemode = e->mode;
-	}
-	(*n)++;
-	return 0;
-}
-
-static int apply_updates(struct gfs_history *h, git_tree **tree,
-			 const git_tree_update *u, size_t n)
-{
-	git_tree *next = NULL;
-	git_oid id;
-
-	if (!n)
-		return 0;
-	if (git_tree_create_updated(&id, h->repo, *tree, n, u) ||
-	    git_tree_lookup(&next, h->repo, &id))
-		return gfs_history_git_error("build a tree");
-	git_tree_free(*tree);
-	*tree = next;
-	return 0;
-}
-
-/*
- * git drops a directory left empty by a removal; the folder keeps it.
- * The nearest directory above path that the tree before had and the
- * target lacks comes back, empty (its files, if any, are upserts).
- */
-static int keep_parent(git_tree *target, const struct change *c, char ***dirs,
-		       size_t *ndirs)
-{
-	char *dir = strdup(c->path), *slash;
-	struct entry e;
-	size_t i;
-
-	if (!dir)
-		return -ENOMEM;
-	while ((slash = strrchr(dir, '/'))) {
-		*slash = '\0';
-		entry_of(target, dir, &e);
-		if (e.present)
-			break;
-		entry_of(c->old_tree, dir, &e);
-		if (!e.present || e.mode != GIT_FILEMODE_TREE)
-			continue;
-		for (i = 0; i < *ndirs && strcmp((*dirs)[i], dir); i++)
-			;
-		if (i == *ndirs) {
-			void *p = realloc(*dirs, (*ndirs + 1) * sizeof(**dirs));
-
-			if (!p)
-				break;
-			*dirs = p;
-			(*dirs)[(*ndirs)++] = dir;
-			return 0;
-		}
-		break;
-	}
-	free(dir);
-	return 0;
-}
-
-static void report_path(gfs_history_report report, void *arg,
-			const char *encoded, int error)
-{
-	struct gfs_buf b = GFS_BUF_INIT;
-
-	if (report && !gfs_history_decode_path(encoded, &b))
-		report(arg, GFS_HISTORY_UPDATE, b.data, error);
-	gfs_buf_release(&b);
-}
-
-/* rmdir of path below dir_fd, following no symlink on the way. */
-static int rmdir_below(int dir_fd, const char *path)
-{
-	char *copy = strdup(path), *name, *slash;
-	int fd = dir_fd, next, rc = -1;
-
-	if (!copy)
-		return -1;
-	name = copy;
-	while ((slash = strchr(name, '/'))) {
-		*slash = '\0';
-		next = openat(fd, name,
-			      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd != dir_fd)
-			close(fd);
-		fd = next;
-		if (fd < 0)
-			goto out;
-		name = slash + 1;
-	}
-	rc = unlinkat(fd, name, AT_REMOVEDIR);
-	if (fd != dir_fd)
-		close(fd);
-out:
-	free(copy);
-	return rc;
-}
-
-/*
- * A directory an action made that the target lacks goes, when the
- * restore left it empty (its files went): deepest first, as the
- * operations are newest first. What is in it now stays.
- */
-static void drop_made_dirs(struct undo *u, git_tree *target, int dest_fd,
-			   gfs_history_report report, void *arg)
-{
-	size_t i;
-
-	for (i = 0; i < u->ndirs; i++) {
-		struct gfs_buf dec = GFS_BUF_INIT;
-		struct entry then, now;
-
-		if (!u->dirs[i].made)
-			continue;
-		entry_of(u->dirs[i].before, u->dirs[i].path, &then);
-		entry_of(target, u->dirs[i].path, &now);
-		if (then.present || now.present ||
-		    gfs_history_decode_path(u->dirs[i].path, &dec)) {
-			gfs_buf_release(&dec);
-			continue;
-		}
-		if (!rmdir_below(dest_fd, dec.data) && report)
-			report(arg, GFS_HISTORY_REMOVE, dec.data, 0);
-		gfs_buf_release(&dec);
-	}
-}
-
-/* Puts u's paths back where HEAD still has them as the actions left them. */
-static int undo_apply(struct undo *u, int dest_fd, unsigned flags,
-		      gfs_history_report report, void *arg)
-{
-	git_tree_update *removes = NULL, *upserts = NULL;
-	size_t nremoves = 0, nupserts = 0, ndirs = 0, i;
-	git_tree *target = NULL;
-	git_treebuilder *tb = NULL;
-	struct entry now, empty = {.present = true, .mode = GIT_FILEMODE_TREE};
-	char **dirs = NULL, head[41];
-	git_oid oid;
-	int rc, busy = 0;
-
-	if (git_reference_name_to_id(&oid, u->h->repo, "HEAD"))
-		return gfs_history_git_error("read HEAD");
-	git_oid_tostr(head, sizeof(head), &oid);
-	rc = gfs_history_tree_of(u->h, head, &target, NULL, NULL);
-	if (!rc)
-		rc = gfs_history_scratch_odb(u->h);
-	if (!rc && (git_treebuilder_new(&tb, u->h->repo, NULL) ||
-		    git_treebuilder_write(&empty.id, tb)))
-		rc = gfs_history_git_error("make an empty tree");
-	git_treebuilder_free(tb);
-	for (i = 0; !rc && i < u->n; i++) {
-		struct change *c = &u->changes[i];
-
-		entry_of(target, c->path, &now);
-		/* a later action changed it again: that stays */
-		if (!same_entry(&now, &c->after)) {
-			report_path(report, arg, c->path, -EBUSY);
-			busy = -EBUSY;
-			continue;
-		}
-		if (same_entry(&now, &c->before))
-			continue;
-		if (!c->before.present)
-			rc = add_update(&removes, &nremoves, c->path,
-					GIT_TREE_UPDATE_REMOVE, NULL);
-		else
-			rc = add_update(&upserts, &nupserts, c->path,
-					GIT_TREE_UPDATE_UPSERT, &c->before);
-	}
-	/* an empty directory an action made goes */
-	for (i = 0; !rc && i < u->ndirs; i++) {
-		struct entry then;
-
-		if (!u->dirs[i].made)
-			continue;
-		entry_of(u->dirs[i].before, u->dirs[i].path, &then);
-		entry_of(target, u->dirs[i].path, &now);
-		if (!then.present && now.present &&
-		    git_oid_equal(&now.id, &empty.id))
-			rc = add_update(&removes, &nremoves, u->dirs[i].path,
-					GIT_TREE_UPDATE_REMOVE, NULL);
-	}
-	/* removals first: a file may go where a directory comes back */
-	if (!rc)
-		rc = apply_updates(u->h, &target, removes, nremoves);
-	for (i = 0; !rc && i < nremoves; i++) {
-		size_t *k = u->nslots ? path_slot(u, removes[i].path) : NULL;
-
-		if (k && *k)
-			rc = keep_parent(target, &u->changes[*k - 1], &dirs,
-					 &ndirs);
-	}
-	for (i = 0; !rc && i < ndirs; i++)
-		rc = add_update(&upserts, &nupserts, dirs[i],
-				GIT_TREE_UPDATE_UPSERT, &empty);
-	/* an empty directory an action removed comes back */
-	for (i = 0; !rc && i < u->ndirs; i++) {
-		struct entry then;
-		size_t k;
-
-		if (u->dirs[i].made)
-			continue;
-		entry_of(u->dirs[i].before, u->dirs[i].path, &then);
-		entry_of(target, u->dirs[i].path, &now);
-		if (!then.present || now.present ||
-		    !git_oid_equal(&then.id, &empty.id))
-			continue;
-		for (k = 0;
-		     k < nupserts && strcmp(upserts[k].path, u->dirs[i].path);
-		     k++)
-			;
-		if (k == nupserts)
-			rc = add_update(&upserts, &nupserts, u->dirs[i].path,
-					GIT_TREE_UPDATE_UPSERT, &empty);
-	}
-	if (!rc)
-		rc = apply_updates(u->h, &target, upserts, nupserts);
-	if (!rc && (nremoves || nupserts || u->ndirs))
-		rc = gfs_history_restore_tree(u->h, target, NULL, 0, dest_fd,
-					      flags, report, arg);
-	if (!rc && !(flags & GFS_HISTORY_DRY_RUN))
-		drop_made_dirs(u, target, dest_fd, report, arg);
-	for (i = 0; i < ndirs; i++)
-		free(dirs[i]);
-	free(dirs);
-	free(removes);
-	free(upserts);
-	git_tree_free(target);
-	return rc ? rc : busy;
-}
-
-/* The mkdir and rmdir operations of a, with the tree before it. */
-static int undo_add_dirs(struct undo *u, const struct act *a)
-{
-	git_tree *before = NULL, *after = NULL;
-	bool looked = false;
-	size_t i;
-	void *p;
-	int rc = 0;
-
-	for (i = 0; i < a->pub.nops && !rc; i++) {
-		const struct gfs_history_action_op *op = &a->ops[i];
-		struct gfs_buf enc = GFS_BUF_INIT;
-		struct dir_op *d;
-
-		if (strcmp(op->op, "mkdir") && strcmp(op->op, "rmdir"))
-			continue;
-		if (!looked) {
-			rc = run_trees(u->h, &a->runs[a->nruns - 1], &before,
-				       &after);
-			git_tree_free(after);
-			p = realloc(u->trees,
-				    (u->ntrees + 1) * sizeof(*u->trees));
-			if (!p) {
-				git_tree_free(before);
-				return -ENOMEM;
-			}
-			u->trees = p;
-			u->trees[u->ntrees++] = before;
-			looked = true;
-			if (rc)
-				break;
-		}
-		p = realloc(u->dirs, (u->ndirs + 1) * sizeof(*u->dirs));
-		if (!p || gfs_history_encode_path(op->path, &enc)) {
-			gfs_buf_release(&enc);
-			return -ENOMEM;
-		}
-		u->dirs = p;
-		d = &u->dirs[u->ndirs++];
-		d->path = gfs_buf_detach(&enc);
-		d->made = !strcmp(op->op, "mkdir");
-		d->before = before;
-	}
-	return rc;
-}
-
-static int by_order(const void *a, const void *b)
-{
-	const struct run *x = *(const struct run *const *)a;
-	const struct run *y = *(const struct run *const *)b;
-
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* Feeds every run of w's actions to u, newest first. */
-static int undo_add(struct undo *u, struct collect *w)
-{
-	const struct run **runs = NULL;
-	size_t i, j, n = 0;
-	int rc = 0;
-
-	for (i = 0; i < w->n; i++)
-		n += w->acts[i].nruns;
-	runs = calloc(n ? n : 1, sizeof(*runs));
-	if (!runs)
-		return -ENOMEM;
-	n = 0;
-	for (i = 0; i < w->n; i++)
-		for (j = 0; j < w->acts[i].nruns; j++)
-			runs[n++] = &w->acts[i].runs[j];
-	qsort(runs, n, sizeof(*runs), by_order);
-	for (i = 0; i < n && !rc; i++)
-		rc = undo_add_run(u, runs[i]);
-	free(runs);
-	for (i = 0; i < w->n && !rc; i++)
-		rc = undo_add_dirs(u, &w->acts[i]);
-	return rc;
-}
-
-int gfs_history_undo_actions(struct gfs_history *h, const uint64_t *numbers,
-			     size_t n, long newest, int dest_fd, unsigned flags,
-			     gfs_history_report report, void *arg, char *err,
-			     size_t err_size)
-{
-	struct undo u = {.h = h};
-	struct collect *w;
-	size_t i, nw = n ? n : 1;
-	int rc = 0;
-
-	w = calloc(nw, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	for (i = 0; i < n && !rc; i++) {
-		rc = find_one(h, numbers[i], GFS_HISTORY_ACTION_OPS, &w[i]);
-		if (rc == -ENOENT)
-			snprintf(err, err_size, "no action A%llu in the store",
-				 (unsigned long long)numbers[i]);
-		if (rc)
-			break;
-	}
-	if (!n) {
-		struct gfs_history_action_query q = {
-			.since = -1,
-			.max = newest,
-			.flags = GFS_HISTORY_ACTION_OPS};
-
-		rc = collect(h, &q, &w[0]);
-		if (!rc && (newest <= 0 || w[0].n < (size_t)newest)) {
-			snprintf(err, err_size,
-				 "the store holds %zu action%s, fewer than %ld",
-				 w[0].n, w[0].n == 1 ? "" : "s", newest);
-			rc = -ERANGE;
-		}
-	}
-	/* runs of all the actions, in one order: newest first */
-	if (!rc && nw > 1) {
-		struct collect all = {0};
-
-		for (i = 0; i < nw && !rc; i++) {
-			void *p = realloc(all.acts,
-					  (all.n + w[i].n) * sizeof(*all.acts));
-
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			all.acts = p;
-			memcpy(all.acts + all.n, w[i].acts,
-			       w[i].n * sizeof(*all.acts));
-			all.n += w[i].n;
-		}
-		if (!rc)
-			rc = undo_add(&u, &all);
-		free(all.acts);
-	} else if (!rc) {
-		rc = undo_add(&u, &w[0]);
-	}
-	if (!rc)
-		rc = undo_apply(&u, dest_fd, flags, report, arg);
-	undo_release(&u);
-	for (i = 0; i < nw; i++)
-		collect_release(&w[i]);
-	free(w);
+	gfs_history_collect_release(&w);
 	return rc;
 }
