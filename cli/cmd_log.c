@@ -107,6 +107,10 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 				     (unsigned long long)op->seq);
 			add_json_field(&w->out, "session", c->session);
 			add_json_field(&w->out, "action", op->action);
+			if (op->action_id)
+				gfs_buf_addf(&w->out,
+					     ",\"action_id\":\"A%llu\"",
+					     (unsigned long long)op->action_id);
 			gfs_buf_addch(&w->out, '}');
 			continue;
 		}
@@ -116,12 +120,6 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			     op->pid, op->op, op->path ? op->path : "");
 		if (op->from)
 			gfs_buf_addf(&w->out, " <- %s", op->from);
-		if (op->action_id)
-			gfs_buf_addf(&w->out, "  [A%llu %s]",
-				     (unsigned long long)op->action_id,
-				     op->action ? op->action : "");
-		else if (op->action)
-			gfs_buf_addf(&w->out, "  [%s]", op->action);
 		gfs_buf_addch(&w->out, '\n');
 	}
 	if (w->until_session && c->session_start)

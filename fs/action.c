@@ -9,8 +9,10 @@
  * - a restore or undo by the guardfs CLI (its group, gfs_guard_group):
  *   one action, labelled with the CLI's command line;
  * - otherwise the caller's process group (a shell's job: `make package`
- *   and every process it starts), until the group makes no operation for
- *   GFS_ACTION_GAP_NS; labelled with the group leader's command line.
+ *   and every process it starts), until the group changes nothing for
+ *   GFS_ACTION_GAP_NS (reads do not keep an action going: a harness
+ *   reading files between two commands would join them); labelled with
+ *   the group leader's command line.
  *
  * Each action gets a number from the store (gfs_store_action_new) the
  * first time one of its operations is recorded; the number and label go
@@ -211,7 +213,6 @@ static struct gfs_action *group_action(struct gfs_fs *fs, pid_t key,
 	for (a = *bucket; a && a->pgid != key; a = a->next)
 		;
 	if (a && now - atomic_load(&a->last_ns) <= GFS_ACTION_GAP_NS) {
-		atomic_store(&a->last_ns, now);
 		atomic_fetch_add(&a->refs, 1);
 		pthread_mutex_unlock(&fs->action_lock);
 		return a;
@@ -233,7 +234,6 @@ static struct gfs_action *group_action(struct gfs_fs *fs, pid_t key,
 	for (a = *bucket; a && a->pgid != key; a = a->next)
 		;
 	if (a) {
-		atomic_store(&a->last_ns, now);
 		atomic_fetch_add(&a->refs, 1);
 	} else {
 		fresh->next = *bucket;
@@ -284,6 +284,9 @@ uint64_t gfs_action_id(struct gfs_fs *fs, struct gfs_action *a)
 
 	if (!a)
 		return 0;
+	/* the quiet gap runs from the group's last recorded change */
+	if (a->pgid)
+		atomic_store(&a->last_ns, now_ns());
 	id = atomic_load(&a->id);
 	if (id)
 		return id;
