@@ -49,7 +49,15 @@ struct gfs_action {
 	pid_t pgid;	     /* a group: its id; a restore: -its pid */
 	_Atomic int64_t last_ns; /* a group: its last operation */
 	struct gfs_action *next; /* in gfs_fs.actions or a groups bucket */
-	char label[];
+	/*
+	 * A group's label is read again when its first change is recorded:
+	 * the leader has usually exec'd its program by then (setsid, env,
+	 * a shell's fork). The first label stays allocated with the action,
+	 * as operations in flight may still point at it.
+	 */
+	_Atomic(const char *) label;
+	char *relabel;
+	char first_label[];
 };
 
 /*
@@ -130,13 +138,15 @@ static pid_t pgid_of(pid_t pid, int64_t now)
 }
 
 /*
- * /proc/PID/cmdline with spaces between the arguments, control
+ * /proc/PID/cmdline with spaces between the arguments, the program by
+ * its base name, control
  * characters as '?', cut at LABEL_MAX ("..."). 0 or -errno.
  */
 static int read_cmdline(pid_t pid, char *out, size_t size)
 {
-	char path[48];
+	char path[48], *base, *slash;
 	ssize_t n, i;
+	bool cut;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
@@ -145,25 +155,35 @@ static int read_cmdline(pid_t pid, char *out, size_t size)
 		return -errno;
 	n = read(fd, out, size - 1);
 	close(fd);
+	cut = n == (ssize_t)size - 1;
 	while (n > 0 && out[n - 1] == '\0')
 		n--;
 	if (n <= 0)
 		return -ENOENT;
+	/* a program's directory says little: /usr/bin/make is "make" */
+	base = memchr(out, '\0', (size_t)n);
+	slash = memrchr(out, '/', base ? (size_t)(base - out) : (size_t)n);
+	if (slash && slash[1]) {
+		n -= slash + 1 - out;
+		memmove(out, slash + 1, (size_t)n);
+	}
 	for (i = 0; i < n; i++)
 		if (out[i] == '\0')
 			out[i] = ' ';
 		else if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
 			out[i] = '?';
 	out[n] = '\0';
-	if ((size_t)n == size - 1 && size > 4)
-		memcpy(out + size - 4, "...", 4);
+	if (cut && n > 3)
+		memcpy(out + n - 3, "...", 4);
 	return 0;
 }
 
 void gfs_action_put(struct gfs_action *a)
 {
-	if (a && atomic_fetch_sub(&a->refs, 1) == 1)
+	if (a && atomic_fetch_sub(&a->refs, 1) == 1) {
+		free(a->relabel);
 		free(a);
+	}
 }
 
 static struct gfs_action *action_new(const char *label)
@@ -174,7 +194,8 @@ static struct gfs_action *action_new(const char *label)
 	if (!a)
 		return NULL;
 	atomic_init(&a->refs, 1);
-	memcpy(a->label, label, len + 1);
+	memcpy(a->first_label, label, len + 1);
+	atomic_init(&a->label, a->first_label);
 	return a;
 }
 
@@ -295,12 +316,21 @@ uint64_t gfs_action_id(struct gfs_fs *fs, struct gfs_action *a)
 	/* two threads may race here: the first number stays */
 	if (!atomic_compare_exchange_strong(&a->id, &id, fresh))
 		return id;
+	if (a->pgid) {
+		char label[LABEL_MAX + 1];
+		pid_t leader = a->pgid > 0 ? a->pgid : -a->pgid;
+
+		if (!read_cmdline(leader, label, sizeof(label)) &&
+		    strcmp(label, a->first_label) &&
+		    (a->relabel = strdup(label)))
+			atomic_store(&a->label, a->relabel);
+	}
 	return fresh;
 }
 
 const char *gfs_action_label(const struct gfs_action *a)
 {
-	return a ? a->label : NULL;
+	return a ? atomic_load(&a->label) : NULL;
 }
 
 /* Unlinks (under action_lock) the action of ns, or one whose CLI died. */
