@@ -195,14 +195,19 @@ static int collect_visit(void *arg, const struct gfs_history_commit *c)
 		w->prev = -1;
 		return 0;
 	}
-	if (q->number && number != q->number)
+	/* (another action's commit ends the run of the one before) */
+	if (q->number && number != q->number) {
+		w->prev = -1;
 		return 0;
+	}
 	idx = -1;
 	if (number && w->nslots && *slot_of(w, number))
 		idx = (long)*slot_of(w, number) - 1;
 	if (idx < 0) {
-		if (full)
+		if (full) {
+			w->prev = -1;
 			return 0;
+		}
 		idx = act_new(w, c, number);
 		if (idx < 0)
 			return (int)idx;
