@@ -5,7 +5,8 @@
 # rewrite of 2000 small files by one process, and rm -rf of the tree.
 # Prints min and median seconds per build and workload, wall time and
 # the daemon's CPU time (user + system, from /proc: steadier than wall
-# time on a busy machine). Root only.
+# time on a busy machine). Each timing ends once the store has recorded
+# everything (`log -n 1 .`, one operation with either build). Root only.
 set -euo pipefail
 OLD=$(readlink -f "$1") NEW=$(readlink -f "$2") RUNS=${3:-5}
 W=/var/tmp/gfs-bench-overhead
@@ -25,15 +26,15 @@ one() { # BIN: prints "extract rewrite rm" wall seconds, then the daemon's CPU
 	"$bin" mount "$r" "$r" >/dev/null
 	pid=$("$bin" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["pid"])')
 	cd "$r"
-	c0=$(cpu "$pid"); t0=$(now); tar -xf "$W/include.tar"; "$bin" log -n 1 >/dev/null; t1=$(now); c1=$(cpu "$pid")
+	c0=$(cpu "$pid"); t0=$(now); tar -xf "$W/include.tar"; "$bin" log -n 1 . >/dev/null; t1=$(now); c1=$(cpu "$pid")
 	python3 -c '
 import os
 os.makedirs("small", exist_ok=True)
 for r in range(2):
     for i in range(1000):
         with open("small/f%04d" % i, "w") as f: f.write("round %d %d\n" % (r, i))'
-	"$bin" log -n 1 >/dev/null
-	t2=$(now); c2=$(cpu "$pid"); rm -rf include small; "$bin" log -n 1 >/dev/null
+	"$bin" log -n 1 . >/dev/null
+	t2=$(now); c2=$(cpu "$pid"); rm -rf include small; "$bin" log -n 1 . >/dev/null
 	t3=$(now); c3=$(cpu "$pid")
 	cd /; "$bin" umount "$r" >/dev/null
 	echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc) $(echo "$t3 - $t2" | bc)" \
