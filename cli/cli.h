@@ -26,6 +26,7 @@ int gfs_cmd_log(int argc, char **argv);
 int gfs_cmd_diff(int argc, char **argv);
 int gfs_cmd_restore(int argc, char **argv);
 int gfs_cmd_undo(int argc, char **argv);
+int gfs_cmd_review(int argc, char **argv);
 int gfs_cmd_run(int argc, char **argv);
 int gfs_cmd_exec(int argc, char **argv);
 int gfs_cmd_sessions(int argc, char **argv);

@@ -72,7 +72,7 @@ int gfs_cmd_diff(int argc, char **argv)
 	char **paths = NULL;
 	struct gfs_project p;
 	char err[600], from[41], head[41];
-	uint64_t seq = 0;
+	uint64_t seq = 0, action = 0;
 	bool one = false, stat = false, names = false, no_pager = false;
 	int first, i, npaths = 0, rc = 1, colored;
 	time_t t;
@@ -108,7 +108,9 @@ int gfs_cmd_diff(int argc, char **argv)
 			 "[--color=WHEN] [-P] [WHEN|ID] [PATH...]",
 		.about = "Shows, as a unified diff, what changed in the folder "
 			 "since WHEN (default: the start of the current "
-			 "session), or what the one operation ID changed: a "
+			 "session), what the action ID (A17) changed from "
+			 "before its first operation to after its last, "
+			 "or what the one operation ID changed: a "
 			 "snapshot id, or SNAPSHOT@SEQ for one of several "
 			 "operations that share a snapshot (as guardfs log "
 			 "shows them), which shows what that snapshot changed "
@@ -151,7 +153,8 @@ int gfs_cmd_diff(int argc, char **argv)
 
 		if (r == 0) {
 			when = argv[first++];
-			one = is_hex_id(when) || seq;
+			one = is_hex_id(when) || seq ||
+			      gfs_history_action_parse(when, &action);
 		} else if (r == -ENOENT && !is_hex_id(argv[first]) &&
 			   !is_op_id(argv[first]) &&
 			   !gfs_time_parse(argv[first], time(NULL), &t)) {
@@ -206,12 +209,15 @@ int gfs_cmd_diff(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (one ? gfs_history_diff_op_view(h, from, seq,
+	if (action ? gfs_history_diff_action(h, action,
+					     (const char *const *)paths, npaths,
+					     &view, &out)
+	    : one  ? gfs_history_diff_op_view(h, from, seq,
+					      (const char *const *)paths, npaths,
+					      &view, &out)
+		   : gfs_history_diff_view(h, from, head,
 					   (const char *const *)paths, npaths,
-					   &view, &out)
-		: gfs_history_diff_view(h, from, head,
-					(const char *const *)paths, npaths,
-					&view, &out)) {
+					   &view, &out)) {
 		gfs_cli_error("cannot diff");
 		goto out;
 	}

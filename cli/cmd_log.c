@@ -18,6 +18,7 @@ struct log_walk {
 	long max;
 	long shown;
 	bool json;
+	bool ops;	    /* -v, --ops: each action's operations too */
 	bool until_session; /* --since session: stop at its start */
 	struct gfs_buf out;
 };
@@ -106,6 +107,10 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 				     (unsigned long long)op->seq);
 			add_json_field(&w->out, "session", c->session);
 			add_json_field(&w->out, "action", op->action);
+			if (op->action_id)
+				gfs_buf_addf(&w->out,
+					     ",\"action_id\":\"A%llu\"",
+					     (unsigned long long)op->action_id);
 			gfs_buf_addch(&w->out, '}');
 			continue;
 		}
@@ -115,13 +120,92 @@ static int log_visit(void *arg, const struct gfs_history_commit *c)
 			     op->pid, op->op, op->path ? op->path : "");
 		if (op->from)
 			gfs_buf_addf(&w->out, " <- %s", op->from);
-		if (op->action)
-			gfs_buf_addf(&w->out, "  [%s]", op->action);
 		gfs_buf_addch(&w->out, '\n');
 	}
 	if (w->until_session && c->session_start)
 		return 1;
 	/* flush as we go: a long history starts printing at once */
+	if (w->out.len > 65536) {
+		fwrite(w->out.data, 1, w->out.len, stdout);
+		gfs_buf_reset(&w->out);
+	}
+	return 0;
+}
+
+static void add_op_json(struct gfs_buf *b,
+			const struct gfs_history_action_op *op)
+{
+	gfs_buf_addf(b, "{\"id\":\"%s\",\"op_id\":\"%.10s@%llu\",\"time\":\"",
+		     op->commit, op->commit, (unsigned long long)op->seq);
+	add_time(b, op->time, true);
+	gfs_buf_addch(b, '"');
+	add_json_field(b, "process", op->process);
+	gfs_buf_addf(b, ",\"pid\":%ld", op->pid);
+	add_json_field(b, "op", op->op);
+	add_json_field(b, "path", op->path);
+	add_json_field(b, "from", op->from);
+	gfs_buf_addf(b, ",\"seq\":%llu}", (unsigned long long)op->seq);
+}
+
+/*
+ * One action: "A17  TIME  process (pid)  N changed, N created, N deleted
+ * LABEL", its operations below with -v; or one JSON object.
+ */
+static int action_visit(void *arg, const struct gfs_history_action *a)
+{
+	struct log_walk *w = arg;
+	size_t i;
+
+	w->shown++;
+	if (w->json) {
+		gfs_buf_adds(&w->out, w->shown > 1 ? ",\n " : "[");
+		gfs_buf_addf(&w->out, "{\"id\":\"%s\",\"number\":%llu", a->id,
+			     (unsigned long long)a->number);
+		add_json_field(&w->out, "label", a->label);
+		add_json_field(&w->out, "process", a->process);
+		gfs_buf_addf(&w->out, ",\"pid\":%ld", a->pid);
+		add_json_field(&w->out, "session", a->session);
+		gfs_buf_adds(&w->out, ",\"start\":\"");
+		add_time(&w->out, a->start, true);
+		gfs_buf_adds(&w->out, "\",\"end\":\"");
+		add_time(&w->out, a->end, true);
+		gfs_buf_addf(&w->out,
+			     "\",\"first\":\"%s\",\"last\":\"%s\","
+			     "\"commits\":%zu,\"ops\":%zu,\"changed\":%zu,"
+			     "\"created\":%zu,\"deleted\":%zu",
+			     a->first, a->last, a->commits, a->nops, a->changed,
+			     a->created, a->deleted);
+		if (w->ops) {
+			gfs_buf_adds(&w->out, ",\"operations\":[");
+			for (i = 0; i < a->nops; i++) {
+				if (i)
+					gfs_buf_addch(&w->out, ',');
+				add_op_json(&w->out, &a->ops[i]);
+			}
+			gfs_buf_addch(&w->out, ']');
+		}
+		gfs_buf_addch(&w->out, '}');
+		goto flush;
+	}
+	gfs_buf_addf(&w->out, "%s  ", a->id);
+	add_time(&w->out, a->start, false);
+	gfs_buf_addf(&w->out,
+		     "  %s (%ld)  %zu changed, %zu created, %zu deleted  %s\n",
+		     a->process, a->pid, a->changed, a->created, a->deleted,
+		     a->label);
+	for (i = 0; w->ops && i < a->nops; i++) {
+		const struct gfs_history_action_op *op = &a->ops[i];
+
+		gfs_buf_addf(&w->out, "    %.10s@%llu  ", op->commit,
+			     (unsigned long long)op->seq);
+		add_time(&w->out, op->time, false);
+		gfs_buf_addf(&w->out, "  %s (%ld)  %s  %s", op->process,
+			     op->pid, op->op, op->path);
+		if (op->from)
+			gfs_buf_addf(&w->out, " <- %s", op->from);
+		gfs_buf_addch(&w->out, '\n');
+	}
+flush:
 	if (w->out.len > 65536) {
 		fwrite(w->out.data, 1, w->out.len, stdout);
 		gfs_buf_reset(&w->out);
@@ -147,20 +231,35 @@ int gfs_cmd_log(int argc, char **argv)
 		GFS_OPT_STR(0, "process", "NAME",
 			    "only operations by processes named NAME",
 			    &w.process),
-		GFS_OPT_NUM('n', NULL, "N", "at most N operations", &w.max),
+		GFS_OPT_NUM('n', NULL, "N",
+			    "at most N actions (with PATH or --process: "
+			    "operations)",
+			    &w.max),
+		GFS_OPT_BOOL('v', "ops", "each action's operations too",
+			     &w.ops),
 		GFS_OPT_BOOL(0, "json", "one JSON array of objects", &w.json),
 		GFS_OPT_END,
 	};
 	const struct gfs_command_spec spec = {
 		.usage =
+			"guardfs log [-c FILE] [--since WHEN] [-n N] "
+			"[-v|--ops] "
+			"[--json]\n"
 			"guardfs log [-c FILE] [--since WHEN] [--process NAME] "
-			"[-n N] [--json] [PATH...]",
-		.about = "Lists the recorded operations, newest first: "
-			 "operation id, time (local, TZ; --json: UTC), "
-			 "process (pid), operation and "
-			 "path(s). The id is the snapshot's, or SNAPSHOT@SEQ "
-			 "for one of several operations that share a snapshot; "
-			 "undo and diff take either.",
+			"[-n N] [--json] PATH...",
+		.about = "Lists the recorded actions, newest first (what one "
+			 "command did: a guardfs exec, or a process group "
+			 "until it is quiet for 2 s): action id (A17), time "
+			 "(local, TZ; --json: UTC), the process of its first "
+			 "operation (pid), the files it changed, created and "
+			 "deleted, and its command line. -v lists each "
+			 "action's operations below it, by operation id "
+			 "(SNAPSHOT@SEQ).\n"
+			 "With PATH or --process it lists the operations that "
+			 "touched PATH or were made by NAME instead, each "
+			 "with its action.\n"
+			 "undo, diff and restore --at take every id log "
+			 "prints.",
 		.options = options,
 	};
 	struct gfs_history *h = NULL;
@@ -198,8 +297,26 @@ int gfs_cmd_log(int argc, char **argv)
 		}
 		w.since = t;
 	}
-	if (gfs_history_walk(h, log_visit, &w) < 0)
+	if (!w.npaths && !w.process) {
+		/* actions, which --since session keeps to the session */
+		struct gfs_history_action_query q = {
+			.since = w.since,
+			.last_session = w.until_session,
+			.max = w.max,
+			.flags = GFS_HISTORY_ACTION_COUNTS |
+				 (w.ops ? GFS_HISTORY_ACTION_OPS : 0),
+		};
+
+		if (gfs_history_actions(h, &q, action_visit, &w) < 0)
+			goto out;
+	} else if (w.ops) {
+		gfs_cli_error("-v lists actions' operations: with PATH or "
+			      "--process, log lists operations already");
+		rc = 2;
 		goto out;
+	} else if (gfs_history_walk(h, log_visit, &w) < 0) {
+		goto out;
+	}
 	/* a mistyped path would otherwise look like "nothing happened" */
 	for (i = 0; !w.shown && i < (int)w.npaths; i++) {
 		struct stat st;

@@ -231,6 +231,9 @@ static void format_event(struct gfs_buf *line, const struct gfs_op *op)
 			     (unsigned long long)op->seq);
 	if (op->action_label)
 		add_field(line, "action", op->action_label);
+	if (op->action_id)
+		gfs_buf_addf(line, ",\"action_id\":\"A%llu\"",
+			     (unsigned long long)op->action_id);
 	gfs_buf_adds(line, "}\n");
 }
 

@@ -86,6 +86,8 @@ struct gfs_uring {
 
 /* The largest write (and read) the kernel sends in one request. */
 #define GFS_MAX_WRITE (1024 * 1024)
+/* Buckets of the process groups that have an action (action.c). */
+#define GFS_ACTION_BUCKETS 64
 
 /* The state of one mount, shared by every request thread. */
 struct gfs_fs {
@@ -129,10 +131,12 @@ struct gfs_fs {
 	atomic_int group_pid;
 	atomic_int group_handles; /* its files still open (release pending) */
 
-	/* The running `guardfs exec` sandboxes (see action.c). */
-	pthread_mutex_t action_lock; /* a leaf lock: the list only */
+	/* Actions (see action.c): running `guardfs exec` sandboxes, groups. */
+	pthread_mutex_t action_lock; /* a leaf lock: the lists only */
 	struct gfs_action *actions;
 	atomic_int nactions;
+	struct gfs_action *action_groups[GFS_ACTION_BUCKETS];
+	_Atomic uint64_t action_ids; /* numbers when there is no store */
 
 	struct gfs_watch *watch; /* the live view's watchers (watch.c) */
 	struct gfs_ask *ask;	 /* [ask]: the user decides (ask.c) */
@@ -344,18 +348,24 @@ void gfs_guard_queue_inval_inode(struct gfs_fs *fs, fuse_ino_t ino);
 int gfs_guard_inval_start(struct gfs_fs *fs);
 void gfs_guard_inval_stop(struct gfs_fs *fs);
 
-/* action.c: what one `guardfs exec` did */
+/* action.c: what one command did */
 struct gfs_action;
 void gfs_action_init(struct gfs_fs *fs);
 void gfs_action_release(struct gfs_fs *fs);
 /*
  * The action process pid's operations belong to (a reference: put it),
- * or NULL; costs one atomic load while no exec runs.
+ * or NULL (the daemon itself, an unknown pid). Per operation: a mutex and
+ * a hash lookup; /proc is read once per process and per new action.
  */
 struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid);
 void gfs_action_put(struct gfs_action *a);
 /* The label (the command line), or NULL for no action. */
 const char *gfs_action_label(const struct gfs_action *a);
+/*
+ * a's number (Guardfs-Action-Id), given on first use so that actions
+ * that only read take none; 0 for no action.
+ */
+uint64_t gfs_action_id(struct gfs_fs *fs, struct gfs_action *a);
 /*
  * "action-begin NS LABEL" (begin) and "action-end NS" from process peer
  * over the control socket; replies in out.

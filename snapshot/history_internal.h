@@ -52,5 +52,10 @@ int gfs_history_restore_tree(struct gfs_history *h, git_tree *at_tree,
 			     const char *const *paths, size_t npaths,
 			     int dest_fd, unsigned flags,
 			     gfs_history_report report, void *arg);
+/*
+ * From now on, objects h writes (trees an undo builds) go to memory
+ * only (history_undo.c): the store on disk is never written.
+ */
+int gfs_history_scratch_odb(struct gfs_history *h);
 
 #endif

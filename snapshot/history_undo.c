@@ -65,7 +65,7 @@ struct state {
  * tree built here already exists there; asking whether it exists is all
  * the write needs.
  */
-static int scratch_odb(struct gfs_history *h)
+int gfs_history_scratch_odb(struct gfs_history *h)
 {
 	git_odb_backend *b = NULL, *mem = NULL;
 	git_odb *odb = NULL;
@@ -416,7 +416,7 @@ static int replay_init(struct replay *r, struct gfs_history *h, const char *id)
 
 	memset(r, 0, sizeof(*r));
 	r->h = h;
-	rc = scratch_odb(h);
+	rc = gfs_history_scratch_odb(h);
 	if (rc)
 		return rc;
 	if (git_blob_create_from_buffer(&r->empty_blob, h->repo, "", 0) ||

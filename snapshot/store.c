@@ -89,6 +89,17 @@ static bool drop_restore_temp(struct gfs_store *s, const char *tmp)
 	return dropped;
 }
 
+/* The action the batch's operations belong to, 0 for none yet. */
+static uint64_t batch_action(const struct gfs_store *s)
+{
+	size_t i;
+
+	for (i = s->batch_len; i-- > 0;)
+		if (s->batch[i].action_id)
+			return s->batch[i].action_id;
+	return 0;
+}
+
 /*
  * Applies one job to the picture of the folder and the batch. The caller
  * (the worker) holds tree_lock for writing.
@@ -108,6 +119,19 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	bool changed = false;
 	int i, rc = 0;
 
+	/*
+	 * One action per commit: what another command did starts a commit
+	 * of its own (before this job changes the picture), so `git log` of
+	 * the store shows actions whole and an action's undo is its
+	 * commits' (README, "Actions"). Pre-images the store took (no
+	 * action) join either; a restore's group is one commit anyway.
+	 */
+	if (s->batch_len && !s->group_label && job->ev.action_id &&
+	    batch_action(s) && batch_action(s) != job->ev.action_id) {
+		rc = gfs_store_commit_batch(s);
+		if (rc)
+			return rc;
+	}
 	if (src && src->git_mode == 040000) {
 		paths[0] = job->ev.from;
 		paths[1] = job->ev.path;
@@ -541,6 +565,27 @@ out:
 	return rc;
 }
 
+/*
+ * The highest action number the head commit names (its Guardfs-Actions
+ * trailer, else its own operations'): new actions number on from there.
+ */
+static uint64_t actions_named(const char *msg)
+{
+	static const char *const keys[] = {"\nGuardfs-Actions: ",
+					   "\nGuardfs-Action-Id: "};
+	uint64_t most = 0, v;
+	const char *p;
+	size_t k;
+
+	for (k = 0; k < 2; k++)
+		for (p = msg; (p = strstr(p, keys[k])); p++) {
+			v = strtoull(p + strlen(keys[k]), NULL, 10);
+			if (v > most)
+				most = v;
+		}
+	return most;
+}
+
 static int read_head(struct gfs_store *s)
 {
 	git_commit *head = NULL;
@@ -555,6 +600,7 @@ static int read_head(struct gfs_store *s)
 	if (git_commit_lookup(&head, s->repo, &s->head))
 		return gfs_store_git_error("read HEAD commit");
 	git_oid_cpy(&s->head_tree, git_commit_tree_id(head));
+	atomic_store(&s->actions, actions_named(git_commit_message(head)));
 	rc = gfs_store_tree_load(s, git_commit_tree_id(head));
 	git_commit_free(head);
 	return rc;
@@ -577,6 +623,11 @@ void gfs_store_baseline_entry(struct gfs_store *s)
 		return;
 	s->progress_told = now;
 	s->opts.progress(s->opts.progress_arg, s->baseline_entries);
+}
+
+uint64_t gfs_store_action_new(struct gfs_store *s)
+{
+	return atomic_fetch_add(&s->actions, 1) + 1;
 }
 
 /* The first commit of a session holds the folder as the session found it. */

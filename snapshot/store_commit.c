@@ -145,6 +145,10 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 	}
 	if (!rc)
 		rc = gfs_buf_addf(m, "\n\nGuardfs-Session: %s\n", s->session);
+	/* read back at the next open: action numbers never repeat */
+	if (!rc)
+		rc = gfs_buf_addf(m, "Guardfs-Actions: %llu\n",
+				  (unsigned long long)atomic_load(&s->actions));
 	for (i = 0; i < s->batch_len && !rc; i++) {
 		const struct gfs_store_batch_op *op = &s->batch[i];
 
@@ -171,6 +175,9 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 			if (!rc)
 				rc = add_process(m, op->action);
 		}
+		if (!rc && op->action_id)
+			rc = gfs_buf_addf(m, "\nGuardfs-Action-Id: %llu",
+					  (unsigned long long)op->action_id);
 		if (!rc)
 			rc = gfs_buf_addf(m, "\nGuardfs-Seq: %llu\n",
 					  (unsigned long long)op->seq);

@@ -5,6 +5,7 @@
 
 #include <git2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -70,7 +71,8 @@ struct gfs_store_batch_op {
 	char *from;
 	pid_t pid;
 	char *process;
-	char *action; /* the exec it belongs to (Guardfs-Action), or NULL */
+	char *action;	    /* its action's label (Guardfs-Action), or NULL */
+	uint64_t action_id; /* its action (Guardfs-Action-Id), 0: none */
 	uint64_t seq;
 	uint64_t ino; /* gfs_store_event.ino */
 };
@@ -154,6 +156,7 @@ struct gfs_store {
 	uint64_t flush_done;
 	bool stopping;
 	bool broken; /* the last commit failed: the store lags the folder */
+	_Atomic uint64_t actions; /* the highest action number handed out */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
 	const char *job_paths[2]; /* worker: the job being applied */
 	uint64_t spill_count;

@@ -32,9 +32,10 @@ struct gfs_history_op {
 	const char *path;    /* relative to the root */
 	const char *from;    /* rename/link source, else NULL */
 	const char *process; /* "" when unknown */
-	const char *action;  /* the `guardfs exec` command line, or NULL */
+	const char *action;  /* its action's label (command line), or NULL */
 	long pid;
 	uint64_t seq;
+	uint64_t action_id; /* Guardfs-Action-Id, 0 when none */
 };
 
 /* One commit of the store, as gfs_history_walk() hands it out. */
@@ -45,6 +46,7 @@ struct gfs_history_commit {
 	bool session_start;
 	const struct gfs_history_op *ops; /* in the order they happened */
 	size_t nops;
+	uint64_t actions; /* Guardfs-Actions: highest number handed out */
 };
 
 /*
@@ -277,5 +279,104 @@ typedef void (*gfs_history_prune_report)(void *arg, const char *session,
  */
 int gfs_history_prune(struct gfs_history *h, int64_t cutoff, bool dry_run,
 		      gfs_history_prune_report report, void *arg);
+
+/*
+ * Actions (history_action.c): what one command did, as the daemon
+ * grouped its operations (README, "Actions"). Each has a number unique
+ * in the store, written "A<number>" (A17); a commit made before actions
+ * were numbered is an action of its own, named by its short id. No
+ * commit holds operations of two actions.
+ */
+
+/* One operation of an action, copied: valid as long as its action. */
+struct gfs_history_action_op {
+	const char *op, *path, *from, *process;
+	long pid;
+	uint64_t seq;
+	char commit[41];
+	int64_t time;
+};
+
+struct gfs_history_action {
+	char id[24];	     /* "A17", or a short commit id (see above) */
+	uint64_t number;     /* 17; 0 for a commit of its own */
+	const char *label;   /* the command line */
+	const char *process; /* the process of its first operation */
+	long pid;
+	const char *session;
+	int64_t start, end; /* its first and last commit, epoch seconds */
+	char first[41];	    /* its oldest commit */
+	char last[41];	    /* its newest commit */
+	size_t commits;
+	/* files (not directories) by the net effect: gfs_history_actions */
+	size_t changed, created, deleted;
+	bool counted; /* those three were computed */
+	/* newest first; only when asked for (GFS_HISTORY_ACTION_OPS) */
+	const struct gfs_history_action_op *ops;
+	size_t nops; /* always counted */
+};
+
+enum gfs_history_action_flags {
+	GFS_HISTORY_ACTION_OPS = 1 << 0,    /* fill ops */
+	GFS_HISTORY_ACTION_COUNTS = 1 << 1, /* changed, created, deleted */
+};
+
+/* Which actions gfs_history_actions() lists. */
+struct gfs_history_action_query {
+	int64_t since;	     /* only actions that ended at or after; -1: all */
+	const char *session; /* only this session's (its id); NULL: all */
+	bool last_session;   /* only the newest session's */
+	long max;	     /* at most this many, newest first; -1: all */
+	uint64_t number;     /* only action A<number>; 0: any */
+	unsigned flags;	     /* enum gfs_history_action_flags */
+};
+
+/*
+ * Calls visit for each action q asks for, newest (by its last commit)
+ * first, until it returns non-zero (returned). 0 at the end, or -errno.
+ * The action and its strings are valid during the call only.
+ */
+int gfs_history_actions(
+	struct gfs_history *h, const struct gfs_history_action_query *q,
+	int (*visit)(void *arg, const struct gfs_history_action *a), void *arg);
+
+/*
+ * Turns "A17" (or a short commit id of an action of its own) into the
+ * query that names it (q->number set, or q->session...). 1 when text has
+ * the form of an action id, 0 when not (try it as something else).
+ */
+int gfs_history_action_parse(const char *text, uint64_t *number);
+
+/*
+ * The newest commit of action A<number> into out (the folder right after
+ * it, for restore --at). -ENOENT with a message in err when no such
+ * action.
+ */
+int gfs_history_action_last(struct gfs_history *h, uint64_t number,
+			    char out[41], char *err, size_t err_size);
+
+/*
+ * Reverts whole actions: A<number> (numbers[0..n)), or with n == 0 the
+ * newest `newest` actions. Every file they changed goes back to its
+ * state before the first of them touched it, and what they created
+ * goes, unless a later action changed it again (reported -EBUSY, left
+ * alone). A temporary file an action made and renamed away is in no
+ * state before or after it, so it is never brought back. Flags and
+ * report as for gfs_history_restore(). -ENOENT (message in err) when an
+ * action is not found, -ERANGE when history holds fewer than newest.
+ */
+int gfs_history_undo_actions(struct gfs_history *h, const uint64_t *numbers,
+			     size_t n, long newest, int dest_fd, unsigned flags,
+			     gfs_history_report report, void *arg, char *err,
+			     size_t err_size);
+
+/*
+ * The net diff of action A<number> (its commits' before and after), as
+ * view says. -ENOENT when no such action.
+ */
+int gfs_history_diff_action(struct gfs_history *h, uint64_t number,
+			    const char *const *paths, size_t npaths,
+			    const struct gfs_history_diff_view *view,
+			    struct gfs_buf *out);
 
 #endif

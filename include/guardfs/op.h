@@ -88,7 +88,8 @@ struct gfs_op {
 	/* what it ran under: a reference held until end, and its label */
 	struct gfs_action *action;
 	const char *action_label;
-	bool action_known; /* action was looked up (it may be NULL) */
+	bool action_known;  /* action was looked up (it may be NULL) */
+	uint64_t action_id; /* its number once the store lists op, else 0 */
 };
 
 #endif

@@ -28,7 +28,8 @@ struct gfs_store_event {
 	const char *from;    /* rename, exchange and link source, else NULL */
 	pid_t pid;	     /* the process that asked */
 	const char *process; /* its name (comm) */
-	const char *action;  /* the `guardfs exec` it ran under, or NULL */
+	const char *action;  /* the label of its action (action.c), or NULL */
+	uint64_t action_id;  /* that action's number, 0 for none */
 	/*
 	 * Write, truncate, chmod: the file's inode number, by which the store
 	 * finds its other names (hard links) even when path names it no
@@ -125,6 +126,13 @@ int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
  */
 int gfs_store_group_begin(struct gfs_store *s, const char *label, pid_t pid);
 int gfs_store_group_end(struct gfs_store *s);
+
+/*
+ * A new action number, unique in the store: one more than any the
+ * store's commits name (each commit carries the highest handed out so
+ * far in a Guardfs-Actions trailer, read back at open).
+ */
+uint64_t gfs_store_action_new(struct gfs_store *s);
 
 /* Waits until every job queued so far is committed (for tests, umount). */
 void gfs_store_flush(struct gfs_store *s);

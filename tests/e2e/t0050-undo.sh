@@ -58,7 +58,7 @@ for p in pathlib.Path(".").glob("*.bin"): p.write_bytes(b"rewritten")'
 sleep 1
 
 cd "$R" || exit 1
-log=$("$GUARDFS" log)
+log=$("$GUARDFS" log .) # every operation
 check_eq "log names sed's rename over main.c" 1 \
 	"$(grep -c '  sed ([0-9]*)  rename  src/main.c <- src/sed' <<<"$log")"
 check "log names rm's unlink" grep -q '  rm ([0-9]*)  unlink  src/lib/lib.c$' <<<"$log"
@@ -67,8 +67,8 @@ check "log --process filters" test "$("$GUARDFS" log --process rm | wc -l)" -ge 
 check_eq "log -n" 1 "$("$GUARDFS" log -n 1 | wc -l)"
 # echo's create and its write session may share a commit (then the write,
 # which found nothing new, is not listed)
-check "log -n 1 is the newest op" grep -qE '  (create|write)  new.txt$' \
-	< <("$GUARDFS" log -n 1)
+check "log -n 1 . is the newest op" grep -qE '  (create|write)  new.txt$' \
+	< <("$GUARDFS" log -n 1 .)
 check_eq "log PATH" $'rmdir  src/lib\nunlink  src/lib/lib.c' \
 	"$("$GUARDFS" log src/lib | sed 's/.*)  //')"
 check "log --json is JSON" python3 -c '
@@ -77,7 +77,7 @@ ops = json.load(sys.stdin)
 assert ops[0]["op"] in ("create", "write"), ops[0]
 assert ops[0]["path"] == "new.txt", ops[0]
 assert all(set(o) >= {"id", "time", "process", "pid", "op", "path"} for o in ops)
-' < <("$GUARDFS" log --json)
+' < <("$GUARDFS" log --json .)
 notes_diff=$("$GUARDFS" diff session docs/notes.txt)
 check "diff since session" grep -q '^-line 1$' <<<"$notes_diff"
 check "diff shows the new content" grep -q '^+overwritten$' <<<"$notes_diff"
@@ -154,7 +154,7 @@ check_eq "the burst shares one commit" \
 	$'rename a2.txt (+5 more)\nsession-start '"$B" \
 	"$(git -C "$BSTORE" log --format=%s)"
 P=$(git -C "$BSTORE" rev-parse --short=10 HEAD)
-blog() { (cd "$B" && "$GUARDFS" log "$@"); }
+blog() { (cd "$B" && "$GUARDFS" log "$@" .); }
 check_eq "each operation listed with its own id" \
 	"$P@6  unlink  d.txt
 $P@5  rename  a3.txt <- a2.txt
@@ -193,14 +193,14 @@ burst_is() {
 	rm -rf "$want" && mkdir "$want" && (cd "$want" && eval "$1") &&
 		check_eq "$2" "$(snapshot_of "$want")" "$(snapshot_of "$B")"
 }
-(cd "$B" && "$GUARDFS" undo 1 >/dev/null)
+(cd "$B" && "$GUARDFS" undo --last-ops 1 >/dev/null)
 sleep 1.2
 burst_is "printf 'A\n' >a3.txt; mkdir dir; printf 'C\n' >dir/c.txt
 	printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \
-	"undo 1: only the last operation of the burst"
+	"undo --last-ops 1: only the last operation of the burst"
 # undo's own restore is one operation too: it, then three of the burst
-check_eq "the undo is one snapshot" "undo 1 (1 path)" "$(git -C "$BSTORE" log -1 --format=%s)"
-(cd "$B" && "$GUARDFS" undo 4 >/dev/null)
+check_eq "the undo is one snapshot" "undo --last-ops 1 (1 path)" "$(git -C "$BSTORE" log -1 --format=%s)"
+(cd "$B" && "$GUARDFS" undo --last-ops 4 >/dev/null)
 sleep 1.2
 burst_is "printf 'A\n' >a2.txt; mkdir dir; printf 'C\n' >c.txt
 	printf 'D\n' >d.txt; printf 'keep\n' >keep.txt" \

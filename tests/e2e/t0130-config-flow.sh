@@ -20,7 +20,7 @@ rule_line=$(grep -n -x 'pattern = private/' "$R/.guardfs.ini" | cut -d: -f1)
 # that the mount recorded last; the file holds B.
 history() {
 	local phase=$1 out
-	out=$(cd "$R" && "$GUARDFS" log -n 1 2>&1)
+	out=$(cd "$R" && "$GUARDFS" log -n 1 . 2>&1)
 	check_eq "$phase: log names the last write" "write notes.txt" \
 		"$(echo "$out" | awk '{print $(NF-1), $NF}')"
 	out=$(cd "$R" && "$GUARDFS" diff "$(echo "$out" | awk '{print $1}')" 2>&1)
@@ -50,7 +50,7 @@ out=$(cd "$R" && "$GUARDFS" exec -- sh -c 'cat notes.txt; ls private 2>&1 >/dev/
 check_eq "mounted: exec without -c" "m-b 1" "$(echo $out)"
 # From outside the root too, with -c naming the hidden file: it comes
 # from the daemon, not through the mount.
-out=$(cd / && "$GUARDFS" log -n 1 -c "$R/.guardfs.ini" 2>&1)
+out=$(cd / && "$GUARDFS" log -n 1 -c "$R/.guardfs.ini" "$R" 2>&1)
 check_eq "log -c ROOT/.guardfs.ini while mounted" "restore notes.txt" \
 	"$(echo "$out" | awk '{print $(NF-1), $NF}')"
 out=$("$GUARDFS" explain -c "$R/.guardfs.ini" "$R/private/diary.txt" 2>&1)
@@ -68,7 +68,7 @@ check_eq "unmounted: undo --dry-run exits 0" "0" "$?"
 mkdir -p "$T/mnt"
 check "mount at a separate point" gfs_mount "$T/mnt" "$R" "$T/mnt"
 printf 's-a\n' >"$T/mnt/notes.txt"
-out=$(cd "$T/mnt" && "$GUARDFS" log -n 1 2>&1)
+out=$(cd "$T/mnt" && "$GUARDFS" log -n 1 . 2>&1)
 check_eq "log inside a separate mount point" "write notes.txt" \
 	"$(echo "$out" | awk '{print $(NF-1), $NF}')"
 check "umount" gfs_umount "$T/mnt"

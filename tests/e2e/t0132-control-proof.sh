@@ -105,7 +105,7 @@ check_eq "the deletes happened" "v5.txt" "$(ls "$R")"
 check "a genuine restore" bash -c 'cd "$1" && "$2" restore v1.txt v2.txt v3.txt v4.txt --at session' _ "$R" "$GUARDFS"
 check_eq "the files are back" "precious 1 precious 2 precious 3 precious 4" \
 	"$(cat "$R"/v[1-4].txt | tr '\n' ' ' | sed 's/ $//')"
-log=$(cd "$R" && "$GUARDFS" log)
+log=$(cd "$R" && "$GUARDFS" log .)
 check "umount" gfs_umount "$R"
 for i in 1 2 3 4; do
 	check_eq "v$i's delete is listed as a delete" 1 \

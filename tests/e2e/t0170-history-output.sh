@@ -63,13 +63,13 @@ check_eq "nothing restored by the refusals" "$(printf 'a\nB\nc\nd')" "$(cat a.tx
 ct=$(git -C "$STORE" log -1 --format=%ct)
 check_eq "log text in TZ" \
 	"$(TZ=Asia/Kolkata date -d "@$ct" '+%Y-%m-%d %H:%M:%S')" \
-	"$(TZ=Asia/Kolkata "$GUARDFS" log -n 1 | awk '{print $2, $3}')"
+	"$(TZ=Asia/Kolkata "$GUARDFS" log -n 1 . | awk '{print $2, $3}')"
 check_eq "log text in another TZ" \
 	"$(TZ=America/New_York date -d "@$ct" '+%Y-%m-%d %H:%M:%S')" \
-	"$(TZ=America/New_York "$GUARDFS" log -n 1 | awk '{print $2, $3}')"
+	"$(TZ=America/New_York "$GUARDFS" log -n 1 . | awk '{print $2, $3}')"
 check_eq "log --json stays UTC" \
 	"$(TZ=UTC date -u -d "@$ct" '+%Y-%m-%dT%H:%M:%SZ')" \
-	"$(TZ=Asia/Kolkata "$GUARDFS" log -n 1 --json | python3 -c '
+	"$(TZ=Asia/Kolkata "$GUARDFS" log -n 1 --json . | python3 -c '
 import json, sys
 print(json.load(sys.stdin)[0]["time"])')"
 nops=$("$GUARDFS" log | wc -l)

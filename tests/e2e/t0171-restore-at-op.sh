@@ -21,7 +21,7 @@ check_eq "the burst shares one commit" \
 	"$(git -C "$STORE" log --format=%s)"
 P=$(git -C "$STORE" rev-parse --short=10 HEAD)
 check_eq "log names them SNAPSHOT@SEQ" "$P@5 $P@4 $P@3 $P@2 $P@1" \
-	"$("$GUARDFS" log | grep -v session-start | cut -d' ' -f1 | xargs)"
+	"$("$GUARDFS" log . | grep -v session-start | cut -d' ' -f1 | xargs)"
 
 # what the folder holds: names and contents
 folder() { (cd "$B" && grep -r . | sort | xargs); }

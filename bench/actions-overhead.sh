@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/actions-overhead.sh OLD_BIN NEW_BIN [RUNS]: what actions add to
+# the write side. Both builds, alternating, guard an empty folder in place
+# (snapshots on, defaults) and time: tar extract of /usr/include, a
+# rewrite of 2000 small files by one process, and rm -rf of the tree.
+# Prints min and median seconds per build and workload, wall time and
+# the daemon's CPU time (user + system, from /proc: steadier than wall
+# time on a busy machine). Each timing ends once the store has recorded
+# everything (`log -n 1 .`, one operation with either build). Root only.
+set -euo pipefail
+OLD=$(readlink -f "$1") NEW=$(readlink -f "$2") RUNS=${3:-5}
+W=/var/tmp/gfs-bench-overhead
+rm -rf "$W"; mkdir -p "$W"
+export HOME=$W/home XDG_DATA_HOME=$W/data XDG_STATE_HOME=$W/state
+export XDG_CONFIG_HOME=$W/config XDG_RUNTIME_DIR=$W/run
+trap 'rm -rf "$W"' EXIT
+tar -C /usr -cf "$W/include.tar" include
+now() { date +%s.%N; }
+# the CPU seconds (user + system) process $1 used so far
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+one() { # BIN: prints "extract rewrite rm" wall seconds, then the daemon's CPU
+	local bin=$1 r=$W/root t0 t1 t2 t3 pid c0 c1 c2 c3
+	rm -rf "$W/root" "$W/data" "$W/state" "$W/home" "$W/config" "$W/run"
+	mkdir -p "$r" "$HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME"
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	"$bin" mount "$r" "$r" >/dev/null
+	pid=$("$bin" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["pid"])')
+	cd "$r"
+	c0=$(cpu "$pid"); t0=$(now); tar -xf "$W/include.tar"; "$bin" log -n 1 . >/dev/null; t1=$(now); c1=$(cpu "$pid")
+	python3 -c '
+import os
+os.makedirs("small", exist_ok=True)
+for r in range(2):
+    for i in range(1000):
+        with open("small/f%04d" % i, "w") as f: f.write("round %d %d\n" % (r, i))'
+	"$bin" log -n 1 . >/dev/null
+	t2=$(now); c2=$(cpu "$pid"); rm -rf include small; "$bin" log -n 1 . >/dev/null
+	t3=$(now); c3=$(cpu "$pid")
+	cd /; "$bin" umount "$r" >/dev/null
+	echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc) $(echo "$t3 - $t2" | bc)" \
+		"$(echo "$c1 - $c0" | bc) $(echo "$c2 - $c1" | bc) $(echo "$c3 - $c2" | bc)"
+}
+for i in $(seq 1 "$RUNS"); do
+	echo "old $(one "$OLD")"
+	echo "new $(one "$NEW")"
+done | tee "$W/raw" >&2
+python3 - "$W/raw" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+for i, name in enumerate(["extract", "rewrite 2000", "rm -rf",
+                           "extract CPU", "rewrite CPU", "rm -rf CPU"]):
+    o = [float(r[i + 1]) for r in rows if r[0] == "old"]
+    n = [float(r[i + 1]) for r in rows if r[0] == "new"]
+    print("%-13s old min %.2f med %.2f | new min %.2f med %.2f | min %+.1f%% med %+.1f%%" % (
+        name, min(o), statistics.median(o), min(n), statistics.median(n),
+        100 * (min(n) / min(o) - 1), 100 * (statistics.median(n) / statistics.median(o) - 1)))
+PY
