@@ -1,0 +1,510 @@
+/*
+ * The agent's own actions: what each command run inside a guardfs
+ * sandbox (`guardfs exec`, `guardfs run`) did in the current session, as
+ * the sandbox's restricted verbs list, diff and undo them.
+ *
+ * An operation belongs to such an action when its commit names the
+ * action (Guardfs-Action, set by the daemon for every operation from the
+ * sandbox's pid namespace). Consecutive labelled operations with the same
+ * label form one action; operations without a label (the user's, a
+ * restore's, the store's own pre-images) never belong to one and do not
+ * split one. Only the current session is read: the agent never reaches
+ * an older one.
+ *
+ * Undo is refused as a whole, naming each path, when an operation that is
+ * not the action's touched one of its paths after the action began: the
+ * user's later edits are never overwritten, and an action already undone
+ * (its paths written by the undo's restore) is not undone twice.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "history_internal.h"
+
+/* One operation of the session, its strings owned. */
+struct agent_op {
+	char commit[41];
+	size_t index; /* in its commit's list */
+	uint64_t seq;
+	int64_t time;
+	char *op, *path, *from, *process, *label;
+	long pid;
+	long action; /* index into actions, or -1 */
+};
+
+struct gfs_history_agent {
+	struct agent_op *ops; /* oldest first */
+	size_t nops, cap;
+	struct gfs_history_action *actions; /* oldest first */
+	size_t nactions;
+	size_t *first; /* per action: its first op */
+	size_t *last;  /* per action: its last op */
+	char session[41]; /* the commit that began the session, or "" */
+	bool walk_failed;
+};
+
+static bool within(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return !len || (!strncmp(path, prefix, len) &&
+			(path[len] == '\0' || path[len] == '/'));
+}
+
+static bool overlaps(const char *a, const char *b)
+{
+	return a && b && (within(a, b) || within(b, a));
+}
+
+/* Operations that change nothing in the folder. */
+static bool no_change(const char *op)
+{
+	return !strcmp(op, "preimage") || !strcmp(op, "session-start");
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int keep_op(struct gfs_history_agent *a,
+		   const struct gfs_history_commit *c, size_t i)
+{
+	const struct gfs_history_op *op = &c->ops[i];
+	struct agent_op *o;
+
+	if (a->nops == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		void *p = realloc(a->ops, cap * sizeof(*a->ops));
+
+		if (!p)
+			return -ENOMEM;
+		a->ops = p;
+		a->cap = cap;
+	}
+	o = &a->ops[a->nops];
+	memset(o, 0, sizeof(*o));
+	memcpy(o->commit, c->id, 41);
+	o->index = i;
+	o->seq = op->seq;
+	o->time = c->time;
+	o->pid = op->pid;
+	o->action = -1;
+	o->op = strdup(op->op ? op->op : "");
+	o->path = strdup(op->path ? op->path : "");
+	o->from = dup_or_null(op->from);
+	o->process = strdup(op->process ? op->process : "");
+	o->label = dup_or_null(op->action);
+	a->nops++;
+	if (!o->op || !o->path || !o->process || (op->from && !o->from) ||
+	    (op->action && !o->label))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Collects the session's operations, newest first (reversed later). */
+static int session_visit(void *arg, const struct gfs_history_commit *c)
+{
+	struct gfs_history_agent *a = arg;
+	size_t i, start = 0;
+	int rc = 0;
+
+	/* the session's marker: what came before it is another session */
+	if (c->session_start) {
+		memcpy(a->session, c->id, 41);
+		for (i = 0; i < c->nops; i++)
+			if (!strcmp(c->ops[i].op, "session-start"))
+				start = i + 1;
+	}
+	for (i = c->nops; !rc && i-- > start;)
+		rc = keep_op(a, c, i);
+	if (rc) {
+		a->walk_failed = true;
+		return rc;
+	}
+	return c->session_start ? 1 : 0;
+}
+
+static bool creates(const char *op)
+{
+	return !strcmp(op, "create") || !strcmp(op, "mkdir") ||
+	       !strcmp(op, "symlink") || !strcmp(op, "link") ||
+	       !strcmp(op, "mknod");
+}
+
+static bool deletes(const char *op)
+{
+	return !strcmp(op, "unlink") || !strcmp(op, "rmdir");
+}
+
+/* Counts an action's paths as created, deleted or changed. */
+static void count_paths(struct gfs_history_agent *a, size_t k)
+{
+	struct gfs_history_action *act = &a->actions[k];
+	size_t i, j;
+
+	for (i = a->first[k]; i <= a->last[k]; i++) {
+		const struct agent_op *o = &a->ops[i], *first = o, *last = o;
+		bool seen = false;
+
+		if (o->action != (long)k || no_change(o->op))
+			continue;
+		for (j = a->first[k]; j < i && !seen; j++)
+			seen = a->ops[j].action == (long)k &&
+			       !strcmp(a->ops[j].path, o->path);
+		if (seen)
+			continue;
+		for (j = i + 1; j <= a->last[k]; j++)
+			if (a->ops[j].action == (long)k &&
+			    !strcmp(a->ops[j].path, o->path))
+				last = &a->ops[j];
+		if (creates(first->op) && !deletes(last->op))
+			act->created++;
+		else if (deletes(last->op) && !creates(first->op))
+			act->deleted++;
+		else if (!creates(first->op))
+			act->changed++;
+		/* a rename's source is gone from where it was */
+		if (o->from && !strcmp(o->op, "rename"))
+			act->deleted++;
+	}
+}
+
+static int group(struct gfs_history_agent *a)
+{
+	long current = -1;
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nops; i++)
+		n += a->ops[i].label != NULL;
+	a->actions = calloc(n ? n : 1, sizeof(*a->actions));
+	a->first = calloc(n ? n : 1, sizeof(size_t));
+	a->last = calloc(n ? n : 1, sizeof(size_t));
+	if (!a->actions || !a->first || !a->last)
+		return -ENOMEM;
+	for (i = 0; i < a->nops; i++) {
+		struct agent_op *o = &a->ops[i];
+		struct gfs_history_action *act;
+
+		if (!o->label)
+			continue;
+		if (current < 0 ||
+		    strcmp(a->actions[current].label, o->label)) {
+			current = (long)a->nactions++;
+			act = &a->actions[current];
+			snprintf(act->id, sizeof(act->id), "%.10s@%llu",
+				 o->commit, (unsigned long long)o->seq);
+			act->label = o->label;
+			act->start = o->time;
+			a->first[current] = i;
+		}
+		act = &a->actions[current];
+		act->end = o->time;
+		act->nops++;
+		a->last[current] = i;
+		o->action = current;
+	}
+	for (i = 0; i < a->nactions; i++)
+		count_paths(a, i);
+	return 0;
+}
+
+int gfs_history_agent_load(struct gfs_history_agent **out,
+			   struct gfs_history *h)
+{
+	struct gfs_history_agent *a = calloc(1, sizeof(*a));
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!a)
+		return -ENOMEM;
+	rc = gfs_history_walk(h, session_visit, a);
+	if (rc > 0)
+		rc = a->walk_failed ? -ENOMEM : 0;
+	/* oldest first from here on */
+	for (i = 0; i < a->nops / 2; i++) {
+		struct agent_op t = a->ops[i];
+
+		a->ops[i] = a->ops[a->nops - 1 - i];
+		a->ops[a->nops - 1 - i] = t;
+	}
+	if (!rc)
+		rc = group(a);
+	if (rc) {
+		gfs_history_agent_free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+void gfs_history_agent_free(struct gfs_history_agent *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->nops; i++) {
+		free(a->ops[i].op);
+		free(a->ops[i].path);
+		free(a->ops[i].from);
+		free(a->ops[i].process);
+		free(a->ops[i].label);
+	}
+	free(a->ops);
+	free(a->actions);
+	free(a->first);
+	free(a->last);
+	free(a);
+}
+
+size_t gfs_history_agent_count(const struct gfs_history_agent *a)
+{
+	return a->nactions;
+}
+
+const struct gfs_history_action *
+gfs_history_agent_get(const struct gfs_history_agent *a, size_t i)
+{
+	return i < a->nactions ? &a->actions[a->nactions - 1 - i] : NULL;
+}
+
+const struct gfs_history_action *
+gfs_history_agent_find(const struct gfs_history_agent *a, const char *id)
+{
+	const char *at = strchr(id, '@');
+	size_t i, len = at ? (size_t)(at - id) : 0;
+
+	if (!at || len < 4 || len > 40 || !at[1] ||
+	    strspn(id, "0123456789abcdef") != len ||
+	    strspn(at + 1, "0123456789") != strlen(at + 1))
+		return NULL;
+	for (i = 0; i < a->nactions; i++) {
+		const struct agent_op *o = &a->ops[a->first[i]];
+		char seq[24];
+
+		snprintf(seq, sizeof(seq), "%llu", (unsigned long long)o->seq);
+		if (!strncmp(o->commit, id, len) && !strcmp(at + 1, seq))
+			return &a->actions[i];
+	}
+	return NULL;
+}
+
+static size_t index_of(const struct gfs_history_agent *a,
+		       const struct gfs_history_action *act)
+{
+	return (size_t)(act - a->actions);
+}
+
+/*
+ * The action's paths (sources of renames too), without those below
+ * another of them: restoring a directory brings back what it held.
+ */
+static int action_paths(const struct gfs_history_agent *a, size_t k,
+			const char ***out, size_t *n)
+{
+	const char **paths;
+	size_t i, j, m = 0;
+
+	paths = calloc(2 * (a->last[k] - a->first[k] + 1), sizeof(*paths));
+	if (!paths)
+		return -ENOMEM;
+	for (i = a->first[k]; i <= a->last[k]; i++) {
+		const struct agent_op *o = &a->ops[i];
+		const char *two[2] = {o->path, o->from};
+		int w;
+
+		if (o->action != (long)k || no_change(o->op))
+			continue;
+		for (w = 0; w < 2; w++)
+			if (two[w] && *two[w])
+				paths[m++] = two[w];
+	}
+	/* drop duplicates and paths inside another one */
+	for (i = 0; i < m; i++) {
+		for (j = 0; j < m; j++) {
+			if (i == j || !paths[i] || !paths[j])
+				continue;
+			if (within(paths[i], paths[j]) &&
+			    (strcmp(paths[i], paths[j]) || i > j)) {
+				paths[i] = NULL;
+				break;
+			}
+		}
+	}
+	for (i = j = 0; i < m; i++)
+		if (paths[i])
+			paths[j++] = paths[i];
+	*out = paths;
+	*n = j;
+	return 0;
+}
+
+/* The commit that holds the folder as it was before the action. */
+static int before_state(struct gfs_history *h,
+			const struct gfs_history_agent *a, size_t k,
+			char out[41], uint64_t *seq)
+{
+	const struct agent_op *f = &a->ops[a->first[k]];
+	size_t i;
+
+	*seq = 0;
+	/* an earlier operation of the same commit: right after it */
+	for (i = a->first[k]; i-- > 0;) {
+		const struct agent_op *o = &a->ops[i];
+
+		if (strcmp(o->commit, f->commit))
+			break;
+		if (o->seq && !no_change(o->op)) {
+			memcpy(out, o->commit, 41);
+			*seq = o->seq;
+			return 0;
+		}
+	}
+	return gfs_history_parent(h, f->commit, out);
+}
+
+int gfs_history_agent_diff(struct gfs_history *h,
+			   const struct gfs_history_agent *a,
+			   const struct gfs_history_action *act,
+			   const struct gfs_history_diff_view *view,
+			   struct gfs_buf *out)
+{
+	size_t k = index_of(a, act), n;
+	const char **paths = NULL;
+	char before[41];
+	int rc;
+
+	/*
+	 * From the commit before the action's first operation to the one
+	 * holding its last, narrowed to its paths: another process's
+	 * operation on those paths inside that span shows too (and would
+	 * make undo refuse).
+	 */
+	rc = gfs_history_parent(h, a->ops[a->first[k]].commit, before);
+	if (!rc)
+		rc = action_paths(a, k, &paths, &n);
+	if (!rc && n)
+		rc = gfs_history_diff_view(h, before, a->ops[a->last[k]].commit,
+					   paths, n, view, out);
+	free(paths);
+	return rc;
+}
+
+int gfs_history_agent_undo(struct gfs_history *h,
+			   const struct gfs_history_agent *a,
+			   const struct gfs_history_action *act, int dest_fd,
+			   unsigned flags, gfs_history_conflict conflict,
+			   gfs_history_report report, void *arg)
+{
+	size_t k = index_of(a, act), i, j, n = 0;
+	const char **paths = NULL;
+	char before[41];
+	uint64_t seq;
+	int rc, conflicts = 0;
+
+	rc = action_paths(a, k, &paths, &n);
+	/* every later operation not the action's, on any of its paths */
+	for (i = a->first[k]; !rc && i < a->nops; i++) {
+		const struct agent_op *o = &a->ops[i];
+
+		if (o->action == (long)k || no_change(o->op))
+			continue;
+		for (j = 0; j < n; j++) {
+			const char *hit = overlaps(o->path, paths[j]) ? o->path
+					  : overlaps(o->from, paths[j])
+						  ? o->from
+						  : NULL;
+			struct gfs_history_op by = {
+				.op = o->op,
+				.path = o->path,
+				.from = o->from,
+				.process = o->process,
+				.action = o->label,
+				.pid = o->pid,
+				.seq = o->seq,
+			};
+
+			if (!hit)
+				continue;
+			conflicts++;
+			if (conflict)
+				conflict(arg, hit, &by);
+			break;
+		}
+	}
+	if (!rc && conflicts)
+		rc = -EBUSY;
+	if (!rc)
+		rc = before_state(h, a, k, before, &seq);
+	if (!rc && n)
+		rc = seq ? gfs_history_restore_op(h, before, seq, paths, n,
+						  dest_fd, flags, report, arg)
+			 : gfs_history_restore(h, before, paths, n, dest_fd,
+					       flags, report, arg);
+	free(paths);
+	return rc;
+}
+
+size_t gfs_history_agent_ops(const struct gfs_history_agent *a,
+			     const struct gfs_history_action *act,
+			     void (*visit)(void *arg, const char *commit,
+					   const struct gfs_history_op *op),
+			     void *arg)
+{
+	size_t k = index_of(a, act), i, n = 0;
+
+	for (i = a->first[k]; i <= a->last[k]; i++) {
+		const struct agent_op *o = &a->ops[i];
+		struct gfs_history_op op = {
+			.op = o->op,
+			.path = o->path,
+			.from = o->from,
+			.process = o->process,
+			.action = o->label,
+			.pid = o->pid,
+			.seq = o->seq,
+		};
+
+		if (o->action != (long)k)
+			continue;
+		n++;
+		if (visit)
+			visit(arg, o->commit, &op);
+	}
+	return n;
+}
+
+const char *gfs_history_agent_session(const struct gfs_history_agent *a)
+{
+	return a->session[0] ? a->session : NULL;
+}
+
+int gfs_history_file(struct gfs_history *h, const char *id, const char *path,
+		     struct gfs_buf *out)
+{
+	struct gfs_buf enc = GFS_BUF_INIT;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int rc = gfs_history_encode_path(path, &enc);
+
+	if (!rc)
+		rc = gfs_history_tree_of(h, id, &tree, NULL, NULL);
+	if (!rc && (git_tree_entry_bypath(&e, tree, enc.data) ||
+		    git_tree_entry_type(e) != GIT_OBJECT_BLOB))
+		rc = -ENOENT;
+	if (!rc && git_blob_lookup(&blob, h->repo, git_tree_entry_id(e)))
+		rc = gfs_history_git_error("read blob");
+	if (!rc)
+		rc = gfs_buf_add(out, git_blob_rawcontent(blob),
+				 (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	gfs_buf_release(&enc);
+	return rc;
+}
