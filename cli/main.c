@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent.h"
 #include "cli.h"
 
 static const struct gfs_command commands[] = {
@@ -88,6 +89,9 @@ int main(int argc, char **argv)
 		printf("guardfs %s\n", GFS_VERSION);
 		return 0;
 	}
+	/* inside the sandbox: the agent's own log, diff and undo only */
+	if (gfs_agent_inside())
+		return gfs_agent_command(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
