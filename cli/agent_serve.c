@@ -173,6 +173,24 @@ static void refuse(int fd, const char *why)
 	gfs_buf_release(&reply);
 }
 
+/*
+ * Closes a connection. What the peer sent beyond its request is read
+ * away first, a little and briefly: closing on unread bytes would reset
+ * the connection and lose the reply it is reading.
+ */
+static void hang_up(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char sink[4096];
+	int rounds;
+
+	shutdown(fd, SHUT_WR);
+	for (rounds = 0; rounds < 16 && poll(&p, 1, 50) > 0; rounds++)
+		if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
+	close(fd);
+}
+
 static void serve(int listen_fd, const struct gfs_config *cfg, pid_t daemon,
 		  const char *mount)
 {
@@ -204,7 +222,7 @@ static void serve(int listen_fd, const struct gfs_config *cfg, pid_t daemon,
 				   "bytes, sent at once");
 		else
 			answer(fd, cfg, daemon, mount, line);
-		close(fd);
+		hang_up(fd);
 		sigprocmask(SIG_UNBLOCK, &term, NULL);
 	}
 }

@@ -301,7 +301,9 @@ static void conflict(void *arg, const char *path,
 	u->conflicts++;
 	if (hidden(u->screen, path))
 		path = "(a hidden path)";
-	if (by->action)
+	if (!by)
+		gfs_cli_error("'%s' is not as the action left it", path);
+	else if (by->action)
 		gfs_cli_error("'%s' was changed since by a later action of "
 			      "the agent ([%s], %s %s)",
 			      path, by->action, by->process, by->op);

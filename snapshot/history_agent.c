@@ -11,10 +11,11 @@
  * split one. Only the current session is read: the agent never reaches
  * an older one.
  *
- * Undo is refused as a whole, naming each path, when an operation that is
- * not the action's touched one of its paths after the action began: the
- * user's later edits are never overwritten, and an action already undone
- * (its paths written by the undo's restore) is not undone twice.
+ * Undo is refused as a whole, naming each path, when one of the action's
+ * paths is no longer as the action left it: the user's later edits are
+ * never overwritten, and an action already undone (its paths put back by
+ * the undo's restore) is not undone twice. A later action that was itself
+ * undone left the paths as they were, and does not stand in the way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,8 +40,8 @@ struct gfs_history_agent {
 	size_t nops, cap;
 	struct gfs_history_action *actions; /* oldest first */
 	size_t nactions;
-	size_t *first; /* per action: its first op */
-	size_t *last;  /* per action: its last op */
+	size_t *first;	  /* per action: its first op */
+	size_t *last;	  /* per action: its last op */
 	char session[41]; /* the commit that began the session, or "" */
 	bool walk_failed;
 };
@@ -139,7 +140,7 @@ static bool deletes(const char *op)
 	return !strcmp(op, "unlink") || !strcmp(op, "rmdir");
 }
 
-/* Counts an action's paths as created, deleted or changed. */
+/* Counts an action's files as created, deleted or changed. */
 static void count_paths(struct gfs_history_agent *a, size_t k)
 {
 	struct gfs_history_action *act = &a->actions[k];
@@ -149,7 +150,9 @@ static void count_paths(struct gfs_history_agent *a, size_t k)
 		const struct agent_op *o = &a->ops[i], *first = o, *last = o;
 		bool seen = false;
 
-		if (o->action != (long)k || no_change(o->op))
+		/* files are counted, not the directories holding them */
+		if (o->action != (long)k || no_change(o->op) ||
+		    !strcmp(o->op, "mkdir") || !strcmp(o->op, "rmdir"))
 			continue;
 		for (j = a->first[k]; j < i && !seen; j++)
 			seen = a->ops[j].action == (long)k &&
@@ -394,47 +397,126 @@ int gfs_history_agent_diff(struct gfs_history *h,
 	return rc;
 }
 
+/* The entry at path (decoded) in tree, into *id and *mode; false: none. */
+static bool entry_at(git_tree *tree, const char *path, git_oid *id,
+		     uint32_t *mode)
+{
+	struct gfs_buf enc = GFS_BUF_INIT;
+	git_tree_entry *e = NULL;
+	bool found = false;
+
+	if (tree && !gfs_history_encode_path(path, &enc) &&
+	    !git_tree_entry_bypath(&e, tree, enc.data)) {
+		git_oid_cpy(id, git_tree_entry_id(e));
+		*mode = git_tree_entry_filemode(e);
+		found = true;
+	}
+	git_tree_entry_free(e);
+	gfs_buf_release(&enc);
+	return found;
+}
+
+static void as_history_op(const struct agent_op *o, struct gfs_history_op *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->op = o->op;
+	op->path = o->path;
+	op->from = o->from;
+	op->process = o->process;
+	op->action = o->label;
+	op->pid = o->pid;
+	op->seq = o->seq;
+}
+
+/*
+ * Whether path is as the action left it: another operation in the
+ * commit of the action's last touch of it, after that touch, changes it
+ * (*by says which), or the newest snapshot holds it otherwise (*by the
+ * newest operation on it since, or NULL when none was recorded). A later
+ * change put back (a later action undone) is no change.
+ */
+static int changed_since(struct gfs_history *h,
+			 const struct gfs_history_agent *a, size_t k,
+			 const char *path, git_tree *head, git_tree **cache,
+			 char cached[41], const struct agent_op **by)
+{
+	size_t i, last = a->first[k];
+	git_oid then_id, now_id;
+	uint32_t then_mode = 0, now_mode = 0;
+	bool then, now;
+	int rc;
+
+	*by = NULL;
+	for (i = a->first[k]; i <= a->last[k]; i++)
+		if (a->ops[i].action == (long)k &&
+		    (overlaps(a->ops[i].path, path) ||
+		     overlaps(a->ops[i].from, path)))
+			last = i;
+	for (i = last + 1; i < a->nops; i++) {
+		const struct agent_op *o = &a->ops[i];
+
+		if (o->action == (long)k || no_change(o->op) ||
+		    (!overlaps(o->path, path) && !overlaps(o->from, path)))
+			continue;
+		*by = o;
+		if (!strcmp(o->commit, a->ops[last].commit))
+			return 1;
+	}
+	if (strcmp(cached, a->ops[last].commit)) {
+		git_tree_free(*cache);
+		*cache = NULL;
+		rc = gfs_history_tree_of(h, a->ops[last].commit, cache, NULL,
+					 NULL);
+		if (rc)
+			return rc;
+		memcpy(cached, a->ops[last].commit, 41);
+	}
+	then = entry_at(*cache, path, &then_id, &then_mode);
+	now = entry_at(head, path, &now_id, &now_mode);
+	if (then != now || (then && (then_mode != now_mode ||
+				     !git_oid_equal(&then_id, &now_id))))
+		return 1;
+	return 0;
+}
+
 int gfs_history_agent_undo(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
 			   const struct gfs_history_action *act, int dest_fd,
 			   unsigned flags, gfs_history_conflict conflict,
 			   gfs_history_report report, void *arg)
 {
-	size_t k = index_of(a, act), i, j, n = 0;
+	size_t k = index_of(a, act), j, n = 0;
 	const char **paths = NULL;
-	char before[41];
+	git_tree *head = NULL, *cache = NULL;
+	char before[41], cached[41] = "", head_id[41];
 	uint64_t seq;
 	int rc, conflicts = 0;
 
 	rc = action_paths(a, k, &paths, &n);
-	/* every later operation not the action's, on any of its paths */
-	for (i = a->first[k]; !rc && i < a->nops; i++) {
-		const struct agent_op *o = &a->ops[i];
+	if (!rc) {
+		git_oid oid;
 
-		if (o->action == (long)k || no_change(o->op))
-			continue;
-		for (j = 0; j < n; j++) {
-			const char *hit = overlaps(o->path, paths[j]) ? o->path
-					  : overlaps(o->from, paths[j])
-						  ? o->from
-						  : NULL;
-			struct gfs_history_op by = {
-				.op = o->op,
-				.path = o->path,
-				.from = o->from,
-				.process = o->process,
-				.action = o->label,
-				.pid = o->pid,
-				.seq = o->seq,
-			};
-
-			if (!hit)
-				continue;
-			conflicts++;
-			if (conflict)
-				conflict(arg, hit, &by);
-			break;
+		if (git_reference_name_to_id(&oid, h->repo, "HEAD")) {
+			rc = gfs_history_git_error("read HEAD");
+		} else {
+			git_oid_tostr(head_id, sizeof(head_id), &oid);
+			rc = gfs_history_tree_of(h, head_id, &head, NULL, NULL);
 		}
+	}
+	for (j = 0; !rc && j < n; j++) {
+		const struct agent_op *by;
+		struct gfs_history_op op;
+
+		rc = changed_since(h, a, k, paths[j], head, &cache, cached,
+				   &by);
+		if (rc <= 0)
+			continue;
+		rc = 0;
+		conflicts++;
+		if (by)
+			as_history_op(by, &op);
+		if (conflict)
+			conflict(arg, paths[j], by ? &op : NULL);
 	}
 	if (!rc && conflicts)
 		rc = -EBUSY;
@@ -445,6 +527,8 @@ int gfs_history_agent_undo(struct gfs_history *h,
 						  dest_fd, flags, report, arg)
 			 : gfs_history_restore(h, before, paths, n, dest_fd,
 					       flags, report, arg);
+	git_tree_free(cache);
+	git_tree_free(head);
 	free(paths);
 	return rc;
 }
@@ -459,19 +543,12 @@ size_t gfs_history_agent_ops(const struct gfs_history_agent *a,
 
 	for (i = a->first[k]; i <= a->last[k]; i++) {
 		const struct agent_op *o = &a->ops[i];
-		struct gfs_history_op op = {
-			.op = o->op,
-			.path = o->path,
-			.from = o->from,
-			.process = o->process,
-			.action = o->label,
-			.pid = o->pid,
-			.seq = o->seq,
-		};
+		struct gfs_history_op op;
 
 		if (o->action != (long)k)
 			continue;
 		n++;
+		as_history_op(o, &op);
 		if (visit)
 			visit(arg, o->commit, &op);
 	}

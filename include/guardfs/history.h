@@ -268,7 +268,7 @@ struct gfs_history_action {
 	const char *label;  /* the command line; borrowed */
 	int64_t start, end; /* times of its first and last operation */
 	size_t nops;
-	size_t created, deleted, changed; /* paths, by what it left */
+	size_t created, deleted, changed; /* files, by what it left */
 };
 
 /* Reads the current session's actions. 0 or -errno. */
@@ -311,17 +311,19 @@ const char *gfs_history_agent_session(const struct gfs_history_agent *a);
 int gfs_history_file(struct gfs_history *h, const char *id, const char *path,
 		     struct gfs_buf *out);
 
-/* A path of an action that another operation (by) touched since. */
+/* A path of an action that another operation (by, or NULL) changed since. */
 typedef void (*gfs_history_conflict)(void *arg, const char *path,
 				     const struct gfs_history_op *by);
 
 /*
  * Puts every path the action touched back as it was before the action.
- * Refused as a whole (-EBUSY, nothing changed) when an operation that is
- * not the action's touched one of those paths after the action began,
- * each reported to conflict: the user's later change, another action's,
- * or a restore (an undo of this action already made). Otherwise as
- * gfs_history_restore() with flags and report.
+ * Refused as a whole (-EBUSY, nothing changed) when one of those paths
+ * is no longer as the action left it, each reported to conflict with the
+ * newest operation that changed it (NULL: none recorded): the user's
+ * later change, a later action's, or the restore of an undo of this
+ * action already made. A later change put back again (a later action
+ * undone) does not count. Otherwise as gfs_history_restore() with flags
+ * and report.
  */
 int gfs_history_agent_undo(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
