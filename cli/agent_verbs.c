@@ -191,7 +191,7 @@ static int list_actions(struct screen *s, struct gfs_history_agent *a,
 {
 	struct gfs_buf out = GFS_BUF_INIT;
 	struct ops_walk w = {.screen = s, .out = &out, .json = r->json};
-	const struct gfs_history_action *act;
+	const struct gfs_history_agent_action *act;
 	char start[40];
 	size_t i;
 
@@ -241,10 +241,10 @@ static int list_actions(struct screen *s, struct gfs_history_agent *a,
 }
 
 /* The action the request names; says why when none. */
-static const struct gfs_history_action *
+static const struct gfs_history_agent_action *
 named_action(const struct gfs_history_agent *a, const char *id)
 {
-	const struct gfs_history_action *act =
+	const struct gfs_history_agent_action *act =
 		!strcmp(id, "last") ? gfs_history_agent_get(a, 0)
 				    : gfs_history_agent_find(a, id);
 
@@ -271,7 +271,7 @@ static int diff_action(struct screen *s, struct gfs_history_agent *a,
 		.screen = screen_file,
 		.screen_arg = s,
 	};
-	const struct gfs_history_action *act = named_action(a, r->action);
+	const struct gfs_history_agent_action *act = named_action(a, r->action);
 	struct gfs_buf out = GFS_BUF_INIT;
 	int rc;
 
@@ -308,8 +308,7 @@ static void conflict(void *arg, const char *path,
 			      "the agent ([%s], %s %s)",
 			      path, by->action, by->process, by->op);
 	else if (!strcmp(by->op, "restore"))
-		gfs_cli_error("'%s' was restored since (an undo or a restore; "
-			      "this action may be undone already)",
+		gfs_cli_error("'%s' was restored since (an undo or a restore)",
 			      path);
 	else
 		gfs_cli_error("'%s' was changed since outside the agent (%s, "
@@ -320,7 +319,7 @@ static void conflict(void *arg, const char *path,
 static int undo_action(struct screen *s, struct gfs_history_agent *a,
 		       const struct gfs_project *p, const struct request *r)
 {
-	const struct gfs_history_action *act = named_action(a, r->action);
+	const struct gfs_history_agent_action *act = named_action(a, r->action);
 	struct undo_state u = {.pr = {.dry_run = r->dry_run}, .screen = s};
 	unsigned flags = r->dry_run ? GFS_HISTORY_DRY_RUN : 0;
 	char label[600];

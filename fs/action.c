@@ -18,6 +18,7 @@
 
 struct gfs_action {
 	atomic_int refs;
+	uint64_t sandbox;	 /* its number in this mount session */
 	uint64_t pidns;		 /* inode of the sandbox's pid namespace */
 	pid_t owner;		 /* the guardfs CLI that began it */
 	struct gfs_action *next; /* in gfs_fs.actions */
@@ -31,6 +32,8 @@ struct gfs_action {
  * command did, they grant nothing.
  */
 static atomic_uint generation;
+/* The sandboxes begun in this mount session (one daemon, one session). */
+static atomic_uint_fast64_t sandboxes;
 static __thread struct {
 	pid_t pid;
 	unsigned gen;
@@ -83,6 +86,11 @@ struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid)
 const char *gfs_action_label(const struct gfs_action *a)
 {
 	return a ? a->label : NULL;
+}
+
+uint64_t gfs_action_sandbox(const struct gfs_action *a)
+{
+	return a ? a->sandbox : 0;
 }
 
 /* Unlinks (under action_lock) the action of ns, or one whose CLI died. */
@@ -144,6 +152,8 @@ int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
 	if (!a)
 		return gfs_buf_adds(out, "action\tout of memory\n");
 	atomic_init(&a->refs, 1);
+	/* the agent's own verbs tell its actions by this (history_agent.c) */
+	a->sandbox = atomic_fetch_add(&sandboxes, 1) + 1;
 	a->pidns = ns;
 	a->owner = peer;
 	memcpy(a->label, end + 1, len + 1);

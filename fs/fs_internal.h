@@ -336,6 +336,8 @@ struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid);
 void gfs_action_put(struct gfs_action *a);
 /* The label (the command line), or NULL for no action. */
 const char *gfs_action_label(const struct gfs_action *a);
+/* Its sandbox's number in this mount session (Guardfs-Sandbox), or 0. */
+uint64_t gfs_action_sandbox(const struct gfs_action *a);
 /*
  * "action-begin NS LABEL" (begin) and "action-end NS" from process peer
  * over the control socket; replies in out.

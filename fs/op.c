@@ -95,6 +95,7 @@ static void record(struct gfs_fs *fs, struct gfs_op *op)
 	ev.process = process;
 	ev.ino = op->ino;
 	ev.action = op->action_label;
+	ev.sandbox = gfs_action_sandbox(op->action);
 	if (gfs_store_after(fs->store, &ev, &op->seq))
 		op->seq = 0;
 }

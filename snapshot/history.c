@@ -155,6 +155,8 @@ static int parse_message(struct gfs_history *h, char *msg,
 			op->process = value;
 		} else if (!strcmp(line, "Guardfs-Action")) {
 			op->action = value;
+		} else if (!strcmp(line, "Guardfs-Sandbox")) {
+			op->sandbox = strtoull(value, NULL, 10);
 		} else if (!strcmp(line, "Guardfs-Seq")) {
 			op->seq = strtoull(value, NULL, 10);
 		}

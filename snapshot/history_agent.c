@@ -1,21 +1,23 @@
 /*
- * The agent's own actions: what each command run inside a guardfs
- * sandbox (`guardfs exec`, `guardfs run`) did in the current session, as
- * the sandbox's restricted verbs list, diff and undo them.
+ * The agent's own actions: what each guardfs sandbox (one `guardfs exec`,
+ * or a whole `guardfs run`) did in the current session, as the sandbox's
+ * restricted verbs list, diff and undo them.
  *
  * An operation belongs to such an action when its commit names the
- * action (Guardfs-Action, set by the daemon for every operation from the
- * sandbox's pid namespace). Consecutive labelled operations with the same
- * label form one action; operations without a label (the user's, a
- * restore's, the store's own pre-images) never belong to one and do not
- * split one. Only the current session is read: the agent never reaches
+ * sandbox (Guardfs-Sandbox, set by the daemon for every operation from
+ * the sandbox's pid namespace, numbered in the session). Nothing else
+ * does: the user's operations, restores (an undo's too), the store's own
+ * pre-images. Only the current session is read: the agent never reaches
  * an older one.
  *
- * Undo is refused as a whole, naming each path, when one of the action's
- * paths is no longer as the action left it: the user's later edits are
- * never overwritten, and an action already undone (its paths put back by
- * the undo's restore) is not undone twice. A later action that was itself
- * undone left the paths as they were, and does not stand in the way.
+ * Undo compares, for each path the action touched, the folder now (the
+ * newest snapshot) with the path before the action and as the action
+ * left it. Already as before: nothing to do there (an undo replayed, a
+ * file the action made and removed). As the action left it: put back.
+ * Anything else (the user's later edit, a later action's) refuses the
+ * undo as a whole, naming each such path: an agent never overwrites what
+ * someone else did. A later action that was itself undone left the paths
+ * as they were, and does not stand in the way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@ struct agent_op {
 	uint64_t seq;
 	int64_t time;
 	char *op, *path, *from, *process, *label;
+	uint64_t sandbox; /* Guardfs-Sandbox, 0: not from a sandbox */
 	long pid;
 	long action; /* index into actions, or -1 */
 };
@@ -38,7 +41,7 @@ struct agent_op {
 struct gfs_history_agent {
 	struct agent_op *ops; /* oldest first */
 	size_t nops, cap;
-	struct gfs_history_action *actions; /* oldest first */
+	struct gfs_history_agent_action *actions; /* oldest first */
 	size_t nactions;
 	size_t *first;	  /* per action: its first op */
 	size_t *last;	  /* per action: its last op */
@@ -92,6 +95,7 @@ static int keep_op(struct gfs_history_agent *a,
 	o->seq = op->seq;
 	o->time = c->time;
 	o->pid = op->pid;
+	o->sandbox = op->sandbox;
 	o->action = -1;
 	o->op = strdup(op->op ? op->op : "");
 	o->path = strdup(op->path ? op->path : "");
@@ -143,7 +147,7 @@ static bool deletes(const char *op)
 /* Counts an action's files as created, deleted or changed. */
 static void count_paths(struct gfs_history_agent *a, size_t k)
 {
-	struct gfs_history_action *act = &a->actions[k];
+	struct gfs_history_agent_action *act = &a->actions[k];
 	size_t i, j;
 
 	for (i = a->first[k]; i <= a->last[k]; i++) {
@@ -175,13 +179,25 @@ static void count_paths(struct gfs_history_agent *a, size_t k)
 	}
 }
 
+/* The action of sandbox number sandbox, newest first; -1 when none. */
+static long action_of_sandbox(const struct gfs_history_agent *a,
+			      uint64_t sandbox)
+{
+	size_t i;
+
+	for (i = a->nactions; i-- > 0;)
+		if (a->actions[i].sandbox == sandbox)
+			return (long)i;
+	return -1;
+}
+
 static int group(struct gfs_history_agent *a)
 {
 	long current = -1;
 	size_t i, n = 0;
 
 	for (i = 0; i < a->nops; i++)
-		n += a->ops[i].label != NULL;
+		n += a->ops[i].sandbox != 0;
 	a->actions = calloc(n ? n : 1, sizeof(*a->actions));
 	a->first = calloc(n ? n : 1, sizeof(size_t));
 	a->last = calloc(n ? n : 1, sizeof(size_t));
@@ -189,17 +205,20 @@ static int group(struct gfs_history_agent *a)
 		return -ENOMEM;
 	for (i = 0; i < a->nops; i++) {
 		struct agent_op *o = &a->ops[i];
-		struct gfs_history_action *act;
+		struct gfs_history_agent_action *act;
 
-		if (!o->label)
+		if (!o->sandbox)
 			continue;
-		if (current < 0 ||
-		    strcmp(a->actions[current].label, o->label)) {
+		/* (two sandboxes at once interleave their operations) */
+		if (current < 0 || a->actions[current].sandbox != o->sandbox)
+			current = action_of_sandbox(a, o->sandbox);
+		if (current < 0) {
 			current = (long)a->nactions++;
 			act = &a->actions[current];
 			snprintf(act->id, sizeof(act->id), "%.10s@%llu",
 				 o->commit, (unsigned long long)o->seq);
-			act->label = o->label;
+			act->label = o->label ? o->label : "";
+			act->sandbox = o->sandbox;
 			act->start = o->time;
 			a->first[current] = i;
 		}
@@ -269,13 +288,13 @@ size_t gfs_history_agent_count(const struct gfs_history_agent *a)
 	return a->nactions;
 }
 
-const struct gfs_history_action *
+const struct gfs_history_agent_action *
 gfs_history_agent_get(const struct gfs_history_agent *a, size_t i)
 {
 	return i < a->nactions ? &a->actions[a->nactions - 1 - i] : NULL;
 }
 
-const struct gfs_history_action *
+const struct gfs_history_agent_action *
 gfs_history_agent_find(const struct gfs_history_agent *a, const char *id)
 {
 	const char *at = strchr(id, '@');
@@ -297,7 +316,7 @@ gfs_history_agent_find(const struct gfs_history_agent *a, const char *id)
 }
 
 static size_t index_of(const struct gfs_history_agent *a,
-		       const struct gfs_history_action *act)
+		       const struct gfs_history_agent_action *act)
 {
 	return (size_t)(act - a->actions);
 }
@@ -372,7 +391,7 @@ static int before_state(struct gfs_history *h,
 
 int gfs_history_agent_diff(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
-			   const struct gfs_history_action *act,
+			   const struct gfs_history_agent_action *act,
 			   const struct gfs_history_diff_view *view,
 			   struct gfs_buf *out)
 {
@@ -428,22 +447,38 @@ static void as_history_op(const struct agent_op *o, struct gfs_history_op *op)
 	op->seq = o->seq;
 }
 
+static bool same_entry(git_tree *a, git_tree *b, const char *path)
+{
+	git_oid a_id, b_id;
+	uint32_t a_mode = 0, b_mode = 0;
+	bool in_a = entry_at(a, path, &a_id, &a_mode);
+	bool in_b = entry_at(b, path, &b_id, &b_mode);
+
+	return in_a == in_b &&
+	       (!in_a || (a_mode == b_mode && git_oid_equal(&a_id, &b_id)));
+}
+
+/* The trees an undo compares, and a commit's tree kept for the next path. */
+struct undo_trees {
+	git_tree *head;	  /* the newest snapshot: the folder now */
+	git_tree *before; /* before the action (its first commit's parent) */
+	git_tree *cache;
+	char cached[41];
+};
+
 /*
- * Whether path is as the action left it: another operation in the
- * commit of the action's last touch of it, after that touch, changes it
- * (*by says which), or the newest snapshot holds it otherwise (*by the
- * newest operation on it since, or NULL when none was recorded). A later
- * change put back (a later action undone) is no change.
+ * Whether path is as the action left it: 0, or 1 when another operation
+ * in the commit of the action's last touch of it, after that touch,
+ * changes it (*by says which), or when the folder holds it otherwise
+ * (*by the newest operation on it since, or NULL when none was
+ * recorded).
  */
 static int changed_since(struct gfs_history *h,
 			 const struct gfs_history_agent *a, size_t k,
-			 const char *path, git_tree *head, git_tree **cache,
-			 char cached[41], const struct agent_op **by)
+			 const char *path, struct undo_trees *t,
+			 const struct agent_op **by)
 {
 	size_t i, last = a->first[k];
-	git_oid then_id, now_id;
-	uint32_t then_mode = 0, now_mode = 0;
-	bool then, now;
 	int rc;
 
 	*by = NULL;
@@ -462,79 +497,110 @@ static int changed_since(struct gfs_history *h,
 		if (!strcmp(o->commit, a->ops[last].commit))
 			return 1;
 	}
-	if (strcmp(cached, a->ops[last].commit)) {
-		git_tree_free(*cache);
-		*cache = NULL;
-		rc = gfs_history_tree_of(h, a->ops[last].commit, cache, NULL,
-					 NULL);
+	if (strcmp(t->cached, a->ops[last].commit)) {
+		git_tree_free(t->cache);
+		t->cache = NULL;
+		t->cached[0] = '\0';
+		rc = gfs_history_tree_of(h, a->ops[last].commit, &t->cache,
+					 NULL, NULL);
 		if (rc)
 			return rc;
-		memcpy(cached, a->ops[last].commit, 41);
+		memcpy(t->cached, a->ops[last].commit, 41);
 	}
-	then = entry_at(*cache, path, &then_id, &then_mode);
-	now = entry_at(head, path, &now_id, &now_mode);
-	if (then != now || (then && (then_mode != now_mode ||
-				     !git_oid_equal(&then_id, &now_id))))
-		return 1;
-	return 0;
+	return same_entry(t->cache, t->head, path) ? 0 : 1;
+}
+
+/*
+ * Whether the folder holds path as it was before the action (known only
+ * when no earlier operation of the action's first commit touched it).
+ */
+static bool as_before(const struct gfs_history_agent *a, size_t k,
+		      const char *path, struct undo_trees *t)
+{
+	const struct agent_op *f = &a->ops[a->first[k]];
+	size_t i;
+
+	for (i = a->first[k]; i-- > 0 && !strcmp(a->ops[i].commit, f->commit);)
+		if (!no_change(a->ops[i].op) &&
+		    (overlaps(a->ops[i].path, path) ||
+		     overlaps(a->ops[i].from, path)))
+			return false;
+	return same_entry(t->before, t->head, path);
+}
+
+static int load_trees(struct gfs_history *h, const struct gfs_history_agent *a,
+		      size_t k, struct undo_trees *t)
+{
+	char id[41];
+	git_oid oid;
+	int rc;
+
+	if (git_reference_name_to_id(&oid, h->repo, "HEAD"))
+		return gfs_history_git_error("read HEAD");
+	git_oid_tostr(id, sizeof(id), &oid);
+	rc = gfs_history_tree_of(h, id, &t->head, NULL, NULL);
+	if (!rc)
+		rc = gfs_history_parent(h, a->ops[a->first[k]].commit, id);
+	if (!rc)
+		rc = gfs_history_tree_of(h, id, &t->before, NULL, NULL);
+	return rc;
 }
 
 int gfs_history_agent_undo(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
-			   const struct gfs_history_action *act, int dest_fd,
-			   unsigned flags, gfs_history_conflict conflict,
+			   const struct gfs_history_agent_action *act,
+			   int dest_fd, unsigned flags,
+			   gfs_history_conflict conflict,
 			   gfs_history_report report, void *arg)
 {
-	size_t k = index_of(a, act), j, n = 0;
+	size_t k = index_of(a, act), i, n = 0, todo = 0;
+	struct undo_trees t = {0};
 	const char **paths = NULL;
-	git_tree *head = NULL, *cache = NULL;
-	char before[41], cached[41] = "", head_id[41];
+	char before[41];
 	uint64_t seq;
 	int rc, conflicts = 0;
 
 	rc = action_paths(a, k, &paths, &n);
-	if (!rc) {
-		git_oid oid;
-
-		if (git_reference_name_to_id(&oid, h->repo, "HEAD")) {
-			rc = gfs_history_git_error("read HEAD");
-		} else {
-			git_oid_tostr(head_id, sizeof(head_id), &oid);
-			rc = gfs_history_tree_of(h, head_id, &head, NULL, NULL);
-		}
-	}
-	for (j = 0; !rc && j < n; j++) {
+	if (!rc)
+		rc = load_trees(h, a, k, &t);
+	for (i = 0; !rc && i < n; i++) {
 		const struct agent_op *by;
 		struct gfs_history_op op;
 
-		rc = changed_since(h, a, k, paths[j], head, &cache, cached,
-				   &by);
-		if (rc <= 0)
+		if (as_before(a, k, paths[i], &t))
 			continue;
+		rc = changed_since(h, a, k, paths[i], &t, &by);
+		if (rc < 0)
+			break;
+		if (!rc) {
+			paths[todo++] = paths[i];
+			continue;
+		}
 		rc = 0;
 		conflicts++;
 		if (by)
 			as_history_op(by, &op);
 		if (conflict)
-			conflict(arg, paths[j], by ? &op : NULL);
+			conflict(arg, paths[i], by ? &op : NULL);
 	}
 	if (!rc && conflicts)
 		rc = -EBUSY;
-	if (!rc)
+	if (!rc && todo)
 		rc = before_state(h, a, k, before, &seq);
-	if (!rc && n)
-		rc = seq ? gfs_history_restore_op(h, before, seq, paths, n,
+	if (!rc && todo)
+		rc = seq ? gfs_history_restore_op(h, before, seq, paths, todo,
 						  dest_fd, flags, report, arg)
-			 : gfs_history_restore(h, before, paths, n, dest_fd,
+			 : gfs_history_restore(h, before, paths, todo, dest_fd,
 					       flags, report, arg);
-	git_tree_free(cache);
-	git_tree_free(head);
+	git_tree_free(t.cache);
+	git_tree_free(t.head);
+	git_tree_free(t.before);
 	free(paths);
 	return rc;
 }
 
 size_t gfs_history_agent_ops(const struct gfs_history_agent *a,
-			     const struct gfs_history_action *act,
+			     const struct gfs_history_agent_action *act,
 			     void (*visit)(void *arg, const char *commit,
 					   const struct gfs_history_op *op),
 			     void *arg)

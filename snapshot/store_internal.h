@@ -70,7 +70,8 @@ struct gfs_store_batch_op {
 	char *from;
 	pid_t pid;
 	char *process;
-	char *action; /* the exec it belongs to (Guardfs-Action), or NULL */
+	char *action;	  /* the exec it belongs to (Guardfs-Action), or NULL */
+	uint64_t sandbox; /* gfs_store_event.sandbox */
 	uint64_t seq;
 	uint64_t ino; /* gfs_store_event.ino */
 };

@@ -35,6 +35,7 @@ struct gfs_history_op {
 	const char *action;  /* the `guardfs exec` command line, or NULL */
 	long pid;
 	uint64_t seq;
+	uint64_t sandbox; /* Guardfs-Sandbox: which sandbox of the session */
 };
 
 /* One commit of the store, as gfs_history_walk() hands it out. */
@@ -256,16 +257,17 @@ int gfs_history_restore_op(struct gfs_history *h, const char *id, uint64_t seq,
 
 /*
  * The agent's own actions (history_agent.c): in the current session,
- * what each command run inside a guardfs sandbox did, as the operations
- * labelled with its command line (Guardfs-Action). Consecutive labelled
- * operations with one label are one action; unlabelled operations (the
- * user's, a restore's) never belong to one and do not split one.
+ * what each sandbox (one `guardfs exec`, or a whole `guardfs run`) did:
+ * the operations whose commits name it (Guardfs-Sandbox), labelled with
+ * its command line (Guardfs-Action). Nothing else belongs to one: the
+ * user's operations, restores (an undo's too) and other sessions.
  */
 struct gfs_history_agent;
 
-struct gfs_history_action {
+struct gfs_history_agent_action {
 	char id[56];	    /* its first operation, "COMMIT@SEQ" */
 	const char *label;  /* the command line; borrowed */
+	uint64_t sandbox;   /* Guardfs-Sandbox: the sandbox it ran in */
 	int64_t start, end; /* times of its first and last operation */
 	size_t nops;
 	size_t created, deleted, changed; /* files, by what it left */
@@ -277,17 +279,17 @@ int gfs_history_agent_load(struct gfs_history_agent **out,
 void gfs_history_agent_free(struct gfs_history_agent *a);
 size_t gfs_history_agent_count(const struct gfs_history_agent *a);
 /* The ith action, newest first (0: the newest), or NULL. Borrowed. */
-const struct gfs_history_action *
+const struct gfs_history_agent_action *
 gfs_history_agent_get(const struct gfs_history_agent *a, size_t i);
 /* The action whose id (a prefix of 4+ hex digits, '@', SEQ) is id. */
-const struct gfs_history_action *
+const struct gfs_history_agent_action *
 gfs_history_agent_find(const struct gfs_history_agent *a, const char *id);
 /*
  * Calls visit (when not NULL) for each of the action's operations,
  * oldest first, with its commit id; returns how many there are.
  */
 size_t gfs_history_agent_ops(const struct gfs_history_agent *a,
-			     const struct gfs_history_action *act,
+			     const struct gfs_history_agent_action *act,
 			     void (*visit)(void *arg, const char *commit,
 					   const struct gfs_history_op *op),
 			     void *arg);
@@ -297,7 +299,7 @@ size_t gfs_history_agent_ops(const struct gfs_history_agent *a,
  */
 int gfs_history_agent_diff(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
-			   const struct gfs_history_action *act,
+			   const struct gfs_history_agent_action *act,
 			   const struct gfs_history_diff_view *view,
 			   struct gfs_buf *out);
 
@@ -316,19 +318,20 @@ typedef void (*gfs_history_conflict)(void *arg, const char *path,
 				     const struct gfs_history_op *by);
 
 /*
- * Puts every path the action touched back as it was before the action.
- * Refused as a whole (-EBUSY, nothing changed) when one of those paths
- * is no longer as the action left it, each reported to conflict with the
+ * Puts every path the action touched back as it was before the action;
+ * a path already so (an undo replayed) is left as it is. Refused as a
+ * whole (-EBUSY, nothing changed) when one of those paths is neither as
+ * before nor as the action left it, each reported to conflict with the
  * newest operation that changed it (NULL: none recorded): the user's
- * later change, a later action's, or the restore of an undo of this
- * action already made. A later change put back again (a later action
- * undone) does not count. Otherwise as gfs_history_restore() with flags
- * and report.
+ * later change, or a later action's. A later change put back again (a
+ * later action undone) does not count. Otherwise as
+ * gfs_history_restore() with flags and report.
  */
 int gfs_history_agent_undo(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
-			   const struct gfs_history_action *act, int dest_fd,
-			   unsigned flags, gfs_history_conflict conflict,
+			   const struct gfs_history_agent_action *act,
+			   int dest_fd, unsigned flags,
+			   gfs_history_conflict conflict,
 			   gfs_history_report report, void *arg);
 
 /* What gfs_history_check() read, and what it found wrong. */

@@ -119,9 +119,18 @@ check_eq "undo inside: src/ is back with its subdirectory" "blob.bin
 lib
 x.c" "$(ls src)"
 
-# the same from guardfs run
-"$GUARDFS" run -- sh -c 'rm README && guardfs undo >/dev/null && cat README' >"$T/run.out"
-check_eq "run: the agent undoes its own rm in the same session" "the readme" "$(cat "$T/run.out")"
+# git readers see which sandbox each operation came from
+check_eq "the store names the sandbox of each agent operation (the formatter's, make's)" 2 \
+	"$(git -C "$XDG_DATA_HOME"/guardfs/*.git log --format=%B | grep '^Guardfs-Sandbox: ' | sort -u | wc -l)"
+check_eq "the formatter's operations: sandbox 1" 3 \
+	"$(git -C "$XDG_DATA_HOME"/guardfs/*.git log --format=%B | grep -c '^Guardfs-Sandbox: 1$')"
+
+# the same from guardfs run: one sandbox, one action, undone twice
+"$GUARDFS" run -- sh -c 'rm README && guardfs undo >/dev/null && cat README &&
+	rm LICENSE && guardfs undo >/dev/null && cat LICENSE' >"$T/run.out"
+check_eq "run: the agent undoes its own rm, twice in one run" "the readme
+the license" "$(cat "$T/run.out")"
+check_eq "run: byte for byte" "$before" "$(tree_sum)"
 
 cd "$T" || exit 1
 check "umount" gfs_umount "$R"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # What the agent's own verbs refuse, from inside guardfs exec: the user's
 # operations, another session's actions, an action whose files the user
-# changed since (nothing undone, the paths named), an undo replayed,
+# changed since (nothing undone, the paths named), an undo replayed
+# over the user's later change,
 # every other command and control verb, and requests meant to wedge the
 # server. No verb ever shortens the history.
 . "$(dirname "$0")/lib.sh"
@@ -108,10 +109,17 @@ check_eq "then the earlier one" "0 user-edit" "$rc $(cat "$R/c.txt")"
 never_shrinks "undo in order"
 
 # --- replay: an undo done twice ----------------------------------------------
+n0=$(commits)
 inside guardfs undo "$FIRST"
-check_eq "the same undo again: exit 1" 1 "$rc"
-check "the same undo again: why" grep -q "'c.txt' was restored since" "$T/in.err"
-check_eq "c.txt stays as the first undo left it" user-edit "$(cat "$R/c.txt")"
+check_eq "the same undo again changes nothing" "0 nothing to change" "$rc $(cat "$T/in.out")"
+check_eq "the same undo again: c.txt as the first undo left it" user-edit "$(cat "$R/c.txt")"
+check_eq "the same undo again: no commit" "$n0" "$(commits)"
+echo "the user's later text" >"$R/c.txt"
+inside guardfs undo "$FIRST"
+check_eq "the same undo after the user wrote: exit 1" 1 "$rc"
+check "the same undo after the user wrote: names c.txt" grep -q \
+	"'c.txt' was changed since outside the agent" "$T/in.err"
+check_eq "the user's text stays" "the user's later text" "$(cat "$R/c.txt")"
 never_shrinks "replayed undo"
 
 # --- every other command refuses inside -----------------------------------------
