@@ -144,39 +144,127 @@ static bool deletes(const char *op)
 	return !strcmp(op, "unlink") || !strcmp(op, "rmdir");
 }
 
+/* One path of an operation, to sort the paths of many operations. */
+struct ref {
+	const char *path;
+	size_t op; /* index into ops */
+};
+
+/*
+ * Orders paths with '/' before every other byte, so that whatever lies
+ * below a directory follows it at once.
+ */
+static int path_cmp(const char *a, const char *b)
+{
+	int ca, cb;
+
+	for (; *a && *a == *b; a++, b++)
+		;
+	ca = *a == '/' ? 1 : *a ? (unsigned char)*a + 1 : 0;
+	cb = *b == '/' ? 1 : *b ? (unsigned char)*b + 1 : 0;
+	return ca - cb;
+}
+
+static int ref_cmp(const void *x, const void *y)
+{
+	const struct ref *a = x, *b = y;
+	int c = path_cmp(a->path, b->path);
+
+	return c ? c : a->op < b->op ? -1 : a->op > b->op;
+}
+
+/* The first ref not ordered before path. */
+static size_t lower_bound(const struct ref *refs, size_t n, const char *path)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (path_cmp(refs[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+enum ref_which {
+	REF_ACTION = 1 << 0, /* the action's operations (else the others) */
+	REF_FROM = 1 << 1,   /* sources of renames and links too */
+	REF_FILES = 1 << 2,  /* files only: no mkdir, no rmdir */
+};
+
+/*
+ * The sorted paths of the operations from..to (inclusive) that are (or,
+ * without REF_ACTION, are not) action k's, leaving out those that change
+ * nothing. 0 or -ENOMEM.
+ */
+static int refs_of(const struct gfs_history_agent *a, size_t k, size_t from,
+		   size_t to, unsigned which, struct ref **out, size_t *n)
+{
+	struct ref *refs;
+	size_t i, m = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (from > to)
+		return 0;
+	refs = calloc(2 * (to - from + 1), sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	for (i = from; i <= to; i++) {
+		const struct agent_op *o = &a->ops[i];
+
+		if ((o->action == (long)k) != !!(which & REF_ACTION) ||
+		    no_change(o->op))
+			continue;
+		if ((which & REF_FILES) &&
+		    (!strcmp(o->op, "mkdir") || !strcmp(o->op, "rmdir")))
+			continue;
+		if (*o->path)
+			refs[m++] = (struct ref){o->path, i};
+		if ((which & REF_FROM) && o->from && *o->from)
+			refs[m++] = (struct ref){o->from, i};
+	}
+	qsort(refs, m, sizeof(*refs), ref_cmp);
+	*out = refs;
+	*n = m;
+	return 0;
+}
+
 /* Counts an action's files as created, deleted or changed. */
-static void count_paths(struct gfs_history_agent *a, size_t k)
+static int count_paths(struct gfs_history_agent *a, size_t k)
 {
 	struct gfs_history_agent_action *act = &a->actions[k];
-	size_t i, j;
+	struct ref *refs;
+	size_t i, j, n;
+	int rc;
 
-	for (i = a->first[k]; i <= a->last[k]; i++) {
-		const struct agent_op *o = &a->ops[i], *first = o, *last = o;
-		bool seen = false;
+	/* files are counted, not the directories holding them */
+	rc = refs_of(a, k, a->first[k], a->last[k], REF_ACTION | REF_FILES,
+		     &refs, &n);
+	for (i = 0; !rc && i < n; i = j) {
+		const struct agent_op *first = &a->ops[refs[i].op], *last;
 
-		/* files are counted, not the directories holding them */
-		if (o->action != (long)k || no_change(o->op) ||
-		    !strcmp(o->op, "mkdir") || !strcmp(o->op, "rmdir"))
-			continue;
-		for (j = a->first[k]; j < i && !seen; j++)
-			seen = a->ops[j].action == (long)k &&
-			       !strcmp(a->ops[j].path, o->path);
-		if (seen)
-			continue;
-		for (j = i + 1; j <= a->last[k]; j++)
-			if (a->ops[j].action == (long)k &&
-			    !strcmp(a->ops[j].path, o->path))
-				last = &a->ops[j];
+		for (j = i + 1; j < n && !strcmp(refs[j].path, refs[i].path);
+		     j++)
+			;
+		last = &a->ops[refs[j - 1].op];
 		if (creates(first->op) && !deletes(last->op))
 			act->created++;
 		else if (deletes(last->op) && !creates(first->op))
 			act->deleted++;
 		else if (!creates(first->op))
 			act->changed++;
-		/* a rename's source is gone from where it was */
-		if (o->from && !strcmp(o->op, "rename"))
-			act->deleted++;
 	}
+	/* a rename's source is gone from where it was */
+	for (i = a->first[k]; !rc && i <= a->last[k]; i++)
+		if (a->ops[i].action == (long)k && a->ops[i].from &&
+		    !strcmp(a->ops[i].op, "rename"))
+			act->deleted++;
+	free(refs);
+	return rc;
 }
 
 /* The action of sandbox number sandbox, newest first; -1 when none. */
@@ -229,7 +317,8 @@ static int group(struct gfs_history_agent *a)
 		o->action = current;
 	}
 	for (i = 0; i < a->nactions; i++)
-		count_paths(a, i);
+		if (count_paths(a, i))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -329,39 +418,26 @@ static int action_paths(const struct gfs_history_agent *a, size_t k,
 			const char ***out, size_t *n)
 {
 	const char **paths;
-	size_t i, j, m = 0;
+	struct ref *refs;
+	size_t i, m, kept = 0;
+	int rc;
 
-	paths = calloc(2 * (a->last[k] - a->first[k] + 1), sizeof(*paths));
-	if (!paths)
+	*out = NULL;
+	*n = 0;
+	rc = refs_of(a, k, a->first[k], a->last[k], REF_ACTION | REF_FROM,
+		     &refs, &m);
+	paths = rc ? NULL : calloc(m ? m : 1, sizeof(*paths));
+	if (!paths) {
+		free(refs);
 		return -ENOMEM;
-	for (i = a->first[k]; i <= a->last[k]; i++) {
-		const struct agent_op *o = &a->ops[i];
-		const char *two[2] = {o->path, o->from};
-		int w;
-
-		if (o->action != (long)k || no_change(o->op))
-			continue;
-		for (w = 0; w < 2; w++)
-			if (two[w] && *two[w])
-				paths[m++] = two[w];
 	}
-	/* drop duplicates and paths inside another one */
-	for (i = 0; i < m; i++) {
-		for (j = 0; j < m; j++) {
-			if (i == j || !paths[i] || !paths[j])
-				continue;
-			if (within(paths[i], paths[j]) &&
-			    (strcmp(paths[i], paths[j]) || i > j)) {
-				paths[i] = NULL;
-				break;
-			}
-		}
-	}
-	for (i = j = 0; i < m; i++)
-		if (paths[i])
-			paths[j++] = paths[i];
+	/* sorted: what lies below a kept path comes right after it */
+	for (i = 0; i < m; i++)
+		if (!kept || !within(refs[i].path, paths[kept - 1]))
+			paths[kept++] = refs[i].path;
+	free(refs);
 	*out = paths;
-	*n = j;
+	*n = kept;
 	return 0;
 }
 
@@ -458,13 +534,31 @@ static bool same_entry(git_tree *a, git_tree *b, const char *path)
 	       (!in_a || (a_mode == b_mode && git_oid_equal(&a_id, &b_id)));
 }
 
-/* The trees an undo compares, and a commit's tree kept for the next path. */
+/*
+ * What an undo compares: the trees, a commit's tree kept for the next
+ * path, and the sorted paths of the action's operations and of every
+ * other operation since it began.
+ */
 struct undo_trees {
 	git_tree *head;	  /* the newest snapshot: the folder now */
 	git_tree *before; /* before the action (its first commit's parent) */
 	git_tree *cache;
 	char cached[41];
+	struct ref *mine, *others;
+	size_t nmine, nothers;
 };
+
+/* Notes operation i of others if it came after last (see below). */
+static void consider(const struct gfs_history_agent *a, size_t i, size_t last,
+		     long *newest, bool *same_commit)
+{
+	if (i <= last)
+		return;
+	if (!strcmp(a->ops[i].commit, a->ops[last].commit))
+		*same_commit = true;
+	if ((long)i > *newest)
+		*newest = (long)i;
+}
 
 /*
  * Whether path is as the action left it: 0, or 1 when another operation
@@ -478,25 +572,37 @@ static int changed_since(struct gfs_history *h,
 			 const char *path, struct undo_trees *t,
 			 const struct agent_op **by)
 {
-	size_t i, last = a->first[k];
+	size_t i, last = a->first[k], len;
+	bool same_commit = false;
+	long newest = -1;
+	char *up;
 	int rc;
 
-	*by = NULL;
-	for (i = a->first[k]; i <= a->last[k]; i++)
-		if (a->ops[i].action == (long)k &&
-		    (overlaps(a->ops[i].path, path) ||
-		     overlaps(a->ops[i].from, path)))
-			last = i;
-	for (i = last + 1; i < a->nops; i++) {
-		const struct agent_op *o = &a->ops[i];
-
-		if (o->action == (long)k || no_change(o->op) ||
-		    (!overlaps(o->path, path) && !overlaps(o->from, path)))
+	/* sorted: what lies below path follows it */
+	for (i = lower_bound(t->mine, t->nmine, path);
+	     i < t->nmine && within(t->mine[i].path, path); i++)
+		if (t->mine[i].op > last)
+			last = t->mine[i].op;
+	for (i = lower_bound(t->others, t->nothers, path);
+	     i < t->nothers && within(t->others[i].path, path); i++)
+		consider(a, t->others[i].op, last, &newest, &same_commit);
+	/* and on a directory above it (rm -rf of its parent) */
+	up = strdup(path);
+	if (!up)
+		return -ENOMEM;
+	for (len = strlen(up); len-- > 0;) {
+		if (up[len] != '/')
 			continue;
-		*by = o;
-		if (!strcmp(o->commit, a->ops[last].commit))
-			return 1;
+		up[len] = '\0';
+		for (i = lower_bound(t->others, t->nothers, up);
+		     i < t->nothers && !strcmp(t->others[i].path, up); i++)
+			consider(a, t->others[i].op, last, &newest,
+				 &same_commit);
 	}
+	free(up);
+	*by = newest >= 0 ? &a->ops[newest] : NULL;
+	if (same_commit)
+		return 1;
 	if (strcmp(t->cached, a->ops[last].commit)) {
 		git_tree_free(t->cache);
 		t->cache = NULL;
@@ -563,6 +669,12 @@ int gfs_history_agent_undo(struct gfs_history *h,
 	rc = action_paths(a, k, &paths, &n);
 	if (!rc)
 		rc = load_trees(h, a, k, &t);
+	if (!rc)
+		rc = refs_of(a, k, a->first[k], a->last[k],
+			     REF_ACTION | REF_FROM, &t.mine, &t.nmine);
+	if (!rc)
+		rc = refs_of(a, k, a->first[k], a->nops - 1, REF_FROM,
+			     &t.others, &t.nothers);
 	for (i = 0; !rc && i < n; i++) {
 		const struct agent_op *by;
 		struct gfs_history_op op;
@@ -595,6 +707,8 @@ int gfs_history_agent_undo(struct gfs_history *h,
 	git_tree_free(t.cache);
 	git_tree_free(t.head);
 	git_tree_free(t.before);
+	free(t.mine);
+	free(t.others);
 	free(paths);
 	return rc;
 }
