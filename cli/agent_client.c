@@ -265,6 +265,23 @@ static int undo_inside(int argc, char **argv)
 
 int gfs_agent_command(int argc, char **argv)
 {
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "help")) {
+		fputs("usage: guardfs log|diff|undo [ARGS...]\n\n"
+		      "Inside the guardfs sandbox, on the agent's own actions "
+		      "of this session:\n"
+		      "  log       list them, newest first\n"
+		      "  diff      show what one changed (default: the last)\n"
+		      "  undo      put back what one changed (default: the "
+		      "last)\n\n"
+		      "guardfs COMMAND --help describes each command.\n",
+		      stdout);
+		return 0;
+	}
+	if (!strcmp(argv[0], "--version") || !strcmp(argv[0], "-V")) {
+		printf("guardfs %s\n", GFS_VERSION);
+		return 0;
+	}
 	if (!strcmp(argv[0], "log"))
 		return log_inside(argc, argv);
 	if (!strcmp(argv[0], "diff"))

@@ -80,6 +80,9 @@ int main(int argc, char **argv)
 		print_help(stderr);
 		return 2;
 	}
+	/* inside the sandbox: the agent's own log, diff and undo only */
+	if (gfs_agent_inside())
+		return gfs_agent_command(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		print_help(stdout);
@@ -89,9 +92,6 @@ int main(int argc, char **argv)
 		printf("guardfs %s\n", GFS_VERSION);
 		return 0;
 	}
-	/* inside the sandbox: the agent's own log, diff and undo only */
-	if (gfs_agent_inside())
-		return gfs_agent_command(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -131,6 +131,13 @@ for cmd in status restore mount umount explain prune sessions check init run exe
 done
 inside guardfs log "$R/a.txt"
 check_eq "log PATH inside: exit 2" 2 "$rc"
+inside guardfs --help
+check_eq "guardfs --help inside: exit 0" 0 "$rc"
+check_eq "guardfs --help inside: the three commands" "  log
+  diff
+  undo" "$(grep -o '^  [a-z]*' "$T/in.out")"
+inside guardfs frobnicate
+check_eq "an unknown command inside: exit 2" 2 "$rc"
 
 # --- the socket itself, spoken to by hand ---------------------------------
 cat >"$R/raw.py" <<'EOF'
