@@ -274,6 +274,9 @@ int gfs_agent_serve_start(struct gfs_agent_server *srv,
 		null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0)
 			dup2(null, 0);
+		/* (a working directory in the mount would keep it busy) */
+		if (chdir("/"))
+			_exit(1);
 		serve(fd, cfg, daemon, mount);
 		_exit(0);
 	}

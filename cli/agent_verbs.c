@@ -102,7 +102,7 @@ static bool hidden(const struct screen *s, const char *path)
 static bool secret(struct screen *s, const char *path, const void *data,
 		   size_t len)
 {
-	struct gfs_scan_finding f;
+	struct gfs_scan_finding f = {.rule_id = ""};
 	size_t max = s->cfg->scan_max_size;
 
 	if (!data || !s->guards.scanner ||
@@ -117,30 +117,40 @@ static bool secret(struct screen *s, const char *path, const void *data,
 	return true;
 }
 
+/*
+ * Whether path held a credential when the session began: such a file
+ * stays refused through the mount (its taint) even once cut short, and
+ * its remains are not shown either.
+ */
+static bool secret_at_start(struct screen *s, const char *path)
+{
+	struct gfs_buf first = GFS_BUF_INIT;
+	bool found = false;
+
+	if (s->session && path &&
+	    !gfs_history_file(s->h, s->session, path, &first))
+		found = secret(s, path, first.data ? first.data : "",
+			       first.len);
+	gfs_buf_release(&first);
+	return found;
+}
+
 static int screen_file(void *arg, const char *old_path, const char *new_path,
 		       const void *old_data, size_t old_len,
 		       const void *new_data, size_t new_len,
 		       const char **reason)
 {
 	struct screen *s = arg;
-	struct gfs_buf first = GFS_BUF_INIT;
 	bool withhold;
 
 	*reason = NULL;
 	if (hidden(s, old_path) || hidden(s, new_path))
 		return GFS_HISTORY_LEAVE_OUT;
 	withhold = secret(s, old_path, old_data, old_len) ||
-		   secret(s, new_path, new_data, new_len);
-	/*
-	 * A file that held a credential when the session began stays
-	 * refused through the mount (its taint) even once cut short; its
-	 * remains are not shown either.
-	 */
-	if (!withhold && s->session && old_path &&
-	    !gfs_history_file(s->h, s->session, old_path, &first))
-		withhold = secret(s, old_path, first.data ? first.data : "",
-				  first.len);
-	gfs_buf_release(&first);
+		   secret(s, new_path, new_data, new_len) ||
+		   secret_at_start(s, old_path) ||
+		   (new_path && old_path && strcmp(new_path, old_path) &&
+		    secret_at_start(s, new_path));
 	*reason = s->reason;
 	return withhold ? GFS_HISTORY_WITHHOLD : GFS_HISTORY_SHOW;
 }
