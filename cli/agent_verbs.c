@@ -9,9 +9,10 @@
  * ACTION is an id as agent-actions prints it, or "last". Only actions
  * made inside a sandbox in the current session exist here: the user's
  * operations, restores and other sessions cannot be named. A diff shows
- * nothing the mount hides: hidden names are left out, and a file any of
- * whose versions (before, after, at the session's start) holds a
- * credential is named with its content withheld. An undo writes through
+ * nothing the mount hides: hidden names are left out, and a file that
+ * held a credential in any version of the session the store recorded
+ * (before, after, or since the session began) is named with its content
+ * withheld. An undo writes through
  * the mount as one recorded restore and is refused as a whole when
  * anything else changed the action's paths since; nothing here deletes
  * or rewrites history.
@@ -42,7 +43,7 @@ struct screen {
 	const struct gfs_config *cfg;
 	struct gfs_guards guards;
 	struct gfs_history *h;
-	const char *session; /* its first commit, or NULL */
+	struct gfs_history_agent *agent;
 	char reason[128];
 };
 
@@ -117,22 +118,35 @@ static bool secret(struct screen *s, const char *path, const void *data,
 	return true;
 }
 
-/*
- * Whether path held a credential when the session began: such a file
- * stays refused through the mount (its taint) even once cut short, and
- * its remains are not shown either.
- */
-static bool secret_at_start(struct screen *s, const char *path)
-{
-	struct gfs_buf first = GFS_BUF_INIT;
-	bool found = false;
+struct version_scan {
+	struct screen *screen;
+	const char *path;
+};
 
-	if (s->session && path &&
-	    !gfs_history_file(s->h, s->session, path, &first))
-		found = secret(s, path, first.data ? first.data : "",
-			       first.len);
-	gfs_buf_release(&first);
+static int scan_version(void *arg, const char *commit)
+{
+	struct version_scan *v = arg;
+	struct gfs_buf bytes = GFS_BUF_INIT;
+	int found = 0;
+
+	if (!gfs_history_file(v->screen->h, commit, v->path, &bytes))
+		found = secret(v->screen, v->path, bytes.data ? bytes.data : "",
+			       bytes.len);
+	gfs_buf_release(&bytes);
 	return found;
+}
+
+/*
+ * Whether path held a credential at any time of the session that the
+ * store recorded: such a file stays refused through the mount (its
+ * taint) even once cut short, so its remains are not shown either.
+ */
+static bool secret_in_session(struct screen *s, const char *path)
+{
+	struct version_scan v = {.screen = s, .path = path};
+
+	return path && gfs_history_agent_versions(s->agent, path, 64,
+						  scan_version, &v) != 0;
 }
 
 static int screen_file(void *arg, const char *old_path, const char *new_path,
@@ -148,9 +162,9 @@ static int screen_file(void *arg, const char *old_path, const char *new_path,
 		return GFS_HISTORY_LEAVE_OUT;
 	withhold = secret(s, old_path, old_data, old_len) ||
 		   secret(s, new_path, new_data, new_len) ||
-		   secret_at_start(s, old_path) ||
+		   secret_in_session(s, old_path) ||
 		   (new_path && old_path && strcmp(new_path, old_path) &&
-		    secret_at_start(s, new_path));
+		    secret_in_session(s, new_path));
 	*reason = s->reason;
 	return withhold ? GFS_HISTORY_WITHHOLD : GFS_HISTORY_SHOW;
 }
@@ -393,7 +407,7 @@ int gfs_agent_answer(const struct gfs_config *cfg, pid_t daemon,
 		gfs_cli_error("cannot read the session's actions");
 		goto out;
 	}
-	s.session = gfs_history_agent_session(a);
+	s.agent = a;
 	if (!strcmp(r.verb, "agent-actions"))
 		rc = list_actions(&s, a, &r);
 	else if (!strcmp(r.verb, "agent-diff"))

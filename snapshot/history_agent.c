@@ -26,6 +26,8 @@
 
 #include "history_internal.h"
 
+struct ref;
+
 /* One operation of the session, its strings owned. */
 struct agent_op {
 	char commit[41];
@@ -47,6 +49,8 @@ struct gfs_history_agent {
 	size_t *last;	  /* per action: its last op */
 	char session[41]; /* the commit that began the session, or "" */
 	bool walk_failed;
+	struct ref *all; /* every operation's paths, sorted (when asked) */
+	size_t nall;
 };
 
 static bool within(const char *path, const char *prefix)
@@ -193,6 +197,7 @@ enum ref_which {
 	REF_ACTION = 1 << 0, /* the action's operations (else the others) */
 	REF_FROM = 1 << 1,   /* sources of renames and links too */
 	REF_FILES = 1 << 2,  /* files only: no mkdir, no rmdir */
+	REF_ALL = 1 << 3,    /* every operation's, whoever made it */
 };
 
 /*
@@ -216,8 +221,9 @@ static int refs_of(const struct gfs_history_agent *a, size_t k, size_t from,
 	for (i = from; i <= to; i++) {
 		const struct agent_op *o = &a->ops[i];
 
-		if ((o->action == (long)k) != !!(which & REF_ACTION) ||
-		    no_change(o->op))
+		if (no_change(o->op) ||
+		    (!(which & REF_ALL) &&
+		     (o->action == (long)k) != !!(which & REF_ACTION)))
 			continue;
 		if ((which & REF_FILES) &&
 		    (!strcmp(o->op, "mkdir") || !strcmp(o->op, "rmdir")))
@@ -366,6 +372,7 @@ void gfs_history_agent_free(struct gfs_history_agent *a)
 		free(a->ops[i].label);
 	}
 	free(a->ops);
+	free(a->all);
 	free(a->actions);
 	free(a->first);
 	free(a->last);
@@ -763,5 +770,42 @@ int gfs_history_file(struct gfs_history *h, const char *id, const char *path,
 	git_tree_entry_free(e);
 	git_tree_free(tree);
 	gfs_buf_release(&enc);
+	return rc;
+}
+
+int gfs_history_agent_versions(struct gfs_history_agent *a, const char *path,
+			       size_t max,
+			       int (*visit)(void *arg, const char *commit),
+			       void *arg)
+{
+	const char *seen[64];
+	size_t i, n = 0, k;
+	int rc = 0;
+
+	if (!a->all && a->nops &&
+	    refs_of(a, 0, 0, a->nops - 1, REF_ALL | REF_FROM, &a->all,
+		    &a->nall))
+		return -ENOMEM;
+	if (max > sizeof(seen) / sizeof(seen[0]))
+		max = sizeof(seen) / sizeof(seen[0]);
+	if (a->session[0] && max) {
+		seen[n++] = a->session;
+		rc = visit(arg, a->session);
+	}
+	/* newest first: the refs of path are ordered by operation */
+	k = lower_bound(a->all, a->nall, path);
+	for (i = k; i < a->nall && !strcmp(a->all[i].path, path); i++)
+		;
+	while (!rc && i-- > k && n < max) {
+		const char *commit = a->ops[a->all[i].op].commit;
+		size_t j;
+
+		for (j = 0; j < n && strcmp(seen[j], commit); j++)
+			;
+		if (j < n)
+			continue;
+		seen[n++] = commit;
+		rc = visit(arg, commit);
+	}
 	return rc;
 }

@@ -307,6 +307,17 @@ int gfs_history_agent_diff(struct gfs_history *h,
 const char *gfs_history_agent_session(const struct gfs_history_agent *a);
 
 /*
+ * Calls visit with the commits that hold versions of path in the
+ * current session: the session's first, then each that changed path,
+ * newest first, at most max (64) in all, until visit returns non-zero
+ * (returned).
+ */
+int gfs_history_agent_versions(struct gfs_history_agent *a, const char *path,
+			       size_t max,
+			       int (*visit)(void *arg, const char *commit),
+			       void *arg);
+
+/*
  * Appends the bytes of file path as commit id holds it. -ENOENT when it
  * holds no file there.
  */

@@ -85,6 +85,14 @@ check_eq "undo of the second cut: exit 0" 0 "$?"
 check_eq "undo of the first cut: exit 0" 0 "$?"
 check_eq "both cuts undone in order: creds.txt still refused" EACCES "$(probe open "$R/creds.txt" r)"
 
+# the same for a credential the user wrote during the session
+printf 'plain line\naws_secret_access_key = %s\n' "$secret" >"$R/later.txt"
+"$GUARDFS" exec -- truncate -s $((11 + 24 + 10)) later.txt
+"$GUARDFS" exec -- truncate -s $((11 + 24 + 5)) later.txt
+"$GUARDFS" exec -- guardfs diff -P >"$T/cut.out" 2>&1
+no_leak "diff of a later credential's second cut: no piece of it" "$T/cut.out"
+check "diff of a later credential's second cut: withheld" grep -q 'content withheld' "$T/cut.out"
+
 # --- a directory holding a hidden name, moved -------------------------------
 "$GUARDFS" exec -- mv conf conf2
 "$GUARDFS" exec -- guardfs diff -P --name-only >"$T/mv.out" 2>&1
