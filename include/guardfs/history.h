@@ -303,9 +303,6 @@ int gfs_history_agent_diff(struct gfs_history *h,
 			   const struct gfs_history_diff_view *view,
 			   struct gfs_buf *out);
 
-/* The commit that began the current session, or NULL. Borrowed. */
-const char *gfs_history_agent_session(const struct gfs_history_agent *a);
-
 /*
  * Calls visit with the commits that hold versions of path in the
  * current session: the session's first, then each that changed path,
