@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cli.h"
 #include "guardfs/control.h"
 #include "guardfs/util.h"
@@ -402,6 +404,9 @@ static int run_sandboxed(struct run_state *s)
 	struct gfs_buf cwd = GFS_BUF_INIT;
 	struct gfs_mount_args ma = {0};
 	struct gfs_buf mounted = GFS_BUF_INIT;
+	struct gfs_agent_server agent = {0};
+	char exe[PATH_MAX];
+	ssize_t exe_len;
 	int info[2] = {-1, -1}, block[2] = {-1, -1}, seccomp = -1;
 	struct sigaction old_handlers[NFORWARDED];
 	bool caught = false;
@@ -431,7 +436,10 @@ static int run_sandboxed(struct run_state *s)
 			goto out;
 		}
 		printf("# at run time guardfs adds --seccomp FD (no TIOCSTI), "
-		       "--info-fd FD and --block-fd FD\n");
+		       "--info-fd FD and --block-fd FD, and the agent's verbs "
+		       "(--bind SOCKET " GFS_AGENT_SOCKET
+		       ", --ro-bind GUARDFS " GFS_AGENT_BIN
+		       "/guardfs, --setenv " GFS_AGENT_ENV " and PATH)\n");
 		gfs_sandbox_print(&sb, stdout);
 		rc = 0;
 		goto out;
@@ -459,6 +467,17 @@ static int run_sandboxed(struct run_state *s)
 			s->daemon = m.pid;
 			match_release(&m);
 		}
+	}
+	/*
+	 * The agent's own log, diff and undo, served from out here (before
+	 * the pipes below: the server must not hold them open either).
+	 */
+	exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (exe_len > 0 && s->daemon &&
+	    !gfs_agent_serve_start(&agent, &s->cfg, s->daemon, s->mount.data)) {
+		exe[exe_len] = '\0';
+		o.agent_socket = agent.socket;
+		o.agent_exe = exe;
 	}
 	/* (after mounting: the daemon must not hold these pipes open) */
 	seccomp = gfs_sandbox_seccomp_fd();
@@ -529,6 +548,7 @@ static int run_sandboxed(struct run_state *s)
 	}
 	action_tell(s, ns, false);
 out:
+	gfs_agent_serve_stop(&agent);
 	if (caught)
 		restore_signals(old_handlers);
 	if (unmount_ours(s) && rc == 0)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent.h"
 #include "cli.h"
 
 static const struct gfs_command commands[] = {
@@ -84,6 +85,9 @@ int main(int argc, char **argv)
 		print_help(stderr);
 		return 2;
 	}
+	/* inside the sandbox: the agent's own log, diff and undo only */
+	if (gfs_agent_inside())
+		return gfs_agent_command(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		print_help(stdout);

@@ -19,6 +19,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "agent.h"
 #include "cli.h"
 #include "guardfs/control.h"
 #include "guardfs/util.h"
@@ -451,6 +452,31 @@ static int scrub_env(struct gfs_sandbox *sb, const struct gfs_config *cfg,
 	return rc;
 }
 
+/*
+ * The agent's own log, diff and undo: the socket of this sandbox's
+ * server and the guardfs program, in a directory of their own (the
+ * runtime directory they come from stays out of sight).
+ */
+static int agent_verbs(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o)
+{
+	const char *path = getenv("PATH");
+	struct gfs_buf search = GFS_BUF_INIT;
+	int rc;
+
+	gfs_buf_addf(&search, "%s:%s",
+		     path && *path ? path : "/usr/local/bin:/usr/bin:/bin",
+		     GFS_AGENT_BIN);
+	rc = step(sb, "--bind", o->agent_socket, GFS_AGENT_SOCKET, NULL);
+	if (!rc && o->agent_exe)
+		rc = step(sb, "--ro-bind", o->agent_exe,
+			  GFS_AGENT_BIN "/guardfs", NULL);
+	if (!rc)
+		rc = step(sb, "--setenv", GFS_AGENT_ENV, GFS_AGENT_SOCKET,
+			  "--setenv", "PATH", search.data, NULL);
+	gfs_buf_release(&search);
+	return rc;
+}
+
 int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		      char *const *cmd, char *err, size_t err_size)
 {
@@ -512,6 +538,8 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		rc = step(sb, "--chdir", o->cwd, NULL);
 	if (!rc)
 		rc = scrub_env(sb, cfg, err, err_size);
+	if (!rc && o->agent_socket)
+		rc = agent_verbs(sb, o);
 	/*
 	 * Without a terminal a new session costs nothing and detaches the
 	 * controlling one (/dev/tty). With one, job control needs the

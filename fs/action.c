@@ -44,6 +44,7 @@
 struct gfs_action {
 	atomic_int refs;
 	_Atomic uint64_t id; /* 0 until an operation is recorded */
+	uint64_t sandbox;    /* exec: its number in this mount session */
 	uint64_t pidns;	     /* exec: inode of the sandbox's pid namespace */
 	pid_t owner;	     /* exec: the guardfs CLI that began it */
 	pid_t pgid;	     /* a group: its id; a restore: -its pid */
@@ -67,6 +68,8 @@ struct gfs_action {
  * command did, they grant nothing.
  */
 static atomic_uint generation;
+/* The sandboxes begun in this mount session (one daemon, one session). */
+static atomic_uint_fast64_t sandboxes;
 static __thread struct {
 	pid_t pid;
 	unsigned gen;
@@ -333,6 +336,11 @@ const char *gfs_action_label(const struct gfs_action *a)
 	return a ? atomic_load(&a->label) : NULL;
 }
 
+uint64_t gfs_action_sandbox(const struct gfs_action *a)
+{
+	return a ? a->sandbox : 0;
+}
+
 /* Unlinks (under action_lock) the action of ns, or one whose CLI died. */
 static struct gfs_action *take(struct gfs_fs *fs, uint64_t ns, bool dead)
 {
@@ -389,6 +397,8 @@ int gfs_action_control(struct gfs_fs *fs, const char *args, bool begin,
 	a = action_new(end + 1);
 	if (!a)
 		return gfs_buf_adds(out, "action\tout of memory\n");
+	/* the agent's own verbs tell its actions by this (history_agent.c) */
+	a->sandbox = atomic_fetch_add(&sandboxes, 1) + 1;
 	a->pidns = ns;
 	a->owner = peer;
 	pthread_mutex_lock(&fs->action_lock);

@@ -361,6 +361,8 @@ struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid);
 void gfs_action_put(struct gfs_action *a);
 /* The label (the command line), or NULL for no action. */
 const char *gfs_action_label(const struct gfs_action *a);
+/* Its sandbox's number in this mount session (Guardfs-Sandbox), or 0. */
+uint64_t gfs_action_sandbox(const struct gfs_action *a);
 /*
  * a's number (Guardfs-Action-Id), given on first use so that actions
  * that only read take none; 0 for no action.

@@ -138,6 +138,7 @@ static void record(struct gfs_fs *fs, struct gfs_op *op)
 	ev.ino = op->ino;
 	ev.action_id = op->action_id = gfs_action_id(fs, op->action);
 	ev.action = op->action_label = gfs_action_label(op->action);
+	ev.sandbox = gfs_action_sandbox(op->action);
 	if (gfs_store_after(fs->store, &ev, &op->seq))
 		op->seq = 0;
 }

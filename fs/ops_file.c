@@ -180,6 +180,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out;
 	}
 	rc = check_content(fs, path.data, fd, fi->flags, &verdict);
+	/*
+	 * A restore (the guardfs CLI itself, see gfs_guard_group) reads
+	 * what it is about to replace, to compare it with the store's copy:
+	 * it holds those bytes already.
+	 */
+	if (rc == -EACCES && gfs_guard_in_group(fs, op.pid))
+		rc = 0;
 	if (rc == -EACCES)
 		content_rule(&op, &verdict, rule, sizeof(rule));
 	if (rc)

@@ -161,6 +161,8 @@ static int parse_message(struct gfs_history *h, char *msg,
 			op->action = value;
 		} else if (!strcmp(line, "Guardfs-Action-Id")) {
 			op->action_id = strtoull(value, NULL, 10);
+		} else if (!strcmp(line, "Guardfs-Sandbox")) {
+			op->sandbox = strtoull(value, NULL, 10);
 		} else if (!strcmp(line, "Guardfs-Seq")) {
 			op->seq = strtoull(value, NULL, 10);
 		}

@@ -29,11 +29,13 @@ struct change {
 	char *name; /* "path", or "old => new" for a rename */
 	size_t added, deleted;
 	bool binary;
+	bool withheld; /* screened: its content is not shown */
 	int64_t old_size, new_size;
 };
 
 struct view_state {
 	const struct gfs_history_diff_view *view;
+	git_repository *repo;
 	struct gfs_buf *out;
 	struct git_dir *dirs;
 	size_t ndirs;
@@ -234,6 +236,10 @@ static int print_stat(struct view_state *st)
 		size_t plus = c->added, minus = c->deleted, k;
 
 		rc = gfs_buf_addf(st->out, " %-*s | ", (int)width, c->name);
+		if (c->withheld) {
+			rc |= gfs_buf_adds(st->out, "content withheld\n");
+			continue;
+		}
 		if (c->binary) {
 			rc |= gfs_buf_addf(st->out, "Bin %lld -> %lld bytes\n",
 					   (long long)c->old_size,
@@ -288,6 +294,54 @@ static int print_name_status(struct view_state *st)
 	return rc;
 }
 
+/* The bytes of one side of a delta, or NULL (absent, or a directory). */
+static git_blob *side_blob(git_repository *repo, const git_diff_file *f)
+{
+	git_blob *b = NULL;
+
+	if (!(f->flags & GIT_DIFF_FLAG_EXISTS) || git_oid_is_zero(&f->id) ||
+	    f->mode == GIT_FILEMODE_TREE || f->mode == GIT_FILEMODE_COMMIT)
+		return NULL;
+	return git_blob_lookup(&b, repo, &f->id) ? NULL : b;
+}
+
+/*
+ * Asks view->screen about a delta: GFS_HISTORY_SHOW, or the line that
+ * stands for it written (withheld), or nothing (left out).
+ */
+static int screen_delta(struct view_state *st, const git_diff_delta *d,
+			const char *old_path, const char *new_path,
+			int *verdict)
+{
+	git_repository *repo = st->repo;
+	git_blob *old = side_blob(repo, &d->old_file);
+	git_blob *new = side_blob(repo, &d->new_file);
+	const char *reason = NULL, *name;
+	int rc = 0;
+
+	*verdict = st->view->screen(st->view->screen_arg, old_path, new_path,
+				    old ? git_blob_rawcontent(old) : NULL,
+				    old ? (size_t)git_blob_rawsize(old) : 0,
+				    new ? git_blob_rawcontent(new) : NULL,
+				    new ? (size_t)git_blob_rawsize(new) : 0,
+				    &reason);
+	git_blob_free(old);
+	git_blob_free(new);
+	if (*verdict != GFS_HISTORY_WITHHOLD)
+		return 0;
+	name = d->status == GIT_DELTA_DELETED ? old_path : new_path;
+	if (st->view->style == GFS_HISTORY_PATCH)
+		rc = gfs_buf_addf(st->out,
+				  "diff --guardfs %s\n"
+				  "(content withheld: %s)\n",
+				  name, reason ? reason : "hidden");
+	else if (st->view->style == GFS_HISTORY_NAME_STATUS)
+		rc = add_change(st, d, old_path, new_path, NULL);
+	else if (!(rc = add_change(st, d, old_path, new_path, NULL)))
+		st->changes[st->nchanges - 1].withheld = true;
+	return rc;
+}
+
 static int visit_delta(struct view_state *st, git_diff *diff, size_t i)
 {
 	const git_diff_delta *d = git_diff_get_delta(diff, i);
@@ -310,6 +364,14 @@ static int visit_delta(struct view_state *st, git_diff *diff, size_t i)
 					    : new_path.data,
 				    git_len);
 		goto out;
+	}
+	if (st->view->screen) {
+		int verdict;
+
+		rc = screen_delta(st, d, old_path.data, new_path.data,
+				  &verdict);
+		if (rc || verdict != GFS_HISTORY_SHOW)
+			goto out;
 	}
 	if (st->view->style != GFS_HISTORY_NAME_STATUS &&
 	    git_patch_from_diff(&patch, diff, i)) {
@@ -338,7 +400,8 @@ int gfs_history_diff_view(struct gfs_history *h, const char *old_id,
 	static const struct gfs_history_diff_view plain = {
 		.git_internals = true,
 	};
-	struct view_state st = {.view = view ? view : &plain, .out = out};
+	struct view_state st = {
+		.view = view ? view : &plain, .repo = h->repo, .out = out};
 	git_tree *old_tree = NULL, *new_tree = NULL;
 	git_diff_options opts;
 	git_diff *diff = NULL;

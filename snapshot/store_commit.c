@@ -178,6 +178,9 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 		if (!rc && op->action_id)
 			rc = gfs_buf_addf(m, "\nGuardfs-Action-Id: %llu",
 					  (unsigned long long)op->action_id);
+		if (!rc && op->sandbox)
+			rc = gfs_buf_addf(m, "\nGuardfs-Sandbox: %llu",
+					  (unsigned long long)op->sandbox);
 		if (!rc)
 			rc = gfs_buf_addf(m, "\nGuardfs-Seq: %llu\n",
 					  (unsigned long long)op->seq);

@@ -73,6 +73,7 @@ struct gfs_store_batch_op {
 	char *process;
 	char *action;	    /* its action's label (Guardfs-Action), or NULL */
 	uint64_t action_id; /* its action (Guardfs-Action-Id), 0: none */
+	uint64_t sandbox;   /* gfs_store_event.sandbox */
 	uint64_t seq;
 	uint64_t ino; /* gfs_store_event.ino */
 };

@@ -179,6 +179,7 @@ int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
 		return -ENOMEM;
 	job->ev.ino = ev->ino;
 	job->ev.action_id = ev->action_id;
+	job->ev.sandbox = ev->sandbox;
 	/* without memory the operation is still recorded, unlabelled */
 	if (ev->action)
 		job->ev.action = strdup(ev->action);

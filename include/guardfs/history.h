@@ -36,6 +36,7 @@ struct gfs_history_op {
 	long pid;
 	uint64_t seq;
 	uint64_t action_id; /* Guardfs-Action-Id, 0 when none */
+	uint64_t sandbox;   /* Guardfs-Sandbox: which sandbox of the session */
 };
 
 /* One commit of the store, as gfs_history_walk() hands it out. */
@@ -113,6 +114,24 @@ struct gfs_history_diff_view {
 	 */
 	bool git_internals;
 	bool color; /* ANSI colours, as git uses them */
+	/*
+	 * When set, asked about each changed file before it is shown, with
+	 * its old and new names and the bytes of both versions (NULL when
+	 * absent): GFS_HISTORY_SHOW, GFS_HISTORY_LEAVE_OUT (no trace: a
+	 * name the reader may not see), or GFS_HISTORY_WITHHOLD (named,
+	 * with *reason, but none of its content). For the agent's diff.
+	 */
+	int (*screen)(void *arg, const char *old_path, const char *new_path,
+		      const void *old_data, size_t old_len,
+		      const void *new_data, size_t new_len,
+		      const char **reason);
+	void *screen_arg;
+};
+
+enum gfs_history_screen {
+	GFS_HISTORY_SHOW,
+	GFS_HISTORY_LEAVE_OUT,
+	GFS_HISTORY_WITHHOLD,
 };
 
 /*
@@ -237,6 +256,93 @@ int gfs_history_restore_op(struct gfs_history *h, const char *id, uint64_t seq,
 			   const char *const *paths, size_t npaths, int dest_fd,
 			   unsigned flags, gfs_history_report report,
 			   void *arg);
+
+/*
+ * The agent's own actions (history_agent.c): in the current session,
+ * what each sandbox (one `guardfs exec`, or a whole `guardfs run`) did:
+ * the operations whose commits name it (Guardfs-Sandbox), labelled with
+ * its command line (Guardfs-Action). Nothing else belongs to one: the
+ * user's operations, restores (an undo's too) and other sessions.
+ */
+struct gfs_history_agent;
+
+struct gfs_history_agent_action {
+	char id[56];	    /* its first operation, "COMMIT@SEQ" */
+	const char *label;  /* the command line; borrowed */
+	uint64_t sandbox;   /* Guardfs-Sandbox: the sandbox it ran in */
+	int64_t start, end; /* times of its first and last operation */
+	size_t nops;
+	size_t created, deleted, changed; /* files, by what it left */
+};
+
+/* Reads the current session's actions. 0 or -errno. */
+int gfs_history_agent_load(struct gfs_history_agent **out,
+			   struct gfs_history *h);
+void gfs_history_agent_free(struct gfs_history_agent *a);
+size_t gfs_history_agent_count(const struct gfs_history_agent *a);
+/* The ith action, newest first (0: the newest), or NULL. Borrowed. */
+const struct gfs_history_agent_action *
+gfs_history_agent_get(const struct gfs_history_agent *a, size_t i);
+/* The action whose id (a prefix of 4+ hex digits, '@', SEQ) is id. */
+const struct gfs_history_agent_action *
+gfs_history_agent_find(const struct gfs_history_agent *a, const char *id);
+/*
+ * Calls visit (when not NULL) for each of the action's operations,
+ * oldest first, with its commit id; returns how many there are.
+ */
+size_t gfs_history_agent_ops(const struct gfs_history_agent *a,
+			     const struct gfs_history_agent_action *act,
+			     void (*visit)(void *arg, const char *commit,
+					   const struct gfs_history_op *op),
+			     void *arg);
+/*
+ * What the action changed: the diff from before its first operation to
+ * after its last, narrowed to its paths, as view says.
+ */
+int gfs_history_agent_diff(struct gfs_history *h,
+			   const struct gfs_history_agent *a,
+			   const struct gfs_history_agent_action *act,
+			   const struct gfs_history_diff_view *view,
+			   struct gfs_buf *out);
+
+/*
+ * Calls visit with the commits that hold versions of path in the
+ * current session: the session's first, then each that changed path,
+ * newest first, at most max (64) in all, until visit returns non-zero
+ * (returned).
+ */
+int gfs_history_agent_versions(struct gfs_history_agent *a, const char *path,
+			       size_t max,
+			       int (*visit)(void *arg, const char *commit),
+			       void *arg);
+
+/*
+ * Appends the bytes of file path as commit id holds it. -ENOENT when it
+ * holds no file there.
+ */
+int gfs_history_file(struct gfs_history *h, const char *id, const char *path,
+		     struct gfs_buf *out);
+
+/* A path of an action that another operation (by, or NULL) changed since. */
+typedef void (*gfs_history_conflict)(void *arg, const char *path,
+				     const struct gfs_history_op *by);
+
+/*
+ * Puts every path the action touched back as it was before the action;
+ * a path already so (an undo replayed) is left as it is. Refused as a
+ * whole (-EBUSY, nothing changed) when one of those paths is neither as
+ * before nor as the action left it, each reported to conflict with the
+ * newest operation that changed it (NULL: none recorded): the user's
+ * later change, or a later action's. A later change put back again (a
+ * later action undone) does not count. Otherwise as
+ * gfs_history_restore() with flags and report.
+ */
+int gfs_history_agent_undo(struct gfs_history *h,
+			   const struct gfs_history_agent *a,
+			   const struct gfs_history_agent_action *act,
+			   int dest_fd, unsigned flags,
+			   gfs_history_conflict conflict,
+			   gfs_history_report report, void *arg);
 
 /* What gfs_history_check() read, and what it found wrong. */
 struct gfs_history_check {

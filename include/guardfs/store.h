@@ -31,6 +31,11 @@ struct gfs_store_event {
 	const char *action;  /* the label of its action (action.c), or NULL */
 	uint64_t action_id;  /* that action's number, 0 for none */
 	/*
+	 * The sandbox (`guardfs exec`, `guardfs run`) it came from, numbered
+	 * from 1 in each mount session (Guardfs-Sandbox); 0: none.
+	 */
+	uint64_t sandbox;
+	/*
 	 * Write, truncate, chmod: the file's inode number, by which the store
 	 * finds its other names (hard links) even when path names it no
 	 * more (unlinked while open). 0: found through path.
