@@ -327,7 +327,8 @@ static void conflict(void *arg, const char *path,
 		path = "(a hidden path)";
 	if (!by)
 		gfs_cli_error("'%s' is not as the action left it", path);
-	else if (by->action)
+	else if (by->sandbox) /* every op has an action; the agent's a sandbox
+			       */
 		gfs_cli_error("'%s' was changed since by a later action of "
 			      "the agent ([%s], %s %s)",
 			      path, by->action, by->process, by->op);

@@ -429,6 +429,7 @@ void gfs_history_agent_op_view(const struct agent_op *o,
 	op->action = o->label;
 	op->pid = o->pid;
 	op->seq = o->seq;
+	op->sandbox = o->sandbox;
 }
 
 size_t gfs_history_agent_ops(const struct gfs_history_agent *a,

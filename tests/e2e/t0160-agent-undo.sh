@@ -91,7 +91,7 @@ check "undo inside: recorded as one restore commit" sh -c \
 	"[ \$(( \$(git -C $XDG_DATA_HOME/guardfs/*.git rev-list --count HEAD) - $n0 )) -eq 1 ]"
 check "undo inside: the commit names the agent's undo" sh -c \
 	"git -C $XDG_DATA_HOME/guardfs/*.git log -1 --format=%s | grep -q '^agent undo $ID \\[./fmt.sh\\] (3 paths)'"
-check "the user's log shows the restore" sh -c "'$GUARDFS' log | head -3 | grep -q 'restore  main.c'"
+check "the user's log shows the restore" sh -c "'$GUARDFS' log . | head -3 | grep -q 'restore  main.c'"
 
 # --- make package --------------------------------------------------------
 before=$(tree_sum)

@@ -60,9 +60,9 @@ never_shrinks "refused undo of another session"
 
 # --- the user's own operation -------------------------------------------------
 echo user-edit >"$R/c.txt"
-UOP=$("$GUARDFS" log | head -1 | cut -d' ' -f1)
+UOP=$("$GUARDFS" log . | head -1 | cut -d" " -f1)
 check "the user's operation has an id" test -n "$UOP"
-case $UOP in *@*) ;; *) UOP="$UOP@$("$GUARDFS" log --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["seq"])')" ;; esac
+case $UOP in *@*) ;; *) UOP="$UOP@$("$GUARDFS" log . --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["seq"])')" ;; esac
 inside guardfs undo "$UOP"
 check_eq "undo of the user's operation: exit 1" 1 "$rc"
 check "undo of the user's operation: why" grep -q "is not an action of the agent" "$T/in.err"
