@@ -126,12 +126,15 @@ static int relay(const char *request, bool page, bool no_pager)
 	return status > 255 ? 1 : (int)status;
 }
 
-/* ACTION as the agent typed it: "last" or COMMIT@SEQ. */
+/* ACTION as the agent typed it: "last", A<n> or (older stores) COMMIT@SEQ. */
 static bool action_ok(const char *id)
 {
 	const char *at = strchr(id, '@');
 
 	if (!strcmp(id, "last"))
+		return true;
+	if (id[0] == 'A' && id[1] &&
+	    strspn(id + 1, "0123456789") == strlen(id + 1))
 		return true;
 	return at && at - id >= 4 &&
 	       strspn(id, "0123456789abcdef") == (size_t)(at - id) && at[1] &&

@@ -54,6 +54,7 @@ static int keep_op(struct gfs_history_agent *a,
 	o->time = c->time;
 	o->pid = op->pid;
 	o->sandbox = op->sandbox;
+	o->action_id = op->action_id;
 	o->action = -1;
 	o->op = strdup(op->op ? op->op : "");
 	o->path = strdup(op->path ? op->path : "");
@@ -252,8 +253,14 @@ static int group(struct gfs_history_agent *a)
 		if (current < 0) {
 			current = (long)a->nactions++;
 			act = &a->actions[current];
-			snprintf(act->id, sizeof(act->id), "%.10s@%llu",
-				 o->commit, (unsigned long long)o->seq);
+			/* the id guardfs log prints for it; older stores
+			 * have none: its first operation's */
+			if (o->action_id)
+				snprintf(act->id, sizeof(act->id), "A%llu",
+					 (unsigned long long)o->action_id);
+			else
+				snprintf(act->id, sizeof(act->id), "%.10s@%llu",
+					 o->commit, (unsigned long long)o->seq);
 			act->label = o->label ? o->label : "";
 			act->sandbox = o->sandbox;
 			act->start = o->time;
@@ -339,6 +346,12 @@ gfs_history_agent_find(const struct gfs_history_agent *a, const char *id)
 	const char *at = strchr(id, '@');
 	size_t i, len = at ? (size_t)(at - id) : 0;
 
+	if (id[0] == 'A') {
+		for (i = 0; i < a->nactions; i++)
+			if (!strcmp(a->actions[i].id, id))
+				return &a->actions[i];
+		return NULL;
+	}
 	if (!at || len < 4 || len > 40 || !at[1] ||
 	    strspn(id, "0123456789abcdef") != len ||
 	    strspn(at + 1, "0123456789") != strlen(at + 1))

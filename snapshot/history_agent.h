@@ -20,7 +20,8 @@ struct agent_op {
 	uint64_t seq;
 	int64_t time;
 	char *op, *path, *from, *process, *label;
-	uint64_t sandbox; /* Guardfs-Sandbox, 0: not from a sandbox */
+	uint64_t sandbox;   /* Guardfs-Sandbox, 0: not from a sandbox */
+	uint64_t action_id; /* Guardfs-Action-Id, 0: none (older stores) */
 	long pid;
 	long action; /* index into actions, or -1 */
 };

@@ -267,7 +267,8 @@ int gfs_history_restore_op(struct gfs_history *h, const char *id, uint64_t seq,
 struct gfs_history_agent;
 
 struct gfs_history_agent_action {
-	char id[56];	    /* its first operation, "COMMIT@SEQ" */
+	char id[56];	    /* "A17" as guardfs log prints it (older stores:
+			       COMMIT@SEQ) */
 	const char *label;  /* the command line; borrowed */
 	uint64_t sandbox;   /* Guardfs-Sandbox: the sandbox it ran in */
 	int64_t start, end; /* times of its first and last operation */

@@ -43,7 +43,7 @@ never_shrinks "mounted"
 # --- another session's action ----------------------------------------------
 "$GUARDFS" exec -- rm old.txt
 OLD=$(last_action)
-check "an action to carry over" sh -c "echo '$OLD' | grep -q @"
+check "an action to carry over" sh -c "echo '$OLD' | grep -Eq '^A[0-9]+$'"
 cd "$T" && gfs_umount "$R" && check "mount again" gfs_mount "$R" "$R" && cd "$R"
 never_shrinks "remounted"
 inside guardfs log
