@@ -178,9 +178,9 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 }
 
 /*
- * Every inode the kernel holds keeps an O_PATH descriptor open, and with
- * long entry timeouts the kernel holds many: a tree of 100k files needs
- * 100k descriptors. Raise the soft limit to the hard one, and as root the
+ * The O_PATH fds of the inodes the kernel holds are a bounded cache
+ * (GFS_FD_CACHE_MAX, inode.c), but every file open through the mount
+ * costs one more. Raise the soft limit to the hard one, and as root the
  * hard one to what the kernel allows. Returns the limit now in force.
  */
 static rlim_t raise_fd_limit(void)
@@ -210,9 +210,19 @@ static rlim_t raise_fd_limit(void)
 }
 
 /*
- * The inode table stops short of the descriptor limit by a reserve for
- * what must never run out: the store (libgit2 opens files and packs),
- * the audit trail, the control socket, open files, libfuse's threads.
+ * The O_PATH fds kept open at most, whatever the limit: a request for an
+ * inode past them costs one openat and one fstat (by name from its
+ * parent), and a tree of any size costs the daemon about this many
+ * descriptors plus its open files.
+ */
+#define GFS_FD_CACHE_MAX 4096
+
+/*
+ * The inode table and the open files stop short of the descriptor limit
+ * by a reserve for what must never run out: the store (libgit2 opens
+ * files and packs), the audit trail, the control socket, libfuse's
+ * threads, and each request's own short-lived descriptors (a listing, a
+ * scan, a move's walk).
  */
 static size_t fd_budget_for(rlim_t limit)
 {
@@ -260,6 +270,7 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 	 */
 	if (fs->cfg->xattrs)
 		gfs_ops_xattr_fill(&ops);
+	gfs_scope_wrap(fs, &ops);
 	/*
 	 * default_permissions makes the kernel check modes against the
 	 * caller, so the daemon never grants more than the folder does.
@@ -307,6 +318,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 
 	memset(&fs, 0, sizeof(fs));
 	fs.fd_budget = fd_budget_for(raise_fd_limit());
+	fs.fd_cache_max = GFS_FD_CACHE_MAX;
 	preload_unwinder();
 	fs.cfg = opts->cfg;
 	fs.proc_self_fd = -1;
