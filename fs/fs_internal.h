@@ -244,8 +244,12 @@ void gfs_inode_drop(struct gfs_fs *fs, struct gfs_inode *inode);
  */
 int gfs_inode_handle_begin(struct gfs_fs *fs);
 void gfs_inode_handle_end(struct gfs_fs *fs);
-/* O_PATH fds open now (the root's excluded). */
-size_t gfs_inode_fds_open(struct gfs_fs *fs);
+/*
+ * Adds the status lines of the descriptors: "descriptors" (O_PATH fds and
+ * open files held now), "reopens" (fds opened again by name) and "stale"
+ * (reopens that found another inode at the name, refused).
+ */
+int gfs_inode_status(struct gfs_fs *fs, struct gfs_buf *out);
 /* Finds a known inode by (dev, ino) without taking a reference. */
 struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
 /*

@@ -723,12 +723,15 @@ void gfs_inode_handle_end(struct gfs_fs *fs)
 	pthread_mutex_unlock(&fs->table_lock);
 }
 
-size_t gfs_inode_fds_open(struct gfs_fs *fs)
+int gfs_inode_status(struct gfs_fs *fs, struct gfs_buf *out)
 {
 	size_t n;
 
 	pthread_mutex_lock(&fs->table_lock);
-	n = fs->fds_open;
+	n = fs->fds_open + fs->handles;
 	pthread_mutex_unlock(&fs->table_lock);
-	return n;
+	return gfs_buf_addf(out,
+			    "descriptors\t%zu\nreopens\t%llu\nstale\t%llu\n", n,
+			    (unsigned long long)atomic_load(&fs->fd_reopens),
+			    (unsigned long long)atomic_load(&fs->fd_stale));
 }

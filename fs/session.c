@@ -174,7 +174,7 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		     (unsigned long long)atomic_load(&fs->ops));
 	gfs_buf_addf(out, "refusals\t%llu\n",
 		     (unsigned long long)atomic_load(&fs->refusals));
-	return 0;
+	return gfs_inode_status(fs, out);
 }
 
 /*
