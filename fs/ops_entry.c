@@ -189,18 +189,30 @@ static int truncate_inode(struct gfs_fs *fs, struct gfs_inode *inode,
 
 /*
  * A symlink's own times can only be set by name, with AT_SYMLINK_NOFOLLOW
- * from its directory; the O_PATH fd cannot be used for it.
+ * from its directory; the O_PATH fd cannot be used for it. The parent is
+ * held (its fd open, see scope.c), and the name must still be the link.
  */
 static int set_symlink_times(struct gfs_fs *fs, struct gfs_inode *inode,
 			     const struct timespec tv[2])
 {
 	struct gfs_inode *parent;
+	struct stat st;
 	char *name;
 	int rc;
 
 	if (gfs_inode_name(fs, inode, &parent, &name))
 		return -ENOMEM;
-	rc = utimensat(parent->fd, name, tv, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	rc = gfs_inode_hold(fs, parent);
+	if (rc)
+		goto out;
+	if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW))
+		rc = -errno;
+	else if (st.st_dev != inode->dev || st.st_ino != inode->ino)
+		rc = -ESTALE;
+	else if (utimensat(parent->fd, name, tv, AT_SYMLINK_NOFOLLOW))
+		rc = -errno;
+	gfs_inode_drop(fs, parent);
+out:
 	gfs_inode_unpin(fs, parent);
 	free(name);
 	return rc;

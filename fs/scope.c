@@ -24,39 +24,46 @@
 
 #include "fs_internal.h"
 
+/* Not audited when refused here: reads (a lookup, a listing, ...). */
+#define NO_AUDIT GFS_OP_KINDS
+
 /*
  * A request refused before its handler ran: no descriptor to reach its
- * inode. Mutations are audited like any other refusal of them.
+ * inode. Mutations are audited like any other refusal of them; nothing
+ * changed, so the store lists nothing.
  */
-static void refuse(fuse_req_t req, const char *op, struct gfs_inode *dir,
+static void refuse(fuse_req_t req, enum gfs_op_kind kind, struct gfs_inode *dir,
 		   const char *name, int rc)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
 
-	if (op) {
+	if (kind != NO_AUDIT) {
 		struct gfs_buf path = GFS_BUF_INIT;
+		struct gfs_op op;
 
 		if (name)
 			gfs_inode_child_path(fs, dir, name, &path);
 		else
 			gfs_inode_path(fs, dir, &path);
-		gfs_guard_audit(fs, req, op, path.data, NULL, rc, NULL,
-				"descriptors", 0, true);
+		gfs_op_init(&op, req, kind);
+		op.path = path.data ? path.data : "";
+		op.detail = "descriptors";
+		gfs_op_end(fs, &op, rc);
 		gfs_buf_release(&path);
 	}
 	fuse_reply_err(req, -rc);
 }
 
 /* Holds the inode ino names, or replies the error (op: audit it). */
-static struct gfs_inode *hold(fuse_req_t req, fuse_ino_t ino, const char *op,
-			      const char *name)
+static struct gfs_inode *hold(fuse_req_t req, fuse_ino_t ino,
+			      enum gfs_op_kind kind, const char *name)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
 	struct gfs_inode *inode = gfs_inode_get(fs, ino);
 	int rc = gfs_inode_hold(fs, inode);
 
 	if (rc) {
-		refuse(req, op, inode, name, rc);
+		refuse(req, kind, inode, name, rc);
 		return NULL;
 	}
 	return inode;
@@ -64,16 +71,15 @@ static struct gfs_inode *hold(fuse_req_t req, fuse_ino_t ino, const char *op,
 
 /*
  * One wrapper per operation whose handler uses the fd of one inode
- * (held for the handler's length); op names a mutation to audit when
- * the hold fails, NULL for a read. The request is gone once the handler
+ * (held for the handler's length); kind is audited when the hold fails,
+ * unless NO_AUDIT. The request is gone once the handler
  * replied: fs is taken before.
  */
-#define SCOPED(opname, audit_op, ino_arg, name_arg, params, args)              \
+#define SCOPED(opname, kind, ino_arg, name_arg, params, args)                  \
 	static void scoped_##opname params                                     \
 	{                                                                      \
 		struct gfs_fs *fs = gfs_fs_of(req);                            \
-		struct gfs_inode *held =                                       \
-			hold(req, ino_arg, audit_op, name_arg);                \
+		struct gfs_inode *held = hold(req, ino_arg, kind, name_arg);   \
                                                                                \
 		if (!held)                                                     \
 			return;                                                \
@@ -81,56 +87,57 @@ static struct gfs_inode *hold(fuse_req_t req, fuse_ino_t ino, const char *op,
 		gfs_inode_drop(fs, held);                                      \
 	}
 
-SCOPED(lookup, NULL, parent, name,
+SCOPED(lookup, NO_AUDIT, parent, name,
        (fuse_req_t req, fuse_ino_t parent, const char *name),
        (req, parent, name))
-SCOPED(getattr, NULL, ino, NULL,
+SCOPED(getattr, NO_AUDIT, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi),
        (req, ino, fi))
-SCOPED(setattr, "setattr", ino, NULL,
+SCOPED(setattr, GFS_OP_SETATTR, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 	struct fuse_file_info *fi),
        (req, ino, attr, valid, fi))
-SCOPED(readlink, NULL, ino, NULL, (fuse_req_t req, fuse_ino_t ino), (req, ino))
-SCOPED(mknod, "mknod", parent, name,
+SCOPED(readlink, NO_AUDIT, ino, NULL, (fuse_req_t req, fuse_ino_t ino),
+       (req, ino))
+SCOPED(mknod, GFS_OP_MKNOD, parent, name,
        (fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	dev_t rdev),
        (req, parent, name, mode, rdev))
-SCOPED(mkdir, "mkdir", parent, name,
+SCOPED(mkdir, GFS_OP_MKDIR, parent, name,
        (fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode),
        (req, parent, name, mode))
-SCOPED(symlink, "symlink", parent, name,
+SCOPED(symlink, GFS_OP_SYMLINK, parent, name,
        (fuse_req_t req, const char *target, fuse_ino_t parent,
 	const char *name),
        (req, target, parent, name))
-SCOPED(unlink, "unlink", parent, name,
+SCOPED(unlink, GFS_OP_UNLINK, parent, name,
        (fuse_req_t req, fuse_ino_t parent, const char *name),
        (req, parent, name))
-SCOPED(rmdir, "rmdir", parent, name,
+SCOPED(rmdir, GFS_OP_RMDIR, parent, name,
        (fuse_req_t req, fuse_ino_t parent, const char *name),
        (req, parent, name))
-SCOPED(readdir, NULL, ino, NULL,
+SCOPED(readdir, NO_AUDIT, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse_file_info *fi),
        (req, ino, size, off, fi))
-SCOPED(readdirplus, NULL, ino, NULL,
+SCOPED(readdirplus, NO_AUDIT, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse_file_info *fi),
        (req, ino, size, off, fi))
-SCOPED(fsyncdir, NULL, ino, NULL,
+SCOPED(fsyncdir, NO_AUDIT, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct fuse_file_info *fi),
        (req, ino, datasync, fi))
-SCOPED(setxattr, "setxattr", ino, NULL,
+SCOPED(setxattr, GFS_OP_SETXATTR, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 	size_t size, int flags),
        (req, ino, name, value, size, flags))
-SCOPED(getxattr, NULL, ino, NULL,
+SCOPED(getxattr, NO_AUDIT, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, const char *name, size_t size),
        (req, ino, name, size))
-SCOPED(listxattr, NULL, ino, NULL,
+SCOPED(listxattr, NO_AUDIT, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, size_t size), (req, ino, size))
-SCOPED(removexattr, "removexattr", ino, NULL,
+SCOPED(removexattr, GFS_OP_REMOVEXATTR, ino, NULL,
        (fuse_req_t req, fuse_ino_t ino, const char *name), (req, ino, name))
 
 static void scoped_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -138,11 +145,11 @@ static void scoped_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  unsigned int flags)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
-	struct gfs_inode *from = hold(req, parent, "rename", name), *to;
+	struct gfs_inode *from = hold(req, parent, GFS_OP_RENAME, name), *to;
 
 	if (!from)
 		return;
-	to = hold(req, newparent, "rename", newname);
+	to = hold(req, newparent, GFS_OP_RENAME, newname);
 	if (to) {
 		fs->inner_ops.rename(req, parent, name, newparent, newname,
 				     flags);
@@ -155,11 +162,11 @@ static void scoped_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 			const char *newname)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
-	struct gfs_inode *inode = hold(req, ino, "link", NULL), *to;
+	struct gfs_inode *inode = hold(req, ino, GFS_OP_LINK, NULL), *to;
 
 	if (!inode)
 		return;
-	to = hold(req, newparent, "link", newname);
+	to = hold(req, newparent, GFS_OP_LINK, newname);
 	if (to) {
 		fs->inner_ops.link(req, ino, newparent, newname);
 		gfs_inode_drop(fs, to);
@@ -168,13 +175,13 @@ static void scoped_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 }
 
 /* Takes the open file's place in the budget, or replies EMFILE. */
-static bool handle_begin(fuse_req_t req, const char *op,
+static bool handle_begin(fuse_req_t req, enum gfs_op_kind kind,
 			 struct gfs_inode *inode, const char *name)
 {
 	int rc = gfs_inode_handle_begin(gfs_fs_of(req));
 
 	if (rc)
-		refuse(req, op, inode, name, rc);
+		refuse(req, kind, inode, name, rc);
 	return rc == 0;
 }
 
@@ -193,11 +200,11 @@ static void scoped_open(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
-	struct gfs_inode *inode = hold(req, ino, NULL, NULL);
+	struct gfs_inode *inode = hold(req, ino, GFS_OP_OPEN, NULL);
 
 	if (!inode)
 		return;
-	if (handle_begin(req, NULL, inode, NULL)) {
+	if (handle_begin(req, GFS_OP_OPEN, inode, NULL)) {
 		fs->inner_ops.open(req, ino, fi);
 		handle_end_unless_opened(fs, fi);
 	}
@@ -208,11 +215,11 @@ static void scoped_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  mode_t mode, struct fuse_file_info *fi)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
-	struct gfs_inode *dir = hold(req, parent, "create", name);
+	struct gfs_inode *dir = hold(req, parent, GFS_OP_CREATE, name);
 
 	if (!dir)
 		return;
-	if (handle_begin(req, "create", dir, name)) {
+	if (handle_begin(req, GFS_OP_CREATE, dir, name)) {
 		fs->inner_ops.create(req, parent, name, mode, fi);
 		handle_end_unless_opened(fs, fi);
 	}
