@@ -64,7 +64,12 @@ struct gfs_inode {
 	uint64_t pins;
 	unsigned holds; /* requests using fd right now */
 	bool on_lru;
-	bool gone; /* its last name went: fd kept, never reopened */
+	/*
+	 * Its last name went (through the mount, or found as its fd was
+	 * closed): the fd, if still open, stays; it is never reopened, and
+	 * never found by (dev, ino), which a new file may reuse.
+	 */
+	bool gone;
 	struct gfs_inode *parent;
 	char *name;
 	struct gfs_inode *hash_next;
@@ -250,6 +255,11 @@ void gfs_inode_handle_end(struct gfs_fs *fs);
  * (reopens that found another inode at the name, refused).
  */
 int gfs_inode_status(struct gfs_fs *fs, struct gfs_buf *out);
+/*
+ * Notes that a name of the inode st describes (as it was before) was
+ * removed through the mount; if that was its last, the inode is gone.
+ */
+void gfs_inode_unlinked(struct gfs_fs *fs, const struct stat *st);
 /* Finds a known inode by (dev, ino) without taking a reference. */
 struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
 /*

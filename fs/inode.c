@@ -186,7 +186,8 @@ static struct gfs_inode *find_locked(struct gfs_fs *fs, dev_t dev, ino_t ino)
 {
 	struct gfs_inode *inode = fs->table[bucket_of(fs, dev, ino)];
 
-	while (inode && (inode->dev != dev || inode->ino != ino))
+	/* a gone inode's number may belong to a new file by now */
+	while (inode && (inode->dev != dev || inode->ino != ino || inode->gone))
 		inode = inode->hash_next;
 	return inode;
 }
@@ -369,7 +370,6 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 			fd = -1;
 			fs->fds_open++;
 		}
-		inode->gone = false; /* it has a name again */
 		lru_touch(fs, inode);
 		shrink_locked(fs, 0, 0, &c);
 		release_locked(fs, old_parent, &c);
@@ -415,6 +415,21 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 	pthread_mutex_unlock(&fs->table_lock);
 	finish_closing(fs, &c);
 	return fresh;
+}
+
+void gfs_inode_unlinked(struct gfs_fs *fs, const struct stat *st)
+{
+	struct gfs_inode *inode;
+
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+		return; /* other names still lead to it */
+	pthread_mutex_lock(&fs->table_lock);
+	inode = find_locked(fs, st->st_dev, st->st_ino);
+	if (inode && inode != &fs->root) {
+		inode->gone = true;
+		lru_remove(fs, inode);
+	}
+	pthread_mutex_unlock(&fs->table_lock);
 }
 
 int gfs_inode_room(struct gfs_fs *fs)

@@ -15,6 +15,9 @@ R=$T/root
 mkdir -p "$R"
 make_tree "$R/big" 3000
 make_tree "$R/big2" 1000
+make_tree "$R/big3" 1000
+mkdir "$R/reuse"
+printf 'XXXX\n' >"$R/reuse/x"
 printf 'AAAA\n' >"$R/a"
 printf 'BBBB\n' >"$R/b"
 printf 'HHHH\n' >"$R/h"
@@ -55,6 +58,28 @@ check "the refusal counts as a stale reopen" \
 	test "$(status_field "$R" stale)" -gt "$stale0"
 check_eq "its other name still reads it" HHHH "$(cat "$R/h")"
 check_eq "the moved name reads the moved file" CCCC "$(cat "$R/h2")"
+
+# A file deleted through the mount while its fd was closed: its inode
+# number is free, and ext4 gives it to the next file made. That file is
+# not the one the process holds.
+check_eq "a deleted file's number reused is not the held file" ESTALE \
+	"$(python3 - "$R" <<'PY'
+import errno, os, subprocess, sys
+root = sys.argv[1]
+fd = os.open(f"{root}/reuse/x", os.O_PATH)
+subprocess.run(["find", f"{root}/big3"], stdout=subprocess.DEVNULL, check=True)
+os.unlink(f"{root}/reuse/x")
+with open(f"{root}/reuse/y", "w") as f:
+    f.write("YYYY\n")
+os.stat(f"{root}/reuse/y")
+try:
+    rd = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY)
+    print(os.read(rd, 100).decode().strip())
+except OSError as e:
+    print(errno.errorcode[e.errno])
+PY
+)"
+check_eq "the new file reads its own bytes" YYYY "$(cat "$R/reuse/y")"
 
 # Nothing is lost on the way: the daemon reopened many fds by name and
 # the tree reads whole.
