@@ -641,8 +641,10 @@ static int reopen(struct gfs_fs *fs, struct gfs_inode *inode)
 			return fd;
 		}
 		parent = inode->parent;
-		parent->holds++;
-		lru_remove(fs, parent);
+		if (parent != &fs->root) {
+			parent->holds++;
+			lru_remove(fs, parent);
+		}
 		parent_open = parent->fd >= 0;
 		name = strdup(inode->name);
 		pthread_mutex_unlock(&fs->table_lock);
