@@ -4,7 +4,8 @@
 # bench/README.md.
 #
 #   bench/scale-fds.sh [--tree TARBALL|synthetic:N] [--limit N] [--rm]
-#                      [--guardfs LABEL=BIN]... [--workdir DIR] [--keep]
+#                      [--guardfs LABEL=BIN]... [--config INI] [--no-commit]
+#                      [--workdir DIR] [--keep]
 #
 # Extracts the tree once (default: Debian's linux-source-6.1, ~80k files),
 # commits it to git natively (for git status), then for the native folder
@@ -14,7 +15,10 @@
 # fresh mount: every lookup reaches the daemon; the second from the
 # kernel's caches) and git status twice, sampling the daemon's descriptors
 # (/proc/PID/fd) and peak RSS (VmHWM); with --rm, rm -rf of a fresh copy
-# of the tree at the end. Needs root. Prints a markdown table.
+# of the tree at the end. --config mounts with that INI (-c); --no-commit
+# leaves the tree untracked (git init only: git add of a million files
+# takes longer than the rest) and git status then lists it with -uall,
+# which still reads every directory. Needs root. Prints a markdown table.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,6 +29,8 @@ DO_RM=0
 WORKDIR=/var/tmp/gfs-scale
 KEEP=0
 TARGETS=()
+CONFIG=
+COMMIT=1
 
 usage() {
 	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
@@ -38,6 +44,8 @@ while (($#)); do
 	--guardfs) TARGETS+=("$2"); shift 2 ;;
 	--workdir) WORKDIR=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--config) CONFIG=$2; shift 2 ;;
+	--no-commit) COMMIT=0; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -79,6 +87,7 @@ PY
 	*) tar -xf "$TREE" -C "$1/tree" ;;
 	esac
 	git -C "$1/tree" init -q
+	[ "$COMMIT" = 1 ] || return 0
 	# -f: Debian's linux-source tree ignores itself ("/*" in .gitignore)
 	git -C "$1/tree" add -A -f
 	git -C "$1/tree" -c user.name=b -c user.email=b@b commit -qm tree
@@ -119,8 +128,10 @@ workloads() {
 	timed find-again find "$dir" -printf '%s\n'
 	timed ls-R-first ls -R "$dir"
 	timed ls-R-again ls -R "$dir"
-	timed git-status-first git -C "$dir" status --porcelain
-	timed git-status-again git -C "$dir" status --porcelain
+	local untracked=()
+	[ "$COMMIT" = 1 ] || untracked=(-uall)
+	timed git-status-first git -C "$dir" status --porcelain "${untracked[@]}"
+	timed git-status-again git -C "$dir" status --porcelain "${untracked[@]}"
 }
 
 echo "# scale-fds: $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -141,7 +152,7 @@ for target in "${TARGETS[@]}"; do
 	chmod 700 "$home/run"
 	export HOME=$home XDG_STATE_HOME=$home/state XDG_DATA_HOME=$home/data
 	export XDG_CONFIG_HOME=$home/config XDG_RUNTIME_DIR=$home/run
-	mount_cmd=("$bin" mount "$PRISTINE/tree")
+	mount_cmd=("$bin" mount ${CONFIG:+-c "$CONFIG"} "$PRISTINE/tree")
 	[ -n "$LIMIT" ] && mount_cmd=(prlimit --nofile="$LIMIT:$LIMIT"
 		setpriv --inh-caps=-sys_resource
 		--bounding-set=-sys_resource "${mount_cmd[@]}")
@@ -176,7 +187,7 @@ if [ "$DO_RM" = 1 ]; then
 		if [ "$label" != native ]; then
 			export HOME=$WORKDIR/home-$label XDG_DATA_HOME=$WORKDIR/home-$label/data-rm
 			export XDG_STATE_HOME=$WORKDIR/home-$label/state-rm
-			mount_cmd=("$bin" mount "$copy")
+			mount_cmd=("$bin" mount ${CONFIG:+-c "$CONFIG"} "$copy")
 			[ -n "$LIMIT" ] && mount_cmd=(prlimit --nofile="$LIMIT:$LIMIT"
 				setpriv --inh-caps=-sys_resource
 				--bounding-set=-sys_resource "${mount_cmd[@]}")
