@@ -132,6 +132,8 @@ struct gfs_fs {
 	size_t fd_cache_max; /* O_PATH fds kept at most, 0: fd_budget */
 	size_t fds_open;     /* O_PATH fds the table holds (not the root's) */
 	size_t handles;	     /* descriptors of open files (gfs_handle) */
+	pthread_mutex_t handles_lock; /* a leaf lock: the list only */
+	struct gfs_handle *open_handles;
 	struct gfs_inode *lru_head, *lru_tail;
 	size_t lru_count;		 /* fds that may be closed */
 	atomic_uint_fast64_t fd_reopens; /* fds opened again by name */
@@ -201,6 +203,8 @@ struct gfs_handle {
 	char *path; /* the name it was opened by (audit) */
 	/* the `guardfs exec` that opened it (see action.c), or NULL */
 	struct gfs_action *action;
+	/* every open handle, under gfs_fs.handles_lock (ops_file.c) */
+	struct gfs_handle *prev, *next;
 };
 
 struct gfs_inval {
@@ -508,6 +512,12 @@ void gfs_scope_wrap(struct gfs_fs *fs, struct fuse_lowlevel_ops *ops);
 /* The operation tables, split by concern. */
 void gfs_ops_entry_fill(struct fuse_lowlevel_ops *ops);
 void gfs_ops_file_fill(struct fuse_lowlevel_ops *ops);
+/*
+ * Ends the files still open once the session loop is over (a SIGTERM
+ * while processes hold files of the mount): each write session is
+ * recorded as its release would have, then the handle is freed.
+ */
+void gfs_ops_file_end_all(struct gfs_fs *fs);
 void gfs_ops_dir_fill(struct fuse_lowlevel_ops *ops);
 void gfs_ops_xattr_fill(struct fuse_lowlevel_ops *ops);
 

@@ -257,6 +257,7 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 	char *argv[6];
 	int argc = 0;
 	struct fuse_args args;
+	struct fuse_session *se;
 
 	memset(&ops, 0, sizeof(ops));
 	ops.init = op_init;
@@ -286,7 +287,10 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 		argv[argc++] = (char *)"-d";
 	argv[argc] = NULL;
 	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
-	return fuse_session_new(&args, &ops, sizeof(ops), fs);
+	se = fuse_session_new(&args, &ops, sizeof(ops), fs);
+	/* the session keeps nothing of the parsed copy of the arguments */
+	fuse_opt_free_args(&args);
+	return se;
 }
 
 static void teardown(struct gfs_fs *fs)
@@ -324,6 +328,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	fs.proc_self_fd = -1;
 	fs.root.fd = opts->root_fd;
 	gfs_action_init(&fs);
+	pthread_mutex_init(&fs.handles_lock, NULL);
 	fs.entry_timeout = GFS_CACHE_TIMEOUT;
 	fs.attr_timeout = GFS_CACHE_TIMEOUT;
 	clock_gettime(CLOCK_REALTIME, &fs.started);
@@ -405,6 +410,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	gfs_control_stop(control);
 	fuse_session_unmount(fs.session);
 	gfs_uring_stop(&fs);
+	/* no request runs any more; the store is still open */
+	gfs_ops_file_end_all(&fs);
 	fuse_remove_signal_handlers(fs.session);
 	fuse_session_destroy(fs.session);
 	teardown(&fs);
