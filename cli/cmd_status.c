@@ -6,7 +6,11 @@
 #include "guardfs/control.h"
 #include "options.h"
 
-/* Keys copied from a daemon's reply; numbers stay unquoted in JSON. */
+/*
+ * Keys copied from a daemon's reply; numbers stay unquoted in JSON.
+ * descriptors: the inode table's fds and open files; reopens: fds opened
+ * again by name; stale: reopens refused (another inode at the name).
+ */
 static const struct {
 	const char *key;
 	bool number;
@@ -15,7 +19,8 @@ static const struct {
 	{"config", false},  {"name", false},	   {"store", false},
 	{"audit", false},   {"io", false},	   {"requests", false},
 	{"started", true},  {"uptime", true},	   {"operations", true},
-	{"refusals", true},
+	{"refusals", true}, {"descriptors", true}, {"reopens", true},
+	{"stale", true},
 };
 
 struct listing {

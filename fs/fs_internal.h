@@ -39,11 +39,21 @@
  * valid while the child lives.
  *
  * The inode lives while nlookup (the kernel's references, dropped by
- * forget) or pins (children, open handles) are non-zero.
+ * forget), pins (children, open handles) or holds (requests using fd)
+ * are non-zero.
+ *
+ * The descriptors are a bounded cache (see inode.c): fd is -1 when it was
+ * closed to stay within gfs_fs.fd_budget, and is valid only while the
+ * inode is held (gfs_inode_hold; every request holds the inodes it names,
+ * see scope.c). Holding an inode whose fd was closed opens it again by
+ * its remembered name from its (held) parent's fd, O_PATH|O_NOFOLLOW, and
+ * accepts it only if it is the same (dev, ino, type): anything else now
+ * at that name answers ESTALE and is never followed.
  *
  * Lock order: gfs_fs.table_lock protects the hash chains, nlookup, pins,
- * parent and name of every inode. It is a leaf lock: no syscall, no
- * callback and no other lock is taken while holding it.
+ * holds, fd, the LRU links, parent and name of every inode. It is a leaf
+ * lock: no syscall, no callback and no other lock is taken while holding
+ * it.
  */
 struct gfs_inode {
 	int fd;
@@ -52,9 +62,19 @@ struct gfs_inode {
 	mode_t type; /* S_IFMT bits, fixed for the inode's life */
 	uint64_t nlookup;
 	uint64_t pins;
+	unsigned holds; /* requests using fd right now */
+	bool on_lru;
+	/*
+	 * Its last name went (through the mount, or found as its fd was
+	 * closed): the fd, if still open, stays; it is never reopened, and
+	 * never found by (dev, ino), which a new file may reuse.
+	 */
+	bool gone;
 	struct gfs_inode *parent;
 	char *name;
 	struct gfs_inode *hash_next;
+	/* The descriptors that may be closed, least recently used first. */
+	struct gfs_inode *lru_prev, *lru_next;
 	/* Open handles by data path, under gfs_fs.pt.lock (passthrough.c). */
 	int backing_id; /* the kernel's backing file while backing_users */
 	unsigned backing_users;
@@ -102,13 +122,26 @@ struct gfs_fs {
 	size_t table_size; /* buckets, a power of two */
 	size_t table_count;
 	/*
-	 * Inodes (each holding a descriptor) the table may hold, set below
-	 * the descriptor limit so that the store, the audit trail, the
-	 * control socket and open files always find one: running out
-	 * fails a lookup or a create cleanly, before anything changes on
-	 * disk, and never an operation the store must record. 0: no limit.
+	 * Descriptors the inode table (O_PATH fds) and the open files
+	 * together may hold, set below the descriptor limit so that the
+	 * store, the audit trail, the control socket and a request's own
+	 * short-lived descriptors always find one. Past it the least
+	 * recently used O_PATH fd is closed; when none can be (all in use),
+	 * a lookup, open or create fails cleanly with EMFILE, before
+	 * anything changes on disk. 0: no limit.
 	 */
 	size_t fd_budget;
+	size_t fd_cache_max; /* O_PATH fds kept at most, 0: fd_budget */
+	size_t fds_open;     /* O_PATH fds the table holds (not the root's) */
+	size_t handles;	     /* descriptors of open files (gfs_handle) */
+	pthread_mutex_t handles_lock; /* a leaf lock: the list only */
+	struct gfs_handle *open_handles;
+	struct gfs_inode *lru_head, *lru_tail;
+	size_t lru_count;		 /* fds that may be closed */
+	atomic_uint_fast64_t fd_reopens; /* fds opened again by name */
+	atomic_uint_fast64_t fd_stale;	 /* reopens that found another inode */
+	/* The handlers, called by the request scope (scope.c). */
+	struct fuse_lowlevel_ops inner_ops;
 
 	struct gfs_guards guards;   /* read-only once mounted */
 	struct gfs_ignore *exclude; /* [snapshot] exclude, or NULL */
@@ -174,6 +207,8 @@ struct gfs_handle {
 	char *path; /* the name it was opened by (audit) */
 	/* the `guardfs exec` that opened it (see action.c), or NULL */
 	struct gfs_action *action;
+	/* every open handle, under gfs_fs.handles_lock (ops_file.c) */
+	struct gfs_handle *prev, *next;
 };
 
 struct gfs_inval {
@@ -202,11 +237,37 @@ void gfs_inode_unpin(struct gfs_fs *fs, struct gfs_inode *inode);
 void gfs_inode_rename(struct gfs_fs *fs, struct gfs_inode *inode,
 		      struct gfs_inode *parent, const char *name);
 /*
- * Whether the table has room for another inode within fd_budget: 0, or
- * -EMFILE. Checked before a create, so that a full table refuses it
- * before the file exists.
+ * Whether the table has room for another inode and an open file within
+ * fd_budget (closing unused O_PATH fds as needed): 0, or -EMFILE. Checked
+ * before a create, so that a full table refuses it before the file
+ * exists.
  */
 int gfs_inode_room(struct gfs_fs *fs);
+/*
+ * Makes inode->fd valid until the matching gfs_inode_drop, opening it
+ * again by name if it was closed (see struct gfs_inode). 0, -ESTALE when
+ * the name now leads elsewhere or nowhere, -EMFILE, or -errno.
+ */
+int gfs_inode_hold(struct gfs_fs *fs, struct gfs_inode *inode);
+void gfs_inode_drop(struct gfs_fs *fs, struct gfs_inode *inode);
+/*
+ * Counts one open file's descriptor against fd_budget before it is
+ * opened (closing unused O_PATH fds to make room): 0 or -EMFILE.
+ * gfs_inode_handle_end uncounts it when the file is closed.
+ */
+int gfs_inode_handle_begin(struct gfs_fs *fs);
+void gfs_inode_handle_end(struct gfs_fs *fs);
+/*
+ * Adds the status lines of the descriptors: "descriptors" (O_PATH fds and
+ * open files held now), "reopens" (fds opened again by name) and "stale"
+ * (reopens that found another inode at the name, refused).
+ */
+int gfs_inode_status(struct gfs_fs *fs, struct gfs_buf *out);
+/*
+ * Notes that a name of the inode st describes (as it was before) was
+ * removed through the mount; if that was its last, the inode is gone.
+ */
+void gfs_inode_unlinked(struct gfs_fs *fs, const struct stat *st);
 /* Finds a known inode by (dev, ino) without taking a reference. */
 struct gfs_inode *gfs_inode_find(struct gfs_fs *fs, dev_t dev, ino_t ino);
 /*
@@ -451,9 +512,24 @@ void gfs_uring_stop(struct gfs_fs *fs);
  */
 bool gfs_uring_capture(const struct iovec *iov, int count, ssize_t *written);
 
+/* scope.c */
+/*
+ * Wraps the handlers in ops so that each request holds the inodes it
+ * names (their fds stay open) from before its handler runs until it
+ * returns, and each open file counts against fd_budget. The handlers
+ * move to fs->inner_ops.
+ */
+void gfs_scope_wrap(struct gfs_fs *fs, struct fuse_lowlevel_ops *ops);
+
 /* The operation tables, split by concern. */
 void gfs_ops_entry_fill(struct fuse_lowlevel_ops *ops);
 void gfs_ops_file_fill(struct fuse_lowlevel_ops *ops);
+/*
+ * Ends the files still open once the session loop is over (a SIGTERM
+ * while processes hold files of the mount): each write session is
+ * recorded as its release would have, then the handle is freed.
+ */
+void gfs_ops_file_end_all(struct gfs_fs *fs);
 void gfs_ops_dir_fill(struct fuse_lowlevel_ops *ops);
 void gfs_ops_xattr_fill(struct fuse_lowlevel_ops *ops);
 

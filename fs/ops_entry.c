@@ -189,18 +189,30 @@ static int truncate_inode(struct gfs_fs *fs, struct gfs_inode *inode,
 
 /*
  * A symlink's own times can only be set by name, with AT_SYMLINK_NOFOLLOW
- * from its directory; the O_PATH fd cannot be used for it.
+ * from its directory; the O_PATH fd cannot be used for it. The parent is
+ * held (its fd open, see scope.c), and the name must still be the link.
  */
 static int set_symlink_times(struct gfs_fs *fs, struct gfs_inode *inode,
 			     const struct timespec tv[2])
 {
 	struct gfs_inode *parent;
+	struct stat st;
 	char *name;
 	int rc;
 
 	if (gfs_inode_name(fs, inode, &parent, &name))
 		return -ENOMEM;
-	rc = utimensat(parent->fd, name, tv, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	rc = gfs_inode_hold(fs, parent);
+	if (rc)
+		goto out;
+	if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW))
+		rc = -errno;
+	else if (st.st_dev != inode->dev || st.st_ino != inode->ino)
+		rc = -ESTALE;
+	else if (utimensat(parent->fd, name, tv, AT_SYMLINK_NOFOLLOW))
+		rc = -errno;
+	gfs_inode_drop(fs, parent);
+out:
 	gfs_inode_unpin(fs, parent);
 	free(name);
 	return rc;
@@ -497,6 +509,7 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 	struct gfs_inode *parent = gfs_inode_get(fs, parent_ino);
 	struct gfs_buf path = GFS_BUF_INIT;
 	struct gfs_op op;
+	struct stat st;
 	int rc;
 
 	gfs_op_init(&op, req, is_dir ? GFS_OP_RMDIR : GFS_OP_UNLINK);
@@ -519,10 +532,17 @@ static void remove_entry(fuse_req_t req, fuse_ino_t parent_ino,
 	rc = gfs_op_begin(fs, &op);
 	if (rc)
 		goto out;
-	if (unlinkat(parent->fd, name, is_dir ? AT_REMOVEDIR : 0))
+	/* what it was: the inode table forgets a file whose last name went */
+	if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		rc = -errno;
-	else
-		op.done = true;
+		goto out;
+	}
+	if (unlinkat(parent->fd, name, is_dir ? AT_REMOVEDIR : 0)) {
+		rc = -errno;
+		goto out;
+	}
+	op.done = true;
+	gfs_inode_unlinked(fs, &st);
 out:
 	gfs_op_end(fs, &op, rc);
 	gfs_buf_release(&path);
@@ -579,12 +599,11 @@ static void follow_rename(struct gfs_fs *fs, struct gfs_inode *dir,
 				     &links_unchecked);
 }
 
-static int entry_is_dir(struct gfs_inode *dir, const char *name, bool *exists)
+static int entry_is_dir(struct gfs_inode *dir, const char *name, bool *exists,
+			struct stat *st)
 {
-	struct stat st;
-
-	*exists = !fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW);
-	return *exists && S_ISDIR(st.st_mode);
+	*exists = !fstatat(dir->fd, name, st, AT_SYMLINK_NOFOLLOW);
+	return *exists && S_ISDIR(st->st_mode);
 }
 
 /*
@@ -619,6 +638,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	struct gfs_move_verdict mv = {.below = GFS_BUF_INIT};
 	bool exchange = flags & RENAME_EXCHANGE;
 	bool src_exists, dst_exists, src_dir, dst_dir;
+	struct stat src_st, dst_st;
 	bool exclusive = false, locked = false, links_unchecked = false;
 	struct gfs_op op;
 	int rc;
@@ -643,8 +663,8 @@ again:
 	op.path2 = to.data;
 	if (rc)
 		goto out;
-	src_dir = entry_is_dir(parent, name, &src_exists);
-	dst_dir = entry_is_dir(newparent, newname, &dst_exists);
+	src_dir = entry_is_dir(parent, name, &src_exists, &src_st);
+	dst_dir = entry_is_dir(newparent, newname, &dst_exists, &dst_st);
 	/* Nothing may move to a hidden name, nor a hidden one move out. */
 	if (gfs_policy_hides(fs->guards.policy, from.data, src_dir, &op.rule)) {
 		rc = -EACCES;
@@ -688,6 +708,10 @@ again:
 		goto out;
 	}
 	op.done = true;
+	/* what it replaced lost a name (two names of one file: a no-op) */
+	if (!exchange && dst_exists &&
+	    (dst_st.st_ino != src_st.st_ino || dst_st.st_dev != src_st.st_dev))
+		gfs_inode_unlinked(fs, &dst_st);
 	follow_rename(fs, newparent, newname, links_unchecked);
 	if (exchange)
 		follow_rename(fs, parent, name, links_unchecked);

@@ -98,11 +98,25 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 	}
 	h->action = gfs_action_of(fs, ctx->pid);
 	gfs_inode_pin(fs, inode);
+	pthread_mutex_lock(&fs->handles_lock);
+	h->next = fs->open_handles;
+	if (h->next)
+		h->next->prev = h;
+	fs->open_handles = h;
+	pthread_mutex_unlock(&fs->handles_lock);
 	return h;
 }
 
 static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
 {
+	pthread_mutex_lock(&fs->handles_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		fs->open_handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&fs->handles_lock);
 	gfs_passthrough_release(fs, h->inode, h->backing_id);
 	if (h->in_group)
 		atomic_fetch_sub(&fs->group_handles, 1);
@@ -354,17 +368,14 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_write(req, (size_t)n);
 }
 
-static void op_release(fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
+/* Records a write session that ends, and frees its handle. */
+static void end_handle(struct gfs_fs *fs, struct gfs_handle *h)
 {
-	struct gfs_fs *fs = gfs_fs_of(req);
-	struct gfs_handle *h = handle_of(fi);
 	struct gfs_buf path = GFS_BUF_INIT;
 	char detail[48];
 	struct gfs_op op;
 	struct stat st;
 
-	(void)ino;
 	if (h->written && gfs_inode_path(fs, h->inode, &path) == 0) {
 		/*
 		 * The size the session left: with passthrough the daemon
@@ -398,7 +409,20 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	}
 	gfs_buf_release(&path);
 	free_handle(fs, h);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	end_handle(gfs_fs_of(req), handle_of(fi));
 	fuse_reply_err(req, 0);
+}
+
+void gfs_ops_file_end_all(struct gfs_fs *fs)
+{
+	while (fs->open_handles)
+		end_handle(fs, fs->open_handles);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,

@@ -174,13 +174,13 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		     (unsigned long long)atomic_load(&fs->ops));
 	gfs_buf_addf(out, "refusals\t%llu\n",
 		     (unsigned long long)atomic_load(&fs->refusals));
-	return 0;
+	return gfs_inode_status(fs, out);
 }
 
 /*
- * Every inode the kernel holds keeps an O_PATH descriptor open, and with
- * long entry timeouts the kernel holds many: a tree of 100k files needs
- * 100k descriptors. Raise the soft limit to the hard one, and as root the
+ * The O_PATH fds of the inodes the kernel holds are a bounded cache
+ * (GFS_FD_CACHE_MAX, inode.c), but every file open through the mount
+ * costs one more. Raise the soft limit to the hard one, and as root the
  * hard one to what the kernel allows. Returns the limit now in force.
  */
 static rlim_t raise_fd_limit(void)
@@ -210,9 +210,19 @@ static rlim_t raise_fd_limit(void)
 }
 
 /*
- * The inode table stops short of the descriptor limit by a reserve for
- * what must never run out: the store (libgit2 opens files and packs),
- * the audit trail, the control socket, open files, libfuse's threads.
+ * The O_PATH fds kept open at most, whatever the limit: a request for an
+ * inode past them costs one openat and one fstat (by name from its
+ * parent), and a tree of any size costs the daemon about this many
+ * descriptors plus its open files.
+ */
+#define GFS_FD_CACHE_MAX 4096
+
+/*
+ * The inode table and the open files stop short of the descriptor limit
+ * by a reserve for what must never run out: the store (libgit2 opens
+ * files and packs), the audit trail, the control socket, libfuse's
+ * threads, and each request's own short-lived descriptors (a listing, a
+ * scan, a move's walk).
  */
 static size_t fd_budget_for(rlim_t limit)
 {
@@ -247,6 +257,7 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 	char *argv[6];
 	int argc = 0;
 	struct fuse_args args;
+	struct fuse_session *se;
 
 	memset(&ops, 0, sizeof(ops));
 	ops.init = op_init;
@@ -260,6 +271,7 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 	 */
 	if (fs->cfg->xattrs)
 		gfs_ops_xattr_fill(&ops);
+	gfs_scope_wrap(fs, &ops);
 	/*
 	 * default_permissions makes the kernel check modes against the
 	 * caller, so the daemon never grants more than the folder does.
@@ -275,7 +287,10 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 		argv[argc++] = (char *)"-d";
 	argv[argc] = NULL;
 	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
-	return fuse_session_new(&args, &ops, sizeof(ops), fs);
+	se = fuse_session_new(&args, &ops, sizeof(ops), fs);
+	/* the session keeps nothing of the parsed copy of the arguments */
+	fuse_opt_free_args(&args);
+	return se;
 }
 
 static void teardown(struct gfs_fs *fs)
@@ -307,11 +322,13 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 
 	memset(&fs, 0, sizeof(fs));
 	fs.fd_budget = fd_budget_for(raise_fd_limit());
+	fs.fd_cache_max = GFS_FD_CACHE_MAX;
 	preload_unwinder();
 	fs.cfg = opts->cfg;
 	fs.proc_self_fd = -1;
 	fs.root.fd = opts->root_fd;
 	gfs_action_init(&fs);
+	pthread_mutex_init(&fs.handles_lock, NULL);
 	fs.entry_timeout = GFS_CACHE_TIMEOUT;
 	fs.attr_timeout = GFS_CACHE_TIMEOUT;
 	clock_gettime(CLOCK_REALTIME, &fs.started);
@@ -393,6 +410,8 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	gfs_control_stop(control);
 	fuse_session_unmount(fs.session);
 	gfs_uring_stop(&fs);
+	/* no request runs any more; the store is still open */
+	gfs_ops_file_end_all(&fs);
 	fuse_remove_signal_handlers(fs.session);
 	fuse_session_destroy(fs.session);
 	teardown(&fs);

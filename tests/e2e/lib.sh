@@ -183,3 +183,29 @@ test_done() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
+
+# gfs_mount_limited LIMIT ROOT: mounts ROOT in place with the daemon's
+# descriptor limit at LIMIT, which it cannot raise (no CAP_SYS_RESOURCE),
+# and registers it for cleanup; sets pid to the daemon's.
+gfs_mount_limited() {
+	mounted+=("$2")
+	prlimit --nofile="$1:$1" \
+		setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource \
+		"$GUARDFS" mount "$2" >/dev/null || return 1
+	pid=$(daemon_pid "$2")
+	daemons+=("$pid")
+}
+
+# make_tree DIR N: N one-line files natively in DIR, 100 per directory.
+make_tree() {
+	python3 - "$1" "$2" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = f"{root}/d{i // 100:04d}"
+    if i % 100 == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(f"{d}/f{i}", "w") as f:
+        f.write(f"{i}\n")
+PY
+}
