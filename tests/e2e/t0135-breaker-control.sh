@@ -1,0 +1,86 @@
+#!/bin/bash
+# The kill switch: `guardfs freeze PATH` stops every change at once and
+# `guardfs unfreeze PATH` resumes. Neither works from inside `guardfs
+# exec` or `run` (the sandbox shows no runtime directory, no key, no
+# socket), nor for another uid, even one handed the socket and the key:
+# an agent cannot thaw the mount it froze. run and exec tell their stderr
+# when the mount is or becomes frozen.
+. "$(dirname "$0")/lib.sh"
+
+# wait_for CMD...: CMD succeeds within 5 s (the audit trail is written a
+# few times a second).
+wait_for() {
+	for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
+R=$T/root
+mkdir -p "$R/tree"
+echo 'precious' >"$R/notes.txt"
+for i in $(seq 1 30); do echo "f $i" >"$R/tree/f$i"; done
+cat >"$R/.guardfs.ini" <<INI
+[guard]
+root = $R
+[limits]
+deletes_per_minute = 20
+INI
+chmod 600 "$R/.guardfs.ini"
+check "mount" gfs_mount "$R" "$R"
+# a guardfs the sandbox can reach: the mount is all it shows of the disk
+cp "$GUARDFS" "$R/guardfs"
+
+check_eq "freeze" "froze $R" "$("$GUARDFS" freeze "$R")"
+check_eq "frozen again: said so" "'$R' is already frozen" "$("$GUARDFS" freeze "$R")"
+check_eq "status: by hand" "yes manual" \
+	"$(status_field "$R" frozen) $(status_field "$R" frozen_rule)"
+check_eq "create: EROFS" EROFS "$(probe open "$R/new.txt" wc)"
+check_eq "write: EROFS" EROFS "$(probe open "$R/notes.txt" w)"
+check_eq "unlink: EROFS" EROFS "$(probe unlink "$R/notes.txt")"
+check_eq "read: ok" precious "$(cat "$R/notes.txt")"
+check "audited: who froze it" wait_for grep -q '"op":"freeze","path":"","result":"EROFS","rule":"manual"' "$(audit_file "$R")"
+
+# From inside the sandbox: no runtime directory, so no mount to find.
+out=$(cd "$R" && "$GUARDFS" exec -- ./guardfs unfreeze "$R" 2>&1)
+check_eq "unfreeze inside exec: exit 1" 1 "$?"
+check_eq "unfreeze inside exec: the message" \
+	"guardfs: no guarded folder of this user is mounted at '$R'" \
+	"$(grep -v '^guardfs: the mount at' <<<"$out")"
+check "exec tells its stderr the mount is frozen" \
+	grep -qF "guardfs: the mount at '$R' is frozen (rule manual; deletes=0/20 " <<<"$out"
+out=$(cd "$R" && "$GUARDFS" run -- ./guardfs freeze "$R" 2>&1)
+check_eq "freeze inside run: exit 1" 1 "$?"
+check_eq "freeze inside run: the message" \
+	"guardfs: no guarded folder of this user is mounted at '$R'" \
+	"$(grep -v '^guardfs: the mount at' <<<"$out")"
+check_eq "still frozen" yes "$(status_field "$R" frozen)"
+
+# Another uid, even with the socket and the key made readable to it, is
+# not served: the daemon checks the peer's uid (SO_PEERCRED).
+as_ordinary_user
+pid=$(daemon_pid "$R")
+chmod 755 "$XDG_RUNTIME_DIR" "$XDG_RUNTIME_DIR/guardfs" "$T"
+chmod 666 "$XDG_RUNTIME_DIR/guardfs/$pid.sock"
+chmod 644 "$XDG_RUNTIME_DIR/guardfs/$pid.key"
+for verb in unfreeze freeze; do
+	out=$(as_user env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" "$GUARDFS" $verb "$R" 2>&1)
+	check_eq "$verb as $U: exit 1" 1 "$?"
+	check_eq "$verb as $U: the message" \
+		"guardfs: no guarded folder of this user is mounted at '$R'" "$out"
+done
+chmod 600 "$XDG_RUNTIME_DIR/guardfs/$pid.key"
+chmod 700 "$XDG_RUNTIME_DIR" "$T"
+check_eq "still frozen after them" yes "$(status_field "$R" frozen)"
+
+check_eq "unfreeze" "unfroze $R" "$("$GUARDFS" unfreeze "$R")"
+check_eq "thawed: said so" "'$R' is not frozen" "$("$GUARDFS" unfreeze "$R")"
+check_eq "writes resume" ok "$(probe open "$R/new.txt" wc)"
+
+# A trip inside exec is told on its stderr, with the rule.
+out=$(cd "$R" && "$GUARDFS" exec -- rm -rf tree 2>&1)
+check_eq "rm -rf inside exec fails" 1 "$?"
+check "exec tells the trip" grep -qF "guardfs: the mount at '$R' is frozen (rule deletes_per_minute; deletes=21/20 " <<<"$out"
+check_eq "told once" 1 "$(grep -c '^guardfs: the mount at' <<<"$out")"
+check_eq "20 deletes went through, the rest is there" 10 "$(find "$R/tree" -type f | wc -l)"
+check_eq "unfreeze again" "unfroze $R" "$("$GUARDFS" unfreeze "$R")"
+check "umount" gfs_umount "$R"
+test_done
