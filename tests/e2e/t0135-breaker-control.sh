@@ -83,4 +83,14 @@ check_eq "told once" 1 "$(grep -c '^guardfs: the mount at' <<<"$out")"
 check_eq "20 deletes went through, the rest is there" 10 "$(find "$R/tree" -type f | wc -l)"
 check_eq "unfreeze again" "unfroze $R" "$("$GUARDFS" unfreeze "$R")"
 check "umount" gfs_umount "$R"
+
+# [limits] values: a share is 0.01 to 1 or 1% to 100%, 0 for none.
+mkdir -p "$T/other"
+for v in 1.5 -0.1 0.001 half 150% 5%x; do
+	printf '[guard]\nroot = %s\n[limits]\ndelete_fraction = %s\n' "$T/other" "$v" >"$T/bad.ini"
+	chmod 600 "$T/bad.ini"
+	check_eq "delete_fraction = $v is refused" \
+		"guardfs: $T/bad.ini:4: bad value '$v' for 'delete_fraction' (expected a share such as 0.5 or 50%, 0 for none)" \
+		"$("$GUARDFS" mount -c "$T/bad.ini" 2>&1)"
+done
 test_done
