@@ -175,7 +175,8 @@ static bool fraction_crossed(struct gfs_breaker *b, int64_t deletes)
 	if (!b->limits.delete_percent || base < 0 ||
 	    deletes < GFS_BREAKER_FRACTION_FLOOR)
 		return false;
-	known = base + atomic_load(&b->entries_delta) + deletes;
+	/* (deletes includes this one, not yet taken off the entries) */
+	known = base + atomic_load(&b->entries_delta) + deletes - 1;
 	return deletes * 100 > (int64_t)b->limits.delete_percent * known;
 }
 
@@ -194,14 +195,15 @@ const char *gfs_breaker_count(struct gfs_breaker *b, enum gfs_breaker_kind kind,
 					  memory_order_relaxed);
 		return NULL;
 	case GFS_BREAKER_DELETE:
-		atomic_fetch_sub_explicit(&b->entries_delta, 1,
-					  memory_order_relaxed);
 		now = gfs_breaker_now();
 		sum = gfs_window_add(&b->deletes, now, 1);
 		if (l->deletes_per_minute && sum > l->deletes_per_minute)
 			return trip(b, "deletes_per_minute");
 		if (fraction_crossed(b, sum))
 			return trip(b, "delete_fraction");
+		/* (the delete that trips is refused: it removes nothing) */
+		atomic_fetch_sub_explicit(&b->entries_delta, 1,
+					  memory_order_relaxed);
 		return NULL;
 	case GFS_BREAKER_RENAME:
 		now = gfs_breaker_now();
