@@ -54,6 +54,21 @@ check_eq "freeze inside run: the message" \
 	"$(grep -v '^guardfs: the mount at' <<<"$out")"
 check_eq "still frozen" yes "$(status_field "$R" frozen)"
 
+# The verbs themselves: the key, and the guardfs program, unaltered.
+ask() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+print(s.recv(4096).decode().strip())' "$XDG_RUNTIME_DIR/guardfs/$(daemon_pid "$R").sock" "$1"
+}
+key=$(cat "$XDG_RUNTIME_DIR/guardfs/$(daemon_pid "$R").key")
+check_eq "no key: refused" "unfreeze	refused: bad key" "$(ask "unfreeze 0123")"
+check_eq "the key from another program: refused" \
+	"unfreeze	refused: not the guardfs program" "$(ask "unfreeze $key")"
+check_eq "still frozen" yes "$(status_field "$R" frozen)"
+
 # Another uid, even with the socket and the key made readable to it, is
 # not served: the daemon checks the peer's uid (SO_PEERCRED).
 as_ordinary_user
