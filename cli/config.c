@@ -78,6 +78,7 @@ static const struct key_spec keys[] = {
 	KEY("limits", "bytes_written_per_minute", KIND_SIZE,
 	    bytes_written_per_minute),
 	KEY("limits", "delete_fraction", KIND_FRACTION, delete_percent),
+	KEY("limits", "ask", KIND_BOOL, limits_ask),
 	KEY("run", "ro", KIND_PATHLIST, run_ro),
 	KEY("run", "rw", KIND_PATHLIST, run_rw),
 	KEY("run", "env", KIND_STRLIST, run_env),

@@ -162,6 +162,12 @@ static const char *trip(struct gfs_breaker *b, const char *rule)
 	return tripped ? rule : NULL;
 }
 
+/* A limit crossed: freeze, or (ask_first) name it for the caller to ask. */
+static const char *cross(struct gfs_breaker *b, const char *rule)
+{
+	return b->limits.ask_first ? rule : trip(b, rule);
+}
+
 /*
  * The share of the entries deleted within the minute: of those there
  * now plus those deleted, which is roughly what there was a minute ago.
@@ -198,9 +204,9 @@ const char *gfs_breaker_count(struct gfs_breaker *b, enum gfs_breaker_kind kind,
 		now = gfs_breaker_now();
 		sum = gfs_window_add(&b->deletes, now, 1);
 		if (l->deletes_per_minute && sum > l->deletes_per_minute)
-			return trip(b, "deletes_per_minute");
+			return cross(b, "deletes_per_minute");
 		if (fraction_crossed(b, sum))
-			return trip(b, "delete_fraction");
+			return cross(b, "delete_fraction");
 		/* (the delete that trips is refused: it removes nothing) */
 		atomic_fetch_sub_explicit(&b->entries_delta, 1,
 					  memory_order_relaxed);
@@ -209,7 +215,7 @@ const char *gfs_breaker_count(struct gfs_breaker *b, enum gfs_breaker_kind kind,
 		now = gfs_breaker_now();
 		sum = gfs_window_add(&b->renames, now, 1);
 		if (l->renames_per_minute && sum > l->renames_per_minute)
-			return trip(b, "renames_per_minute");
+			return cross(b, "renames_per_minute");
 		return NULL;
 	case GFS_BREAKER_WRITE:
 		if (!bytes)
@@ -218,7 +224,7 @@ const char *gfs_breaker_count(struct gfs_breaker *b, enum gfs_breaker_kind kind,
 		sum = gfs_window_add(&b->bytes, now, (int64_t)bytes);
 		if (l->bytes_written_per_minute &&
 		    (uint64_t)sum > l->bytes_written_per_minute)
-			return trip(b, "bytes_written_per_minute");
+			return cross(b, "bytes_written_per_minute");
 		return NULL;
 	case GFS_BREAKER_OTHER:
 		break;
@@ -229,6 +235,19 @@ const char *gfs_breaker_count(struct gfs_breaker *b, enum gfs_breaker_kind kind,
 bool gfs_breaker_freeze(struct gfs_breaker *b, const char *rule)
 {
 	return b && trip(b, rule) != NULL;
+}
+
+void gfs_breaker_restart(struct gfs_breaker *b)
+{
+	int64_t now = gfs_breaker_now();
+
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	window_reset(&b->deletes, now);
+	window_reset(&b->renames, now);
+	window_reset(&b->bytes, now);
+	pthread_mutex_unlock(&b->lock);
 }
 
 bool gfs_breaker_unfreeze(struct gfs_breaker *b)

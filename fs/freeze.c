@@ -110,6 +110,7 @@ int gfs_freeze_start(struct gfs_fs *fs)
 		.renames_per_minute = cfg->renames_per_minute,
 		.bytes_written_per_minute = cfg->bytes_written_per_minute,
 		.delete_percent = cfg->delete_percent,
+		.ask_first = cfg->limits_ask,
 	};
 	int rc;
 
@@ -281,6 +282,31 @@ static bool other_names(struct gfs_fs *fs, const char *path)
 	       S_ISREG(st.st_mode) && st.st_nlink > 1;
 }
 
+/*
+ * [limits] ask: the operation that would trip rule waits for the user
+ * (guardfs watch, guardfs ask). Allowed once, it goes ahead and the next
+ * one asks again; allowed always, the minute starts afresh; denied or
+ * unanswered, the mount freezes as it would have.
+ */
+static int ask_first(struct gfs_fs *fs, struct gfs_op *op, const char *rule)
+{
+	struct gfs_breaker_state st;
+	char why[160];
+	int rc;
+
+	gfs_breaker_state(fs->breaker, &st);
+	snprintf(why, sizeof(why), "would trip %s (deletes=%lld renames=%lld)",
+		 rule, (long long)st.deletes, (long long)st.renames);
+	rc = gfs_op_ask_wait(fs, op, why);
+	if (rc == 1)
+		gfs_breaker_restart(fs->breaker);
+	if (rc >= 0)
+		return 0;
+	if (gfs_breaker_freeze(fs->breaker, rule))
+		tell(fs, op->pid, op->uid, op->path, true);
+	return -EROFS;
+}
+
 int gfs_freeze_begin(struct gfs_fs *fs, struct gfs_op *op)
 {
 	enum gfs_breaker_kind kind = kind_of(op->kind);
@@ -311,6 +337,8 @@ int gfs_freeze_begin(struct gfs_fs *fs, struct gfs_op *op)
 	tripped = gfs_breaker_count(fs->breaker, kind, 0);
 	if (!tripped)
 		return 0;
+	if (fs->cfg->limits_ask)
+		return ask_first(fs, op, tripped);
 	op->rule = tripped;
 	tell(fs, op->pid, op->uid, op->path, true);
 	return -EROFS;
@@ -335,9 +363,20 @@ int gfs_freeze_write_admit(struct gfs_fs *fs)
 void gfs_freeze_wrote(struct gfs_fs *fs, const struct gfs_handle *h,
 		      uint64_t bytes)
 {
-	/* (no path check: a per-write match would cost the hot path) */
-	if (fs->breaker &&
-	    gfs_breaker_count(fs->breaker, GFS_BREAKER_WRITE, bytes))
+	const char *rule;
+
+	/*
+	 * (no path check: a per-write match would cost the hot path; and
+	 * no ask: the bytes are written, and a write cannot wait for the
+	 * user, so with [limits] ask the mount freezes here as it would)
+	 */
+	if (!fs->breaker)
+		return;
+	rule = gfs_breaker_count(fs->breaker, GFS_BREAKER_WRITE, bytes);
+	if (rule && fs->cfg->limits_ask &&
+	    !gfs_breaker_freeze(fs->breaker, rule))
+		return;
+	if (rule)
 		tell(fs, h->pid, h->uid, h->path, true);
 }
 

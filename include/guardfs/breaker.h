@@ -58,6 +58,11 @@ struct gfs_breaker_limits {
 	uint64_t bytes_written_per_minute;
 	/* share of the known entries deleted within a minute, in percent */
 	unsigned delete_percent;
+	/*
+	 * A crossing does not freeze: gfs_breaker_count names the rule and
+	 * the caller asks the user ([limits] ask).
+	 */
+	bool ask_first;
 };
 
 /*
@@ -106,6 +111,9 @@ const char *gfs_breaker_count(struct gfs_breaker *b, enum gfs_breaker_kind kind,
  */
 bool gfs_breaker_freeze(struct gfs_breaker *b, const char *rule);
 bool gfs_breaker_unfreeze(struct gfs_breaker *b);
+
+/* A fresh minute, frozen or not: what "allow always" of an ask lifts. */
+void gfs_breaker_restart(struct gfs_breaker *b);
 
 /*
  * The entries (files, directories, links) the mount holds: set once they

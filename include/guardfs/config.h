@@ -82,6 +82,7 @@ struct gfs_config {
 	unsigned renames_per_minute;	   /* rename and exchange */
 	uint64_t bytes_written_per_minute; /* bytes into files */
 	unsigned delete_percent;	   /* delete_fraction, in percent */
+	bool limits_ask; /* ask the user instead of freezing; default no */
 
 	/* [ask]: the user decides at the first access (see guardfs/ask.h) */
 	struct gfs_strlist ask_patterns; /* gitignore syntax, as [deny] */

@@ -185,6 +185,30 @@ static void test_fraction(void)
 	gfs_breaker_free(b);
 }
 
+/* ask_first: a crossing names its rule and leaves the mount thawed. */
+static void test_ask_first(void)
+{
+	struct gfs_breaker_limits l = {.deletes_per_minute = 2,
+				       .ask_first = true};
+	struct gfs_breaker_state st;
+	struct gfs_breaker *b;
+
+	CHECK(gfs_breaker_new(&b, &l) == 0);
+	CHECK(!gfs_breaker_count(b, GFS_BREAKER_DELETE, 0));
+	CHECK(!gfs_breaker_count(b, GFS_BREAKER_DELETE, 0));
+	CHECK_STR(gfs_breaker_count(b, GFS_BREAKER_DELETE, 0),
+		  "deletes_per_minute");
+	CHECK(gfs_breaker_admit(b, GFS_BREAKER_DELETE) == 0);
+	gfs_breaker_state(b, &st);
+	CHECK(!st.frozen && st.deletes == 3);
+	/* allowed always: a fresh minute */
+	gfs_breaker_restart(b);
+	gfs_breaker_state(b, &st);
+	CHECK(st.deletes == 0);
+	CHECK(!gfs_breaker_count(b, GFS_BREAKER_DELETE, 0));
+	gfs_breaker_free(b);
+}
+
 static void test_null(void)
 {
 	CHECK(gfs_breaker_admit(NULL, GFS_BREAKER_DELETE) == 0);
@@ -199,6 +223,7 @@ int main(void)
 	test_deletes();
 	test_renames_and_bytes();
 	test_fraction();
+	test_ask_first();
 	test_null();
 	return failures != 0;
 }
