@@ -83,6 +83,7 @@ check "the desktop was told, with the rule" grep -q "deletes_per_minute tripped"
 check_eq "unfreeze" "unfroze $R" "$("$GUARDFS" unfreeze "$R")"
 check_eq "status: thawed" no "$(status_field "$R" frozen)"
 check_eq "writes resume" ok "$(probe open "$R/new.txt" wc)"
+for _ in $(seq 50); do grep -q '"op":"unfreeze"' "$audit" && break; sleep 0.1; done
 check "an audit line for the thaw" grep -q '"op":"unfreeze"' "$audit"
 
 # One restore brings back everything deleted before the trip.

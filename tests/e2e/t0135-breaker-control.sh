@@ -39,18 +39,23 @@ check_eq "unlink: EROFS" EROFS "$(probe unlink "$R/notes.txt")"
 check_eq "read: ok" precious "$(cat "$R/notes.txt")"
 check "audited: who froze it" wait_for grep -q '"op":"freeze","path":"","result":"EROFS","rule":"manual"' "$(audit_file "$R")"
 
-# From inside the sandbox: no runtime directory, so no mount to find.
+# From inside the sandbox: guardfs there serves the agent's own log,
+# diff and undo only; and there is no runtime directory, no key, no
+# socket of the daemon to reach anyway.
+inside() {
+	echo "guardfs: inside the guardfs sandbox only 'guardfs log', 'guardfs diff' and 'guardfs undo' of the agent's own actions are available, not '$1'"
+}
 out=$(cd "$R" && "$GUARDFS" exec -- ./guardfs unfreeze "$R" 2>&1)
-check_eq "unfreeze inside exec: exit 1" 1 "$?"
-check_eq "unfreeze inside exec: the message" \
-	"guardfs: no guarded folder of this user is mounted at '$R'" \
+check_eq "unfreeze inside exec: exit 2" 2 "$?"
+check_eq "unfreeze inside exec: the message" "$(inside unfreeze)" \
 	"$(grep -v '^guardfs: the mount at' <<<"$out")"
+out=$(cd "$R" && "$GUARDFS" exec -- sh -c 'ls "$XDG_RUNTIME_DIR/guardfs" 2>&1; echo "rc=$?"' 2>&1)
+check "inside exec: no runtime directory" grep -q "No such file or directory" <<<"$out"
 check "exec tells its stderr the mount is frozen" \
 	grep -qF "guardfs: the mount at '$R' is frozen (rule manual; deletes=0/20 " <<<"$out"
 out=$(cd "$R" && "$GUARDFS" run -- ./guardfs freeze "$R" 2>&1)
-check_eq "freeze inside run: exit 1" 1 "$?"
-check_eq "freeze inside run: the message" \
-	"guardfs: no guarded folder of this user is mounted at '$R'" \
+check_eq "freeze inside run: exit 2" 2 "$?"
+check_eq "freeze inside run: the message" "$(inside freeze)" \
 	"$(grep -v '^guardfs: the mount at' <<<"$out")"
 check_eq "still frozen" yes "$(status_field "$R" frozen)"
 
