@@ -113,7 +113,8 @@ for run in $(seq 1 "$RUNS"); do
 	log "run $run/$RUNS"
 	rm -rf "$ROOT" "$WORKDIR/store.git" "$WORKDIR/audit.jsonl"
 	mkdir -p "$ROOT"
-	printf '[guard]\nroot = %s\n[snapshot]\nstore = %s\n[audit]\npath = %s\n' \
+	# (the breaker off: the rm -rf it restores from would trip it)
+	printf '[guard]\nroot = %s\n[snapshot]\nstore = %s\n[audit]\npath = %s\n[limits]\ndeletes_per_minute = 0\ndelete_fraction = 0\n' \
 		"$ROOT" "$WORKDIR/store.git" "$WORKDIR/audit.jsonl" >"$CFG"
 	chmod 600 "$CFG"
 	"$GUARDFS_BIN" mount -c "$CFG" >/dev/null || die "mount failed"

@@ -34,6 +34,8 @@ int gfs_cmd_check(int argc, char **argv);
 int gfs_cmd_prune(int argc, char **argv);
 int gfs_cmd_watch(int argc, char **argv);
 int gfs_cmd_ask(int argc, char **argv);
+int gfs_cmd_freeze(int argc, char **argv);
+int gfs_cmd_unfreeze(int argc, char **argv);
 
 struct gfs_buf;
 
@@ -67,6 +69,17 @@ void gfs_cli_format_time(char *text, size_t size, int64_t t, bool utc);
  */
 int gfs_cli_ask_send(pid_t daemon, const char *verb, const char *args,
 		     struct gfs_buf *reply);
+
+/*
+ * While `guardfs run` or `exec` waits for its command: a thread that asks
+ * the daemon every quarter second whether the mount froze and tells
+ * stderr once per freeze (cmd_freeze.c). NULL when it cannot start.
+ */
+struct gfs_freeze_watch;
+struct gfs_freeze_watch *gfs_cli_freeze_watch(pid_t daemon,
+					      const char *mountpoint);
+/* Stops the watch after one last look; NULL is allowed. */
+void gfs_cli_freeze_watch_end(struct gfs_freeze_watch *w);
 
 /* Prints "guardfs: <message>\n" to stderr. */
 void gfs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

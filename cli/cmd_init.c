@@ -67,7 +67,17 @@ const char gfs_config_starter[] =
 	"max_size = 8M\n"
 	"# rules = my-rules.rules\n"
 	"# allow_path = tests/fixtures/\n"
-	"# allow_value = ^sk_test_\n";
+	"# allow_value = ^sk_test_\n"
+	"\n"
+	"[limits]\n"
+	"# The breaker: past one of these within a minute the mount freezes\n"
+	"# (every change fails with EROFS) until `guardfs unfreeze`. 0 turns\n"
+	"# a rule off. Trees under [snapshot] exclude do not count.\n"
+	"deletes_per_minute = 1000\n"
+	"renames_per_minute = 1000\n"
+	"bytes_written_per_minute = 4G\n"
+	"# share of the folder's entries deleted within a minute\n"
+	"delete_fraction = 0.75\n";
 
 int gfs_cmd_init(int argc, char **argv)
 {

@@ -409,6 +409,7 @@ static int run_sandboxed(struct run_state *s)
 	ssize_t exe_len;
 	int info[2] = {-1, -1}, block[2] = {-1, -1}, seccomp = -1;
 	struct sigaction old_handlers[NFORWARDED];
+	struct gfs_freeze_watch *watch = NULL;
 	bool caught = false;
 	unsigned long long ns = 0;
 	char err[700] = "", json[1024];
@@ -530,12 +531,15 @@ static int run_sandboxed(struct run_state *s)
 	}
 	if (init > 0)
 		action_tell(s, ns, true);
+	if (init > 0 && s->daemon)
+		watch = gfs_cli_freeze_watch(s->daemon, s->mount.data);
 	/* Now the command may start. */
 	if (write(block[1], "x", 1) < 0 && init > 0)
 		gfs_cli_error("cannot start the sandbox: %s", strerror(errno));
 	close(block[1]);
 	block[1] = -1;
 	rc = wait_forwarding(pid, init);
+	gfs_cli_freeze_watch_end(watch);
 	if (init <= 0) {
 		gfs_cli_error(
 			"bubblewrap could not build the sandbox (see its "

@@ -15,12 +15,17 @@ static const struct {
 	const char *key;
 	bool number;
 } fields[] = {
-	{"root", false},    {"mountpoint", false}, {"pid", true},
-	{"config", false},  {"name", false},	   {"store", false},
-	{"audit", false},   {"io", false},	   {"requests", false},
-	{"started", true},  {"uptime", true},	   {"operations", true},
-	{"refusals", true}, {"descriptors", true}, {"reopens", true},
-	{"stale", true},
+	{"root", false},	{"mountpoint", false},
+	{"pid", true},		{"config", false},
+	{"name", false},	{"store", false},
+	{"audit", false},	{"io", false},
+	{"requests", false},	{"started", true},
+	{"uptime", true},	{"operations", true},
+	{"refusals", true},	{"descriptors", true},
+	{"reopens", true},	{"stale", true},
+	{"frozen", false},	{"frozen_rule", false},
+	{"frozen_since", true}, {"frozen_refused", true},
+	{"breaker", false},
 };
 
 struct listing {
@@ -63,7 +68,8 @@ static void add_text(struct listing *l, const char *reply)
 		else if (!strcmp(fields[i].key, "uptime"))
 			gfs_buf_addf(&l->out, "  %-11s %ss\n", fields[i].key,
 				     value.data);
-		else if (strcmp(fields[i].key, "started"))
+		else if (strcmp(fields[i].key, "started") &&
+			 strcmp(fields[i].key, "frozen_since"))
 			gfs_buf_addf(&l->out, "  %-11s %s\n", fields[i].key,
 				     value.len ? value.data : "-");
 	}
@@ -100,7 +106,11 @@ int gfs_cmd_status(int argc, char **argv)
 			"uptime, how many operations were served and refused, "
 			"and the data path (io): passthrough (the kernel reads "
 			"and writes the folder's files directly) or daemon "
-			"(every read and write goes through guardfs). requests "
+			"(every read and write goes through guardfs). frozen "
+			"tells whether the breaker (or `guardfs freeze`) "
+			"stopped every change, and by which rule; breaker "
+			"shows its counts over the last minute against "
+			"their limits. requests "
 			"tells how the kernel's requests reach guardfs: "
 			"io_uring (a queue per CPU, served on that CPU) or "
 			"/dev/fuse.",

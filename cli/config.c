@@ -26,6 +26,7 @@ enum key_kind {
 	KIND_PATHLIST,
 	KIND_AUDIT_LEVEL,
 	KIND_ON_FAILURE,
+	KIND_FRACTION, /* "0.25" or "25%", stored in percent */
 };
 
 struct key_spec {
@@ -73,6 +74,11 @@ static const struct key_spec keys[] = {
 	KEY("ask", "pattern", KIND_STRLIST, ask_patterns),
 	KEY("ask", "timeout", KIND_UINT, ask_timeout),
 	KEY("ask", "answers", KIND_PATH, ask_answers),
+	KEY("limits", "renames_per_minute", KIND_UINT, renames_per_minute),
+	KEY("limits", "bytes_written_per_minute", KIND_SIZE,
+	    bytes_written_per_minute),
+	KEY("limits", "delete_fraction", KIND_FRACTION, delete_percent),
+	KEY("limits", "ask", KIND_BOOL, limits_ask),
 	KEY("run", "ro", KIND_PATHLIST, run_ro),
 	KEY("run", "rw", KIND_PATHLIST, run_rw),
 	KEY("run", "env", KIND_STRLIST, run_env),
@@ -94,6 +100,11 @@ void gfs_config_init(struct gfs_config *cfg)
 	cfg->scan_max_size = 8ULL << 20;
 	cfg->run_network = true;
 	cfg->ask_timeout = 30;
+	/* measured: see README, "Breaker and kill switch" */
+	cfg->deletes_per_minute = GFS_DEFAULT_DELETES_PER_MINUTE;
+	cfg->renames_per_minute = GFS_DEFAULT_RENAMES_PER_MINUTE;
+	cfg->bytes_written_per_minute = GFS_DEFAULT_BYTES_PER_MINUTE;
+	cfg->delete_percent = GFS_DEFAULT_DELETE_PERCENT;
 }
 
 static void strlist_release(struct gfs_strlist *l)
@@ -215,6 +226,30 @@ static bool section_known(const char *section)
 	return false;
 }
 
+/*
+ * A share: "0.25" or "25%" into whole percent (1 to 100), "0" for none.
+ * Finer steps than a percent would promise a precision the count of
+ * known entries does not have.
+ */
+static int parse_fraction(const char *value, unsigned *percent)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (errno || end == value || v < 0)
+		return -EINVAL;
+	if (*end == '%' && end[1] == '\0')
+		v /= 100;
+	else if (*end)
+		return -EINVAL;
+	if (v > 1 || (v > 0 && v < 0.01))
+		return -EINVAL;
+	*percent = (unsigned)(v * 100 + 0.5);
+	return 0;
+}
+
 static int set_value(struct parse_state *st, const struct key_spec *spec,
 		     const char *value)
 {
@@ -269,6 +304,8 @@ static int set_value(struct parse_state *st, const struct key_spec *spec,
 		else
 			return -EINVAL;
 		return 0;
+	case KIND_FRACTION:
+		return parse_fraction(value, field);
 	case KIND_ON_FAILURE:
 		if (!strcmp(value, "deny"))
 			*(enum gfs_on_failure *)field = GFS_ON_FAILURE_DENY;
@@ -294,6 +331,8 @@ static const char *kind_hint(enum key_kind kind)
 		return " (expected all, mutations or denied)";
 	case KIND_ON_FAILURE:
 		return " (expected deny or allow)";
+	case KIND_FRACTION:
+		return " (expected a share such as 0.5 or 50%, 0 for none)";
 	default:
 		return " (expected a non-empty value)";
 	}

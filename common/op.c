@@ -31,6 +31,9 @@ static const struct {
 	[GFS_OP_SETXATTR] = {"setxattr", CHANGES},
 	[GFS_OP_REMOVEXATTR] = {"removexattr", CHANGES},
 	[GFS_OP_RESTORE] = {"restore", CHANGES | STORED},
+	/* the mount's state, not the folder's */
+	[GFS_OP_FREEZE] = {"freeze", 0},
+	[GFS_OP_UNFREEZE] = {"unfreeze", 0},
 };
 
 static unsigned what(enum gfs_op_kind kind)

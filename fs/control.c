@@ -284,8 +284,10 @@ static int ask(const char *path, const char *command, int timeout_ms,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* a daemon that refuses our uid closes at once: EPIPE, no signal */
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    write(fd, command, strlen(command)) < 0 || write(fd, "\n", 1) < 0) {
+	    send(fd, command, strlen(command), MSG_NOSIGNAL) < 0 ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
 		rc = -errno;
 		goto out;
 	}

@@ -15,6 +15,7 @@
 
 #include "guardfs/ask.h"
 #include "guardfs/audit.h"
+#include "guardfs/breaker.h"
 #include "guardfs/buf.h"
 #include "guardfs/config.h"
 #include "guardfs/control.h"
@@ -173,6 +174,11 @@ struct gfs_fs {
 
 	struct gfs_watch *watch; /* the live view's watchers (watch.c) */
 	struct gfs_ask *ask;	 /* [ask]: the user decides (ask.c) */
+	/* The breaker and the thread counting entries (freeze.c). */
+	struct gfs_breaker *breaker;
+	pthread_t freeze_counter;
+	bool freeze_counting;
+	atomic_bool freeze_stop;
 
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
@@ -204,6 +210,8 @@ struct gfs_handle {
 	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
+	/* a passthrough write session: the size it started from (freeze.c) */
+	off_t start_size;
 	char *path; /* the name it was opened by (audit) */
 	/* the `guardfs exec` that opened it (see action.c), or NULL */
 	struct gfs_action *action;
@@ -444,6 +452,36 @@ int gfs_live_ask(struct gfs_fs *fs, const char *args, pid_t peer,
 		 struct gfs_buf *out);
 /* Tells the watchers about an operation that ended; one load when none. */
 void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op);
+/* freeze.c: the breaker of this mount */
+/* The rule audited for a mutation refused while frozen. */
+extern const char gfs_rule_frozen[];
+int gfs_freeze_start(struct gfs_fs *fs);
+void gfs_freeze_stop(struct gfs_fs *fs);
+/*
+ * From gfs_op_begin: -EROFS (op->rule set) while frozen, or when this
+ * delete or rename trips the breaker (audited and told at once); else 0.
+ * One atomic load for an operation the breaker does not count.
+ */
+int gfs_freeze_begin(struct gfs_fs *fs, struct gfs_op *op);
+/* From gfs_op_end: counts the entries an operation made. */
+void gfs_freeze_end(struct gfs_fs *fs, const struct gfs_op *op, int result);
+/*
+ * The data path, which has no operation record: write, copy_file_range
+ * and fallocate ask admit (0 or -EROFS); the bytes written are counted
+ * as they land, or for a passthrough handle (whose writes the daemon
+ * never sees) by what its session added, at release.
+ */
+int gfs_freeze_write_admit(struct gfs_fs *fs);
+void gfs_freeze_wrote(struct gfs_fs *fs, const struct gfs_handle *h,
+		      uint64_t bytes);
+/*
+ * "freeze KEY" (freeze true) and "unfreeze KEY" from process peer over
+ * the control socket; replies in out.
+ */
+int gfs_freeze_control(struct gfs_fs *fs, const char *key, bool freeze,
+		       pid_t peer, struct gfs_buf *out);
+/* The breaker's lines of `guardfs status`. */
+int gfs_freeze_status(struct gfs_fs *fs, struct gfs_buf *out);
 
 /* move.c: what a rename or link would expose */
 struct gfs_move_verdict {

@@ -67,8 +67,9 @@ int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op)
 	int rc = 0;
 
 	find_action(fs, op);
-	if (!fs->store || !captures(op->kind))
-		return 0;
+	rc = gfs_freeze_begin(fs, op);
+	if (rc || !fs->store || !captures(op->kind))
+		return rc;
 	rc = gfs_store_before(fs->store, op->path, op->store_flags);
 	if (!rc && op->before2)
 		rc = gfs_store_before(fs->store, op->path2, op->store_flags2);
@@ -147,6 +148,7 @@ void gfs_op_end(struct gfs_fs *fs, struct gfs_op *op, int result)
 {
 	op->result = result;
 	find_action(fs, op);
+	gfs_freeze_end(fs, op, result);
 	if (op->done && fs->store && gfs_op_stored(op->kind))
 		record(fs, op);
 	if (!op->quiet) {

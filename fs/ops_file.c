@@ -140,6 +140,12 @@ static void attach_backing(struct gfs_fs *fs, struct gfs_handle *h,
 	h->backing_id = id;
 	h->written = id > 0 ? opens_for_writing(fi->flags)
 			    : (fi->flags & O_TRUNC) != 0;
+	/* its writes never reach us: the breaker counts what it added */
+	if (id > 0 && h->written && fs->breaker) {
+		struct stat st;
+
+		h->start_size = fstat(h->fd, &st) ? 0 : st.st_size;
+	}
 	fi->fh = (uintptr_t)h;
 	/*
 	 * Every change to the folder comes through this mount, so the page
@@ -353,9 +359,15 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 {
 	struct gfs_handle *h = handle_of(fi);
 	struct fuse_bufvec out_buf = FUSE_BUFVEC_INIT(fuse_buf_size(in_buf));
+	struct gfs_fs *fs = gfs_fs_of(req);
 	ssize_t n;
 
 	(void)ino;
+	n = gfs_freeze_write_admit(fs);
+	if (n) {
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
 	out_buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out_buf.buf[0].fd = h->fd;
 	out_buf.buf[0].pos = off;
@@ -365,6 +377,7 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	h->written = true;
+	gfs_freeze_wrote(fs, h, (uint64_t)n);
 	fuse_reply_write(req, (size_t)n);
 }
 
@@ -387,6 +400,9 @@ static void end_handle(struct gfs_fs *fs, struct gfs_handle *h)
 		}
 		snprintf(detail, sizeof(detail), "size=%lld",
 			 (long long)st.st_size);
+		if (h->backing_id > 0 && st.st_size > h->start_size)
+			gfs_freeze_wrote(
+				fs, h, (uint64_t)(st.st_size - h->start_size));
 		/*
 		 * The store records the file under its current name (and
 		 * every other name of it, store.c); the audit names the one
@@ -444,6 +460,10 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	struct gfs_handle *h = handle_of(fi);
 
 	(void)ino;
+	if (gfs_freeze_write_admit(fs)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
 	/*
 	 * Punching or zeroing bytes in place is an overwrite an O_APPEND
 	 * handle (whose open was not scanned) can make: scan first, so a
@@ -479,6 +499,10 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 
 	(void)ino_in;
 	(void)ino_out;
+	if (gfs_freeze_write_admit(gfs_fs_of(req))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
 	n = copy_file_range(handle_of(fi_in)->fd, &off_in, out->fd, &off_out,
 			    len, (unsigned)flags);
 	if (n < 0) {
@@ -486,6 +510,7 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		return;
 	}
 	out->written = true;
+	gfs_freeze_wrote(gfs_fs_of(req), out, (uint64_t)n);
 	fuse_reply_write(req, (size_t)n);
 }
 

@@ -152,6 +152,13 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		return gfs_live_watch(fs, command + 6, out);
 	if (!strncmp(command, "ask-", 4))
 		return gfs_live_ask(fs, command + 4, peer, out);
+	/* "freeze KEY", "unfreeze KEY", "breaker": see freeze.c */
+	if (!strncmp(command, "freeze ", 7))
+		return gfs_freeze_control(fs, command + 7, true, peer, out);
+	if (!strncmp(command, "unfreeze ", 9))
+		return gfs_freeze_control(fs, command + 9, false, peer, out);
+	if (!strcmp(command, "breaker"))
+		return gfs_freeze_status(fs, out);
 	if (strcmp(command, "status"))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -174,7 +181,9 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		     (unsigned long long)atomic_load(&fs->ops));
 	gfs_buf_addf(out, "refusals\t%llu\n",
 		     (unsigned long long)atomic_load(&fs->refusals));
-	return gfs_inode_status(fs, out);
+	if (gfs_inode_status(fs, out))
+		return -ENOMEM;
+	return gfs_freeze_status(fs, out);
 }
 
 /*
@@ -296,6 +305,7 @@ static struct fuse_session *new_session(struct gfs_fs *fs, bool debug)
 static void teardown(struct gfs_fs *fs)
 {
 	gfs_guard_inval_stop(fs);
+	gfs_freeze_stop(fs);
 	if (fs->store)
 		gfs_store_close(fs->store);
 	gfs_audit_close(fs->audit);
@@ -364,6 +374,10 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	}
 	if (open_ask(&fs, err, sizeof(err)))
 		goto fail_early;
+	if (gfs_freeze_start(&fs)) {
+		snprintf(err, sizeof(err), "cannot start the breaker");
+		goto fail_early;
+	}
 	if (gfs_guard_inval_start(&fs)) {
 		snprintf(err, sizeof(err), "cannot start a thread");
 		goto fail_early;

@@ -77,8 +77,12 @@ struct gfs_config {
 	struct gfs_strlist secret_allow_paths;
 	struct gfs_strlist secret_allow_values;
 
-	/* [limits] */
-	unsigned deletes_per_minute; /* 0: no breaker */
+	/* [limits]: the breaker (fs/breaker.c); 0 turns a rule off */
+	unsigned deletes_per_minute;	   /* unlink and rmdir */
+	unsigned renames_per_minute;	   /* rename and exchange */
+	uint64_t bytes_written_per_minute; /* bytes into files */
+	unsigned delete_percent;	   /* delete_fraction, in percent */
+	bool limits_ask; /* ask the user instead of freezing; default no */
 
 	/* [ask]: the user decides at the first access (see guardfs/ask.h) */
 	struct gfs_strlist ask_patterns; /* gitignore syntax, as [deny] */
@@ -91,6 +95,12 @@ struct gfs_config {
 	struct gfs_strlist run_env; /* variable names let through */
 	bool run_network;	    /* default yes; no: a private network */
 };
+
+/* The breaker's defaults ([limits]), measured: see the README. */
+#define GFS_DEFAULT_DELETES_PER_MINUTE 1000
+#define GFS_DEFAULT_RENAMES_PER_MINUTE 1000
+#define GFS_DEFAULT_BYTES_PER_MINUTE   (4ULL << 30)
+#define GFS_DEFAULT_DELETE_PERCENT     75
 
 /* Fills cfg with the defaults (no root). */
 void gfs_config_init(struct gfs_config *cfg);

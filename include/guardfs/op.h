@@ -36,7 +36,9 @@ enum gfs_op_kind {
 	GFS_OP_EXCHANGE, /* RENAME_EXCHANGE of path and path2 */
 	GFS_OP_SETXATTR,
 	GFS_OP_REMOVEXATTR,
-	GFS_OP_RESTORE, /* what a restore wrote, as the store lists it */
+	GFS_OP_RESTORE,	 /* what a restore wrote, as the store lists it */
+	GFS_OP_FREEZE,	 /* the breaker froze the mount (rule, counters) */
+	GFS_OP_UNFREEZE, /* `guardfs unfreeze` thawed it */
 	GFS_OP_KINDS
 };
 
