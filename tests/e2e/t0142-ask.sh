@@ -200,10 +200,13 @@ cp "$GUARDFS" "$R/gfs"
 	cat private/agent.txt >agent.out 2>&1 &
 	sleep 0.3
 	./gfs ask list . >list.out 2>&1; echo "list $?" >tries.out
-	./gfs ask answer 1 allow . >>list.out 2>&1; echo "answer $?" >>tries.out
+	# past the sandbox'"'"'s own refusal of every other command:
+	env -u GUARDFS_AGENT ./gfs ask list . >>list.out 2>&1; echo "list $?" >>tries.out
+	env -u GUARDFS_AGENT ./gfs ask answer 1 allow . >>list.out 2>&1; echo "answer $?" >>tries.out
 	ls "$XDG_RUNTIME_DIR/guardfs" >>list.out 2>&1; echo "runtime $?" >>tries.out
 	wait')
-check_eq "inside exec: list and answer fail, no runtime dir" "list 1
+check_eq "inside exec: list and answer fail, no runtime dir" "list 2
+list 1
 answer 1
 runtime 2" "$(cat "$R/tries.out")"
 check "inside exec: the agent's read was denied" \
