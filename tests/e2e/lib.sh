@@ -80,6 +80,16 @@ gfs_umount() {
 	"$GUARDFS" umount "$1"
 }
 
+# breaker_off: the user's config (every mount of this test) turns the
+# breaker off, for tests that delete, rename or write in bulk on purpose;
+# the breaker has tests of its own (t0134 to t0138).
+breaker_off() {
+	mkdir -p "$XDG_CONFIG_HOME/guardfs"
+	printf '[limits]\ndeletes_per_minute = 0\nrenames_per_minute = 0\nbytes_written_per_minute = 0\ndelete_fraction = 0\n' \
+		>"$XDG_CONFIG_HOME/guardfs/config.ini"
+	chmod 600 "$XDG_CONFIG_HOME/guardfs/config.ini"
+}
+
 # The reference the third-party suites compare guardfs with: libfuse's own
 # passthrough_ll example, built from libfuse3-dev's copy into $T/bin.
 build_passthrough_ll() {

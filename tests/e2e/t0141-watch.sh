@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 # The burst below deletes thousands of files in seconds, past the
 # breaker's defaults; the breaker has tests of its own (t0134 to t0138).
-mkdir -p "$XDG_CONFIG_HOME/guardfs"
-printf '[limits]\ndeletes_per_minute = 0\nrenames_per_minute = 0\nbytes_written_per_minute = 0\ndelete_fraction = 0\n' \
-	>"$XDG_CONFIG_HOME/guardfs/config.ini"
-chmod 600 "$XDG_CONFIG_HOME/guardfs/config.ini"
+breaker_off
 
 R=$T/root
 mkdir -p "$R"

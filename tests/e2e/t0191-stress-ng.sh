@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 # stress-ng deletes, renames and writes far past the breaker's defaults in
 # seconds; the breaker has tests of its own (t0134 to t0138).
-mkdir -p "$XDG_CONFIG_HOME/guardfs"
-printf '[limits]\ndeletes_per_minute = 0\nrenames_per_minute = 0\nbytes_written_per_minute = 0\ndelete_fraction = 0\n' \
-	>"$XDG_CONFIG_HOME/guardfs/config.ini"
-chmod 600 "$XDG_CONFIG_HOME/guardfs/config.ini"
+breaker_off
 
 command -v stress-ng >/dev/null ||
 	{ echo "FAIL: stress-ng missing (scripts/install-deps.sh installs it)"; exit 1; }
