@@ -16,27 +16,10 @@
 #include "guardfs/control.h"
 #include "mounts.h"
 #include "options.h"
+#include "project.h"
 
 /* How often run and exec ask the daemon whether it froze. */
 #define WATCH_INTERVAL_MS 250
-
-struct find_mount {
-	const char *path;
-	pid_t pid;
-};
-
-static void match_mount(void *arg, pid_t pid, const char *reply)
-{
-	struct find_mount *f = arg;
-	struct gfs_buf mp = GFS_BUF_INIT, root = GFS_BUF_INIT;
-
-	if (!gfs_control_reply_get(reply, "mountpoint", &mp) &&
-	    !gfs_control_reply_get(reply, "root", &root) &&
-	    (!strcmp(mp.data, f->path) || !strcmp(root.data, f->path)))
-		f->pid = pid;
-	gfs_buf_release(&mp);
-	gfs_buf_release(&root);
-}
 
 static int freeze_or_thaw(int argc, char **argv, bool freeze)
 {
@@ -63,7 +46,7 @@ static int freeze_or_thaw(int argc, char **argv, bool freeze)
 	struct gfs_buf cmd = GFS_BUF_INIT, reply = GFS_BUF_INIT;
 	struct gfs_buf answer = GFS_BUF_INIT;
 	const char *verb = freeze ? "freeze" : "unfreeze";
-	struct find_mount found = {0};
+	pid_t daemon;
 	int first, rc = 1, err;
 
 	first = gfs_options_parse(&spec, argc, argv);
@@ -75,23 +58,22 @@ static int freeze_or_thaw(int argc, char **argv, bool freeze)
 		gfs_cli_error("cannot resolve '%s'", argv[first]);
 		return 1;
 	}
-	found.path = path.data;
-	gfs_control_query_all("status", match_mount, &found);
-	if (!found.pid) {
+	daemon = gfs_project_mount_at(path.data, NULL);
+	if (!daemon) {
 		gfs_cli_error("no guarded folder of this user is mounted at "
 			      "'%s'",
 			      path.data);
 		goto out;
 	}
 	/* The key proves this process can read the user's runtime dir. */
-	err = gfs_control_read_key(found.pid, &key);
+	err = gfs_control_read_key(daemon, &key);
 	if (err || !key.data) {
 		gfs_cli_error("cannot read the key of the mount at '%s': %s",
 			      path.data, strerror(err ? -err : EIO));
 		goto out;
 	}
 	gfs_buf_addf(&cmd, "%s %s", verb, key.data);
-	err = gfs_control_ask(found.pid, cmd.data, &reply);
+	err = gfs_control_ask(daemon, cmd.data, &reply);
 	if (!err &&
 	    gfs_control_reply_get(reply.data ? reply.data : "", verb, &answer))
 		err = -EPROTO;
