@@ -88,10 +88,15 @@ check_eq "undo inside: what it did" "restored docs/a.md
 restored docs/b.md
 rolled back main.c" "$(cat "$T/undo.out")"
 check_eq "undo inside: byte for byte" "$before" "$(tree_sum)"
-check "undo inside: recorded as one restore commit" sh -c \
-	"[ \$(( \$(git -C $XDG_DATA_HOME/guardfs/*.git rev-list --count HEAD) - $n0 )) -eq 1 ]"
-check "undo inside: the commit names the agent's undo" sh -c \
-	"git -C $XDG_DATA_HOME/guardfs/*.git log -1 --format=%s | grep -q '^agent undo $ID \\[./fmt.sh\\] (3 paths)'"
+# among the commits made since (another may follow it), one names the
+# agent's undo and lists its three paths, each as a restore
+undo_commit=$(git -C $XDG_DATA_HOME/guardfs/*.git log -n "$(( $(commits) - n0 ))" \
+	--format='%H %s' | grep " agent undo $ID \\[./fmt.sh\\] (3 paths)$" | cut -d' ' -f1)
+check_eq "undo inside: one commit names the agent's undo" 1 \
+	"$(echo "$undo_commit" | grep -c .)"
+check_eq "undo inside: recorded as one restore commit" "3" \
+	"$(git -C $XDG_DATA_HOME/guardfs/*.git log -1 --format=%B "${undo_commit:-HEAD}" | grep -c '^Guardfs-Op: restore$')"
+[ -n "$undo_commit" ] || { echo "commits since:" >&2; git -C $XDG_DATA_HOME/guardfs/*.git log -n 4 --format=%s >&2; cat "$T/undo.err" >&2; }
 check "the user's log shows the restore" sh -c "'$GUARDFS' log . | head -3 | grep -q 'restore  main.c'"
 
 # --- make package --------------------------------------------------------
