@@ -30,9 +30,11 @@ check_eq "log: A2, local time, process, counts, command line" \
 	"$(head -1 <<<"$log" | sed -E 's/ \([0-9]+\)//')"
 check_eq "log: A1" "A1  sh  0 changed, 1 created, 1 deleted  sh -c echo new >new.txt; rm old.txt" \
 	"$(sed -n 2p <<<"$log" | sed -E 's/  [0-9-]+ [0-9:]+//; s/ \([0-9]+\)//')"
-check_eq "log -v: sed's operations under it, newest first" \
-	"A2|rename x.txt <- sedX|write sedX|create sedX" \
-	"$(in_root log -v -n 1 |
+# (sed's write session ends at its close, which the kernel may send after
+# the rename: then the store reads the file under its new name, and the
+# write, its bytes in the rename's snapshot, is not listed on its own)
+check "log -v: sed's operations under it, newest first" grep -Eqx \
+	"A2\|rename x.txt <- sedX(\|write sedX)?\|create sedX" <<<"$(in_root log -v -n 1 |
 		sed -E 's/^    [0-9a-f]{10}@[0-9]+  [0-9-]+ [0-9:]+  [a-z]+ \([0-9]+\)  //; s/^(A[0-9]+) .*/\1/; s/sed[A-Za-z0-9]{6}/sedX/g; s/  / /' |
 		grep -v '^chmod ' | tr '\n' '|' | sed 's/|$//')"
 
@@ -59,7 +61,8 @@ for a in acts:
     assert len(a["operations"]) == a["ops"], a
 # (sed also sets its temporary file'"'"'s mode, listed when it changed it)
 ops = [o for o in acts[0]["operations"] if o["op"] != "chmod"]
-assert [o["op"] for o in ops] == ["rename", "write", "create"], ops
+assert [o["op"] for o in ops] in (["rename", "write", "create"],
+                                 ["rename", "create"]), ops
 assert ops[0]["path"] == "x.txt" and ops[0]["from"].startswith("sed"), ops
 assert ops[0]["op_id"] == ops[0]["id"][:10] + "@" + str(ops[0]["seq"]), ops
 ' "$(in_root log -v --json)"
