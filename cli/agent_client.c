@@ -9,13 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "cli.h"
+#include "guardfs/control.h"
 #include "options.h"
 #include "pager.h"
 
@@ -37,37 +36,14 @@ int gfs_agent_refuse(const char *command)
 	return 2;
 }
 
-/* Sends the request and reads the whole reply. 0 or -errno. */
+/*
+ * Sends the request and reads the whole reply. 0 or -errno. No time
+ * limit here: the server bounds each request itself (agent_serve.c).
+ */
 static int ask(const char *request, struct gfs_buf *reply)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	const char *path = getenv(GFS_AGENT_ENV);
-	struct gfs_buf line = GFS_BUF_INIT;
-	char chunk[65536];
-	int fd, rc = 0;
-	ssize_t n;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	gfs_buf_addf(&line, "%s\n", request);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    send(fd, line.data, line.len, MSG_NOSIGNAL) != (ssize_t)line.len)
-		rc = -errno;
-	while (!rc && (n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -errno;
-		else
-			gfs_buf_add(reply, chunk, (size_t)n);
-	}
-	close(fd);
-	gfs_buf_release(&line);
-	return rc;
+	return gfs_control_ask_socket(getenv(GFS_AGENT_ENV), request, -1,
+				      reply);
 }
 
 /* One "NAME LEN\n" header of the reply, moving *p past it. */

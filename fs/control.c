@@ -268,9 +268,8 @@ void gfs_control_stop(struct gfs_control *c)
 	free(c);
 }
 
-/* Sends command over the socket at path; the reply is appended to out. */
-static int ask(const char *path, const char *command, int timeout_ms,
-	       struct gfs_buf *out)
+int gfs_control_ask_socket(const char *path, const char *command,
+			   int timeout_ms, struct gfs_buf *out)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct pollfd p;
@@ -368,7 +367,8 @@ int gfs_control_ask(pid_t pid, const char *command, struct gfs_buf *out)
 	if (!rc)
 		rc = gfs_buf_addf(&path, "/%ld.sock", (long)pid);
 	if (!rc)
-		rc = ask(path.data, command, ASK_TIMEOUT_MS, out);
+		rc = gfs_control_ask_socket(path.data, command, ASK_TIMEOUT_MS,
+					    out);
 	gfs_buf_release(&path);
 	return rc;
 }
@@ -401,7 +401,8 @@ int gfs_control_query_all(const char *command,
 		gfs_buf_reset(&path);
 		gfs_buf_addf(&path, "%s/%s", dir.data, d->d_name);
 		gfs_buf_reset(&reply);
-		rc = ask(path.data, command, REPLY_TIMEOUT_MS, &reply);
+		rc = gfs_control_ask_socket(path.data, command,
+					    REPLY_TIMEOUT_MS, &reply);
 		if (rc == -ECONNREFUSED || rc == -ENOENT) {
 			unlink(path.data); /* its daemon is gone */
 			gfs_buf_reset(&path);

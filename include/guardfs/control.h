@@ -78,6 +78,16 @@ int gfs_control_query_all(const char *command,
 					const char *reply),
 			  void *arg);
 
+/*
+ * Sends command (one line, without its newline) over the unix socket at
+ * path and appends the reply, read until the server closes, to out;
+ * -ETIMEDOUT when nothing comes for timeout_ms (-1: no limit). 0 or
+ * -errno. A server that refuses the caller closes at once: EPIPE, never
+ * SIGPIPE.
+ */
+int gfs_control_ask_socket(const char *path, const char *command,
+			   int timeout_ms, struct gfs_buf *out);
+
 /* Sends command to the daemon with this pid; its reply is appended to out. */
 int gfs_control_ask(pid_t pid, const char *command, struct gfs_buf *out);
 
