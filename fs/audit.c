@@ -220,6 +220,9 @@ static void format_event(struct gfs_buf *line, const struct gfs_op *op)
 	add_field(line, "path", op->path ? op->path : "");
 	if (op->path2)
 		add_field(line, "path2", op->path2);
+	/* a write session ends under the name its file has by then */
+	if (op->current && op->path && strcmp(op->current, op->path))
+		add_field(line, "now", op->current);
 	add_field(line, "result",
 		  op->result ? gfs_errno_name(-op->result) : "ok");
 	if (op->rule)

@@ -101,6 +101,36 @@ static uint64_t batch_action(const struct gfs_store *s)
 }
 
 /*
+ * Whether an operation that left the store's picture as it was is listed
+ * all the same. It happened, and the audit points at the commit that
+ * lists it: a rewrite of the same bytes, a chmod to the same mode, or a
+ * write whose close reached the daemon after a rename had already read
+ * its bytes under the new name. Not listed: what a restore wrote (its
+ * create and write session are one entry), captures and spills (no
+ * operation of their own), and a name the store does not hold (hidden,
+ * excluded).
+ */
+static bool listed_unchanged(struct gfs_store *s,
+			     const struct gfs_store_job *job)
+{
+	const char *path = job->ev.path;
+	bool is_dir = job->ev.op == GFS_OP_MKDIR || job->ev.op == GFS_OP_RMDIR;
+	struct gfs_store_node *n;
+	struct stat st;
+
+	if (job->capture || job->spill || job->ev.op < 0 ||
+	    job->ev.op >= GFS_STORE_OP_PREIMAGE ||
+	    job->ev.op == GFS_OP_RESTORE || !*path)
+		return false;
+	n = gfs_store_node_lookup(s->root, path);
+	if (n)
+		return !n->unrecorded;
+	if (!is_dir && !gfs_store_stat_beneath(s, path, &st))
+		is_dir = S_ISDIR(st.st_mode);
+	return !gfs_store_excluded(s, path, is_dir);
+}
+
+/*
  * Applies one job to the picture of the folder and the batch. The caller
  * (the worker) holds tree_lock for writing.
  */
@@ -171,6 +201,8 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	    s->batch[s->batch_len - 1].op == GFS_OP_RESTORE &&
 	    !strcmp(s->batch[s->batch_len - 1].path, job->ev.path))
 		changed = false;
+	if (!changed && listed_unchanged(s, job))
+		changed = true;
 	if (changed) {
 		struct gfs_store_batch_op ev = job->ev;
 

@@ -305,7 +305,7 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 	git_signature *sig = NULL;
 	const git_oid *parents[1];
 	git_oid tree, commit;
-	bool session = false;
+	bool listed = false;
 	size_t i;
 	int rc;
 
@@ -314,9 +314,17 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 	rc = gfs_store_tree_write(s, &tree);
 	if (rc)
 		goto out;
+	/*
+	 * A batch of operations is committed even if its tree is the last
+	 * commit's (a file made and removed again, bytes rewritten as they
+	 * were): every operation is listed by some commit. Only a batch of
+	 * the store's own reads (pre-images, spills) that changed nothing
+	 * makes none.
+	 */
 	for (i = 0; i < s->batch_len; i++)
-		session |= s->batch[i].op == GFS_STORE_OP_SESSION;
-	if (s->have_head && !session && git_oid_equal(&s->head_tree, &tree))
+		listed |= s->batch[i].op < GFS_STORE_OP_PREIMAGE ||
+			  s->batch[i].op == GFS_STORE_OP_SESSION;
+	if (s->have_head && !listed && git_oid_equal(&s->head_tree, &tree))
 		goto done;
 	rc = build_message(s, &msg);
 	if (rc)

@@ -227,6 +227,9 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed);
 
 /* store_links.c */
+/* lstat of path beneath the folder, never through a link. 0 or -errno. */
+int gfs_store_stat_beneath(const struct gfs_store *s, const char *path,
+			   struct stat *st);
 /*
  * After ev changed a file (write, truncate, chmod...), refreshes and lists
  * every other name the picture holds for its inode. Worker, tree_lock held.

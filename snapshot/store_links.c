@@ -89,8 +89,8 @@ static int collect(const struct gfs_store_node *dir, uint64_t ino,
 	return rc;
 }
 
-static int stat_beneath(const struct gfs_store *s, const char *path,
-			struct stat *st)
+int gfs_store_stat_beneath(const struct gfs_store *s, const char *path,
+			   struct stat *st)
 {
 	int fd = gfs_open_beneath(s->opts.root_fd, path, O_PATH, false);
 	int rc = 0;
@@ -127,7 +127,7 @@ int gfs_store_refresh_links(struct gfs_store *s,
 	 * The inode the mount named, else the one at path now. Without
 	 * the former, a path unlinked or replaced since leads nowhere.
 	 */
-	if (stat_beneath(s, ev->path, &st) == 0 &&
+	if (gfs_store_stat_beneath(s, ev->path, &st) == 0 &&
 	    (!ev->ino || (uint64_t)st.st_ino == ev->ino)) {
 		/* the usual case: one name, nothing to walk for */
 		if (!S_ISREG(st.st_mode) || st.st_nlink < 2)
@@ -148,7 +148,7 @@ int gfs_store_refresh_links(struct gfs_store *s,
 		 * number may be stale). Reading any path again would only
 		 * bring the picture up to date, never record wrong bytes.
 		 */
-		if (stat_beneath(s, names.paths[i], &other) ||
+		if (gfs_store_stat_beneath(s, names.paths[i], &other) ||
 		    !S_ISREG(other.st_mode) || (uint64_t)other.st_ino != ino)
 			continue;
 		s->job_paths[0] = names.paths[i];

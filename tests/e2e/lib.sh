@@ -38,7 +38,12 @@ cleanup() {
 	for pid in "${daemons[@]}"; do
 		kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
 	done
-	rm -rf "$T"
+	# GFS_KEEP=1 keeps a failed test's stores and audit trails to read
+	if [ "${GFS_KEEP:-}" = 1 ] && [ "$failed" -gt 0 ]; then
+		echo "kept: $T" >&2
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

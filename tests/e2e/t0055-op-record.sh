@@ -32,6 +32,19 @@ probe setxattr "$R/moved.txt" user.k v >/dev/null  # audited, not stored
 probe unlink "$R/sym" >/dev/null
 probe rmdir "$R/dir" >/dev/null
 probe rename "$R/moved.txt" "$R/.env" >/dev/null   # refused: hidden name
+# Operations that leave the store's picture as it was are listed too: a
+# write whose close comes after a rename already read its bytes under the
+# new name, a file made and removed again, bytes rewritten as they were.
+python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+os.write(fd, b"held")
+os.rename(sys.argv[1], sys.argv[2])
+os.close(fd)' "$R/held.txt" "$R/renamed.txt"
+printf gone >"$R/brief.txt"
+rm "$R/brief.txt"
+cat "$R/b.txt" >"$R/same.txt"
+cat "$R/b.txt" >"$R/same.txt"
 check "unmount" gfs_umount "$R"
 
 check "audit and store agree on every operation" python3 - \
@@ -63,11 +76,19 @@ for e in lines:
     assert c, "seq %d in no commit: %r" % (e["seq"], e)
     assert c["Guardfs-Op"] == e["op"], (c, e)
     moved = e["op"] in ("rename", "exchange", "link")
-    assert c["Guardfs-Path"] == (e["path2"] if moved else e["path"]), (c, e)
+    assert c["Guardfs-Path"] == (e["path2"] if moved else
+                                 e.get("now", e["path"])), (c, e)
     if moved:
         assert c["Guardfs-From"] == e["path"], (c, e)
     seen.add(e["op"])
 assert seen == want, "missing: %r" % (want - seen)
+held = [e for e in lines if e["op"] == "write" and e["path"] == "held.txt"]
+assert len(held) == 1 and held[0]["now"] == "renamed.txt", held
+for name in ("brief.txt", "same.txt"):
+    n = [e for e in lines if e["path"] == name and e["op"] in want and
+         e["result"] == "ok"]
+    assert len(n) >= 3, n
+    assert all(e["seq"] in listed for e in n), n
 assert [e["result"] for e in lines if e["op"] == "mknod"] == ["ok"]
 x = [e for e in lines if e["op"] == "setxattr"]
 assert len(x) == 1 and x[0]["result"] == "ok" and "seq" not in x[0], x

@@ -145,13 +145,24 @@ static void test_basics(void)
 	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:a.txt", store), "two");
 	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:a.txt", store), "one");
 
-	/* unchanged content makes no commit */
+	/*
+	 * Unchanged content makes no new tree, but the operations are
+	 * listed all the same: one commit, the tree of the one before.
+	 */
 	n = commit_count();
 	guarded_write(s, "a.txt", "two\n");
 	CHECK(gfs_store_before(s, "a.txt", 0) == 0);
 	after(s, GFS_OP_CHMOD, "a.txt", NULL);
 	gfs_store_flush(s);
-	CHECK(commit_count() == n);
+	CHECK(commit_count() == n + 1);
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store),
+		  "write a.txt (+1 more)");
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%B | grep -c "
+		     "'^Guardfs-Seq: '",
+		     store),
+		  "2");
+	CHECK_STR(sh("git -C '%s' diff --stat HEAD~1 HEAD", store), "");
+	n++;
 
 	/* a change made behind the store's back is captured before a write */
 	put("a.txt", "three\n", 0644);
