@@ -10,6 +10,7 @@
 # GFS_BENCH_DIR=/dev/shm/x runs it on tmpfs, where ext4's inode allocator
 # (slow for a minute after a mass delete) adds no noise.
 set -euo pipefail
+. "$(dirname "$0")/ab-lib.sh"
 OLD=$(readlink -f "$1") NEW=$(readlink -f "$2") RUNS=${3:-5}
 W=${GFS_BENCH_DIR:-/var/tmp/gfs-bench-overhead}
 rm -rf "$W"; mkdir -p "$W"
@@ -25,19 +26,7 @@ one() { # BIN: prints "extract rewrite rm" wall seconds, then the daemon's CPU
 	rm -rf "$W/root" "$W/data" "$W/state" "$W/home" "$W/config" "$W/run"
 	mkdir -p "$r" "$HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME"
 	mkdir -m 700 "$XDG_RUNTIME_DIR"
-	# The breaker counts every operation but sits far from its limits:
-	# the rm -rf is timed whole. (Builds before the breaker know
-	# deletes_per_minute alone.)
-	mkdir -p "$XDG_CONFIG_HOME/guardfs"
-	printf '[limits]\ndeletes_per_minute = 1000000000\nrenames_per_minute = 1000000000\nbytes_written_per_minute = 1000T\ndelete_fraction = 1\n' \
-		>"$XDG_CONFIG_HOME/guardfs/config.ini"
-	chmod 600 "$XDG_CONFIG_HOME/guardfs/config.ini"
-	if ! "$bin" mount "$r" "$r" >/dev/null 2>"$W/mount.err"; then
-		grep -q "unknown key" "$W/mount.err" || { cat "$W/mount.err" >&2; exit 1; }
-		printf '[limits]\ndeletes_per_minute = 0\n' >"$XDG_CONFIG_HOME/guardfs/config.ini"
-		"$bin" mount "$r" "$r" >/dev/null
-	fi
-	pid=$("$bin" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["pid"])')
+	pid=$(ab_mount "$bin" "$r")
 	cd "$r"
 	c0=$(cpu "$pid"); t0=$(now); tar -xf "$W/include.tar"; "$bin" log -n 1 . >/dev/null; t1=$(now); c1=$(cpu "$pid")
 	python3 -c '

@@ -9,6 +9,7 @@
 # GFS_BENCH_DIR (default /dev/shm/gfs-rm-ab: tmpfs, where ext4's slow
 # reuse of freshly deleted inodes adds no noise). Root only.
 set -euo pipefail
+. "$(dirname "$0")/ab-lib.sh"
 [ $# -ge 2 ] || { echo "usage: bench/rm-ab.sh RUNS BIN..." >&2; exit 2; }
 RUNS=$1
 shift
@@ -22,20 +23,11 @@ cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) 
 one() { # BIN: prints "wall_seconds cpu_ms"
 	local bin=$1 r=$W/root pid t0 t1 c0 c1
 	rm -rf "$r" "$W/xdg"
-	mkdir -p "$r" "$W/xdg/config/guardfs" "$W/xdg/data" "$W/xdg/state"
+	mkdir -p "$r" "$W/xdg/config" "$W/xdg/data" "$W/xdg/state"
 	mkdir -m 700 "$W/xdg/run"
 	export HOME=$W/xdg XDG_CONFIG_HOME=$W/xdg/config XDG_DATA_HOME=$W/xdg/data
 	export XDG_STATE_HOME=$W/xdg/state XDG_RUNTIME_DIR=$W/xdg/run
-	printf '[limits]\ndeletes_per_minute = 1000000000\nrenames_per_minute = 1000000000\ndelete_fraction = 1\n' \
-		>"$XDG_CONFIG_HOME/guardfs/config.ini"
-	chmod 600 "$XDG_CONFIG_HOME/guardfs/config.ini"
-	if ! "$bin" mount "$r" "$r" >/dev/null 2>"$W/mount.err"; then
-		# builds before the breaker know deletes_per_minute alone
-		grep -q "unknown key" "$W/mount.err" || { cat "$W/mount.err" >&2; exit 1; }
-		printf '[limits]\ndeletes_per_minute = 0\n' >"$XDG_CONFIG_HOME/guardfs/config.ini"
-		"$bin" mount "$r" "$r" >/dev/null
-	fi
-	pid=$("$bin" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["pid"])')
+	pid=$(ab_mount "$bin" "$r")
 	(
 		cd "$r"
 		tar -xf "$W/include.tar"
