@@ -409,7 +409,6 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 		goto fail_signals;
 	}
 	atomic_store(&fs.control, control);
-	atomic_store(&fs.control, control);
 	if (opts->ready)
 		opts->ready(opts->ready_arg, 0, NULL);
 
@@ -419,7 +418,6 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	rc = fuse_session_loop_mt(fs.session, loop);
 	fuse_loop_cfg_destroy(loop);
 
-	atomic_store(&fs.control, NULL);
 	atomic_store(&fs.control, NULL);
 	gfs_control_stop(control);
 	fuse_session_unmount(fs.session);
