@@ -196,7 +196,8 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	s->job_paths[0] = s->job_paths[1] = NULL;
 	if (rc)
 		return rc;
-	/* a restored file's create and its write session: listed once */
+	/* a restored file's create and its write session: listed once
+	 * (here when adjacent; the group's commit drops the rest) */
 	if (changed && job->ev.op == GFS_OP_RESTORE && s->batch_len &&
 	    s->batch[s->batch_len - 1].op == GFS_OP_RESTORE &&
 	    !strcmp(s->batch[s->batch_len - 1].path, job->ev.path))

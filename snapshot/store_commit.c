@@ -190,6 +190,58 @@ static int build_message(const struct gfs_store *s, struct gfs_buf *m)
 
 static int commit_batch(struct gfs_store *s, bool move_ref);
 
+static int by_path_then_place(const void *a, const void *b)
+{
+	const struct gfs_store_batch_op *x =
+		*(const struct gfs_store_batch_op *const *)a;
+	const struct gfs_store_batch_op *y =
+		*(const struct gfs_store_batch_op *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/*
+ * A restore lists each path it wrote once: its create, its mode and its
+ * write session are one restore, however the kernel interleaved them
+ * with the other files' (a release comes late). The first entry of a
+ * path stays, in its place.
+ */
+static void drop_repeated_restores(struct gfs_store *s)
+{
+	struct gfs_store_batch_op **order;
+	const char *last = NULL;
+	size_t i, n = 0, kept = 0;
+
+	order = malloc(s->batch_len * sizeof(*order));
+	if (!order)
+		return; /* listed twice: untidy, nothing lost */
+	for (i = 0; i < s->batch_len; i++)
+		if (s->batch[i].op == GFS_OP_RESTORE)
+			order[n++] = &s->batch[i];
+	qsort(order, n, sizeof(*order), by_path_then_place);
+	for (i = 0; i < n; i++) {
+		if (last && !strcmp(order[i]->path, last))
+			order[i]->op = -1; /* dropped below */
+		else
+			last = order[i]->path;
+	}
+	free(order);
+	for (i = 0; i < s->batch_len; i++) {
+		struct gfs_store_batch_op *op = &s->batch[i];
+
+		if (op->op == -1) {
+			free(op->path);
+			free(op->from);
+			free(op->process);
+			free(op->action);
+		} else {
+			s->batch[kept++] = *op;
+		}
+	}
+	s->batch_len = kept;
+}
+
 /*
  * Another node named by the batch holding the same bytes as file node n,
  * or NULL. git writes each object to a temporary file, links it to its
@@ -311,6 +363,8 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 
 	if (!s->batch_len)
 		return move_ref && s->ref_stale ? update_ref(s) : 0;
+	if (s->group_label)
+		drop_repeated_restores(s);
 	rc = gfs_store_tree_write(s, &tree);
 	if (rc)
 		goto out;

@@ -330,6 +330,49 @@ static void test_rename_dir(void)
 	gfs_store_close(s);
 }
 
+/*
+ * A restore lists each path once, even when a file's later step (its
+ * mode, its late release) comes after another file's create.
+ */
+static void test_restore_listed_once(void)
+{
+	struct gfs_store *s = open_store(0, false);
+	char *out;
+
+	if (!s)
+		return;
+	put("ra", "a1\n", 0644);
+	put("rb", "b1\n", 0644);
+	after(s, GFS_OP_CREATE, "ra", NULL);
+	after(s, GFS_OP_CREATE, "rb", NULL);
+	gfs_store_flush(s);
+	CHECK(gfs_store_group_begin(s, "restore ra rb", getpid()) == 0);
+	put("ra", "a0\n", 0644);
+	after(s, GFS_OP_RESTORE, "ra", NULL);
+	put("rb", "b0\n", 0644);
+	after(s, GFS_OP_RESTORE, "rb", NULL);
+	CHECK(fchmodat(root_fd, "ra", 0755, 0) == 0);
+	after(s, GFS_OP_RESTORE, "ra", NULL);
+	CHECK(fchmodat(root_fd, "rb", 0755, 0) == 0);
+	after(s, GFS_OP_RESTORE, "rb", NULL);
+	CHECK(gfs_store_group_end(s) == 0);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store),
+		  "restore ra rb (2 paths)");
+	out = git("log -1 --format=%%B");
+	CHECK(strstr(out, "Guardfs-Path: ra\n") != NULL);
+	CHECK(strstr(strstr(out, "Guardfs-Path: ra\n") + 1,
+		     "Guardfs-Path: ra\n") == NULL);
+	free(out);
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%B | grep -c "
+		     "'^Guardfs-Op: restore'",
+		     store),
+		  "2");
+	CHECK_STR(sh("git -C '%s' ls-tree HEAD ra rb | cut -c1-6", store),
+		  "100755\n100755");
+	gfs_store_close(s);
+}
+
 /* Many queued operations: fewer commits, every one listed. */
 static void test_burst(void)
 {
@@ -800,6 +843,7 @@ int main(void)
 		return 1;
 	test_basics();
 	test_rename_dir();
+	test_restore_listed_once();
 	test_index_is_only_a_cache();
 	test_store_lock();
 	test_store_inside_root();
