@@ -64,6 +64,7 @@ struct gfs_ask {
 static const char rule_deny[] = "ask:deny";
 static const char rule_timeout[] = "ask:timeout";
 static const char rule_busy[] = "ask:busy";
+static const char rule_interrupted[] = "ask:interrupted";
 
 int gfs_ask_new(struct gfs_ask **out, const struct gfs_ask_opts *opts,
 		char *err, size_t err_size)
@@ -237,6 +238,21 @@ static void unlink_pending(struct gfs_ask *a, struct pending *gone)
 	free(gone);
 }
 
+static bool cancelled(const struct gfs_ask_request *r)
+{
+	return r->cancelled && *r->cancelled;
+}
+
+void gfs_ask_cancel(struct gfs_ask *a, bool *cancelled)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	*cancelled = true;
+	pthread_cond_broadcast(&a->answered);
+	pthread_mutex_unlock(&a->lock);
+}
+
 /*
  * Waits, under a->lock, for the answer to r from who: joins the ask of
  * the same process on the same path if there is one. The answer.
@@ -278,15 +294,22 @@ static enum gfs_ask_answer wait_answer(struct gfs_ask *a,
 	a->waiting++;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += a->timeout_s;
-	while (p->answer == GFS_ASK_NONE &&
+	while (p->answer == GFS_ASK_NONE && !cancelled(r) &&
 	       pthread_cond_timedwait(&a->answered, &a->lock, &until) !=
 		       ETIMEDOUT)
 		;
-	if (p->answer == GFS_ASK_NONE) {
-		p->answer = GFS_ASK_TIMEOUT;
-		publish(a, p, "answered", gfs_ask_describe(p->answer));
+	if (p->answer == GFS_ASK_NONE && cancelled(r)) {
+		/* withdrawn for good once its last waiter is gone */
+		answer = GFS_ASK_CANCELLED;
+		if (p->waiters == 1)
+			publish(a, p, "answered", gfs_ask_describe(answer));
+	} else {
+		if (p->answer == GFS_ASK_NONE) {
+			p->answer = GFS_ASK_TIMEOUT;
+			publish(a, p, "answered", gfs_ask_describe(p->answer));
+		}
+		answer = p->answer;
 	}
-	answer = p->answer;
 	a->waiting--;
 	if (--p->waiters == 0)
 		unlink_pending(a, p);
@@ -348,6 +371,9 @@ int gfs_ask_check(struct gfs_ask *a, const struct gfs_ask_request *r,
 	case GFS_ASK_BUSY:
 		*rule = rule_busy;
 		return -EACCES;
+	case GFS_ASK_CANCELLED:
+		*rule = rule_interrupted;
+		return -EINTR;
 	default:
 		*rule = rule_deny;
 		return -EACCES;
@@ -439,6 +465,8 @@ const char *gfs_ask_describe(enum gfs_ask_answer answer)
 		return "no answer in time: denied";
 	case GFS_ASK_BUSY:
 		return "too many asks waiting: denied";
+	case GFS_ASK_CANCELLED:
+		return "interrupted: withdrawn";
 	default:
 		return "not answered";
 	}

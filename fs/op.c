@@ -25,6 +25,7 @@ void gfs_op_init(struct gfs_op *op, fuse_req_t req, enum gfs_op_kind kind)
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
 	gfs_op_init_as(op, ctx->pid, ctx->uid, kind);
+	op->req = req;
 }
 
 void gfs_op_set_action(struct gfs_op *op, struct gfs_action *action)
@@ -76,32 +77,71 @@ int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op)
 	return rc ? -EIO : 0;
 }
 
+/*
+ * An ask waits for the user; a caller killed or signalled meanwhile has
+ * the kernel send an interrupt for its request, and the wait ends there
+ * (EINTR) instead of holding the dead process, and its ask in the list,
+ * until the timeout.
+ */
+struct ask_interrupt {
+	struct gfs_ask *ask;
+	bool cancelled;
+};
+
+static void ask_interrupted(fuse_req_t req, void *data)
+{
+	struct ask_interrupt *i = data;
+
+	(void)req;
+	gfs_ask_cancel(i->ask, &i->cancelled);
+}
+
+/* Registers (or, with NULL, withdraws) the handler; a request already
+ * interrupted runs it at once. */
+static void on_interrupt(struct gfs_op *op, struct ask_interrupt *i)
+{
+	if (op->req)
+		fuse_req_interrupt_func(op->req, i ? ask_interrupted : NULL, i);
+}
+
 int gfs_op_ask(struct gfs_fs *fs, struct gfs_op *op, bool is_dir)
 {
+	struct ask_interrupt intr = {.ask = fs->ask};
 	struct gfs_ask_request r = {
 		.op = gfs_op_name(op->kind),
 		.path = op->path,
 		.is_dir = is_dir,
 		.pid = op->pid,
 		.uid = op->uid,
+		.cancelled = &intr.cancelled,
 	};
+	int rc;
 
 	if (!gfs_ask_enabled(fs->ask) || !op->path)
 		return 0;
-	return gfs_ask_check(fs->ask, &r, &op->rule);
+	on_interrupt(op, &intr);
+	rc = gfs_ask_check(fs->ask, &r, &op->rule);
+	on_interrupt(op, NULL);
+	return rc;
 }
 
 int gfs_op_ask_wait(struct gfs_fs *fs, struct gfs_op *op, const char *why)
 {
+	struct ask_interrupt intr = {.ask = fs->ask};
 	struct gfs_ask_request r = {
 		.op = gfs_op_name(op->kind),
 		.path = op->path ? op->path : "",
 		.pid = op->pid,
 		.uid = op->uid,
 		.detail = why,
+		.cancelled = &intr.cancelled,
 	};
+	enum gfs_ask_answer answer;
 
-	switch (gfs_ask_wait(fs->ask, &r)) {
+	on_interrupt(op, &intr);
+	answer = gfs_ask_wait(fs->ask, &r);
+	on_interrupt(op, NULL);
+	switch (answer) {
 	case GFS_ASK_ONCE:
 		return 0;
 	case GFS_ASK_ALWAYS:
@@ -112,6 +152,9 @@ int gfs_op_ask_wait(struct gfs_fs *fs, struct gfs_op *op, const char *why)
 	case GFS_ASK_BUSY:
 		op->rule = "ask:busy";
 		return -EACCES;
+	case GFS_ASK_CANCELLED:
+		op->rule = "ask:interrupted";
+		return -EINTR;
 	default:
 		op->rule = "ask:deny";
 		return -EACCES;

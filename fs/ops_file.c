@@ -185,10 +185,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	op.path = path.data;
 	if (rc)
 		goto out;
-	if (gfs_op_ask(fs, &op, false) < 0) {
-		rc = -EACCES;
-		goto out;
-	}
+	rc = gfs_op_ask(fs, &op, false);
+	if (rc < 0)
+		goto out; /* EACCES, or EINTR: the caller gave up waiting */
+	rc = 0;
 	if (writing) {
 		rc = gfs_op_begin(fs, &op);
 		if (rc)

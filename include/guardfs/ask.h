@@ -36,13 +36,14 @@
 struct gfs_ask;
 
 enum gfs_ask_answer {
-	GFS_ASK_NONE = 0, /* not answered yet */
-	GFS_ASK_ONCE,	  /* allow once */
-	GFS_ASK_ALWAYS,	  /* allow always */
-	GFS_ASK_DENY,	  /* deny (once) */
-	GFS_ASK_NEVER,	  /* deny always */
-	GFS_ASK_TIMEOUT,  /* nobody answered in time: denied */
-	GFS_ASK_BUSY,	  /* too many waiting already: denied */
+	GFS_ASK_NONE = 0,  /* not answered yet */
+	GFS_ASK_ONCE,	   /* allow once */
+	GFS_ASK_ALWAYS,	   /* allow always */
+	GFS_ASK_DENY,	   /* deny (once) */
+	GFS_ASK_NEVER,	   /* deny always */
+	GFS_ASK_TIMEOUT,   /* nobody answered in time: denied */
+	GFS_ASK_BUSY,	   /* too many waiting already: denied */
+	GFS_ASK_CANCELLED, /* the asking call was interrupted: withdrawn */
 };
 
 struct gfs_ask_opts {
@@ -61,6 +62,11 @@ struct gfs_ask_request {
 	pid_t pid; /* the asking thread, as FUSE names it */
 	uid_t uid;
 	const char *detail; /* why it is asked, or NULL */
+	/*
+	 * Set through gfs_ask_cancel when the asking call is interrupted
+	 * (its process killed, or a signal it handles): the wait ends.
+	 */
+	bool *cancelled;
 };
 
 /*
@@ -92,6 +98,13 @@ int gfs_ask_check(struct gfs_ask *a, const struct gfs_ask_request *r,
  */
 enum gfs_ask_answer gfs_ask_wait(struct gfs_ask *a,
 				 const struct gfs_ask_request *r);
+
+/*
+ * Ends the wait of the request whose cancelled flag this is (the FUSE
+ * interrupt handler calls it). Its ask is withdrawn once nobody else
+ * waits on it.
+ */
+void gfs_ask_cancel(struct gfs_ask *a, bool *cancelled);
 
 /*
  * Answers the pending ask id. 0, -ENOENT when no such ask waits (already

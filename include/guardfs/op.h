@@ -92,6 +92,8 @@ struct gfs_op {
 	const char *action_label;
 	bool action_known;  /* action was looked up (it may be NULL) */
 	uint64_t action_id; /* its number once the store lists op, else 0 */
+	/* the FUSE request it answers (fuse_req_t), NULL for a release */
+	void *req;
 };
 
 #endif

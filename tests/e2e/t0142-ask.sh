@@ -9,7 +9,7 @@
 
 R=$T/root
 mkdir -p "$R/private/deep" "$R/open"
-for f in plan once deny always never slow keyed agent forged w1 w2 w3 w4 w5; do
+for f in plan once deny killed always never slow keyed agent forged w1 w2 w3 w4 w5; do
 	echo "$f text" >"$R/private/$f.txt"
 done
 echo 'deep text' >"$R/private/deep/d.txt"
@@ -73,6 +73,27 @@ check "answer deny" "$GUARDFS" ask answer "$id" deny "$R"
 wait "$reader"
 check_eq "denied: EACCES" EACCES "$(cat "$T/deny.out")"
 check_eq "audited with the rule ask:deny" ask:deny "$(audit_rule private/deny.txt)"
+
+# A killed asker: the kernel interrupts its request, so the wait ends and
+# the ask is withdrawn at once, not at the timeout (20 s here), and the
+# process is not held half-dead until then.
+"$GFS_PROBE" open "$R/private/killed.txt" r >/dev/null &
+reader=$!
+id=$(ask_id private/killed.txt)
+check "the killed reader's ask is listed first" test -n "$id"
+t0=$(date +%s%N)
+kill -9 "$reader"
+wait "$reader" 2>/dev/null
+for _ in $(seq 100); do
+	"$GUARDFS" ask list "$R" | grep -q "private/killed.txt" || break
+	sleep 0.05
+done
+waited=$((($(date +%s%N) - t0) / 1000000))
+check "the reader died and its ask went within 5 s (${waited} ms)" \
+	test "$waited" -lt 5000
+check_eq "no ask is left for it" "" \
+	"$("$GUARDFS" ask list "$R" | awk -F'\t' '$4 == "private/killed.txt"')"
+check_eq "audited as ask:interrupted" ask:interrupted "$(audit_rule private/killed.txt)"
 
 # The agent's script, outside the sandbox, with the key it read: refused,
 # as it is not the guardfs program.

@@ -226,6 +226,7 @@ static void test_remembered(void)
 struct waiter {
 	struct gfs_ask *a;
 	enum gfs_ask_answer answer;
+	bool cancelled;
 	pthread_t thread;
 };
 
@@ -235,7 +236,8 @@ static void *wait_main(void *arg)
 	struct gfs_ask_request r = {.op = "unlink",
 				    .path = "src/a.c",
 				    .pid = getpid(),
-				    .detail = "would trip deletes_per_minute"};
+				    .detail = "would trip deletes_per_minute",
+				    .cancelled = &w->cancelled};
 
 	w->answer = gfs_ask_wait(w->a, &r);
 	return NULL;
@@ -256,6 +258,25 @@ static void test_wait(void)
 	pthread_join(w.thread, NULL);
 	CHECK(w.answer == GFS_ASK_ALWAYS);
 	CHECK(stat(answers, &after) == 0 && after.st_size == before.st_size);
+	gfs_ask_free(w.a);
+}
+
+/* An interrupted asker: its wait ends at once and its ask is gone. */
+static void test_cancel(void)
+{
+	struct waiter w = {0};
+	struct gfs_buf list = GFS_BUF_INIT;
+
+	w.a = new_ask(NULL, 0, 30);
+	CHECK(w.a != NULL);
+	pthread_create(&w.thread, NULL, wait_main, &w);
+	CHECK(waiting_id(w.a, "src/a.c") != 0);
+	gfs_ask_cancel(w.a, &w.cancelled);
+	pthread_join(w.thread, NULL);
+	CHECK(w.answer == GFS_ASK_CANCELLED);
+	CHECK(gfs_ask_list(w.a, &list) == 0);
+	CHECK(!list.data || !strstr(list.data, "ask\t"));
+	gfs_buf_release(&list);
 	gfs_ask_free(w.a);
 }
 
@@ -285,6 +306,7 @@ int main(void)
 	test_no_patterns();
 	test_answers();
 	test_wait();
+	test_cancel();
 	test_remembered();
 	unlink(answers);
 	rmdir(dir);
