@@ -79,15 +79,55 @@ static bool is_running(pid_t pid)
 	return state != 0 && state != 'Z' && state != 'X';
 }
 
+/*
+ * What the daemon still has to record, from the file it rewrites while
+ * it drains (fs/drain.c): 0 and left/first set, or -errno.
+ */
+static int read_drain(pid_t pid, unsigned long long *left,
+		      unsigned long long *first)
+{
+	struct gfs_buf path = GFS_BUF_INIT;
+	int rc = gfs_control_runtime_dir(&path);
+	FILE *f = NULL;
+
+	if (!rc && gfs_buf_addf(&path, "/%ld.drain", (long)pid))
+		rc = -ENOMEM;
+	if (!rc && !(f = fopen(path.data, "re")))
+		rc = -errno;
+	if (!rc && fscanf(f, "%llu %llu", left, first) != 2)
+		rc = -EINVAL;
+	if (f)
+		fclose(f);
+	gfs_buf_release(&path);
+	return rc;
+}
+
+/*
+ * Waits for the daemon to exit once it has recorded everything. On a
+ * terminal a line says how much is left, rewritten in place; otherwise
+ * (or while nothing says) one line after 2 s says what the wait is for.
+ */
 static int wait_for_exit(pid_t pid)
 {
 	time_t start = time(NULL);
-	bool told = false;
+	bool tty = isatty(2), told = false, shown = false;
+	unsigned long long left, first, last = 0;
 
 	while (is_running(pid)) {
-		if (time(NULL) - start >= DRAIN_TIMEOUT_S)
+		if (time(NULL) - start >= DRAIN_TIMEOUT_S) {
+			if (shown)
+				fputc('\n', stderr);
 			return -ETIMEDOUT;
-		if (!told && time(NULL) - start >= 2) {
+		}
+		if (tty && read_drain(pid, &left, &first) == 0 && left &&
+		    left != last) {
+			fprintf(stderr,
+				"\rguardfs: recording the last changes: %llu "
+				"of %llu left\033[K",
+				left, first);
+			shown = true;
+			last = left;
+		} else if (!shown && !told && time(NULL) - start >= 2) {
 			fprintf(stderr,
 				"guardfs: waiting for the daemon (pid "
 				"%ld) to finish recording...\n",
@@ -96,6 +136,9 @@ static int wait_for_exit(pid_t pid)
 		}
 		usleep(20000);
 	}
+	if (shown)
+		fprintf(stderr, "\rguardfs: recording the last changes: "
+				"done\033[K\n");
 	return 0;
 }
 

@@ -457,6 +457,11 @@ void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op);
 extern const char gfs_rule_frozen[];
 int gfs_freeze_start(struct gfs_fs *fs);
 void gfs_freeze_stop(struct gfs_fs *fs);
+
+/* drain.c: the unmount's progress while the store records what is left */
+struct gfs_drain;
+struct gfs_drain *gfs_drain_report_start(struct gfs_store *s);
+void gfs_drain_report_stop(struct gfs_drain *d);
 /*
  * From gfs_op_begin: -EROFS (op->rule set) while frozen, or when this
  * delete or rename trips the breaker (audited and told at once); else 0.

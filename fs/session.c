@@ -306,8 +306,12 @@ static void teardown(struct gfs_fs *fs)
 {
 	gfs_guard_inval_stop(fs);
 	gfs_freeze_stop(fs);
-	if (fs->store)
+	if (fs->store) {
+		struct gfs_drain *drain = gfs_drain_report_start(fs->store);
+
 		gfs_store_close(fs->store);
+		gfs_drain_report_stop(drain);
+	}
 	gfs_audit_close(fs->audit);
 	gfs_guards_release(&fs->guards);
 	gfs_ignore_free(fs->exclude);

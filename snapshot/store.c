@@ -492,6 +492,14 @@ void gfs_store_flush(struct gfs_store *s)
 	pthread_mutex_unlock(&s->queue_lock);
 }
 
+void gfs_store_backlog(struct gfs_store *s, uint64_t *applied, uint64_t *queued)
+{
+	pthread_mutex_lock(&s->queue_lock);
+	*applied = s->done_seq;
+	*queued = s->next_seq;
+	pthread_mutex_unlock(&s->queue_lock);
+}
+
 static int set_error(char *err, size_t err_size, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

@@ -142,4 +142,11 @@ uint64_t gfs_store_action_new(struct gfs_store *s);
 /* Waits until every job queued so far is committed (for tests, umount). */
 void gfs_store_flush(struct gfs_store *s);
 
+/*
+ * How far the store is: the sequence numbers of the last job applied and
+ * of the last job queued (the difference is what is left to record).
+ */
+void gfs_store_backlog(struct gfs_store *s, uint64_t *applied,
+		       uint64_t *queued);
+
 #endif
