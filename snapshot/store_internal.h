@@ -226,6 +226,14 @@ int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed);
 
+/*
+ * openat for reading a file of the folder without touching its access
+ * time (O_NOATIME, where the daemon may: the file's owner or root): the
+ * store's reads are no access of the user's, and a program that set a
+ * file's times must read them back as it set them. -1 and errno.
+ */
+int gfs_store_open_quietly(int dirfd, const char *name, int flags);
+
 /* store_links.c */
 /* lstat of path beneath the folder, never through a link. 0 or -errno. */
 int gfs_store_stat_beneath(const struct gfs_store *s, const char *path,

@@ -37,6 +37,15 @@ bool gfs_store_excluded(const struct gfs_store *s, const char *path,
 	       GFS_IGNORE_MATCH;
 }
 
+int gfs_store_open_quietly(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags);
+	return fd;
+}
+
 static int64_t ts_ns(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
@@ -228,9 +237,9 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 				data.len = len;
 		}
 	} else {
-		fd = openat(dirfd, name,
-			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-				    O_CLOEXEC);
+		fd = gfs_store_open_quietly(dirfd, name,
+					    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+						    O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
 			rc = -errno;
 			goto out;
@@ -692,8 +701,8 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 	if (!rehash)
 		goto out;
 	/* same size and mode, new stat: an xxh3 of the bytes tells */
-	fd = openat(dirfd, base,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = gfs_store_open_quietly(
+		dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0) {
 		struct gfs_buf data = GFS_BUF_INIT;
 		int64_t start = now_ns();

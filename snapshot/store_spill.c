@@ -128,7 +128,12 @@ int gfs_store_spill(struct gfs_store *s, const char *path, unsigned flags)
 		 (unsigned long long)n);
 	snprintf(meta, sizeof(meta), "%s.meta", data);
 	in = gfs_open_beneath(s->opts.root_fd, path,
-			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK, false);
+			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOATIME,
+			      false);
+	if (in == -EPERM) /* O_NOATIME: not the owner, not root */
+		in = gfs_open_beneath(s->opts.root_fd, path,
+				      O_RDONLY | O_NOFOLLOW | O_NONBLOCK,
+				      false);
 	if (in < 0)
 		return in == -ENOENT ? 0 : in;
 	if (fstat(in, &st) < 0) {

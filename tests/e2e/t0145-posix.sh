@@ -112,4 +112,14 @@ check_eq "O_DIRECT bytes on disk" 3a4de9037c9f "$(sha1sum <"$R/direct" | cut -c1
 store=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
 check_eq "the store holds them" 3a4de9037c9f \
 	"$(git -C "$store" show HEAD:direct | sha1sum | cut -c1-12)"
+
+# Times a program sets are the times it reads back: the store reads the
+# file it records without touching its access time (O_NOATIME).
+check "mount for times" gfs_mount "$R" "$R"
+echo timed >"$R/timed"
+touch -d @1000000000 "$R/timed"
+"$GUARDFS" log -n 1 . >/dev/null # the store has read it by now
+check_eq "the access time set stays, on disk" 1000000000 "$(stat -c %X "$R/timed")"
+check "unmount" gfs_umount "$R"
+check_eq "and after the unmount" 1000000000 "$(stat -c %X "$R/timed")"
 test_done
