@@ -103,7 +103,7 @@ static int relay(const char *request, bool page, bool no_pager)
 }
 
 /* ACTION as the agent typed it: "last", A<n> or (older stores) COMMIT@SEQ. */
-static bool action_ok(const char *id)
+static bool action_well_formed(const char *id)
 {
 	const char *at = strchr(id, '@');
 
@@ -115,6 +115,17 @@ static bool action_ok(const char *id)
 	return at && at - id >= 4 &&
 	       strspn(id, "0123456789abcdef") == (size_t)(at - id) && at[1] &&
 	       strspn(at + 1, "0123456789") == strlen(at + 1);
+}
+
+/* Whether id is an ACTION; says why not when it is not. */
+static bool action_ok(const char *id)
+{
+	if (action_well_formed(id))
+		return true;
+	gfs_cli_error("'%s' is no action id (as guardfs log prints it, or "
+		      "'last')",
+		      id);
+	return false;
 }
 
 static const char inside_about[] =
@@ -186,12 +197,8 @@ static int diff_inside(int argc, char **argv)
 		id = argv[first++];
 	if (first < argc || (stat && names))
 		return gfs_options_usage(&spec);
-	if (!action_ok(id)) {
-		gfs_cli_error("'%s' is no action id (as guardfs log prints "
-			      "it, or 'last')",
-			      id);
+	if (!action_ok(id))
 		return 2;
-	}
 	colored = gfs_color_wanted(color);
 	if (colored < 0)
 		return 2;
@@ -230,12 +237,8 @@ static int undo_inside(int argc, char **argv)
 		id = argv[first++];
 	if (first < argc)
 		return gfs_options_usage(&spec);
-	if (!action_ok(id)) {
-		gfs_cli_error("'%s' is no action id (as guardfs log prints "
-			      "it, or 'last')",
-			      id);
+	if (!action_ok(id))
 		return 2;
-	}
 	gfs_buf_addf(&req, "agent-undo %s%s", id, dry_run ? " dry-run" : "");
 	rc = relay(req.data, false, true);
 	gfs_buf_release(&req);
