@@ -27,6 +27,17 @@ const char *gfs_errno_name(int err)
 	return unknown;
 }
 
+void gfs_deadline_in(struct timespec *t, clockid_t clock, int64_t ns)
+{
+	clock_gettime(clock, t);
+	t->tv_sec += ns / 1000000000LL;
+	t->tv_nsec += ns % 1000000000LL;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
 int gfs_time_format(struct gfs_buf *out, const struct timespec *t)
 {
 	struct tm tm;

@@ -76,12 +76,8 @@ static void *writer_main(void *arg)
 	for (;;) {
 		struct timespec until;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += FLUSH_INTERVAL_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		gfs_deadline_in(&until, CLOCK_REALTIME,
+				FLUSH_INTERVAL_MS * 1000000LL);
 		while (!a->stop && !a->flush_wanted &&
 		       a->pending.len < FLUSH_THRESHOLD &&
 		       pthread_cond_timedwait(&a->wake, &a->lock, &until) == 0)

@@ -17,6 +17,7 @@
 
 #include "fs_internal.h"
 #include "guardfs/control.h"
+#include "guardfs/util.h"
 
 #define DRAIN_REPORT_MS 200
 
@@ -61,12 +62,8 @@ static void *drain_main(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		report(d);
 		pthread_mutex_lock(&d->lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += DRAIN_REPORT_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		gfs_deadline_in(&until, CLOCK_REALTIME,
+				DRAIN_REPORT_MS * 1000000LL);
 		while (!d->stop && pthread_cond_timedwait(&d->cond, &d->lock,
 							  &until) != ETIMEDOUT)
 			;

@@ -268,17 +268,6 @@ static int commit_locked(struct gfs_store *s)
 	return rc;
 }
 
-static void deadline_in(struct timespec *t, int64_t ns)
-{
-	clock_gettime(CLOCK_MONOTONIC, t);
-	t->tv_sec += ns / 1000000000LL;
-	t->tv_nsec += ns % 1000000000LL;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
-}
-
 static void *worker_main(void *arg)
 {
 	struct gfs_store *s = arg;
@@ -360,7 +349,8 @@ static void *worker_main(void *arg)
 			if (s->group_label && !urgent) {
 				/* a restore pauses: wait for it, or its end */
 				if (!group_orphaned(s)) {
-					deadline_in(&until, MAX_BATCH_AGE_NS);
+					gfs_deadline_in(&until, CLOCK_MONOTONIC,
+							MAX_BATCH_AGE_NS);
 					pthread_cond_timedwait(&s->queue_cond,
 							       &s->queue_lock,
 							       &until);
@@ -377,10 +367,11 @@ static void *worker_main(void *arg)
 				 * next try (a full disk does not empty itself
 				 * in a loop).
 				 */
-				deadline_in(&until,
-					    mono_ns() < s->retry_at
-						    ? s->retry_at - mono_ns()
-						    : IDLE_COMMIT_NS);
+				gfs_deadline_in(&until, CLOCK_MONOTONIC,
+						mono_ns() < s->retry_at
+							? s->retry_at -
+								  mono_ns()
+							: IDLE_COMMIT_NS);
 				if (pthread_cond_timedwait(&s->queue_cond,
 							   &s->queue_lock,
 							   &until) == 0 ||

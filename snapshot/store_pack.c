@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guardfs/util.h"
 #include "store_internal.h"
 
 /* Loose objects written before the packer is woken. */
@@ -245,12 +246,7 @@ static void *packer_main(void *arg)
 		       mono_ns() - s->pack_last_write < PACK_IDLE_NS) {
 			struct timespec until;
 
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 200000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			gfs_deadline_in(&until, CLOCK_REALTIME, 200000000LL);
 			pthread_cond_timedwait(&s->pack_cond, &s->pack_lock,
 					       &until);
 		}

@@ -16,6 +16,12 @@ const char *gfs_errno_name(int err);
 int gfs_time_format(struct gfs_buf *out, const struct timespec *t);
 
 /*
+ * Sets *t to ns nanoseconds from now on clock (the clock a condition
+ * variable's timed wait measures: CLOCK_REALTIME unless it was set).
+ */
+void gfs_deadline_in(struct timespec *t, clockid_t clock, int64_t ns);
+
+/*
  * Parses a point in time: a duration back from now ("90s", "15m", "2h",
  * "1d", "1w") or an ISO-8601 time ("2026-11-24T13:05:00+00:00", "...Z",
  * or a date alone). Returns 0 and sets *out (seconds since the epoch), or
