@@ -69,6 +69,11 @@ check_eq "a mkdir fails with EMFILE" EMFILE "$(probe mkdir "$R/refused.d")"
 check_eq "status answers" "$R" "$(status_field "$R" mountpoint)"
 check "the daemon stays within its limit" \
 	test "$(ls "/proc/$pid/fd" | wc -l)" -le 1024
+# (the audit writer writes its lines out every 200 ms: up to 5 s for it)
+for _ in $(seq 50); do
+	grep -q '"op":"create","path":"refused".*"result":"EMFILE"' "$(audit_file)" && break
+	sleep 0.1
+done
 check "the refusals are audited" \
 	grep -q '"op":"create","path":"refused".*"result":"EMFILE"' "$(audit_file)"
 touch "$T/go"
