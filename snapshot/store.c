@@ -18,15 +18,10 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <git2/sys/commit.h>
-#include <git2/sys/odb_backend.h>
-#include <git2/sys/repository.h>
 
 #include "guardfs/util.h"
 #include "store_internal.h"
 
-/* Zlib level of loose objects: speed now, the packer compresses later. */
-#define LOOSE_ZLIB_LEVEL 1
 /* An idle queue commits after this; a busy one at least this often. */
 #define IDLE_COMMIT_NS	 50000000LL
 #define MAX_BATCH_AGE_NS 1000000000LL
@@ -549,10 +544,8 @@ static int lock_store(struct gfs_store *s, char *err, size_t err_size)
 static int open_repo(struct gfs_store *s, char *err, size_t err_size)
 {
 	git_repository_init_options init;
-	git_odb_backend *loose = NULL, *pack = NULL;
 	const git_error *e;
 	git_config *cfg = NULL;
-	char objects[4096];
 	int rc = 0;
 
 	if (git_repository_open_bare(&s->repo, s->store_path)) {
@@ -572,27 +565,14 @@ static int open_repo(struct gfs_store *s, char *err, size_t err_size)
 							    : ""))
 			goto git_fail;
 	}
-	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
-	if (git_odb_new(&s->odb) ||
-	    git_odb_backend_loose(&loose, objects, LOOSE_ZLIB_LEVEL, 0, 0, 0) ||
-	    git_odb_add_backend(s->odb, loose, 1))
+	if (gfs_store_odb_open(s))
 		goto git_fail;
-	loose = NULL;
-	if (git_odb_backend_pack(&pack, objects) ||
-	    git_odb_add_backend(s->odb, pack, 2))
-		goto git_fail;
-	pack = NULL;
-	git_repository_set_odb(s->repo, s->odb);
 	goto out;
 git_fail:
 	e = git_error_last();
 	rc = set_error(err, err_size, -EIO, "cannot open store '%s': %s",
 		       s->store_path, e && e->message ? e->message : "error");
 out:
-	if (loose)
-		loose->free(loose);
-	if (pack)
-		pack->free(pack);
 	git_config_free(cfg);
 	return rc;
 }

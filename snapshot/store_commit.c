@@ -355,7 +355,6 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 {
 	struct gfs_buf msg = GFS_BUF_INIT;
 	git_signature *sig = NULL;
-	const git_oid *parents[1];
 	git_oid tree, commit;
 	bool listed = false;
 	size_t i;
@@ -387,10 +386,8 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 		rc = gfs_store_git_error("make signature");
 		goto out;
 	}
-	parents[0] = &s->head;
-	if (git_commit_create_from_ids(&commit, s->repo, NULL, sig, sig, NULL,
-				       msg.data, &tree, s->have_head ? 1 : 0,
-				       parents)) {
+	if (gfs_store_odb_commit(s, &commit, sig, &tree,
+				 s->have_head ? &s->head : NULL, msg.data)) {
 		rc = gfs_store_git_error("write commit");
 		goto out;
 	}

@@ -124,7 +124,8 @@ struct gfs_store {
 	/* worker-owned libgit2 state */
 	git_repository *repo;
 	git_odb *odb;
-	git_oid head; /* zero before the first commit */
+	git_odb_backend *loose; /* the odb's, written to directly */
+	git_oid head;		/* zero before the first commit */
 	git_oid head_tree;
 	bool ref_stale;	  /* the branch lags head (see will_change) */
 	int64_t retry_at; /* worker: monotonic ns of the next commit try */
@@ -197,6 +198,14 @@ struct gfs_store_index_record {
 /* store.c */
 void gfs_store_log(const char *what, int rc);
 int gfs_store_git_error(const char *what);
+
+/* store_odb.c: the object database, and writes that skip a pack rescan. */
+int gfs_store_odb_open(struct gfs_store *s);
+int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
+			size_t len, git_object_t type);
+int gfs_store_odb_commit(struct gfs_store *s, git_oid *out,
+			 const git_signature *sig, const git_oid *tree,
+			 const git_oid *parent, const char *message);
 
 /* store_tree.c */
 #define GFS_STORE_NAME_SUFFIX "~guardfs"

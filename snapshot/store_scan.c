@@ -265,8 +265,8 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	    !git_oid_is_zero(&n->oid)) {
 		git_oid_cpy(&oid, &n->oid);
 	} else {
-		if (git_odb_write(&oid, s->odb, data.data ? data.data : "",
-				  data.len, GIT_OBJECT_BLOB)) {
+		if (gfs_store_odb_write(s, &oid, data.data, data.len,
+					GIT_OBJECT_BLOB)) {
 			rc = gfs_store_git_error("write blob");
 			goto out;
 		}

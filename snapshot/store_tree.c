@@ -336,8 +336,8 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 	for (i = 0; i < n; i++)
 		free(sorted[i].owned);
 	free(sorted);
-	if (!rc && git_odb_write(&dir->oid, s->odb, raw.data ? raw.data : "",
-				 raw.len, GIT_OBJECT_TREE))
+	if (!rc && gfs_store_odb_write(s, &dir->oid, raw.data, raw.len,
+				       GIT_OBJECT_TREE))
 		rc = gfs_store_git_error("write tree");
 	if (!rc) {
 		dir->dirty = false;
