@@ -111,6 +111,28 @@ int scan_text(const struct gfs_scanner *s, const uint8_t *data, size_t len,
  * stream and scanned too. The first feed decides the encoding, so it
  * should hold the first bytes of the file (at least a few hundred).
  */
+/*
+ * xz, zstd and bzip2 decoders (scan_codec.c), for the streaming scan.
+ * scan_codec_feed decodes p[0..n), handing each piece of output to emit,
+ * whose non-zero answer stops it and is returned (emit returns < 0 for
+ * an error, > 0 to stop). *used: the input taken; *ended: the compressed
+ * data ended (what follows is not another stream) or broke.
+ */
+enum scan_codec_kind {
+	SCAN_CODEC_NONE,
+	SCAN_CODEC_XZ,
+	SCAN_CODEC_ZSTD,
+	SCAN_CODEC_BZIP2,
+};
+struct scan_codec;
+typedef int (*scan_codec_emit)(void *arg, const uint8_t *p, size_t n);
+
+enum scan_codec_kind scan_codec_detect(const uint8_t *p, size_t n);
+int scan_codec_new(struct scan_codec **out, enum scan_codec_kind kind);
+void scan_codec_free(struct scan_codec *c);
+int scan_codec_feed(struct scan_codec *c, const uint8_t *p, size_t n,
+		    size_t *used, bool *ended, scan_codec_emit emit, void *arg);
+
 struct scan_stream;
 
 int scan_stream_new(struct scan_stream **out, const struct gfs_scanner *s,

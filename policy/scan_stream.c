@@ -7,10 +7,9 @@
  * line breaks first, so the printable runs of a binary file (what
  * `strings` shows) are scanned with every rule, as lines of their own.
  * On top of that, when the first bytes say the file is UTF-16 text, a
- * gzip stream, a zip archive or a vim swap or undo file, the decoded
- * bytes go
- * through a nested stream of their own, bounded by SCAN_DECODE_MAX output
- * bytes.
+ * gzip, xz, zstd or bzip2 stream, a zip archive or a vim swap or undo
+ * file, the decoded bytes go through a nested stream of their own,
+ * bounded by SCAN_DECODE_MAX output bytes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,7 +33,7 @@
 #define SCAN_BINARY_PROBE 8192
 /* Decoded output scanned per stream: bounds the cost of a gzip bomb. */
 #define SCAN_DECODE_MAX (64u << 20)
-/* gzip inside gzip inside a file, and no deeper */
+/* gzip inside xz inside a file, and no deeper */
 #define SCAN_MAX_DEPTH	  2
 #define SCAN_DECODE_CHUNK (64u << 10)
 
@@ -44,6 +43,7 @@ enum scan_form {
 	SCAN_FORM_UTF16LE,
 	SCAN_FORM_UTF16BE,
 	SCAN_FORM_GZIP,
+	SCAN_FORM_CODEC, /* xz, zstd or bzip2: scan_codec.c */
 	SCAN_FORM_ZIP,
 	SCAN_FORM_VIMSWAP,
 	SCAN_FORM_VIMUNDO,
@@ -73,7 +73,8 @@ struct scan_stream {
 	struct scan_stream *inner; /* the decoded bytes */
 	z_stream *z;
 	uint8_t *z_out; /* SCAN_DECODE_CHUNK bytes of inflated output */
-	bool z_end;	/* the gzip data ended or broke: ignore the rest */
+	bool z_end;	/* the compressed data ended or broke */
+	struct scan_codec *codec;
 	enum zip_state zip_state;
 	uint8_t zip_hdr[30];
 	size_t zip_have; /* bytes in zip_hdr */
@@ -111,6 +112,7 @@ void scan_stream_free(struct scan_stream *st)
 		inflateEnd(st->z);
 		free(st->z);
 	}
+	scan_codec_free(st->codec);
 	free(st->z_out);
 	free(st->whole);
 	free(st->win);
@@ -271,12 +273,18 @@ static enum scan_form utf16_guess(const uint8_t *p, size_t n)
 
 static int form_decide(struct scan_stream *st, const uint8_t *p, size_t n)
 {
+	enum scan_codec_kind codec = scan_codec_detect(p, n);
 	int rc;
 
 	st->form = SCAN_FORM_PLAIN;
 	if (st->depth >= SCAN_MAX_DEPTH)
 		return 0;
-	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8) {
+	if (codec != SCAN_CODEC_NONE) {
+		rc = scan_codec_new(&st->codec, codec);
+		if (rc)
+			return rc;
+		st->form = SCAN_FORM_CODEC;
+	} else if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8) {
 		st->z = calloc(1, sizeof(*st->z));
 		if (!st->z)
 			return -ENOMEM;
@@ -428,6 +436,38 @@ static int gzip_feed(struct scan_stream *st, const uint8_t *p, size_t n,
 		/* the end, junk after it, or corrupt: what decoded counts */
 		st->z_end = true;
 		*rest_at = (size_t)(p - start);
+	}
+	return rc;
+}
+
+/* What the codecs' emit answers to stop at SCAN_DECODE_MAX. */
+#define CODEC_STOP 2
+
+static int codec_emit(void *arg, const uint8_t *p, size_t n)
+{
+	struct scan_stream *st = arg;
+	int rc = inner_add(st, p, n);
+
+	return !rc && st->partial ? CODEC_STOP : rc;
+}
+
+/* Decodes xz, zstd or bzip2 bytes; *rest_at as for gzip_feed. */
+static int codec_feed(struct scan_stream *st, const uint8_t *p, size_t n,
+		      size_t *rest_at)
+{
+	size_t used;
+	bool ended;
+	int rc;
+
+	*rest_at = st->z_end ? 0 : n;
+	if (st->z_end || st->partial)
+		return 0;
+	rc = scan_codec_feed(st->codec, p, n, &used, &ended, codec_emit, st);
+	if (rc == CODEC_STOP)
+		rc = 0;
+	if (ended) {
+		st->z_end = true;
+		*rest_at = used;
 	}
 	return rc;
 }
@@ -613,12 +653,13 @@ static int swap_decode(struct scan_stream *st)
 }
 
 /*
- * Compressed bytes are noise to the rules: of a gzip file only the header
- * (its first SCAN_OVERLAP bytes, where a name or comment lies) and what
- * follows the gzip data are scanned as they lie.
+ * Compressed bytes are noise to the rules: of a gzip (xz, zstd, bzip2)
+ * file only the header (its first SCAN_OVERLAP bytes, where a name or
+ * comment lies) and what follows the compressed data are scanned as they
+ * lie.
  */
-static int gzip_window_add(struct scan_stream *st, const uint8_t *data,
-			   size_t n, size_t rest_at)
+static int compressed_window_add(struct scan_stream *st, const uint8_t *data,
+				 size_t n, size_t rest_at)
 {
 	uint64_t before = st->fed - n;
 	size_t head = 0;
@@ -704,6 +745,9 @@ int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 		case SCAN_FORM_GZIP:
 			rc = gzip_feed(st, data, n, &rest_at);
 			break;
+		case SCAN_FORM_CODEC:
+			rc = codec_feed(st, data, n, &rest_at);
+			break;
 		case SCAN_FORM_ZIP:
 			rc = zip_feed(st, data, n);
 			break;
@@ -717,8 +761,8 @@ int scan_stream_feed(struct scan_stream *st, const uint8_t *data, size_t n)
 	}
 	if (rc == 1)
 		st->finding = st->inner->finding;
-	if (!rc && st->form == SCAN_FORM_GZIP)
-		rc = gzip_window_add(st, data, n, rest_at);
+	if (!rc && (st->form == SCAN_FORM_GZIP || st->form == SCAN_FORM_CODEC))
+		rc = compressed_window_add(st, data, n, rest_at);
 	else if (!rc)
 		rc = window_add(st, data, n);
 	st->result = rc;
@@ -766,7 +810,8 @@ int scan_buffer(const struct gfs_scanner *s, const uint8_t *p, size_t len,
 	    p[0] != 0x1f && p[0] != 0xff && p[0] != 0xfe &&
 	    (len < 4 || memcmp(p, "PK\3\4", 4)) &&
 	    memcmp(p, "b0VIM ", len < 6 ? len : 6) &&
-	    memcmp(p, "Vim\237UnDo", len < 8 ? len : 8))
+	    memcmp(p, "Vim\237UnDo", len < 8 ? len : 8) &&
+	    scan_codec_detect(p, len) == SCAN_CODEC_NONE)
 		return scan_text(s, p, len, finding);
 	rc = scan_stream_new(&st, s, 0);
 	if (rc)

@@ -6,9 +6,11 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config git
 	libfuse3-dev fuse3 libgit2-dev libxxhash-dev libinih-dev libpcre2-dev
-	zlib1g-dev
+	zlib1g-dev liblzma-dev libzstd-dev libbz2-dev
 	# tests and tools used inside the mount (vim: real swap files)
 	python3 sqlite3 make util-linux clang-format vim
+	# compressors whose output the scanner decodes (test fixtures)
+	xz-utils zstd bzip2
 	# third-party suites run through the mount
 	libpython3.11-testsuite stress-ng
 	# more tools the tests run inside the mount

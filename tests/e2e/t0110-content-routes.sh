@@ -3,10 +3,10 @@
 # they are reached. Changing a refused file first (a NUL appended, grown
 # past max_size, junk appended) does not make it readable; a hard link made
 # before the mount is judged by its content too; credentials in UTF-16
-# text, gzip data, zip members, base64 and editor swap files are found;
-# an editor's copy of a hidden name is hidden with it. Each check replays
-# what an agent would type through the mount and asserts the exact errno,
-# and that no byte of the secret comes out.
+# text, gzip, xz, zstd and bzip2 data, zip members, base64 and editor swap
+# files are found; an editor's copy of a hidden name is hidden with it.
+# Each check replays what an agent would type through the mount and
+# asserts the exact errno, and that no byte of the secret comes out.
 . "$(dirname "$0")/lib.sh"
 
 R=$T/root
@@ -102,6 +102,18 @@ printf 'just a note\n' | iconv -f UTF-8 -t UTF-16 >"$R/dl/note-utf16.txt"
 gzip -c "$R/src/creds.txt" >"$R/dl/creds.txt.gz"
 (cd "$R" && tar czf dl/project.tgz .env)
 printf 'nothing secret\n' | gzip -c >"$R/dl/note.gz"
+# The other compressors a user (or an agent) has at hand. A readme first,
+# so that they compress (a short text may be stored as it is).
+{ seq -f 'line %g of the readme' 200; cat "$R/src/creds.txt"; } >"$T/readme-creds.txt"
+xz -c "$T/readme-creds.txt" >"$R/dl/creds.txt.xz"
+zstd -q -c "$T/readme-creds.txt" >"$R/dl/creds.txt.zst"
+bzip2 -c "$R/src/creds.txt" >"$R/dl/creds.txt.bz2"
+(cd "$R" && tar cJf dl/project.tar.xz .env)
+# a clean stream first, the key in the second (cat a.zst b.zst)
+{ printf 'nothing here\n' | zstd -q -c; zstd -q -c "$T/readme-creds.txt"; } >"$R/dl/two.zst"
+printf 'nothing secret\n' | xz -c >"$R/dl/note.xz"
+printf 'nothing secret\n' | zstd -q -c >"$R/dl/note.zst"
+printf 'nothing secret\n' | bzip2 -c >"$R/dl/note.bz2"
 (cd "$R/src" && zip -q -0 ../dl/stored.zip creds.txt)
 # deflate must shrink it, or zip stores it: a readme, then the key
 (cd "$R/src" && { seq -f 'line %g of the readme' 200; cat creds.txt; } >big.txt &&
@@ -217,16 +229,18 @@ fi
 
 # --- b: other encodings, editor copies of hidden names -----------------
 for f in creds-utf16.txt creds-utf16be.txt env-utf16le.txt creds.txt.gz \
+	creds.txt.xz creds.txt.zst creds.txt.bz2 project.tar.xz two.zst \
 	project.tgz stored.zip deflated.zip deploy.b64 key-one-line.b64 \
 	key-shifted.b64 deploy.hex app.db; do
 	check_eq "dl/$f is refused" EACCES "$(probe read "$R/dl/$f")"
 done
 no_leak "UTF-16" "$R/dl/creds-utf16.txt" "$key_id"
+check_fails "xz -dc of the refused file reads nothing" xz -dc "$R/dl/creds.txt.xz"
 check_fails "python's sqlite3 cannot read the row" python3 -c '
 import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("select value from settings").fetchall())
 ' "$R/dl/app.db"
-for f in note-utf16.txt note.gz true.bin; do
+for f in note-utf16.txt note.gz note.xz note.zst note.bz2 true.bin; do
 	check_eq "dl/$f (clean) reads" ok "$(probe read "$R/dl/$f")"
 done
 
