@@ -29,6 +29,7 @@
 #include "guardfs/audit.h"
 #include "guardfs/buf.h"
 #include "guardfs/desktop.h"
+#include "guardfs/util.h"
 
 /* Prompts shown at once: asks past that are answered in watch only. */
 #define PROMPTS	      16
@@ -215,8 +216,8 @@ static void stop(struct prompt *p, int *timeout_ms)
 	if (!p->signalled) {
 		kill(p->child, SIGINT);
 		p->signalled = true;
-		clock_gettime(CLOCK_MONOTONIC, &p->kill_at);
-		p->kill_at.tv_sec += KILL_AFTER_MS / 1000;
+		gfs_deadline_in(&p->kill_at, CLOCK_MONOTONIC,
+				KILL_AFTER_MS * 1000000LL);
 	}
 	left = ms_until(&p->kill_at);
 	if (left <= 0) {

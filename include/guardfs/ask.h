@@ -17,10 +17,10 @@
  * [ask] pattern (gitignore syntax) matches, itself or through a
  * directory above it, waits until the user answers in `guardfs watch`,
  * with `guardfs ask answer` or on the desktop prompt (where there is a
- * desktop and [ask] desktop is on), or the timeout denies it. A lookup never
- * waits: the kernel holds the directory's lock across it, and a waiting
- * lookup would stall every other one in that directory; names and
- * attributes stay visible, as in a listing, and content is what is
+ * desktop and [ask] desktop is on), or the timeout denies it. A lookup
+ * never waits: the kernel holds the directory's lock across it, and a
+ * waiting lookup would stall every other one in that directory; names
+ * and attributes stay visible, as in a listing, and content is what is
  * asked about. The answers:
  *
  *  - allow once, deny: for the asking process (its pid and start time),
