@@ -74,6 +74,7 @@ static const struct key_spec keys[] = {
 	KEY("ask", "pattern", KIND_STRLIST, ask_patterns),
 	KEY("ask", "timeout", KIND_UINT, ask_timeout),
 	KEY("ask", "answers", KIND_PATH, ask_answers),
+	KEY("ask", "desktop", KIND_BOOL, ask_desktop),
 	KEY("limits", "renames_per_minute", KIND_UINT, renames_per_minute),
 	KEY("limits", "bytes_written_per_minute", KIND_SIZE,
 	    bytes_written_per_minute),
@@ -100,6 +101,7 @@ void gfs_config_init(struct gfs_config *cfg)
 	cfg->scan_max_size = 8ULL << 20;
 	cfg->run_network = true;
 	cfg->ask_timeout = 30;
+	cfg->ask_desktop = true;
 	/* measured: see README, "Breaker and kill switch" */
 	cfg->deletes_per_minute = GFS_DEFAULT_DELETES_PER_MINUTE;
 	cfg->renames_per_minute = GFS_DEFAULT_RENAMES_PER_MINUTE;

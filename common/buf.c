@@ -164,6 +164,39 @@ int gfs_buf_add_json(struct gfs_buf *b, const char *s, size_t len)
 	return rc;
 }
 
+int gfs_buf_add_markup(struct gfs_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t old_len = b->len, len = strlen(s), i = 0, n;
+	int rc = 0;
+
+	while (!rc && i < len) {
+		unsigned char c = p[i];
+
+		if (c == '&')
+			rc = gfs_buf_adds(b, "&amp;");
+		else if (c == '<')
+			rc = gfs_buf_adds(b, "&lt;");
+		else if (c == '>')
+			rc = gfs_buf_adds(b, "&gt;");
+		else if (c < 0x20 || c == 0x7f ||
+			 !(n = utf8_sequence_length(p + i, len - i)))
+			rc = gfs_buf_addf(b, "\\x%02x", c);
+		else {
+			rc = gfs_buf_add(b, p + i, n);
+			i += n;
+			continue;
+		}
+		i++;
+	}
+	if (rc) {
+		b->len = old_len;
+		if (b->data)
+			b->data[b->len] = '\0';
+	}
+	return rc;
+}
+
 int gfs_buf_read_fd(struct gfs_buf *b, int fd)
 {
 	ssize_t n;

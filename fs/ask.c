@@ -50,6 +50,7 @@ struct pending {
 struct gfs_ask {
 	struct gfs_ask_rules rules;
 	struct gfs_watch *watch;
+	struct gfs_ask_desk *desk; /* NULL: no desktop prompt */
 	unsigned timeout_s;
 	pthread_mutex_t lock;
 	pthread_cond_t answered;
@@ -84,6 +85,18 @@ int gfs_ask_new(struct gfs_ask **out, const struct gfs_ask_opts *opts,
 	}
 	a->watch = opts->watch;
 	a->timeout_s = opts->timeout_s ? opts->timeout_s : 1;
+	if (opts->desktop) {
+		rc = gfs_ask_desk_new(&a->desk, a, a->timeout_s,
+				      opts->mountpoint);
+		if (rc) {
+			snprintf(err, err_size,
+				 "cannot start the desktop prompt: %s",
+				 strerror(-rc));
+			gfs_ask_rules_release(&a->rules);
+			free(a);
+			return rc;
+		}
+	}
 	a->next_id = 1;
 	pthread_mutex_init(&a->lock, NULL);
 	/* a timeout must not move with the wall clock */
@@ -111,6 +124,8 @@ void gfs_ask_free(struct gfs_ask *a)
 	while (a->waiting)
 		pthread_cond_wait(&a->answered, &a->lock);
 	pthread_mutex_unlock(&a->lock);
+	/* (its thread may be answering: it takes the lock released above) */
+	gfs_ask_desk_free(a->desk);
 	for (i = 0; i < GRANTS; i++)
 		free(a->grants[i].path);
 	gfs_ask_rules_release(&a->rules);
@@ -212,6 +227,12 @@ static void publish(struct gfs_ask *a, const struct pending *p,
 	};
 
 	gfs_watch_publish(a->watch, &ev);
+	/* the desktop shows what watch shows, and takes it away with it */
+	if (!strcmp(kind, "ask"))
+		gfs_ask_desk_show(a->desk, p->id, p->op, p->thread, p->path,
+				  detail);
+	else
+		gfs_ask_desk_withdraw(a->desk, p->id);
 }
 
 static struct pending *find_pending(struct gfs_ask *a, uint64_t id)
@@ -234,6 +255,7 @@ static void unlink_pending(struct gfs_ask *a, struct pending *gone)
 			break;
 		}
 	}
+	gfs_ask_desk_withdraw(a->desk, gone->id);
 	free(gone->path);
 	free(gone);
 }

@@ -5,6 +5,8 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "guardfs/ask.h"
 #include "guardfs/ignore.h"
@@ -41,5 +43,29 @@ int gfs_ask_rules_match(struct gfs_ask_rules *r, const char *path, bool is_dir,
  */
 int gfs_ask_rules_remember(struct gfs_ask_rules *r, const char *path,
 			   bool allow);
+
+/*
+ * The desktop prompt of the asks (ask_desk.c): a thread of its own,
+ * started at the first ask, shows each pending ask with notify-send and
+ * answers it with gfs_ask_answer when the user picks an action.
+ */
+struct gfs_ask_desk;
+
+/* where names the folder in the prompt. 0 or -errno. */
+int gfs_ask_desk_new(struct gfs_ask_desk **out, struct gfs_ask *a,
+		     unsigned timeout_s, const char *where);
+
+/*
+ * Takes every prompt away, reaps its notify-send and stops the thread.
+ * Call it without the asker's lock. NULL is fine.
+ */
+void gfs_ask_desk_free(struct gfs_ask_desk *d);
+
+/* Shows ask id, once a desktop is there. Never waits. NULL is fine. */
+void gfs_ask_desk_show(struct gfs_ask_desk *d, uint64_t id, const char *op,
+		       pid_t pid, const char *path, const char *detail);
+
+/* Takes ask id's prompt away: the ask is over. Never waits. */
+void gfs_ask_desk_withdraw(struct gfs_ask_desk *d, uint64_t id);
 
 #endif

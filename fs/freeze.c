@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "fs_internal.h"
 #include "guardfs/control.h"
+#include "guardfs/desktop.h"
 #include "guardfs/util.h"
 
 const char gfs_rule_frozen[] = "frozen";
@@ -147,64 +147,6 @@ static void describe(const struct gfs_breaker_state *st, struct gfs_buf *out)
 		     (long long)st->entries, st->limits.delete_percent);
 }
 
-/* The absolute path of notify-send on PATH into out, or false. */
-static bool find_notifier(char *out, size_t size)
-{
-	const char *path = getenv("PATH");
-	const char *p, *end;
-
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		if (end == p)
-			continue;
-		snprintf(out, size, "%.*s/notify-send", (int)(end - p), p);
-		if (access(out, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
-/*
- * A desktop notification, where a session bus or a display is known:
- * notify-send in a grandchild that nobody waits for, so a slow or hung
- * notifier never holds the request that tripped the breaker.
- */
-static void notify_desktop(const char *title, const char *body)
-{
-	char notifier[512];
-	char *argv[] = {notifier,	    (char *)"-u",
-			(char *)"critical", (char *)"-a",
-			(char *)"guardfs",  (char *)title,
-			(char *)body,	    NULL};
-	pid_t pid;
-	int null;
-
-	if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") &&
-	    !getenv("DBUS_SESSION_BUS_ADDRESS"))
-		return;
-	if (!find_notifier(notifier, sizeof(notifier)))
-		return;
-	pid = fork();
-	if (pid == 0) {
-		/* only async-signal-safe calls from here: threads were live */
-		if (fork() == 0) {
-			setsid();
-			null = open("/dev/null", O_RDWR | O_CLOEXEC);
-			if (null >= 0) {
-				dup2(null, 0);
-				dup2(null, 1);
-				dup2(null, 2);
-			}
-			execv(notifier, argv);
-		}
-		_exit(0);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
-
 /*
  * Tells of a freeze (or a thaw): one audit line naming the rule and the
  * counters, the system log, and for a freeze the desktop. `guardfs run`
@@ -238,7 +180,7 @@ static void tell(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *path,
 	syslog(frozen ? LOG_WARNING : LOG_NOTICE, "%s", body.data);
 	closelog();
 	if (frozen)
-		notify_desktop("guardfs: mount frozen", body.data);
+		gfs_desktop_notify("guardfs: mount frozen", body.data);
 	gfs_buf_release(&detail);
 	gfs_buf_release(&body);
 }

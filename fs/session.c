@@ -84,6 +84,8 @@ static int open_ask(struct gfs_fs *fs, char *err, size_t err_size)
 		.timeout_s = cfg->ask_timeout,
 		.answers_path = cfg->ask_answers,
 		.watch = fs->watch,
+		.desktop = cfg->ask_desktop,
+		.mountpoint = fs->mountpoint,
 	};
 
 	return gfs_ask_new(&fs->ask, &opts, err, err_size);

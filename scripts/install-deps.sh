@@ -17,6 +17,10 @@ packages=(
 	python3-venv rsync
 	# the sandbox of guardfs run and guardfs exec
 	bubblewrap
+	# the desktop prompt's test: a session bus, notify-send, and a
+	# notification server of the test's own (python3-dbus, python3-gi)
+	dbus-daemon dbus-bin dbus-session-bus-common libnotify-bin
+	python3-dbus python3-gi
 	# benchmark peers
 	bindfs
 )

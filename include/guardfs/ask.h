@@ -15,11 +15,12 @@
  *
  * The first open (for reading or writing) or create of a path that an
  * [ask] pattern (gitignore syntax) matches, itself or through a
- * directory above it, waits until the user answers in `guardfs watch`
- * or with `guardfs ask answer`, or the timeout denies it. A lookup never
- * waits: the kernel holds the directory's lock across it, and a waiting
- * lookup would stall every other one in that directory; names and
- * attributes stay visible, as in a listing, and content is what is
+ * directory above it, waits until the user answers in `guardfs watch`,
+ * with `guardfs ask answer` or on the desktop prompt (where there is a
+ * desktop and [ask] desktop is on), or the timeout denies it. A lookup
+ * never waits: the kernel holds the directory's lock across it, and a
+ * waiting lookup would stall every other one in that directory; names
+ * and attributes stay visible, as in a listing, and content is what is
  * asked about. The answers:
  *
  *  - allow once, deny: for the asking process (its pid and start time),
@@ -52,6 +53,8 @@ struct gfs_ask_opts {
 	unsigned timeout_s;		    /* [ask] timeout */
 	const char *answers_path;	    /* [ask] answers */
 	struct gfs_watch *watch;	    /* where asks are shown */
+	bool desktop;		/* [ask] desktop: prompt there too */
+	const char *mountpoint; /* named in the desktop prompt */
 };
 
 /* What is being asked about. Strings are borrowed for the call. */

@@ -49,6 +49,14 @@ int gfs_buf_vaddf(struct gfs_buf *b, const char *fmt, va_list ap)
  */
 int gfs_buf_add_json(struct gfs_buf *b, const char *s, size_t len);
 
+/*
+ * Appends s as the body text of a desktop notification (markup in many
+ * servers): '&', '<' and '>' as entities, control characters and bytes
+ * that are not part of valid UTF-8 as \xNN, as `guardfs watch` shows
+ * them, so that a name cannot forge markup or lines.
+ */
+int gfs_buf_add_markup(struct gfs_buf *b, const char *s);
+
 /* Appends the len bytes at data as lowercase hex, two digits a byte. */
 int gfs_buf_add_hex(struct gfs_buf *b, const void *data, size_t len);
 

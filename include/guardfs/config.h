@@ -88,6 +88,7 @@ struct gfs_config {
 	struct gfs_strlist ask_patterns; /* gitignore syntax, as [deny] */
 	unsigned ask_timeout;		 /* seconds; default 30 */
 	char *ask_answers; /* NULL: $XDG_STATE_HOME/guardfs/<id>.answers */
+	bool ask_desktop;  /* a desktop prompt too, where there is one */
 
 	/* [run]: the sandbox of `guardfs run` and `guardfs exec` */
 	struct gfs_strlist run_ro;  /* paths shown read-only, "~/" expanded */
