@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--targets LIST] [--runs N] [--quick] [--workloads LIST]
 #                [--workdir DIR] [--guardfs BIN] [--timeout SEC] [--keep]
-#                [--uring on|off|keep]
+#                [--uring on|off|keep] [--ext4-image SIZE]
 #
 # Needs root (drop_caches for the cold workloads). Writes the table to
 # bench/results/<UTC date>.md (and the raw timings next to it) and prints it.
@@ -27,6 +27,8 @@ OUTDIR=$BENCH_DIR/results
 URING=on
 URING_SWITCH=/sys/module/fuse/parameters/enable_uring
 URING_SAVED=
+EXT4_IMAGE=
+IMAGE_MOUNTED=0
 
 ALL_WORKLOADS=(extract find stat-all grep git-commit git-status-warm
 	git-status-cold rm-rf write-1g read-1g-cold sqlite make)
@@ -60,6 +62,10 @@ usage: bench/run.sh [options]
                     the fuse module's enable_uring switch during the run
                     (default: on; put back afterwards). Only guardfs speaks
                     FUSE over io_uring; the peers' libfuse 3.14 cannot.
+  --ext4-image SIZE run on a fresh ext4 (default mkfs options: with a
+                    journal) of SIZE (e.g. 16G) in WORKDIR.img, loop-mounted
+                    at WORKDIR: what a user's disk has, where the machine's
+                    own filesystem differs (see bench/README.md)
 EOF
 }
 
@@ -86,6 +92,8 @@ while (($#)); do
 	--stat=*) STAT=${1#*=}; shift ;;
 	--uring) URING=$2; shift 2 ;;
 	--uring=*) URING=${1#*=}; shift ;;
+	--ext4-image) EXT4_IMAGE=$2; shift 2 ;;
+	--ext4-image=*) EXT4_IMAGE=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -126,6 +134,24 @@ for tool in tar find xargs stat grep git dd sqlite3 make cc pkg-config mountpoin
 done
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+# The work dir's filesystem, and for ext4 whether it keeps a journal: without
+# one, ext4 skips inodes deleted in the last minutes when it allocates, which
+# makes every create after a mass delete slow (bench/README.md).
+fs_description() {
+	local type name
+	type=$(findmnt -no FSTYPE -T "$WORKDIR")
+	name=$(basename "$(readlink -f "$(findmnt -no SOURCE -T "$WORKDIR")")")
+	if [[ $type == ext4 && -d /proc/fs/ext4/$name ]]; then
+		# a journaled ext4 has a jbd2 entry named after its device
+		if compgen -G "/proc/fs/jbd2/$name-*" >/dev/null; then
+			type="ext4 (journal)"
+		else
+			type="ext4 (no journal)"
+		fi
+	fi
+	echo "$type$( ((IMAGE_MOUNTED)) && echo ", a fresh $EXT4_IMAGE image")"
+}
 die() { log "error: $*"; exit 1; }
 
 # ------------------------------------------------------- work dir, cleanup --
@@ -175,11 +201,15 @@ cleanup() {
 		# mounts we did not start ourselves (a daemonized guardfs): unmount too
 		while read -r m; do
 			[[ -n $m ]] || continue
+			((IMAGE_MOUNTED)) && [[ $m == "$WORKDIR" ]] && continue
 			log "unmounting leftover $m"
 			fusermount3 -u "$m" 2>/dev/null || umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 		done < <(mounts_under "$WORKDIR" | sort -r)
 		if ((KEEP)); then
 			log "work dir kept: $WORKDIR"
+		elif ((IMAGE_MOUNTED)); then
+			umount "$WORKDIR" && rm -f "$WORKDIR.img" && rmdir "$WORKDIR" ||
+				log "warning: could not unmount or remove the image at $WORKDIR"
 		elif [[ -n $(mounts_under "$WORKDIR") ]]; then
 			log "warning: something is still mounted under $WORKDIR; not removing it"
 		else
@@ -207,6 +237,13 @@ if [[ -e $WORKDIR ]]; then
 	[[ -z $(mounts_under "$WORKDIR") ]] || die "$WORKDIR has mounts under it (an earlier run?); unmount them first"
 	[[ -f $WORKDIR/.gfs-bench ]] || die "$WORKDIR exists and is not a bench work dir; pick another --workdir"
 	rm -rf --one-file-system "$WORKDIR"
+fi
+if [[ -n $EXT4_IMAGE ]]; then
+	[[ ! -e $WORKDIR.img ]] || die "$WORKDIR.img exists (an earlier run?); remove it first"
+	mkdir -p "$WORKDIR" && truncate -s "$EXT4_IMAGE" "$WORKDIR.img" &&
+		mkfs.ext4 -q -F "$WORKDIR.img" && mount -o loop "$WORKDIR.img" "$WORKDIR" ||
+		{ rm -f "$WORKDIR.img"; die "cannot make and mount an ext4 image of $EXT4_IMAGE at $WORKDIR"; }
+	IMAGE_MOUNTED=1
 fi
 mkdir -p "$WORKDIR"/{in,bin,t,home} && touch "$WORKDIR/.gfs-bench" || die "cannot create $WORKDIR"
 IN=$WORKDIR/in
@@ -551,7 +588,7 @@ order_t=${order_t%,}
 {
 	echo "# guardfs bench, $STAMP"
 	echo
-	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r), $(findmnt -no FSTYPE -T "$WORKDIR") at $WORKDIR"
+	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r), $(fs_description) at $WORKDIR"
 	echo "- libfuse $(pkg-config --modversion fuse3), $(bindfs --version 2>/dev/null | head -n1)$(command -v fuse-overlayfs >/dev/null && echo ", fuse-overlayfs $(fuse-overlayfs --version 2>/dev/null | awk '/^fuse-overlayfs/{print $NF}')")"
 	echo "- guardfs: $GUARDFS_BIN ($(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null)); fuse enable_uring: $(cat "$URING_SWITCH" 2>/dev/null || echo absent) (guardfs requests over io_uring where Y)"
 	echo "- runs: $RUNS ($STAT reported)$( ((QUICK)) && echo ', QUICK sizes (smoke test, not comparable)')"
