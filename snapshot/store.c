@@ -565,7 +565,7 @@ static int open_repo(struct gfs_store *s, char *err, size_t err_size)
 							    : ""))
 			goto git_fail;
 	}
-	if (gfs_store_odb_open(s))
+	if (gfs_store_pack_configure(s->repo) || gfs_store_odb_open(s))
 		goto git_fail;
 	goto out;
 git_fail:

@@ -199,6 +199,9 @@ struct gfs_store_index_record {
 void gfs_store_log(const char *what, int rc);
 int gfs_store_git_error(const char *what);
 
+/* store_pack.c: the packer's settings in the store's config. */
+int gfs_store_pack_configure(git_repository *repo);
+
 /* store_odb.c: the object database, and writes that skip a pack rescan. */
 int gfs_store_odb_open(struct gfs_store *s);
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,

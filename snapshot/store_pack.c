@@ -64,6 +64,14 @@ struct loose_list {
 struct pack_pass {
 	struct gfs_store *s;
 	int64_t deadline_ns; /* monotonic; 0: none */
+	/*
+	 * A background pass gives way when the folder is busy again (an
+	 * object written after this, monotonic ns; 0: never): its writes and
+	 * deletes would share the filesystem's journal commits with the
+	 * agent's, and every fsync the agent makes (a database's commit)
+	 * would wait for them. It runs again after the next quiet spell.
+	 */
+	int64_t yield_after_ns;
 };
 
 static int64_t mono_ns(void)
@@ -77,6 +85,10 @@ static int64_t mono_ns(void)
 static bool pass_cut_short(const struct pack_pass *p)
 {
 	if (__atomic_load_n(&p->s->pack_abort, __ATOMIC_RELAXED))
+		return true;
+	if (p->yield_after_ns &&
+	    __atomic_load_n(&p->s->pack_last_write, __ATOMIC_RELAXED) >
+		    p->yield_after_ns)
 		return true;
 	return p->deadline_ns && mono_ns() > p->deadline_ns;
 }
@@ -229,15 +241,49 @@ static void packer_set_urgent(bool urgent)
 	}
 }
 
+/*
+ * No delta search when packing: git's pack.windowMemory at one byte
+ * shrinks the window of candidates to the object itself. Libgit2 1.5
+ * ignores the progress callback's answer while it searches for deltas,
+ * so that search could be neither abandoned when the folder got busy
+ * again nor cut short at unmount, and at idle priority it still slowed
+ * the agent: a database's 2,000 commits took 40% longer while a pass
+ * searched 9,000 objects for deltas (bench/README.md). Objects are still
+ * compressed; what is lost is the sharing between versions of one file.
+ * Written in the store's own config, so `git gc` there behaves the same
+ * unless told otherwise (-c pack.windowMemory=0).
+ */
+#define PACK_WINDOW_MEMORY 1
+
+int gfs_store_pack_configure(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int64_t now = 0;
+	int rc = 0;
+
+	if (git_repository_config(&cfg, repo))
+		return -EIO;
+	if (git_config_get_int64(&now, cfg, "pack.windowMemory") ||
+	    now != PACK_WINDOW_MEMORY)
+		rc = git_config_set_int64(cfg, "pack.windowMemory",
+					  PACK_WINDOW_MEMORY)
+			     ? -EIO
+			     : 0;
+	git_config_free(cfg);
+	return rc;
+}
+
 static void *packer_main(void *arg)
 {
 	struct gfs_store *s = arg;
-	struct pack_pass pass = {s, 0};
+	struct pack_pass pass = {s, 0, 0};
 
 	packer_set_urgent(false);
 	pthread_mutex_lock(&s->pack_lock);
 	for (;;) {
+		unsigned backlog;
 		bool urgent;
+		int rc;
 
 		while (!s->pack_requested && !s->pack_stopping)
 			pthread_cond_wait(&s->pack_cond, &s->pack_lock);
@@ -253,16 +299,25 @@ static void *packer_main(void *arg)
 		if (s->pack_stopping)
 			break;
 		urgent = s->loose_written >= PACK_HARD_LIMIT;
+		backlog = s->loose_written;
 		s->pack_requested = false;
 		s->loose_written = 0;
+		/* a backlog past the hard limit is packed, busy or not */
+		pass.yield_after_ns = urgent ? 0 : mono_ns();
 		pthread_mutex_unlock(&s->pack_lock);
 		if (urgent)
 			packer_set_urgent(true);
-		if (pack_loose(&pass, PACK_THRESHOLD / 2, SIZE_MAX, 1) == 0)
+		rc = pack_loose(&pass, PACK_THRESHOLD / 2, SIZE_MAX, 1);
+		if (rc == 0)
 			__atomic_add_fetch(&s->packs_made, 1, __ATOMIC_RELAXED);
 		if (urgent)
 			packer_set_urgent(false);
 		pthread_mutex_lock(&s->pack_lock);
+		if (rc == -ECANCELED && !s->pack_stopping) {
+			/* gave way: the objects are still loose, and counted */
+			s->loose_written += backlog;
+			s->pack_requested = true;
+		}
 	}
 	pthread_mutex_unlock(&s->pack_lock);
 	return NULL;
@@ -274,7 +329,8 @@ void gfs_store_packer_kick(struct gfs_store *s, unsigned objects)
 		return;
 	pthread_mutex_lock(&s->pack_lock);
 	s->loose_written += objects;
-	s->pack_last_write = mono_ns();
+	/* read unlocked by a pass deciding whether to give way */
+	__atomic_store_n(&s->pack_last_write, mono_ns(), __ATOMIC_RELAXED);
 	if (s->loose_written >= PACK_THRESHOLD && !s->pack_requested) {
 		s->pack_requested = true;
 		pthread_cond_signal(&s->pack_cond);
@@ -307,7 +363,7 @@ int gfs_store_packer_start(struct gfs_store *s)
 
 void gfs_store_packer_stop(struct gfs_store *s)
 {
-	struct pack_pass last = {s, 0};
+	struct pack_pass last = {s, 0, 0};
 	int rc;
 
 	if (s->packer_started) {

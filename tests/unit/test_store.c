@@ -680,6 +680,48 @@ static void test_close_leaves_backlog(void)
 	gfs_store_close(s);
 }
 
+/*
+ * Packing waits for a quiet folder: while objects keep coming (a write
+ * every 200 ms, under the 2 s of quiet a pass waits for) the backlog stays
+ * loose, and once the writes stop it is packed. The store's config turns
+ * git's delta search off for its packs (pack.windowMemory = 1): libgit2
+ * 1.5 ignores a request to stop during that search, so a pass that met a
+ * busy folder again, or the unmount, could not give way while it ran.
+ */
+static void test_pack_waits_for_quiet(void)
+{
+	struct gfs_store *s;
+	int i, busy_low = 1 << 30;
+	char name[64];
+
+	sh("cd '%s' && seq 1 9000 | sed 's/^/busy backlog /' | "
+	   "split -l 1 - obj. && ls obj.* | "
+	   "git --git-dir='%s' hash-object -w --stdin-paths >/dev/null && "
+	   "rm -f obj.*",
+	   base, store);
+	s = open_store(0, false);
+	if (!s)
+		return;
+	CHECK_STR(sh("git --git-dir='%s' config pack.windowMemory", store),
+		  "1");
+	CHECK(mkdirat(root_fd, "busy", 0755) == 0 || errno == EEXIST);
+	for (i = 0; i < 20; i++) {
+		int loose;
+
+		snprintf(name, sizeof(name), "busy/f%02d", i);
+		guarded_write(s, name, name);
+		usleep(200000);
+		loose = loose_objects();
+		if (loose < busy_low)
+			busy_low = loose;
+	}
+	CHECK(busy_low >= 9000);
+	for (i = 0; i < 1200 && loose_objects() >= 1024; i++)
+		usleep(100000);
+	CHECK(loose_objects() < 1024);
+	gfs_store_close(s);
+}
+
 /* A store on a full filesystem refuses (EIO) and loses nothing. */
 static void test_disk_full(void)
 {
@@ -854,6 +896,7 @@ int main(void)
 	test_default_excludes();
 	test_kill9();
 	test_close_leaves_backlog();
+	test_pack_waits_for_quiet();
 	test_journal();
 	test_disk_full();
 	test_timing();
