@@ -189,6 +189,18 @@ check_fails() {
 	fi
 }
 
+# ask_id PATH: the id of the ask waiting on PATH in the mount at $R
+# (10 s at most).
+ask_id() {
+	local i id
+	for i in $(seq 100); do
+		id=$("$GUARDFS" ask list "$R" | awk -F'\t' -v p="$1" '$4 == p {print $1; exit}')
+		[ -n "$id" ] && { echo "$id"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # The audit trail of the mount whose root is $1.
 audit_file() {
 	echo "$XDG_STATE_HOME"/guardfs/*.audit.jsonl

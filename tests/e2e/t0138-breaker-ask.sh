@@ -21,17 +21,6 @@ INI
 chmod 600 "$R/.guardfs.ini"
 check "mount" gfs_mount "$R" "$R"
 
-# ask_id PATH: the id of the ask waiting on PATH (10 s at most).
-ask_id() {
-	local id
-	for _ in $(seq 100); do
-		id=$("$GUARDFS" ask list "$R" | awk -F'\t' -v p="$1" '$4 == p {print $1; exit}')
-		[ -n "$id" ] && { echo "$id"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
 for i in 1 2 3; do check_eq "delete $i" ok "$(probe unlink "$R/d/f$i")"; done
 # the fourth would trip deletes_per_minute: it waits
 probe unlink "$R/d/f4" >"$T/f4.out" &

@@ -26,17 +26,6 @@ write_config 20
 check "mount" gfs_mount "$R" "$R"
 AUDIT=$(audit_file "$R")
 
-# ask_id PATH: the id of the ask waiting on PATH (10 s at most).
-ask_id() {
-	local i id
-	for i in $(seq 100); do
-		id=$("$GUARDFS" ask list "$R" | awk -F'\t' -v p="$1" '$4 == p {print $1; exit}')
-		[ -n "$id" ] && { echo "$id"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
 # audit_rule PATH: the rule of the last refusal of PATH in the audit.
 audit_rule() {
 	sleep 0.3

@@ -92,17 +92,6 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 PY
 }
 
-# ask_id PATH: the id of the ask waiting on PATH (10 s at most).
-ask_id() {
-	local i id
-	for i in $(seq 100); do
-		id=$("$GUARDFS" ask list "$R" | awk -F'\t' -v p="$1" '$4 == p {print $1; exit}')
-		[ -n "$id" ] && { echo "$id"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
 # wait_notifier: the pid of the daemon's notify-send, once there (10 s).
 wait_notifier() {
 	local i pid
