@@ -180,6 +180,7 @@ static void record(struct gfs_fs *fs, struct gfs_op *op)
 	ev.pid = op->pid;
 	ev.process = process;
 	ev.ino = op->ino;
+	ev.sole_name = op->sole_name;
 	ev.action_id = op->action_id = gfs_action_id(fs, op->action);
 	ev.action = op->action_label = gfs_action_label(op->action);
 	ev.sandbox = gfs_action_sandbox(op->action);

@@ -381,6 +381,16 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_write(req, (size_t)n);
 }
 
+/* Whether path (from the root) leads to the file st is of, now. */
+static bool names_it(struct gfs_fs *fs, const char *path, const struct stat *st)
+{
+	struct stat named;
+
+	return *path &&
+	       !fstatat(fs->root.fd, path, &named, AT_SYMLINK_NOFOLLOW) &&
+	       named.st_dev == st->st_dev && named.st_ino == st->st_ino;
+}
+
 /* Records a write session that ends, and frees its handle. */
 static void end_handle(struct gfs_fs *fs, struct gfs_handle *h)
 {
@@ -416,6 +426,7 @@ static void end_handle(struct gfs_fs *fs, struct gfs_handle *h)
 		op.path = h->path;
 		op.current = path.data;
 		op.ino = st.st_nlink ? h->inode->ino : 0;
+		op.sole_name = st.st_nlink == 1 && names_it(fs, path.data, &st);
 		op.detail = detail;
 		op.restoring = h->in_group;
 		gfs_op_set_action(&op, h->action);

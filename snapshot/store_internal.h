@@ -75,7 +75,8 @@ struct gfs_store_batch_op {
 	uint64_t action_id; /* its action (Guardfs-Action-Id), 0: none */
 	uint64_t sandbox;   /* gfs_store_event.sandbox */
 	uint64_t seq;
-	uint64_t ino; /* gfs_store_event.ino */
+	uint64_t ino;	/* gfs_store_event.ino */
+	bool sole_name; /* gfs_store_event.sole_name */
 };
 
 /*

@@ -178,6 +178,7 @@ int gfs_store_after(struct gfs_store *s, const struct gfs_store_event *ev,
 	if (!job)
 		return -ENOMEM;
 	job->ev.ino = ev->ino;
+	job->ev.sole_name = ev->sole_name;
 	job->ev.action_id = ev->action_id;
 	job->ev.sandbox = ev->sandbox;
 	/* without memory the operation is still recorded, unlabelled */

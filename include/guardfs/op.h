@@ -69,6 +69,7 @@ struct gfs_op {
 	 */
 	const char *current;
 	uint64_t ino;
+	bool sole_name; /* path was the file's one name at the end */
 	pid_t pid;
 	uid_t uid;
 	/* copy-before-write of path and (rename over) path2: GFS_STORE_* */

@@ -41,6 +41,12 @@ struct gfs_store_event {
 	 * more (unlinked while open). 0: found through path.
 	 */
 	uint64_t ino;
+	/*
+	 * path was the file's one name when the operation ended: no other
+	 * name changed with it, and a name linked since is read by its own
+	 * link's job, so the store does not look for other names.
+	 */
+	bool sole_name;
 };
 
 struct gfs_store_opts {
