@@ -25,7 +25,7 @@ ref_mounts=()
 daemons=()
 
 cleanup() {
-	local mp pid
+	local mp pid log
 	for mp in "${mounted[@]}"; do
 		if grep -q " $mp fuse.guardfs " /proc/mounts 2>/dev/null; then
 			"$GUARDFS" umount "$mp" >/dev/null 2>&1 ||
@@ -38,6 +38,14 @@ cleanup() {
 	for pid in "${daemons[@]}"; do
 		kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
 	done
+	# a failed test shows what its daemons said (CI keeps nothing else)
+	if [ "$failed" -gt 0 ]; then
+		for log in "$XDG_STATE_HOME"/guardfs/*.log; do
+			[ -s "$log" ] || continue
+			echo "--- the end of $log:" >&2
+			tail -n 40 "$log" >&2
+		done
+	fi
 	# GFS_KEEP=1 keeps a failed test's stores and audit trails to read
 	if [ "${GFS_KEEP:-}" = 1 ] && [ "$failed" -gt 0 ]; then
 		echo "kept: $T" >&2
