@@ -4,8 +4,6 @@
  * across read boundaries, one level inside another compressor; clean
  * data stays clean, junk after the data is ignored, a stream cut short
  * is scanned as far as it decodes, and a bomb stops at the output cap.
- *
- * Every credential below is fake: random characters in the right format.
  */
 #include <bzlib.h>
 #include <fcntl.h>
@@ -20,17 +18,7 @@
 #include "guardfs/scan.h"
 
 #include "check.h"
-
-static struct gfs_scanner *scanner;
-
-#define AWS_LINE "key AKIAUVW75EFR6EDT4SYW\n"
-#define PEM_LINES                                                              \
-	"-----BEGIN RSA PRIVATE KEY-----\n"                                    \
-	"bqaHdm6s+5zwXpFf/OtiRKpRdyMHMqcvVf/W3V6DOK1QuqUBNoCcVoZTtoBRdLZ2\n"   \
-	"Hdv25c2KzZrXRLAU4piCVUer5I3++7bv+MbcnXakObMPJXgKbM5qusNtB2Ggul4r\n"   \
-	"Z0oXtMQsO/KQpLdzVIKG81XinbkXpC5spnM7KIUYHissXu48FjokDakOZxxvpOYh\n"   \
-	"O9magbNlKd/fG4DsqRmx/dpRJpdfPDYQapcyxgGnPbDm2zdix+Qiyo0YAL8quyPj\n"   \
-	"-----END RSA PRIVATE KEY-----\n"
+#include "scan_check.h"
 
 enum codec { XZ, ZSTD, BZIP2, NCODECS };
 static const char *const codec_names[NCODECS] = {"xz", "zstd", "bzip2"};
@@ -68,19 +56,6 @@ static size_t compress_with(enum codec codec, uint8_t *out, size_t cap,
 	default:
 		return 0;
 	}
-}
-
-/* Scans n bytes; returns the rule found or "" when clean. */
-static const char *scan(const void *data, size_t n)
-{
-	static struct gfs_scan_finding f;
-	int rc;
-
-	memset(&f, 0, sizeof(f));
-	rc = gfs_scanner_scan(scanner, data, n, &f);
-	if (rc < 0)
-		return "<error>";
-	return rc == 1 ? f.rule_id : "";
 }
 
 static void expect(const char *what, enum codec codec, const char *got,
