@@ -209,6 +209,21 @@ ask_id() {
 	return 1
 }
 
+# audit_rule PATH: the rule of the last refusal of PATH in the audit
+# trail $AUDIT (once its writer has had time to flush).
+audit_rule() {
+	sleep 0.3
+	python3 - "$AUDIT" "$1" <<'PY'
+import json, sys
+rule = "-"
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("path") == sys.argv[2] and e.get("result") != "ok":
+        rule = e.get("rule", "-")
+print(rule)
+PY
+}
+
 # The audit trail of the mount whose root is $1.
 audit_file() {
 	echo "$XDG_STATE_HOME"/guardfs/*.audit.jsonl

@@ -26,20 +26,6 @@ write_config 20
 check "mount" gfs_mount "$R" "$R"
 AUDIT=$(audit_file "$R")
 
-# audit_rule PATH: the rule of the last refusal of PATH in the audit.
-audit_rule() {
-	sleep 0.3
-	python3 - "$AUDIT" "$1" <<'PY'
-import json, sys
-rule = "-"
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e.get("path") == sys.argv[2] and e.get("result") != "ok":
-        rule = e.get("rule", "-")
-print(rule)
-PY
-}
-
 check_eq "a path nobody asks about opens at once" "open text" "$(cat "$R/open/o.txt")"
 
 # allow once: that reader goes through; the next process is asked again.

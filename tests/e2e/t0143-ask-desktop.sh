@@ -113,20 +113,6 @@ gone() {
 	return 1
 }
 
-# audit_rule PATH: the rule of the last refusal of PATH in the audit.
-audit_rule() {
-	sleep 0.3
-	$PY - "$AUDIT" "$1" <<'PY'
-import json, sys
-rule = "-"
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e.get("path") == sys.argv[2] and e.get("result") != "ok":
-        rule = e.get("rule", "-")
-print(rule)
-PY
-}
-
 # Deny, from the desktop.
 answer_with deny
 check_eq "deny on the desktop: EACCES" EACCES \
