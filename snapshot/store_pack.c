@@ -49,9 +49,9 @@
 /*
  * Larger loose objects stay loose. They are few (a file's versions past
  * this size, compressed), so they cost the file count little, and a pack
- * would deflate them again and search them for deltas in calls that
- * never look at the stop flag: 48 incompressible 8 MiB blobs held an
- * unmount for 110 s at idle priority.
+ * would deflate each again in one call that never looks at the stop
+ * flag: 48 incompressible 8 MiB blobs held an unmount for 110 s at idle
+ * priority (then with a delta search too; see PACK_WINDOW_MEMORY).
  */
 #define PACK_OBJECT_MAX (1 << 20)
 
