@@ -27,9 +27,11 @@
  * Files and symlinks carry the stat they had when their content was read,
  * plus an xxh3 of that content, so that an unchanged stat means "held"
  * and a changed stat with the same xxh3 means "held, refresh the stat".
- * racy is set when the content was read within the timestamp granularity
- * of its mtime: a later write in the same tick would keep the stat, so
- * such an entry is only trusted after rehashing.
+ * racy is set when the content was read within the same step of the
+ * filesystem's clock as its mtime or ctime (a tick of the kernel's coarse
+ * clock, or a whole second on a filesystem that keeps seconds): a later
+ * write in that step would keep the stat, so such an entry is only
+ * trusted after rehashing.
  *
  * Directories hold their children sorted by strcmp() of name, and the oid
  * of their tree while clean. An unrecorded node (a file larger than

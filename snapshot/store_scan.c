@@ -20,8 +20,6 @@
 
 /* Content read whole into memory up to this size, streamed above it. */
 #define READ_WHOLE_MAX (16u << 20)
-/* Timestamps are coarse (a jiffy): entries read this soon are racy. */
-#define RACY_NS 20000000LL
 
 bool gfs_store_excluded(const struct gfs_store *s, const char *path,
 			bool is_dir)
@@ -51,12 +49,43 @@ static int64_t ts_ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
-static int64_t now_ns(void)
+/*
+ * When a read of a file's bytes starts. File times are taken from the
+ * kernel's coarse clock (or later, with multigrain timestamps), so a
+ * write that lands after this instant is stamped no earlier than it.
+ */
+static int64_t read_clock(void)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_REALTIME, &t);
+	clock_gettime(CLOCK_REALTIME_COARSE, &t);
 	return ts_ns(&t);
+}
+
+/*
+ * The coarsest step the filesystem could have cut time t to, told by
+ * its trailing zeros: ext4 and tmpfs keep nanoseconds, others keep
+ * microseconds, 10 ms or 2 s (FAT). A time that truly ends in zeros only
+ * makes its entry racy a little longer.
+ */
+static int64_t time_step(int64_t t)
+{
+	int64_t step = 1, ns = t % 1000000000LL;
+
+	if (ns == 0)
+		return 2000000000LL;
+	while (ns % (step * 10) == 0)
+		step *= 10;
+	return step;
+}
+
+/*
+ * Whether a write after read_start could leave time t as it is: only if
+ * it falls in the same step of the filesystem's clock.
+ */
+static bool same_step(int64_t read_start, int64_t t)
+{
+	return read_start < t + time_step(t);
 }
 
 static uint32_t git_mode_of(const struct stat *st)
@@ -84,8 +113,8 @@ static void set_stat(struct gfs_store_node *n, const struct stat *st,
 	n->size = st->st_size;
 	n->mtime_ns = ts_ns(&st->st_mtim);
 	n->ctime_ns = ts_ns(&st->st_ctim);
-	n->racy = read_start - n->mtime_ns < RACY_NS ||
-		  read_start - n->ctime_ns < RACY_NS;
+	n->racy = same_step(read_start, n->mtime_ns) ||
+		  same_step(read_start, n->ctime_ns);
 }
 
 /* Splits path into an open parent directory and its last component. */
@@ -202,7 +231,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		      bool *changed)
 {
 	struct gfs_buf data = GFS_BUF_INIT;
-	int64_t start = now_ns();
+	int64_t start = read_clock();
 	uint32_t mode = git_mode_of(st0);
 	struct stat st = *st0;
 	uint64_t xxh;
@@ -705,7 +734,7 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 		dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0) {
 		struct gfs_buf data = GFS_BUF_INIT;
-		int64_t start = now_ns();
+		int64_t start = read_clock();
 		struct stat st2;
 
 		if (fstat(fd, &st2) == 0 && !read_fd(fd, &data, size) &&

@@ -806,6 +806,88 @@ static void test_journal(void)
 	unlinkat(root_fd, "journaled.txt", 0);
 }
 
+/* Sleeps until ms milliseconds past the start of a wall-clock second. */
+static void wait_past_second(long ms)
+{
+	struct timespec now, pause = {0};
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	pause.tv_nsec =
+		(ms * 1000000L - now.tv_nsec + 1000000000L) % 1000000000L;
+	nanosleep(&pause, NULL);
+}
+
+/*
+ * A filesystem that keeps whole seconds (ext4 with 128-byte inodes, as
+ * FAT keeps 2 s): a file the store read, rewritten outside the guard in
+ * the same second and to the same size, keeps its whole stat. The store
+ * must not trust it when the name is then removed, or the rewrite is
+ * lost from history. (Read 300 ms after its mtime, it was outside any
+ * fixed "racy" window of a few milliseconds.)
+ */
+static void test_coarse_times(void)
+{
+	char img[400], dir[400], dir_store[450], err[512];
+	struct gfs_store_opts o = {0};
+	struct gfs_store *s = NULL;
+	char mtime[64];
+	int fd2;
+
+	snprintf(img, sizeof(img), "%s/coarse.img", base);
+	snprintf(dir, sizeof(dir), "%s/coarse", base);
+	snprintf(dir_store, sizeof(dir_store), "%s/coarse-store.git", base);
+	mkdir(dir, 0755);
+	if (geteuid() != 0 ||
+	    strcmp(sh("truncate -s 16M '%s' && mkfs.ext4 -q -I 128 -F '%s' "
+		      ">/dev/null 2>&1 && mount -o loop '%s' '%s' 2>&1 && "
+		      "echo mounted",
+		      img, img, img, dir),
+		   "mounted")) {
+		printf("coarse times: skipped (needs root, mkfs.ext4, a loop "
+		       "device)\n");
+		return;
+	}
+	fd2 = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	o.store_path = dir_store;
+	o.root_fd = fd2;
+	o.root_path = dir;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (!s)
+		goto out;
+	/* the whole sequence falls within one second of the clock */
+	wait_past_second(50);
+	CHECK(gfs_store_before(s, "f.txt", 0) == 0);
+	sh("printf 'first' > '%s/f.txt'", dir);
+	{
+		struct gfs_store_event ev = {.op = GFS_OP_CREATE,
+					     .path = "f.txt",
+					     .pid = 4242,
+					     .process = "agent"};
+
+		CHECK(gfs_store_after(s, &ev, NULL) == 0);
+		gfs_store_flush(s);
+		snprintf(mtime, sizeof(mtime), "%s",
+			 sh("stat -c %%.9Y '%s/f.txt'", dir));
+		CHECK(strstr(mtime, ".000000000") != NULL);
+		wait_past_second(400);
+		/* outside the guard, same size, same second: same stat */
+		sh("printf 'SECND' > '%s/f.txt'", dir);
+		CHECK_STR(sh("stat -c %%.9Y '%s/f.txt'", dir), mtime);
+		CHECK(gfs_store_before(s, "f.txt", GFS_STORE_REMOVING) == 0);
+		CHECK(unlinkat(fd2, "f.txt", 0) == 0);
+		ev.op = GFS_OP_UNLINK;
+		CHECK(gfs_store_after(s, &ev, NULL) == 0);
+	}
+	gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' log --format=%%s -3", dir_store),
+		  "unlink f.txt\npreimage f.txt\ncreate f.txt");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:f.txt", dir_store),
+		  "SECND");
+out:
+	close(fd2);
+	sh("umount '%s'", dir);
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -899,6 +981,7 @@ int main(void)
 	test_pack_waits_for_quiet();
 	test_journal();
 	test_disk_full();
+	test_coarse_times();
 	test_timing();
 	/* a kill -9 may leave blobs no commit reached: dangling, not broken */
 	{
