@@ -103,7 +103,8 @@ static uint64_t batch_action(const struct gfs_store *s)
  * its bytes under the new name. Not listed: what a restore wrote (its
  * create and write session are one entry), captures and spills (no
  * operation of their own), and a name the store does not hold (hidden,
- * excluded).
+ * excluded). A file too large for trees is held: a write to it, which
+ * leaves no trace in the trees, is listed all the same.
  */
 static bool listed_unchanged(struct gfs_store *s,
 			     const struct gfs_store_job *job)
@@ -119,7 +120,7 @@ static bool listed_unchanged(struct gfs_store *s,
 		return false;
 	n = gfs_store_node_lookup(s->root, path);
 	if (n)
-		return !n->unrecorded;
+		return true;
 	if (!is_dir && !gfs_store_stat_beneath(s, path, &st))
 		is_dir = S_ISDIR(st.st_mode);
 	return !gfs_store_excluded(s, path, is_dir);
@@ -164,7 +165,7 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 	s->job_paths[0] = paths[0];
 	s->job_paths[1] = paths[1];
 	if (job->spill) {
-		rc = gfs_store_spill_ingest(s, job, &changed);
+		rc = gfs_store_hold_preimage(s, job);
 	} else if (job->coalesced) {
 		changed = true; /* listed; the later job records the state */
 	} else {
@@ -273,6 +274,21 @@ static void *worker_main(void *arg)
 		int64_t age;
 		int rc;
 
+		if (gfs_store_held_ready(s) && mono_ns() >= s->retry_at) {
+			/* a preimage is in: the commits behind it can go */
+			pthread_mutex_unlock(&s->queue_lock);
+			pthread_rwlock_wrlock(&s->tree_lock);
+			rc = gfs_store_held_flush(s);
+			pthread_rwlock_unlock(&s->tree_lock);
+			pthread_mutex_lock(&s->queue_lock);
+			if (rc) {
+				gfs_store_log("commit", rc);
+				s->retry_at = mono_ns() + 1000000000LL;
+				if (s->stopping)
+					break; /* close() keeps the spills */
+			}
+			continue;
+		}
 		if (job) {
 			s->captures = job->next;
 		} else if ((job = s->queue_head)) {
@@ -386,6 +402,24 @@ static void *worker_main(void *arg)
 						break;
 				}
 			}
+			continue;
+		}
+		if (gfs_store_holding(s)) {
+			/*
+			 * Commits wait behind a preimage: the lane wakes us
+			 * when it is in; a failed write is tried again.
+			 */
+			struct timespec until;
+
+			if (!gfs_store_held_ready(s)) {
+				pthread_cond_wait(&s->queue_cond,
+						  &s->queue_lock);
+				continue;
+			}
+			gfs_deadline_in(&until, CLOCK_MONOTONIC,
+					s->retry_at - mono_ns());
+			pthread_cond_timedwait(&s->queue_cond, &s->queue_lock,
+					       &until);
 			continue;
 		}
 		if (s->flush_done != s->flush_req) {
@@ -727,6 +761,7 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 		pthread_condattr_destroy(&attr);
 	}
 	pthread_cond_init(&s->done_cond, NULL);
+	pthread_cond_init(&s->lane_cond, NULL);
 	pthread_mutex_init(&s->pack_lock, NULL);
 	pthread_cond_init(&s->pack_cond, NULL);
 	if (!s->store_path || !s->session) {
@@ -796,6 +831,8 @@ void gfs_store_close(struct gfs_store *s)
 		if (!s->broken)
 			gfs_store_index_save(s);
 	}
+	gfs_store_lane_stop(s);
+	gfs_store_held_abandon(s);
 	gfs_store_packer_stop(s);
 	for (i = 0; i < GFS_STORE_PENDING_BUCKETS; i++) {
 		while (s->pending[i]) {
@@ -822,6 +859,7 @@ void gfs_store_close(struct gfs_store *s)
 	pthread_mutex_destroy(&s->queue_lock);
 	pthread_cond_destroy(&s->queue_cond);
 	pthread_cond_destroy(&s->done_cond);
+	pthread_cond_destroy(&s->lane_cond);
 	pthread_mutex_destroy(&s->pack_lock);
 	pthread_cond_destroy(&s->pack_cond);
 	if (s->journal_fd >= 0)

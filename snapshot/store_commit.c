@@ -109,7 +109,8 @@ static int add_process(struct gfs_buf *b, const char *p)
 	return rc;
 }
 
-static int build_message(const struct gfs_store *s, struct gfs_buf *m)
+/* The message of the batch's commit: a subject, the list, the trailers. */
+int gfs_store_batch_message(const struct gfs_store *s, struct gfs_buf *m)
 {
 	const struct gfs_store_batch_op *first = &s->batch[0];
 	size_t i;
@@ -336,9 +337,10 @@ void gfs_store_touched(struct gfs_store *s, struct gfs_store_node *n)
  */
 /*
  * Points the branch at the newest commit; what a before() relied upon
- * is reachable from it now, so the journal empties.
+ * is reachable from it now, so the journal empties, unless commits are
+ * still held behind a preimage (store_ingest.c): what they hold is not.
  */
-static int update_ref(struct gfs_store *s)
+int gfs_store_move_ref(struct gfs_store *s)
 {
 	git_reference *ref = NULL;
 
@@ -347,7 +349,8 @@ static int update_ref(struct gfs_store *s)
 		return gfs_store_git_error("update branch");
 	git_reference_free(ref);
 	s->ref_stale = false;
-	gfs_store_journal_clear(s);
+	if (!gfs_store_holding(s))
+		gfs_store_journal_clear(s);
 	return 0;
 }
 
@@ -361,7 +364,7 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 	int rc;
 
 	if (!s->batch_len)
-		return move_ref && s->ref_stale ? update_ref(s) : 0;
+		return move_ref && s->ref_stale ? gfs_store_move_ref(s) : 0;
 	if (s->group_label)
 		drop_repeated_restores(s);
 	rc = gfs_store_tree_write(s, &tree);
@@ -379,12 +382,20 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 			  s->batch[i].op == GFS_STORE_OP_SESSION;
 	if (s->have_head && !listed && git_oid_equal(&s->head_tree, &tree))
 		goto done;
-	rc = build_message(s, &msg);
+	rc = gfs_store_batch_message(s, &msg);
 	if (rc)
 		goto out;
 	if (git_signature_now(&sig, "guardfs", "guardfs@localhost")) {
 		rc = gfs_store_git_error("make signature");
 		goto out;
+	}
+	if (gfs_store_holding(s)) {
+		/* behind a preimage: written when it is (store_ingest.c) */
+		rc = gfs_store_hold(s, &tree, msg.data, &sig->when);
+		if (rc)
+			goto out;
+		git_oid_cpy(&s->head_tree, &tree);
+		goto done;
 	}
 	if (gfs_store_odb_commit(s, &commit, sig, &tree,
 				 s->have_head ? &s->head : NULL, msg.data)) {
@@ -399,7 +410,7 @@ static int commit_batch(struct gfs_store *s, bool move_ref)
 	gfs_store_packer_kick(s, 1);
 done:
 	if (move_ref && s->ref_stale)
-		rc = update_ref(s);
+		rc = gfs_store_move_ref(s);
 	if (rc)
 		goto out;
 	gfs_store_batch_clear(s);

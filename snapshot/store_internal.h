@@ -96,6 +96,27 @@ struct gfs_store_job {
 	bool done;   /* capture */
 };
 
+/*
+ * A commit that waits for an earlier preimage (store_ingest.c): made by
+ * the worker while a large file it set aside is still being ingested,
+ * its tree is written but its commit object waits, so that history keeps
+ * the preimage first. A preimage entry holds the tree its file joins.
+ */
+struct gfs_store_held {
+	struct gfs_store_held *next;
+	struct gfs_store_held *lane_next; /* the ingest lane's queue */
+	git_oid tree;
+	char *message;
+	git_time when;
+	/* a preimage: the copy set aside, and where its file goes */
+	char *spill;
+	char *path;
+	uint32_t mode;
+	bool ingested; /* under queue_lock: the lane set rc and blob */
+	int rc;
+	git_oid blob;
+};
+
 /* Path -> number of queued jobs naming it and the last one's seq. */
 struct gfs_store_pending {
 	struct gfs_store_pending *next;
@@ -168,6 +189,18 @@ struct gfs_store {
 	pthread_t worker;
 	bool worker_started;
 
+	/* commits waiting behind a preimage, oldest first (worker-owned) */
+	struct gfs_store_held *held_head;
+	struct gfs_store_held *held_tail;
+	/* the ingest lane: its thread and its queue (under queue_lock) */
+	pthread_t lane;
+	bool lane_started;
+	bool lane_stopping;
+	pthread_cond_t lane_cond;
+	struct gfs_store_held *lane_head;
+	struct gfs_store_held *lane_tail;
+	git_odb *lane_odb; /* its own handle: loose objects only */
+
 	/* background packing, with its own repository handle */
 	pthread_t packer;
 	bool packer_started;
@@ -207,6 +240,7 @@ int gfs_store_pack_configure(git_repository *repo);
 
 /* store_odb.c: the object database, and writes that skip a pack rescan. */
 int gfs_store_odb_open(struct gfs_store *s);
+int gfs_store_odb_open_loose(const struct gfs_store *s, git_odb **out);
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 			size_t len, git_object_t type);
 int gfs_store_odb_commit(struct gfs_store *s, git_oid *out,
@@ -236,8 +270,8 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed);
 void gfs_store_baseline_entry(struct gfs_store *s);
 int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 			     unsigned flags);
-int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
-			  git_oid *oid, uint64_t *xxh);
+int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
+			  uint64_t size, git_oid *oid, uint64_t *xxh);
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed);
 
@@ -274,9 +308,20 @@ int gfs_store_journal_recover(struct gfs_store *s);
 /* store_spill.c */
 int gfs_store_spill_init(struct gfs_store *s);
 int gfs_store_spill(struct gfs_store *s, const char *path, unsigned flags);
-int gfs_store_spill_ingest(struct gfs_store *s, struct gfs_store_job *job,
-			   bool *changed);
 int gfs_store_spill_ingest_all(struct gfs_store *s);
+int gfs_store_spill_read_meta(const char *data, uint32_t *mode,
+			      struct gfs_buf *path);
+void gfs_store_spill_remove(const char *data);
+
+/* store_ingest.c */
+int gfs_store_hold_preimage(struct gfs_store *s, struct gfs_store_job *job);
+bool gfs_store_holding(const struct gfs_store *s);
+int gfs_store_hold(struct gfs_store *s, const git_oid *tree,
+		   const char *message, const git_time *when);
+bool gfs_store_held_ready(struct gfs_store *s);
+int gfs_store_held_flush(struct gfs_store *s);
+void gfs_store_held_abandon(struct gfs_store *s);
+void gfs_store_lane_stop(struct gfs_store *s);
 
 /* store_queue.c */
 int gfs_store_queue_spill(struct gfs_store *s, const char *path, char *spill);
@@ -295,6 +340,8 @@ int gfs_store_batch_add(struct gfs_store *s,
 			const struct gfs_store_batch_op *op);
 int gfs_store_commit_batch(struct gfs_store *s);
 void gfs_store_batch_clear(struct gfs_store *s);
+int gfs_store_batch_message(const struct gfs_store *s, struct gfs_buf *m);
+int gfs_store_move_ref(struct gfs_store *s);
 
 /* store_pack.c */
 /* Starts the packer; a backlog of loose objects is packed when quiet. */

@@ -51,6 +51,26 @@ fail:
 	return -EIO;
 }
 
+/* A second handle that writes loose objects only, for another thread. */
+int gfs_store_odb_open_loose(const struct gfs_store *s, git_odb **out)
+{
+	git_odb_backend *loose = NULL;
+	char objects[4096];
+
+	*out = NULL;
+	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
+	if (git_odb_new(out) ||
+	    git_odb_backend_loose(&loose, objects, LOOSE_ZLIB_LEVEL, 0, 0, 0) ||
+	    git_odb_add_backend(*out, loose, 1)) {
+		if (loose)
+			loose->free(loose);
+		git_odb_free(*out);
+		*out = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 			size_t len, git_object_t type)
 {

@@ -169,8 +169,8 @@ static int read_fd(int fd, struct gfs_buf *out, size_t size_hint)
 }
 
 /* Streams a large file into a blob, hashing it with xxh3 on the way. */
-int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
-			  git_oid *oid, uint64_t *xxh)
+int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
+			  uint64_t size, git_oid *oid, uint64_t *xxh)
 {
 	XXH3_state_t *state = XXH3_createState();
 	git_odb_stream *stream = NULL;
@@ -183,7 +183,7 @@ int gfs_store_stream_blob(struct gfs_store *s, int fd, uint64_t size,
 		goto out;
 	}
 	XXH3_64bits_reset(state);
-	if (git_odb_open_wstream(&stream, s->odb, size, GIT_OBJECT_BLOB)) {
+	if (git_odb_open_wstream(&stream, odb, size, GIT_OBJECT_BLOB)) {
 		rc = gfs_store_git_error("open blob stream");
 		goto out;
 	}
@@ -279,8 +279,8 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		}
 		mode = git_mode_of(&st);
 		if ((uint64_t)st.st_size > READ_WHOLE_MAX) {
-			rc = gfs_store_stream_blob(s, fd, st.st_size, &oid,
-						   &xxh);
+			rc = gfs_store_stream_blob(s, s->odb, fd, st.st_size,
+						   &oid, &xxh);
 			if (!rc)
 				goto have_oid;
 			goto out;

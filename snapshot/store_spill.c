@@ -2,10 +2,11 @@
  * Files above max_file_size are not blobbed on the request path: before
  * one is changed or removed, its bytes are set aside in STORE/spill/ (a
  * hard link when only its name goes away, else a reflink, else a copy),
- * and the worker ingests that copy into a blob later, committing it as a
- * "preimage" before the operation's own commit. A spill file is named
- * N; N.meta ("MODE\nPATH") is written after it, so a spill without meta
- * was never relied on. Spills left by a crash are ingested at open.
+ * and the ingest lane (store_ingest.c) turns that copy into a blob later,
+ * committed as a "preimage" before the operation's own commit. A spill
+ * file is named N; N.meta ("MODE\nPATH") is written after it, so a spill
+ * without meta was never relied on. Spills left by a crash are ingested
+ * at open.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -183,13 +184,17 @@ out:
 	return rc;
 }
 
-static int read_meta(const char *file, uint32_t *mode, struct gfs_buf *path)
+/* Reads the mode and path of the spill whose data file is data. */
+int gfs_store_spill_read_meta(const char *data, uint32_t *mode,
+			      struct gfs_buf *path)
 {
-	char buf[8192];
+	char buf[8192], file[4200];
 	ssize_t len;
 	char *nl;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	snprintf(file, sizeof(file), "%s.meta", data);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	len = read(fd, buf, sizeof(buf) - 1);
@@ -208,7 +213,6 @@ static int read_meta(const char *file, uint32_t *mode, struct gfs_buf *path)
 static int ingest(struct gfs_store *s, const char *data, bool *changed)
 {
 	struct gfs_buf path = GFS_BUF_INIT;
-	char meta[4200];
 	struct stat st;
 	uint32_t mode;
 	uint64_t xxh;
@@ -216,8 +220,7 @@ static int ingest(struct gfs_store *s, const char *data, bool *changed)
 	int fd, rc;
 
 	*changed = false;
-	snprintf(meta, sizeof(meta), "%s.meta", data);
-	rc = read_meta(meta, &mode, &path);
+	rc = gfs_store_spill_read_meta(data, &mode, &path);
 	if (rc)
 		return rc;
 	fd = open(data, O_RDONLY | O_CLOEXEC);
@@ -228,7 +231,8 @@ static int ingest(struct gfs_store *s, const char *data, bool *changed)
 	if (fstat(fd, &st) < 0)
 		rc = -errno;
 	if (!rc)
-		rc = gfs_store_stream_blob(s, fd, st.st_size, &oid, &xxh);
+		rc = gfs_store_stream_blob(s, s->odb, fd, st.st_size, &oid,
+					   &xxh);
 	close(fd);
 	if (!rc)
 		rc = gfs_store_set_blob(s, path.data, mode, &oid, changed);
@@ -237,33 +241,13 @@ out:
 	return rc;
 }
 
-static void remove_spill(const char *data)
+void gfs_store_spill_remove(const char *data)
 {
 	char meta[4200];
 
 	snprintf(meta, sizeof(meta), "%s.meta", data);
 	unlink(meta);
 	unlink(data);
-}
-
-/*
- * The worker ingests a spill job, committing it at once so the copy can
- * go: it must be in history before the job that changed the path.
- */
-int gfs_store_spill_ingest(struct gfs_store *s, struct gfs_store_job *job,
-			   bool *changed)
-{
-	int rc = ingest(s, job->spill, changed);
-
-	if (!rc && *changed) {
-		rc = gfs_store_batch_add(s, &job->ev);
-		if (!rc)
-			rc = gfs_store_commit_batch(s);
-		*changed = false;
-	}
-	if (!rc)
-		remove_spill(job->spill);
-	return rc;
 }
 
 /* At open: ingests what a previous run set aside but did not commit. */
@@ -298,7 +282,7 @@ int gfs_store_spill_ingest_all(struct gfs_store *s)
 			unlink(data);
 			continue;
 		}
-		rc = read_meta(meta, &mode, &path);
+		rc = gfs_store_spill_read_meta(data, &mode, &path);
 		if (!rc)
 			rc = ingest(s, data, &changed);
 		if (!rc && changed) {
@@ -308,7 +292,7 @@ int gfs_store_spill_ingest_all(struct gfs_store *s)
 				rc = gfs_store_commit_batch(s);
 		}
 		if (!rc)
-			remove_spill(data);
+			gfs_store_spill_remove(data);
 		gfs_buf_release(&path);
 	}
 	closedir(d);

@@ -449,6 +449,21 @@ static void test_large_file(void)
 	/* too large for trees: not recorded on open or on write */
 	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD big.bin", store),
 		  "");
+	/* written in place: its bytes before, then the write, listed */
+	CHECK(gfs_store_before(s, "big.bin", 0) == 0);
+	{
+		int fd = openat(root_fd, "big.bin", O_WRONLY);
+
+		CHECK(pwrite(fd, "MID", 3, 4000) == 3);
+		close(fd);
+	}
+	after(s, GFS_OP_WRITE, "big.bin", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' log -2 --format=%%s", store),
+		  "write big.bin\npreimage big.bin");
+	CHECK(!strcmp(sh("git -C '%s' cat-file blob HEAD~1:big.bin", store),
+		      big));
+	memcpy(big + 4000, "MID", 3);
 	CHECK(gfs_store_before(s, "big.bin", GFS_STORE_REMOVING) == 0);
 	CHECK(unlinkat(root_fd, "big.bin", 0) == 0);
 	after(s, GFS_OP_UNLINK, "big.bin", NULL);
@@ -462,6 +477,48 @@ static void test_large_file(void)
 		      big));
 	CHECK_STR(sh("ls '%s/spill' | wc -l", store), "0");
 	gfs_store_close(s);
+}
+
+/*
+ * A large file's preimage is ingested beside the worker: jobs queued
+ * after its delete go on (a second write to a small file waits for its
+ * first one's job, not for the ingest), and history still shows the
+ * preimage before the delete, then the writes, once a flush returns.
+ */
+static void test_ingest_lane(void)
+{
+	char copy[400], spill_dir[400];
+	struct gfs_store *s;
+
+	snprintf(copy, sizeof(copy), "%s/lane-copy.bin", base);
+	snprintf(spill_dir, sizeof(spill_dir), "%s/spill", store);
+	sh("head -c 256M /dev/urandom > '%s' && cp '%s' '%s/lane.bin'", copy,
+	   copy, root);
+	s = open_store(4096, false);
+	if (!s)
+		return;
+	CHECK(gfs_store_before(s, "lane.bin", GFS_STORE_REMOVING) == 0);
+	CHECK(unlinkat(root_fd, "lane.bin", 0) == 0);
+	after(s, GFS_OP_UNLINK, "lane.bin", NULL);
+	guarded_write(s, "lane-small.txt", "one\n");
+	/* waits for the first write's job, queued behind the delete */
+	guarded_write(s, "lane-small.txt", "two!\n");
+	CHECK_STR(sh("ls '%s' | wc -l", spill_dir), "2"); /* still ingesting */
+	gfs_store_flush(s);
+	CHECK_STR(sh("ls '%s' | wc -l", spill_dir), "0");
+	/* the second write relied on the first: they are two commits */
+	CHECK_STR(sh("git -C '%s' log --format=%%s -3", store),
+		  "write lane-small.txt\nunlink lane.bin (+1 more)\n"
+		  "preimage lane.bin");
+	CHECK_STR(sh("git -C '%s' rev-parse HEAD~2:lane.bin", store),
+		  sh("git hash-object '%s'", copy));
+	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD~1 lane.bin", store),
+		  "");
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:lane-small.txt", store),
+		  "two!");
+	gfs_store_close(s);
+	unlinkat(root_fd, "lane-small.txt", 0);
+	unlink(copy);
 }
 
 static void test_fail_closed(void)
@@ -973,6 +1030,7 @@ int main(void)
 	test_store_inside_root();
 	test_burst();
 	test_large_file();
+	test_ingest_lane();
 	test_fail_closed();
 	test_dotgit_and_exclude();
 	test_default_excludes();
