@@ -166,59 +166,99 @@ static int share_paths(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
 	return rc;
 }
 
+/* The system directories, shown read-only by system_dirs. */
+static const char *const shown_dirs[] = {"/usr", "/etc",   "/bin",   "/sbin",
+					 "/lib", "/lib32", "/lib64", "/libx32"};
+
+static bool is_shown(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(shown_dirs) / sizeof(shown_dirs[0]); i++)
+		if (gfs_path_is_within(path, shown_dirs[i]))
+			return true;
+	return false;
+}
+
 /* The system directories, read-only; merged-/usr links stay links. */
 static int system_dirs(struct gfs_sandbox *sb)
 {
-	static const char *const dirs[] = {"/usr",   "/etc",   "/bin",
-					   "/sbin",  "/lib",   "/lib32",
-					   "/lib64", "/libx32"};
 	char target[PATH_MAX];
 	struct stat st;
 	size_t i;
 	ssize_t n;
 	int rc = 0;
 
-	for (i = 0; !rc && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (lstat(dirs[i], &st))
+	for (i = 0; !rc && i < sizeof(shown_dirs) / sizeof(shown_dirs[0]);
+	     i++) {
+		const char *dir = shown_dirs[i];
+
+		if (lstat(dir, &st))
 			continue;
 		if (S_ISLNK(st.st_mode)) {
-			n = readlink(dirs[i], target, sizeof(target) - 1);
+			n = readlink(dir, target, sizeof(target) - 1);
 			if (n <= 0)
 				continue;
 			target[n] = '\0';
-			rc = step(sb, "--symlink", target, dirs[i], NULL);
+			rc = step(sb, "--symlink", target, dir, NULL);
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = step(sb, "--ro-bind", dirs[i], dirs[i], NULL);
+			rc = step(sb, "--ro-bind", dir, dir, NULL);
 		}
 	}
 	return rc;
 }
 
 /*
- * A forbidden place that exists inside a system directory shown above
- * (a store configured under /usr, say) is covered: an empty tmpfs over a
- * directory, /dev/null over a file.
+ * Whether forbidden place i needs no mask of its own: a place masked
+ * too holds it (no mask could be made inside that empty read-only
+ * tmpfs), or is the same path, listed before it.
  */
-static int mask_forbidden(struct gfs_sandbox *sb, const struct gfs_forbidden *f)
+static bool covered_by_another(const struct gfs_forbidden *f, size_t i)
 {
-	static const char *const shown[] = {"/usr",   "/etc",	"/bin",
-					    "/sbin",  "/lib",	"/lib32",
-					    "/lib64", "/libx32"};
+	size_t j;
+
+	for (j = 0; j < f->len; j++) {
+		if (j == i || !is_shown(f->paths[j]))
+			continue;
+		if (!strcmp(f->paths[i], f->paths[j])
+			    ? j < i
+			    : gfs_path_is_within(f->paths[i], f->paths[j]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A forbidden place that exists inside a system directory shown above
+ * (a store configured under /usr, /etc/shadow) is covered: an empty
+ * read-only tmpfs over a directory, /dev/null over anything else (bwrap
+ * binds it nodev, so opening it is EACCES, root included). A place that
+ * cannot be looked at refuses the sandbox rather than be shown.
+ */
+static int mask_forbidden(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
+			  char *err, size_t err_size)
+{
 	struct stat st;
-	size_t i, k;
+	size_t i;
 	int rc = 0;
 
 	for (i = 0; !rc && i < f->len; i++) {
-		for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
-			if (gfs_path_is_within(f->paths[i], shown[k]))
-				break;
-		if (k == sizeof(shown) / sizeof(shown[0]) ||
-		    lstat(f->paths[i], &st))
+		const char *path = f->paths[i];
+
+		if (!is_shown(path) || covered_by_another(f, i))
 			continue;
+		if (lstat(path, &st)) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				continue;
+			snprintf(err, err_size,
+				 "cannot hide %s '%s' from the sandbox: %s",
+				 f->whats[i], path, strerror(errno));
+			return -1;
+		}
 		rc = S_ISDIR(st.st_mode)
-			     ? step(sb, "--tmpfs", f->paths[i], NULL)
-			     : step(sb, "--ro-bind", "/dev/null", f->paths[i],
-				    NULL);
+			     ? step(sb, "--tmpfs", path, "--remount-ro", path,
+				    NULL)
+			     : step(sb, "--ro-bind", "/dev/null", path, NULL);
 	}
 	return rc;
 }
@@ -333,7 +373,7 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = system_dirs(sb);
 	if (!rc)
-		rc = mask_forbidden(sb, &forbidden);
+		rc = mask_forbidden(sb, &forbidden, err, err_size);
 	if (!rc)
 		rc = step(sb, "--proc", "/proc", "--dev", "/dev", "--tmpfs",
 			  "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", home, NULL);
