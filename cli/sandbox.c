@@ -353,8 +353,10 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 			 "sandbox gives it an empty one)");
 		return -1;
 	}
-	gfs_forbidden_collect(&forbidden, cfg, home, o->mount);
-	rc = step(sb, bwrap, NULL);
+	rc = gfs_forbidden_collect(&forbidden, cfg, home, o->mount, err,
+				   err_size);
+	if (!rc)
+		rc = step(sb, bwrap, NULL);
 	/* Namespaces: the daemon and every other process out of sight. */
 	if (!rc)
 		rc = step(sb, "--die-with-parent", "--unshare-pid",

@@ -19,11 +19,14 @@ struct gfs_forbidden {
  * Fills f (zeroed) with the credential places of home and every file of
  * guardfs: its XDG directories and runtime directory, cfg's config, store
  * and trail, the root when mounted elsewhere than mount, and the store,
- * trail and config of every running mount.
+ * trail and config of every running mount; then with each entry of /etc
+ * that others may not read (a directory once, not what it holds). 0, or
+ * -1 with the reason in err when /etc could not be looked through; f is
+ * to be released either way.
  */
-void gfs_forbidden_collect(struct gfs_forbidden *f,
-			   const struct gfs_config *cfg, const char *home,
-			   const char *mount);
+int gfs_forbidden_collect(struct gfs_forbidden *f, const struct gfs_config *cfg,
+			  const char *home, const char *mount, char *err,
+			  size_t err_size);
 
 /*
  * Refuses path when it is, holds or lies inside a forbidden place, both
