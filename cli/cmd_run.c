@@ -29,7 +29,8 @@ static const char sandbox_about[] =
 	"the mount read-write at its usual path and the working directory; "
 	"credential variables removed from the environment but for [run] env. "
 	"Never shown: the credential places of the home, guardfs's configs, "
-	"stores, audit trails and control sockets, the daemon. Exits with "
+	"stores, audit trails and control sockets, the daemon, what others "
+	"may not read in /etc (/etc/shadow, host keys). Exits with "
 	"CMD's status (128+N when a signal N ended it).";
 
 /* The running mount that serves a root, or holds a directory. */

@@ -25,56 +25,7 @@
 #include "guardfs/util.h"
 #include "mounts.h"
 #include "sandbox.h"
-
-/*
- * The places of a home that hold credentials, never shown in the sandbox
- * whatever [run] ro/rw say: keys, cloud and cluster logins, registry and
- * package tokens, keyrings, password stores and browser profiles (which
- * hold cookies and saved passwords).
- */
-static const char *const credential_places[] = {
-	".ssh",
-	".gnupg",
-	".aws",
-	".azure",
-	".config/gcloud",
-	".oci",
-	".kube",
-	".docker",
-	".netrc",
-	".git-credentials",
-	".config/git/credentials",
-	".config/gh",
-	".config/hub",
-	".config/glab-cli",
-	".npmrc",
-	".yarnrc",
-	".pypirc",
-	".gem/credentials",
-	".cargo/credentials",
-	".cargo/credentials.toml",
-	".m2/settings.xml",
-	".gradle/gradle.properties",
-	".terraform.d",
-	".vault-token",
-	".config/doctl",
-	".config/rclone",
-	".s3cfg",
-	".boto",
-	".pki",
-	".local/share/keyrings",
-	".local/share/kwalletd",
-	".password-store",
-	".config/op",
-	".mozilla",
-	".thunderbird",
-	".config/google-chrome",
-	".config/chromium",
-	".config/BraveSoftware",
-	".config/microsoft-edge",
-	".config/vivaldi",
-	".config/Code/User/globalStorage",
-};
+#include "sandbox_forbidden.h"
 
 /* Whether word (between underscores) appears in name. */
 static bool has_word(const char *name, const char *word)
@@ -186,143 +137,7 @@ void gfs_sandbox_release(struct gfs_sandbox *sb)
 	memset(sb, 0, sizeof(*sb));
 }
 
-/* A place the sandbox must never show, and what it is. */
-struct forbidden {
-	char **paths; /* resolved */
-	char **whats;
-	size_t len;
-};
-
-static void forbid(struct forbidden *f, const char *path, const char *what)
-{
-	struct gfs_buf resolved = GFS_BUF_INIT;
-	char **p, **w;
-
-	if (!path || !path[0] || gfs_mounts_resolve_future(&resolved, path))
-		goto out;
-	p = realloc(f->paths, (f->len + 1) * sizeof(*p));
-	if (!p)
-		goto out;
-	f->paths = p;
-	w = realloc(f->whats, (f->len + 1) * sizeof(*w));
-	if (!w)
-		goto out;
-	f->whats = w;
-	f->whats[f->len] = strdup(what);
-	f->paths[f->len] = gfs_buf_detach(&resolved);
-	if (!f->whats[f->len] || !f->paths[f->len]) {
-		free(f->whats[f->len]);
-		free(f->paths[f->len]);
-		goto out;
-	}
-	f->len++;
-out:
-	gfs_buf_release(&resolved);
-}
-
-static void forbidden_release(struct forbidden *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->len; i++) {
-		free(f->paths[i]);
-		free(f->whats[i]);
-	}
-	free(f->paths);
-	free(f->whats);
-}
-
-/* The store, trail and config of every running mount of this user. */
-static void forbid_running(void *arg, pid_t pid, const char *reply)
-{
-	static const char *const keys[] = {"store", "audit", "config"};
-	struct forbidden *f = arg;
-	struct gfs_buf v = GFS_BUF_INIT;
-	size_t i;
-
-	(void)pid;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		gfs_buf_reset(&v);
-		if (!gfs_control_reply_get(reply, keys[i], &v) && v.len)
-			forbid(f, v.data, "a file of guardfs");
-	}
-	gfs_buf_release(&v);
-}
-
-static void forbid_xdg(struct forbidden *f, const char *var,
-		       const char *fallback)
-{
-	struct gfs_buf dir = GFS_BUF_INIT;
-
-	if (!gfs_xdg_dir(&dir, var, fallback) &&
-	    !gfs_buf_adds(&dir, "/guardfs"))
-		forbid(f, dir.data, "a directory of guardfs");
-	gfs_buf_release(&dir);
-}
-
-static void collect_forbidden(struct forbidden *f, const struct gfs_config *cfg,
-			      const char *home, const char *mount)
-{
-	struct gfs_buf b = GFS_BUF_INIT;
-	size_t i;
-
-	for (i = 0; home && i < sizeof(credential_places) /
-					    sizeof(credential_places[0]);
-	     i++) {
-		gfs_buf_reset(&b);
-		gfs_buf_addf(&b, "%s/%s", home, credential_places[i]);
-		forbid(f, b.data, "a credential place of the home");
-	}
-	forbid_xdg(f, "XDG_CONFIG_HOME", ".config");
-	forbid_xdg(f, "XDG_DATA_HOME", ".local/share");
-	forbid_xdg(f, "XDG_STATE_HOME", ".local/state");
-	gfs_buf_reset(&b);
-	if (!gfs_control_runtime_dir(&b))
-		forbid(f, b.data, "the runtime directory of guardfs");
-	forbid(f, cfg->path, "the config of guardfs");
-	forbid(f, cfg->store, "the snapshot store");
-	forbid(f, cfg->audit_path, "the audit trail");
-	/* Mounted elsewhere, the root itself is the unguarded folder. */
-	if (strcmp(cfg->root, mount))
-		forbid(f, cfg->root, "the unguarded folder");
-	gfs_control_query_all("status", forbid_running, f);
-	gfs_buf_release(&b);
-}
-
-/*
- * Refuses path when it is, holds or lies inside a forbidden place, both
- * as written and as resolved (a symlink must not lead around the check).
- */
-static int check_shared(const struct forbidden *f, const char *written,
-			const char *resolved, const char *origin, char *err,
-			size_t err_size)
-{
-	const char *forms[2] = {written, resolved};
-	size_t i;
-	int k;
-
-	for (i = 0; i < f->len; i++) {
-		for (k = 0; k < 2; k++) {
-			const char *p = forms[k];
-
-			if (!gfs_path_is_within(p, f->paths[i]) &&
-			    !gfs_path_is_within(f->paths[i], p))
-				continue;
-			snprintf(err, err_size,
-				 "%s: cannot share '%s' with the sandbox: "
-				 "%s '%s' %s",
-				 origin, written, f->whats[i], f->paths[i],
-				 !strcmp(p, f->paths[i]) ? "is never shown"
-				 : gfs_path_is_within(p, f->paths[i])
-					 ? "holds it"
-					 : "lies inside it");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int share_paths(struct gfs_sandbox *sb, const struct forbidden *f,
+static int share_paths(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
 		       const struct gfs_strlist *list, bool rw, char *err,
 		       size_t err_size)
 {
@@ -340,8 +155,8 @@ static int share_paths(struct gfs_sandbox *sb, const struct forbidden *f,
 			rc = -1;
 			break;
 		}
-		rc = check_shared(f, path, resolved.data, list->origins[i], err,
-				  err_size);
+		rc = gfs_forbidden_check(f, path, resolved.data,
+					 list->origins[i], err, err_size);
 		/* A path that does not exist (yet) is left out. */
 		if (!rc)
 			rc = step(sb, rw ? "--bind-try" : "--ro-bind-try",
@@ -351,59 +166,99 @@ static int share_paths(struct gfs_sandbox *sb, const struct forbidden *f,
 	return rc;
 }
 
+/* The system directories, shown read-only by system_dirs. */
+static const char *const shown_dirs[] = {"/usr", "/etc",   "/bin",   "/sbin",
+					 "/lib", "/lib32", "/lib64", "/libx32"};
+
+static bool is_shown(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(shown_dirs) / sizeof(shown_dirs[0]); i++)
+		if (gfs_path_is_within(path, shown_dirs[i]))
+			return true;
+	return false;
+}
+
 /* The system directories, read-only; merged-/usr links stay links. */
 static int system_dirs(struct gfs_sandbox *sb)
 {
-	static const char *const dirs[] = {"/usr",   "/etc",   "/bin",
-					   "/sbin",  "/lib",   "/lib32",
-					   "/lib64", "/libx32"};
 	char target[PATH_MAX];
 	struct stat st;
 	size_t i;
 	ssize_t n;
 	int rc = 0;
 
-	for (i = 0; !rc && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (lstat(dirs[i], &st))
+	for (i = 0; !rc && i < sizeof(shown_dirs) / sizeof(shown_dirs[0]);
+	     i++) {
+		const char *dir = shown_dirs[i];
+
+		if (lstat(dir, &st))
 			continue;
 		if (S_ISLNK(st.st_mode)) {
-			n = readlink(dirs[i], target, sizeof(target) - 1);
+			n = readlink(dir, target, sizeof(target) - 1);
 			if (n <= 0)
 				continue;
 			target[n] = '\0';
-			rc = step(sb, "--symlink", target, dirs[i], NULL);
+			rc = step(sb, "--symlink", target, dir, NULL);
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = step(sb, "--ro-bind", dirs[i], dirs[i], NULL);
+			rc = step(sb, "--ro-bind", dir, dir, NULL);
 		}
 	}
 	return rc;
 }
 
 /*
- * A forbidden place that exists inside a system directory shown above
- * (a store configured under /usr, say) is covered: an empty tmpfs over a
- * directory, /dev/null over a file.
+ * Whether forbidden place i needs no mask of its own: a place masked
+ * too holds it (no mask could be made inside that empty read-only
+ * tmpfs), or is the same path, listed before it.
  */
-static int mask_forbidden(struct gfs_sandbox *sb, const struct forbidden *f)
+static bool covered_by_another(const struct gfs_forbidden *f, size_t i)
 {
-	static const char *const shown[] = {"/usr",   "/etc",	"/bin",
-					    "/sbin",  "/lib",	"/lib32",
-					    "/lib64", "/libx32"};
+	size_t j;
+
+	for (j = 0; j < f->len; j++) {
+		if (j == i || !is_shown(f->paths[j]))
+			continue;
+		if (!strcmp(f->paths[i], f->paths[j])
+			    ? j < i
+			    : gfs_path_is_within(f->paths[i], f->paths[j]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A forbidden place that exists inside a system directory shown above
+ * (a store configured under /usr, /etc/shadow) is covered: an empty
+ * read-only tmpfs over a directory, /dev/null over anything else (bwrap
+ * binds it nodev, so opening it is EACCES, root included). A place that
+ * cannot be looked at refuses the sandbox rather than be shown.
+ */
+static int mask_forbidden(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
+			  char *err, size_t err_size)
+{
 	struct stat st;
-	size_t i, k;
+	size_t i;
 	int rc = 0;
 
 	for (i = 0; !rc && i < f->len; i++) {
-		for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
-			if (gfs_path_is_within(f->paths[i], shown[k]))
-				break;
-		if (k == sizeof(shown) / sizeof(shown[0]) ||
-		    lstat(f->paths[i], &st))
+		const char *path = f->paths[i];
+
+		if (!is_shown(path) || covered_by_another(f, i))
 			continue;
+		if (lstat(path, &st)) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				continue;
+			snprintf(err, err_size,
+				 "cannot hide %s '%s' from the sandbox: %s",
+				 f->whats[i], path, strerror(errno));
+			return -1;
+		}
 		rc = S_ISDIR(st.st_mode)
-			     ? step(sb, "--tmpfs", f->paths[i], NULL)
-			     : step(sb, "--ro-bind", "/dev/null", f->paths[i],
-				    NULL);
+			     ? step(sb, "--tmpfs", path, "--remount-ro", path,
+				    NULL)
+			     : step(sb, "--ro-bind", "/dev/null", path, NULL);
 	}
 	return rc;
 }
@@ -481,7 +336,7 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		      char *const *cmd, char *err, size_t err_size)
 {
 	const struct gfs_config *cfg = o->cfg;
-	struct forbidden forbidden = {0};
+	struct gfs_forbidden forbidden = {0};
 	const char *home = getenv("HOME");
 	char bwrap[PATH_MAX];
 	int rc;
@@ -498,8 +353,10 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 			 "sandbox gives it an empty one)");
 		return -1;
 	}
-	collect_forbidden(&forbidden, cfg, home, o->mount);
-	rc = step(sb, bwrap, NULL);
+	rc = gfs_forbidden_collect(&forbidden, cfg, home, o->mount, err,
+				   err_size);
+	if (!rc)
+		rc = step(sb, bwrap, NULL);
 	/* Namespaces: the daemon and every other process out of sight. */
 	if (!rc)
 		rc = step(sb, "--die-with-parent", "--unshare-pid",
@@ -518,7 +375,7 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = system_dirs(sb);
 	if (!rc)
-		rc = mask_forbidden(sb, &forbidden);
+		rc = mask_forbidden(sb, &forbidden, err, err_size);
 	if (!rc)
 		rc = step(sb, "--proc", "/proc", "--dev", "/dev", "--tmpfs",
 			  "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", home, NULL);
@@ -560,7 +417,7 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 			  "--default-signal=INT,QUIT", "--", NULL);
 	for (; !rc && *cmd; cmd++)
 		rc = add1(sb, *cmd);
-	forbidden_release(&forbidden);
+	gfs_forbidden_release(&forbidden);
 	if (rc && !err[0])
 		snprintf(err, err_size, "cannot build the sandbox: %s",
 			 strerror(-rc));

@@ -44,7 +44,9 @@ struct gfs_sandbox_opts {
  * Builds the bubblewrap command line for cmd (NULL-terminated) into sb,
  * which must be zeroed. Refuses, with "FILE:LINE: ..." in err, a [run]
  * ro/rw path that is, holds or lies inside a credential place of the
- * home or a file of guardfs. 0, or -1 with the reason in err.
+ * home, a file of guardfs or an entry of /etc that others may not read
+ * (those are masked); refuses too when /etc cannot be looked through.
+ * 0, or -1 with the reason in err.
  */
 int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		      char *const *cmd, char *err, size_t err_size);

@@ -294,15 +294,17 @@ check_eq "[run] network must be yes or no" \
 	"$("$GUARDFS" exec -c "$T/bad.ini" -- true 2>&1)"
 
 # a store kept in a system directory the sandbox shows is covered there
+# (in /usr: every sandbox walks /etc, and one of another test, started
+# as this store's private files were removed, would fail to mask them)
 R2=$T/root2
-S2=/etc/gfs-t0100-store.$$
+S2=/usr/gfs-t0100-store.$$
 mkdir -p "$R2"
 trap 'cleanup; rm -rf "$S2"' EXIT
 printf '[guard]\nroot = %s\n[snapshot]\nstore = %s\n[run]\nro = %s\n' "$R2" "$S2" "$B" >"$T/cfg2.ini"
 chmod 600 "$T/cfg2.ini"
-check "mount with the store in /etc" gfs_mount "$R2" -c "$T/cfg2.ini"
+check "mount with the store in /usr" gfs_mount "$R2" -c "$T/cfg2.ini"
 check "the store is there outside" test -e "$S2/HEAD"
-check_eq "exec: the store in /etc is not" ENOENT \
+check_eq "exec: the store in /usr is not" ENOENT \
 	"$("$GUARDFS" exec -c "$T/cfg2.ini" -- "$B/gfs_probe" read "$S2/HEAD")"
 check "umount the second project" gfs_umount "$R2"
 

@@ -1,0 +1,197 @@
+#!/bin/bash
+# guardfs run and exec started by root: the agent is root inside, so
+# every entry of /etc that others may not read is masked (a file reads
+# EACCES, a directory is empty and read-only); what others may read is
+# shown byte for byte, and the tools that read /etc keep working.
+#
+# The fixtures live in this test's own mount namespace, on an overlay of
+# the machine's /etc: the machine's /etc never holds them, and the other
+# tests' sandboxes, which walk it, never see them come and go.
+if [ -z "${GFS_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (a mount namespace, files only root reads)"; exit 0; }
+	exec unshare -m env GFS_IN_NS=1 bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+command -v bwrap >/dev/null || { echo "FAIL: bwrap missing (apt install bubblewrap)"; exit 1; }
+
+# The overlay's layers on a tmpfs over /mnt (this namespace's), never
+# under $T: the trap removes $T and must not walk into them.
+mount --make-rprivate /
+mount -t tmpfs tmpfs /mnt
+mkdir /mnt/up /mnt/work
+mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/up,workdir=/mnt/work /etc ||
+	{ echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
+trap 'umount -l /etc; umount -l /mnt; cleanup' EXIT
+
+E=/etc/guardfs-test-$$
+ROOTFILE=$E-secret # 0600: only root reads it
+ROOTDIR=$E-dir     # 0700, holding a 0644 and a 0600 file
+XDIR=$E-dirx       # 0711: others may enter, not list
+TREE=$E-tree/a/b   # 0755 all the way, a 0600 and a 0644 file at the end
+PUBLIC=$E-public   # 0644, bytes of every kind
+LINK=$E-link       # a symlink to $ROOTFILE
+FIFO=$E-fifo       # a 0600 fifo
+printf 'etc-secret-fixture\n' >"$ROOTFILE"
+chmod 600 "$ROOTFILE"
+mkdir -m 700 "$ROOTDIR"
+echo dir-public >"$ROOTDIR/public"
+echo dir-secret >"$ROOTDIR/secret"
+chmod 644 "$ROOTDIR/public"
+chmod 600 "$ROOTDIR/secret"
+mkdir -m 711 "$XDIR"
+echo dirx-public >"$XDIR/public"
+chmod 644 "$XDIR/public"
+mkdir -p "$TREE"
+chmod 755 "$E-tree" "$E-tree/a" "$TREE"
+echo deep-secret >"$TREE/secret"
+echo deep-public >"$TREE/public"
+chmod 600 "$TREE/secret"
+chmod 644 "$TREE/public"
+printf 'public\tbytes\0\377\n' >"$PUBLIC"
+chmod 644 "$PUBLIC"
+ln -s "$ROOTFILE" "$LINK"
+mkfifo -m 600 "$FIFO"
+
+R=$T/root
+B=$T/bin # the test's tools, shown read-only in the sandbox
+mkdir -p "$R" "$B"
+cp "$GFS_PROBE" "$B/"
+printf '[guard]\nroot = %s\n[run]\nro = %s\n' "$R" "$B" >"$T/cfg.ini"
+chmod 600 "$T/cfg.ini"
+
+# What only root may read, one line each: NAME=OUTCOME.
+cat >"$B/masked.sh" <<'EOF'
+P=$(dirname "$0")/gfs_probe
+echo "secret=$($P read "$ROOTFILE")"
+echo "secret_bytes=$(cat "$ROOTFILE" 2>/dev/null | wc -c)"
+echo "secret_write=$($P open "$ROOTFILE" w)"
+echo "link=$($P read "$LINK")"
+echo "fifo=$(timeout 5 "$P" read "$FIFO")"
+echo "dir=$($P read "$ROOTDIR/public")"
+echo "dir_secret=$($P read "$ROOTDIR/secret")"
+echo "dir_entries=$(ls -A "$ROOTDIR" | wc -l)"
+echo "dir_write=$($P open "$ROOTDIR/planted" wc)"
+echo "dirx=$($P read "$XDIR/public")"
+echo "deep_secret=$($P read "$TREE/secret")"
+echo "shadow=$($P read /etc/shadow)"
+echo "shadow_bytes=$(cat /etc/shadow 2>/dev/null | wc -c)"
+echo "gshadow=$($P read /etc/gshadow)"
+EOF
+masked_lines="secret=EACCES secret_bytes=0 secret_write=EACCES link=EACCES
+	fifo=EACCES dir=ENOENT dir_secret=ENOENT dir_entries=0 dir_write=EROFS
+	dirx=ENOENT deep_secret=EACCES shadow=EACCES shadow_bytes=0
+	gshadow=EACCES"
+
+# What others may read, and the tools: the same inside as outside.
+cat >"$B/shown.sh" <<'EOF'
+tool() { command -v "$1" >/dev/null && "$@" 2>&1 | head -n 1 || echo "no $1"; }
+sum() { sha256sum <"$1" | cut -c1-64; }
+echo "public=$(sum "$PUBLIC")"
+echo "deep_public=$(cat "$TREE/public")"
+echo "ls_etc=$(ls /etc | grep -cx passwd)"
+echo "passwd=$(sum /etc/passwd)"
+echo "group=$(sum /etc/group)"
+echo "nsswitch=$(sum /etc/nsswitch.conf)"
+echo "hosts=$(sum /etc/hosts)"
+echo "resolv=$(if [ -L /etc/resolv.conf ]; then echo a link; else sum /etc/resolv.conf; fi)"
+echo "getent=$(getent passwd root)"
+echo "localhost=$(getent hosts localhost | head -n 1)"
+echo "apt=$(tool apt-get --version)"
+echo "ssh=$(tool ssh -V)"
+echo "openssl=$(tool openssl version)"
+EOF
+
+fixtures=(env ROOTFILE="$ROOTFILE" ROOTDIR="$ROOTDIR" XDIR="$XDIR" TREE="$TREE"
+	PUBLIC="$PUBLIC" LINK="$LINK" FIFO="$FIFO")
+"${fixtures[@]}" sh "$B/shown.sh" >"$T/shown.outside"
+check_eq "outside: root reads the secret" etc-secret-fixture "$(cat "$ROOTFILE")"
+
+# expect OUTPUT MODE: the masked lines as they must be, the shown ones
+# as outside.
+expect() {
+	local line
+	for line in $masked_lines; do
+		check_eq "$2: ${line%%=*}" "$line" "$(grep "^${line%%=*}=" "$1")"
+	done
+	while IFS= read -r line; do
+		check_eq "$2: ${line%%=*}" "$line" "$(grep "^${line%%=*}=" "$1")"
+	done <"$T/shown.outside"
+}
+
+# --- guardfs exec, on a mount made beforehand ------------------------------
+cd "$R" || exit 1
+check "mount" gfs_mount "$R" -c "$T/cfg.ini"
+"${fixtures[@]}" "$GUARDFS" exec -c "$T/cfg.ini" -- \
+	sh -c 'sh "$1"/masked.sh; sh "$1"/shown.sh' sh "$B" >"$T/exec.out" 2>"$T/exec.err"
+check_eq "exec: exit status" 0 "$?"
+expect "$T/exec.out" exec
+
+# --- guardfs run, mounting on its own --------------------------------------
+check "umount" gfs_umount "$R"
+"${fixtures[@]}" "$GUARDFS" run -c "$T/cfg.ini" -- \
+	sh -c 'sh "$1"/masked.sh; sh "$1"/shown.sh' sh "$B" >"$T/run.out" 2>"$T/run.err"
+check_eq "run: exit status" 0 "$?"
+expect "$T/run.out" run
+check "mount again" gfs_mount "$R" -c "$T/cfg.ini"
+
+# --print: one mask per entry, a directory once and nothing inside it;
+# what others may read is not masked, nor a link, nor a parent
+out=" $("$GUARDFS" exec -c "$T/cfg.ini" --print -- true | tail -n 1) "
+for part in "--ro-bind /dev/null $ROOTFILE" "--tmpfs $ROOTDIR --remount-ro $ROOTDIR" \
+	"--tmpfs $XDIR --remount-ro $XDIR" "--ro-bind /dev/null $TREE/secret" \
+	"--ro-bind /dev/null $FIFO" "--ro-bind /dev/null /etc/shadow"; do
+	case "$out" in
+	*" $part "*) check_eq "--print holds $part" ok ok ;;
+	*) check_eq "--print holds $part" "$part" "$out" ;;
+	esac
+done
+for path in "$ROOTDIR/" "$XDIR/"; do
+	case "$out" in
+	*" $path"*) check_eq "--print masks nothing in $path" "" "$path" ;;
+	*) check_eq "--print masks nothing in $path" ok ok ;;
+	esac
+done
+for path in "$PUBLIC" "$LINK" "$TREE/public" "$E-tree" "$E-tree/a" "$TREE"; do
+	case "$out" in
+	*" $path "*) check_eq "--print leaves out $path" "" "$path" ;;
+	*) check_eq "--print leaves out $path" ok ok ;;
+	esac
+done
+
+# an entry others may not read cannot be shared by [run] ro/rw either
+refused() { # PATH: what exec says of [run] ro = PATH
+	printf '[guard]\nroot = %s\n[run]\nro = %s\n' "$R" "$1" >"$T/bad.ini"
+	chmod 600 "$T/bad.ini"
+	"$GUARDFS" exec -c "$T/bad.ini" -- true 2>&1
+	echo "exit $?"
+}
+check_eq "ro = the secret is refused" \
+	"guardfs: $T/bad.ini:4: cannot share '$ROOTFILE' with the sandbox: a file others may not read '$ROOTFILE' is never shown|exit 1" \
+	"$(refused "$ROOTFILE" | paste -sd'|')"
+check_eq "ro = a link to the secret is refused" \
+	"guardfs: $T/bad.ini:4: cannot share '$LINK' with the sandbox: a file others may not read '$ROOTFILE' is never shown|exit 1" \
+	"$(refused "$LINK" | paste -sd'|')"
+check_eq "ro = a file in the private directory is refused" \
+	"guardfs: $T/bad.ini:4: cannot share '$ROOTDIR/public' with the sandbox: a directory others may not read '$ROOTDIR' holds it|exit 1" \
+	"$(refused "$ROOTDIR/public" | paste -sd'|')"
+out=$(refused /etc | paste -sd'|')
+case "$out" in
+"guardfs: $T/bad.ini:4: cannot share '/etc' with the sandbox: "*" lies inside it|exit 1")
+	check_eq "ro = /etc is refused" ok ok ;;
+*) check_eq "ro = /etc is refused" "guardfs: $T/bad.ini:4: cannot share '/etc' ... lies inside it|exit 1" "$out" ;;
+esac
+
+# the walk is bounded: 32 directories deep at most, else no sandbox
+deep=$E-deep$(printf '/d%.0s' $(seq 31))
+mkdir -p "$deep"
+check_eq "32 directories deep: the sandbox starts" ok \
+	"$("$GUARDFS" exec -c "$T/cfg.ini" -- echo ok 2>&1)"
+mkdir "$deep/d"
+check_eq "33 directories deep: refused, with the place" \
+	"guardfs: cannot look through '$deep/d' for what others may not read: more than 32 directories deep|exit 1" \
+	"$( ("$GUARDFS" exec -c "$T/cfg.ini" -- echo ok 2>&1; echo "exit $?") | paste -sd'|')"
+rm -rf "$E-deep"
+
+check "umount" gfs_umount "$R"
+test_done
