@@ -107,7 +107,7 @@ static bool nearest_ini(const char *dir, struct gfs_buf *out)
 struct run_state {
 	bool is_run;
 	const char *config_path;
-	int network; /* -1: the config decides */
+	int network; /* enum gfs_run_network; -1: the config decides */
 	bool print;
 	char **cmd;
 
@@ -420,7 +420,8 @@ static int run_sandboxed(struct run_state *s)
 	o.cfg = &s->cfg;
 	o.mount = s->mount.data;
 	o.cwd = cwd.data;
-	o.network = s->network >= 0 ? s->network : s->cfg.run_network;
+	o.network = s->network >= 0 ? (enum gfs_run_network)s->network
+				    : s->cfg.run_network;
 	o.tty = isatty(STDIN_FILENO);
 	{
 		struct sigaction now;
@@ -578,9 +579,10 @@ static int run_or_exec(int argc, char **argv, bool is_run)
 	const struct gfs_option options[] = {
 		GFS_OPT_STR('c', "config", "FILE", "the project's config",
 			    &s.config_path),
-		GFS_OPT_STR(0, "network", "no",
-			    "no network inside (also [run] network = no); "
-			    "yes lets it through whatever the config says",
+		GFS_OPT_STR(0, "network", "WHICH",
+			    "yes (the default) or host: the host's network, "
+			    "shared; no: none, the loopback alone; overrides "
+			    "[run] network",
 			    &network),
 		GFS_OPT_BOOL(0, "print",
 			     "print the bwrap command line and exit", &s.print),
@@ -588,14 +590,16 @@ static int run_or_exec(int argc, char **argv, bool is_run)
 	};
 	struct gfs_buf about = GFS_BUF_INIT;
 	struct gfs_command_spec spec = {
-		.usage = is_run ? "guardfs run [-c FILE] [--network=no] "
+		.usage = is_run ? "guardfs run [-c FILE] "
+				  "[--network=yes|no|host] "
 				  "[--print] [--] CMD [ARGS...]"
-				: "guardfs exec [-c FILE] [--network=no] "
+				: "guardfs exec [-c FILE] "
+				  "[--network=yes|no|host] "
 				  "[--print] [--] CMD [ARGS...]",
 		.options = options,
 		.options_first = true,
 	};
-	bool yes;
+	enum gfs_run_network which;
 	int first, rc;
 
 	gfs_buf_adds(&about,
@@ -620,13 +624,13 @@ static int run_or_exec(int argc, char **argv, bool is_run)
 	if (first < 0)
 		return gfs_options_exit(first);
 	if (network) {
-		if (gfs_bool_parse(network, &yes)) {
+		if (gfs_config_network_parse(network, &which)) {
 			gfs_cli_error("bad value '%s' for --network "
-				      "(expected yes or no)",
+				      "(expected yes, no or host)",
 				      network);
 			return 2;
 		}
-		s.network = yes;
+		s.network = (int)which;
 	}
 	if (first >= argc)
 		return gfs_options_usage(&spec);

@@ -513,7 +513,8 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = step(sb, "--unshare-user", "--disable-userns",
 			  "--cap-drop", "ALL", NULL);
-	if (!rc && !o->network)
+	/* no: a network namespace with the loopback alone */
+	if (!rc && o->network == GFS_RUN_NETWORK_NONE)
 		rc = step(sb, "--unshare-net", NULL);
 	if (!rc)
 		rc = system_dirs(sb);
