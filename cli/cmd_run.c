@@ -21,16 +21,20 @@
 #include "options.h"
 #include "project.h"
 #include "sandbox.h"
+#include "sandbox_net.h"
 
 static const char sandbox_about[] =
 	"The sandbox (bubblewrap): new user, PID, IPC and UTS namespaces, no "
 	"capabilities, no new privileges; system directories read-only; a "
 	"private /tmp; $HOME an empty tmpfs but for the [run] ro and rw paths; "
 	"the mount read-write at its usual path and the working directory; "
-	"credential variables removed from the environment but for [run] env. "
-	"Never shown: the credential places of the home, guardfs's configs, "
-	"stores, audit trails and control sockets, the daemon. Exits with "
-	"CMD's status (128+N when a signal N ended it).";
+	"credential variables removed from the environment but for [run] env; "
+	"a network namespace of its own, served by slirp4netns, which reaches "
+	"the internet and the host's network addresses but neither the host's "
+	"loopback nor its abstract Unix sockets. Never shown: the credential "
+	"places of the home, guardfs's configs, stores, audit trails and "
+	"control sockets, the daemon. Exits with CMD's status (128+N when a "
+	"signal N ended it).";
 
 /* The running mount that serves a root, or holds a directory. */
 struct mount_match {
@@ -405,6 +409,7 @@ static int run_sandboxed(struct run_state *s)
 	struct gfs_mount_args ma = {0};
 	struct gfs_buf mounted = GFS_BUF_INIT;
 	struct gfs_agent_server agent = {0};
+	struct gfs_sandbox_net net = GFS_SANDBOX_NET_INIT;
 	char exe[PATH_MAX];
 	ssize_t exe_len;
 	int info[2] = {-1, -1}, block[2] = {-1, -1}, seccomp = -1;
@@ -442,6 +447,11 @@ static int run_sandboxed(struct run_state *s)
 		       "(--bind SOCKET " GFS_AGENT_SOCKET
 		       ", --ro-bind GUARDFS " GFS_AGENT_BIN
 		       "/guardfs, --setenv " GFS_AGENT_ENV " and PATH)\n");
+		if (o.network == GFS_RUN_NETWORK_OWN) {
+			printf("# bwrap starts in a user and network namespace "
+			       "of guardfs's own, served by: ");
+			gfs_sandbox_net_print(stdout);
+		}
 		gfs_sandbox_print(&sb, stdout);
 		rc = 0;
 		goto out;
@@ -490,7 +500,9 @@ static int run_sandboxed(struct run_state *s)
 	o.seccomp_fd = seccomp;
 	o.info_fd = info[1];
 	o.block_fd = block[0];
-	if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err))) {
+	if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err)) ||
+	    (o.network == GFS_RUN_NETWORK_OWN &&
+	     gfs_sandbox_net_init(&net, err, sizeof(err)))) {
 		gfs_cli_error("%s", err);
 		goto out;
 	}
@@ -511,6 +523,8 @@ static int run_sandboxed(struct run_state *s)
 			signal(SIGINT, SIG_IGN);
 			signal(SIGQUIT, SIG_IGN);
 		}
+		if (o.network == GFS_RUN_NETWORK_OWN)
+			gfs_sandbox_net_child(&net);
 		execv(sb.argv[0], sb.argv);
 		fprintf(stderr, "guardfs: cannot run '%s': %s\n", sb.argv[0],
 			strerror(errno));
@@ -519,6 +533,12 @@ static int run_sandboxed(struct run_state *s)
 	close(info[1]);
 	close(block[0]);
 	info[1] = block[0] = -1;
+	if (o.network == GFS_RUN_NETWORK_OWN &&
+	    gfs_sandbox_net_start(&net, pid, err, sizeof(err))) {
+		gfs_cli_error("%s", err);
+		waitpid(pid, NULL, 0); /* it exits without running anything */
+		goto out;
+	}
 	read_info(info[0], json, sizeof(json));
 	init = (pid_t)info_number(json, "child-pid");
 	ns = info_number(json, "pid-namespace");
@@ -540,6 +560,7 @@ static int run_sandboxed(struct run_state *s)
 	close(block[1]);
 	block[1] = -1;
 	rc = wait_forwarding(pid, init);
+	gfs_sandbox_net_release(&net);
 	gfs_cli_freeze_watch_end(watch);
 	if (init <= 0) {
 		gfs_cli_error(
@@ -553,6 +574,7 @@ static int run_sandboxed(struct run_state *s)
 	}
 	action_tell(s, ns, false);
 out:
+	gfs_sandbox_net_release(&net);
 	gfs_agent_serve_stop(&agent);
 	if (caught)
 		restore_signals(old_handlers);
@@ -580,9 +602,10 @@ static int run_or_exec(int argc, char **argv, bool is_run)
 		GFS_OPT_STR('c', "config", "FILE", "the project's config",
 			    &s.config_path),
 		GFS_OPT_STR(0, "network", "WHICH",
-			    "yes (the default) or host: the host's network, "
-			    "shared; no: none, the loopback alone; overrides "
-			    "[run] network",
+			    "yes (the default): a network of its own, as "
+			    "above; no: none, the loopback alone; host: the "
+			    "host's, shared, its loopback and abstract sockets "
+			    "included; overrides [run] network",
 			    &network),
 		GFS_OPT_BOOL(0, "print",
 			     "print the bwrap command line and exit", &s.print),

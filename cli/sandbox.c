@@ -25,6 +25,7 @@
 #include "guardfs/util.h"
 #include "mounts.h"
 #include "sandbox.h"
+#include "sandbox_net.h"
 
 /*
  * The places of a home that hold credentials, never shown in the sandbox
@@ -477,6 +478,34 @@ static int agent_verbs(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o)
 	return rc;
 }
 
+/*
+ * The network ([run] network): no, a namespace with the loopback alone;
+ * host, the host's, shared; yes, a namespace of its own that guardfs
+ * makes before bwrap starts (sandbox_net.h), where bwrap runs as root
+ * of a user namespace: --uid and --gid give the command the user's own
+ * ids back.
+ */
+static int network(struct gfs_sandbox *sb, enum gfs_run_network which,
+		   char *err, size_t err_size)
+{
+	char helper[PATH_MAX], id[16];
+	int rc;
+
+	if (which == GFS_RUN_NETWORK_NONE)
+		return step(sb, "--unshare-net", NULL);
+	if (which == GFS_RUN_NETWORK_HOST)
+		return 0;
+	/* Checked here too: run refuses before it mounts anything. */
+	if (gfs_sandbox_net_find(helper, sizeof(helper), err, err_size))
+		return -1;
+	if (geteuid() == 0 && getegid() == 0)
+		return 0;
+	snprintf(id, sizeof(id), "%u", (unsigned)geteuid());
+	rc = step(sb, "--uid", id, NULL);
+	snprintf(id, sizeof(id), "%u", (unsigned)getegid());
+	return rc ? rc : step(sb, "--gid", id, NULL);
+}
+
 int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		      char *const *cmd, char *err, size_t err_size)
 {
@@ -513,9 +542,8 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = step(sb, "--unshare-user", "--disable-userns",
 			  "--cap-drop", "ALL", NULL);
-	/* no: a network namespace with the loopback alone */
-	if (!rc && o->network == GFS_RUN_NETWORK_NONE)
-		rc = step(sb, "--unshare-net", NULL);
+	if (!rc)
+		rc = network(sb, o->network, err, err_size);
 	if (!rc)
 		rc = system_dirs(sb);
 	if (!rc)
@@ -612,6 +640,11 @@ const char *gfs_sandbox_reset_intr(void)
 
 int gfs_sandbox_find_bwrap(char *out, size_t size)
 {
+	return gfs_sandbox_find_program("bwrap", out, size);
+}
+
+int gfs_sandbox_find_program(const char *name, char *out, size_t size)
+{
 	const char *path = getenv("PATH");
 	const char *p, *end;
 
@@ -621,8 +654,8 @@ int gfs_sandbox_find_bwrap(char *out, size_t size)
 		end = strchrnul(p, ':');
 		if (end == p || p[0] != '/')
 			continue;
-		if ((size_t)snprintf(out, size, "%.*s/bwrap", (int)(end - p),
-				     p) >= size)
+		if ((size_t)snprintf(out, size, "%.*s/%s", (int)(end - p), p,
+				     name) >= size)
 			continue;
 		if (access(out, X_OK) == 0)
 			return 0;

@@ -75,10 +75,10 @@ void gfs_sandbox_print(const struct gfs_sandbox *sb, FILE *out);
  */
 int gfs_sandbox_seccomp_fd(void);
 
-/*
- * Finds bwrap in PATH into out. -ENOENT with the advice to install
- * bubblewrap printed when it is missing.
- */
+/* Finds the program name in PATH into out; -ENOENT when it is not there. */
+int gfs_sandbox_find_program(const char *name, char *out, size_t size);
+
+/* Finds bwrap in PATH into out; -ENOENT when it is not there. */
 int gfs_sandbox_find_bwrap(char *out, size_t size);
 
 /*

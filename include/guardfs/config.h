@@ -37,7 +37,7 @@ enum gfs_on_failure {
 
 /* [run] network: what network the sandbox of run and exec gets. */
 enum gfs_run_network {
-	GFS_RUN_NETWORK_OWN = 0, /* yes, the default: for now the host's */
+	GFS_RUN_NETWORK_OWN = 0, /* yes: a namespace of its own, slirp4netns */
 	GFS_RUN_NETWORK_NONE,	 /* no: a namespace with the loopback alone */
 	GFS_RUN_NETWORK_HOST,	 /* host: the host's namespace, shared */
 };
@@ -101,7 +101,7 @@ struct gfs_config {
 	struct gfs_strlist run_ro;  /* paths shown read-only, "~/" expanded */
 	struct gfs_strlist run_rw;  /* paths shown read-write */
 	struct gfs_strlist run_env; /* variable names let through */
-	enum gfs_run_network run_network; /* default yes */
+	enum gfs_run_network run_network; /* default yes (its own) */
 };
 
 /* The breaker's defaults ([limits]), measured: see the README. */
