@@ -413,6 +413,7 @@ static int run_sandboxed(struct run_state *s)
 	char exe[PATH_MAX];
 	ssize_t exe_len;
 	int info[2] = {-1, -1}, block[2] = {-1, -1}, seccomp = -1;
+	char resolv_dest[PATH_MAX];
 	struct sigaction old_handlers[NFORWARDED];
 	struct gfs_freeze_watch *watch = NULL;
 	bool caught = false;
@@ -436,7 +437,7 @@ static int run_sandboxed(struct run_state *s)
 			       sigaction(SIGINT, NULL, &now) == 0 &&
 			       now.sa_handler != SIG_IGN;
 	}
-	o.seccomp_fd = o.info_fd = o.block_fd = -1;
+	o.seccomp_fd = o.info_fd = o.block_fd = o.resolv_fd = -1;
 	if (s->print) {
 		if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err))) {
 			gfs_cli_error("%s", err);
@@ -446,7 +447,12 @@ static int run_sandboxed(struct run_state *s)
 		       "--info-fd FD and --block-fd FD, and the agent's verbs "
 		       "(--bind SOCKET " GFS_AGENT_SOCKET
 		       ", --ro-bind GUARDFS " GFS_AGENT_BIN
-		       "/guardfs, --setenv " GFS_AGENT_ENV " and PATH)\n");
+		       "/guardfs, --setenv " GFS_AGENT_ENV " and PATH)%s\n",
+		       o.network == GFS_RUN_NETWORK_OWN
+			       ? ", and --ro-bind-data FD /etc/resolv.conf "
+				 "when "
+				 "the host's resolver is on its loopback"
+			       : "");
 		if (o.network == GFS_RUN_NETWORK_OWN) {
 			printf("# bwrap starts in a user and network namespace "
 			       "of guardfs's own, served by: ");
@@ -500,6 +506,11 @@ static int run_sandboxed(struct run_state *s)
 	o.seccomp_fd = seccomp;
 	o.info_fd = info[1];
 	o.block_fd = block[0];
+	if (o.network == GFS_RUN_NETWORK_OWN) {
+		o.resolv_fd = gfs_sandbox_net_resolv_fd(resolv_dest,
+							sizeof(resolv_dest));
+		o.resolv_dest = resolv_dest;
+	}
 	if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err)) ||
 	    (o.network == GFS_RUN_NETWORK_OWN &&
 	     gfs_sandbox_net_init(&net, err, sizeof(err)))) {
@@ -519,6 +530,7 @@ static int run_sandboxed(struct run_state *s)
 		inherit(seccomp);
 		inherit(info[1]);
 		inherit(block[0]);
+		inherit(o.resolv_fd);
 		if (o.reset_intr) {
 			signal(SIGINT, SIG_IGN);
 			signal(SIGQUIT, SIG_IGN);
@@ -533,6 +545,9 @@ static int run_sandboxed(struct run_state *s)
 	close(info[1]);
 	close(block[0]);
 	info[1] = block[0] = -1;
+	if (o.resolv_fd >= 0)
+		close(o.resolv_fd);
+	o.resolv_fd = -1;
 	if (o.network == GFS_RUN_NETWORK_OWN &&
 	    gfs_sandbox_net_start(&net, pid, err, sizeof(err))) {
 		gfs_cli_error("%s", err);
@@ -582,6 +597,8 @@ out:
 		rc = 1;
 	if (seccomp >= 0)
 		close(seccomp);
+	if (o.resolv_fd >= 0)
+		close(o.resolv_fd);
 	for (int i = 0; i < 2; i++) {
 		if (info[i] >= 0)
 			close(info[i]);

@@ -177,6 +177,15 @@ static int step_fd(struct gfs_sandbox *sb, const char *option, int fd)
 	return step(sb, option, num, NULL);
 }
 
+static int step_fd_to(struct gfs_sandbox *sb, const char *option, int fd,
+		      const char *dest)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", fd);
+	return step(sb, option, num, dest, NULL);
+}
+
 void gfs_sandbox_release(struct gfs_sandbox *sb)
 {
 	size_t i;
@@ -563,6 +572,11 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	/* A home inside the project is still an empty one. */
 	if (!rc && strcmp(home, o->mount) && gfs_path_is_within(home, o->mount))
 		rc = step(sb, "--tmpfs", home, NULL);
+	/* The resolver of the sandbox's own network, never in the project. */
+	if (!rc && o->resolv_fd >= 0 &&
+	    !gfs_path_is_within(o->resolv_dest, o->mount))
+		rc = step_fd_to(sb, "--ro-bind-data", o->resolv_fd,
+				o->resolv_dest);
 	if (!rc)
 		rc = step(sb, "--chdir", o->cwd, NULL);
 	if (!rc)

@@ -31,6 +31,9 @@ struct gfs_sandbox_opts {
 	int seccomp_fd;	 /* the filter of gfs_sandbox_seccomp_fd, or -1 */
 	int info_fd;	 /* bwrap writes the child's pid here, or -1 */
 	int block_fd;	 /* the child waits for a byte here, or -1 */
+	/* the sandbox's resolv.conf and where it goes, or -1 (sandbox_net.h) */
+	int resolv_fd;
+	const char *resolv_dest;
 	/*
 	 * The agent's verbs (agent.h): the socket served for this sandbox
 	 * and the guardfs program, shown at GFS_AGENT_SOCKET and in

@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -37,6 +39,9 @@ static const char *const helper_options[] = {
 
 /* The interface inside; slirp4netns gives it 10.0.2.100/24. */
 static const char helper_ifname[] = "tap0";
+
+/* slirp4netns's DNS forwarder, inside. */
+static const char helper_dns[] = "10.0.2.3";
 
 int gfs_sandbox_net_find(char *out, size_t size, char *err, size_t err_size)
 {
@@ -300,6 +305,110 @@ int gfs_sandbox_net_start(struct gfs_sandbox_net *n, pid_t child, char *err,
 		 : rc == -EIO	  ? "see above"
 				  : strerror(-rc));
 	return -1;
+}
+
+/* Whether a resolv.conf line names a resolver on the loopback. */
+static bool loopback_nameserver(const char *line, size_t len)
+{
+	char addr[64];
+	size_t n;
+
+	while (len && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	if (len < 11 || strncmp(line, "nameserver", 10) ||
+	    (line[10] != ' ' && line[10] != '\t'))
+		return false;
+	line += 10;
+	len -= 10;
+	while (len && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	for (n = 0; n < len && n < sizeof(addr) - 1; n++) {
+		if (line[n] == ' ' || line[n] == '\t' || line[n] == '\r')
+			break;
+		addr[n] = line[n];
+	}
+	addr[n] = '\0';
+	return !strncmp(addr, "127.", 4) || !strcmp(addr, "::1") ||
+	       !strcmp(addr, "0.0.0.0");
+}
+
+/*
+ * The host's resolv.conf with its loopback nameservers replaced by the
+ * forwarder (once, where the first stood); false when there are none.
+ */
+static bool rewrite_resolv(const char *text, struct gfs_buf *out)
+{
+	const char *line, *end;
+	bool changed = false;
+
+	gfs_buf_addf(out, "# guardfs: the host's resolver on its loopback, "
+			  "through slirp4netns\n");
+	for (line = text; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		if (!loopback_nameserver(line, (size_t)(end - line))) {
+			gfs_buf_add(out, line, (size_t)(end - line));
+			gfs_buf_addch(out, '\n');
+		} else if (!changed) {
+			gfs_buf_addf(out, "nameserver %s\n", helper_dns);
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* Reads a file of at most 64 KiB into out: 0 or -errno. */
+static int read_small(struct gfs_buf *out, const char *path)
+{
+	char buf[4096];
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (!rc && (r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0)
+			rc = errno == EINTR ? 0 : -errno;
+		else if (out->len + (size_t)r > 65536)
+			rc = -EFBIG;
+		else
+			rc = gfs_buf_add(out, buf, (size_t)r);
+	}
+	close(fd);
+	return rc;
+}
+
+int gfs_sandbox_net_resolv_fd(char *dest, size_t dest_size)
+{
+	static const char path[] = "/etc/resolv.conf";
+	struct gfs_buf text = GFS_BUF_INIT, out = GFS_BUF_INIT;
+	char resolved[PATH_MAX];
+	int fd = -1, rc = -ENOENT;
+
+	/* A link (into /run, say) is bound where it leads. */
+	if (read_small(&text, path) || !realpath(path, resolved) ||
+	    strlen(resolved) >= dest_size ||
+	    !rewrite_resolv(text.data ? text.data : "", &out))
+		goto out;
+	/* bwrap reads it from where the offset stands: the start */
+	fd = memfd_create("resolv.conf", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, out.data, out.len) != (ssize_t)out.len ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	strcpy(dest, resolved);
+	rc = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	gfs_buf_release(&text);
+	gfs_buf_release(&out);
+	return rc;
 }
 
 void gfs_sandbox_net_release(struct gfs_sandbox_net *n)

@@ -80,6 +80,17 @@ int gfs_sandbox_net_start(struct gfs_sandbox_net *n, pid_t child, char *err,
 /* Ends slirp4netns (if started) and closes what n holds. */
 void gfs_sandbox_net_release(struct gfs_sandbox_net *n);
 
+/*
+ * The sandbox's resolv.conf when the host's names a resolver on its
+ * loopback (dnsmasq, unbound, systemd-resolved's 127.0.0.53), which the
+ * sandbox's own network cannot reach: the host's file with those
+ * nameservers replaced by slirp4netns's DNS forwarder, which asks them
+ * from the host. A descriptor holding it (for --ro-bind-data), with the
+ * path to bind it at (/etc/resolv.conf, or where that link leads) in
+ * dest; or -ENOENT when the host's file needs no change, -EIO.
+ */
+int gfs_sandbox_net_resolv_fd(char *dest, size_t dest_size);
+
 /* The slirp4netns command line, shell-quoted, PID and FDs as words. */
 void gfs_sandbox_net_print(FILE *out);
 

@@ -152,6 +152,56 @@ check_eq "exec --network=no: no route out" gateway=ENETUNREACH \
 check_eq "exec --network=no: only lo" lo \
 	"$("$GUARDFS" exec --network=no -- sh -c "grep -o '^ *[a-z0-9]*:' /proc/net/dev | tr -d ' :'")"
 
+# --- a resolver on the host's loopback (dnsmasq, systemd-resolved) ----------
+# The sandbox's own loopback is not the host's: its resolv.conf names
+# slirp4netns's forwarder instead, which asks the host's resolver. Tried
+# in a mount namespace of the test's own, whose /etc/resolv.conf names a
+# resolver the test serves on 127.77.N.1: first a plain file, then a link
+# into /run (systemd-resolved's layout), which the sandbox does not show.
+cat >"$B/dns.py" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+open(sys.argv[2], "w").close()
+while True:  # every A question is answered 192.0.2.77
+    q, peer = s.recvfrom(512)
+    end = 12
+    while q[end]:
+        end += q[end] + 1
+    qtype = struct.unpack(">H", q[end + 1:end + 3])[0]
+    answer = b""
+    if qtype == 1:
+        answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + \
+            socket.inet_aton("192.0.2.77")
+    s.sendto(q[:2] + struct.pack(">HHHHH", 0x8180, 1, 1 if answer else 0,
+                                 0, 0) + q[12:end + 5] + answer, peer)
+EOF
+DNS_ADDR=127.77.$(($$ % 250 + 1)).1 # (one of its own, beside a real one)
+python3 "$B/dns.py" "$DNS_ADDR" "$T/dns-ready" &
+daemons+=($!)
+for _ in $(seq 100); do [ -e "$T/dns-ready" ] && break; sleep 0.05; done
+printf "nameserver %s\noptions timeout:2 attempts:1\n" "$DNS_ADDR" >"$T/resolv.conf"
+mkdir -p "$T/etc" && cp -a /etc/. "$T/etc/" && rm -f "$T/etc/resolv.conf" &&
+	ln -s ../run/gfs-t0103/stub-resolv.conf "$T/etc/resolv.conf"
+cat >"$T/private-ns.sh" <<'EOF'
+# LAYOUT G: in this mount namespace only, /etc/resolv.conf names the
+# test's resolver; prints what resolves outside, then inside exec.
+if [ "$1" = file ]; then
+	mount --bind "$T/resolv.conf" /etc/resolv.conf
+else
+	mount --bind "$T/etc" /etc && mount -t tmpfs tmpfs /run &&
+		mkdir -p /run/gfs-t0103 && cp "$T/resolv.conf" /run/gfs-t0103/stub-resolv.conf
+fi || exit 1
+echo "outside=$(getent hosts gfs-t0103.example | awk '{print $1}')"
+"$2" exec -- sh -c 'echo "inside=$(getent hosts gfs-t0103.example | cut -d" " -f1)"
+	echo "nameserver=$(grep ^nameserver /etc/resolv.conf)"'
+EOF
+for layout in file link; do
+	out=$(T=$T unshare -m --propagation private sh "$T/private-ns.sh" $layout "$GUARDFS" | paste -sd' ')
+	check_eq "$layout resolv.conf on the loopback: resolved, outside and inside" \
+		"outside=192.0.2.77 inside=192.0.2.77 nameserver=nameserver 10.0.2.3" "$out"
+done
+
 # --- [run] network in the config, and the flag over it ----------------------
 check "umount" gfs_umount "$R"
 for value in host no yes; do
