@@ -21,17 +21,21 @@
 #include "options.h"
 #include "project.h"
 #include "sandbox.h"
+#include "sandbox_net.h"
 
 static const char sandbox_about[] =
 	"The sandbox (bubblewrap): new user, PID, IPC and UTS namespaces, no "
 	"capabilities, no new privileges; system directories read-only; a "
 	"private /tmp; $HOME an empty tmpfs but for the [run] ro and rw paths; "
 	"the mount read-write at its usual path and the working directory; "
-	"credential variables removed from the environment but for [run] env. "
-	"Never shown: the credential places of the home, guardfs's configs, "
-	"stores, audit trails and control sockets, the daemon, what others "
-	"may not read in /etc (/etc/shadow, host keys). Exits with "
-	"CMD's status (128+N when a signal N ended it).";
+	"credential variables removed from the environment but for [run] env; "
+	"a network namespace of its own, served by slirp4netns, which reaches "
+	"the internet and the host's network addresses but neither the host's "
+	"loopback nor its abstract Unix sockets. Never shown: the credential "
+	"places of the home, guardfs's configs, stores, audit trails and "
+	"control sockets, the daemon, what others may not read in /etc "
+	"(/etc/shadow, host keys). Exits with CMD's status (128+N when a "
+	"signal N ended it).";
 
 /* The running mount that serves a root, or holds a directory. */
 struct mount_match {
@@ -108,7 +112,7 @@ static bool nearest_ini(const char *dir, struct gfs_buf *out)
 struct run_state {
 	bool is_run;
 	const char *config_path;
-	int network; /* -1: the config decides */
+	int network; /* enum gfs_run_network; -1: the config decides */
 	bool print;
 	char **cmd;
 
@@ -406,9 +410,11 @@ static int run_sandboxed(struct run_state *s)
 	struct gfs_mount_args ma = {0};
 	struct gfs_buf mounted = GFS_BUF_INIT;
 	struct gfs_agent_server agent = {0};
+	struct gfs_sandbox_net net = GFS_SANDBOX_NET_INIT;
 	char exe[PATH_MAX];
 	ssize_t exe_len;
 	int info[2] = {-1, -1}, block[2] = {-1, -1}, seccomp = -1;
+	char resolv_dest[PATH_MAX];
 	struct sigaction old_handlers[NFORWARDED];
 	struct gfs_freeze_watch *watch = NULL;
 	bool caught = false;
@@ -421,7 +427,8 @@ static int run_sandboxed(struct run_state *s)
 	o.cfg = &s->cfg;
 	o.mount = s->mount.data;
 	o.cwd = cwd.data;
-	o.network = s->network >= 0 ? s->network : s->cfg.run_network;
+	o.network = s->network >= 0 ? (enum gfs_run_network)s->network
+				    : s->cfg.run_network;
 	o.tty = isatty(STDIN_FILENO);
 	{
 		struct sigaction now;
@@ -431,7 +438,7 @@ static int run_sandboxed(struct run_state *s)
 			       sigaction(SIGINT, NULL, &now) == 0 &&
 			       now.sa_handler != SIG_IGN;
 	}
-	o.seccomp_fd = o.info_fd = o.block_fd = -1;
+	o.seccomp_fd = o.info_fd = o.block_fd = o.resolv_fd = -1;
 	if (s->print) {
 		if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err))) {
 			gfs_cli_error("%s", err);
@@ -441,7 +448,17 @@ static int run_sandboxed(struct run_state *s)
 		       "--info-fd FD and --block-fd FD, and the agent's verbs "
 		       "(--bind SOCKET " GFS_AGENT_SOCKET
 		       ", --ro-bind GUARDFS " GFS_AGENT_BIN
-		       "/guardfs, --setenv " GFS_AGENT_ENV " and PATH)\n");
+		       "/guardfs, --setenv " GFS_AGENT_ENV " and PATH)%s\n",
+		       o.network == GFS_RUN_NETWORK_OWN
+			       ? ", and --ro-bind-data FD /etc/resolv.conf "
+				 "when "
+				 "the host's resolver is on its loopback"
+			       : "");
+		if (o.network == GFS_RUN_NETWORK_OWN) {
+			printf("# bwrap starts in a user and network namespace "
+			       "of guardfs's own, served by: ");
+			gfs_sandbox_net_print(stdout);
+		}
 		gfs_sandbox_print(&sb, stdout);
 		rc = 0;
 		goto out;
@@ -490,7 +507,14 @@ static int run_sandboxed(struct run_state *s)
 	o.seccomp_fd = seccomp;
 	o.info_fd = info[1];
 	o.block_fd = block[0];
-	if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err))) {
+	if (o.network == GFS_RUN_NETWORK_OWN) {
+		o.resolv_fd = gfs_sandbox_net_resolv_fd(resolv_dest,
+							sizeof(resolv_dest));
+		o.resolv_dest = resolv_dest;
+	}
+	if (gfs_sandbox_build(&sb, &o, s->cmd, err, sizeof(err)) ||
+	    (o.network == GFS_RUN_NETWORK_OWN &&
+	     gfs_sandbox_net_init(&net, err, sizeof(err)))) {
 		gfs_cli_error("%s", err);
 		goto out;
 	}
@@ -507,10 +531,13 @@ static int run_sandboxed(struct run_state *s)
 		inherit(seccomp);
 		inherit(info[1]);
 		inherit(block[0]);
+		inherit(o.resolv_fd);
 		if (o.reset_intr) {
 			signal(SIGINT, SIG_IGN);
 			signal(SIGQUIT, SIG_IGN);
 		}
+		if (o.network == GFS_RUN_NETWORK_OWN)
+			gfs_sandbox_net_child(&net);
 		execv(sb.argv[0], sb.argv);
 		fprintf(stderr, "guardfs: cannot run '%s': %s\n", sb.argv[0],
 			strerror(errno));
@@ -519,6 +546,15 @@ static int run_sandboxed(struct run_state *s)
 	close(info[1]);
 	close(block[0]);
 	info[1] = block[0] = -1;
+	if (o.resolv_fd >= 0)
+		close(o.resolv_fd);
+	o.resolv_fd = -1;
+	if (o.network == GFS_RUN_NETWORK_OWN &&
+	    gfs_sandbox_net_start(&net, pid, err, sizeof(err))) {
+		gfs_cli_error("%s", err);
+		waitpid(pid, NULL, 0); /* it exits without running anything */
+		goto out;
+	}
 	read_info(info[0], json, sizeof(json));
 	init = (pid_t)info_number(json, "child-pid");
 	ns = info_number(json, "pid-namespace");
@@ -540,6 +576,7 @@ static int run_sandboxed(struct run_state *s)
 	close(block[1]);
 	block[1] = -1;
 	rc = wait_forwarding(pid, init);
+	gfs_sandbox_net_release(&net);
 	gfs_cli_freeze_watch_end(watch);
 	if (init <= 0) {
 		gfs_cli_error(
@@ -553,6 +590,7 @@ static int run_sandboxed(struct run_state *s)
 	}
 	action_tell(s, ns, false);
 out:
+	gfs_sandbox_net_release(&net);
 	gfs_agent_serve_stop(&agent);
 	if (caught)
 		restore_signals(old_handlers);
@@ -560,6 +598,8 @@ out:
 		rc = 1;
 	if (seccomp >= 0)
 		close(seccomp);
+	if (o.resolv_fd >= 0)
+		close(o.resolv_fd);
 	for (int i = 0; i < 2; i++) {
 		if (info[i] >= 0)
 			close(info[i]);
@@ -579,9 +619,11 @@ static int run_or_exec(int argc, char **argv, bool is_run)
 	const struct gfs_option options[] = {
 		GFS_OPT_STR('c', "config", "FILE", "the project's config",
 			    &s.config_path),
-		GFS_OPT_STR(0, "network", "no",
-			    "no network inside (also [run] network = no); "
-			    "yes lets it through whatever the config says",
+		GFS_OPT_STR(0, "network", "WHICH",
+			    "yes (the default): a network of its own, as "
+			    "above; no: none, the loopback alone; host: the "
+			    "host's, shared, its loopback and abstract sockets "
+			    "included; overrides [run] network",
 			    &network),
 		GFS_OPT_BOOL(0, "print",
 			     "print the bwrap command line and exit", &s.print),
@@ -589,14 +631,16 @@ static int run_or_exec(int argc, char **argv, bool is_run)
 	};
 	struct gfs_buf about = GFS_BUF_INIT;
 	struct gfs_command_spec spec = {
-		.usage = is_run ? "guardfs run [-c FILE] [--network=no] "
+		.usage = is_run ? "guardfs run [-c FILE] "
+				  "[--network=yes|no|host] "
 				  "[--print] [--] CMD [ARGS...]"
-				: "guardfs exec [-c FILE] [--network=no] "
+				: "guardfs exec [-c FILE] "
+				  "[--network=yes|no|host] "
 				  "[--print] [--] CMD [ARGS...]",
 		.options = options,
 		.options_first = true,
 	};
-	bool yes;
+	enum gfs_run_network which;
 	int first, rc;
 
 	gfs_buf_adds(&about,
@@ -621,13 +665,13 @@ static int run_or_exec(int argc, char **argv, bool is_run)
 	if (first < 0)
 		return gfs_options_exit(first);
 	if (network) {
-		if (gfs_bool_parse(network, &yes)) {
+		if (gfs_config_network_parse(network, &which)) {
 			gfs_cli_error("bad value '%s' for --network "
-				      "(expected yes or no)",
+				      "(expected yes, no or host)",
 				      network);
 			return 2;
 		}
-		s.network = yes;
+		s.network = (int)which;
 	}
 	if (first >= argc)
 		return gfs_options_usage(&spec);

@@ -27,6 +27,7 @@ enum key_kind {
 	KIND_AUDIT_LEVEL,
 	KIND_ON_FAILURE,
 	KIND_FRACTION, /* "0.25" or "25%", stored in percent */
+	KIND_NETWORK,  /* enum gfs_run_network */
 };
 
 struct key_spec {
@@ -83,7 +84,7 @@ static const struct key_spec keys[] = {
 	KEY("run", "ro", KIND_PATHLIST, run_ro),
 	KEY("run", "rw", KIND_PATHLIST, run_rw),
 	KEY("run", "env", KIND_STRLIST, run_env),
-	KEY("run", "network", KIND_BOOL, run_network),
+	KEY("run", "network", KIND_NETWORK, run_network),
 };
 
 void gfs_config_init(struct gfs_config *cfg)
@@ -99,7 +100,7 @@ void gfs_config_init(struct gfs_config *cfg)
 	cfg->on_failure = GFS_ON_FAILURE_DENY;
 	cfg->scan = true;
 	cfg->scan_max_size = 8ULL << 20;
-	cfg->run_network = true;
+	cfg->run_network = GFS_RUN_NETWORK_OWN;
 	cfg->ask_timeout = 30;
 	cfg->ask_desktop = true;
 	/* measured: see README, "Breaker and kill switch" */
@@ -252,6 +253,19 @@ static int parse_fraction(const char *value, unsigned *percent)
 	return 0;
 }
 
+int gfs_config_network_parse(const char *text, enum gfs_run_network *out)
+{
+	bool yes;
+
+	if (!strcmp(text, "host"))
+		*out = GFS_RUN_NETWORK_HOST;
+	else if (!gfs_bool_parse(text, &yes))
+		*out = yes ? GFS_RUN_NETWORK_OWN : GFS_RUN_NETWORK_NONE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int set_value(struct parse_state *st, const struct key_spec *spec,
 		     const char *value)
 {
@@ -308,6 +322,8 @@ static int set_value(struct parse_state *st, const struct key_spec *spec,
 		return 0;
 	case KIND_FRACTION:
 		return parse_fraction(value, field);
+	case KIND_NETWORK:
+		return gfs_config_network_parse(value, field);
 	case KIND_ON_FAILURE:
 		if (!strcmp(value, "deny"))
 			*(enum gfs_on_failure *)field = GFS_ON_FAILURE_DENY;
@@ -335,6 +351,8 @@ static const char *kind_hint(enum key_kind kind)
 		return " (expected deny or allow)";
 	case KIND_FRACTION:
 		return " (expected a share such as 0.5 or 50%, 0 for none)";
+	case KIND_NETWORK:
+		return " (expected yes, no or host)";
 	default:
 		return " (expected a non-empty value)";
 	}

@@ -26,6 +26,7 @@
 #include "mounts.h"
 #include "sandbox.h"
 #include "sandbox_forbidden.h"
+#include "sandbox_net.h"
 
 /* Whether word (between underscores) appears in name. */
 static bool has_word(const char *name, const char *word)
@@ -125,6 +126,15 @@ static int step_fd(struct gfs_sandbox *sb, const char *option, int fd)
 
 	snprintf(num, sizeof(num), "%d", fd);
 	return step(sb, option, num, NULL);
+}
+
+static int step_fd_to(struct gfs_sandbox *sb, const char *option, int fd,
+		      const char *dest)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", fd);
+	return step(sb, option, num, dest, NULL);
 }
 
 void gfs_sandbox_release(struct gfs_sandbox *sb)
@@ -332,6 +342,34 @@ static int agent_verbs(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o)
 	return rc;
 }
 
+/*
+ * The network ([run] network): no, a namespace with the loopback alone;
+ * host, the host's, shared; yes, a namespace of its own that guardfs
+ * makes before bwrap starts (sandbox_net.h), where bwrap runs as root
+ * of a user namespace: --uid and --gid give the command the user's own
+ * ids back.
+ */
+static int network(struct gfs_sandbox *sb, enum gfs_run_network which,
+		   char *err, size_t err_size)
+{
+	char helper[PATH_MAX], id[16];
+	int rc;
+
+	if (which == GFS_RUN_NETWORK_NONE)
+		return step(sb, "--unshare-net", NULL);
+	if (which == GFS_RUN_NETWORK_HOST)
+		return 0;
+	/* Checked here too: run refuses before it mounts anything. */
+	if (gfs_sandbox_net_find(helper, sizeof(helper), err, err_size))
+		return -1;
+	if (geteuid() == 0 && getegid() == 0)
+		return 0;
+	snprintf(id, sizeof(id), "%u", (unsigned)geteuid());
+	rc = step(sb, "--uid", id, NULL);
+	snprintf(id, sizeof(id), "%u", (unsigned)getegid());
+	return rc ? rc : step(sb, "--gid", id, NULL);
+}
+
 int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 		      char *const *cmd, char *err, size_t err_size)
 {
@@ -370,8 +408,8 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = step(sb, "--unshare-user", "--disable-userns",
 			  "--cap-drop", "ALL", NULL);
-	if (!rc && !o->network)
-		rc = step(sb, "--unshare-net", NULL);
+	if (!rc)
+		rc = network(sb, o->network, err, err_size);
 	if (!rc)
 		rc = system_dirs(sb);
 	if (!rc)
@@ -391,6 +429,11 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	/* A home inside the project is still an empty one. */
 	if (!rc && strcmp(home, o->mount) && gfs_path_is_within(home, o->mount))
 		rc = step(sb, "--tmpfs", home, NULL);
+	/* The resolver of the sandbox's own network, never in the project. */
+	if (!rc && o->resolv_fd >= 0 &&
+	    !gfs_path_is_within(o->resolv_dest, o->mount))
+		rc = step_fd_to(sb, "--ro-bind-data", o->resolv_fd,
+				o->resolv_dest);
 	if (!rc)
 		rc = step(sb, "--chdir", o->cwd, NULL);
 	if (!rc)
@@ -468,6 +511,11 @@ const char *gfs_sandbox_reset_intr(void)
 
 int gfs_sandbox_find_bwrap(char *out, size_t size)
 {
+	return gfs_sandbox_find_program("bwrap", out, size);
+}
+
+int gfs_sandbox_find_program(const char *name, char *out, size_t size)
+{
 	const char *path = getenv("PATH");
 	const char *p, *end;
 
@@ -477,8 +525,8 @@ int gfs_sandbox_find_bwrap(char *out, size_t size)
 		end = strchrnul(p, ':');
 		if (end == p || p[0] != '/')
 			continue;
-		if ((size_t)snprintf(out, size, "%.*s/bwrap", (int)(end - p),
-				     p) >= size)
+		if ((size_t)snprintf(out, size, "%.*s/%s", (int)(end - p), p,
+				     name) >= size)
 			continue;
 		if (access(out, X_OK) == 0)
 			return 0;

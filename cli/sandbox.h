@@ -25,12 +25,15 @@ struct gfs_sandbox_opts {
 	const struct gfs_config *cfg;
 	const char *mount; /* the guarded folder as the user sees it */
 	const char *cwd;   /* working directory inside (within mount) */
-	bool network;	   /* false: a private network namespace */
-	bool tty;	   /* stdin is a terminal: keep the session */
-	bool reset_intr;   /* the command gets SIGINT, SIGQUIT back (below) */
-	int seccomp_fd;	   /* the filter of gfs_sandbox_seccomp_fd, or -1 */
-	int info_fd;	   /* bwrap writes the child's pid here, or -1 */
-	int block_fd;	   /* the child waits for a byte here, or -1 */
+	enum gfs_run_network network; /* [run] network, or --network */
+	bool tty;	 /* stdin is a terminal: keep the session */
+	bool reset_intr; /* the command gets SIGINT, SIGQUIT back (below) */
+	int seccomp_fd;	 /* the filter of gfs_sandbox_seccomp_fd, or -1 */
+	int info_fd;	 /* bwrap writes the child's pid here, or -1 */
+	int block_fd;	 /* the child waits for a byte here, or -1 */
+	/* the sandbox's resolv.conf and where it goes, or -1 (sandbox_net.h) */
+	int resolv_fd;
+	const char *resolv_dest;
 	/*
 	 * The agent's verbs (agent.h): the socket served for this sandbox
 	 * and the guardfs program, shown at GFS_AGENT_SOCKET and in
@@ -77,10 +80,10 @@ void gfs_sandbox_print(const struct gfs_sandbox *sb, FILE *out);
  */
 int gfs_sandbox_seccomp_fd(void);
 
-/*
- * Finds bwrap in PATH into out. -ENOENT with the advice to install
- * bubblewrap printed when it is missing.
- */
+/* Finds the program name in PATH into out; -ENOENT when it is not there. */
+int gfs_sandbox_find_program(const char *name, char *out, size_t size);
+
+/* Finds bwrap in PATH into out; -ENOENT when it is not there. */
 int gfs_sandbox_find_bwrap(char *out, size_t size);
 
 /*

@@ -15,8 +15,8 @@ packages=(
 	libpython3.11-testsuite stress-ng
 	# more tools the tests run inside the mount
 	python3-venv rsync
-	# the sandbox of guardfs run and guardfs exec
-	bubblewrap
+	# the sandbox of guardfs run and guardfs exec, and its own network
+	bubblewrap slirp4netns
 	# the desktop prompt's test: a session bus, notify-send, and a
 	# notification server of the test's own (python3-dbus, python3-gi)
 	dbus-daemon dbus-bin dbus-session-bus-common libnotify-bin

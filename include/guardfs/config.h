@@ -35,6 +35,13 @@ enum gfs_on_failure {
 	GFS_ON_FAILURE_ALLOW,	 /* perform it unrecorded, and audit that */
 };
 
+/* [run] network: what network the sandbox of run and exec gets. */
+enum gfs_run_network {
+	GFS_RUN_NETWORK_OWN = 0, /* yes: a namespace of its own, slirp4netns */
+	GFS_RUN_NETWORK_NONE,	 /* no: a namespace with the loopback alone */
+	GFS_RUN_NETWORK_HOST,	 /* host: the host's namespace, shared */
+};
+
 struct gfs_config {
 	char *path; /* the file that was read, or NULL for defaults */
 	/*
@@ -94,7 +101,7 @@ struct gfs_config {
 	struct gfs_strlist run_ro;  /* paths shown read-only, "~/" expanded */
 	struct gfs_strlist run_rw;  /* paths shown read-write */
 	struct gfs_strlist run_env; /* variable names let through */
-	bool run_network;	    /* default yes; no: a private network */
+	enum gfs_run_network run_network; /* default yes (its own) */
 };
 
 /* The breaker's defaults ([limits]), measured: see the README. */
@@ -152,6 +159,12 @@ int gfs_config_resolve_text(struct gfs_config *cfg, const char *path,
  * "<name>-<8 hex digits of the root's hash>". Appended to out.
  */
 int gfs_config_project_id(const struct gfs_config *cfg, struct gfs_buf *out);
+
+/*
+ * Parses a value of [run] network or --network: yes (and the other
+ * spellings of a boolean), no, or host. 0 or -EINVAL.
+ */
+int gfs_config_network_parse(const char *text, enum gfs_run_network *out);
 
 /* The commented starter config that `guardfs init` writes. */
 extern const char gfs_config_starter[];

@@ -148,16 +148,27 @@ as_ordinary_user() {
 }
 
 # user_dir: makes UD, a world-traversable folder U owns, with UD/root
-# registered for unmounting, and gives /dev/fuse the standard 0666 (some
-# containers make it 0600); the trap removes UD and puts the mode back.
+# registered for unmounting, and gives /dev/fuse and /dev/net/tun (the
+# sandbox's network) the standard 0666 (some containers make them 0600);
+# the trap removes UD and puts the modes back.
 user_dir() {
 	fuse_mode=$(stat -c %a /dev/fuse)
-	[ "$(id -u)" -eq 0 ] && chmod 666 /dev/fuse
+	tun_mode=$(stat -c %a /dev/net/tun 2>/dev/null)
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 666 /dev/fuse
+		[ -n "$tun_mode" ] && chmod 666 /dev/net/tun
+	fi
 	UD=$(mktemp -d /tmp/gfs-user.XXXXXX)
 	chmod 755 "$UD"
 	chown "$U" "$UD"
 	mounted+=("$UD/root")
-	trap 'cleanup; rm -rf "$UD"; [ "$(id -u)" -eq 0 ] && chmod "$fuse_mode" /dev/fuse' EXIT
+	trap 'cleanup; rm -rf "$UD"; user_dir_modes_back' EXIT
+}
+
+user_dir_modes_back() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	chmod "$fuse_mode" /dev/fuse
+	[ -z "$tun_mode" ] || chmod "$tun_mode" /dev/net/tun
 }
 
 # check DESCRIPTION COMMAND...: the command must succeed.

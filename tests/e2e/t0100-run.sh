@@ -289,8 +289,8 @@ check_eq "[run] env must be a variable name" \
 	"guardfs: $T/bad.ini:4: bad value 'BAD-NAME' for 'env' (expected a variable name)" \
 	"$("$GUARDFS" exec -c "$T/bad.ini" -- true 2>&1)"
 printf '[guard]\nroot = %s\n[run]\nnetwork = maybe\n' "$R" >"$T/bad.ini"
-check_eq "[run] network must be yes or no" \
-	"guardfs: $T/bad.ini:4: bad value 'maybe' for 'network' (expected yes or no)" \
+check_eq "[run] network must be yes, no or host" \
+	"guardfs: $T/bad.ini:4: bad value 'maybe' for 'network' (expected yes, no or host)" \
 	"$("$GUARDFS" exec -c "$T/bad.ini" -- true 2>&1)"
 
 # a store kept in a system directory the sandbox shows is covered there

@@ -37,6 +37,30 @@ if ! as_user bwrap --unshare-user --ro-bind / / true 2>/dev/null; then
 	exit
 fi
 
+# An abstract Unix socket of the host (a bus, an X server): reachable by
+# the user outside, not from inside the sandbox's own network.
+ABSTRACT=gfs-t0101-$$
+cat >"$UD/bin/abstract.py" <<'EOF'
+import errno, socket, sys
+s = socket.socket(socket.AF_UNIX)
+if sys.argv[1] == "serve":
+    s.bind(b"\0" + sys.argv[2].encode())
+    s.listen(8)
+    open(sys.argv[3], "w").close()
+    while True:
+        s.accept()[0].close()
+try:
+    s.connect(b"\0" + sys.argv[2].encode())
+    print("ok")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))
+EOF
+python3 "$UD/bin/abstract.py" serve "$ABSTRACT" "$T/serving" &
+daemons+=($!)
+for _ in $(seq 100); do [ -e "$T/serving" ] && break; sleep 0.05; done
+check_eq "user outside: the abstract socket answers" ok \
+	"$(as_user python3 "$UD/bin/abstract.py" connect "$ABSTRACT")"
+
 cat >"$UD/bin/inside.sh" <<'EOF'
 P=$(dirname "$0")/gfs_probe
 echo "ssh=$($P read "$HOME/.ssh/id_rsa")"
@@ -54,19 +78,23 @@ echo "project=$(cat a.txt)"
 echo "write=$(echo new >new.txt && cat new.txt)"
 echo "home=$($P open "$HOME/planted" wc)"
 echo "env_github=${GITHUB_TOKEN-unset}"
+echo "abstract=$(/usr/bin/python3 "$(dirname "$0")/abstract.py" connect "$ABSTRACT")"
+echo "ifaces=$(grep -o '^ *[a-z0-9]*:' /proc/net/dev | tr -d ' :' | sort | paste -sd,)"
+echo "route=$(awk '$2 == "00000000" {print $1}' /proc/net/route)"
 exit 9
 EOF
 
 check "user mounts" in_root "$GUARDFS" mount -c "$UD/cfg.ini"
 DPID=$(as_user "${envs[@]}" "$GUARDFS" status --json |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["mounts"][0]["pid"])')
-in_root DPID="$DPID" "$GUARDFS" exec -c "$UD/cfg.ini" -- sh "$UD/bin/inside.sh" >"$T/out" 2>"$T/err"
+in_root DPID="$DPID" ABSTRACT="$ABSTRACT" "$GUARDFS" exec -c "$UD/cfg.ini" -- sh "$UD/bin/inside.sh" >"$T/out" 2>"$T/err"
 rc=$?
 cat "$T/err"
 check_eq "exec as the user: exit status" 9 "$rc"
 for line in ssh=ENOENT aws=ENOENT store=ENOENT socket=ENOENT procfd=ENOENT \
 	kill=ESRCH fusermount=refused umount=refused nnp=NoNewPrivs:1 \
-	userns=refused dotenv=ENOENT project=hi write=new home=ok env_github=unset; do
+	userns=refused dotenv=ENOENT project=hi write=new home=ok env_github=unset \
+	abstract=ECONNREFUSED ifaces=lo,tap0 route=tap0; do
 	check_eq "user exec: ${line%%=*}" "$line" "$(grep "^${line%%=*}=" "$T/out")"
 done
 check "user: the mount survived" is_mounted

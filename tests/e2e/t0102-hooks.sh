@@ -39,6 +39,9 @@ check_eq "ask, config and network from the environment" \
 	"ask|guardfs exec -c '/a b.ini' --network=no -- bash -c 'echo it'\"'\"'s here; cat ~/.ssh/id_rsa'" \
 	"$(echo "$input" | GUARDFS=guardfs GUARDFS_HOOK_DECISION=ask GUARDFS_CONFIG='/a b.ini' GUARDFS_NETWORK=no "$HOOK" |
 		python3 -c 'import json,sys; o=json.load(sys.stdin)["hookSpecificOutput"]; print(o["permissionDecision"] + "|" + o["updatedInput"]["command"])')"
+check_eq "GUARDFS_NETWORK=host is passed on" \
+	"guardfs exec --network=host -- bash -c 'echo it'\"'\"'s here; cat ~/.ssh/id_rsa'" \
+	"$(echo "$input" | GUARDFS=guardfs GUARDFS_NETWORK=host "$HOOK" | field hookSpecificOutput updatedInput command)"
 check_eq "codex: an argv gets the prefix" '["guardfs", "exec", "--", "bash", "-lc", "ls"]' \
 	"$(echo '{"tool_name":"Bash","tool_input":{"command":["bash","-lc","ls"]}}' | GUARDFS=guardfs "$HOOK" |
 		field hookSpecificOutput updatedInput command)"
