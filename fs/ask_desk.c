@@ -277,6 +277,7 @@ static void *desk_main(void *arg)
 	int i, n, timeout_ms;
 	char drain[64];
 
+	pthread_setname_np(pthread_self(), "gfs-desk");
 	for (;;) {
 		pthread_mutex_lock(&d->lock);
 		closing = d->closing;

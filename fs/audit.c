@@ -72,6 +72,7 @@ static void *writer_main(void *arg)
 	struct gfs_audit *a = arg;
 	struct gfs_buf out = GFS_BUF_INIT, swap;
 
+	pthread_setname_np(pthread_self(), "gfs-audit");
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		struct timespec until;

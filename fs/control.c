@@ -141,6 +141,7 @@ static void *control_main(void *arg)
 		{.fd = c->stop_pipe[0], .events = POLLIN},
 	};
 
+	pthread_setname_np(pthread_self(), "gfs-control");
 	for (;;) {
 		int fd;
 

@@ -57,6 +57,7 @@ static void *drain_main(void *arg)
 	struct gfs_drain *d = arg;
 	struct timespec until;
 
+	pthread_setname_np(pthread_self(), "gfs-drain");
 	pthread_mutex_lock(&d->lock);
 	while (!d->stop) {
 		pthread_mutex_unlock(&d->lock);

@@ -92,6 +92,7 @@ static void *count_main(void *arg)
 	int fd = openat(fs->root.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int64_t n;
 
+	pthread_setname_np(pthread_self(), "gfs-breaker");
 	if (fd < 0)
 		return NULL;
 	gfs_buf_adds(&path, "");

@@ -210,6 +210,7 @@ static void *inval_main(void *arg)
 {
 	struct gfs_fs *fs = arg;
 
+	pthread_setname_np(pthread_self(), "gfs-inval");
 	pthread_mutex_lock(&fs->inval_lock);
 	for (;;) {
 		struct gfs_inval *item;

@@ -268,6 +268,7 @@ static void *worker_main(void *arg)
 {
 	struct gfs_store *s = arg;
 
+	pthread_setname_np(pthread_self(), "gfs-store");
 	pthread_mutex_lock(&s->queue_lock);
 	for (;;) {
 		struct gfs_store_job *job = s->captures;

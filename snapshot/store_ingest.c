@@ -95,6 +95,7 @@ static void *lane_main(void *arg)
 {
 	struct gfs_store *s = arg;
 
+	pthread_setname_np(pthread_self(), "gfs-ingest");
 	pthread_mutex_lock(&s->queue_lock);
 	for (;;) {
 		struct gfs_store_held *h = s->lane_head;

@@ -278,6 +278,7 @@ static void *packer_main(void *arg)
 	struct gfs_store *s = arg;
 	struct pack_pass pass = {s, 0, 0};
 
+	pthread_setname_np(pthread_self(), "gfs-pack");
 	packer_set_urgent(false);
 	pthread_mutex_lock(&s->pack_lock);
 	for (;;) {
