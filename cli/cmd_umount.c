@@ -81,10 +81,11 @@ static bool is_running(pid_t pid)
 
 /*
  * What the daemon still has to record, from the file it rewrites while
- * it drains (fs/drain.c): 0 and left/first set, or -errno.
+ * it drains (fs/drain.c): 0 and left/first/bytes set, or -errno. (A
+ * daemon of an older build writes no bytes: 0.)
  */
 static int read_drain(pid_t pid, unsigned long long *left,
-		      unsigned long long *first)
+		      unsigned long long *first, unsigned long long *bytes)
 {
 	struct gfs_buf path = GFS_BUF_INIT;
 	int rc = gfs_control_runtime_dir(&path);
@@ -94,7 +95,8 @@ static int read_drain(pid_t pid, unsigned long long *left,
 		rc = -ENOMEM;
 	if (!rc && !(f = fopen(path.data, "re")))
 		rc = -errno;
-	if (!rc && fscanf(f, "%llu %llu", left, first) != 2)
+	*bytes = 0;
+	if (!rc && fscanf(f, "%llu %llu %llu", left, first, bytes) < 2)
 		rc = -EINVAL;
 	if (f)
 		fclose(f);
@@ -111,7 +113,7 @@ static int wait_for_exit(pid_t pid)
 {
 	time_t start = time(NULL);
 	bool tty = isatty(2), told = false, shown = false;
-	unsigned long long left, first, last = 0;
+	unsigned long long left, first, bytes, last = 0, last_mib = 0;
 
 	while (is_running(pid)) {
 		if (time(NULL) - start >= DRAIN_TIMEOUT_S) {
@@ -119,14 +121,20 @@ static int wait_for_exit(pid_t pid)
 				fputc('\n', stderr);
 			return -ETIMEDOUT;
 		}
-		if (tty && read_drain(pid, &left, &first) == 0 && left &&
-		    left != last) {
+		if (tty && read_drain(pid, &left, &first, &bytes) == 0 &&
+		    (left || bytes) &&
+		    (left != last || (bytes + 1048575) >> 20 != last_mib)) {
+			last = left;
+			last_mib = (bytes + 1048575) >> 20;
 			fprintf(stderr,
 				"\rguardfs: recording the last changes: %llu "
-				"of %llu left\033[K",
+				"of %llu left",
 				left, first);
+			if (bytes)
+				fprintf(stderr, ", %llu MiB of large files",
+					last_mib);
+			fputs("\033[K", stderr);
 			shown = true;
-			last = left;
 		} else if (!shown && !told && time(NULL) - start >= 2) {
 			fprintf(stderr,
 				"guardfs: waiting for the daemon (pid "

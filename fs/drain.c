@@ -2,9 +2,10 @@
  * The unmount's progress. Once the kernel has let go of the mount, the
  * daemon still records what is queued before it exits, and `guardfs
  * umount` waits for that. Meanwhile a thread here rewrites
- * <runtime dir>/<pid>.drain every 200 ms with what is left ("N M": jobs
- * left, jobs left when the drain began), which the umount command shows
- * on a terminal. The file goes when the store is closed.
+ * <runtime dir>/<pid>.drain every 200 ms with what is left ("N M B":
+ * jobs left, jobs left when the drain began, bytes of large files the
+ * store has yet to read), which the umount command shows on a terminal.
+ * The file goes when the store is closed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,9 +40,10 @@ static void report(struct gfs_drain *d)
 	int fd, n;
 
 	gfs_store_backlog(d->store, &applied, &queued);
-	n = snprintf(line, sizeof(line), "%llu %llu\n",
+	n = snprintf(line, sizeof(line), "%llu %llu %llu\n",
 		     (unsigned long long)(queued - applied),
-		     (unsigned long long)d->first);
+		     (unsigned long long)d->first,
+		     (unsigned long long)gfs_store_ingest_left(d->store));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		  0600);

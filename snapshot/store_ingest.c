@@ -86,7 +86,7 @@ static int ingest_copy(struct gfs_store *s, const char *data, git_oid *oid)
 	rc = fstat(fd, &st) < 0 ? -errno : 0;
 	if (!rc)
 		rc = gfs_store_stream_blob(s, s->lane_odb, fd, st.st_size, oid,
-					   &xxh);
+					   &xxh, &s->lane_read);
 	close(fd);
 	return rc;
 }
@@ -115,6 +115,8 @@ static void *lane_main(void *arg)
 		memset(&oid, 0, sizeof(oid));
 		rc = ingest_copy(s, h->spill, &oid);
 		pthread_mutex_lock(&s->queue_lock);
+		atomic_fetch_sub(&s->lane_queued, h->size);
+		atomic_store(&s->lane_read, 0);
 		h->rc = rc;
 		git_oid_cpy(&h->blob, &oid);
 		h->ingested = true;
@@ -134,6 +136,7 @@ static int lane_submit(struct gfs_store *s, struct gfs_store_held *h)
 			return -EAGAIN;
 		s->lane_started = true;
 	}
+	atomic_fetch_add(&s->lane_queued, h->size);
 	if (s->lane_tail)
 		s->lane_tail->lane_next = h;
 	else
@@ -170,6 +173,7 @@ int gfs_store_hold_preimage(struct gfs_store *s, struct gfs_store_job *job)
 	struct gfs_buf msg = GFS_BUF_INIT, path = GFS_BUF_INIT;
 	git_signature *sig = NULL;
 	struct gfs_store_held *h = NULL;
+	struct stat st = {0};
 	int rc;
 
 	rc = gfs_store_commit_batch(s);
@@ -182,7 +186,10 @@ int gfs_store_hold_preimage(struct gfs_store *s, struct gfs_store_job *job)
 	}
 	rc = gfs_store_spill_read_meta(job->spill, &h->mode, &path);
 	if (!rc)
+		rc = stat(job->spill, &st) < 0 ? -errno : 0;
+	if (!rc)
 		rc = gfs_store_tree_write(s, &h->tree);
+	h->size = (uint64_t)st.st_size;
 	if (!rc)
 		rc = preimage_message(s, &job->ev, &msg);
 	if (!rc && git_signature_now(&sig, "guardfs", "guardfs@localhost"))
@@ -210,6 +217,14 @@ out:
 	gfs_buf_release(&msg);
 	gfs_buf_release(&path);
 	return rc;
+}
+
+uint64_t gfs_store_ingest_left(struct gfs_store *s)
+{
+	uint64_t queued = atomic_load(&s->lane_queued);
+	uint64_t read = atomic_load(&s->lane_read);
+
+	return queued > read ? queued - read : 0;
 }
 
 /* Whether the oldest held commit can be written now (queue_lock held). */

@@ -112,6 +112,7 @@ struct gfs_store_held {
 	char *spill;
 	char *path;
 	uint32_t mode;
+	uint64_t size; /* of the copy, as handed to the lane */
 	bool ingested; /* under queue_lock: the lane set rc and blob */
 	int rc;
 	git_oid blob;
@@ -200,6 +201,9 @@ struct gfs_store {
 	struct gfs_store_held *lane_head;
 	struct gfs_store_held *lane_tail;
 	git_odb *lane_odb; /* its own handle: loose objects only */
+	/* bytes handed to the lane and not done, and read of the current */
+	_Atomic uint64_t lane_queued;
+	_Atomic uint64_t lane_read;
 
 	/* background packing, with its own repository handle */
 	pthread_t packer;
@@ -271,7 +275,8 @@ void gfs_store_baseline_entry(struct gfs_store *s);
 int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 			     unsigned flags);
 int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
-			  uint64_t size, git_oid *oid, uint64_t *xxh);
+			  uint64_t size, git_oid *oid, uint64_t *xxh,
+			  _Atomic uint64_t *read_bytes);
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 		       const git_oid *oid, bool *changed);
 

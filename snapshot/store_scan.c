@@ -170,7 +170,8 @@ static int read_fd(int fd, struct gfs_buf *out, size_t size_hint)
 
 /* Streams a large file into a blob, hashing it with xxh3 on the way. */
 int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
-			  uint64_t size, git_oid *oid, uint64_t *xxh)
+			  uint64_t size, git_oid *oid, uint64_t *xxh,
+			  _Atomic uint64_t *read_bytes)
 {
 	XXH3_state_t *state = XXH3_createState();
 	git_odb_stream *stream = NULL;
@@ -203,6 +204,8 @@ int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
 			goto out;
 		}
 		XXH3_64bits_update(state, chunk, n);
+		if (read_bytes)
+			atomic_fetch_add(read_bytes, (uint64_t)n);
 		if (git_odb_stream_write(stream, chunk, n)) {
 			rc = gfs_store_git_error("write blob stream");
 			goto out;
@@ -280,7 +283,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		mode = git_mode_of(&st);
 		if ((uint64_t)st.st_size > READ_WHOLE_MAX) {
 			rc = gfs_store_stream_blob(s, s->odb, fd, st.st_size,
-						   &oid, &xxh);
+						   &oid, &xxh, NULL);
 			if (!rc)
 				goto have_oid;
 			goto out;

@@ -232,7 +232,7 @@ static int ingest(struct gfs_store *s, const char *data, bool *changed)
 		rc = -errno;
 	if (!rc)
 		rc = gfs_store_stream_blob(s, s->odb, fd, st.st_size, &oid,
-					   &xxh);
+					   &xxh, NULL);
 	close(fd);
 	if (!rc)
 		rc = gfs_store_set_blob(s, path.data, mode, &oid, changed);

@@ -155,4 +155,10 @@ void gfs_store_flush(struct gfs_store *s);
 void gfs_store_backlog(struct gfs_store *s, uint64_t *applied,
 		       uint64_t *queued);
 
+/*
+ * Bytes of large files set aside that the store has yet to read into
+ * blobs (its ingest lane); the commits after them wait for it.
+ */
+uint64_t gfs_store_ingest_left(struct gfs_store *s);
+
 #endif

@@ -42,6 +42,28 @@ check_eq "no progress file left behind" "" \
 check_eq "every blob is in the store" 48 \
 	"$(git -C "$(ls -d "$XDG_DATA_HOME"/guardfs/*.git)" ls-tree HEAD | grep -c blob)"
 
+# A large file's bytes go to the store's ingest lane when it is deleted
+# (max_file_size 1M here): the worker goes on, the commits wait for the
+# blob, and the unmount waits for both, saying how much is left to read.
+printf '[snapshot]\nmax_file_size = 1M\n' >"$T/big.ini"
+chmod 600 "$T/big.ini"
+check "mount with max_file_size = 1M" gfs_mount "$R" -c "$T/big.ini" "$R" "$R"
+head -c 256M /dev/urandom >"$R/big.bin"
+want=$(git hash-object "$R/big.bin")
+rm -f "$R/big.bin"
+script -qec "'$GUARDFS' umount '$R'" /dev/null >"$T/tty2.out" 2>&1
+progress=$(tr '\r' '\n' <"$T/tty2.out" | sed 's/\x1b\[K//g' | grep 'recording the last changes')
+check "progress in MiB while the large file is read" \
+	grep -Eq '^guardfs: recording the last changes: [0-9]+ of [0-9]+ left, [0-9]+ MiB of large files$' <<<"$progress"
+check_eq "then done" "guardfs: recording the last changes: done" \
+	"$(tail -1 <<<"$progress")"
+store=$(ls -d "$XDG_DATA_HOME"/guardfs/*.git)
+check_eq "its preimage, then its delete" "unlink big.bin
+preimage big.bin" "$(git -C "$store" log -2 --format=%s)"
+check_eq "the preimage holds its bytes" "$want" \
+	"$(git -C "$store" rev-parse HEAD~1:big.bin)"
+check_eq "the set-aside copy is gone" "" "$(ls "$store/spill")"
+
 # in a script: no progress line
 check "mount again" gfs_mount "$R" "$R"
 rm -f "$T"/stage/blob*
