@@ -285,6 +285,12 @@ static void *worker_main(void *arg)
 			if (rc) {
 				gfs_store_log("commit", rc);
 				s->retry_at = mono_ns() + 1000000000LL;
+				/* a flush or close cannot wait for space */
+				if (s->flush_req != s->flush_done ||
+				    s->stopping) {
+					s->flush_done = s->flush_req;
+					pthread_cond_broadcast(&s->done_cond);
+				}
 				if (s->stopping)
 					break; /* close() keeps the spills */
 			}

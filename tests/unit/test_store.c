@@ -521,6 +521,70 @@ static void test_ingest_lane(void)
 	unlink(copy);
 }
 
+/*
+ * The ingest lane on a full disk: the large file's blob cannot be
+ * written, so its preimage is not committed, and neither close nor a
+ * flush hangs on the commits held behind it. The copy set aside stays
+ * and is committed at the next start, once there is space again.
+ */
+static void test_ingest_full(void)
+{
+	char small[400], small_store[450], root2[400], err[512];
+	struct gfs_store_opts o = {0};
+	struct gfs_store *s = NULL;
+	int fd2 = -1;
+
+	snprintf(small, sizeof(small), "%s/small-lane", base);
+	snprintf(small_store, sizeof(small_store), "%s/store.git", small);
+	snprintf(root2, sizeof(root2), "%s/root-lane", base);
+	mkdir(small, 0755);
+	mkdir(root2, 0755);
+	if (geteuid() != 0 ||
+	    mount("tmpfs", small, "tmpfs", 0, "size=12m") != 0) {
+		printf("ingest on a full disk: skipped (needs root)\n");
+		return;
+	}
+	fd2 = open(root2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	o.store_path = small_store;
+	o.root_fd = fd2;
+	o.root_path = root2;
+	o.max_file_size = 1 << 20;
+	sh("head -c 3M /dev/urandom > '%s/big.bin'", root2);
+	sh("cp '%s/big.bin' '%s/big.copy'", root2, base);
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (!s)
+		goto out;
+	/* the copy fits (3 MiB), its blob will not */
+	CHECK(gfs_store_before(s, "big.bin", GFS_STORE_REMOVING) == 0);
+	sh("dd if=/dev/zero of='%s/filler' bs=64k 2>/dev/null", small);
+	CHECK(unlinkat(fd2, "big.bin", 0) == 0);
+	{
+		struct gfs_store_event ev = {.op = GFS_OP_UNLINK,
+					     .path = "big.bin",
+					     .pid = 4242,
+					     .process = "agent"};
+
+		CHECK(gfs_store_after(s, &ev, NULL) == 0);
+	}
+	gfs_store_flush(s); /* returns: the flush cannot wait for space */
+	gfs_store_close(s); /* and so does the close */
+	s = NULL;
+	CHECK_STR(sh("ls '%s/spill' | wc -l", small_store), "2");
+	/* space again: the next start commits the copy as a preimage */
+	sh("rm -f '%s/filler'", small);
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' log -2 --format=%%s | tail -1", small_store),
+		  "preimage big.bin");
+	CHECK_STR(sh("git -C '%s' rev-parse HEAD~1:big.bin", small_store),
+		  sh("git hash-object '%s/big.copy'", base));
+	CHECK_STR(sh("ls '%s/spill' | wc -l", small_store), "0");
+out:
+	if (fd2 >= 0)
+		close(fd2);
+	umount(small);
+}
+
 static void test_fail_closed(void)
 {
 	struct gfs_store *s = open_store(0, false);
@@ -1039,6 +1103,7 @@ int main(void)
 	test_pack_waits_for_quiet();
 	test_journal();
 	test_disk_full();
+	test_ingest_full();
 	test_coarse_times();
 	test_timing();
 	/* a kill -9 may leave blobs no commit reached: dangling, not broken */
