@@ -311,8 +311,13 @@ static void teardown(struct gfs_fs *fs)
 	if (fs->store) {
 		struct gfs_drain *drain = gfs_drain_report_start(fs->store);
 
-		gfs_store_close(fs->store);
+		/*
+		 * What is queued is recorded while the drain reports it; the
+		 * report ends before the store is freed (it reads it).
+		 */
+		gfs_store_flush(fs->store);
 		gfs_drain_report_stop(drain);
+		gfs_store_close(fs->store);
 	}
 	gfs_audit_close(fs->audit);
 	gfs_guards_release(&fs->guards);
