@@ -436,9 +436,9 @@ static int refresh_child(struct gfs_store *s, int dirfd,
 		}
 	}
 	if (S_ISDIR(st.st_mode)) {
-		int fd =
-			openat(dirfd, name,
-			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = gfs_store_open_quietly(dirfd, name,
+						O_RDONLY | O_DIRECTORY |
+							O_NOFOLLOW | O_CLOEXEC);
 
 		if (fd < 0) {
 			rc = -errno;
@@ -484,7 +484,9 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 
 	if (depth > 4096)
 		return -ELOOP;
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the store's own listing leaves the directory's atime alone */
+	fd = gfs_store_open_quietly(dirfd, ".",
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);

@@ -183,4 +183,18 @@ check_eq "xattr in folder" blue "$(getfattr --only-values -n user.tag "$R/c" 2>/
 check_eq "removexattr" ok "$(probe removexattr "$M/c" user.tag)"
 check_eq "getxattr removed" ENODATA "$(probe getxattr "$M/c" user.tag)"
 check "umount" gfs_umount "$M"
+
+# The store's own reads leave the folder's times alone: a directory whose
+# atime a tool set (CPython's test_utime_directory) keeps it after the
+# store has listed it to record a rename.
+check "mount for the atime check" gfs_mount "$M" "$R" "$M"
+mkdir -p "$M/timed" && echo x >"$M/timed/f"
+touch -a -d @1 "$M/timed"
+mv "$M/timed" "$M/timed2"
+"$GUARDFS" log -n 1 "$M" >/dev/null
+check_eq "the store recorded the moved directory" "x" \
+	"$(git -C "$(status_field "$M" store)" cat-file blob HEAD:timed2/f)"
+check_eq "a directory's atime survives the store's listing" 1 \
+	"$(stat -c %X "$R/timed2")"
+check "umount" gfs_umount "$M"
 test_done
