@@ -103,6 +103,16 @@ wait_notifier() {
 	return 1
 }
 
+# wait_shown PATH: the server got a notification naming PATH (10 s).
+wait_shown() {
+	local i
+	for i in $(seq 100); do
+		[ "$(notify_count "$1")" -gt 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # gone PID: the process is gone within 5 s, reaped (no zombie left).
 gone() {
 	local i
@@ -238,6 +248,8 @@ printf 'body\n' >"$N/caps"
 cat "$R/private/noactions.txt" >"$T/noactions.out" 2>&1 &
 reader=$!
 id=$(ask_id private/noactions.txt)
+# (answered before notify-send had shown it, the prompt was never shown)
+check "no actions: shown" wait_shown private/noactions.txt
 check "no actions: answer allow in guardfs ask" "$GUARDFS" ask answer "$id" allow "$R"
 wait "$reader"
 check_eq "no actions: the reader read" "noactions text" "$(cat "$T/noactions.out")"
