@@ -9,7 +9,9 @@
 /*
  * Keys copied from a daemon's reply; numbers stay unquoted in JSON.
  * descriptors: the inode table's fds and open files; reopens: fds opened
- * again by name; stale: reopens refused (another inode at the name).
+ * again by name; stale: reopens refused (another inode at the name);
+ * backlog: operations the store has yet to record; ingest_bytes: bytes of
+ * large files set aside that it has yet to read.
  */
 static const struct {
 	const char *key;
@@ -21,7 +23,8 @@ static const struct {
 	{"audit", false},	{"io", false},
 	{"requests", false},	{"started", true},
 	{"uptime", true},	{"operations", true},
-	{"refusals", true},	{"descriptors", true},
+	{"refusals", true},	{"backlog", true},
+	{"ingest_bytes", true}, {"descriptors", true},
 	{"reopens", true},	{"stale", true},
 	{"frozen", false},	{"frozen_rule", false},
 	{"frozen_since", true}, {"frozen_refused", true},
@@ -104,6 +107,9 @@ int gfs_cmd_status(int argc, char **argv)
 			"Lists the guarded folders of this user that are "
 			"mounted now: root, mount point, config, daemon pid, "
 			"uptime, how many operations were served and refused, "
+			"what the store has yet to record (backlog: "
+			"operations; ingest_bytes: bytes of large files set "
+			"aside), "
 			"and the data path (io): passthrough (the kernel reads "
 			"and writes the folder's files directly) or daemon "
 			"(every read and write goes through guardfs). frozen "

@@ -183,6 +183,17 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		     (unsigned long long)atomic_load(&fs->ops));
 	gfs_buf_addf(out, "refusals\t%llu\n",
 		     (unsigned long long)atomic_load(&fs->refusals));
+	if (fs->store) {
+		/* what the store has yet to record: jobs, large files' bytes */
+		uint64_t applied, queued;
+
+		gfs_store_backlog(fs->store, &applied, &queued);
+		gfs_buf_addf(out, "backlog\t%llu\n",
+			     (unsigned long long)(queued - applied));
+		gfs_buf_addf(
+			out, "ingest_bytes\t%llu\n",
+			(unsigned long long)gfs_store_ingest_left(fs->store));
+	}
 	if (gfs_inode_status(fs, out))
 		return -ENOMEM;
 	return gfs_freeze_status(fs, out);

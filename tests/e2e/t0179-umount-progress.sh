@@ -51,6 +51,12 @@ check "mount with max_file_size = 1M" gfs_mount "$R" -c "$T/big.ini" "$R" "$R"
 head -c 256M /dev/urandom >"$R/big.bin"
 want=$(git hash-object "$R/big.bin")
 rm -f "$R/big.bin"
+# (the delete's job, then the lane's reading: one is under way right now)
+left=$("$GUARDFS" status --json | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["mounts"][0]
+print(m["backlog"] + m["ingest_bytes"] > 0, type(m["ingest_bytes"]).__name__)')
+check_eq "status: the store has something left, in numbers" "True int" "$left"
 script -qec "'$GUARDFS' umount '$R'" /dev/null >"$T/tty2.out" 2>&1
 progress=$(tr '\r' '\n' <"$T/tty2.out" | sed 's/\x1b\[K//g' | grep 'recording the last changes')
 check "progress in MiB while the large file is read" \
