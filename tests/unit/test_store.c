@@ -569,11 +569,8 @@ static void test_ingest_full(void)
 	gfs_store_flush(s); /* returns: the flush cannot wait for space */
 	CHECK_STR(sh("ls '%s/spill' | wc -l", small_store), "2");
 	/*
-	 * Space again before the close, whose flush is the one above: a
-	 * close on the full disk once left LeakSanitizer a 41 KiB block
-	 * allocated inside libgit2 1.5 (its stack ended there; the close's
-	 * last pack is the suspect). The next start commits the copy as a
-	 * preimage.
+	 * Space again before the close, whose flush is the one above. The
+	 * next start commits the copy as a preimage.
 	 */
 	sh("rm -f '%s/filler'", small);
 	gfs_store_close(s);
