@@ -264,6 +264,21 @@ static int commit_locked(struct gfs_store *s)
 	return rc;
 }
 
+/*
+ * After a failed commit (queue_lock held): the next try in a second (a
+ * full disk does not empty itself in a loop), and a flush or close that
+ * was waiting cannot wait for space. Returns whether the worker stops.
+ */
+static bool commit_failed(struct gfs_store *s, bool urgent)
+{
+	s->retry_at = mono_ns() + 1000000000LL;
+	if (!urgent)
+		return false;
+	s->flush_done = s->flush_req;
+	pthread_cond_broadcast(&s->done_cond);
+	return s->stopping;
+}
+
 static void *worker_main(void *arg)
 {
 	struct gfs_store *s = arg;
@@ -277,6 +292,9 @@ static void *worker_main(void *arg)
 
 		if (gfs_store_held_ready(s) && mono_ns() >= s->retry_at) {
 			/* a preimage is in: the commits behind it can go */
+			bool urgent =
+				s->flush_req != s->flush_done || s->stopping;
+
 			pthread_mutex_unlock(&s->queue_lock);
 			pthread_rwlock_wrlock(&s->tree_lock);
 			rc = gfs_store_held_flush(s);
@@ -284,14 +302,7 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&s->queue_lock);
 			if (rc) {
 				gfs_store_log("commit", rc);
-				s->retry_at = mono_ns() + 1000000000LL;
-				/* a flush or close cannot wait for space */
-				if (s->flush_req != s->flush_done ||
-				    s->stopping) {
-					s->flush_done = s->flush_req;
-					pthread_cond_broadcast(&s->done_cond);
-				}
-				if (s->stopping)
+				if (commit_failed(s, urgent))
 					break; /* close() keeps the spills */
 			}
 			continue;
@@ -399,16 +410,8 @@ static void *worker_main(void *arg)
 			pthread_mutex_unlock(&s->queue_lock);
 			rc = commit_locked(s);
 			pthread_mutex_lock(&s->queue_lock);
-			if (rc) {
-				s->retry_at = mono_ns() + 1000000000LL;
-				/* a flush or close cannot wait for space */
-				if (urgent) {
-					s->flush_done = s->flush_req;
-					pthread_cond_broadcast(&s->done_cond);
-					if (s->stopping)
-						break;
-				}
-			}
+			if (rc && commit_failed(s, urgent))
+				break;
 			continue;
 		}
 		if (gfs_store_holding(s)) {
