@@ -315,7 +315,29 @@ struct undo_state {
 	struct gfs_restore_progress pr;
 	struct screen *screen;
 	unsigned conflicts;
+	/* files open for writing elsewhere as the hold began */
+	const struct gfs_project_writer *writers;
+	size_t nwriters;
 };
+
+/* The undo's busy check: a path some other process may write at once. */
+static bool busy(void *arg, const char *path)
+{
+	struct undo_state *u = arg;
+
+	for (size_t i = 0; i < u->nwriters; i++) {
+		if (strcmp(u->writers[i].path, path))
+			continue;
+		u->conflicts++;
+		gfs_cli_error("'%s' is open for writing by another process "
+			      "(pid %ld)",
+			      hidden(u->screen, path) ? "(a hidden path)"
+						      : path,
+			      u->writers[i].pid);
+		return true;
+	}
+	return false;
+}
 
 static void conflict(void *arg, const char *path,
 		     const struct gfs_history_op *by)
@@ -342,10 +364,17 @@ static void conflict(void *arg, const char *path,
 }
 
 static int undo_action(struct screen *s, struct gfs_history_agent *a,
-		       const struct gfs_project *p, const struct request *r)
+		       const struct gfs_project *p, const struct request *r,
+		       const struct gfs_project_writer *writers,
+		       size_t nwriters)
 {
 	const struct gfs_history_agent_action *act = named_action(a, r->action);
-	struct undo_state u = {.pr = {.dry_run = r->dry_run}, .screen = s};
+	struct undo_state u = {.pr = {.dry_run = r->dry_run},
+			       .screen = s,
+			       .writers = writers,
+			       .nwriters = nwriters};
+	const struct gfs_history_undo_checks checks = {.conflict = conflict,
+						       .busy = busy};
 	unsigned flags = r->dry_run ? GFS_HISTORY_DRY_RUN : 0;
 	char label[600];
 	int dest, rc;
@@ -359,7 +388,7 @@ static int undo_action(struct screen *s, struct gfs_history_agent *a,
 		 act->label);
 	if (!r->dry_run)
 		gfs_project_group_begin(p, label);
-	rc = gfs_history_agent_undo(s->h, a, act, dest, flags, conflict,
+	rc = gfs_history_agent_undo(s->h, a, act, dest, flags, &checks,
 				    gfs_restore_report, &u);
 	if (!r->dry_run)
 		gfs_project_group_end(p);
@@ -381,6 +410,9 @@ int gfs_agent_answer(const struct gfs_config *cfg, pid_t daemon,
 {
 	struct screen s = {.cfg = cfg};
 	struct gfs_history_agent *a = NULL;
+	struct gfs_project_writer *writers = NULL;
+	size_t nwriters = 0;
+	bool held = false;
 	struct gfs_project p;
 	struct request r;
 	char line[GFS_AGENT_REQUEST_MAX + 1], err[600];
@@ -402,6 +434,19 @@ int gfs_agent_answer(const struct gfs_config *cfg, pid_t daemon,
 		gfs_cli_error("%s", err);
 		goto out;
 	}
+	/*
+	 * An undo holds the mount before it reads the history: from the
+	 * check to the last write nobody else changes the folder (fs/hold.c),
+	 * and the history it checks against is complete.
+	 */
+	if (!strcmp(r.verb, "agent-undo") && !r.dry_run) {
+		if (gfs_project_hold_begin(&p, &writers, &nwriters)) {
+			gfs_cli_error("nothing undone: the undo could not "
+				      "hold the mount");
+			goto out;
+		}
+		held = true;
+	}
 	if (gfs_project_open_history(&p, &s.h))
 		goto out;
 	if (gfs_history_agent_load(&a, s.h)) {
@@ -414,8 +459,11 @@ int gfs_agent_answer(const struct gfs_config *cfg, pid_t daemon,
 	else if (!strcmp(r.verb, "agent-diff"))
 		rc = diff_action(&s, a, &r);
 	else
-		rc = undo_action(&s, a, &p, &r);
+		rc = undo_action(&s, a, &p, &r, writers, nwriters);
 out:
+	if (held)
+		gfs_project_hold_end(&p);
+	gfs_project_writers_free(writers, nwriters);
 	gfs_history_agent_free(a);
 	gfs_history_free(s.h);
 	gfs_guards_release(&s.guards);

@@ -339,6 +339,96 @@ void gfs_project_group_end(const struct gfs_project *p)
 	gfs_buf_release(&reply);
 }
 
+void gfs_project_writers_free(struct gfs_project_writer *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(w[i].path);
+	free(w);
+}
+
+/* Adds the "writing PID HEXPATH" line at line to *w. */
+static int add_writer(const char *line, struct gfs_project_writer **w,
+		      size_t *n)
+{
+	struct gfs_buf path = GFS_BUF_INIT;
+	struct gfs_project_writer *grown;
+	char *end;
+	long pid = strtol(line, &end, 10);
+	int rc;
+
+	if (*end != '\t')
+		return -EINVAL;
+	rc = gfs_buf_add_unhex(&path, end + 1, strcspn(end + 1, "\n"));
+	grown = rc ? NULL : realloc(*w, (*n + 1) * sizeof(**w));
+	if (!grown) {
+		gfs_buf_release(&path);
+		return rc ? rc : -ENOMEM;
+	}
+	*w = grown;
+	(*w)[*n].pid = pid;
+	(*w)[*n].path = gfs_buf_detach(&path);
+	(*n)++;
+	return 0;
+}
+
+int gfs_project_hold_begin(const struct gfs_project *p,
+			   struct gfs_project_writer **writers, size_t *n)
+{
+	struct gfs_buf reply = GFS_BUF_INIT, cmd = GFS_BUF_INIT;
+	struct gfs_buf key = GFS_BUF_INIT, said = GFS_BUF_INIT;
+	const char *line;
+	int rc = -1;
+
+	*writers = NULL;
+	*n = 0;
+	if (!p->daemon)
+		return 0;
+	if (gfs_control_read_key(p->daemon, &key) || !key.data) {
+		gfs_cli_error("cannot read the running mount's key");
+		goto out;
+	}
+	gfs_buf_addf(&cmd, "hold-begin %s", key.data);
+	if (gfs_control_ask(p->daemon, cmd.data, &reply) || !reply.data) {
+		gfs_cli_error("the running mount did not answer");
+		goto out;
+	}
+	if (gfs_control_reply_get(reply.data, "hold", &said) ||
+	    strcmp(said.data, "ok")) {
+		gfs_cli_error("the running mount cannot be held (%s)",
+			      said.data ? said.data : "an older daemon");
+		goto out;
+	}
+	rc = 0;
+	for (line = reply.data; !rc && line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, "writing\t", 8))
+			rc = add_writer(line + 8, writers, n);
+	}
+	if (rc) {
+		gfs_cli_error("cannot read the running mount's answer");
+		gfs_project_hold_end(p);
+		gfs_project_writers_free(*writers, *n);
+		*writers = NULL;
+		*n = 0;
+		rc = -1;
+	}
+out:
+	gfs_buf_release(&cmd);
+	gfs_buf_release(&reply);
+	gfs_buf_release(&key);
+	gfs_buf_release(&said);
+	return rc;
+}
+
+void gfs_project_hold_end(const struct gfs_project *p)
+{
+	struct gfs_buf reply = GFS_BUF_INIT;
+
+	if (p->daemon)
+		gfs_control_ask(p->daemon, "hold-end", &reply);
+	gfs_buf_release(&reply);
+}
+
 static void settle(const struct gfs_project *p)
 {
 	struct gfs_buf reply = GFS_BUF_INIT;

@@ -83,6 +83,25 @@ int gfs_project_open_dest(const struct gfs_project *p);
 void gfs_project_group_begin(const struct gfs_project *p, const char *label);
 void gfs_project_group_end(const struct gfs_project *p);
 
+/* A file that another process had open for writing as a hold began. */
+struct gfs_project_writer {
+	long pid;
+	char *path; /* relative to the root */
+};
+
+/*
+ * Holds the running mount for the agent's undo (fs/hold.c): until
+ * hold_end, or this process's exit, every other process's change through
+ * the mount waits. *writers (n of them) are the files open for writing
+ * elsewhere meanwhile, which may change at any time. Prints the error and
+ * returns -1 when the mount refuses or does not answer: an undo must not
+ * go on unheld. Without a mount: 0 and no writers.
+ */
+int gfs_project_hold_begin(const struct gfs_project *p,
+			   struct gfs_project_writer **writers, size_t *n);
+void gfs_project_hold_end(const struct gfs_project *p);
+void gfs_project_writers_free(struct gfs_project_writer *w, size_t n);
+
 /*
  * Opens the project's history for log, diff, restore and undo, after
  * asking the running mount, if any, to commit what it has queued ("flush"

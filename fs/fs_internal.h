@@ -165,6 +165,12 @@ struct gfs_fs {
 	atomic_int group_pid;
 	atomic_int group_handles; /* its files still open (release pending) */
 
+	/* The agent's undo holding the mount (hold.c); 0: nobody. */
+	atomic_int hold_pid;
+	int hold_pidfd; /* the holder's pidfd, under hold_lock */
+	pthread_mutex_t hold_lock;
+	pthread_cond_t hold_ended;
+
 	/* Actions (see action.c): running `guardfs exec` sandboxes, groups. */
 	pthread_mutex_t action_lock; /* a leaf lock: the lists only */
 	struct gfs_action *actions;
@@ -407,6 +413,8 @@ int gfs_guard_group(struct gfs_fs *fs, const char *key, size_t key_len,
 int gfs_peer_check(pid_t pid, const char **why);
 /* Whether thread pid belongs to the restore of the current group. */
 bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid);
+/* Whether thread (as the kernel names a caller) is one of process's. */
+bool gfs_same_process(pid_t process, pid_t thread);
 /* Opens the inode's file with flags through /proc/self/fd. */
 int gfs_guard_reopen(struct gfs_fs *fs, struct gfs_inode *inode, int flags);
 /* Queues a kernel dentry invalidation, done off the request path. */
@@ -455,6 +463,20 @@ void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op);
 /* freeze.c: the breaker of this mount */
 /* The rule audited for a mutation refused while frozen. */
 extern const char gfs_rule_frozen[];
+
+/* hold.c: the agent's undo holds the mount (see there) */
+extern const char gfs_rule_held[];
+void gfs_hold_init(struct gfs_fs *fs);
+void gfs_hold_release(struct gfs_fs *fs);
+/*
+ * From gfs_op_begin: while another process holds the mount, waits for
+ * the hold to end; -EBUSY (op->rule set) past the bound, -EINTR when the
+ * caller gave up.
+ */
+int gfs_hold_wait(struct gfs_fs *fs, struct gfs_op *op);
+/* "hold-begin KEY" (begin) and "hold-end" from process peer. */
+int gfs_hold_control(struct gfs_fs *fs, const char *args, bool begin,
+		     pid_t peer, struct gfs_buf *out);
 int gfs_freeze_start(struct gfs_fs *fs);
 void gfs_freeze_stop(struct gfs_fs *fs);
 

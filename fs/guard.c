@@ -92,18 +92,23 @@ int gfs_guard_mask_hidden(struct gfs_fs *fs, struct gfs_inode *parent,
 	return rc;
 }
 
-bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid)
+bool gfs_same_process(pid_t process, pid_t thread)
 {
-	pid_t group = atomic_load(&fs->group_pid);
 	char task[64];
 
-	if (!group)
+	if (!process || !thread)
 		return false;
-	if (pid == group)
+	if (thread == process)
 		return true;
-	/* the kernel names the calling thread: one of the restore's? */
-	snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)group, (int)pid);
+	snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)process,
+		 (int)thread);
 	return access(task, F_OK) == 0;
+}
+
+bool gfs_guard_in_group(struct gfs_fs *fs, pid_t pid)
+{
+	/* the kernel names the calling thread: one of the restore's? */
+	return gfs_same_process(atomic_load(&fs->group_pid), pid);
 }
 
 int gfs_guard_group(struct gfs_fs *fs, const char *key, size_t key_len,

@@ -68,7 +68,9 @@ int gfs_op_begin(struct gfs_fs *fs, struct gfs_op *op)
 	int rc = 0;
 
 	find_action(fs, op);
-	rc = gfs_freeze_begin(fs, op);
+	rc = gfs_hold_wait(fs, op);
+	if (!rc)
+		rc = gfs_freeze_begin(fs, op);
 	if (rc || !fs->store || !captures(op->kind))
 		return rc;
 	rc = gfs_store_before(fs->store, op->path, op->store_flags);

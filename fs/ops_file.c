@@ -168,6 +168,21 @@ static void reply_open(fuse_req_t req, struct fuse_file_info *fi,
 	gfs_passthrough_reply_with(0);
 }
 
+/*
+ * After waiting for an undo's hold (fs/hold.c): ESTALE when the file lost
+ * its last name meanwhile (the undo renamed its own over it), so that the
+ * kernel looks the name up again and opens the file that is there now,
+ * instead of writing into one no name leads to.
+ */
+static int gone_while_held(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	return st.st_nlink ? 0 : -ESTALE;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct gfs_fs *fs = gfs_fs_of(req);
@@ -190,6 +205,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out; /* EACCES, or EINTR: the caller gave up waiting */
 	rc = 0;
 	if (writing) {
+		op.locks_file =
+			(fi->flags & O_TRUNC) && !gfs_passthrough_active(fs);
 		rc = gfs_op_begin(fs, &op);
 		if (rc)
 			goto out;
@@ -199,7 +216,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = fd;
 		goto out;
 	}
-	rc = check_content(fs, path.data, fd, fi->flags, &verdict);
+	rc = op.held ? gone_while_held(fd) : 0;
+	if (!rc)
+		rc = check_content(fs, path.data, fd, fi->flags, &verdict);
 	/*
 	 * A restore (the guardfs CLI itself, see gfs_guard_group) reads
 	 * what it is about to replace, to compare it with the store's copy:

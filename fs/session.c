@@ -150,6 +150,11 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 		return gfs_action_control(fs, command + 13, true, peer, out);
 	if (!strncmp(command, "action-end ", 11))
 		return gfs_action_control(fs, command + 11, false, peer, out);
+	/* "hold-begin KEY", "hold-end": the agent's undo (hold.c) */
+	if (!strncmp(command, "hold-begin ", 11))
+		return gfs_hold_control(fs, command + 11, true, peer, out);
+	if (!strcmp(command, "hold-end"))
+		return gfs_hold_control(fs, NULL, false, peer, out);
 	if (!strncmp(command, "watch ", 6))
 		return gfs_live_watch(fs, command + 6, out);
 	if (!strncmp(command, "ask-", 4))
@@ -337,6 +342,7 @@ static void teardown(struct gfs_fs *fs)
 		close(fs->proc_self_fd);
 	gfs_inode_table_release(fs);
 	gfs_action_release(fs);
+	gfs_hold_release(fs);
 	gfs_ask_free(fs->ask);
 	gfs_watch_free(fs->watch);
 	if (fs->root.fd >= 0)
@@ -361,6 +367,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	fs.root.fd = opts->root_fd;
 	gfs_action_init(&fs);
 	pthread_mutex_init(&fs.handles_lock, NULL);
+	gfs_hold_init(&fs);
 	fs.entry_timeout = GFS_CACHE_TIMEOUT;
 	fs.attr_timeout = GFS_CACHE_TIMEOUT;
 	clock_gettime(CLOCK_REALTIME, &fs.started);

@@ -18,7 +18,9 @@
  * later action's) refuses the undo as a whole, naming each such path: an
  * agent never overwrites what someone else did. A later action that was
  * itself undone left the paths as they were, and does not stand in the
- * way.
+ * way. Nor may a path be open for writing elsewhere (checks->busy). The
+ * caller holds the mount meanwhile (cli/agent_verbs.c, fs/hold.c), so
+ * the newest snapshot stays the folder until the last write.
  */
 #include <errno.h>
 #include <stdio.h>

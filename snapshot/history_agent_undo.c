@@ -188,7 +188,7 @@ int gfs_history_agent_undo(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
 			   const struct gfs_history_agent_action *act,
 			   int dest_fd, unsigned flags,
-			   gfs_history_conflict conflict,
+			   const struct gfs_history_undo_checks *checks,
 			   gfs_history_report report, void *arg)
 {
 	size_t k = gfs_history_agent_index(a, act), i, n = 0, todo = 0;
@@ -212,6 +212,10 @@ int gfs_history_agent_undo(struct gfs_history *h,
 		const struct agent_op *by;
 		struct gfs_history_op op;
 
+		if (checks->busy && checks->busy(arg, paths[i])) {
+			conflicts++;
+			continue;
+		}
 		if (as_before(a, k, paths[i], &t))
 			continue;
 		rc = changed_since(h, a, k, paths[i], &t, &by);
@@ -225,8 +229,8 @@ int gfs_history_agent_undo(struct gfs_history *h,
 		conflicts++;
 		if (by)
 			gfs_history_agent_op_view(by, &op);
-		if (conflict)
-			conflict(arg, paths[i], by ? &op : NULL);
+		if (checks->conflict)
+			checks->conflict(arg, paths[i], by ? &op : NULL);
 	}
 	if (!rc && conflicts)
 		rc = -EBUSY;

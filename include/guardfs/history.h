@@ -328,21 +328,33 @@ int gfs_history_file(struct gfs_history *h, const char *id, const char *path,
 typedef void (*gfs_history_conflict)(void *arg, const char *path,
 				     const struct gfs_history_op *by);
 
+/* What stands in an agent undo's way, and who is told (arg as report's). */
+struct gfs_history_undo_checks {
+	/* each path changed since, with the newest operation that did */
+	gfs_history_conflict conflict;
+	/*
+	 * Whether path is open for writing elsewhere now (its writer may
+	 * write again at any time); such a path stands in the way too, and
+	 * busy says so itself. NULL: none is.
+	 */
+	bool (*busy)(void *arg, const char *path);
+};
+
 /*
  * Puts every path the action touched back as it was before the action;
  * a path already so (an undo replayed) is left as it is. Refused as a
- * whole (-EBUSY, nothing changed) when one of those paths is neither as
- * before nor as the action left it, each reported to conflict with the
- * newest operation that changed it (NULL: none recorded): the user's
- * later change, or a later action's. A later change put back again (a
- * later action undone) does not count. Otherwise as
+ * whole (-EBUSY, nothing changed) when one of those paths is busy, or is
+ * neither as before nor as the action left it, each reported to
+ * checks->conflict with the newest operation that changed it (NULL: none
+ * recorded): the user's later change, or a later action's. A later change
+ * put back again (a later action undone) does not count. Otherwise as
  * gfs_history_restore() with flags and report.
  */
 int gfs_history_agent_undo(struct gfs_history *h,
 			   const struct gfs_history_agent *a,
 			   const struct gfs_history_agent_action *act,
 			   int dest_fd, unsigned flags,
-			   gfs_history_conflict conflict,
+			   const struct gfs_history_undo_checks *checks,
 			   gfs_history_report report, void *arg);
 
 /* What gfs_history_check() read, and what it found wrong. */

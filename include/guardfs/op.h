@@ -82,8 +82,12 @@ struct gfs_op {
 	 * answered (P5).
 	 */
 	bool done;
-	bool quiet;	    /* not audited (the kernel's own flushes) */
-	bool restoring;	    /* made by a restore (set by begin) */
+	bool quiet;	/* not audited (the kernel's own flushes) */
+	bool restoring; /* made by a restore (set by begin) */
+	/* an open the kernel sent holding its file's lock (O_TRUNC with the
+	 * writeback cache): it must not wait for anything (fs/hold.c) */
+	bool locks_file;
+	bool held;	    /* it waited for a hold to end (set by begin) */
 	const char *rule;   /* the deciding rule of a refusal, or NULL */
 	const char *detail; /* extra text ("write", "size=12"), or NULL */
 	int result;	    /* 0 or -errno (set by end) */
