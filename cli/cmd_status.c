@@ -11,7 +11,8 @@
  * descriptors: the inode table's fds and open files; reopens: fds opened
  * again by name; stale: reopens refused (another inode at the name);
  * backlog: operations the store has yet to record; ingest_bytes: bytes of
- * large files set aside that it has yet to read.
+ * large files set aside that it has yet to read; held_by: the process of
+ * an agent undo holding the mount (fs/hold.c), 0 for none.
  */
 static const struct {
 	const char *key;
@@ -28,7 +29,7 @@ static const struct {
 	{"reopens", true},	{"stale", true},
 	{"frozen", false},	{"frozen_rule", false},
 	{"frozen_since", true}, {"frozen_refused", true},
-	{"breaker", false},
+	{"breaker", false},	{"held_by", true},
 };
 
 struct listing {
@@ -116,7 +117,9 @@ int gfs_cmd_status(int argc, char **argv)
 			"tells whether the breaker (or `guardfs freeze`) "
 			"stopped every change, and by which rule; breaker "
 			"shows its counts over the last minute against "
-			"their limits. requests "
+			"their limits. held_by is the pid of an agent's "
+			"undo holding the mount (0: none): meanwhile other "
+			"changes wait or fail with EBUSY. requests "
 			"tells how the kernel's requests reach guardfs: "
 			"io_uring (a queue per CPU, served on that CPU) or "
 			"/dev/fuse.",

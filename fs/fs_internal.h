@@ -474,6 +474,8 @@ void gfs_hold_release(struct gfs_fs *fs);
  * caller gave up.
  */
 int gfs_hold_wait(struct gfs_fs *fs, struct gfs_op *op);
+/* The process holding the mount now, or 0 (a dead holder's hold ends). */
+pid_t gfs_hold_holder(struct gfs_fs *fs);
 /* "hold-begin KEY" (begin) and "hold-end" from process peer. */
 int gfs_hold_control(struct gfs_fs *fs, const char *args, bool begin,
 		     pid_t peer, struct gfs_buf *out);

@@ -93,6 +93,20 @@ static bool holder_gone(struct gfs_fs *fs)
 	return fs->hold_pidfd < 0 || poll(&p, 1, 0) != 0;
 }
 
+pid_t gfs_hold_holder(struct gfs_fs *fs)
+{
+	pid_t holder;
+
+	if (!atomic_load(&fs->hold_pid))
+		return 0;
+	pthread_mutex_lock(&fs->hold_lock);
+	if (atomic_load(&fs->hold_pid) && holder_gone(fs))
+		end_locked(fs);
+	holder = atomic_load(&fs->hold_pid);
+	pthread_mutex_unlock(&fs->hold_lock);
+	return holder;
+}
+
 static long long now_ms(void)
 {
 	struct timespec t;

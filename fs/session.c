@@ -201,6 +201,7 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 	}
 	if (gfs_inode_status(fs, out))
 		return -ENOMEM;
+	gfs_buf_addf(out, "held_by\t%d\n", (int)gfs_hold_holder(fs));
 	return gfs_freeze_status(fs, out);
 }
 

@@ -43,6 +43,8 @@ for _ in $(seq 2000); do
 	sleep 0.005
 done
 check_eq "the undo has begun" "orig 0" "$(cat "$R/t/f0000")"
+holder=$(status_field "$R" held_by)
+check "status names the undo holding the mount" test "$holder" -gt 0
 # adding a name waits for nothing: it fails at once
 touch "$R/t/new.txt" 2>"$T/touch.err"
 check_eq "a create while held: refused" 1 "$?"
@@ -61,6 +63,30 @@ check_eq "every other file is back" "$((N - 1))" "$(cd "$R/t" && cat f* | grep -
 AUDIT=$(audit_file "$R")
 check_eq "the refusal is audited" "held-by-undo" "$(audit_rule t/new.txt)"
 check_eq "after the undo a create works again" 0 "$(touch "$R/t/new.txt"; echo $?)"
+check_eq "status: nobody holds it" 0 "$(status_field "$R" held_by)"
+
+# --- an undo killed while it holds the mount lets go ---------------------
+"$GUARDFS" exec -- python3 -c '
+import os
+for name in sorted(os.listdir("t")):
+    with open("t/" + name, "w") as f:
+        f.write("again\n")'
+ID=$("$GUARDFS" exec -- guardfs log | head -n 1 | cut -d' ' -f1)
+"$GUARDFS" exec -- guardfs undo "$ID" >/dev/null 2>&1 &
+undo=$!
+holder=0
+for _ in $(seq 2000); do
+	holder=$(status_field "$R" held_by)
+	[ "$holder" -gt 0 ] && break
+	sleep 0.005
+done
+check "a second undo holds the mount" test "$holder" -gt 0
+# the holder is the server's process outside the sandbox, ours to end
+check "it is a guardfs of this test" grep -q guardfs "/proc/$holder/comm"
+kill -9 "$holder"
+wait "$undo"
+check_eq "a create right after: exit 0" 0 "$(timeout 5 touch "$R/t/after-kill.txt"; echo $?)"
+check_eq "status: the dead holder's hold is over" 0 "$(status_field "$R" held_by)"
 
 # --- a file open for writing elsewhere refuses the undo ------------------
 printf 'orig solo\n' >"$R/solo.txt"
