@@ -11,7 +11,7 @@
 /*
  * A project's configuration: one INI file (or the safe defaults).
  *
- * Sections and keys are declared in one table in cli/config.c; a new
+ * Sections and keys are declared in one table in config/config.c; a new
  * capability adds its rows there and its fields here. Paths are stored
  * absolute: "~/" is expanded and relative paths are taken relative to the
  * config file's directory.
