@@ -247,6 +247,11 @@ static void drop_repeated_restores(struct gfs_store *s)
  * Another node named by the batch holding the same bytes as file node n,
  * or NULL. git writes each object to a temporary file, links it to its
  * name and unlinks the temporary one: the bytes stay, under the name.
+ *
+ * Newest first: the job being applied, then the batch backwards. The
+ * link is the operation right before the unlink, and a forward scan of
+ * a burst's batch (thousands of operations, each object of a `git add`
+ * asking once) cost the worker time quadratic in the batch.
  */
 static struct gfs_store_node *same_bytes_elsewhere(struct gfs_store *s,
 						   struct gfs_store_node *n)
@@ -256,8 +261,7 @@ static struct gfs_store_node *same_bytes_elsewhere(struct gfs_store *s,
 
 	if (n->git_mode == 040000 || n->unrecorded)
 		return NULL;
-	/* the batch's operations, then the job being applied */
-	for (i = 0; i <= s->batch_len; i++) {
+	for (i = s->batch_len + 1; i-- > 0;) {
 		const char *paths[2] = {s->job_paths[0], s->job_paths[1]};
 
 		if (i < s->batch_len) {
