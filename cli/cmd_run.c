@@ -532,6 +532,7 @@ static int run_sandboxed(struct run_state *s)
 		inherit(info[1]);
 		inherit(block[0]);
 		inherit(o.resolv_fd);
+		gfs_sandbox_inherit_fds(&sb);
 		if (o.reset_intr) {
 			signal(SIGINT, SIG_IGN);
 			signal(SIGQUIT, SIG_IGN);

@@ -137,6 +137,33 @@ static int step_fd_to(struct gfs_sandbox *sb, const char *option, int fd,
 	return step(sb, option, num, dest, NULL);
 }
 
+/* Hands fd (taken over) to bwrap as option FD DEST, with --perms first. */
+static int step_take_fd(struct gfs_sandbox *sb, const char *option, int *fd,
+			const char *dest, int perms)
+{
+	char mode[16];
+	int *fds, rc;
+
+	fds = realloc(sb->fds, (sb->nfds + 1) * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	sb->fds = fds;
+	sb->fds[sb->nfds++] = *fd;
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)perms);
+	rc = perms >= 0 ? step(sb, "--perms", mode, NULL) : 0;
+	rc = rc ? rc : step_fd_to(sb, option, *fd, dest);
+	*fd = -1;
+	return rc;
+}
+
+void gfs_sandbox_inherit_fds(const struct gfs_sandbox *sb)
+{
+	size_t i;
+
+	for (i = 0; i < sb->nfds; i++)
+		fcntl(sb->fds[i], F_SETFD, 0);
+}
+
 void gfs_sandbox_release(struct gfs_sandbox *sb)
 {
 	size_t i;
@@ -144,6 +171,9 @@ void gfs_sandbox_release(struct gfs_sandbox *sb)
 	for (i = 0; i < sb->argc; i++)
 		free(sb->argv[i]);
 	free(sb->argv);
+	for (i = 0; i < sb->nfds; i++)
+		close(sb->fds[i]);
+	free(sb->fds);
 	memset(sb, 0, sizeof(*sb));
 }
 
@@ -190,8 +220,60 @@ static bool is_shown(const char *path)
 	return false;
 }
 
+/*
+ * The mode of a copy in the sandbox's /etc: the copy belongs to the
+ * sandbox's user, who must read it as others could read the original.
+ */
+static int shown_mode(mode_t mode)
+{
+	mode_t others = mode & S_IRWXO;
+
+	return (int)((mode & (S_ISVTX | 0777)) | others << 3 | others << 6);
+}
+
+/*
+ * /etc as sandbox_forbidden.h says: bound whole when nothing in it is
+ * hidden, else a tmpfs of the sandbox's own, made read-only once full.
+ */
+static int etc_dir(struct gfs_sandbox *sb, struct gfs_forbidden *f)
+{
+	char mode[16];
+	size_t i;
+	int rc;
+
+	if (f->etc_root == GFS_ETC_BIND)
+		return step_take_fd(sb, "--ro-bind-fd", &f->etc_fd, "/etc", -1);
+	snprintf(mode, sizeof(mode), "%04o", shown_mode(f->etc_mode));
+	rc = step(sb, "--perms", mode, "--tmpfs", "/etc", NULL);
+	for (i = 0; !rc && i < f->etc_len; i++) {
+		struct gfs_etc_entry *e = &f->etc[i];
+
+		snprintf(mode, sizeof(mode), "%04o", shown_mode(e->mode));
+		switch (e->kind) {
+		case GFS_ETC_DIR:
+			rc = step(sb, "--perms", mode, "--dir", e->path, NULL);
+			break;
+		case GFS_ETC_COPY:
+			rc = step_take_fd(sb, "--file", &e->fd, e->path,
+					  shown_mode(e->mode));
+			break;
+		case GFS_ETC_BIND:
+			rc = step_take_fd(sb, "--ro-bind-fd", &e->fd, e->path,
+					  -1);
+			break;
+		case GFS_ETC_LINK:
+			rc = step(sb, "--symlink", e->target, e->path, NULL);
+			break;
+		case GFS_ETC_PLACE:
+			rc = step(sb, "--dir", e->path, NULL);
+			break;
+		}
+	}
+	return rc ? rc : step(sb, "--remount-ro", "/etc", NULL);
+}
+
 /* The system directories, read-only; merged-/usr links stay links. */
-static int system_dirs(struct gfs_sandbox *sb)
+static int system_dirs(struct gfs_sandbox *sb, struct gfs_forbidden *f)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -211,6 +293,8 @@ static int system_dirs(struct gfs_sandbox *sb)
 				continue;
 			target[n] = '\0';
 			rc = step(sb, "--symlink", target, dir, NULL);
+		} else if (!strcmp(dir, "/etc") && f->etc_walked) {
+			rc = etc_dir(sb, f);
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = step(sb, "--ro-bind", dir, dir, NULL);
 		}
@@ -240,10 +324,11 @@ static bool covered_by_another(const struct gfs_forbidden *f, size_t i)
 
 /*
  * A forbidden place that exists inside a system directory shown above
- * (a store configured under /usr, /etc/shadow) is covered: an empty
+ * (a store configured under /usr) is covered: an empty
  * read-only tmpfs over a directory, /dev/null over anything else (bwrap
  * binds it nodev, so opening it is EACCES, root included). A place that
- * cannot be looked at refuses the sandbox rather than be shown.
+ * cannot be looked at refuses the sandbox rather than be shown. Those of
+ * /etc need none: the sandbox's /etc is made without them.
  */
 static int mask_forbidden(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
 			  char *err, size_t err_size)
@@ -255,7 +340,9 @@ static int mask_forbidden(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
 	for (i = 0; !rc && i < f->len; i++) {
 		const char *path = f->paths[i];
 
-		if (!is_shown(path) || covered_by_another(f, i))
+		/* what /etc hides is left out of it (etc_dir) */
+		if (!is_shown(path) || covered_by_another(f, i) ||
+		    (f->etc_walked && gfs_path_is_within(path, "/etc")))
 			continue;
 		if (lstat(path, &st)) {
 			if (errno == ENOENT || errno == ENOTDIR)
@@ -411,7 +498,7 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = network(sb, o->network, err, err_size);
 	if (!rc)
-		rc = system_dirs(sb);
+		rc = system_dirs(sb, &forbidden);
 	if (!rc)
 		rc = mask_forbidden(sb, &forbidden, err, err_size);
 	if (!rc)

@@ -19,6 +19,8 @@ struct gfs_sandbox {
 	char **argv; /* NULL-terminated; argv[0] is the bwrap binary */
 	size_t argc;
 	size_t cap;
+	int *fds; /* what argv names by number (the copies of /etc), owned */
+	size_t nfds;
 };
 
 struct gfs_sandbox_opts {
@@ -64,7 +66,13 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
  */
 const char *gfs_sandbox_reset_intr(void);
 
-/* Frees what gfs_sandbox_build() made. */
+/*
+ * Lets bwrap inherit the descriptors sb's command line names (they are
+ * opened close-on-exec): for the child that runs it, before execv.
+ */
+void gfs_sandbox_inherit_fds(const struct gfs_sandbox *sb);
+
+/* Frees what gfs_sandbox_build() made, and closes its descriptors. */
 void gfs_sandbox_release(struct gfs_sandbox *sb);
 
 /* Appends s quoted for a POSIX shell (as is when nothing needs it). */

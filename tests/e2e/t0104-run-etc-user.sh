@@ -1,8 +1,9 @@
 #!/bin/bash
 # guardfs exec for an ordinary user: what others may not read in /etc is
-# masked for the user too, even a file or directory the user reads
-# outside through its group; bubblewrap, unprivileged, can mask entries
-# of root's; what others may read is shown as it is.
+# left out for the user too, even a file or directory the user reads
+# outside through its group; bubblewrap, unprivileged, builds the
+# sandbox's /etc from root's files; what others may read is shown as it
+# is.
 #
 # In a mount namespace of its own, on an overlay of /etc (as t0103).
 if [ -z "${GFS_IN_NS:-}" ]; then
@@ -60,7 +61,8 @@ P=$(dirname "$0")/gfs_probe
 echo "grp=$($P read "$GRPFILE")"
 echo "grp_bytes=$(cat "$GRPFILE" 2>/dev/null | wc -c)"
 echo "gdir=$($P read "$GRPDIR/file")"
-echo "gdir_entries=$(ls -A "$GRPDIR" 2>&1 | wc -l)"
+echo "gdir_entries=$(ls -A "$GRPDIR" 2>/dev/null | wc -l)"
+echo "gdir_lstat=$($P lstat "$GRPDIR")"
 echo "root=$($P read "$ROOTFILE")"
 echo "shadow=$($P read /etc/shadow)"
 echo "public=$(sha256sum <"$PUBLIC" | cut -c1-64)"
@@ -75,8 +77,8 @@ check "user mounts" in_root "$GUARDFS" mount -c "$UD/cfg.ini"
 in_root "$GUARDFS" exec -c "$UD/cfg.ini" -- sh "$UD/bin/inside.sh" >"$T/out" 2>"$T/err"
 check_eq "user exec: exit status" 0 "$?"
 cat "$T/err"
-for line in grp=EACCES grp_bytes=0 gdir=ENOENT gdir_entries=0 root=EACCES \
-	shadow=EACCES "public=$(sha256sum <"$PUBLIC" | cut -c1-64)" \
+for line in grp=ENOENT grp_bytes=0 gdir=ENOENT gdir_entries=0 gdir_lstat=ENOENT \
+	root=ENOENT shadow=ENOENT "public=$(sha256sum <"$PUBLIC" | cut -c1-64)" \
 	"passwd=$(sha256sum </etc/passwd | cut -c1-64)" \
 	"getent=$(getent passwd root)" project=hi; do
 	check_eq "user exec: ${line%%=*}" "$line" "$(grep "^${line%%=*}=" "$T/out")"
