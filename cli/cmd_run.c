@@ -2,8 +2,10 @@
  * guardfs run and guardfs exec: a command in a bubblewrap sandbox whose
  * only project is the guarded mount.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -395,6 +397,34 @@ static int unmount_ours(struct run_state *s)
 	return gfs_cmd_umount(2, argv);
 }
 
+/*
+ * In the child that becomes bwrap: every descriptor past stderr closes on
+ * exec, whoever opened it. What the caller's own caller left open (a
+ * shell's redirection, an IDE's or a CI runner's descriptors) would
+ * otherwise reach the agent through bwrap: a file outside the folder, a
+ * socket to a host service, a directory that openat() leads out of the
+ * sandbox from. Those bwrap needs are inherited again one by one.
+ */
+static void close_others_on_exec(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!close_range(3, ~0U, CLOSE_RANGE_CLOEXEC))
+		return;
+	/* (a kernel before 5.11: walk them) */
+	d = opendir("/proc/self/fd");
+	if (!d)
+		_exit(127); /* rather not start than leak */
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd > 2 && fd != dirfd(d))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 /* Sets an inherited descriptor up for bwrap: clears close-on-exec. */
 static void inherit(int fd)
 {
@@ -528,6 +558,7 @@ static int run_sandboxed(struct run_state *s)
 		goto out;
 	}
 	if (pid == 0) {
+		close_others_on_exec();
 		inherit(seccomp);
 		inherit(info[1]);
 		inherit(block[0]);
