@@ -25,7 +25,7 @@ mkdir /mnt/up /mnt/work
 mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/up,workdir=/mnt/work /etc ||
 	{ echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
 user_dir
-trap 'umount -l /etc; umount -l /mnt; cleanup; rm -rf "$UD"; chmod "$fuse_mode" /dev/fuse' EXIT
+trap 'umount -l /etc; umount -l /mnt; cleanup; rm -rf "$UD"; user_dir_modes_back' EXIT
 
 G=$(id -gn "$U")
 E=/etc/guardfs-test-$$
