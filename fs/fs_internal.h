@@ -167,7 +167,8 @@ struct gfs_fs {
 
 	/* The agent's undo holding the mount (hold.c); 0: nobody. */
 	atomic_int hold_pid;
-	int hold_pidfd; /* the holder's pidfd, under hold_lock */
+	int hold_pidfd;	  /* the holder's pidfd, under hold_lock */
+	int hold_waiting; /* requests waiting for its end, under hold_lock */
 	pthread_mutex_t hold_lock;
 	pthread_cond_t hold_ended;
 

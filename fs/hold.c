@@ -16,7 +16,8 @@
  * While held, a change from another process (gfs_op_begin) does not
  * happen until the hold ends:
  *   - an open for writing waits for the end (at most HOLD_WAIT_MS, then
- *     EBUSY): the kernel sends it holding no lock;
+ *     EBUSY; HOLD_MAX_WAITING of them at once): the kernel sends it
+ *     holding no lock;
  *   - anything else fails with EBUSY at once. The kernel sends it holding
  *     a lock the undo may need: a create, link, unlink or rename its
  *     directory's, a setattr or xattr its file's, and so does an O_TRUNC
@@ -53,6 +54,12 @@ const char gfs_rule_held[] = "held-by-undo";
 #define HOLD_WAIT_MS 60000
 /* How often a waiter looks at its interrupt and the holder's life. */
 #define HOLD_POLL_MS 50
+/*
+ * Requests waiting at once, at most: each holds a thread of the request
+ * loop (of its CPU's queue, over io_uring), and the undo's own requests
+ * need one free. Opens past these fail with EBUSY at once, as with ask.
+ */
+#define HOLD_MAX_WAITING 4
 
 void gfs_hold_init(struct gfs_fs *fs)
 {
@@ -146,11 +153,14 @@ int gfs_hold_wait(struct gfs_fs *fs, struct gfs_op *op)
 			rc = -EINTR;
 			break;
 		}
-		if (left <= 0 || !may_wait(op)) {
+		if (left <= 0 || !may_wait(op) ||
+		    (!op->held && fs->hold_waiting >= HOLD_MAX_WAITING)) {
 			op->rule = gfs_rule_held;
 			rc = -EBUSY;
 			break;
 		}
+		if (!op->held)
+			fs->hold_waiting++;
 		op->held = true;
 		if (left > HOLD_POLL_MS)
 			left = HOLD_POLL_MS;
@@ -160,6 +170,8 @@ int gfs_hold_wait(struct gfs_fs *fs, struct gfs_op *op)
 		until.tv_nsec %= 1000000000L;
 		pthread_cond_timedwait(&fs->hold_ended, &fs->hold_lock, &until);
 	}
+	if (op->held)
+		fs->hold_waiting--;
 	pthread_mutex_unlock(&fs->hold_lock);
 	return rc;
 }
