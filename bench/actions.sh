@@ -46,6 +46,7 @@ printf '[limits]\ndeletes_per_minute = 1000000000\nrenames_per_minute = 10000000
 	>"$XDG_CONFIG_HOME/guardfs/config.ini"
 chmod 600 "$XDG_CONFIG_HOME/guardfs/config.ini"
 cleanup() {
+	cd / # a mount with a shell inside it is busy
 	grep -q " $R fuse.guardfs " /proc/mounts && "$GUARDFS_BIN" umount "$R" >/dev/null 2>&1
 	[ "$KEEP" = 1 ] || rm -rf "$WORKDIR"
 }
