@@ -199,11 +199,11 @@ static int remove_path(struct restore *r, const char *path)
  * but the root user can open it half made and wait for the rest; where a
  * name already stands, it is made under a dotted temporary name, unique
  * to this process and call, in the same directory (one file system) and
- * renamed over the path. Nothing is ever followed, and what a failure
- * leaves half made goes.
+ * renamed over the path (unless replace is false: -EEXIST then). Nothing
+ * is ever followed, and what a failure leaves half made goes.
  */
 static int write_new_inode(int dirfd, const char *base, const char *data,
-			   size_t size, mode_t perm)
+			   size_t size, mode_t perm, bool replace)
 {
 	static atomic_uint counter;
 	const char *name = base;
@@ -212,7 +212,7 @@ static int write_new_inode(int dirfd, const char *base, const char *data,
 
 	fd = openat(dirfd, base,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0 && errno == EEXIST) {
+	if (fd < 0 && errno == EEXIST && replace) {
 		snprintf(tmp, sizeof(tmp), ".restore.%ld.%u.tmp",
 			 (long)getpid(), atomic_fetch_add(&counter, 1));
 		name = tmp;
@@ -244,8 +244,52 @@ static int write_new_inode(int dirfd, const char *base, const char *data,
 	return rc;
 }
 
+/*
+ * Whether what stands at an added path may be replaced: the store holds
+ * it, or the restore is forced. 0, -EEXIST (left alone) or -errno.
+ */
+static int may_replace(struct restore *r, const char *path)
+{
+	int rc = holds_recorded(r, path, NULL);
+
+	if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
+		rc = 0;
+	return rc;
+}
+
+/*
+ * Makes base in dirfd (path) a symlink to target, replacing what stands
+ * there; for a path the restore adds, only what may_replace allows.
+ */
+static int write_symlink(struct restore *r, int dirfd, const char *base,
+			 const char *path, const char *target, bool added)
+{
+	int rc;
+
+	if (added) {
+		if (!symlinkat(target, dirfd, base))
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+		rc = may_replace(r, path);
+		if (rc)
+			return rc;
+	}
+	if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return symlinkat(target, dirfd, base) < 0 ? -errno : 0;
+}
+
+/*
+ * Writes blob id at path with mode. For a path the restore adds (added),
+ * nothing is expected there and the create itself finds out: only when
+ * a name already stands is it checked (may_replace) before it is
+ * replaced. Checking first would cost every added file, through the
+ * mount, one more lookup (the create's O_EXCL looks the name up again
+ * whatever the kernel remembers) and a second walk of its directories.
+ */
 static int write_path(struct restore *r, const char *path, const git_oid *id,
-		      uint32_t mode)
+		      uint32_t mode, bool added)
 {
 	mode_t perm = mode == 0100755 ? 0755 : 0644;
 	git_blob *blob = NULL;
@@ -277,16 +321,19 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 		if (!target) {
 			rc = -ENOMEM;
 		} else {
-			if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
-				rc = -errno;
-			if (!rc && symlinkat(target, dirfd, base) < 0)
-				rc = -errno;
+			rc = write_symlink(r, dirfd, base, path, target, added);
 			free(target);
 		}
 		close(dirfd);
 		goto out;
 	}
-	rc = write_new_inode(dirfd, base, data, size, perm);
+	rc = write_new_inode(dirfd, base, data, size, perm, !added);
+	if (rc == -EEXIST && added) {
+		rc = may_replace(r, path);
+		if (!rc)
+			rc = write_new_inode(dirfd, base, data, size, perm,
+					     true);
+	}
 	close(dirfd);
 out:
 	pthread_mutex_lock(&r->git_lock);
@@ -344,11 +391,12 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
 		break;
 	case GIT_DELTA_ADDED:
 		*what = GFS_HISTORY_CREATE;
-		rc = holds_recorded(r, path->data, NULL);
-		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
-			rc = 0;
-		if (!rc && !dry)
-			rc = write_path(r, path->data, &then->id, then->mode);
+		/* the create finds out what stands there (write_path) */
+		if (dry || then->mode == 0160000)
+			rc = may_replace(r, path->data);
+		else
+			rc = write_path(r, path->data, &then->id, then->mode,
+					true);
 		break;
 	default: /* GIT_DELTA_MODIFIED, GIT_DELTA_TYPECHANGE */
 		/* a file and a link of the same text differ by more than mode
@@ -364,7 +412,7 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
 			rc = *what == GFS_HISTORY_MODE
 				     ? set_mode(r, path->data, then->mode)
 				     : write_path(r, path->data, &then->id,
-						  then->mode);
+						  then->mode, false);
 		break;
 	}
 	return rc;
@@ -733,7 +781,7 @@ static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
 	if (missing_here(w, path.data)) {
 		rc = dry ? 0
 			 : write_path(w->r, path.data, git_tree_entry_id(e),
-				      mode);
+				      mode, false);
 		done(w->r, GFS_HISTORY_CREATE, path.data, rc);
 		rc = 0;
 	}
