@@ -424,6 +424,14 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
  * several in flight. The calling thread reports the results in the
  * diff's order, as they complete, so the output reads the same however
  * the work was shared.
+ *
+ * A thread takes a run of deltas in one directory at a time (the diff
+ * is sorted by path), so that threads seldom work in the same one. The
+ * kernel creates one name at a time in a directory (its lock is held
+ * through the LOOKUP and CREATE round trips), and each create makes it
+ * forget the directory's attributes, so that the next lookup there, by
+ * any thread, asks the daemon for them again (a GETATTR). Runs are at
+ * most a 32nd of the diff, so a flat directory is still shared.
  */
 #define APPLY_THREADS	  8
 #define APPLY_THREADED_AT 64 /* fewer deltas: one thread is as quick */
@@ -433,7 +441,8 @@ struct apply {
 	git_diff *diff;
 	bool removing;
 	size_t n;
-	size_t next; /* the next delta to take, under lock */
+	size_t run_max; /* the longest run a thread takes */
+	size_t next;	/* the next delta to take, under lock */
 	struct applied {
 		bool skip; /* not this pass's */
 		bool done;
@@ -454,29 +463,58 @@ static bool wanted(const git_diff_delta *d, bool removing)
 	return (d->status == GIT_DELTA_DELETED) == removing;
 }
 
+/* The length of delta d's directory name in its (encoded) path. */
+static size_t dir_len(const git_diff_delta *d, const char **path)
+{
+	const char *slash;
+
+	*path = d->status == GIT_DELTA_ADDED ? d->new_file.path
+					     : d->old_file.path;
+	slash = strrchr(*path, '/');
+	return slash ? (size_t)(slash - *path) : 0;
+}
+
+/* The end of the run that starts at delta i (under lock). */
+static size_t run_end(struct apply *a, size_t i)
+{
+	const char *first, *path;
+	size_t len = dir_len(git_diff_get_delta(a->diff, i), &first), end;
+
+	for (end = i + 1; end < a->n && end - i < a->run_max; end++)
+		if (dir_len(git_diff_get_delta(a->diff, end), &path) != len ||
+		    strncmp(path, first, len))
+			break;
+	return end;
+}
+
 static void *apply_worker(void *arg)
 {
 	struct apply *a = arg;
 
 	for (;;) {
-		const git_diff_delta *d;
-		struct applied *res;
-		size_t i;
+		size_t i, end;
 
 		pthread_mutex_lock(&a->lock);
-		i = a->next++;
+		i = a->next;
+		end = i < a->n ? run_end(a, i) : i;
+		a->next = end;
 		pthread_mutex_unlock(&a->lock);
 		if (i >= a->n)
 			return NULL;
-		res = &a->res[i];
-		d = git_diff_get_delta(a->diff, i);
-		res->skip = !wanted(d, a->removing);
-		if (!res->skip)
-			res->rc = apply_one(a->r, d, &res->what, &res->path);
-		pthread_mutex_lock(&a->lock);
-		res->done = true;
-		pthread_cond_broadcast(&a->cond);
-		pthread_mutex_unlock(&a->lock);
+		for (; i < end; i++) {
+			const git_diff_delta *d =
+				git_diff_get_delta(a->diff, i);
+			struct applied *res = &a->res[i];
+
+			res->skip = !wanted(d, a->removing);
+			if (!res->skip)
+				res->rc = apply_one(a->r, d, &res->what,
+						    &res->path);
+			pthread_mutex_lock(&a->lock);
+			res->done = true;
+			pthread_cond_broadcast(&a->cond);
+			pthread_mutex_unlock(&a->lock);
+		}
 	}
 }
 
@@ -492,6 +530,7 @@ static int apply_all(struct restore *r, git_diff *diff, bool removing)
 	a.res = calloc(a.n ? a.n : 1, sizeof(*a.res));
 	if (!a.res)
 		return -ENOMEM;
+	a.run_max = a.n / (APPLY_THREADS * 4) + 1;
 	pthread_mutex_init(&a.lock, NULL);
 	pthread_cond_init(&a.cond, NULL);
 	if (a.n >= APPLY_THREADED_AT)

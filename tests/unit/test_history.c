@@ -270,6 +270,75 @@ static void check_added(void)
 	gfs_buf_release(&rep);
 }
 
+/*
+ * A restore large enough to be applied by several threads (runs of one
+ * directory each, a flat directory shared): the report in the diff's
+ * order, every file's bytes and mode, then the same files removed.
+ */
+static void check_many(void)
+{
+	struct gfs_buf rep = GFS_BUF_INIT;
+	struct gfs_history *h = NULL;
+	char dir[300], err[512], full[41], empty[41];
+	int fd, rc;
+
+	gfs_buf_adds(&rep, "");
+	snprintf(dir, sizeof(dir), "%s/many", base);
+	sh("set -e; d='%s'; mkdir -p $d/root $d/want; cd $d; git init -q "
+	   "--bare -b main s.git; "
+	   "export GIT_DIR=$d/s.git GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t "
+	   "GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t; "
+	   "b() { printf '%%s\\n' \"$1\" | git hash-object -w --stdin; }; "
+	   "for x in a b c; do t=$(for i in $(seq 10 49); do "
+	   "printf '100644 blob %%s\\tf%%s\\n' $(b $x$i) $i; done | git "
+	   "mktree); "
+	   "printf '040000 tree %%s\\t%%s\\n' $t $x; done >top; "
+	   "for i in $(seq 100 199); do m=100644; [ $((i %% 7)) = 0 ] && "
+	   "m=100755; printf '%%s blob %%s\\tg%%s\\n' $m $(b g$i) $i; "
+	   "done >>top; "
+	   "e=$(echo none | git commit-tree $(git mktree </dev/null)); "
+	   "f=$(echo all | git commit-tree $(git mktree <top) -p $e); "
+	   "git update-ref refs/heads/main $e; echo $e >empty; echo $f >full; "
+	   "git -c tar.umask=022 archive $f | tar -x -C want",
+	   dir);
+	CHECK(gfs_history_open(&h, sh("echo '%s/s.git'", dir), err,
+			       sizeof(err)) == 0);
+	if (!h)
+		return;
+	snprintf(full, sizeof(full), "%s", sh("cat '%s/full'", dir));
+	snprintf(empty, sizeof(empty), "%s", sh("cat '%s/empty'", dir));
+	fd = open(sh("echo '%s/root'", dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	rc = gfs_history_restore(h, full, NULL, 0, fd, 0, reported, &rep);
+	CHECK(rc == 0);
+	CHECK(rep.len && rep.data[rep.len - 1] == '\n');
+	if (rep.len) /* as sh() leaves its output */
+		rep.data[--rep.len] = '\0';
+	CHECK_STR(rep.data, sh("git -C '%s/s.git' ls-tree -r --name-only %s | "
+			       "sed 's/^/create /; s/$/ 0/'",
+			       dir, full));
+	CHECK_STR(sh("cd '%s' && diff -r root want && for t in root want; do "
+		     "(cd $t && find . -printf '%%y %%m %%p\\n' | LC_ALL=C "
+		     "sort | md5sum); done | uniq | wc -l",
+		     dir),
+		  "1");
+	/* the store's latest holds them all: a restore to none removes them */
+	sh("git -C '%s/s.git' update-ref refs/heads/main %s", dir, full);
+	gfs_buf_reset(&rep);
+	rc = gfs_history_restore(h, empty, NULL, 0, fd, 0, reported, &rep);
+	CHECK(rc == 0);
+	CHECK(rep.len && rep.data[rep.len - 1] == '\n');
+	if (rep.len)
+		rep.data[--rep.len] = '\0';
+	CHECK_STR(rep.data, sh("git -C '%s/s.git' ls-tree -r --name-only %s | "
+			       "sed 's/^/remove /; s/$/ 0/'",
+			       dir, full));
+	CHECK_STR(sh("ls -A '%s/root' | wc -l", dir), "0");
+	close(fd);
+	gfs_history_free(h);
+	gfs_buf_release(&rep);
+}
+
 int main(void)
 {
 	struct gfs_store_opts o = {0};
@@ -455,6 +524,7 @@ int main(void)
 	gfs_history_free(h);
 	check_batch_undo();
 	check_added();
+	check_many();
 	gfs_buf_release(&out);
 	gfs_buf_release(&rep);
 	gfs_buf_release(&w.text);
