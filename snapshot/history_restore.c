@@ -443,6 +443,7 @@ struct apply {
 	size_t n;
 	size_t run_max; /* the longest run a thread takes */
 	size_t next;	/* the next delta to take, under lock */
+	size_t awaited; /* the delta the reporter waits for, under lock */
 	struct applied {
 		bool skip; /* not this pass's */
 		bool done;
@@ -512,7 +513,9 @@ static void *apply_worker(void *arg)
 						    &res->path);
 			pthread_mutex_lock(&a->lock);
 			res->done = true;
-			pthread_cond_broadcast(&a->cond);
+			/* the reporter wakes for nothing else */
+			if (i == a->awaited)
+				pthread_cond_signal(&a->cond);
 			pthread_mutex_unlock(&a->lock);
 		}
 	}
@@ -544,6 +547,7 @@ static int apply_all(struct restore *r, git_diff *diff, bool removing)
 		struct applied *res = &a.res[i];
 
 		pthread_mutex_lock(&a.lock);
+		a.awaited = i;
 		while (!res->done)
 			pthread_cond_wait(&a.cond, &a.lock);
 		pthread_mutex_unlock(&a.lock);
