@@ -9,7 +9,9 @@
 #    group (an action) creating 500 files and deleting them again (so the
 #    daemon's inode table, bounded by the descriptor limit, stays small).
 # 2. `guardfs undo` of one action that deleted a tree of --files files
-#    (default 10000), mounted, so the undo writes through the mount.
+#    (default 10000), mounted, so the undo writes through the mount: its
+#    --dry-run (the planning), then the undo with its CPU (the CLI's and
+#    the daemon's).
 # Prints one line per timing; not part of ctest (timings are not tests).
 set -euo pipefail
 
@@ -46,6 +48,7 @@ printf '[limits]\ndeletes_per_minute = 1000000000\nrenames_per_minute = 10000000
 	>"$XDG_CONFIG_HOME/guardfs/config.ini"
 chmod 600 "$XDG_CONFIG_HOME/guardfs/config.ini"
 cleanup() {
+	cd / # a mount with a shell inside it is busy
 	grep -q " $R fuse.guardfs " /proc/mounts && "$GUARDFS_BIN" umount "$R" >/dev/null 2>&1
 	[ "$KEEP" = 1 ] || rm -rf "$WORKDIR"
 }
@@ -58,6 +61,11 @@ seconds() {
 	"$@" >/dev/null || return 1
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc
+}
+
+# cpu_ticks PID: user + system CPU of PID so far, in clock ticks
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
 # make_actions ROOT N PER: N commands (process groups), PER/2 files
@@ -106,8 +114,16 @@ t=$(seconds setsid -w rm -rf tree) || { echo "rm -rf failed" >&2; exit 1; }
 echo "rm -rf of $FILES files: ${t}s"
 "$GUARDFS_BIN" log -n 1 >/dev/null
 echo "the newest action: $("$GUARDFS_BIN" log -n 1)"
-t=$(seconds "$GUARDFS_BIN" undo)
-echo "undo of it (mounted): ${t}s, $(find tree -type f | wc -l) files back"
+echo "undo --dry-run of it (mounted): $(seconds "$GUARDFS_BIN" undo --dry-run)s"
+# the undo's CPU: the CLI's (user + system, bash's time) and the daemon's
+daemon=$("$GUARDFS_BIN" status | awk '$1 == "pid" { print $2 }')
+d0=$(cpu_ticks "$daemon")
+TIMEFORMAT='%R %U %S'
+{ time "$GUARDFS_BIN" undo >/dev/null; } 2>"$WORKDIR/undo.time"
+read -r t u s <"$WORKDIR/undo.time"
+sleep 0.5 # the last releases
+d1=$(cpu_ticks "$daemon")
+echo "undo of it (mounted): ${t}s, $(find tree -type f | wc -l) files back; CPU: CLI $(echo "$u + $s" | bc)s, daemon $(echo "scale=2; ($d1 - $d0) / $(getconf CLK_TCK)" | bc)s"
 cd /
 "$GUARDFS_BIN" umount "$R" >/dev/null
 cd "$R"

@@ -199,11 +199,11 @@ static int remove_path(struct restore *r, const char *path)
  * but the root user can open it half made and wait for the rest; where a
  * name already stands, it is made under a dotted temporary name, unique
  * to this process and call, in the same directory (one file system) and
- * renamed over the path. Nothing is ever followed, and what a failure
- * leaves half made goes.
+ * renamed over the path (unless replace is false: -EEXIST then). Nothing
+ * is ever followed, and what a failure leaves half made goes.
  */
 static int write_new_inode(int dirfd, const char *base, const char *data,
-			   size_t size, mode_t perm)
+			   size_t size, mode_t perm, bool replace)
 {
 	static atomic_uint counter;
 	const char *name = base;
@@ -212,7 +212,7 @@ static int write_new_inode(int dirfd, const char *base, const char *data,
 
 	fd = openat(dirfd, base,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0 && errno == EEXIST) {
+	if (fd < 0 && errno == EEXIST && replace) {
 		snprintf(tmp, sizeof(tmp), ".restore.%ld.%u.tmp",
 			 (long)getpid(), atomic_fetch_add(&counter, 1));
 		name = tmp;
@@ -244,8 +244,52 @@ static int write_new_inode(int dirfd, const char *base, const char *data,
 	return rc;
 }
 
+/*
+ * Whether what stands at an added path may be replaced: the store holds
+ * it, or the restore is forced. 0, -EEXIST (left alone) or -errno.
+ */
+static int may_replace(struct restore *r, const char *path)
+{
+	int rc = holds_recorded(r, path, NULL);
+
+	if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
+		rc = 0;
+	return rc;
+}
+
+/*
+ * Makes base in dirfd (path) a symlink to target, replacing what stands
+ * there; for a path the restore adds, only what may_replace allows.
+ */
+static int write_symlink(struct restore *r, int dirfd, const char *base,
+			 const char *path, const char *target, bool added)
+{
+	int rc;
+
+	if (added) {
+		if (!symlinkat(target, dirfd, base))
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+		rc = may_replace(r, path);
+		if (rc)
+			return rc;
+	}
+	if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return symlinkat(target, dirfd, base) < 0 ? -errno : 0;
+}
+
+/*
+ * Writes blob id at path with mode. For a path the restore adds (added),
+ * nothing is expected there and the create itself finds out: only when
+ * a name already stands is it checked (may_replace) before it is
+ * replaced. Checking first would cost every added file, through the
+ * mount, one more lookup (the create's O_EXCL looks the name up again
+ * whatever the kernel remembers) and a second walk of its directories.
+ */
 static int write_path(struct restore *r, const char *path, const git_oid *id,
-		      uint32_t mode)
+		      uint32_t mode, bool added)
 {
 	mode_t perm = mode == 0100755 ? 0755 : 0644;
 	git_blob *blob = NULL;
@@ -277,16 +321,19 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 		if (!target) {
 			rc = -ENOMEM;
 		} else {
-			if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
-				rc = -errno;
-			if (!rc && symlinkat(target, dirfd, base) < 0)
-				rc = -errno;
+			rc = write_symlink(r, dirfd, base, path, target, added);
 			free(target);
 		}
 		close(dirfd);
 		goto out;
 	}
-	rc = write_new_inode(dirfd, base, data, size, perm);
+	rc = write_new_inode(dirfd, base, data, size, perm, !added);
+	if (rc == -EEXIST && added) {
+		rc = may_replace(r, path);
+		if (!rc)
+			rc = write_new_inode(dirfd, base, data, size, perm,
+					     true);
+	}
 	close(dirfd);
 out:
 	pthread_mutex_lock(&r->git_lock);
@@ -344,11 +391,12 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
 		break;
 	case GIT_DELTA_ADDED:
 		*what = GFS_HISTORY_CREATE;
-		rc = holds_recorded(r, path->data, NULL);
-		if (rc == -EEXIST && (r->flags & GFS_HISTORY_FORCE))
-			rc = 0;
-		if (!rc && !dry)
-			rc = write_path(r, path->data, &then->id, then->mode);
+		/* the create finds out what stands there (write_path) */
+		if (dry || then->mode == 0160000)
+			rc = may_replace(r, path->data);
+		else
+			rc = write_path(r, path->data, &then->id, then->mode,
+					true);
 		break;
 	default: /* GIT_DELTA_MODIFIED, GIT_DELTA_TYPECHANGE */
 		/* a file and a link of the same text differ by more than mode
@@ -364,7 +412,7 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
 			rc = *what == GFS_HISTORY_MODE
 				     ? set_mode(r, path->data, then->mode)
 				     : write_path(r, path->data, &then->id,
-						  then->mode);
+						  then->mode, false);
 		break;
 	}
 	return rc;
@@ -376,6 +424,14 @@ static int apply_one(struct restore *r, const git_diff_delta *d,
  * several in flight. The calling thread reports the results in the
  * diff's order, as they complete, so the output reads the same however
  * the work was shared.
+ *
+ * A thread takes a run of deltas in one directory at a time (the diff
+ * is sorted by path), so that threads seldom work in the same one. The
+ * kernel creates one name at a time in a directory (its lock is held
+ * through the LOOKUP and CREATE round trips), and each create makes it
+ * forget the directory's attributes, so that the next lookup there, by
+ * any thread, asks the daemon for them again (a GETATTR). Runs are at
+ * most a 32nd of the diff, so a flat directory is still shared.
  */
 #define APPLY_THREADS	  8
 #define APPLY_THREADED_AT 64 /* fewer deltas: one thread is as quick */
@@ -385,7 +441,9 @@ struct apply {
 	git_diff *diff;
 	bool removing;
 	size_t n;
-	size_t next; /* the next delta to take, under lock */
+	size_t run_max; /* the longest run a thread takes */
+	size_t next;	/* the next delta to take, under lock */
+	size_t awaited; /* the delta the reporter waits for, under lock */
 	struct applied {
 		bool skip; /* not this pass's */
 		bool done;
@@ -406,29 +464,60 @@ static bool wanted(const git_diff_delta *d, bool removing)
 	return (d->status == GIT_DELTA_DELETED) == removing;
 }
 
+/* The length of delta d's directory name in its (encoded) path. */
+static size_t dir_len(const git_diff_delta *d, const char **path)
+{
+	const char *slash;
+
+	*path = d->status == GIT_DELTA_ADDED ? d->new_file.path
+					     : d->old_file.path;
+	slash = strrchr(*path, '/');
+	return slash ? (size_t)(slash - *path) : 0;
+}
+
+/* The end of the run that starts at delta i (under lock). */
+static size_t run_end(struct apply *a, size_t i)
+{
+	const char *first, *path;
+	size_t len = dir_len(git_diff_get_delta(a->diff, i), &first), end;
+
+	for (end = i + 1; end < a->n && end - i < a->run_max; end++)
+		if (dir_len(git_diff_get_delta(a->diff, end), &path) != len ||
+		    strncmp(path, first, len))
+			break;
+	return end;
+}
+
 static void *apply_worker(void *arg)
 {
 	struct apply *a = arg;
 
 	for (;;) {
-		const git_diff_delta *d;
-		struct applied *res;
-		size_t i;
+		size_t i, end;
 
 		pthread_mutex_lock(&a->lock);
-		i = a->next++;
+		i = a->next;
+		end = i < a->n ? run_end(a, i) : i;
+		a->next = end;
 		pthread_mutex_unlock(&a->lock);
 		if (i >= a->n)
 			return NULL;
-		res = &a->res[i];
-		d = git_diff_get_delta(a->diff, i);
-		res->skip = !wanted(d, a->removing);
-		if (!res->skip)
-			res->rc = apply_one(a->r, d, &res->what, &res->path);
-		pthread_mutex_lock(&a->lock);
-		res->done = true;
-		pthread_cond_broadcast(&a->cond);
-		pthread_mutex_unlock(&a->lock);
+		for (; i < end; i++) {
+			const git_diff_delta *d =
+				git_diff_get_delta(a->diff, i);
+			struct applied *res = &a->res[i];
+
+			res->skip = !wanted(d, a->removing);
+			if (!res->skip)
+				res->rc = apply_one(a->r, d, &res->what,
+						    &res->path);
+			pthread_mutex_lock(&a->lock);
+			res->done = true;
+			/* the reporter wakes for nothing else */
+			if (i == a->awaited)
+				pthread_cond_signal(&a->cond);
+			pthread_mutex_unlock(&a->lock);
+		}
 	}
 }
 
@@ -444,6 +533,7 @@ static int apply_all(struct restore *r, git_diff *diff, bool removing)
 	a.res = calloc(a.n ? a.n : 1, sizeof(*a.res));
 	if (!a.res)
 		return -ENOMEM;
+	a.run_max = a.n / (APPLY_THREADS * 4) + 1;
 	pthread_mutex_init(&a.lock, NULL);
 	pthread_cond_init(&a.cond, NULL);
 	if (a.n >= APPLY_THREADED_AT)
@@ -457,6 +547,7 @@ static int apply_all(struct restore *r, git_diff *diff, bool removing)
 		struct applied *res = &a.res[i];
 
 		pthread_mutex_lock(&a.lock);
+		a.awaited = i;
 		while (!res->done)
 			pthread_cond_wait(&a.cond, &a.lock);
 		pthread_mutex_unlock(&a.lock);
@@ -733,7 +824,7 @@ static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
 	if (missing_here(w, path.data)) {
 		rc = dry ? 0
 			 : write_path(w->r, path.data, git_tree_entry_id(e),
-				      mode);
+				      mode, false);
 		done(w->r, GFS_HISTORY_CREATE, path.data, rc);
 		rc = 0;
 	}

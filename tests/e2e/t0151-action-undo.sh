@@ -6,8 +6,9 @@
 # is gone that deletes files; a setup script that overwrites .env (with
 # a config that shows .env: by default the name is hidden and the
 # overwrite refused); sed -i (its temporary file never comes back); git
-# status (its index.lock never comes back). Each command runs in its own
-# process group (setsid), as a shell's job does: one action each.
+# status (its index.lock never comes back); rm -rf of a tree of 151
+# files. Each command runs in its own process group (setsid), as a
+# shell's job does: one action each.
 . "$(dirname "$0")/lib.sh"
 
 R=$T/root
@@ -134,6 +135,37 @@ check "log: git status is the newest action" grep -qE '  git -C repo status --po
 check "git status's undo" undo
 same_as "$T/copy" "git status: the index back"
 check_eq "index.lock did not come back" ENOENT "$(probe stat "$R/repo/.git/index.lock")"
+
+# 7. rm -rf of a tree large enough for the restore's threads (each takes
+# runs of one directory): every file back with its bytes and its mode
+# (empty, executable, one of 300 KB), in one recorded restore.
+python3 - "$R" <<'EOF'
+import os, sys
+for i in range(151):
+    d = "%s/big/d%d" % (sys.argv[1], i // 50)
+    os.makedirs(d, exist_ok=True)
+    p = "%s/f%03d" % (d, i)
+    with open(p, "wb") as f:
+        f.write(os.urandom(300000) if i == 77 else b"line %d\n" % i * (i % 4))
+    os.chmod(p, 0o755 if i % 5 == 0 else 0o644)
+EOF
+sleep 2.2 # the test shell's own changes: an action that ends here
+snap
+check "rm -rf of the tree runs" act rm -rf big
+flushed
+check "log: rm -rf, 151 deleted" grep -qE '  0 changed, 0 created, 151 deleted  rm -rf big$' < <(newest)
+STORE=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
+commits=$(git -C "$STORE" rev-list --count HEAD)
+check "rm -rf's undo" undo
+same_as "$T/copy" "rm -rf: 151 files back, bytes and modes"
+check_eq "the undo reported each file once" 151 "$(grep -c '^restored big/' "$T/undo.out")"
+flushed
+check_eq "one commit for the undo" $((commits + 1)) "$(git -C "$STORE" rev-list --count HEAD)"
+check "its subject names the undo" bash -c '[[ $(git -C "$1" log -1 --format=%s) =~ ^"undo 1 ("[0-9]+" paths)"$ ]]' _ "$STORE"
+check_eq "its operations are all restores" restore \
+	"$(git -C "$STORE" log -1 --format=%b | sed -n 's/^Guardfs-Op: //p' | sort -u)"
+check_eq "each file listed once" 151 \
+	"$(git -C "$STORE" log -1 --format=%b | grep -cE '^Guardfs-Path: big/d[0-3]/f[0-9]{3}$')"
 check "umount" gfs_umount "$R"
 
 # By default .env is hidden: the setup script cannot overwrite it, and

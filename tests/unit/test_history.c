@@ -174,6 +174,171 @@ static void check_batch_undo(void)
 	gfs_buf_release(&rep);
 }
 
+/*
+ * Paths a restore adds, whatever stands at them: the parent commit holds
+ * eight entries, the store's latest none. A restore writes each new file
+ * with its create, so what an existing name holds is judged only then:
+ * recorded content is replaced, unrecorded content, a directory or a
+ * file where a link comes back are left alone unless forced, and every
+ * new file has the store's bytes and mode.
+ */
+static void check_added(void)
+{
+	struct gfs_buf rep = GFS_BUF_INIT;
+	struct gfs_history *h = NULL;
+	char dir[300], err[512], parent[41];
+	int fd, rc;
+
+	gfs_buf_adds(&rep, "");
+	snprintf(dir, sizeof(dir), "%s/added", base);
+	sh("set -e; d='%s'; mkdir -p $d/root; cd $d; git init -q --bare -b "
+	   "main s.git; "
+	   "export GIT_DIR=$d/s.git GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t "
+	   "GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t; "
+	   "b() { printf \"$1\" | git hash-object -w --stdin; }; "
+	   "e=$(printf '100644 blob %%s\\te.txt\\n' $(b 'e\\n') | git mktree); "
+	   "t=$(printf '100644 blob %%s\\ta.txt\\n100644 blob %%s\\tb.txt\\n"
+	   "100644 blob %%s\\tc.txt\\n100644 blob %%s\\td.txt\\n"
+	   "040000 tree %%s\\tdir\\n120000 blob %%s\\tl\\n"
+	   "120000 blob %%s\\ts2\\n100755 blob %%s\\tx.sh\\n' "
+	   "$(b 'a\\n') $(b 'b\\n') $(b 'c\\n') $(b 'd\\n') $e $(b a.txt) "
+	   "$(b dir) $(b '#!/bin/sh\\n') | git mktree); "
+	   "p=$(echo 'write all' | git commit-tree $t); "
+	   "c=$(echo 'remove all' | git commit-tree $(git mktree </dev/null) "
+	   "-p $p); git update-ref refs/heads/main $c; "
+	   "cd root; printf 'mine\\n' >b.txt; printf 'a\\n' >c.txt; "
+	   "mkdir d.txt; printf 'not a link\\n' >s2",
+	   dir);
+	CHECK(gfs_history_open(&h, sh("echo '%s/s.git'", dir), err,
+			       sizeof(err)) == 0);
+	if (!h)
+		return;
+	snprintf(parent, sizeof(parent), "%s",
+		 sh("git -C '%s/s.git' rev-parse HEAD^", dir));
+	fd = open(sh("echo '%s/root'", dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	/* the dry run plans what the restore then does */
+	rc = gfs_history_restore(h, parent, NULL, 0, fd, GFS_HISTORY_DRY_RUN,
+				 reported, &rep);
+	CHECK(rc == -EEXIST);
+	CHECK_STR(rep.data, "create a.txt 0\ncreate b.txt -17\ncreate c.txt 0\n"
+			    "create d.txt -17\ncreate dir/e.txt 0\n"
+			    "create l 0\ncreate s2 -17\ncreate x.sh 0\n");
+	gfs_buf_reset(&rep);
+	rc = gfs_history_restore(h, parent, NULL, 0, fd, 0, reported, &rep);
+	CHECK(rc == -EEXIST);
+	CHECK_STR(rep.data, "create a.txt 0\ncreate b.txt -17\ncreate c.txt 0\n"
+			    "create d.txt -17\ncreate dir/e.txt 0\n"
+			    "create l 0\ncreate s2 -17\ncreate x.sh 0\n");
+	CHECK_STR(sh("cd '%s/root' && find . -mindepth 1 -printf "
+		     "'%%y %%m %%p %%l\\n' | LC_ALL=C sort && cat a.txt b.txt "
+		     "c.txt dir/e.txt s2 x.sh",
+		     dir),
+		  "d 755 ./d.txt \n"
+		  "d 755 ./dir \n"
+		  "f 644 ./a.txt \n"
+		  "f 644 ./b.txt \n"
+		  "f 644 ./c.txt \n"
+		  "f 644 ./dir/e.txt \n"
+		  "f 644 ./s2 \n"
+		  "f 755 ./x.sh \n"
+		  "l 777 ./l a.txt\n"
+		  "a\nmine\nc\ne\nnot a link\n#!/bin/sh");
+	/* forced: the file and the link are replaced, a directory is not */
+	gfs_buf_reset(&rep);
+	rc = gfs_history_restore(h, parent, NULL, 0, fd, GFS_HISTORY_FORCE,
+				 reported, &rep);
+	CHECK(rc == -EISDIR);
+	CHECK_STR(rep.data, "create a.txt 0\ncreate b.txt 0\ncreate c.txt 0\n"
+			    "create d.txt -21\ncreate dir/e.txt 0\n"
+			    "create l 0\ncreate s2 0\ncreate x.sh 0\n");
+	CHECK_STR(sh("cd '%s/root' && find . -mindepth 1 -printf "
+		     "'%%y %%m %%p %%l\\n' | LC_ALL=C sort && cat b.txt",
+		     dir),
+		  "d 755 ./d.txt \n"
+		  "d 755 ./dir \n"
+		  "f 644 ./a.txt \n"
+		  "f 644 ./b.txt \n"
+		  "f 644 ./c.txt \n"
+		  "f 644 ./dir/e.txt \n"
+		  "f 755 ./x.sh \n"
+		  "l 777 ./l a.txt\n"
+		  "l 777 ./s2 dir\n"
+		  "b");
+	close(fd);
+	gfs_history_free(h);
+	gfs_buf_release(&rep);
+}
+
+/*
+ * A restore large enough to be applied by several threads (runs of one
+ * directory each, a flat directory shared): the report in the diff's
+ * order, every file's bytes and mode, then the same files removed.
+ */
+static void check_many(void)
+{
+	struct gfs_buf rep = GFS_BUF_INIT;
+	struct gfs_history *h = NULL;
+	char dir[300], err[512], full[41], empty[41];
+	int fd, rc;
+
+	gfs_buf_adds(&rep, "");
+	snprintf(dir, sizeof(dir), "%s/many", base);
+	sh("set -e; d='%s'; mkdir -p $d/root $d/want; cd $d; git init -q "
+	   "--bare -b main s.git; "
+	   "export GIT_DIR=$d/s.git GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t "
+	   "GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t; "
+	   "b() { printf '%%s\\n' \"$1\" | git hash-object -w --stdin; }; "
+	   "for x in a b c; do t=$(for i in $(seq 10 49); do "
+	   "printf '100644 blob %%s\\tf%%s\\n' $(b $x$i) $i; done | git "
+	   "mktree); "
+	   "printf '040000 tree %%s\\t%%s\\n' $t $x; done >top; "
+	   "for i in $(seq 100 199); do m=100644; [ $((i %% 7)) = 0 ] && "
+	   "m=100755; printf '%%s blob %%s\\tg%%s\\n' $m $(b g$i) $i; "
+	   "done >>top; "
+	   "e=$(echo none | git commit-tree $(git mktree </dev/null)); "
+	   "f=$(echo all | git commit-tree $(git mktree <top) -p $e); "
+	   "git update-ref refs/heads/main $e; echo $e >empty; echo $f >full; "
+	   "git -c tar.umask=022 archive $f | tar -x -C want",
+	   dir);
+	CHECK(gfs_history_open(&h, sh("echo '%s/s.git'", dir), err,
+			       sizeof(err)) == 0);
+	if (!h)
+		return;
+	snprintf(full, sizeof(full), "%s", sh("cat '%s/full'", dir));
+	snprintf(empty, sizeof(empty), "%s", sh("cat '%s/empty'", dir));
+	fd = open(sh("echo '%s/root'", dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	rc = gfs_history_restore(h, full, NULL, 0, fd, 0, reported, &rep);
+	CHECK(rc == 0);
+	CHECK(rep.len && rep.data[rep.len - 1] == '\n');
+	if (rep.len) /* as sh() leaves its output */
+		rep.data[--rep.len] = '\0';
+	CHECK_STR(rep.data, sh("git -C '%s/s.git' ls-tree -r --name-only %s | "
+			       "sed 's/^/create /; s/$/ 0/'",
+			       dir, full));
+	CHECK_STR(sh("cd '%s' && diff -r root want && for t in root want; do "
+		     "(cd $t && find . -printf '%%y %%m %%p\\n' | LC_ALL=C "
+		     "sort | md5sum); done | uniq | wc -l",
+		     dir),
+		  "1");
+	/* the store's latest holds them all: a restore to none removes them */
+	sh("git -C '%s/s.git' update-ref refs/heads/main %s", dir, full);
+	gfs_buf_reset(&rep);
+	rc = gfs_history_restore(h, empty, NULL, 0, fd, 0, reported, &rep);
+	CHECK(rc == 0);
+	CHECK(rep.len && rep.data[rep.len - 1] == '\n');
+	if (rep.len)
+		rep.data[--rep.len] = '\0';
+	CHECK_STR(rep.data, sh("git -C '%s/s.git' ls-tree -r --name-only %s | "
+			       "sed 's/^/remove /; s/$/ 0/'",
+			       dir, full));
+	CHECK_STR(sh("ls -A '%s/root' | wc -l", dir), "0");
+	close(fd);
+	gfs_history_free(h);
+	gfs_buf_release(&rep);
+}
+
 int main(void)
 {
 	struct gfs_store_opts o = {0};
@@ -358,6 +523,8 @@ int main(void)
 
 	gfs_history_free(h);
 	check_batch_undo();
+	check_added();
+	check_many();
 	gfs_buf_release(&out);
 	gfs_buf_release(&rep);
 	gfs_buf_release(&w.text);
