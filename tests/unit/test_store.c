@@ -847,6 +847,56 @@ static void test_pack_waits_for_quiet(void)
 	gfs_store_close(s);
 }
 
+/*
+ * A backlog larger than a pack's batch (a first mount of the kernel tree
+ * leaves 166,000 loose objects) is packed in several packs of at most
+ * 16,384 objects each: libgit2 keeps a record of every object of the
+ * pack it writes, so one pack of the whole backlog cost the daemon 40 MiB
+ * more, and a pass cut short at unmount lost all it had done.
+ */
+static void test_pack_in_batches(void)
+{
+	struct gfs_store *s;
+	const char *p;
+	long most = 0, total = 0;
+	int i;
+
+	/* the store as the tests before left it, or a new one */
+	gfs_store_close(open_store(0, false));
+	sh("ls '%s/objects/pack' | grep '[.]idx$' | sort >'%s/idx.before'",
+	   store, base);
+	sh("cd '%s' && seq 1 17000 | sed 's/^/batched backlog /' | "
+	   "split -l 1 - obj. && ls obj.* | "
+	   "git --git-dir='%s' hash-object -w --stdin-paths >/dev/null && "
+	   "rm -f obj.*",
+	   base, store);
+	CHECK(loose_objects() >= 17000);
+	s = open_store(0, false);
+	if (!s)
+		return;
+	for (i = 0; i < 1200 && loose_objects() >= 1024; i++)
+		usleep(100000);
+	CHECK(loose_objects() < 1024);
+	gfs_store_close(s);
+	/* the objects of each pack written since, one count a line */
+	p = sh("cd '%s/objects/pack' && ls | grep '[.]idx$' | sort | "
+	       "comm -13 '%s/idx.before' - | "
+	       "while read f; do git show-index <\"$f\" | wc -l; done",
+	       store, base);
+	while (*p) {
+		char *end;
+		long n = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		most = n > most ? n : most;
+		total += n;
+		p = end + strspn(end, "\n");
+	}
+	CHECK(most > 0 && most <= 16384);
+	CHECK(total >= 17000);
+}
+
 /* A store on a full filesystem refuses (EIO) and loses nothing. */
 static void test_disk_full(void)
 {
@@ -1105,6 +1155,7 @@ int main(void)
 	test_kill9();
 	test_close_leaves_backlog();
 	test_pack_waits_for_quiet();
+	test_pack_in_batches();
 	test_journal();
 	test_disk_full();
 	test_ingest_full();
