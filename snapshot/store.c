@@ -797,6 +797,8 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 		rc = session_start(s);
 	if (!rc)
 		gfs_store_index_save(s);
+	/* the baseline's reads and writes left free heap behind them */
+	gfs_trim_memory();
 	if (rc) {
 		const git_error *e = git_error_last();
 

@@ -217,6 +217,8 @@ static int pack_batch(struct pack_pass *pass, git_repository *repo,
 	}
 out:
 	git_packbuilder_free(pb);
+	/* what libgit2 freed goes back to the system, not only to malloc */
+	gfs_trim_memory();
 	return rc;
 }
 
