@@ -237,6 +237,8 @@ struct gfs_store_index_record {
 
 /* store.c */
 void gfs_store_log(const char *what, int rc);
+/* Bounds libgit2's pack mappings and object cache (process-wide). */
+void gfs_store_memory_limits(void);
 int gfs_store_git_error(const char *what);
 
 /* store_pack.c: the packer's settings in the store's config. */

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <git2.h>
+
 #include "guardfs/buf.h"
 #include "guardfs/ignore.h"
 #include "guardfs/store.h"
@@ -897,6 +899,30 @@ static void test_pack_in_batches(void)
 	CHECK(total >= 17000);
 }
 
+/*
+ * An open store bounds what libgit2 keeps in the daemon: pack windows of
+ * 4 MiB, 32 MiB of them mapped at once, and a 32 MiB object cache. With
+ * libgit2's defaults (1 GiB windows, 8 GiB, 256 MiB) a remount of the
+ * kernel tree's store left 168 MiB of its packs resident.
+ */
+static void test_memory_limits(void)
+{
+	size_t window = 0, mapped = 0;
+	ssize_t cached = 0, allowed = 0;
+	struct gfs_store *s = open_store(0, false);
+
+	if (!s)
+		return;
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &window);
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &mapped);
+	git_libgit2_opts(GIT_OPT_GET_CACHED_MEMORY, &cached, &allowed);
+	CHECK(window == (size_t)4 << 20);
+	CHECK(mapped == (size_t)32 << 20);
+	CHECK(allowed == (ssize_t)32 << 20);
+	CHECK(cached <= allowed);
+	gfs_store_close(s);
+}
+
 /* A store on a full filesystem refuses (EIO) and loses nothing. */
 static void test_disk_full(void)
 {
@@ -1156,6 +1182,7 @@ int main(void)
 	test_close_leaves_backlog();
 	test_pack_waits_for_quiet();
 	test_pack_in_batches();
+	test_memory_limits();
 	test_journal();
 	test_disk_full();
 	test_ingest_full();
