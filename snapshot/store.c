@@ -696,12 +696,19 @@ static int session_start(struct gfs_store *s)
 		.pid = getpid(),
 	};
 	bool changed;
-	int rc;
+	int rc, rc2;
 
 	rc = gfs_store_spill_ingest_all(s);
 	s->reading_baseline = s->opts.progress != NULL;
+	/* without writer threads the reader writes each blob itself */
+	if (!rc)
+		(void)gfs_store_baseline_begin(s);
 	if (!rc)
 		rc = gfs_store_refresh(s, "", &changed);
+	/* every blob the picture names is written before any commit */
+	rc2 = gfs_store_baseline_end(s);
+	if (!rc)
+		rc = rc2;
 	if (s->reading_baseline)
 		s->opts.progress(s->opts.progress_arg, s->baseline_entries);
 	s->reading_baseline = false;

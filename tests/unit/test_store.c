@@ -923,6 +923,59 @@ static void test_memory_limits(void)
 	gfs_store_close(s);
 }
 
+/*
+ * The first baseline's blobs are written by other threads
+ * (store_baseline.c): one they cannot write (a full disk) fails the
+ * store's start, with no commit naming a blob the store lacks, and with
+ * room again the next start records every file.
+ */
+static void test_baseline_disk_full(void)
+{
+	char small[400], small_store[450], root3[400], err[512];
+	struct gfs_store *s = NULL;
+	struct gfs_store_opts o = {0};
+	int fd3;
+
+	snprintf(small, sizeof(small), "%s/small3", base);
+	snprintf(small_store, sizeof(small_store), "%s/store.git", small);
+	snprintf(root3, sizeof(root3), "%s/root3", base);
+	mkdir(small, 0755);
+	mkdir(root3, 0755);
+	if (geteuid() != 0 ||
+	    mount("tmpfs", small, "tmpfs", 0, "size=2m") != 0) {
+		printf("baseline disk full: skipped (needs root)\n");
+		return;
+	}
+	fd3 = open(root3, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* 4 MB that do not compress, in 40 files */
+	sh("cd '%s' && for i in $(seq 10 49); do "
+	   "head -c 100000 /dev/urandom > f$i; done",
+	   root3);
+	o.store_path = small_store;
+	o.root_fd = fd3;
+	o.root_path = root3;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) != 0);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "cannot start session") != NULL);
+	CHECK_STR(sh("git -C '%s' rev-parse -q --verify HEAD || echo none",
+		     small_store),
+		  "none");
+	/* room again: every file is recorded */
+	CHECK(mount("tmpfs", small, "tmpfs", MS_REMOUNT, "size=64m") == 0);
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	gfs_store_close(s);
+	CHECK_STR(sh("cd '%s' && for i in $(seq 10 49); do "
+		     "git -C '%s' cat-file blob HEAD:f$i | cmp -s - f$i || "
+		     "echo f$i differs; done",
+		     root3, small_store),
+		  "");
+	CHECK_STR(
+		sh("git -C '%s' fsck --strict --no-dangling 2>&1", small_store),
+		"");
+	close(fd3);
+	umount(small);
+}
+
 /* A store on a full filesystem refuses (EIO) and loses nothing. */
 static void test_disk_full(void)
 {
@@ -1185,6 +1238,7 @@ int main(void)
 	test_memory_limits();
 	test_journal();
 	test_disk_full();
+	test_baseline_disk_full();
 	test_ingest_full();
 	test_coarse_times();
 	test_timing();
