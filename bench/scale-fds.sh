@@ -5,7 +5,7 @@
 #
 #   bench/scale-fds.sh [--tree TARBALL|synthetic:N] [--limit N] [--rm]
 #                      [--guardfs LABEL=BIN]... [--config INI] [--no-commit]
-#                      [--workdir DIR] [--keep]
+#                      [--workdir DIR] [--keep] [--wait-pack]
 #
 # Extracts the tree once (default: Debian's linux-source-6.1, ~80k files),
 # commits it to git natively (for git status), then for the native folder
@@ -18,7 +18,11 @@
 # of the tree at the end. --config mounts with that INI (-c); --no-commit
 # leaves the tree untracked (git init only: git add of a million files
 # takes longer than the rest) and git status then lists it with -uall,
-# which still reads every directory. Needs root. Prints a markdown table.
+# which still reads every directory. After the workloads: the daemon's
+# anonymous and file-backed RSS; --wait-pack first waits (up to 10 min)
+# until the packer has packed the store's loose objects. Then each
+# guardfs target is unmounted and mounted again: the remount's time and
+# peak RSS. Needs root. Prints a markdown table.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,9 +35,10 @@ KEEP=0
 TARGETS=()
 CONFIG=
 COMMIT=1
+WAIT_PACK=0
 
 usage() {
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do
@@ -46,6 +51,7 @@ while (($#)); do
 	--keep) KEEP=1; shift ;;
 	--config) CONFIG=$2; shift 2 ;;
 	--no-commit) COMMIT=0; shift ;;
+	--wait-pack) WAIT_PACK=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -122,6 +128,12 @@ sample() {
 	done
 }
 
+# rss PID NAME FIELD: the daemon's /proc status FIELD in MiB, as NAME
+rss() {
+	printf '%s\t%s\t%s\n' "$label" "$2" \
+		"$(awk -v f="$3:" '$1 == f {printf "%.0f", $2 / 1024}' "/proc/$1/status")" >>"$RESULTS"
+}
+
 workloads() {
 	local dir=$1
 	timed find-first find "$dir" -printf '%s\n'
@@ -167,13 +179,34 @@ for m in json.load(sys.stdin)["mounts"]:
 	sample "$pid" "$WORKDIR/peak" &
 	SAMPLER=$!
 	workloads "$PRISTINE/tree" | sed "s/^/$label\t/" >>"$RESULTS"
+	if [ "$WAIT_PACK" = 1 ]; then
+		t0=$(now)
+		for _ in $(seq 600); do
+			loose=$(find "$home/data" -path '*/objects/pack' -prune -o \
+				-path '*/objects/??/*' -type f -print | wc -l)
+			[ "$loose" -lt 2048 ] && break
+			sleep 1
+		done
+		printf '%s\tpack-wait-s\t%.0f\n' "$label" "$(echo "$(now) - $t0" | bc)" >>"$RESULTS"
+	fi
 	printf '%s\tpeak-fds\t%s\n' "$label" "$(cat "$WORKDIR/peak")" >>"$RESULTS"
-	printf '%s\tpeak-rss-MiB\t%s\n' "$label" \
-		"$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")" >>"$RESULTS"
+	rss "$pid" peak-rss-MiB VmHWM
+	rss "$pid" anon-MiB RssAnon
+	rss "$pid" file-MiB RssFile
 	"$bin" status | awk -v l="$label" '$1 == "reopens" || $1 == "stale" {print l "\t" $1 "\t" $2}' >>"$RESULTS"
 	"$bin" umount "$PRISTINE/tree" >/dev/null
 	kill "$SAMPLER" 2>/dev/null
 	SAMPLER=
+	t0=$(now)
+	"${mount_cmd[@]}" >/dev/null || { echo "$label: remount failed" >&2; continue; }
+	printf '%s\tremount\t%.3f\n' "$label" "$(echo "$(now) - $t0" | bc)" >>"$RESULTS"
+	pid=$("$bin" status --json | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["mounts"]:
+    if m["mountpoint"] == sys.argv[1]: print(m["pid"])' "$PRISTINE/tree")
+	rss "$pid" remount-peak-rss-MiB VmHWM
+	rss "$pid" remount-file-MiB RssFile
+	"$bin" umount "$PRISTINE/tree" >/dev/null
 done
 
 if [ "$DO_RM" = 1 ]; then
@@ -216,7 +249,7 @@ for name, vals in rows.items():
     for c in cols:
         v = vals.get(c, "")
         n = vals.get("native")
-        if v and n and c != "native" and name not in ("mount",):
+        if v and n and c != "native" and name not in ("mount", "remount"):
             try:
                 v = f"{float(v):.3f} ({float(v) / float(n):.2f}x)"
             except ValueError:

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,4 +360,15 @@ int gfs_open_beneath(int dirfd, const char *path, int flags,
 			     sizeof(how));
 	} while (fd < 0 && errno == EAGAIN);
 	return fd < 0 ? -errno : (int)fd;
+}
+
+void gfs_memory_setup(void)
+{
+	mallopt(M_MMAP_THRESHOLD, GFS_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, GFS_TRIM_THRESHOLD);
+}
+
+void gfs_trim_memory(void)
+{
+	malloc_trim(0);
 }

@@ -359,6 +359,7 @@ int gfs_fs_run(const struct gfs_fs_opts *opts)
 	char err[512] = "";
 	int rc;
 
+	gfs_memory_setup();
 	memset(&fs, 0, sizeof(fs));
 	fs.fd_budget = fd_budget_for(raise_fd_limit());
 	fs.fd_cache_max = GFS_FD_CACHE_MAX;

@@ -696,12 +696,19 @@ static int session_start(struct gfs_store *s)
 		.pid = getpid(),
 	};
 	bool changed;
-	int rc;
+	int rc, rc2;
 
 	rc = gfs_store_spill_ingest_all(s);
 	s->reading_baseline = s->opts.progress != NULL;
+	/* without writer threads the reader writes each blob itself */
+	if (!rc)
+		(void)gfs_store_baseline_begin(s);
 	if (!rc)
 		rc = gfs_store_refresh(s, "", &changed);
+	/* every blob the picture names is written before any commit */
+	rc2 = gfs_store_baseline_end(s);
+	if (!rc)
+		rc = rc2;
 	if (s->reading_baseline)
 		s->opts.progress(s->opts.progress_arg, s->baseline_entries);
 	s->reading_baseline = false;
@@ -710,6 +717,27 @@ static int session_start(struct gfs_store *s)
 	if (!rc)
 		rc = gfs_store_commit_batch(s);
 	return rc;
+}
+
+/*
+ * libgit2's defaults suit a short command, not a daemon that stays up
+ * (bench/README.md, session 10): it maps the packs it reads in windows
+ * of up to 1 GiB, up to 8 GiB in all, and a remount's reading of the
+ * head tree, whose trees lie scattered through the packs, left 168 MiB
+ * of them resident in the daemon; and its object cache may grow to
+ * 256 MiB of parsed trees and commits. Packed objects are at most
+ * 1 MiB (store_pack.c), so small windows cost a few more mmap calls.
+ */
+#define GFS_STORE_MWINDOW_SIZE	       ((size_t)4 << 20)
+#define GFS_STORE_MWINDOW_MAPPED_LIMIT ((size_t)32 << 20)
+#define GFS_STORE_CACHE_MAX	       ((ssize_t)32 << 20)
+
+void gfs_store_memory_limits(void)
+{
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, GFS_STORE_MWINDOW_SIZE);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT,
+			 GFS_STORE_MWINDOW_MAPPED_LIMIT);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, GFS_STORE_CACHE_MAX);
 }
 
 static char *make_session_id(void)
@@ -748,6 +776,7 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 	git_libgit2_init();
 	/* our objects are valid by construction: skip existence checks */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	gfs_store_memory_limits();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return set_error(err, err_size, -ENOMEM, "out of memory");
@@ -797,6 +826,8 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 		rc = session_start(s);
 	if (!rc)
 		gfs_store_index_save(s);
+	/* the baseline's reads and writes left free heap behind them */
+	gfs_trim_memory();
 	if (rc) {
 		const git_error *e = git_error_last();
 

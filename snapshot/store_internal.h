@@ -126,6 +126,9 @@ struct gfs_store_pending {
 	uint64_t last_seq;
 };
 
+/* Zlib level of loose objects: speed now, the packer compresses later. */
+#define GFS_STORE_LOOSE_ZLIB_LEVEL 1
+
 #define GFS_STORE_PENDING_BUCKETS 4096
 #define GFS_STORE_BATCH_MAX	  1024 /* outside a group */
 
@@ -144,6 +147,8 @@ struct gfs_store {
 	/* the folder as found: entries read, and when last told (progress) */
 	bool reading_baseline;
 	uint64_t baseline_entries;
+	/* the first baseline's blob writers (store_baseline.c), or NULL */
+	struct gfs_store_baseline *baseline;
 	struct timespec progress_told;
 
 	/* worker-owned libgit2 state */
@@ -237,6 +242,8 @@ struct gfs_store_index_record {
 
 /* store.c */
 void gfs_store_log(const char *what, int rc);
+/* Bounds libgit2's pack mappings and object cache (process-wide). */
+void gfs_store_memory_limits(void);
 int gfs_store_git_error(const char *what);
 
 /* store_pack.c: the packer's settings in the store's config. */
@@ -309,6 +316,25 @@ void gfs_store_journal_add(struct gfs_store *s, const char *path,
 			   const struct gfs_store_node *n);
 void gfs_store_journal_clear(struct gfs_store *s);
 int gfs_store_journal_recover(struct gfs_store *s);
+
+/* store_baseline.c */
+/*
+ * Starts threads that write the session start's new blobs; -errno when
+ * none could start (the reader then writes them itself).
+ */
+int gfs_store_baseline_begin(struct gfs_store *s);
+/*
+ * Hands the blob oid, whose bytes data holds, to a writer: takes data's
+ * buffer (data is left empty). The first writer error so far, or 0.
+ */
+int gfs_store_baseline_write(struct gfs_store *s, const git_oid *oid,
+			     struct gfs_buf *data);
+/* A buffer for the next file's bytes, from those written out (or empty). */
+void gfs_store_baseline_take(struct gfs_store *s, struct gfs_buf *out);
+/* Gives a buffer taken and not handed over back (data is left empty). */
+void gfs_store_baseline_give(struct gfs_store *s, struct gfs_buf *data);
+/* Waits until every blob handed over is written: the first error, or 0. */
+int gfs_store_baseline_end(struct gfs_store *s);
 
 /* store_spill.c */
 int gfs_store_spill_init(struct gfs_store *s);

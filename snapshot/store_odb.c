@@ -22,9 +22,6 @@
 
 #include "store_internal.h"
 
-/* Zlib level of loose objects: speed now, the packer compresses later. */
-#define LOOSE_ZLIB_LEVEL 1
-
 int gfs_store_odb_open(struct gfs_store *s)
 {
 	git_odb_backend *loose = NULL, *pack = NULL;
@@ -32,7 +29,8 @@ int gfs_store_odb_open(struct gfs_store *s)
 
 	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
 	if (git_odb_new(&s->odb) ||
-	    git_odb_backend_loose(&loose, objects, LOOSE_ZLIB_LEVEL, 0, 0, 0))
+	    git_odb_backend_loose(&loose, objects, GFS_STORE_LOOSE_ZLIB_LEVEL,
+				  0, 0, 0))
 		goto fail;
 	if (git_odb_add_backend(s->odb, loose, 1))
 		goto fail;
@@ -60,7 +58,8 @@ int gfs_store_odb_open_loose(const struct gfs_store *s, git_odb **out)
 	*out = NULL;
 	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
 	if (git_odb_new(out) ||
-	    git_odb_backend_loose(&loose, objects, LOOSE_ZLIB_LEVEL, 0, 0, 0) ||
+	    git_odb_backend_loose(&loose, objects, GFS_STORE_LOOSE_ZLIB_LEVEL,
+				  0, 0, 0) ||
 	    git_odb_add_backend(*out, loose, 1)) {
 		if (loose)
 			loose->free(loose);

@@ -238,6 +238,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	uint32_t mode = git_mode_of(st0);
 	struct stat st = *st0;
 	uint64_t xxh;
+	size_t read_len = 0;
 	git_oid oid;
 	int fd = -1, rc = 0;
 
@@ -258,6 +259,9 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		set_stat(n, st0, start);
 		return 0;
 	}
+	/* from here every way out goes through out, which gives data back */
+	if (s->baseline)
+		gfs_store_baseline_take(s, &data);
 	if (S_ISLNK(st0->st_mode)) {
 		rc = gfs_buf_grow(&data, 4096);
 		if (!rc) {
@@ -293,9 +297,23 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	if (rc)
 		goto out;
 	xxh = XXH3_64bits(data.data ? data.data : "", data.len);
+	read_len = data.len;
 	if (n->ino && !n->unrecorded && n->xxh == xxh && n->size == data.len &&
 	    !git_oid_is_zero(&n->oid)) {
 		git_oid_cpy(&oid, &n->oid);
+	} else if (s->baseline) {
+		/* hashed here, deflated and written by another thread */
+		if (git_odb_hash(&oid, data.data ? data.data : "", data.len,
+				 GIT_OBJECT_BLOB)) {
+			rc = gfs_store_git_error("hash blob");
+			goto out;
+		}
+		if (!git_odb_exists_ext(s->odb, &oid,
+					GIT_ODB_LOOKUP_NO_REFRESH)) {
+			rc = gfs_store_baseline_write(s, &oid, &data);
+			if (rc)
+				goto out;
+		}
 	} else {
 		if (gfs_store_odb_write(s, &oid, data.data, data.len,
 					GIT_OBJECT_BLOB)) {
@@ -320,13 +338,16 @@ have_oid:
 	n->xxh = xxh;
 	set_stat(n, &st, start);
 	/* the stat that was read may lag the bytes: keep it racy if so */
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != data.len &&
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != read_len &&
 	    (uint64_t)st.st_size <= READ_WHOLE_MAX)
 		n->racy = true;
 out:
 	if (fd >= 0)
 		close(fd);
-	gfs_buf_release(&data);
+	if (s->baseline)
+		gfs_store_baseline_give(s, &data);
+	else
+		gfs_buf_release(&data);
 	return rc;
 }
 

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <git2.h>
+
 #include "guardfs/buf.h"
 #include "guardfs/ignore.h"
 #include "guardfs/store.h"
@@ -847,6 +849,133 @@ static void test_pack_waits_for_quiet(void)
 	gfs_store_close(s);
 }
 
+/*
+ * A backlog larger than a pack's batch (a first mount of the kernel tree
+ * leaves 166,000 loose objects) is packed in several packs of at most
+ * 16,384 objects each: libgit2 keeps a record of every object of the
+ * pack it writes, so one pack of the whole backlog cost the daemon 40 MiB
+ * more, and a pass cut short at unmount lost all it had done.
+ */
+static void test_pack_in_batches(void)
+{
+	struct gfs_store *s;
+	const char *p;
+	long most = 0, total = 0;
+	int i;
+
+	/* the store as the tests before left it, or a new one */
+	gfs_store_close(open_store(0, false));
+	sh("ls '%s/objects/pack' | grep '[.]idx$' | sort >'%s/idx.before'",
+	   store, base);
+	sh("cd '%s' && seq 1 17000 | sed 's/^/batched backlog /' | "
+	   "split -l 1 - obj. && ls obj.* | "
+	   "git --git-dir='%s' hash-object -w --stdin-paths >/dev/null && "
+	   "rm -f obj.*",
+	   base, store);
+	CHECK(loose_objects() >= 17000);
+	s = open_store(0, false);
+	if (!s)
+		return;
+	for (i = 0; i < 1200 && loose_objects() >= 1024; i++)
+		usleep(100000);
+	CHECK(loose_objects() < 1024);
+	gfs_store_close(s);
+	/* the objects of each pack written since, one count a line */
+	p = sh("cd '%s/objects/pack' && ls | grep '[.]idx$' | sort | "
+	       "comm -13 '%s/idx.before' - | "
+	       "while read f; do git show-index <\"$f\" | wc -l; done",
+	       store, base);
+	while (*p) {
+		char *end;
+		long n = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		most = n > most ? n : most;
+		total += n;
+		p = end + strspn(end, "\n");
+	}
+	CHECK(most > 0 && most <= 16384);
+	CHECK(total >= 17000);
+}
+
+/*
+ * An open store bounds what libgit2 keeps in the daemon: pack windows of
+ * 4 MiB, 32 MiB of them mapped at once, and a 32 MiB object cache. With
+ * libgit2's defaults (1 GiB windows, 8 GiB, 256 MiB) a remount of the
+ * kernel tree's store left 168 MiB of its packs resident.
+ */
+static void test_memory_limits(void)
+{
+	size_t window = 0, mapped = 0;
+	ssize_t cached = 0, allowed = 0;
+	struct gfs_store *s = open_store(0, false);
+
+	if (!s)
+		return;
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &window);
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &mapped);
+	git_libgit2_opts(GIT_OPT_GET_CACHED_MEMORY, &cached, &allowed);
+	CHECK(window == (size_t)4 << 20);
+	CHECK(mapped == (size_t)32 << 20);
+	CHECK(allowed == (ssize_t)32 << 20);
+	CHECK(cached <= allowed);
+	gfs_store_close(s);
+}
+
+/*
+ * The first baseline's blobs are written by other threads
+ * (store_baseline.c): one they cannot write (a full disk) fails the
+ * store's start, with no commit naming a blob the store lacks, and with
+ * room again the next start records every file.
+ */
+static void test_baseline_disk_full(void)
+{
+	char small[400], small_store[450], root3[400], err[512];
+	struct gfs_store *s = NULL;
+	struct gfs_store_opts o = {0};
+	int fd3;
+
+	snprintf(small, sizeof(small), "%s/small3", base);
+	snprintf(small_store, sizeof(small_store), "%s/store.git", small);
+	snprintf(root3, sizeof(root3), "%s/root3", base);
+	mkdir(small, 0755);
+	mkdir(root3, 0755);
+	if (geteuid() != 0 ||
+	    mount("tmpfs", small, "tmpfs", 0, "size=2m") != 0) {
+		printf("baseline disk full: skipped (needs root)\n");
+		return;
+	}
+	fd3 = open(root3, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* 4 MB that do not compress, in 40 files */
+	sh("cd '%s' && for i in $(seq 10 49); do "
+	   "head -c 100000 /dev/urandom > f$i; done",
+	   root3);
+	o.store_path = small_store;
+	o.root_fd = fd3;
+	o.root_path = root3;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) != 0);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "cannot start session") != NULL);
+	CHECK_STR(sh("git -C '%s' rev-parse -q --verify HEAD || echo none",
+		     small_store),
+		  "none");
+	/* room again: every file is recorded */
+	CHECK(mount("tmpfs", small, "tmpfs", MS_REMOUNT, "size=64m") == 0);
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	gfs_store_close(s);
+	CHECK_STR(sh("cd '%s' && for i in $(seq 10 49); do "
+		     "git -C '%s' cat-file blob HEAD:f$i | cmp -s - f$i || "
+		     "echo f$i differs; done",
+		     root3, small_store),
+		  "");
+	CHECK_STR(
+		sh("git -C '%s' fsck --strict --no-dangling 2>&1", small_store),
+		"");
+	close(fd3);
+	umount(small);
+}
+
 /* A store on a full filesystem refuses (EIO) and loses nothing. */
 static void test_disk_full(void)
 {
@@ -1105,8 +1234,11 @@ int main(void)
 	test_kill9();
 	test_close_leaves_backlog();
 	test_pack_waits_for_quiet();
+	test_pack_in_batches();
+	test_memory_limits();
 	test_journal();
 	test_disk_full();
+	test_baseline_disk_full();
 	test_ingest_full();
 	test_coarse_times();
 	test_timing();
