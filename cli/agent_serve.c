@@ -34,13 +34,12 @@
 #include "agent.h"
 #include "cli.h"
 #include "guardfs/control.h"
+#include "guardfs/util.h"
 
+/* Milliseconds on the monotonic clock, for the request's deadlines. */
 static long long now_ms(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+	return gfs_mono_ns() / 1000000;
 }
 
 /* The request line into line; -1 for one too long, too slow or cut. */

@@ -13,6 +13,7 @@
 #include "guardfs/guards.h"
 #include "guardfs/ignore.h"
 #include "guardfs/store.h"
+#include "guardfs/util.h"
 #include "restore_report.h"
 
 static const char *const verbs[][2] = {
@@ -39,14 +40,6 @@ static const char *refusal(int error)
 	}
 }
 
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 static void clear_progress(struct gfs_restore_progress *pr)
 {
 	if (!pr->progress_shown)
@@ -66,7 +59,7 @@ static void show_progress(struct gfs_restore_progress *pr)
 
 	if (!pr->tty || isatty(STDOUT_FILENO))
 		return;
-	now = now_ns();
+	now = gfs_mono_ns();
 	if (now - pr->shown_ns < 100000000LL)
 		return;
 	pr->shown_ns = now;

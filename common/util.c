@@ -28,6 +28,14 @@ const char *gfs_errno_name(int err)
 	return unknown;
 }
 
+int64_t gfs_mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 void gfs_deadline_in(struct timespec *t, clockid_t clock, int64_t ns)
 {
 	clock_gettime(clock, t);

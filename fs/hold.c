@@ -15,7 +15,7 @@
  *
  * While held, a change from another process (gfs_op_begin) does not
  * happen until the hold ends:
- *   - an open for writing waits for the end (at most HOLD_WAIT_MS, then
+ *   - an open for writing waits for the end (at most HOLD_WAIT_NS, then
  *     EBUSY; HOLD_MAX_WAITING of them at once): the kernel sends it
  *     holding no lock;
  *   - anything else fails with EBUSY at once. The kernel sends it holding
@@ -44,6 +44,7 @@
 
 #include "fs_internal.h"
 #include "guardfs/control.h"
+#include "guardfs/util.h"
 
 const char gfs_rule_held[] = "held-by-undo";
 
@@ -51,9 +52,9 @@ const char gfs_rule_held[] = "held-by-undo";
  * How long an open waits for a hold to end before it fails: only a
  * holder stuck alive is that slow (an undo of 10,000 files takes 3 s).
  */
-#define HOLD_WAIT_MS 60000
+#define HOLD_WAIT_NS 60000000000LL
 /* How often a waiter looks at its interrupt and the holder's life. */
-#define HOLD_POLL_MS 50
+#define HOLD_POLL_NS 50000000LL
 /*
  * Requests waiting at once, at most: each holds a thread of the request
  * loop (of its CPU's queue, over io_uring), and the undo's own requests
@@ -114,14 +115,6 @@ pid_t gfs_hold_holder(struct gfs_fs *fs)
 	return holder;
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
 /* Whether op may wait for a hold to end: it holds no lock the undo needs. */
 static bool may_wait(const struct gfs_op *op)
 {
@@ -130,17 +123,17 @@ static bool may_wait(const struct gfs_op *op)
 
 int gfs_hold_wait(struct gfs_fs *fs, struct gfs_op *op)
 {
-	long long deadline;
+	int64_t deadline;
 	int rc = 0;
 
 	/* the kernel's own requests (pid 0) and the holder never wait */
 	if (!atomic_load(&fs->hold_pid) || !op->pid)
 		return 0;
-	deadline = now_ms() + HOLD_WAIT_MS;
+	deadline = gfs_mono_ns() + HOLD_WAIT_NS;
 	pthread_mutex_lock(&fs->hold_lock);
 	for (;;) {
 		pid_t holder = atomic_load(&fs->hold_pid);
-		long long left = deadline - now_ms();
+		int64_t left = deadline - gfs_mono_ns();
 		struct timespec until;
 
 		if (!holder || gfs_same_process(holder, op->pid))
@@ -162,12 +155,8 @@ int gfs_hold_wait(struct gfs_fs *fs, struct gfs_op *op)
 		if (!op->held)
 			fs->hold_waiting++;
 		op->held = true;
-		if (left > HOLD_POLL_MS)
-			left = HOLD_POLL_MS;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += left * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
+		gfs_deadline_in(&until, CLOCK_MONOTONIC,
+				left < HOLD_POLL_NS ? left : HOLD_POLL_NS);
 		pthread_cond_timedwait(&fs->hold_ended, &fs->hold_lock, &until);
 	}
 	if (op->held)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "guardfs/audit.h"
+#include "guardfs/util.h"
 
 /*
  * A small direct-mapped cache of pid -> comm. A burst of requests from
@@ -24,14 +25,6 @@ struct slot {
 
 static struct slot slots[SLOTS];
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
 
 static void read_comm(pid_t pid, char *name, size_t size)
 {
@@ -57,7 +50,7 @@ static void read_comm(pid_t pid, char *name, size_t size)
 void gfs_audit_process_name(pid_t pid, char *name, size_t size)
 {
 	struct slot *s = &slots[(unsigned long)pid % SLOTS];
-	long long now = now_ns();
+	long long now = gfs_mono_ns();
 
 	if (pid <= 0) {
 		snprintf(name, size, "?");

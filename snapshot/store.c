@@ -244,14 +244,6 @@ static bool group_orphaned(const struct gfs_store *s)
 	return s->group_label && kill(s->group_pid, 0) && errno == ESRCH;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 static int commit_locked(struct gfs_store *s)
 {
 	int rc;
@@ -271,7 +263,7 @@ static int commit_locked(struct gfs_store *s)
  */
 static bool commit_failed(struct gfs_store *s, bool urgent)
 {
-	s->retry_at = mono_ns() + 1000000000LL;
+	s->retry_at = gfs_mono_ns() + 1000000000LL;
 	if (!urgent)
 		return false;
 	s->flush_done = s->flush_req;
@@ -290,7 +282,7 @@ static void *worker_main(void *arg)
 		int64_t age;
 		int rc;
 
-		if (gfs_store_held_ready(s) && mono_ns() >= s->retry_at) {
+		if (gfs_store_held_ready(s) && gfs_mono_ns() >= s->retry_at) {
 			/* a preimage is in: the commits behind it can go */
 			bool urgent =
 				s->flush_req != s->flush_done || s->stopping;
@@ -338,8 +330,9 @@ static void *worker_main(void *arg)
 			else
 				rc = job->ev.op < 0 ? 0 : apply_job(s, job);
 			if (!rc && s->batch_len && !s->group_label &&
-			    mono_ns() - (s->batch_start.tv_sec * 1000000000LL +
-					 s->batch_start.tv_nsec) >
+			    gfs_mono_ns() - (s->batch_start.tv_sec *
+						     1000000000LL +
+					     s->batch_start.tv_nsec) >
 				    MAX_BATCH_AGE_NS)
 				rc = gfs_store_commit_batch(s);
 			pthread_rwlock_unlock(&s->tree_lock);
@@ -374,7 +367,7 @@ static void *worker_main(void *arg)
 			int64_t start = s->batch_start.tv_sec * 1000000000LL +
 					s->batch_start.tv_nsec;
 
-			age = mono_ns() - start;
+			age = gfs_mono_ns() - start;
 			if (s->group_label && !urgent) {
 				/* a restore pauses: wait for it, or its end */
 				if (!group_orphaned(s)) {
@@ -389,7 +382,7 @@ static void *worker_main(void *arg)
 				s->group_label = NULL;
 			}
 			if (!urgent && (age < MAX_BATCH_AGE_NS ||
-					mono_ns() < s->retry_at)) {
+					gfs_mono_ns() < s->retry_at)) {
 				/*
 				 * Idle for a moment: more of a burst may come.
 				 * After a failed commit, a second before the
@@ -397,14 +390,14 @@ static void *worker_main(void *arg)
 				 * in a loop).
 				 */
 				gfs_deadline_in(&until, CLOCK_MONOTONIC,
-						mono_ns() < s->retry_at
+						gfs_mono_ns() < s->retry_at
 							? s->retry_at -
-								  mono_ns()
+								  gfs_mono_ns()
 							: IDLE_COMMIT_NS);
 				if (pthread_cond_timedwait(&s->queue_cond,
 							   &s->queue_lock,
 							   &until) == 0 ||
-				    mono_ns() < s->retry_at)
+				    gfs_mono_ns() < s->retry_at)
 					continue;
 			}
 			pthread_mutex_unlock(&s->queue_lock);
@@ -427,7 +420,7 @@ static void *worker_main(void *arg)
 				continue;
 			}
 			gfs_deadline_in(&until, CLOCK_MONOTONIC,
-					s->retry_at - mono_ns());
+					s->retry_at - gfs_mono_ns());
 			pthread_cond_timedwait(&s->queue_cond, &s->queue_lock,
 					       &until);
 			continue;

@@ -84,14 +84,6 @@ struct pack_pass {
 	int64_t yield_after_ns;
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 static bool pass_cut_short(const struct pack_pass *p)
 {
 	if (__atomic_load_n(&p->s->pack_abort, __ATOMIC_RELAXED))
@@ -100,7 +92,7 @@ static bool pass_cut_short(const struct pack_pass *p)
 	    __atomic_load_n(&p->s->pack_last_write, __ATOMIC_RELAXED) >
 		    p->yield_after_ns)
 		return true;
-	return p->deadline_ns && mono_ns() > p->deadline_ns;
+	return p->deadline_ns && gfs_mono_ns() > p->deadline_ns;
 }
 
 /* libgit2's progress callbacks: a non-zero answer abandons the pack. */
@@ -333,7 +325,7 @@ static void count_backlog(struct gfs_store *s)
 	if (!list_loose(objects, &l, false) && l.len >= PACK_THRESHOLD) {
 		pthread_mutex_lock(&s->pack_lock);
 		s->loose_written += l.len;
-		__atomic_store_n(&s->pack_last_write, mono_ns(),
+		__atomic_store_n(&s->pack_last_write, gfs_mono_ns(),
 				 __ATOMIC_RELAXED);
 		s->pack_requested = true;
 		pthread_mutex_unlock(&s->pack_lock);
@@ -359,7 +351,7 @@ static void *packer_main(void *arg)
 			pthread_cond_wait(&s->pack_cond, &s->pack_lock);
 		while (!s->pack_stopping &&
 		       s->loose_written < PACK_HARD_LIMIT &&
-		       mono_ns() - s->pack_last_write < PACK_IDLE_NS) {
+		       gfs_mono_ns() - s->pack_last_write < PACK_IDLE_NS) {
 			struct timespec until;
 
 			gfs_deadline_in(&until, CLOCK_REALTIME, 200000000LL);
@@ -373,7 +365,7 @@ static void *packer_main(void *arg)
 		s->pack_requested = false;
 		s->loose_written = 0;
 		/* a backlog past the hard limit is packed, busy or not */
-		pass.yield_after_ns = urgent ? 0 : mono_ns();
+		pass.yield_after_ns = urgent ? 0 : gfs_mono_ns();
 		pthread_mutex_unlock(&s->pack_lock);
 		if (urgent)
 			packer_set_urgent(true);
@@ -402,7 +394,7 @@ void gfs_store_packer_kick(struct gfs_store *s, unsigned objects)
 	pthread_mutex_lock(&s->pack_lock);
 	s->loose_written += objects;
 	/* read unlocked by a pass deciding whether to give way */
-	__atomic_store_n(&s->pack_last_write, mono_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&s->pack_last_write, gfs_mono_ns(), __ATOMIC_RELAXED);
 	if (s->loose_written >= PACK_THRESHOLD && !s->pack_requested) {
 		s->pack_requested = true;
 		pthread_cond_signal(&s->pack_cond);
@@ -438,7 +430,7 @@ void gfs_store_packer_stop(struct gfs_store *s)
 	 * The user waits at unmount: every core (0 = as many as there are),
 	 * within a budget; what is left stays loose for the next session.
 	 */
-	last.deadline_ns = mono_ns() + PACK_CLOSE_BUDGET_NS;
+	last.deadline_ns = gfs_mono_ns() + PACK_CLOSE_BUDGET_NS;
 	rc = pack_loose(&last, 64, PACK_CLOSE_MAX, 0, &packed);
 	if (rc == -ECANCELED)
 		fputs("guardfs: store: packing cut short at unmount, the next "

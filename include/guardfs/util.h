@@ -21,6 +21,9 @@ int gfs_time_format(struct gfs_buf *out, const struct timespec *t);
  */
 void gfs_deadline_in(struct timespec *t, clockid_t clock, int64_t ns);
 
+/* Nanoseconds on CLOCK_MONOTONIC: for measuring and for deadlines. */
+int64_t gfs_mono_ns(void);
+
 /*
  * Parses a point in time: a duration back from now ("90s", "15m", "2h",
  * "1d", "1w") or an ISO-8601 time ("2026-11-24T13:05:00+00:00", "...Z",
