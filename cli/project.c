@@ -293,40 +293,67 @@ int gfs_project_open_dest(const struct gfs_project *p)
 	return fd;
 }
 
+/* Why keyed_ask failed: the key could not be read, or no answer came. */
+enum keyed_failure { KEYED_OK, KEYED_NO_KEY, KEYED_NO_ANSWER };
+
+/*
+ * Asks the running mount "VERB KEY[ ARGS]": the daemon's key proves this
+ * process may see the runtime dir. The reply is appended to reply.
+ */
+static enum keyed_failure keyed_ask(const struct gfs_project *p,
+				    const char *verb, const char *args,
+				    struct gfs_buf *reply)
+{
+	struct gfs_buf key = GFS_BUF_INIT, cmd = GFS_BUF_INIT;
+	enum keyed_failure rc = KEYED_NO_KEY;
+
+	if (!gfs_control_read_key(p->daemon, &key) && key.data) {
+		gfs_buf_addf(&cmd, "%s %s%s%s", verb, key.data, args ? " " : "",
+			     args ? args : "");
+		rc = gfs_control_ask(p->daemon, cmd.data, reply)
+			     ? KEYED_NO_ANSWER
+			     : KEYED_OK;
+	}
+	gfs_buf_release(&key);
+	gfs_buf_release(&cmd);
+	return rc;
+}
+
 void gfs_project_group_begin(const struct gfs_project *p, const char *label)
 {
-	struct gfs_buf reply = GFS_BUF_INIT, cmd = GFS_BUF_INIT;
-	struct gfs_buf key = GFS_BUF_INIT, said = GFS_BUF_INIT;
+	struct gfs_buf reply = GFS_BUF_INIT, args = GFS_BUF_INIT;
+	struct gfs_buf said = GFS_BUF_INIT;
 	size_t i;
 
 	if (!p->daemon)
 		return;
-	/* The daemon's key proves this process may see the runtime dir. */
-	if (gfs_control_read_key(p->daemon, &key) || !key.data) {
+	/* one line of the control protocol: no newlines, bounded */
+	for (i = 0; label[i] && i < 400; i++)
+		gfs_buf_addch(&args, label[i] == '\n' ? ' ' : label[i]);
+	if (label[i])
+		gfs_buf_adds(&args, "...");
+	switch (keyed_ask(p, "group-begin", args.data ? args.data : "",
+			  &reply)) {
+	case KEYED_NO_KEY:
 		gfs_cli_error("cannot read the running mount's key; each "
 			      "restored path is recorded on its own");
-		goto out;
-	}
-	/* one line of the control protocol: no newlines, bounded */
-	gfs_buf_addf(&cmd, "group-begin %s ", key.data);
-	for (i = 0; label[i] && i < 400; i++)
-		gfs_buf_addch(&cmd, label[i] == '\n' ? ' ' : label[i]);
-	if (label[i])
-		gfs_buf_adds(&cmd, "...");
-	if (gfs_control_ask(p->daemon, cmd.data, &reply))
+		break;
+	case KEYED_NO_ANSWER:
 		gfs_cli_error("the running mount did not answer; each "
 			      "restored path is recorded on its own");
-	else if (gfs_control_reply_get(reply.data ? reply.data : "", "group",
-				       &said) == 0 &&
-		 strcmp(said.data, "ok"))
-		gfs_cli_error("the running mount did not group this restore "
-			      "(%s); each restored path is recorded on its "
-			      "own",
-			      said.data);
-out:
-	gfs_buf_release(&cmd);
+		break;
+	case KEYED_OK:
+		if (gfs_control_reply_get(reply.data ? reply.data : "", "group",
+					  &said) == 0 &&
+		    strcmp(said.data, "ok"))
+			gfs_cli_error("the running mount did not group this "
+				      "restore (%s); each restored path is "
+				      "recorded on its own",
+				      said.data);
+		break;
+	}
+	gfs_buf_release(&args);
 	gfs_buf_release(&reply);
-	gfs_buf_release(&key);
 	gfs_buf_release(&said);
 }
 
@@ -374,8 +401,7 @@ static int add_writer(const char *line, struct gfs_project_writer **w,
 int gfs_project_hold_begin(const struct gfs_project *p,
 			   struct gfs_project_writer **writers, size_t *n)
 {
-	struct gfs_buf reply = GFS_BUF_INIT, cmd = GFS_BUF_INIT;
-	struct gfs_buf key = GFS_BUF_INIT, said = GFS_BUF_INIT;
+	struct gfs_buf reply = GFS_BUF_INIT, said = GFS_BUF_INIT;
 	const char *line;
 	int rc = -1;
 
@@ -383,12 +409,16 @@ int gfs_project_hold_begin(const struct gfs_project *p,
 	*n = 0;
 	if (!p->daemon)
 		return 0;
-	if (gfs_control_read_key(p->daemon, &key) || !key.data) {
+	switch (keyed_ask(p, "hold-begin", NULL, &reply)) {
+	case KEYED_NO_KEY:
 		gfs_cli_error("cannot read the running mount's key");
 		goto out;
-	}
-	gfs_buf_addf(&cmd, "hold-begin %s", key.data);
-	if (gfs_control_ask(p->daemon, cmd.data, &reply) || !reply.data) {
+	case KEYED_NO_ANSWER:
+		gfs_cli_error("the running mount did not answer");
+		goto out;
+	case KEYED_OK:
+		if (reply.data)
+			break;
 		gfs_cli_error("the running mount did not answer");
 		goto out;
 	}
@@ -413,9 +443,7 @@ int gfs_project_hold_begin(const struct gfs_project *p,
 		rc = -1;
 	}
 out:
-	gfs_buf_release(&cmd);
 	gfs_buf_release(&reply);
-	gfs_buf_release(&key);
 	gfs_buf_release(&said);
 	return rc;
 }
