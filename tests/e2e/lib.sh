@@ -171,6 +171,24 @@ user_dir_modes_back() {
 	[ -z "$tun_mode" ] || chmod "$tun_mode" /dev/net/tun
 }
 
+# etc_overlay: an overlay on /etc, for a test that plants fixtures there
+# from a mount namespace of its own (unshare -m): the machine's /etc never
+# holds them, and other tests' sandboxes, which walk it, never see them
+# come and go. Its layers lie on a tmpfs over /mnt (this namespace's),
+# never under $T, which the trap removes. etc_overlay_off undoes it.
+etc_overlay() {
+	mount --make-rprivate / &&
+		mount -t tmpfs tmpfs /mnt &&
+		mkdir /mnt/up /mnt/work &&
+		mount -t overlay overlay \
+			-o lowerdir=/etc,upperdir=/mnt/up,workdir=/mnt/work /etc
+}
+
+etc_overlay_off() {
+	umount -l /etc
+	umount -l /mnt
+}
+
 # check DESCRIPTION COMMAND...: the command must succeed.
 check() {
 	local what=$1

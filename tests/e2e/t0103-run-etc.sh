@@ -16,14 +16,8 @@ fi
 
 command -v bwrap >/dev/null || { echo "FAIL: bwrap missing (apt install bubblewrap)"; exit 1; }
 
-# The overlay's layers on a tmpfs over /mnt (this namespace's), never
-# under $T: the trap removes $T and must not walk into them.
-mount --make-rprivate /
-mount -t tmpfs tmpfs /mnt
-mkdir /mnt/up /mnt/work
-mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/up,workdir=/mnt/work /etc ||
-	{ echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
-trap 'umount -l /etc; umount -l /mnt; cleanup' EXIT
+etc_overlay || { echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
+trap 'etc_overlay_off; cleanup' EXIT
 
 E=/etc/guardfs-test-$$
 ROOTFILE=$E-secret # 0600: only root reads it

@@ -19,13 +19,9 @@ if ! as_user bwrap --unshare-user --ro-bind / / true 2>/dev/null; then
 	exit 0
 fi
 
-mount --make-rprivate /
-mount -t tmpfs tmpfs /mnt
-mkdir /mnt/up /mnt/work
-mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/up,workdir=/mnt/work /etc ||
-	{ echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
+etc_overlay || { echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
 user_dir
-trap 'umount -l /etc; umount -l /mnt; cleanup; rm -rf "$UD"; user_dir_modes_back' EXIT
+trap 'etc_overlay_off; cleanup; rm -rf "$UD"; user_dir_modes_back' EXIT
 
 G=$(id -gn "$U")
 E=/etc/guardfs-test-$$

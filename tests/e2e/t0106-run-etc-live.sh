@@ -18,12 +18,8 @@ fi
 
 command -v bwrap >/dev/null || { echo "FAIL: bwrap missing (apt install bubblewrap)"; exit 1; }
 
-mount --make-rprivate /
-mount -t tmpfs tmpfs /mnt
-mkdir /mnt/up /mnt/work
-mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/up,workdir=/mnt/work /etc ||
-	{ echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
-trap 'umount -l /etc; umount -l /mnt; cleanup' EXIT
+etc_overlay || { echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
+trap 'etc_overlay_off; cleanup' EXIT
 # (after the overlay: a user it must add goes into the overlay only)
 as_ordinary_user
 
@@ -152,7 +148,7 @@ if ! as_user bwrap --unshare-user --ro-bind / / true 2>/dev/null; then
 	test_done
 fi
 user_dir
-trap 'umount -l /etc; umount -l /mnt; cleanup; rm -rf "$UD"; user_dir_modes_back' EXIT
+trap 'etc_overlay_off; cleanup; rm -rf "$UD"; user_dir_modes_back' EXIT
 G=$(id -gn "$U")
 GRP=$E-grp # 0640 root:G, renamed over while it runs
 printf 'grp-old\n' >"$GRP"
