@@ -23,6 +23,7 @@
 #include "options.h"
 #include "project.h"
 #include "sandbox.h"
+#include "sandbox_etc.h"
 #include "sandbox_net.h"
 
 static const char sandbox_about[] =
@@ -36,8 +37,9 @@ static const char sandbox_about[] =
 	"loopback nor its abstract Unix sockets. Never shown: the credential "
 	"places of the home, guardfs's configs, stores, audit trails and "
 	"control sockets, the daemon, what others may not read in /etc "
-	"(/etc/shadow, host keys). Exits with CMD's status (128+N when a "
-	"signal N ended it).";
+	"(/etc/shadow, host keys): /etc is a copy of the rest, as it was when "
+	"the sandbox started. Exits with CMD's status (128+N when a signal N "
+	"ended it).";
 
 /* The running mount that serves a root, or holds a directory. */
 struct mount_match {
@@ -489,6 +491,10 @@ static int run_sandboxed(struct run_state *s)
 			       "of guardfs's own, served by: ");
 			gfs_sandbox_net_print(stdout);
 		}
+		if (sb.etc)
+			printf("# /etc is the copy %s/%s of what others may "
+			       "read in it, bound by --ro-bind-fd\n",
+			       sb.etc->path, sb.etc->name);
 		gfs_sandbox_print(&sb, stdout);
 		rc = 0;
 		goto out;

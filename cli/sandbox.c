@@ -25,6 +25,7 @@
 #include "guardfs/util.h"
 #include "mounts.h"
 #include "sandbox.h"
+#include "sandbox_etc.h"
 #include "sandbox_forbidden.h"
 #include "sandbox_net.h"
 
@@ -174,6 +175,9 @@ void gfs_sandbox_release(struct gfs_sandbox *sb)
 	for (i = 0; i < sb->nfds; i++)
 		close(sb->fds[i]);
 	free(sb->fds);
+	if (sb->etc)
+		gfs_etc_copy_release(sb->etc);
+	free(sb->etc);
 	memset(sb, 0, sizeof(*sb));
 }
 
@@ -221,59 +225,31 @@ static bool is_shown(const char *path)
 }
 
 /*
- * The mode of a copy in the sandbox's /etc: the copy belongs to the
- * sandbox's user, who must read it as others could read the original.
+ * /etc: the copy of what others may read in it (sandbox_etc.h), bound
+ * read-only whole. Nothing of the host's /etc is bound, so nothing the
+ * host makes or turns private in it later shows in this sandbox.
  */
-static int shown_mode(mode_t mode)
+static int etc_dir(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
+		   char *err, size_t err_size)
 {
-	mode_t others = mode & S_IRWXO;
+	int fd;
 
-	return (int)((mode & (S_ISVTX | 0777)) | others << 3 | others << 6);
-}
-
-/*
- * /etc as sandbox_forbidden.h says: bound whole when nothing in it is
- * hidden, else a tmpfs of the sandbox's own, made read-only once full.
- */
-static int etc_dir(struct gfs_sandbox *sb, struct gfs_forbidden *f)
-{
-	char mode[16];
-	size_t i;
-	int rc;
-
-	if (f->etc_root == GFS_ETC_BIND)
-		return step_take_fd(sb, "--ro-bind-fd", &f->etc_fd, "/etc", -1);
-	snprintf(mode, sizeof(mode), "%04o", shown_mode(f->etc_mode));
-	rc = step(sb, "--perms", mode, "--tmpfs", "/etc", NULL);
-	for (i = 0; !rc && i < f->etc_len; i++) {
-		struct gfs_etc_entry *e = &f->etc[i];
-
-		snprintf(mode, sizeof(mode), "%04o", shown_mode(e->mode));
-		switch (e->kind) {
-		case GFS_ETC_DIR:
-			rc = step(sb, "--perms", mode, "--dir", e->path, NULL);
-			break;
-		case GFS_ETC_COPY:
-			rc = step_take_fd(sb, "--file", &e->fd, e->path,
-					  shown_mode(e->mode));
-			break;
-		case GFS_ETC_BIND:
-			rc = step_take_fd(sb, "--ro-bind-fd", &e->fd, e->path,
-					  -1);
-			break;
-		case GFS_ETC_LINK:
-			rc = step(sb, "--symlink", e->target, e->path, NULL);
-			break;
-		case GFS_ETC_PLACE:
-			rc = step(sb, "--dir", e->path, NULL);
-			break;
-		}
-	}
-	return rc ? rc : step(sb, "--remount-ro", "/etc", NULL);
+	sb->etc = malloc(sizeof(*sb->etc));
+	if (!sb->etc)
+		return -ENOMEM;
+	*sb->etc = (struct gfs_etc_copy)GFS_ETC_COPY_INIT;
+	if (gfs_etc_copy_get(sb->etc, f, err, err_size))
+		return -1;
+	/* (the copy keeps its own descriptor: it holds the copy) */
+	fd = fcntl(sb->etc->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	return step_take_fd(sb, "--ro-bind-fd", &fd, "/etc", -1);
 }
 
 /* The system directories, read-only; merged-/usr links stay links. */
-static int system_dirs(struct gfs_sandbox *sb, struct gfs_forbidden *f)
+static int system_dirs(struct gfs_sandbox *sb, const struct gfs_forbidden *f,
+		       char *err, size_t err_size)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -294,7 +270,7 @@ static int system_dirs(struct gfs_sandbox *sb, struct gfs_forbidden *f)
 			target[n] = '\0';
 			rc = step(sb, "--symlink", target, dir, NULL);
 		} else if (!strcmp(dir, "/etc") && f->etc_walked) {
-			rc = etc_dir(sb, f);
+			rc = etc_dir(sb, f, err, err_size);
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = step(sb, "--ro-bind", dir, dir, NULL);
 		}
@@ -498,7 +474,7 @@ int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,
 	if (!rc)
 		rc = network(sb, o->network, err, err_size);
 	if (!rc)
-		rc = system_dirs(sb, &forbidden);
+		rc = system_dirs(sb, &forbidden, err, err_size);
 	if (!rc)
 		rc = mask_forbidden(sb, &forbidden, err, err_size);
 	if (!rc)

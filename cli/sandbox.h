@@ -8,6 +8,8 @@
 #include "guardfs/buf.h"
 #include "guardfs/config.h"
 
+struct gfs_etc_copy;
+
 /*
  * The sandbox of `guardfs run` and `guardfs exec`: a bubblewrap command
  * line built from small explicit steps (one namespace, one bind, one
@@ -19,8 +21,9 @@ struct gfs_sandbox {
 	char **argv; /* NULL-terminated; argv[0] is the bwrap binary */
 	size_t argc;
 	size_t cap;
-	int *fds; /* what argv names by number (the copies of /etc), owned */
+	int *fds; /* what argv names by number (the copy of /etc), owned */
 	size_t nfds;
+	struct gfs_etc_copy *etc; /* the copy of /etc it holds, or NULL */
 };
 
 struct gfs_sandbox_opts {
@@ -50,7 +53,8 @@ struct gfs_sandbox_opts {
  * which must be zeroed. Refuses, with "FILE:LINE: ..." in err, a [run]
  * ro/rw path that is, holds or lies inside a credential place of the
  * home, a file of guardfs or an entry of /etc that others may not read
- * (those are masked); refuses too when /etc cannot be looked through.
+ * (those are never shown); refuses too when /etc cannot be looked
+ * through or copied (sandbox_etc.h).
  * 0, or -1 with the reason in err.
  */
 int gfs_sandbox_build(struct gfs_sandbox *sb, const struct gfs_sandbox_opts *o,

@@ -165,27 +165,19 @@ static void forbid_xdg(struct gfs_forbidden *f, const char *var,
  * the home's keys. /usr is not walked: packages install it readable
  * by all, and its 160,000 entries take most of a second.
  *
- * Such entries are left out rather than masked: a mask is a mount on
- * the host's dentry, and the kernel detaches it as soon as the host
- * renames a file over it (passwd, useradd and chpasswd rewrite
- * /etc/shadow so) or deletes it, which shows the new file. So each
- * directory that holds a hidden entry is made afresh in the sandbox,
- * with copies of its public files as they are when the sandbox starts,
- * its links, and its public directories bound whole (or made afresh in
- * turn when they hold a hidden entry): whatever the host later makes
- * or renames in such a directory never shows. Files are copied rather
- * than bound because a bind costs bubblewrap a mount and a read of
- * mountinfo each (about 0.3 ms apiece, against a few microseconds).
+ * The sandbox's /etc is a copy of what this walk finds shown
+ * (sandbox_etc.h), not the host's directories bound: nothing the host
+ * makes, renames or turns private later in any directory of /etc can
+ * show in a sandbox that runs meanwhile (a bind is live, and a mask on
+ * a host dentry is dropped by the kernel when the host renames over
+ * it).
  *
  * The walk is bounded, never follows a symlink (a link leads to a path
  * judged where it lies), and refuses the sandbox rather than show what
- * it could not look at. It runs twice: first to learn which directories
- * hold a hidden entry, then to open what is shown, judged again on what
- * was opened (what bubblewrap copies or binds is what was judged).
+ * it could not look at. The copy judges every entry again on the
+ * descriptor it copies from.
  */
-#define ETC_MAX_DEPTH	32
 #define ETC_MAX_ENTRIES 100000
-#define ETC_COPY_MAX	(1 << 20) /* a larger file is bound, not copied */
 
 struct etc_walk {
 	struct gfs_forbidden *f;
@@ -198,8 +190,7 @@ struct etc_walk {
 	size_t err_size;
 };
 
-/* Others may read a file with r, and a directory with r and x. */
-static bool others_may_read(mode_t mode)
+bool gfs_forbidden_others_may_read(mode_t mode)
 {
 	mode_t need = S_ISDIR(mode) ? S_IROTH | S_IXOTH : S_IROTH;
 
@@ -237,21 +228,34 @@ static int etc_forbid(struct etc_walk *w, const char *what)
 static void etc_entry_release(struct gfs_etc_entry *e)
 {
 	free(e->path);
-	free(e->target);
-	if (e->fd >= 0)
-		close(e->fd);
 }
 
-/* Records the entry w->path as shown; kind and mode are settled later. */
+/* Fills e's kind and what the walk saw of it (st NULL: a place). */
+static void etc_entry_set(struct gfs_etc_entry *e, enum gfs_etc_kind kind,
+			  const struct stat *st, int depth)
+{
+	e->kind = kind;
+	e->depth = depth;
+	e->mode = st ? st->st_mode : S_IFDIR | 0755;
+	if (!st)
+		return;
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->size = st->st_size;
+	e->mtime = st->st_mtim;
+	e->ctime = st->st_ctim;
+}
+
+/* Records the entry w->path as shown. */
 static int etc_record(struct etc_walk *w, enum gfs_etc_kind kind,
 		      const struct stat *st, int depth)
 {
 	struct gfs_forbidden *f = w->f;
 	struct gfs_etc_entry *e;
 
-	/* bwrap mounts or makes it at "/newroot" followed by the path */
-	if (w->path.len >= PATH_MAX - 16)
-		return etc_refuse(w, "too long a path for bubblewrap", 0);
+	/* the copy makes it at a path as long, below its own directory */
+	if (w->path.len >= PATH_MAX - 256)
+		return etc_refuse(w, "too long a path", 0);
 	if (f->etc_len == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
 
@@ -263,11 +267,7 @@ static int etc_record(struct etc_walk *w, enum gfs_etc_kind kind,
 	}
 	e = &f->etc[f->etc_len];
 	memset(e, 0, sizeof(*e));
-	e->fd = -1;
-	e->kind = kind;
-	e->depth = depth;
-	e->mode = st ? st->st_mode : S_IFDIR | 0755;
-	e->size = st ? st->st_size : 0;
+	etc_entry_set(e, kind, st, depth);
 	e->path = strdup(w->path.data);
 	if (!e->path)
 		return etc_refuse(w, "out of memory", 0);
@@ -275,29 +275,44 @@ static int etc_record(struct etc_walk *w, enum gfs_etc_kind kind,
 	return 0;
 }
 
-static int etc_walk_dir(struct etc_walk *w, int dfd, int depth, bool *hides);
+static int etc_walk_dir(struct etc_walk *w, int dfd, int depth);
 
-/*
- * One entry of the directory dfd, whose name w->path ends with, at
- * depth; sets *hides when it is not shown, or holds what is not.
- */
-static int etc_walk_entry(struct etc_walk *w, int dfd, const char *name,
-			  int depth, bool *hides)
+/* A directory of /etc, at depth, shown: recorded, then walked. */
+static int etc_walk_subdir(struct etc_walk *w, int dfd, const char *name,
+			   const struct stat *st, int depth, bool holds_mount)
 {
 	struct gfs_forbidden *f = w->f;
-	bool inner = false, holds_mount;
-	struct stat st;
-	size_t at;
+	size_t at = f->etc_len;
 	int fd, rc;
 
-	if (!strcmp(w->path.data, w->mount)) {
-		*hides = true; /* its directory is made, to hold the place */
+	if (depth >= GFS_ETC_MAX_DEPTH)
+		return etc_refuse(w, "more than 32 directories deep", 0);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		/* not listable to the caller (an ACL, an LSM): never shown */
+		return etc_forbid(w, "a directory guardfs cannot read");
+	if (fd < 0)
+		return errno == ENOENT ? 0 : etc_refuse(w, "open", errno);
+	rc = etc_record(w, GFS_ETC_DIR, st, depth);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	f->etc[at].holds_mount = holds_mount;
+	return etc_walk_dir(w, fd, depth + 1);
+}
+
+/* One entry of the directory dfd, whose name w->path ends with. */
+static int etc_walk_entry(struct etc_walk *w, int dfd, const char *name,
+			  int depth)
+{
+	bool holds_mount;
+	struct stat st;
+
+	if (!strcmp(w->path.data, w->mount))
 		return etc_record(w, GFS_ETC_PLACE, NULL, depth);
-	}
-	if (already_forbidden(f, w->path.data)) {
-		*hides = true;
+	if (already_forbidden(w->f, w->path.data))
 		return 0;
-	}
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : etc_refuse(w, "stat", errno);
 	if (S_ISLNK(st.st_mode))
@@ -305,50 +320,20 @@ static int etc_walk_entry(struct etc_walk *w, int dfd, const char *name,
 	/* (a directory holding the project is walked, so it can be shown) */
 	holds_mount = S_ISDIR(st.st_mode) &&
 		      gfs_path_is_within(w->mount, w->path.data);
-	if (!others_may_read(st.st_mode) && !holds_mount) {
-		*hides = true;
+	if (!gfs_forbidden_others_may_read(st.st_mode) && !holds_mount)
 		return etc_forbid(w, S_ISDIR(st.st_mode)
 					     ? "a directory others may not read"
 					     : "a file others may not read");
-	}
-	if (!S_ISDIR(st.st_mode))
-		return etc_record(w,
-				  S_ISREG(st.st_mode) &&
-						  st.st_size <= ETC_COPY_MAX
-					  ? GFS_ETC_COPY
-					  : GFS_ETC_BIND,
-				  &st, depth);
-	if (depth >= ETC_MAX_DEPTH)
-		return etc_refuse(w, "more than 32 directories deep", 0);
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
-		/* not listable to the caller (an ACL, an LSM): never shown */
-		*hides = true;
-		return etc_forbid(w, "a directory guardfs cannot read");
-	}
-	if (fd < 0)
-		return errno == ENOENT ? 0 : etc_refuse(w, "open", errno);
-	at = f->etc_len;
-	rc = etc_record(w, GFS_ETC_DIR, &st, depth);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	f->etc[at].holds_mount = holds_mount;
-	rc = etc_walk_dir(w, fd, depth + 1, &inner);
-	if (rc || inner) {
-		*hides = *hides || inner;
-		return rc;
-	}
-	/* nothing hidden inside: bound whole, what it holds not listed */
-	while (f->etc_len > at + 1)
-		etc_entry_release(&f->etc[--f->etc_len]);
-	f->etc[at].kind = GFS_ETC_BIND;
+	if (S_ISDIR(st.st_mode))
+		return etc_walk_subdir(w, dfd, name, &st, depth, holds_mount);
+	if (S_ISREG(st.st_mode))
+		return etc_record(w, GFS_ETC_FILE, &st, depth);
+	/* a fifo, socket or device: no copy of it means anything */
 	return 0;
 }
 
 /* Walks the directory dfd (taken over), whose path w->path is. */
-static int etc_walk_dir(struct etc_walk *w, int dfd, int depth, bool *hides)
+static int etc_walk_dir(struct etc_walk *w, int dfd, int depth)
 {
 	DIR *d = fdopendir(dfd);
 	size_t len = w->path.len;
@@ -369,7 +354,6 @@ static int etc_walk_dir(struct etc_walk *w, int dfd, int depth, bool *hides)
 		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		/* links count too: each is a step of bubblewrap's */
 		if (++w->entries > ETC_MAX_ENTRIES) {
 			snprintf(w->err, w->err_size,
 				 "cannot look through '%s' for what others "
@@ -381,112 +365,11 @@ static int etc_walk_dir(struct etc_walk *w, int dfd, int depth, bool *hides)
 		if (gfs_buf_addf(&w->path, "/%s", de->d_name))
 			rc = etc_refuse(w, "out of memory", 0);
 		else
-			rc = etc_walk_entry(w, dirfd(d), de->d_name, depth,
-					    hides);
+			rc = etc_walk_entry(w, dirfd(d), de->d_name, depth);
 		w->path.len = len;
 		w->path.data[len] = '\0';
 	}
 	closedir(d);
-	return rc;
-}
-
-/*
- * Opens entry e (in the directory dirfd, judged again on what is
- * opened), or reads its link: 0 when it is to be shown, 1 when it went
- * or changed and is left out, -1 with the reason in err.
- */
-static int etc_open_entry(struct etc_walk *w, struct gfs_etc_entry *e,
-			  int dirfd)
-{
-	const char *name = strrchr(e->path, '/') + 1;
-	char target[PATH_MAX];
-	struct stat st;
-	ssize_t n;
-	int flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-
-	gfs_buf_reset(&w->path);
-	gfs_buf_adds(&w->path, e->path);
-	if (e->kind == GFS_ETC_PLACE)
-		return 0;
-	if (e->kind == GFS_ETC_LINK) {
-		n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-		if (n < 0)
-			return errno == ENOENT || errno == EINVAL
-				       ? 1
-				       : etc_refuse(w, "readlink", errno);
-		target[n] = '\0';
-		e->target = strdup(target);
-		return e->target ? 0 : etc_refuse(w, "out of memory", 0);
-	}
-	if (e->kind == GFS_ETC_COPY)
-		flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-			O_CLOEXEC;
-	e->fd = openat(dirfd, name, flags);
-	if (e->fd < 0)
-		return errno == ENOENT || errno == ELOOP || errno == EACCES ||
-				       errno == EPERM || errno == ENXIO
-			       ? 1
-			       : etc_refuse(w, "open", errno);
-	if (fstat(e->fd, &st))
-		return etc_refuse(w, "stat", errno);
-	/* a directory that is one no more, or a file turned private */
-	if ((S_ISDIR(st.st_mode) != S_ISDIR(e->mode)) ||
-	    (e->kind == GFS_ETC_COPY && !S_ISREG(st.st_mode)) ||
-	    (!others_may_read(st.st_mode) && !e->holds_mount))
-		return 1;
-	if (e->kind == GFS_ETC_COPY && st.st_size > ETC_COPY_MAX)
-		e->kind = GFS_ETC_BIND;
-	e->mode = st.st_mode;
-	return 0;
-}
-
-/*
- * Opens what the walk found to be shown, from /etc down, each directory
- * by its parent's descriptor; an entry that went or turned private
- * since is left out, with what it held.
- */
-static int etc_open(struct etc_walk *w)
-{
-	struct gfs_forbidden *f = w->f;
-	int dirs[ETC_MAX_DEPTH + 1];
-	int skip_below = -1; /* depth of a directory left out, or -1 */
-	size_t i, kept = 0;
-	int d, rc = 0;
-
-	for (d = 0; d <= ETC_MAX_DEPTH; d++)
-		dirs[d] = -1;
-	dirs[0] = f->etc_fd;
-	for (i = 0; i < f->etc_len; i++) {
-		struct gfs_etc_entry *e = &f->etc[i];
-
-		if (!rc && skip_below >= 0 && e->depth > skip_below) {
-			etc_entry_release(e);
-			continue;
-		}
-		skip_below = -1;
-		rc = rc ? rc : etc_open_entry(w, e, dirs[e->depth]);
-		if (rc) {
-			etc_entry_release(e);
-			if (rc > 0) {
-				rc = 0;
-				if (e->kind == GFS_ETC_DIR)
-					skip_below = e->depth;
-			}
-			continue;
-		}
-		if (e->kind == GFS_ETC_DIR) {
-			if (dirs[e->depth + 1] >= 0)
-				close(dirs[e->depth + 1]);
-			/* its descriptor stays its children's parent */
-			dirs[e->depth + 1] = e->fd;
-			e->fd = -1;
-		}
-		f->etc[kept++] = *e;
-	}
-	f->etc_len = kept;
-	for (d = 1; d <= ETC_MAX_DEPTH; d++)
-		if (dirs[d] >= 0)
-			close(dirs[d]);
 	return rc;
 }
 
@@ -500,7 +383,6 @@ static int forbid_private(struct gfs_forbidden *f, const char *root,
 			     .err = err,
 			     .err_size = err_size};
 	struct stat st;
-	bool hides = false;
 	int fd, rc;
 
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -512,21 +394,12 @@ static int forbid_private(struct gfs_forbidden *f, const char *root,
 			 strerror(errno ? errno : ENOMEM));
 		return -1;
 	}
-	/* kept for the second walk, as the root of what is shown */
-	f->etc_fd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* kept for the copy, as the root of what is shown: the same one */
+	f->etc_fd = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	f->etc_walked = true;
-	f->etc_mode = st.st_mode;
+	etc_entry_set(&f->etc_root, GFS_ETC_DIR, &st, -1);
 	rc = f->etc_fd < 0 ? etc_refuse(&w, "open", errno)
-			   : etc_walk_dir(&w, fd, 0, &hides);
-	if (!rc && !hides) {
-		/* nothing hidden at all: /etc is bound whole */
-		while (f->etc_len)
-			etc_entry_release(&f->etc[--f->etc_len]);
-		f->etc_root = GFS_ETC_BIND;
-	} else if (!rc) {
-		f->etc_root = GFS_ETC_DIR;
-		rc = etc_open(&w);
-	}
+			   : etc_walk_dir(&w, fd, 0);
 	gfs_buf_release(&w.path);
 	return rc;
 }

@@ -3,36 +3,38 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "guardfs/config.h"
 
 /*
- * How one entry of the sandbox's /etc is made. A directory of /etc that
- * holds something never shown (a private entry, a place of guardfs, the
- * project) is made afresh in the sandbox's own tmpfs, holding what
- * others may read of it; any other directory is bound whole. Nothing
- * made in the sandbox sits on the host's dentries, so no rename or
- * delete on the host can take it away (the kernel detaches a mount whose
- * dentry is renamed over or deleted in another mount namespace).
+ * One entry of /etc that the sandbox shows, as the walk saw it (lstat):
+ * the sandbox's /etc is a copy of these (sandbox_etc.h), and each is
+ * judged again on the descriptor the copy is made from.
  */
 enum gfs_etc_kind {
-	GFS_ETC_DIR,   /* made afresh, with mode; what it shows follows */
-	GFS_ETC_COPY,  /* a regular file, copied from fd, with mode */
-	GFS_ETC_BIND,  /* bound read-only from fd, whole */
-	GFS_ETC_LINK,  /* a symlink to target */
-	GFS_ETC_PLACE, /* an empty directory where the project is bound */
+	GFS_ETC_DIR,  /* a directory others may read (or holding the project) */
+	GFS_ETC_FILE, /* a regular file others may read */
+	GFS_ETC_LINK, /* a symlink */
+	GFS_ETC_PLACE, /* where the project is bound: an empty directory */
 };
+
+/* How deep the walk goes into /etc; deeper refuses the sandbox. */
+#define GFS_ETC_MAX_DEPTH 32
 
 struct gfs_etc_entry {
 	enum gfs_etc_kind kind;
 	char *path;
-	char *target; /* GFS_ETC_LINK */
-	mode_t mode;  /* of the host's entry */
-	off_t size;
 	int depth;	  /* 0: an entry of /etc itself */
 	bool holds_mount; /* the project lies inside it */
-	int fd;		  /* GFS_ETC_COPY, GFS_ETC_BIND; -1 when handed over */
+	/* what the copy is checked against, and what names the copy */
+	mode_t mode;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct timespec ctime;
 };
 
 /*
@@ -45,14 +47,12 @@ struct gfs_forbidden {
 	char **whats;
 	size_t len;
 	/*
-	 * /etc (when it is a directory): etc_root is GFS_ETC_DIR when it is
-	 * made afresh from etc[], in order (a directory before what it
-	 * holds), or GFS_ETC_BIND with etc_fd when nothing in it is hidden.
+	 * /etc (when it is a directory): etc_fd, the directory walked, and
+	 * etc[] what it shows, in order (a directory before what it holds).
 	 */
 	bool etc_walked;
-	enum gfs_etc_kind etc_root;
-	mode_t etc_mode;
-	int etc_fd;
+	struct gfs_etc_entry etc_root; /* /etc itself (kind, path unused) */
+	int etc_fd;		       /* O_PATH */
 	struct gfs_etc_entry *etc;
 	size_t etc_len;
 };
@@ -63,9 +63,9 @@ struct gfs_forbidden {
  * and trail, the root when mounted elsewhere than mount, and the store,
  * trail and config of every running mount; then with each entry of /etc
  * that others may not read (a directory once, not what it holds), and
- * with how /etc is shown (its entries opened, each judged by what was
- * opened). 0, or -1 with the reason in err when /etc could not be looked
- * through; f is to be released either way (it closes what it holds).
+ * with every entry of /etc that is shown. 0, or -1 with the reason in
+ * err when /etc could not be looked through; f is to be released either
+ * way (it closes what it holds).
  */
 int gfs_forbidden_collect(struct gfs_forbidden *f, const struct gfs_config *cfg,
 			  const char *home, const char *mount, char *err,
@@ -79,6 +79,12 @@ int gfs_forbidden_collect(struct gfs_forbidden *f, const struct gfs_config *cfg,
 int gfs_forbidden_check(const struct gfs_forbidden *f, const char *written,
 			const char *resolved, const char *origin, char *err,
 			size_t err_size);
+
+/*
+ * Whether others may read an entry of this mode: a file with r, a
+ * directory with r and x. The sandbox shows nothing of /etc else.
+ */
+bool gfs_forbidden_others_may_read(mode_t mode);
 
 /* Frees what gfs_forbidden_collect() made. */
 void gfs_forbidden_release(struct gfs_forbidden *f);

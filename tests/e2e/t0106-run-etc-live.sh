@@ -6,7 +6,8 @@
 # such a rename; the sandbox's /etc is made afresh instead, so a public
 # file of it is the copy taken as the sandbox started. For root (the
 # agent is root inside), then for an ordinary user reading through its
-# group; and a project that lies in /etc.
+# group; and a project that lies in /etc. (t0108: the same in
+# directories that held nothing private as the sandbox started.)
 #
 # In a mount namespace of its own, on an overlay of /etc (as t0103): the
 # machine's /etc never changes.
@@ -35,7 +36,7 @@ mkdir -m 700 "$E-mdir" # hidden whole, moved aside while it runs
 printf 'mdir-old\n' >"$E-mdir/secret"
 printf 'public-old\n' >"$E-public" # 0644, renamed over while it runs
 chmod 644 "$E-public"
-mkdir -m 755 "$E-sub" # nothing hidden in it: bound as it is
+mkdir -m 755 "$E-sub" # nothing hidden in it: copied all the same
 
 R=$T/root
 B=$T/bin
@@ -62,7 +63,7 @@ echo "mdir=$($P read "$E-mdir/secret")"
 echo "mdir_entries=$(ls -A "$E-mdir" 2>/dev/null | wc -l)"
 echo "mdir_aside=$($P read "$E-mdir.aside/secret")"
 echo "public=$(cat "$E-public")"
-echo "sub_new=$(cat "$E-sub/new" 2>&1)"
+echo "sub_new=$($P read "$E-sub/new")"
 EOF
 
 # wait_for FILE [USER-PREFIX...]: up to 30 s
@@ -90,7 +91,8 @@ change_etc() {
 	mv "$E-mdir" "$E-mdir.aside"
 	mkdir -m 700 "$E-mdir"
 	(umask 077 && printf 'mdir-new\n' >"$E-mdir/secret")
-	# a public file replaced, one made in a public directory
+	# a public file replaced, one made in a public directory: neither
+	# shows, the sandbox's /etc is /etc as it started
 	printf 'public-new\n' >"$E-public.tmp"
 	chmod 644 "$E-public.tmp"
 	mv -f "$E-public.tmp" "$E-public"
@@ -113,7 +115,7 @@ cat "$T/exec.err" >&2
 for line in secret=ENOENT secret_bytes=0 shadow=ENOENT shadow_planted=0 \
 	new=ENOENT dir_key=ENOENT dir_newkey=ENOENT dir_pub=dir-pub \
 	mdir=ENOENT mdir_entries=0 mdir_aside=ENOENT public=public-old \
-	sub_new=sub-new; do
+	sub_new=ENOENT; do
 	check_eq "exec, /etc changed meanwhile: ${line%%=*}" "$line" "$(grep "^${line%%=*}=" "$T/exec.out")"
 done
 check "umount" gfs_umount "$R"
