@@ -696,8 +696,10 @@ static int session_start(struct gfs_store *s)
 	/* without writer threads the reader writes each blob itself */
 	if (!rc)
 		(void)gfs_store_baseline_begin(s);
+	s->session_scan = true;
 	if (!rc)
 		rc = gfs_store_refresh(s, "", &changed);
+	s->session_scan = false;
 	/* every blob the picture names is written before any commit */
 	rc2 = gfs_store_baseline_end(s);
 	if (!rc)
