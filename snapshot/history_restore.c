@@ -301,8 +301,8 @@ static int write_content(int fd, const struct content *c)
 	return rc;
 }
 
-static int write_new_inode(int dirfd, const char *base,
-			   const struct content *c, mode_t perm, bool replace)
+static int write_new_inode(int dirfd, const char *base, const struct content *c,
+			   mode_t perm, bool replace)
 {
 	static atomic_uint counter;
 	const char *name = base;

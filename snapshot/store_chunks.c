@@ -150,8 +150,8 @@ static int each_entry(git_odb *odb, const git_oid *oid,
 	end = p + git_odb_object_size(obj);
 	while (!rc && p < end) {
 		const char *sp = memchr(p, ' ', (size_t)(end - p));
-		const char *nul = sp ? memchr(sp, '\0', (size_t)(end - sp))
-				     : NULL;
+		const char *nul =
+			sp ? memchr(sp, '\0', (size_t)(end - sp)) : NULL;
 		git_oid id;
 
 		if (!nul || (size_t)(end - nul) < 1 + GIT_OID_RAWSZ) {
@@ -190,8 +190,7 @@ struct walk {
 	int (*chunk)(struct walk *w, uint64_t index, uint64_t xxh,
 		     const git_oid *id);
 	/* gfs_chunks_each */
-	int (*each)(void *arg, uint64_t index, uint64_t xxh,
-		    const git_oid *id);
+	int (*each)(void *arg, uint64_t index, uint64_t xxh, const git_oid *id);
 	/* load_prev */
 	struct prev_chunk *prev;
 	size_t nprev;
@@ -200,8 +199,8 @@ struct walk {
 	void *arg;
 };
 
-static int visit_chunk(void *arg, unsigned mode, const char *name,
-		       size_t len, const git_oid *id)
+static int visit_chunk(void *arg, unsigned mode, const char *name, size_t len,
+		       const git_oid *id)
 {
 	struct walk *w = arg;
 	uint64_t index, xxh;
@@ -213,8 +212,8 @@ static int visit_chunk(void *arg, unsigned mode, const char *name,
 	return w->chunk(w, index, xxh, id);
 }
 
-static int visit_group(void *arg, unsigned mode, const char *name,
-		       size_t len, const git_oid *id)
+static int visit_group(void *arg, unsigned mode, const char *name, size_t len,
+		       const git_oid *id)
 {
 	(void)name;
 	(void)len;
@@ -239,15 +238,14 @@ static int keep_prev(struct walk *w, uint64_t index, uint64_t xxh,
 static void load_prev(git_odb *odb, const git_oid *tree,
 		      struct prev_chunk *prev, size_t n)
 {
-	struct walk w = {.odb = odb, .chunk = keep_prev, .prev = prev,
-			 .nprev = n};
+	struct walk w = {
+		.odb = odb, .chunk = keep_prev, .prev = prev, .nprev = n};
 
 	if (tree && each_entry(odb, tree, visit_group, &w))
 		memset(prev, 0, n * sizeof(*prev));
 }
 
-static int read_at(int fd, const void *mem, char *buf, size_t len,
-		   uint64_t off)
+static int read_at(int fd, const void *mem, char *buf, size_t len, uint64_t off)
 {
 	size_t got = 0;
 
@@ -313,8 +311,8 @@ int gfs_chunks_write(git_odb *odb, int fd, const void *mem, uint64_t size,
 		rc = -EFBIG;
 		goto out;
 	}
-	if (!whole || !buf || (nchunks && !(prev = calloc(nchunks,
-							  sizeof(*prev))))) {
+	if (!whole || !buf ||
+	    (nchunks && !(prev = calloc(nchunks, sizeof(*prev))))) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -345,7 +343,8 @@ int gfs_chunks_write(git_odb *odb, int fd, const void *mem, uint64_t size,
 			 xxh);
 		rc = add_entry(&group, "100644", name, &id);
 		/* a group is full, or this was the last chunk */
-		if (!rc && ((i + 1) % CHUNKS_PER_TREE == 0 || i + 1 == nchunks)) {
+		if (!rc &&
+		    ((i + 1) % CHUNKS_PER_TREE == 0 || i + 1 == nchunks)) {
 			git_oid sub;
 
 			rc = write_object(odb, &sub, group.data, group.len,
@@ -365,11 +364,11 @@ int gfs_chunks_write(git_odb *odb, int fd, const void *mem, uint64_t size,
 			&manifest,
 			"%ssize %" PRIu64 "\nchunk %u\ntree %s\n\n"
 			"This file is larger than [snapshot] max_file_size, "
-			"so it is stored in pieces:\nits bytes are the "
-			"blobs of the tree above, the entry "
-			"NAME" GFS_CHUNKS_SUFFIX " next to it,\n"
-			"concatenated in name order (see guardfs's README, "
-			"\"Large files\").\n",
+			"so guardfs stores it in pieces:\nits bytes are the "
+			"blobs of the tree above (the entry next to this "
+			"one, named\nlike it with " GFS_CHUNKS_SUFFIX
+			" added), in name order. See guardfs's README,\n"
+			"\"Large files\".\n",
 			GFS_CHUNKS_MAGIC, size, GFS_CHUNK_BYTES,
 			git_oid_tostr(hex, sizeof(hex), &out->tree));
 	if (!rc)
@@ -409,8 +408,7 @@ int gfs_chunks_read(git_odb *odb, const git_oid *tree,
 		    int (*cb)(void *arg, const void *data, size_t len),
 		    void *arg)
 {
-	struct walk w = {.odb = odb, .chunk = give_chunk, .cb = cb,
-			 .arg = arg};
+	struct walk w = {.odb = odb, .chunk = give_chunk, .cb = cb, .arg = arg};
 
 	return each_entry(odb, tree, visit_group, &w);
 }
@@ -426,8 +424,8 @@ int gfs_chunks_each(git_odb *odb, const git_oid *tree,
 			      const git_oid *id),
 		    void *arg)
 {
-	struct walk w = {.odb = odb, .chunk = give_entry, .each = cb,
-			 .arg = arg};
+	struct walk w = {
+		.odb = odb, .chunk = give_entry, .each = cb, .arg = arg};
 
 	return each_entry(odb, tree, visit_group, &w);
 }

@@ -236,8 +236,11 @@ uint64_t gfs_store_ingest_left(struct gfs_store *s)
 {
 	uint64_t queued = atomic_load(&s->lane_queued);
 	uint64_t read = atomic_load(&s->lane_read);
+	uint64_t size = atomic_load(&s->chunks_size);
+	uint64_t done = atomic_load(&s->chunks_read);
 
-	return queued > read ? queued - read : 0;
+	return (queued > read ? queued - read : 0) +
+	       (size > done ? size - done : 0);
 }
 
 /* Whether the oldest held commit can be written now (queue_lock held). */

@@ -54,7 +54,7 @@ struct gfs_store_node {
 	bool spilled;	 /* unrecorded, and this stat's content is kept */
 	bool seen;	 /* scratch flag of a directory scan */
 	bool relied;	 /* a before() let a mutation rely on this version */
-	bool chunked;	 /* oid is a manifest, chunks its tree (store_chunks.c) */
+	bool chunked; /* oid is a manifest, chunks its tree (store_chunks.c) */
 	uint64_t changed_gen; /* commit_gen when last changed */
 	git_oid oid;
 	/*
@@ -222,6 +222,9 @@ struct gfs_store {
 	/* bytes handed to the lane and not done, and read of the current */
 	_Atomic uint64_t lane_queued;
 	_Atomic uint64_t lane_read;
+	/* the same for the large file the worker is reading (store_scan.c) */
+	_Atomic uint64_t chunks_size;
+	_Atomic uint64_t chunks_read;
 
 	/* background packing, with its own repository handle */
 	pthread_t packer;

@@ -245,10 +245,14 @@ static int record_chunks(struct gfs_store *s, int fd, const void *mem,
 	struct gfs_chunks_result res;
 	int rc;
 
+	/* told as large files left to read (gfs_store_ingest_left) */
+	atomic_store(&s->chunks_read, 0);
+	atomic_store(&s->chunks_size, size);
 	/* the chunks of the version it had, if it had any (a hint only) */
 	rc = gfs_chunks_write(s->odb, fd, mem, size,
 			      git_oid_is_zero(&n->chunks) ? NULL : &n->chunks,
-			      &res, NULL);
+			      &res, &s->chunks_read);
+	atomic_store(&s->chunks_size, 0);
 	if (rc)
 		return rc;
 	gfs_store_packer_kick(s, res.written);
@@ -347,8 +351,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	 * set aside before its first change instead (store_spill.c).
 	 */
 	if (S_ISREG(st0->st_mode) && s->opts.max_file_size &&
-	    (uint64_t)st0->st_size > s->opts.max_file_size &&
-	    !s->session_scan)
+	    (uint64_t)st0->st_size > s->opts.max_file_size && !s->session_scan)
 		return read_chunked(s, dirfd, name, n, changed);
 	if (S_ISREG(st0->st_mode) && s->opts.max_file_size &&
 	    (uint64_t)st0->st_size > s->opts.max_file_size) {
@@ -757,8 +760,7 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
  * until the path is next refreshed.
  */
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
-		       const git_oid *oid, const git_oid *chunks,
-		       bool *changed)
+		       const git_oid *oid, const git_oid *chunks, bool *changed)
 {
 	const char *base = strrchr(path, '/');
 	struct gfs_store_node *parent, *n;

@@ -188,8 +188,8 @@ static bool chunks_attach(struct gfs_store *s, struct gfs_store_node *dir,
 	if (!gfs_chunks_dir_name(name, len))
 		return false;
 	len -= sl;
-	file = gfs_store_node_child(
-		dir, name, gfs_store_name_decoded_len(name, len));
+	file = gfs_store_node_child(dir, name,
+				    gfs_store_name_decoded_len(name, len));
 	/* its manifest must name it (a directory of an old store might not) */
 	if (!file || file->git_mode == 040000 ||
 	    gfs_chunks_of_blob(s->odb, &file->oid, &size, &said) != 1 ||

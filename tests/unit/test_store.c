@@ -490,9 +490,9 @@ static void test_large_file(void)
 	CHECK_STR(sh("git -C '%s' log -2 --format=%%s", store),
 		  "write big.bin\npreimage big.bin");
 	/* both versions in chunks, the manifest at the file's name */
-	CHECK_STR(sh("git -C '%s' cat-file blob HEAD~1:big.bin | head -2",
-		     store),
-		  "guardfs chunked file 1\nsize 8191");
+	CHECK_STR(
+		sh("git -C '%s' cat-file blob HEAD~1:big.bin | head -2", store),
+		"guardfs chunked file 1\nsize 8191");
 	CHECK_STR(chunked_hash("HEAD~1", "big.bin"),
 		  sh("git hash-object '%s'", copy));
 	CHECK_STR(chunked_hash("HEAD", "big.bin"),
@@ -512,9 +512,9 @@ static void test_large_file(void)
 	gfs_store_flush(s);
 	CHECK_STR(sh("git -C '%s' log -2 --format=%%s", store),
 		  "unlink big.bin\nwrite big.bin");
-	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD | grep -c big",
-		     store),
-		  "0");
+	CHECK_STR(
+		sh("git -C '%s' ls-tree --name-only HEAD | grep -c big", store),
+		"0");
 	gfs_store_close(s);
 	unlink(copy);
 }
@@ -546,10 +546,11 @@ static void test_large_file_chunks(void)
 		     store),
 		  "4");
 	CHECK_STR(chunks_changed("HEAD~1", "HEAD", "chunky.bin"), "1");
-	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only "
-		     "'HEAD:chunky.bin~guardfs-chunks' | sed -n 2p | cut -c8-16",
-		     store),
-		  "00000001-");
+	CHECK_STR(
+		sh("git -C '%s' ls-tree -r --name-only "
+		   "'HEAD:chunky.bin~guardfs-chunks' | sed -n 2p | cut -c8-16",
+		   store),
+		"00000001-");
 	/* a second session in place: its preimage is the one held */
 	CHECK(gfs_store_before(s, "chunky.bin", 0) == 0);
 	CHECK_STR(sh("ls '%s/spill' | wc -l", store), "0");
@@ -617,9 +618,10 @@ static void test_large_file_chunks(void)
  */
 static void test_large_file_posing(void)
 {
-	static const char fake[] = "guardfs chunked file 1\nsize 3\n"
-				   "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-				   "\n";
+	static const char fake[] =
+		"guardfs chunked file 1\nsize 3\n"
+		"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+		"\n";
 	struct gfs_store *s;
 
 	put("fake.txt", fake, 0644);
@@ -627,10 +629,11 @@ static void test_large_file_posing(void)
 	s = open_store(4096, false);
 	if (!s)
 		return;
-	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD | grep -e fake -e "
-		     "'^x'",
-		     store),
-		  "fake.txt\nfake.txt~guardfs-chunks\nx~guardfs-chunks~guardfs");
+	CHECK_STR(
+		sh("git -C '%s' ls-tree --name-only HEAD | grep -e fake -e "
+		   "'^x'",
+		   store),
+		"fake.txt\nfake.txt~guardfs-chunks\nx~guardfs-chunks~guardfs");
 	CHECK_STR(chunked_hash("HEAD", "fake.txt"),
 		  sh("git hash-object '%s/fake.txt'", root));
 	gfs_store_close(s);
