@@ -438,13 +438,34 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Whether the store is broken (its last commit failed): the mount fails
+ * closed. The worker tries again a second after a failure, but room
+ * made in that second (the user deleted a file to free the disk) should
+ * let the next operation through: one caller every 100 ms makes the
+ * worker try now (a flush), the others answer from the last try.
+ */
+static bool store_broken(struct gfs_store *s)
+{
+	int64_t now, last;
+
+	if (!__atomic_load_n(&s->broken, __ATOMIC_ACQUIRE))
+		return false;
+	now = gfs_mono_ns();
+	last = atomic_load(&s->forced_retry_at);
+	if (now - last >= 100000000LL &&
+	    atomic_compare_exchange_strong(&s->forced_retry_at, &last, now))
+		gfs_store_flush(s);
+	return __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE);
+}
+
 int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 {
 	struct gfs_store_job job;
 	uint64_t target;
 	int rc;
 
-	rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE) ? -EIO : 0;
+	rc = store_broken(s) ? -EIO : 0;
 	/*
 	 * The store's picture first: a path that does not exist, or whose
 	 * stat shows the content is held, needs nothing, whatever is still
@@ -469,9 +490,8 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 		while (s->done_seq < target)
 			pthread_cond_wait(&s->done_cond, &s->queue_lock);
 		pthread_mutex_unlock(&s->queue_lock);
-		rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE)
-			     ? -EIO
-			     : gfs_store_preimage_check(s, path, flags);
+		rc = store_broken(s) ? -EIO
+				     : gfs_store_preimage_check(s, path, flags);
 	}
 	if (rc == 2)
 		rc = gfs_store_spill(s, path, flags);

@@ -201,6 +201,8 @@ struct gfs_store {
 	uint64_t flush_done;
 	bool stopping;
 	bool broken; /* the last commit failed: the store lags the folder */
+	/* monotonic ns of the last retry a before() asked for (store.c) */
+	_Atomic int64_t forced_retry_at;
 	_Atomic uint64_t actions; /* the highest action number handed out */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
 	const char *job_paths[2]; /* worker: the job being applied */
