@@ -798,6 +798,9 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 	s->opts = *opts;
 	s->opts.store_path = NULL;
 	s->store_path = strdup(opts->store_path);
+	if (s->store_path &&
+	    asprintf(&s->objects_dir, "%s/objects", s->store_path) < 0)
+		s->objects_dir = NULL;
 	s->session = make_session_id();
 	s->lock_fd = -1;
 	s->journal_fd = -1;
@@ -925,6 +928,7 @@ void gfs_store_close(struct gfs_store *s)
 	free(s->spill_dir);
 	free(s->session);
 	free(s->store_path);
+	free(s->objects_dir);
 	free(s);
 	git_libgit2_shutdown();
 }

@@ -85,9 +85,11 @@ static int ingest_copy(struct gfs_store *s, struct gfs_store_held *h)
 		return -errno;
 	rc = fstat(fd, &st) < 0 ? -errno : 0;
 	if (!rc)
-		rc = gfs_chunks_write(s->lane_odb, fd, NULL, st.st_size,
-				      h->has_prev ? &h->prev : NULL, &res,
-				      &s->lane_read);
+		rc = gfs_chunks_write(
+			&(struct gfs_chunks_odb){s->lane_odb, s->lane_loose,
+						 s->objects_dir},
+			fd, NULL, st.st_size, h->has_prev ? &h->prev : NULL,
+			&res, &s->lane_read);
 	close(fd);
 	if (!rc) {
 		git_oid_cpy(&h->blob, &res.manifest);
@@ -133,7 +135,8 @@ static void *lane_main(void *arg)
 static int lane_submit(struct gfs_store *s, struct gfs_store_held *h)
 {
 	if (!s->lane_started) {
-		if (!s->lane_odb && gfs_store_odb_open_second(s, &s->lane_odb))
+		if (!s->lane_odb &&
+		    gfs_store_odb_open_second(s, &s->lane_odb, &s->lane_loose))
 			return -EIO;
 		if (pthread_create(&s->lane, NULL, lane_main, s))
 			return -EAGAIN;
@@ -230,6 +233,36 @@ out:
 	gfs_buf_release(&msg);
 	gfs_buf_release(&path);
 	return rc;
+}
+
+/*
+ * The chunks the lane stores of path's copy set aside (the newest), for
+ * the worker about to read the file again: with them it writes only the
+ * chunks that changed, instead of storing every chunk a second time
+ * beside the lane. Waits for the lane without the tree lock (the worker
+ * holds it for writing), so that the request path reads the picture
+ * meanwhile; the worker alone frees held entries. 1 and *tree, or 0.
+ */
+int gfs_store_lane_chunks(struct gfs_store *s, const char *path, git_oid *tree)
+{
+	struct gfs_store_held *h, *found = NULL;
+	bool ok;
+
+	for (h = s->held_head; h; h = h->next)
+		if (h->spill && !strcmp(h->path, path))
+			found = h;
+	if (!found)
+		return 0;
+	pthread_rwlock_unlock(&s->tree_lock);
+	pthread_mutex_lock(&s->queue_lock);
+	while (!found->ingested)
+		pthread_cond_wait(&s->queue_cond, &s->queue_lock);
+	ok = !found->rc;
+	pthread_mutex_unlock(&s->queue_lock);
+	pthread_rwlock_wrlock(&s->tree_lock);
+	if (ok)
+		git_oid_cpy(tree, &found->chunks);
+	return ok;
 }
 
 uint64_t gfs_store_ingest_left(struct gfs_store *s)
@@ -437,4 +470,5 @@ void gfs_store_lane_stop(struct gfs_store *s)
 	}
 	git_odb_free(s->lane_odb);
 	s->lane_odb = NULL;
+	s->lane_loose = NULL;
 }

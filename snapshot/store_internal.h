@@ -150,6 +150,7 @@ struct gfs_store_pending {
 struct gfs_store {
 	struct gfs_store_opts opts;
 	char *store_path;
+	char *objects_dir; /* STORE/objects */
 	char *session;
 	char *spill_dir;
 	int lock_fd;	   /* flock of STORE/guardfs.lock */
@@ -221,6 +222,7 @@ struct gfs_store {
 	struct gfs_store_held *lane_head;
 	struct gfs_store_held *lane_tail;
 	git_odb *lane_odb; /* its own handle (gfs_store_odb_open_second) */
+	git_odb_backend *lane_loose; /* lane_odb's loose backend */
 	/* bytes handed to the lane and not done, and read of the current */
 	_Atomic uint64_t lane_queued;
 	_Atomic uint64_t lane_read;
@@ -269,7 +271,8 @@ int gfs_store_pack_configure(git_repository *repo);
 
 /* store_odb.c: the object database, and writes that skip a pack rescan. */
 int gfs_store_odb_open(struct gfs_store *s);
-int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out);
+int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out,
+			      git_odb_backend **loose);
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 			size_t len, git_object_t type);
 int gfs_store_odb_commit(struct gfs_store *s, git_oid *out,
@@ -345,8 +348,16 @@ int gfs_chunks_of_blob(git_odb *odb, const git_oid *blob, uint64_t *size,
  * xxh3 match are kept without being hashed again. -EAGAIN when the file
  * shrank while read.
  */
-int gfs_chunks_write(git_odb *odb, int fd, const void *mem, uint64_t size,
-		     const git_oid *prev_tree, struct gfs_chunks_result *out,
+struct gfs_chunks_odb {
+	git_odb *odb;		/* looked up in (loose and packed objects) */
+	git_odb_backend *loose; /* written to directly, or NULL */
+	/* its objects directory: chunks that do not compress are written
+	 * there stored (zlib level 0); NULL: through the backend */
+	const char *objects;
+};
+int gfs_chunks_write(struct gfs_chunks_odb *to, int fd, const void *mem,
+		     uint64_t size, const git_oid *prev_tree,
+		     struct gfs_chunks_result *out,
 		     _Atomic uint64_t *read_bytes);
 /* Calls cb with each chunk's index, xxh3 and blob; stops at a non-0. */
 int gfs_chunks_each(git_odb *odb, const git_oid *tree,
@@ -412,6 +423,7 @@ void gfs_store_spill_remove(const char *data);
 /* store_ingest.c */
 int gfs_store_hold_preimage(struct gfs_store *s, struct gfs_store_job *job);
 bool gfs_store_holding(const struct gfs_store *s);
+int gfs_store_lane_chunks(struct gfs_store *s, const char *path, git_oid *tree);
 int gfs_store_hold(struct gfs_store *s, const git_oid *tree,
 		   const char *message, const git_time *when);
 bool gfs_store_held_ready(struct gfs_store *s);

@@ -53,19 +53,22 @@ fail:
  * A second handle, for another thread: it writes loose objects and reads
  * packed ones too (a large file's previous chunks may be packed by now).
  */
-int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out)
+int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out,
+			      git_odb_backend **loose_out)
 {
 	git_odb_backend *loose = NULL, *pack = NULL;
 	char objects[4096];
 
 	*out = NULL;
+	*loose_out = NULL;
 	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
 	if (git_odb_new(out) ||
 	    git_odb_backend_loose(&loose, objects, GFS_STORE_LOOSE_ZLIB_LEVEL,
 				  0, 0, 0) ||
 	    git_odb_add_backend(*out, loose, 1))
 		goto fail;
-	loose = NULL; /* the odb owns it now */
+	*loose_out = loose; /* the odb owns it now */
+	loose = NULL;
 	if (git_odb_backend_pack(&pack, objects) ||
 	    git_odb_add_backend(*out, pack, 2))
 		goto fail;
@@ -77,6 +80,7 @@ fail:
 		pack->free(pack);
 	git_odb_free(*out);
 	*out = NULL;
+	*loose_out = NULL;
 	return -EIO;
 }
 

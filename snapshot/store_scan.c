@@ -242,16 +242,26 @@ static int record_chunks(struct gfs_store *s, int fd, const void *mem,
 			 bool *changed)
 {
 	uint32_t mode = git_mode_of(st);
+	const char *job = s->job_paths[0];
+	const git_oid *prev = git_oid_is_zero(&n->chunks) ? NULL : &n->chunks;
 	struct gfs_chunks_result res;
+	git_oid lane;
 	int rc;
 
-	/* told as large files left to read (gfs_store_ingest_left) */
+	/* none yet: perhaps the lane is storing its copy set aside */
+	if (!prev && !mem && job &&
+	    (!strcmp(job, n->name) ||
+	     ((job = strrchr(job, '/')) && !strcmp(job + 1, n->name))) &&
+	    gfs_store_lane_chunks(s, s->job_paths[0], &lane))
+		prev = &lane;
+
+	/* told as large files left to read (gfs_store_ingest_left); the
+	 * chunks of the version it had, if any, are a hint only */
 	atomic_store(&s->chunks_read, 0);
 	atomic_store(&s->chunks_size, size);
-	/* the chunks of the version it had, if it had any (a hint only) */
-	rc = gfs_chunks_write(s->odb, fd, mem, size,
-			      git_oid_is_zero(&n->chunks) ? NULL : &n->chunks,
-			      &res, &s->chunks_read);
+	rc = gfs_chunks_write(
+		&(struct gfs_chunks_odb){s->odb, s->loose, s->objects_dir}, fd,
+		mem, size, prev, &res, &s->chunks_read);
 	atomic_store(&s->chunks_size, 0);
 	if (rc)
 		return rc;

@@ -230,8 +230,9 @@ static int ingest(struct gfs_store *s, const char *data, bool *changed)
 	if (fstat(fd, &st) < 0)
 		rc = -errno;
 	if (!rc)
-		rc = gfs_chunks_write(s->odb, fd, NULL, st.st_size, NULL, &res,
-				      NULL);
+		rc = gfs_chunks_write(&(struct gfs_chunks_odb){s->odb, s->loose,
+							       s->objects_dir},
+				      fd, NULL, st.st_size, NULL, &res, NULL);
 	close(fd);
 	if (!rc) {
 		gfs_store_packer_kick(s, res.written);
