@@ -55,6 +55,7 @@ const char gfs_config_starter[] =
 	"enabled = yes\n"
 	"# store = (default: $XDG_DATA_HOME/guardfs/<name>-<id>.git)\n"
 	"# exclude = build/\n"
+	"# larger files are stored in chunks of 512 KiB\n"
 	"# max_file_size = 256M\n"
 	"# deny: refuse a change the store cannot record; allow: let it pass\n"
 	"on_failure = deny\n"

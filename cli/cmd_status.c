@@ -11,7 +11,7 @@
  * descriptors: the inode table's fds and open files; reopens: fds opened
  * again by name; stale: reopens refused (another inode at the name);
  * backlog: operations the store has yet to record; ingest_bytes: bytes of
- * large files set aside that it has yet to read; held_by: the process of
+ * large files it has yet to read; held_by: the process of
  * an agent undo holding the mount (fs/hold.c), 0 for none.
  */
 static const struct {
@@ -109,8 +109,8 @@ int gfs_cmd_status(int argc, char **argv)
 			"mounted now: root, mount point, config, daemon pid, "
 			"uptime, how many operations were served and refused, "
 			"what the store has yet to record (backlog: "
-			"operations; ingest_bytes: bytes of large files set "
-			"aside), "
+			"operations; ingest_bytes: bytes of large files it "
+			"has yet to read), "
 			"and the data path (io): passthrough (the kernel reads "
 			"and writes the folder's files directly) or daemon "
 			"(every read and write goes through guardfs). frozen "

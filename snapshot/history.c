@@ -468,12 +468,40 @@ int gfs_history_decode_path(const char *path, struct gfs_buf *out)
 	return rc;
 }
 
+/*
+ * A large file's chunks (store_chunks.c) are no files of the folder:
+ * the file itself changes with its manifest, at its own name.
+ */
+static int skip_chunks(const git_diff *diff, const git_diff_delta *d,
+		       const char *pathspec, void *payload)
+{
+	(void)diff;
+	(void)pathspec;
+	(void)payload;
+	return gfs_chunks_in_path(d->old_file.path) ||
+	       gfs_chunks_in_path(d->new_file.path);
+}
+
+bool gfs_history_chunk_tree(const git_tree_entry *e)
+{
+	const char *name = git_tree_entry_name(e);
+
+	return git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+	       gfs_chunks_dir_name(name, strlen(name));
+}
+
+void gfs_history_diff_opts_init(git_diff_options *opts)
+{
+	git_diff_options_init(opts, GIT_DIFF_OPTIONS_VERSION);
+	opts->notify_cb = skip_chunks;
+}
+
 int gfs_history_diff_opts(git_diff_options *opts, const char *const *paths,
 			  size_t npaths, char ***encoded)
 {
 	size_t i;
 
-	git_diff_options_init(opts, GIT_DIFF_OPTIONS_VERSION);
+	gfs_history_diff_opts_init(opts);
 	opts->flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
 	*encoded = NULL;
 	if (!npaths)

@@ -329,7 +329,7 @@ int gfs_history_run_diff(struct gfs_history *h, const struct run *r,
 	rc = gfs_history_run_trees(h, r, before, after);
 	if (rc)
 		return rc;
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	gfs_history_diff_opts_init(&opts);
 	opts.flags |= GIT_DIFF_INCLUDE_TYPECHANGE;
 	if (git_diff_tree_to_tree(diff, h->repo, *before, *after, &opts))
 		return gfs_history_git_error("compare snapshots");

@@ -342,6 +342,8 @@ static int empty_visit(const char *root, const git_tree_entry *e, void *arg)
 {
 	struct empties *w = arg;
 
+	if (gfs_history_chunk_tree(e))
+		return 1;
 	if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
 	    !git_oid_equal(git_tree_entry_id(e), &w->empty))
 		return 0;
@@ -393,6 +395,7 @@ static int add_root_tops(struct undo *u, git_tree *a, git_tree *b)
 		const char *name = git_tree_entry_name(e);
 
 		if (git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    !gfs_history_chunk_tree(e) &&
 		    (!b || !git_tree_entry_byname(b, name)))
 			rc = add_unique(&u->tops, &u->ntops, name,
 					strlen(name));

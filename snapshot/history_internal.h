@@ -31,7 +31,11 @@ int gfs_history_diff_trees(struct gfs_history *h, const char *old_id,
 int gfs_history_encode_path(const char *path, struct gfs_buf *out);
 /* And back. */
 int gfs_history_decode_path(const char *path, struct gfs_buf *out);
-/* Diff options limited to literal paths (encoded into *encoded). */
+/* Whether e is a large file's chunk tree (store_chunks.c): no folder's. */
+bool gfs_history_chunk_tree(const git_tree_entry *e);
+/* Diff options that leave large files' chunk trees out. */
+void gfs_history_diff_opts_init(git_diff_options *opts);
+/* The same, limited to literal paths (encoded into *encoded). */
 int gfs_history_diff_opts(git_diff_options *opts, const char *const *paths,
 			  size_t npaths, char ***encoded);
 void gfs_history_free_paths(char **encoded, size_t n);

@@ -78,6 +78,33 @@ static int open_parent(int dest_fd, const char *path, bool create,
 }
 
 /*
+ * When blob id is a large file's manifest: 0 when fd holds that file's
+ * bytes, -EEXIST when not. 1 when id is a plain blob. Or -errno.
+ */
+static int holds_chunks(struct restore *r, int fd, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_oid tree;
+	uint64_t size;
+	int rc;
+
+	pthread_mutex_lock(&r->git_lock);
+	if (git_repository_odb(&odb, r->h->repo))
+		rc = gfs_history_git_error("open object database");
+	else
+		rc = gfs_chunks_of_blob(odb, id, &size, &tree);
+	if (rc == 1) {
+		rc = gfs_chunks_match(odb, &tree, size, fd);
+		rc = rc < 0 ? rc : rc ? 0 : -EEXIST;
+	} else if (!rc) {
+		rc = 1;
+	}
+	git_odb_free(odb);
+	pthread_mutex_unlock(&r->git_lock);
+	return rc;
+}
+
+/*
  * True when the folder's path holds exactly blob id (or nothing), so
  * that changing it loses nothing the store does not hold.
  */
@@ -112,6 +139,19 @@ static int holds_recorded(struct restore *r, const char *path,
 		if (fd < 0) {
 			rc = -errno;
 			goto out;
+		}
+		/*
+		 * A large file stored in chunks: compared by chunk. (A small
+		 * file stored so, its bytes beginning like a manifest, is
+		 * left alone unless forced.)
+		 */
+		if (id && (uint64_t)st.st_size > GFS_CHUNK_BYTES) {
+			rc = holds_chunks(r, fd, id);
+			if (rc != 1) {
+				close(fd);
+				goto out;
+			}
+			rc = 0;
 		}
 		rc = gfs_buf_grow(&data, st.st_size + 1);
 		while (!rc) {
@@ -202,8 +242,67 @@ static int remove_path(struct restore *r, const char *path)
  * renamed over the path (unless replace is false: -EEXIST then). Nothing
  * is ever followed, and what a failure leaves half made goes.
  */
-static int write_new_inode(int dirfd, const char *base, const char *data,
-			   size_t size, mode_t perm, bool replace)
+/* What a restored file holds: bytes, or a large file's chunks. */
+struct content {
+	const char *data;
+	size_t size;
+	struct restore *r;
+	bool chunked; /* data is a manifest (store_chunks.c) */
+	uint64_t chunked_size;
+	git_oid chunks;
+};
+
+static int write_all(int fd, const char *data, size_t size)
+{
+	while (size) {
+		ssize_t n = write(fd, data, size);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			data += n;
+			size -= n;
+		}
+	}
+	return 0;
+}
+
+struct chunk_sink {
+	int fd;
+	uint64_t written;
+};
+
+static int write_chunk(void *arg, const void *data, size_t len)
+{
+	struct chunk_sink *sink = arg;
+
+	sink->written += len;
+	return write_all(sink->fd, data, len);
+}
+
+static int write_content(int fd, const struct content *c)
+{
+	struct chunk_sink sink = {.fd = fd};
+	git_odb *odb = NULL;
+	int rc;
+
+	if (!c->chunked)
+		return write_all(fd, c->data, c->size);
+	/* one large file at a time reads the store: they are few */
+	pthread_mutex_lock(&c->r->git_lock);
+	if (git_repository_odb(&odb, c->r->h->repo))
+		rc = gfs_history_git_error("open object database");
+	else
+		rc = gfs_chunks_read(odb, &c->chunks, write_chunk, &sink);
+	git_odb_free(odb);
+	pthread_mutex_unlock(&c->r->git_lock);
+	if (!rc && sink.written != c->chunked_size)
+		rc = -EIO; /* the chunks do not add up: the store is damaged */
+	return rc;
+}
+
+static int write_new_inode(int dirfd, const char *base, const struct content *c,
+			   mode_t perm, bool replace)
 {
 	static atomic_uint counter;
 	const char *name = base;
@@ -223,16 +322,7 @@ static int write_new_inode(int dirfd, const char *base, const char *data,
 	}
 	if (fd < 0)
 		return -errno;
-	while (size && !rc) {
-		ssize_t n = write(fd, data, size);
-
-		if (n < 0 && errno != EINTR)
-			rc = -errno;
-		if (n > 0) {
-			data += n;
-			size -= n;
-		}
-	}
+	rc = write_content(fd, c);
 	if (!rc && fchmod(fd, perm) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && !rc)
@@ -292,6 +382,7 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 		      uint32_t mode, bool added)
 {
 	mode_t perm = mode == 0100755 ? 0755 : 0644;
+	struct content content = {0};
 	git_blob *blob = NULL;
 	const char *base;
 	const char *data;
@@ -327,12 +418,16 @@ static int write_path(struct restore *r, const char *path, const git_oid *id,
 		close(dirfd);
 		goto out;
 	}
-	rc = write_new_inode(dirfd, base, data, size, perm, !added);
+	content.data = data;
+	content.size = size;
+	content.r = r;
+	content.chunked = !gfs_chunks_parse(data, size, &content.chunked_size,
+					    &content.chunks);
+	rc = write_new_inode(dirfd, base, &content, perm, !added);
 	if (rc == -EEXIST && added) {
 		rc = may_replace(r, path);
 		if (!rc)
-			rc = write_new_inode(dirfd, base, data, size, perm,
-					     true);
+			rc = write_new_inode(dirfd, base, &content, perm, true);
 	}
 	close(dirfd);
 out:
@@ -602,6 +697,8 @@ static int empty_visit(const char *root, const git_tree_entry *e, void *arg)
 	git_tree_entry *there = NULL;
 	git_oid empty;
 
+	if (gfs_history_chunk_tree(e))
+		return 1;
 	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
 		return 0;
 	git_oid_fromstr(&empty, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
@@ -812,6 +909,8 @@ static int missing_visit(const char *root, const git_tree_entry *e, void *arg)
 	bool dry = w->r->flags & GFS_HISTORY_DRY_RUN;
 	int rc;
 
+	if (gfs_history_chunk_tree(e))
+		return 1; /* a large file's chunks: written with the file */
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
 	rc = gfs_buf_addf(&enc, "%s%s", root, git_tree_entry_name(e));
@@ -928,6 +1027,7 @@ int gfs_history_revert(struct gfs_history *h, const char *id, int dest_fd,
 	git_tree *tree = NULL, *ptree = NULL, *head_tree = NULL;
 	const char **paths = NULL;
 	struct gfs_buf *decoded = NULL;
+	git_diff_options opts;
 	git_diff *diff = NULL;
 	char parent[41], head[41];
 	size_t i, n, ok = 0;
@@ -953,7 +1053,8 @@ int gfs_history_revert(struct gfs_history *h, const char *id, int dest_fd,
 		rc = gfs_history_tree_of(h, head, &head_tree, NULL, NULL);
 	if (rc)
 		goto out;
-	if (git_diff_tree_to_tree(&diff, h->repo, ptree, tree, NULL)) {
+	gfs_history_diff_opts_init(&opts);
+	if (git_diff_tree_to_tree(&diff, h->repo, ptree, tree, &opts)) {
 		rc = gfs_history_git_error("compare snapshots");
 		goto out;
 	}

@@ -438,13 +438,34 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Whether the store is broken (its last commit failed): the mount fails
+ * closed. The worker tries again a second after a failure, but room
+ * made in that second (the user deleted a file to free the disk) should
+ * let the next operation through: one caller every 100 ms makes the
+ * worker try now (a flush), the others answer from the last try.
+ */
+static bool store_broken(struct gfs_store *s)
+{
+	int64_t now, last;
+
+	if (!__atomic_load_n(&s->broken, __ATOMIC_ACQUIRE))
+		return false;
+	now = gfs_mono_ns();
+	last = atomic_load(&s->forced_retry_at);
+	if (now - last >= 100000000LL &&
+	    atomic_compare_exchange_strong(&s->forced_retry_at, &last, now))
+		gfs_store_flush(s);
+	return __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE);
+}
+
 int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 {
 	struct gfs_store_job job;
 	uint64_t target;
 	int rc;
 
-	rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE) ? -EIO : 0;
+	rc = store_broken(s) ? -EIO : 0;
 	/*
 	 * The store's picture first: a path that does not exist, or whose
 	 * stat shows the content is held, needs nothing, whatever is still
@@ -469,9 +490,8 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 		while (s->done_seq < target)
 			pthread_cond_wait(&s->done_cond, &s->queue_lock);
 		pthread_mutex_unlock(&s->queue_lock);
-		rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE)
-			     ? -EIO
-			     : gfs_store_preimage_check(s, path, flags);
+		rc = store_broken(s) ? -EIO
+				     : gfs_store_preimage_check(s, path, flags);
 	}
 	if (rc == 2)
 		rc = gfs_store_spill(s, path, flags);
@@ -696,8 +716,10 @@ static int session_start(struct gfs_store *s)
 	/* without writer threads the reader writes each blob itself */
 	if (!rc)
 		(void)gfs_store_baseline_begin(s);
+	s->session_scan = true;
 	if (!rc)
 		rc = gfs_store_refresh(s, "", &changed);
+	s->session_scan = false;
 	/* every blob the picture names is written before any commit */
 	rc2 = gfs_store_baseline_end(s);
 	if (!rc)
@@ -776,6 +798,9 @@ int gfs_store_open(struct gfs_store **out, const struct gfs_store_opts *opts,
 	s->opts = *opts;
 	s->opts.store_path = NULL;
 	s->store_path = strdup(opts->store_path);
+	if (s->store_path &&
+	    asprintf(&s->objects_dir, "%s/objects", s->store_path) < 0)
+		s->objects_dir = NULL;
 	s->session = make_session_id();
 	s->lock_fd = -1;
 	s->journal_fd = -1;
@@ -903,6 +928,7 @@ void gfs_store_close(struct gfs_store *s)
 	free(s->spill_dir);
 	free(s->session);
 	free(s->store_path);
+	free(s->objects_dir);
 	free(s);
 	git_libgit2_shutdown();
 }

@@ -74,20 +74,28 @@ int gfs_store_hold(struct gfs_store *s, const git_oid *tree,
 	return 0;
 }
 
-/* Blobs a spill file with the lane's own object database. */
-static int ingest_copy(struct gfs_store *s, const char *data, git_oid *oid)
+/* Stores a spill file in chunks, with the lane's own object database. */
+static int ingest_copy(struct gfs_store *s, struct gfs_store_held *h)
 {
+	struct gfs_chunks_result res;
 	struct stat st;
-	uint64_t xxh;
-	int fd = open(data, O_RDONLY | O_CLOEXEC), rc;
+	int fd = open(h->spill, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
 		return -errno;
 	rc = fstat(fd, &st) < 0 ? -errno : 0;
 	if (!rc)
-		rc = gfs_store_stream_blob(s, s->lane_odb, fd, st.st_size, oid,
-					   &xxh, &s->lane_read);
+		rc = gfs_chunks_write(
+			&(struct gfs_chunks_odb){s->lane_odb, s->lane_loose,
+						 s->objects_dir},
+			fd, NULL, st.st_size, h->has_prev ? &h->prev : NULL,
+			&res, &s->lane_read);
 	close(fd);
+	if (!rc) {
+		git_oid_cpy(&h->blob, &res.manifest);
+		git_oid_cpy(&h->chunks, &res.tree);
+		gfs_store_packer_kick(s, res.written);
+	}
 	return rc;
 }
 
@@ -99,7 +107,6 @@ static void *lane_main(void *arg)
 	pthread_mutex_lock(&s->queue_lock);
 	for (;;) {
 		struct gfs_store_held *h = s->lane_head;
-		git_oid oid;
 		int rc;
 
 		if (!h) {
@@ -112,13 +119,11 @@ static void *lane_main(void *arg)
 		if (!s->lane_head)
 			s->lane_tail = NULL;
 		pthread_mutex_unlock(&s->queue_lock);
-		memset(&oid, 0, sizeof(oid));
-		rc = ingest_copy(s, h->spill, &oid);
+		rc = ingest_copy(s, h);
 		pthread_mutex_lock(&s->queue_lock);
 		atomic_fetch_sub(&s->lane_queued, h->size);
 		atomic_store(&s->lane_read, 0);
 		h->rc = rc;
-		git_oid_cpy(&h->blob, &oid);
 		h->ingested = true;
 		pthread_cond_signal(&s->queue_cond);
 	}
@@ -130,7 +135,8 @@ static void *lane_main(void *arg)
 static int lane_submit(struct gfs_store *s, struct gfs_store_held *h)
 {
 	if (!s->lane_started) {
-		if (!s->lane_odb && gfs_store_odb_open_loose(s, &s->lane_odb))
+		if (!s->lane_odb &&
+		    gfs_store_odb_open_second(s, &s->lane_odb, &s->lane_loose))
 			return -EIO;
 		if (pthread_create(&s->lane, NULL, lane_main, s))
 			return -EAGAIN;
@@ -187,6 +193,16 @@ int gfs_store_hold_preimage(struct gfs_store *s, struct gfs_store_job *job)
 	rc = gfs_store_spill_read_meta(job->spill, &h->mode, &path);
 	if (!rc)
 		rc = stat(job->spill, &st) < 0 ? -errno : 0;
+	if (!rc) {
+		/* what the store held of it before: chunks the lane may keep */
+		const struct gfs_store_node *n =
+			gfs_store_node_lookup(s->root, path.data);
+
+		if (n && !git_oid_is_zero(&n->chunks)) {
+			git_oid_cpy(&h->prev, &n->chunks);
+			h->has_prev = true;
+		}
+	}
 	if (!rc)
 		rc = gfs_store_tree_write(s, &h->tree);
 	h->size = (uint64_t)st.st_size;
@@ -219,12 +235,45 @@ out:
 	return rc;
 }
 
+/*
+ * The chunks the lane stores of path's copy set aside (the newest), for
+ * the worker about to read the file again: with them it writes only the
+ * chunks that changed, instead of storing every chunk a second time
+ * beside the lane. Waits for the lane without the tree lock (the worker
+ * holds it for writing), so that the request path reads the picture
+ * meanwhile; the worker alone frees held entries. 1 and *tree, or 0.
+ */
+int gfs_store_lane_chunks(struct gfs_store *s, const char *path, git_oid *tree)
+{
+	struct gfs_store_held *h, *found = NULL;
+	bool ok;
+
+	for (h = s->held_head; h; h = h->next)
+		if (h->spill && !strcmp(h->path, path))
+			found = h;
+	if (!found)
+		return 0;
+	pthread_rwlock_unlock(&s->tree_lock);
+	pthread_mutex_lock(&s->queue_lock);
+	while (!found->ingested)
+		pthread_cond_wait(&s->queue_cond, &s->queue_lock);
+	ok = !found->rc;
+	pthread_mutex_unlock(&s->queue_lock);
+	pthread_rwlock_wrlock(&s->tree_lock);
+	if (ok)
+		git_oid_cpy(tree, &found->chunks);
+	return ok;
+}
+
 uint64_t gfs_store_ingest_left(struct gfs_store *s)
 {
 	uint64_t queued = atomic_load(&s->lane_queued);
 	uint64_t read = atomic_load(&s->lane_read);
+	uint64_t size = atomic_load(&s->chunks_size);
+	uint64_t done = atomic_load(&s->chunks_read);
 
-	return queued > read ? queued - read : 0;
+	return (queued > read ? queued - read : 0) +
+	       (size > done ? size - done : 0);
 }
 
 /* Whether the oldest held commit can be written now (queue_lock held). */
@@ -234,12 +283,40 @@ bool gfs_store_held_ready(struct gfs_store *s)
 }
 
 /*
+ * Puts the file name (stored as the tree writer would: store_tree.c) and
+ * its chunk tree into tb.
+ */
+static int leaf_insert(git_treebuilder *tb, const char *name, uint32_t mode,
+		       const git_oid *blob, const git_oid *chunks)
+{
+	char *stored = NULL, *tree_name = NULL;
+	int rc = 0;
+
+	if (asprintf(&stored, "%s%s", name,
+		     gfs_store_name_needs_suffix(name, strlen(name))
+			     ? GFS_STORE_NAME_SUFFIX
+			     : "") < 0 ||
+	    asprintf(&tree_name, "%s%s", stored, GFS_CHUNKS_SUFFIX) < 0) {
+		free(stored);
+		return -ENOMEM;
+	}
+	if (git_treebuilder_insert(NULL, tb, stored, blob,
+				   (git_filemode_t)mode) ||
+	    (chunks && git_treebuilder_insert(NULL, tb, tree_name, chunks,
+					      GIT_FILEMODE_TREE)))
+		rc = gfs_store_git_error("build tree");
+	free(stored);
+	free(tree_name);
+	return rc;
+}
+
+/*
  * The tree base (or an empty one) with the file at path: one new tree
  * per directory on the way down, the rest shared.
  */
 static int tree_with_file(git_repository *repo, const git_oid *base,
 			  const char *path, uint32_t mode, const git_oid *blob,
-			  git_oid *out)
+			  const git_oid *chunks, git_oid *out)
 {
 	const char *slash = strchr(path, '/');
 	git_treebuilder *tb = NULL;
@@ -257,8 +334,14 @@ static int tree_with_file(git_repository *repo, const git_oid *base,
 		const git_tree_entry *e;
 		git_oid sub;
 
-		name = strndup(path, (size_t)(slash - path));
-		if (!name) {
+		size_t len = (size_t)(slash - path);
+
+		/* the directory's name as the tree writer stores it */
+		if (asprintf(&name, "%.*s%s", (int)len, path,
+			     gfs_store_name_needs_suffix(path, len)
+				     ? GFS_STORE_NAME_SUFFIX
+				     : "") < 0) {
+			name = NULL;
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -266,13 +349,12 @@ static int tree_with_file(git_repository *repo, const git_oid *base,
 		if (e && git_tree_entry_type(e) != GIT_OBJECT_TREE)
 			e = NULL;
 		rc = tree_with_file(repo, e ? git_tree_entry_id(e) : NULL,
-				    slash + 1, mode, blob, &sub);
+				    slash + 1, mode, blob, chunks, &sub);
 		if (!rc && git_treebuilder_insert(NULL, tb, name, &sub,
 						  GIT_FILEMODE_TREE))
 			rc = gfs_store_git_error("build tree");
-	} else if (git_treebuilder_insert(NULL, tb, path, blob,
-					  (git_filemode_t)mode)) {
-		rc = gfs_store_git_error("build tree");
+	} else {
+		rc = leaf_insert(tb, path, mode, blob, chunks);
 	}
 	if (!rc && git_treebuilder_write(out, tb))
 		rc = gfs_store_git_error("write tree");
@@ -293,7 +375,7 @@ static int write_held(struct gfs_store *s, const struct gfs_store_held *h,
 	git_oid_cpy(&tree, &h->tree);
 	if (h->spill)
 		rc = tree_with_file(s->repo, &h->tree, h->path, h->mode,
-				    &h->blob, &tree);
+				    &h->blob, &h->chunks, &tree);
 	if (!rc && git_signature_new(&sig, "guardfs", "guardfs@localhost",
 				     h->when.time, h->when.offset))
 		rc = gfs_store_git_error("make signature");
@@ -388,4 +470,5 @@ void gfs_store_lane_stop(struct gfs_store *s)
 	}
 	git_odb_free(s->lane_odb);
 	s->lane_odb = NULL;
+	s->lane_loose = NULL;
 }

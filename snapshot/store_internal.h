@@ -54,8 +54,15 @@ struct gfs_store_node {
 	bool spilled;	 /* unrecorded, and this stat's content is kept */
 	bool seen;	 /* scratch flag of a directory scan */
 	bool relied;	 /* a before() let a mutation rely on this version */
+	bool chunked; /* oid is a manifest, chunks its tree (store_chunks.c) */
 	uint64_t changed_gen; /* commit_gen when last changed */
 	git_oid oid;
+	/*
+	 * A large file's chunk tree: its content when chunked, else (left
+	 * out of the first commit) the chunks its last version had, which
+	 * its next reading may keep. Zero: none.
+	 */
+	git_oid chunks;
 	uint64_t size;
 	int64_t mtime_ns;
 	int64_t ctime_ns;
@@ -115,7 +122,11 @@ struct gfs_store_held {
 	uint64_t size; /* of the copy, as handed to the lane */
 	bool ingested; /* under queue_lock: the lane set rc and blob */
 	int rc;
-	git_oid blob;
+	git_oid blob;	/* its manifest (store_chunks.c) */
+	git_oid chunks; /* and its chunk tree */
+	/* the chunks of the version the store held before, if any */
+	git_oid prev;
+	bool has_prev;
 };
 
 /* Path -> number of queued jobs naming it and the last one's seq. */
@@ -139,6 +150,7 @@ struct gfs_store_pending {
 struct gfs_store {
 	struct gfs_store_opts opts;
 	char *store_path;
+	char *objects_dir; /* STORE/objects */
 	char *session;
 	char *spill_dir;
 	int lock_fd;	   /* flock of STORE/guardfs.lock */
@@ -146,6 +158,8 @@ struct gfs_store {
 	bool journal_used; /* records since the last commit */
 	/* the folder as found: entries read, and when last told (progress) */
 	bool reading_baseline;
+	/* the session's first commit is reading the folder (store_scan.c) */
+	bool session_scan;
 	uint64_t baseline_entries;
 	/* the first baseline's blob writers (store_baseline.c), or NULL */
 	struct gfs_store_baseline *baseline;
@@ -188,6 +202,8 @@ struct gfs_store {
 	uint64_t flush_done;
 	bool stopping;
 	bool broken; /* the last commit failed: the store lags the folder */
+	/* monotonic ns of the last retry a before() asked for (store.c) */
+	_Atomic int64_t forced_retry_at;
 	_Atomic uint64_t actions; /* the highest action number handed out */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
 	const char *job_paths[2]; /* worker: the job being applied */
@@ -205,10 +221,14 @@ struct gfs_store {
 	pthread_cond_t lane_cond;
 	struct gfs_store_held *lane_head;
 	struct gfs_store_held *lane_tail;
-	git_odb *lane_odb; /* its own handle: loose objects only */
+	git_odb *lane_odb; /* its own handle (gfs_store_odb_open_second) */
+	git_odb_backend *lane_loose; /* lane_odb's loose backend */
 	/* bytes handed to the lane and not done, and read of the current */
 	_Atomic uint64_t lane_queued;
 	_Atomic uint64_t lane_read;
+	/* the same for the large file the worker is reading (store_scan.c) */
+	_Atomic uint64_t chunks_size;
+	_Atomic uint64_t chunks_read;
 
 	/* background packing, with its own repository handle */
 	pthread_t packer;
@@ -251,7 +271,8 @@ int gfs_store_pack_configure(git_repository *repo);
 
 /* store_odb.c: the object database, and writes that skip a pack rescan. */
 int gfs_store_odb_open(struct gfs_store *s);
-int gfs_store_odb_open_loose(const struct gfs_store *s, git_odb **out);
+int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out,
+			      git_odb_backend **loose);
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 			size_t len, git_object_t type);
 int gfs_store_odb_commit(struct gfs_store *s, git_oid *out,
@@ -285,7 +306,8 @@ int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
 			  uint64_t size, git_oid *oid, uint64_t *xxh,
 			  _Atomic uint64_t *read_bytes);
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
-		       const git_oid *oid, bool *changed);
+		       const git_oid *oid, const git_oid *chunks,
+		       bool *changed);
 
 /*
  * openat for reading a file of the folder without touching its access
@@ -294,6 +316,60 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
  * file's times must read them back as it set them. -1 and errno.
  */
 int gfs_store_open_quietly(int dirfd, const char *name, int flags);
+
+/*
+ * store_chunks.c: files over max_file_size stored in fixed chunks (the
+ * layout is described there). Also read by history, for restores.
+ */
+#define GFS_CHUNK_BYTES	  (512u << 10)
+#define GFS_CHUNKS_SUFFIX "~guardfs-chunks"
+#define GFS_CHUNKS_MAGIC  "guardfs chunked file 1\n"
+struct gfs_chunks_result {
+	git_oid manifest; /* the blob at the file's name */
+	git_oid tree;	  /* the chunks, at NAME~guardfs-chunks */
+	uint64_t xxh;	  /* xxh3 of the whole file */
+	unsigned written; /* objects the store did not have */
+};
+/* Whether data begins with the manifest's first line. */
+bool gfs_chunks_magic(const void *data, size_t len);
+/* Whether a stored name (len bytes) is a chunk tree's. */
+bool gfs_chunks_dir_name(const char *name, size_t len);
+/* Whether a component of a stored path is a chunk tree's. */
+bool gfs_chunks_in_path(const char *path);
+/* A manifest's size and tree: 0, or -EINVAL when data is none. */
+int gfs_chunks_parse(const void *data, size_t len, uint64_t *size,
+		     git_oid *tree);
+/* 1 and the manifest's size and tree when blob is one, 0 if not, -errno. */
+int gfs_chunks_of_blob(git_odb *odb, const git_oid *blob, uint64_t *size,
+		       git_oid *tree);
+/*
+ * Stores size bytes, read from fd (pread) or from mem when not NULL, in
+ * chunks; the chunks of prev_tree (the previous version, or NULL) whose
+ * xxh3 match are kept without being hashed again. -EAGAIN when the file
+ * shrank while read.
+ */
+struct gfs_chunks_odb {
+	git_odb *odb;		/* looked up in (loose and packed objects) */
+	git_odb_backend *loose; /* written to directly, or NULL */
+	/* its objects directory: chunks that do not compress are written
+	 * there stored (zlib level 0); NULL: through the backend */
+	const char *objects;
+};
+int gfs_chunks_write(struct gfs_chunks_odb *to, int fd, const void *mem,
+		     uint64_t size, const git_oid *prev_tree,
+		     struct gfs_chunks_result *out,
+		     _Atomic uint64_t *read_bytes);
+/* Calls cb with each chunk's index, xxh3 and blob; stops at a non-0. */
+int gfs_chunks_each(git_odb *odb, const git_oid *tree,
+		    int (*cb)(void *arg, uint64_t index, uint64_t xxh,
+			      const git_oid *id),
+		    void *arg);
+/* 1 when fd holds the size bytes that tree holds (by xxh3), 0, -errno. */
+int gfs_chunks_match(git_odb *odb, const git_oid *tree, uint64_t size, int fd);
+/* Calls cb with each chunk of tree in order; stops at its first non-0. */
+int gfs_chunks_read(git_odb *odb, const git_oid *tree,
+		    int (*cb)(void *arg, const void *data, size_t len),
+		    void *arg);
 
 /* store_links.c */
 /* lstat of path beneath the folder, never through a link. 0 or -errno. */
@@ -347,6 +423,7 @@ void gfs_store_spill_remove(const char *data);
 /* store_ingest.c */
 int gfs_store_hold_preimage(struct gfs_store *s, struct gfs_store_job *job);
 bool gfs_store_holding(const struct gfs_store *s);
+int gfs_store_lane_chunks(struct gfs_store *s, const char *path, git_oid *tree);
 int gfs_store_hold(struct gfs_store *s, const git_oid *tree,
 		   const char *message, const git_time *when);
 bool gfs_store_held_ready(struct gfs_store *s);

@@ -117,9 +117,19 @@ int gfs_store_journal_recover(struct gfs_store *s)
 				break;
 		if (i < s->batch_len)
 			rc = gfs_store_commit_batch(s);
-		if (!rc)
-			rc = gfs_store_set_blob(s, p, (uint32_t)mode, &oid,
-						&changed);
+		if (!rc) {
+			/* a large file's manifest brings its chunks */
+			git_oid chunks;
+			uint64_t size;
+			int chunked = gfs_chunks_of_blob(s->odb, &oid, &size,
+							 &chunks);
+
+			rc = chunked < 0 ? chunked
+					 : gfs_store_set_blob(
+						   s, p, (uint32_t)mode, &oid,
+						   chunked ? &chunks : NULL,
+						   &changed);
+		}
 		if (!rc) {
 			/* the folder's stat no longer describes this blob */
 			struct gfs_store_node *node =

@@ -49,25 +49,39 @@ fail:
 	return -EIO;
 }
 
-/* A second handle that writes loose objects only, for another thread. */
-int gfs_store_odb_open_loose(const struct gfs_store *s, git_odb **out)
+/*
+ * A second handle, for another thread: it writes loose objects and reads
+ * packed ones too (a large file's previous chunks may be packed by now).
+ */
+int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out,
+			      git_odb_backend **loose_out)
 {
-	git_odb_backend *loose = NULL;
+	git_odb_backend *loose = NULL, *pack = NULL;
 	char objects[4096];
 
 	*out = NULL;
+	*loose_out = NULL;
 	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
 	if (git_odb_new(out) ||
 	    git_odb_backend_loose(&loose, objects, GFS_STORE_LOOSE_ZLIB_LEVEL,
 				  0, 0, 0) ||
-	    git_odb_add_backend(*out, loose, 1)) {
-		if (loose)
-			loose->free(loose);
-		git_odb_free(*out);
-		*out = NULL;
-		return -EIO;
-	}
+	    git_odb_add_backend(*out, loose, 1))
+		goto fail;
+	*loose_out = loose; /* the odb owns it now */
+	loose = NULL;
+	if (git_odb_backend_pack(&pack, objects) ||
+	    git_odb_add_backend(*out, pack, 2))
+		goto fail;
 	return 0;
+fail:
+	if (loose)
+		loose->free(loose);
+	if (pack)
+		pack->free(pack);
+	git_odb_free(*out);
+	*out = NULL;
+	*loose_out = NULL;
+	return -EIO;
 }
 
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,

@@ -61,9 +61,12 @@
  * this size, compressed), so they cost the file count little, and a pack
  * would deflate each again in one call that never looks at the stop
  * flag: 48 incompressible 8 MiB blobs held an unmount for 110 s at idle
- * priority (then with a delta search too; see PACK_WINDOW_MEMORY).
+ * priority (then with a delta search too; see PACK_WINDOW_MEMORY). A
+ * large file's chunks that do not compress, stored (store_chunks.c),
+ * are just over GFS_CHUNK_BYTES: they stay loose too, as packing them
+ * would deflate gigabytes again for nothing.
  */
-#define PACK_OBJECT_MAX (1 << 20)
+#define PACK_OBJECT_MAX GFS_CHUNK_BYTES
 
 struct loose_list {
 	git_oid *oids;

@@ -223,6 +223,114 @@ out:
 	return rc;
 }
 
+static bool starts_with_magic(int fd)
+{
+	char head[sizeof(GFS_CHUNKS_MAGIC)];
+	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+
+	return n > 0 && gfs_chunks_magic(head, (size_t)n);
+}
+
+/*
+ * Records regular file fd (st, read from read_start on) in chunks: size
+ * bytes read from fd, or held in mem when not NULL. The chunks of n's
+ * previous version that did not change are kept as they are.
+ */
+static int record_chunks(struct gfs_store *s, int fd, const void *mem,
+			 uint64_t size, const struct stat *st,
+			 int64_t read_start, struct gfs_store_node *n,
+			 bool *changed)
+{
+	uint32_t mode = git_mode_of(st);
+	const char *job = s->job_paths[0];
+	const git_oid *prev = git_oid_is_zero(&n->chunks) ? NULL : &n->chunks;
+	struct gfs_chunks_result res;
+	git_oid lane;
+	int rc;
+
+	/* none yet: perhaps the lane is storing its copy set aside */
+	if (!prev && !mem && job &&
+	    (!strcmp(job, n->name) ||
+	     ((job = strrchr(job, '/')) && !strcmp(job + 1, n->name))) &&
+	    gfs_store_lane_chunks(s, s->job_paths[0], &lane))
+		prev = &lane;
+
+	/* told as large files left to read (gfs_store_ingest_left); the
+	 * chunks of the version it had, if any, are a hint only */
+	atomic_store(&s->chunks_read, 0);
+	atomic_store(&s->chunks_size, size);
+	rc = gfs_chunks_write(
+		&(struct gfs_chunks_odb){s->odb, s->loose, s->objects_dir}, fd,
+		mem, size, prev, &res, &s->chunks_read);
+	atomic_store(&s->chunks_size, 0);
+	if (rc)
+		return rc;
+	gfs_store_packer_kick(s, res.written);
+	if (n->unrecorded || !n->chunked || n->git_mode != mode ||
+	    !git_oid_equal(&res.manifest, &n->oid)) {
+		rc = gfs_store_will_change(s, n);
+		if (rc)
+			return rc;
+		gfs_store_touched(s, n);
+		*changed = true;
+	}
+	git_oid_cpy(&n->oid, &res.manifest);
+	git_oid_cpy(&n->chunks, &res.tree);
+	n->chunked = true;
+	n->git_mode = mode;
+	n->unrecorded = false;
+	n->spilled = false;
+	n->xxh = res.xxh;
+	set_stat(n, st, read_start);
+	return 0;
+}
+
+/*
+ * Waits, up to 20 ms, until the clock has left the step of st's times:
+ * a file read in the step it was written in stays racy, and the next
+ * change would have to read all of it again to be sure of it.
+ */
+static void leave_step(const struct stat *st)
+{
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		int64_t now = read_clock();
+
+		if (!same_step(now, ts_ns(&st->st_mtim)) &&
+		    !same_step(now, ts_ns(&st->st_ctim)))
+			return;
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	}
+}
+
+/* read_entry of a file over max_file_size, outside the first commit. */
+static int read_chunked(struct gfs_store *s, int dirfd, const char *name,
+			struct gfs_store_node *n, bool *changed)
+{
+	int64_t start;
+	struct stat st;
+	int fd, rc;
+
+	fd = gfs_store_open_quietly(dirfd, name,
+				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					    O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0)
+		leave_step(&st);
+	start = read_clock();
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -ENOENT;
+	else
+		rc = record_chunks(s, fd, NULL, st.st_size, &st, start, n,
+				   changed);
+	close(fd);
+	return rc;
+}
+
 /*
  * Reads the content of a regular file or symlink (dirfd, name) into node,
  * which holds its previous state (or zeroes). Sets *changed when the
@@ -242,8 +350,19 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	git_oid oid;
 	int fd = -1, rc = 0;
 
-	if (stat_matches(n, st0) && !n->racy)
+	/* (a large file left out of the first commit is read now) */
+	if (stat_matches(n, st0) && !n->racy &&
+	    (!n->unrecorded || s->session_scan))
 		return 0;
+	/*
+	 * A large file is stored in chunks, except while the session's
+	 * first commit reads the whole folder: reading every large file
+	 * there would make each mount wait for gigabytes. Its content is
+	 * set aside before its first change instead (store_spill.c).
+	 */
+	if (S_ISREG(st0->st_mode) && s->opts.max_file_size &&
+	    (uint64_t)st0->st_size > s->opts.max_file_size && !s->session_scan)
+		return read_chunked(s, dirfd, name, n, changed);
 	if (S_ISREG(st0->st_mode) && s->opts.max_file_size &&
 	    (uint64_t)st0->st_size > s->opts.max_file_size) {
 		if (!n->unrecorded || n->git_mode != mode) {
@@ -253,8 +372,10 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 			gfs_store_touched(s, n);
 			*changed = true;
 		}
+		/* n->chunks stays: the chunks its next reading may keep */
 		n->unrecorded = true;
 		n->spilled = false;
+		n->chunked = false;
 		n->git_mode = mode;
 		set_stat(n, st0, start);
 		return 0;
@@ -285,6 +406,12 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 			goto out;
 		}
 		mode = git_mode_of(&st);
+		if ((uint64_t)st.st_size > READ_WHOLE_MAX &&
+		    starts_with_magic(fd)) {
+			rc = record_chunks(s, fd, NULL, st.st_size, &st, start,
+					   n, changed);
+			goto out;
+		}
 		if ((uint64_t)st.st_size > READ_WHOLE_MAX) {
 			rc = gfs_store_stream_blob(s, s->odb, fd, st.st_size,
 						   &oid, &xxh, NULL);
@@ -296,6 +423,12 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	}
 	if (rc)
 		goto out;
+	if (S_ISREG(st.st_mode) && gfs_chunks_magic(data.data, data.len)) {
+		/* bytes that would read as a manifest: chunks, so they don't */
+		rc = record_chunks(s, fd, data.data, data.len, &st, start, n,
+				   changed);
+		goto out;
+	}
 	xxh = XXH3_64bits(data.data ? data.data : "", data.len);
 	read_len = data.len;
 	if (n->ino && !n->unrecorded && n->xxh == xxh && n->size == data.len &&
@@ -323,7 +456,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		gfs_store_packer_kick(s, 1);
 	}
 have_oid:
-	if (n->unrecorded || n->git_mode != mode ||
+	if (n->unrecorded || n->chunked || n->git_mode != mode ||
 	    !git_oid_equal(&oid, &n->oid)) {
 		rc = gfs_store_will_change(s, n);
 		if (rc)
@@ -335,6 +468,7 @@ have_oid:
 	n->git_mode = mode;
 	n->unrecorded = false;
 	n->spilled = false;
+	n->chunked = false;
 	n->xxh = xxh;
 	set_stat(n, &st, start);
 	/* the stat that was read may lag the bytes: keep it racy if so */
@@ -632,10 +766,11 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 
 /*
  * Records that path now holds blob oid (a large file's preserved
- * content): it enters the trees until the path is next refreshed.
+ * content, stored in chunks when chunks is not NULL): it enters the trees
+ * until the path is next refreshed.
  */
 int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
-		       const git_oid *oid, bool *changed)
+		       const git_oid *oid, const git_oid *chunks, bool *changed)
 {
 	const char *base = strrchr(path, '/');
 	struct gfs_store_node *parent, *n;
@@ -653,7 +788,7 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 	base = base ? base + 1 : path;
 	n = gfs_store_node_child(parent, base, strlen(base));
 	if (n && !n->unrecorded && n->git_mode == git_mode &&
-	    git_oid_equal(&n->oid, oid))
+	    git_oid_equal(&n->oid, oid) && n->chunked == (chunks != NULL))
 		return 0;
 	rc = gfs_store_will_change(s, n);
 	if (rc)
@@ -670,6 +805,9 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
 	n->git_mode = git_mode;
 	gfs_store_touched(s, n);
 	git_oid_cpy(&n->oid, oid);
+	n->chunked = chunks != NULL;
+	if (chunks)
+		git_oid_cpy(&n->chunks, chunks);
 	/* the stat stays: it describes exactly these bytes */
 	n->unrecorded = false;
 	*changed = true;
@@ -726,9 +864,19 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 	pthread_rwlock_rdlock(&s->tree_lock);
 	n = gfs_store_node_lookup(s->root, path);
 	if (S_ISREG(st.st_mode) && s->opts.max_file_size &&
-	    (uint64_t)st.st_size > s->opts.max_file_size) {
-		/* too large to blob here: set aside unless already done */
-		rc = n && n->spilled && stat_matches(n, &st) ? 0 : 2;
+	    (uint64_t)st.st_size > s->opts.max_file_size &&
+	    !(n && n->chunked && !n->unrecorded && stat_matches(n, &st) &&
+	      !n->racy)) {
+		/*
+		 * Too large to read here. One the store had in chunks, as
+		 * it stands or not: the worker reads it against them and
+		 * writes only the chunks that differ. Else it is set aside,
+		 * unless already done.
+		 */
+		if (n && !git_oid_is_zero(&n->chunks))
+			rc = 1;
+		else
+			rc = n && n->spilled && stat_matches(n, &st) ? 0 : 2;
 		pthread_rwlock_unlock(&s->tree_lock);
 		goto out;
 	}

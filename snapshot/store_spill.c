@@ -2,7 +2,7 @@
  * Files above max_file_size are not blobbed on the request path: before
  * one is changed or removed, its bytes are set aside in STORE/spill/ (a
  * hard link when only its name goes away, else a reflink, else a copy),
- * and the ingest lane (store_ingest.c) turns that copy into a blob later,
+ * and the ingest lane (store_ingest.c) stores that copy in chunks later,
  * committed as a "preimage" before the operation's own commit. A spill
  * file is named N; N.meta ("MODE\nPATH") is written after it, so a spill
  * without meta was never relied on. Spills left by a crash are ingested
@@ -209,14 +209,13 @@ int gfs_store_spill_read_meta(const char *data, uint32_t *mode,
 	return gfs_buf_adds(path, nl + 1);
 }
 
-/* Blobs the spill file data into path's node; the caller deletes it. */
+/* Stores the spill file data as path's node; the caller deletes it. */
 static int ingest(struct gfs_store *s, const char *data, bool *changed)
 {
 	struct gfs_buf path = GFS_BUF_INIT;
+	struct gfs_chunks_result res;
 	struct stat st;
 	uint32_t mode;
-	uint64_t xxh;
-	git_oid oid;
 	int fd, rc;
 
 	*changed = false;
@@ -231,11 +230,15 @@ static int ingest(struct gfs_store *s, const char *data, bool *changed)
 	if (fstat(fd, &st) < 0)
 		rc = -errno;
 	if (!rc)
-		rc = gfs_store_stream_blob(s, s->odb, fd, st.st_size, &oid,
-					   &xxh, NULL);
+		rc = gfs_chunks_write(&(struct gfs_chunks_odb){s->odb, s->loose,
+							       s->objects_dir},
+				      fd, NULL, st.st_size, NULL, &res, NULL);
 	close(fd);
-	if (!rc)
-		rc = gfs_store_set_blob(s, path.data, mode, &oid, changed);
+	if (!rc) {
+		gfs_store_packer_kick(s, res.written);
+		rc = gfs_store_set_blob(s, path.data, mode, &res.manifest,
+					&res.tree, changed);
+	}
 out:
 	gfs_buf_release(&path);
 	return rc;

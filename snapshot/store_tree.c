@@ -16,7 +16,8 @@
  * .gitmodules checks), yet a repository inside the folder must be
  * recorded like any file. Such a name is stored with a suffix; a name
  * that already ends with the suffix gets one more, so decoding (strip
- * one suffix) is exact.
+ * one suffix) is exact. A name ending like a large file's chunk tree
+ * (store_chunks.c) gets it too, so that no folder entry poses as one.
  */
 bool gfs_store_name_needs_suffix(const char *name, size_t len)
 {
@@ -24,6 +25,8 @@ bool gfs_store_name_needs_suffix(const char *name, size_t len)
 	size_t i;
 
 	if (len >= sl && !memcmp(name + len - sl, GFS_STORE_NAME_SUFFIX, sl))
+		return true;
+	if (gfs_chunks_dir_name(name, len))
 		return true;
 	if ((len == 5 && !strncasecmp(name, "git~1", 5)) ||
 	    (len == 11 && !strncasecmp(name, ".gitmodules", 11)))
@@ -168,6 +171,35 @@ struct gfs_store_node *gfs_store_node_lookup(struct gfs_store_node *root,
 	return n;
 }
 
+/*
+ * A large file's chunk tree (NAME~guardfs-chunks) is no node of its own:
+ * it is the chunks of node NAME. Git sorts "NAME" before
+ * "NAME~guardfs-chunks", so the file's node is there already. True when
+ * name was such a tree.
+ */
+static bool chunks_attach(struct gfs_store *s, struct gfs_store_node *dir,
+			  const char *name, const git_oid *tree)
+{
+	size_t len = strlen(name), sl = strlen(GFS_CHUNKS_SUFFIX);
+	struct gfs_store_node *file;
+	uint64_t size;
+	git_oid said;
+
+	if (!gfs_chunks_dir_name(name, len))
+		return false;
+	len -= sl;
+	file = gfs_store_node_child(dir, name,
+				    gfs_store_name_decoded_len(name, len));
+	/* its manifest must name it (a directory of an old store might not) */
+	if (!file || file->git_mode == 040000 ||
+	    gfs_chunks_of_blob(s->odb, &file->oid, &size, &said) != 1 ||
+	    !git_oid_equal(&said, tree))
+		return false;
+	file->chunked = true;
+	git_oid_cpy(&file->chunks, tree);
+	return true;
+}
+
 static int load_dir(struct gfs_store *s, struct gfs_store_node *dir,
 		    const git_oid *oid, unsigned depth)
 {
@@ -185,6 +217,9 @@ static int load_dir(struct gfs_store *s, struct gfs_store_node *dir,
 		const char *name = git_tree_entry_name(e);
 		struct gfs_store_node *child;
 
+		if (git_tree_entry_filemode(e) == 040000 &&
+		    chunks_attach(s, dir, name, git_tree_entry_id(e)))
+			continue;
 		child = gfs_store_node_new(
 			name, gfs_store_name_decoded_len(name, strlen(name)));
 		if (!child) {
@@ -233,7 +268,8 @@ int gfs_store_tree_load(struct gfs_store *s, const git_oid *tree_oid)
 
 /* One entry of a tree being written, under its stored name. */
 struct tree_entry {
-	const struct gfs_store_node *node;
+	uint32_t mode;
+	const git_oid *oid;
 	const char *name;
 	char *owned;
 	size_t len;
@@ -251,9 +287,9 @@ static int git_order(const struct tree_entry *x, const struct tree_entry *y)
 	if (c)
 		return c;
 	cx = x->len > m ? (unsigned char)x->name[m]
-			: (x->node->git_mode == 040000 ? '/' : 0);
+			: (x->mode == 040000 ? '/' : 0);
 	cy = y->len > m ? (unsigned char)y->name[m]
-			: (y->node->git_mode == 040000 ? '/' : 0);
+			: (y->mode == 040000 ? '/' : 0);
 	return (int)cx - (int)cy;
 }
 
@@ -287,8 +323,9 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 				return rc;
 		}
 	}
+	/* room for each child and for each large file's chunk tree */
 	if (dir->nchildren) {
-		sorted = calloc(dir->nchildren, sizeof(*sorted));
+		sorted = calloc(2 * dir->nchildren, sizeof(*sorted));
 		if (!sorted)
 			return -ENOMEM;
 	}
@@ -298,7 +335,8 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 
 		if (!node_in_tree(c))
 			continue;
-		e->node = c;
+		e->mode = c->git_mode;
+		e->oid = &c->oid;
 		e->name = c->name;
 		e->len = strlen(c->name);
 		if (gfs_store_name_needs_suffix(c->name, e->len)) {
@@ -312,6 +350,21 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 			e->len = strlen(e->owned);
 		}
 		n++;
+		if (c->chunked) {
+			struct tree_entry *t = &sorted[n];
+
+			t->mode = 040000;
+			t->oid = &c->chunks;
+			if (asprintf(&t->owned, "%s%s", e->name,
+				     GFS_CHUNKS_SUFFIX) < 0) {
+				t->owned = NULL;
+				rc = -ENOMEM;
+				break;
+			}
+			t->name = t->owned;
+			t->len = strlen(t->owned);
+			n++;
+		}
 	}
 	/* strcmp order is almost git order: insertion sort is linear here */
 	for (i = 1; i < n && !rc; i++) {
@@ -325,12 +378,12 @@ static int write_dir(struct gfs_store *s, struct gfs_store_node *dir,
 		sorted[j] = cur;
 	}
 	for (i = 0; i < n && !rc; i++) {
-		rc = gfs_buf_addf(&raw, "%o ", sorted[i].node->git_mode);
+		rc = gfs_buf_addf(&raw, "%o ", sorted[i].mode);
 		if (!rc)
 			rc = gfs_buf_add(&raw, sorted[i].name,
 					 sorted[i].len + 1);
 		if (!rc)
-			rc = gfs_buf_add(&raw, sorted[i].node->oid.id,
+			rc = gfs_buf_add(&raw, sorted[i].oid->id,
 					 GIT_OID_RAWSZ);
 	}
 	for (i = 0; i < n; i++)

@@ -156,8 +156,9 @@ void gfs_store_backlog(struct gfs_store *s, uint64_t *applied,
 		       uint64_t *queued);
 
 /*
- * Bytes of large files set aside that the store has yet to read into
- * blobs (its ingest lane); the commits after them wait for it.
+ * Bytes of large files that the store has yet to read: those set aside
+ * before a change (its ingest lane; the commits after them wait for it)
+ * and the rest of the one its worker is reading into chunks.
  */
 uint64_t gfs_store_ingest_left(struct gfs_store *s);
 

@@ -42,14 +42,15 @@ check_eq "no progress file left behind" "" \
 check_eq "every blob is in the store" 48 \
 	"$(git -C "$(ls -d "$XDG_DATA_HOME"/guardfs/*.git)" ls-tree HEAD | grep -c blob)"
 
-# A large file's bytes go to the store's ingest lane when it is deleted
-# (max_file_size 1M here): the worker goes on, the commits wait for the
-# blob, and the unmount waits for both, saying how much is left to read.
+# A large file the session found (its first commit reads none) is set
+# aside when deleted and read by the store's ingest lane (max_file_size
+# 1M here): the worker goes on, the commits wait for its chunks, and the
+# unmount waits for both, saying how much is left to read.
 printf '[snapshot]\nmax_file_size = 1M\n' >"$T/big.ini"
 chmod 600 "$T/big.ini"
-check "mount with max_file_size = 1M" gfs_mount "$R" -c "$T/big.ini" "$R" "$R"
 head -c 256M /dev/urandom >"$R/big.bin"
 want=$(git hash-object "$R/big.bin")
+check "mount with max_file_size = 1M" gfs_mount "$R" -c "$T/big.ini" "$R" "$R"
 rm -f "$R/big.bin"
 # (the delete's job, then the lane's reading: one is under way right now)
 left=$("$GUARDFS" status --json | python3 -c '
@@ -66,8 +67,11 @@ check_eq "then done" "guardfs: recording the last changes: done" \
 store=$(ls -d "$XDG_DATA_HOME"/guardfs/*.git)
 check_eq "its preimage, then its delete" "unlink big.bin
 preimage big.bin" "$(git -C "$store" log -2 --format=%s)"
-check_eq "the preimage holds its bytes" "$want" \
-	"$(git -C "$store" rev-parse HEAD~1:big.bin)"
+# (README.md, "Large files": the chunks, in name order, are the file)
+check_eq "the preimage holds its bytes, in chunks" "$want" \
+	"$(git -C "$store" ls-tree -r --object-only 'HEAD~1:big.bin~guardfs-chunks' |
+		while read -r o; do git -C "$store" cat-file blob "$o"; done |
+		git hash-object --stdin)"
 check_eq "the set-aside copy is gone" "" "$(ls "$store/spill")"
 
 # in a script: no progress line
