@@ -254,6 +254,14 @@ static int record_chunks(struct gfs_store *s, int fd, const void *mem,
 	     ((job = strrchr(job, '/')) && !strcmp(job + 1, n->name))) &&
 	    gfs_store_lane_chunks(s, s->job_paths[0], &lane))
 		prev = &lane;
+	/* or it was renamed here: the source's node is still in the picture */
+	if (!prev && s->job_paths[1]) {
+		const struct gfs_store_node *src =
+			gfs_store_node_lookup(s->root, s->job_paths[1]);
+
+		if (src && src != n && !git_oid_is_zero(&src->chunks))
+			prev = &src->chunks;
+	}
 
 	/* told as large files left to read (gfs_store_ingest_left); the
 	 * chunks of the version it had, if any, are a hint only */
