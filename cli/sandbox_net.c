@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -360,15 +361,25 @@ static bool rewrite_resolv(const char *text, struct gfs_buf *out)
 	return changed;
 }
 
-/* Reads a file of at most 64 KiB into out: 0 or -errno. */
+/*
+ * Reads a file of at most 64 KiB that others may read into out: 0 or
+ * -errno. A resolv.conf others may not read is private like any such
+ * entry of /etc (sandbox_etc.h): its lines must not reach the sandbox,
+ * rewritten or not, even when guardfs runs as root and can read it.
+ */
 static int read_small(struct gfs_buf *out, const char *path)
 {
 	char buf[4096];
 	ssize_t r;
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IROTH))
+		rc = -EACCES;
 	while (!rc && (r = read(fd, buf, sizeof(buf))) != 0) {
 		if (r < 0)
 			rc = errno == EINTR ? 0 : -errno;

@@ -201,6 +201,16 @@ for layout in file link; do
 	check_eq "$layout resolv.conf on the loopback: resolved, outside and inside" \
 		"outside=192.0.2.77 inside=192.0.2.77 nameserver=nameserver 10.0.2.3" "$out"
 done
+# A resolv.conf others may not read is private like the rest of /etc:
+# not shown, and not rewritten into the sandbox either (guardfs, as
+# root, could read it).
+printf "nameserver %s\nsearch private-corp-4242.internal\n" "$DNS_ADDR" >"$T/resolv-private.conf"
+chmod 600 "$T/resolv-private.conf"
+out=$(unshare -m --propagation private sh -c '
+	mount --bind "$1" /etc/resolv.conf || exit 1
+	"$2" exec -- sh -c "if grep -q private-corp /etc/resolv.conf 2>/dev/null; then echo shown; else echo hidden; fi"' \
+	sh "$T/resolv-private.conf" "$GUARDFS")
+check_eq "a private resolv.conf with a loopback resolver: nothing of it inside" hidden "$out"
 
 # --- [run] network in the config, and the flag over it ----------------------
 check "umount" gfs_umount "$R"
