@@ -342,6 +342,96 @@ static int screen_delta(struct view_state *st, const git_diff_delta *d,
 	return rc;
 }
 
+/* A side of a delta that is a large file's manifest: 1, its size, tree. */
+static int side_chunks(git_repository *repo, const git_diff_file *f,
+		       uint64_t *size, git_oid *tree)
+{
+	git_odb *odb = NULL;
+	int rc;
+
+	*size = 0;
+	if (!(f->flags & GIT_DIFF_FLAG_EXISTS) || git_oid_is_zero(&f->id) ||
+	    f->mode == GIT_FILEMODE_TREE || f->mode == GIT_FILEMODE_COMMIT ||
+	    f->mode == GIT_FILEMODE_LINK)
+		return 0;
+	if (git_repository_odb(&odb, repo))
+		return gfs_history_git_error("open object database");
+	rc = gfs_chunks_of_blob(odb, &f->id, size, tree);
+	git_odb_free(odb);
+	return rc;
+}
+
+struct chunk_list {
+	git_oid *oids;
+	size_t len, cap;
+};
+
+static int list_chunk(void *arg, uint64_t index, uint64_t xxh,
+		      const git_oid *id)
+{
+	struct chunk_list *l = arg;
+
+	(void)xxh;
+	if (index >= l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		void *p;
+
+		while (cap <= index)
+			cap *= 2;
+		p = realloc(l->oids, cap * sizeof(*l->oids));
+		if (!p)
+			return -ENOMEM;
+		l->oids = p;
+		l->cap = cap;
+	}
+	git_oid_cpy(&l->oids[index], id);
+	l->len = index + 1;
+	return 0;
+}
+
+/*
+ * A large file stored in chunks (store_chunks.c) is shown by its sizes
+ * and how many of its chunks changed, not by its manifest's text. 1 when
+ * d was such a file and its lines are written, 0 when not, or -errno.
+ */
+static int print_chunked(struct view_state *st, const git_diff_delta *d,
+			 const char *old_path, const char *new_path)
+{
+	struct chunk_list a = {0}, b = {0};
+	uint64_t old_size, new_size;
+	git_oid old_tree, new_tree;
+	git_odb *odb = NULL;
+	size_t i, changed = 0;
+	int ro = side_chunks(st->repo, &d->old_file, &old_size, &old_tree);
+	int rn = side_chunks(st->repo, &d->new_file, &new_size, &new_tree);
+	int rc = 0;
+
+	if (ro < 0 || rn < 0)
+		return ro < 0 ? ro : rn;
+	if (!ro && !rn)
+		return 0;
+	if (git_repository_odb(&odb, st->repo))
+		return gfs_history_git_error("open object database");
+	if (ro)
+		rc = gfs_chunks_each(odb, &old_tree, list_chunk, &a);
+	if (!rc && rn)
+		rc = gfs_chunks_each(odb, &new_tree, list_chunk, &b);
+	git_odb_free(odb);
+	for (i = 0; !rc && i < b.len; i++)
+		changed += i >= a.len || !git_oid_equal(&a.oids[i], &b.oids[i]);
+	if (!rc)
+		rc = gfs_buf_addf(st->out,
+				  "diff --guardfs a/%s b/%s\n"
+				  "large file, stored in chunks: %llu -> %llu "
+				  "bytes, %zu of %zu chunks new\n",
+				  old_path, new_path,
+				  (unsigned long long)old_size,
+				  (unsigned long long)new_size, changed, b.len);
+	free(a.oids);
+	free(b.oids);
+	return rc ? rc : 1;
+}
+
 static int visit_delta(struct view_state *st, git_diff *diff, size_t i)
 {
 	const git_diff_delta *d = git_diff_get_delta(diff, i);
@@ -372,6 +462,13 @@ static int visit_delta(struct view_state *st, git_diff *diff, size_t i)
 				  &verdict);
 		if (rc || verdict != GFS_HISTORY_SHOW)
 			goto out;
+	}
+	if (st->view->style == GFS_HISTORY_PATCH) {
+		rc = print_chunked(st, d, old_path.data, new_path.data);
+		if (rc) {
+			rc = rc > 0 ? 0 : rc; /* 1: shown */
+			goto out;
+		}
 	}
 	if (st->view->style != GFS_HISTORY_NAME_STATUS &&
 	    git_patch_from_diff(&patch, diff, i)) {

@@ -76,7 +76,11 @@ check "restore of the deleted file" sh -c \
 	"cd '$R' && '$GUARDFS' restore big.bin >/dev/null"
 check "it is back whole" cmp "$R/big.bin" "$T/v2"
 
-# diff and log name the file (diff shows its manifest), never its chunks
+# diff shows a large file by its sizes and new chunks
+check_eq "diff of the second write" "diff --guardfs a/big.bin b/big.bin
+large file, stored in chunks: 25165824 -> 25165824 bytes, 2 of 48 chunks new" \
+	"$(cd "$R" && "$GUARDFS" diff "$(git -C "$STORE" log --format=%h --grep='^write big.bin' -1)" 2>&1)"
+# diff and log name the file, never its chunks
 out=$(cd "$R" && "$GUARDFS" diff 2>&1; "$GUARDFS" log -v -n 20 2>&1)
 check_eq "no chunk tree in diff or log" 0 "$(grep -c 'guardfs-chunks/' <<<"$out")"
 
