@@ -97,4 +97,13 @@ check_eq "the chunk-like name too" plain "$(cat "$R/x~guardfs-chunks")"
 check "umount" gfs_umount "$R"
 check_eq "git fsck --strict finds nothing wrong" "" \
 	"$(git -C "$STORE" fsck --strict 2>&1 | grep -v '^dangling')"
+check "guardfs check reads every chunk" sh -c "cd '$R' && '$GUARDFS' check >'$T/check.out' 2>&1 || { cat '$T/check.out' >&2; false; }"
+# a remount finds the file held (its stat index entry names the manifest)
+check "mount again" gfs_mount "$R" -c "$T/big.ini" "$R" "$R"
+check "a write right away" dd if="$T/patch1" of="$R/big.bin" bs=1M seek=9 \
+	conv=notrunc status=none
+flush
+check_eq "no preimage after the remount" "write big.bin
+session-start" "$(git -C "$STORE" log -2 --format=%s | cut -d' ' -f1-2 | sed 's/^session-start .*/session-start/')"
+check "umount" gfs_umount "$R"
 test_done
