@@ -104,6 +104,7 @@ STORE=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
 flush() { (cd "$ROOT" && "$GUARDFS_BIN" log -n 1 >/dev/null); }
 flush
 agent_times=() recorded_times=() growth=()
+fds=0
 for i in $(seq 0 "$WRITES"); do
 	before=$(kib "$STORE")
 	t0=$(now)
@@ -114,16 +115,18 @@ for i in $(seq 0 "$WRITES"); do
 	agent_times+=("$(secs "$t0" "$t1")")
 	recorded_times+=("$(secs "$t0" "$t2")")
 	growth+=($(($(kib "$STORE") - before)))
+	n=$(ls "/proc/$PID/fd" | wc -l)
+	[ "$n" -gt "$fds" ] && fds=$n
 done
 hwm=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$PID/status")
 "$GUARDFS_BIN" umount "$ROOT" >/dev/null
 cmp -s "$NATIVE/big.bin" "$ROOT/big.bin" || echo "bench/bigfile.sh: the two files differ" >&2
 
-python3 - "$SIZE" "$WRITES" "$UNALIGNED" "$hwm" "$(kib "$STORE")" \
+python3 - "$SIZE" "$WRITES" "$UNALIGNED" "$hwm" "$(kib "$STORE")" "$fds" \
 	"${native_times[*]}" "${agent_times[*]}" "${recorded_times[*]}" "${growth[*]}" <<'PY'
 import statistics, sys
-size, writes, unaligned, hwm, store = sys.argv[1:6]
-native, agent, recorded, growth = (list(map(float, a.split())) for a in sys.argv[6:10])
+size, writes, unaligned, hwm, store, fds = sys.argv[1:7]
+native, agent, recorded, growth = (list(map(float, a.split())) for a in sys.argv[7:11])
 med = statistics.median
 print(f"# bench/bigfile.sh: a {size} file, 1 MiB written {int(writes) + 1} times "
       f"({'unaligned' if unaligned == '1' else 'at whole MiB'})\n")
@@ -133,5 +136,6 @@ print(f"| native, median | {med(native):.3f} | | |")
 print(f"| guardfs, first write | {agent[0]:.3f} | {recorded[0]:.3f} | {growth[0]:.0f} |")
 print(f"| guardfs, later writes, median | {med(agent[1:]):.3f} | {med(recorded[1:]):.3f} | {med(growth[1:]):.0f} |")
 print(f"| guardfs, later writes, max | {max(agent[1:]):.3f} | {max(recorded[1:]):.3f} | {max(growth[1:]):.0f} |")
-print(f"\nstore after all writes: {int(store) / 1024:.0f} MiB; daemon peak RSS: {hwm} MiB")
+print(f"\nstore after all writes: {int(store) / 1024:.0f} MiB; daemon peak RSS: {hwm} MiB; "
+      f"its descriptors after each write, at most: {fds}")
 PY
