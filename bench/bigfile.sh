@@ -47,11 +47,8 @@ done
 [ -x "$GUARDFS_BIN" ] || { echo "bench/bigfile.sh: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
 [ -e "$WORKDIR" ] && { echo "bench/bigfile.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
 
-export HOME=$WORKDIR/home XDG_STATE_HOME=$WORKDIR/state
-export XDG_DATA_HOME=$WORKDIR/data XDG_CONFIG_HOME=$WORKDIR/config
-export XDG_RUNTIME_DIR=$WORKDIR/run
-mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
+. "$BENCH_DIR/env-lib.sh"
+bench_private_xdg "$WORKDIR" || exit 1
 ROOT=$WORKDIR/root
 NATIVE=$WORKDIR/native
 mkdir "$ROOT" "$NATIVE"
@@ -62,8 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-secs() { python3 -c "import sys; print('%.3f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
+secs() { bench_secs "$1" "$2" 3; }
 kib() { du -sk "$1" | cut -f1; }
 
 echo "making a $SIZE file of random bytes..." >&2
@@ -91,9 +87,9 @@ one_write() { # FILE OFFSET N
 # native: dd's time per write
 native_times=()
 for i in $(seq 0 "$WRITES"); do
-	t0=$(now)
+	t0=$(bench_now)
 	one_write "$NATIVE/big.bin" "${OFFSETS[$i]}" "$i"
-	native_times+=("$(secs "$t0" "$(now)")")
+	native_times+=("$(secs "$t0" "$(bench_now)")")
 done
 
 "$GUARDFS_BIN" mount "$ROOT" >/dev/null || exit 1
@@ -107,11 +103,11 @@ agent_times=() recorded_times=() growth=()
 fds=0
 for i in $(seq 0 "$WRITES"); do
 	before=$(kib "$STORE")
-	t0=$(now)
+	t0=$(bench_now)
 	one_write "$ROOT/big.bin" "${OFFSETS[$i]}" "$i"
-	t1=$(now)
+	t1=$(bench_now)
 	flush
-	t2=$(now)
+	t2=$(bench_now)
 	agent_times+=("$(secs "$t0" "$t1")")
 	recorded_times+=("$(secs "$t0" "$t2")")
 	growth+=($(($(kib "$STORE") - before)))

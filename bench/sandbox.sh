@@ -41,11 +41,8 @@ done
 [ -e "$WORKDIR" ] && { echo "bench/sandbox.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
 command -v bwrap >/dev/null || { echo "bench/sandbox.sh: install bubblewrap" >&2; exit 1; }
 
-export HOME=$WORKDIR/home XDG_STATE_HOME=$WORKDIR/state
-export XDG_DATA_HOME=$WORKDIR/data XDG_CONFIG_HOME=$WORKDIR/config
-export XDG_RUNTIME_DIR=$WORKDIR/run
-mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
+. "$BENCH_DIR/env-lib.sh"
+bench_private_xdg "$WORKDIR" || exit 1
 # The rm-rf workload deletes a whole tree: the breaker counts, far from
 # its limits, so what is timed is its cost, never a freeze.
 mkdir -p "$XDG_CONFIG_HOME/guardfs"

@@ -40,11 +40,8 @@ done
 [ -x "$GUARDFS_BIN" ] || { echo "bench/umount.sh: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
 [ -e "$WORKDIR" ] && { echo "bench/umount.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
 
-export HOME=$WORKDIR/home XDG_STATE_HOME=$WORKDIR/state
-export XDG_DATA_HOME=$WORKDIR/data XDG_CONFIG_HOME=$WORKDIR/config
-export XDG_RUNTIME_DIR=$WORKDIR/run
-mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
+. "$BENCH_DIR/env-lib.sh"
+bench_private_xdg "$WORKDIR" || exit 1
 ROOT=$WORKDIR/root
 mkdir "$ROOT"
 cleanup() {
@@ -54,8 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
+elapsed() { bench_secs "$1" "$2"; }
 loose() { find "$1/objects" -path '*/pack' -prune -o -type f -print | wc -l; }
 
 "$GUARDFS_BIN" mount "$ROOT" >/dev/null || exit 1
@@ -79,13 +75,13 @@ for p in "${pids[@]}"; do
 done
 STORE=$(echo "$XDG_DATA_HOME"/guardfs/*.git)
 echo "writers: $WRITERS for ${SECONDS_OF_LOAD}s; loose objects before umount: $(loose "$STORE")"
-t0=$(now)
+t0=$(bench_now)
 "$GUARDFS_BIN" umount "$ROOT"
 rc=$?
-t1=$(now)
+t1=$(bench_now)
 echo "umount: exit $rc in $(elapsed "$t0" "$t1") s; loose objects left: $(loose "$STORE")"
-t0=$(now)
+t0=$(bench_now)
 "$GUARDFS_BIN" mount "$ROOT" >/dev/null
 rc=$?
-t1=$(now)
+t1=$(bench_now)
 echo "remount: exit $rc in $(elapsed "$t0" "$t1") s"
