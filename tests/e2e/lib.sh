@@ -8,6 +8,14 @@
 
 set -u
 
+# A test that needs a mount namespace of its own (an overlay on /etc, its
+# own /dev) sets GFS_OWN_MOUNT_NS to why, before sourcing this file: it
+# runs again inside one, as root, or is skipped.
+if [ -n "${GFS_OWN_MOUNT_NS:-}" ] && [ -z "${GFS_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (a mount namespace, $GFS_OWN_MOUNT_NS)"; exit 0; }
+	exec unshare -m env GFS_IN_NS=1 bash "$0" "$@"
+fi
+
 : "${GUARDFS:?GUARDFS must name the guardfs binary}"
 : "${GFS_PROBE:?GFS_PROBE must name the gfs_probe binary}"
 
@@ -187,6 +195,14 @@ etc_overlay() {
 etc_overlay_off() {
 	umount -l /etc
 	umount -l /mnt
+}
+
+# The start of a test of the sandbox's /etc: bwrap there, the overlay on
+# /etc, and a trap that takes it down.
+etc_test_setup() {
+	command -v bwrap >/dev/null || { echo "FAIL: bwrap missing (apt install bubblewrap)"; exit 1; }
+	etc_overlay || { echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
+	trap 'etc_overlay_off; cleanup' EXIT
 }
 
 # check DESCRIPTION COMMAND...: the command must succeed.

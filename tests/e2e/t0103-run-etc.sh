@@ -8,16 +8,10 @@
 # The fixtures live in this test's own mount namespace, on an overlay of
 # the machine's /etc: the machine's /etc never holds them, and the other
 # tests' sandboxes, which walk it, never see them come and go.
-if [ -z "${GFS_IN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (a mount namespace, files only root reads)"; exit 0; }
-	exec unshare -m env GFS_IN_NS=1 bash "$0" "$@"
-fi
+GFS_OWN_MOUNT_NS="files only root reads"
 . "$(dirname "$0")/lib.sh"
 
-command -v bwrap >/dev/null || { echo "FAIL: bwrap missing (apt install bubblewrap)"; exit 1; }
-
-etc_overlay || { echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
-trap 'etc_overlay_off; cleanup' EXIT
+etc_test_setup
 
 E=/etc/guardfs-test-$$
 ROOTFILE=$E-secret # 0600: only root reads it

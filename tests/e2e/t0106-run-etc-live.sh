@@ -11,16 +11,10 @@
 #
 # In a mount namespace of its own, on an overlay of /etc (as t0103): the
 # machine's /etc never changes.
-if [ -z "${GFS_IN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (a mount namespace, files only root reads)"; exit 0; }
-	exec unshare -m env GFS_IN_NS=1 bash "$0" "$@"
-fi
+GFS_OWN_MOUNT_NS="files only root reads"
 . "$(dirname "$0")/lib.sh"
 
-command -v bwrap >/dev/null || { echo "FAIL: bwrap missing (apt install bubblewrap)"; exit 1; }
-
-etc_overlay || { echo "FAIL: cannot mount an overlay on /etc"; exit 1; }
-trap 'etc_overlay_off; cleanup' EXIT
+etc_test_setup
 # (after the overlay: a user it must add goes into the overlay only)
 as_ordinary_user
 
