@@ -342,7 +342,10 @@ static int screen_delta(struct view_state *st, const git_diff_delta *d,
 	return rc;
 }
 
-/* A side of a delta that is a large file's manifest: 1, its size, tree. */
+/*
+ * A side of a delta that is a large file's manifest: 1, its size and
+ * tree. 0 for another side (its size when it is a file), or -errno.
+ */
 static int side_chunks(git_repository *repo, const git_diff_file *f,
 		       uint64_t *size, git_oid *tree)
 {
@@ -357,6 +360,14 @@ static int side_chunks(git_repository *repo, const git_diff_file *f,
 	if (git_repository_odb(&odb, repo))
 		return gfs_history_git_error("open object database");
 	rc = gfs_chunks_of_blob(odb, &f->id, size, tree);
+	if (!rc) {
+		/* a plain file (one that grew past max_file_size): its size */
+		git_object_t type;
+		size_t len;
+
+		if (!git_odb_read_header(&len, &type, odb, &f->id))
+			*size = len;
+	}
 	git_odb_free(odb);
 	return rc;
 }
