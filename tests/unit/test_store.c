@@ -607,6 +607,16 @@ static void test_large_file_chunks(void)
 	CHECK_STR(chunks_changed("HEAD~3", "HEAD~1", "chunky.bin"), "1");
 	CHECK_STR(chunked_hash("HEAD", "chunky.bin"),
 		  sh("git hash-object '%s/chunky.bin'", root));
+	/* cut below max_file_size: a plain blob again, its chunks gone */
+	CHECK(gfs_store_before(s, "chunky.bin", 0) == 0);
+	CHECK(truncate(sh("printf '%%s' '%s/chunky.bin'", root), 100) == 0);
+	after(s, GFS_OP_TRUNCATE, "chunky.bin", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(
+		sh("git -C '%s' ls-tree --name-only HEAD | grep chunky", store),
+		"chunky.bin");
+	CHECK_STR(sh("git -C '%s' rev-parse HEAD:chunky.bin", store),
+		  sh("git hash-object '%s/chunky.bin'", root));
 	gfs_store_close(s);
 	unlinkat(root_fd, "chunky.bin", 0);
 }
