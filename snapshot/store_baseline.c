@@ -8,23 +8,23 @@
  * worker's state. So while session_start reads the folder, the thread
  * reading (which hashes each file, decides what the picture holds and
  * checks which objects the store has) hands each new blob to a few
- * writer threads, each with a loose backend of its own. Its own part
- * (reading, SHA-1, xxh3) is a third of the whole.
+ * writer threads. Each appends the blobs it takes to a pack of its own
+ * (store_packout.c), installed every GFS_STORE_PACK_OBJECTS_MAX objects
+ * and at the end: no loose file per blob, and nothing left for the
+ * packer to read, inflate and deflate again (session 11).
  *
  * Nothing is served before the baseline is done: gfs_store_baseline_end
- * waits until every blob handed over is written and returns the first
- * error, and session_start commits only then, so the session's first
- * commit never names a blob the store does not hold, and a blob the store
- * could not write fails the mount (P5). Two writers may write the same
- * blob (the same content twice in the folder): the loose backend renames
- * its file into place, so the second one only replaces the first.
+ * waits until every writer has installed its last pack and returns the
+ * first error, and session_start commits only then, so the session's
+ * first commit never names a blob the store does not hold, and a blob
+ * the store could not write fails the mount (P5). The same content twice
+ * in the folder may land in two writers' packs: git reads either copy.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <git2/sys/odb_backend.h>
 
 #include "store_internal.h"
 
@@ -56,7 +56,8 @@ struct gfs_store_baseline {
 	struct baseline_blob *head, *tail;
 	size_t queued;
 	bool ending;
-	int error; /* the first write that failed, -errno */
+	int error;	/* the first write that failed, -errno */
+	unsigned packs; /* packs installed */
 	struct gfs_buf pool[POOL_BUFS];
 	unsigned pool_len;
 	size_t pool_bytes;
@@ -102,16 +103,28 @@ void gfs_store_baseline_give(struct gfs_store *s, struct gfs_buf *data)
 	pthread_mutex_unlock(&b->lock);
 }
 
+/* Appends a blob to the writer's pack, installing the pack when full. */
+static int writer_put(struct gfs_store_packout *pack,
+		      const struct baseline_blob *blob)
+{
+	int rc = 0;
+
+	if (gfs_store_packout_full(pack))
+		rc = gfs_store_packout_finish(pack);
+	if (!rc)
+		rc = gfs_store_packout_add(pack, &blob->oid, GIT_OBJECT_BLOB,
+					   blob->data.data, blob->data.len);
+	return rc;
+}
+
 static void *writer_main(void *arg)
 {
 	struct gfs_store_baseline *b = arg;
-	git_odb_backend *loose = NULL;
-	int rc = 0;
+	struct gfs_store_packout pack;
+	int rc;
 
 	pthread_setname_np(pthread_self(), "gfs-baseline");
-	if (git_odb_backend_loose(&loose, b->objects,
-				  GFS_STORE_LOOSE_ZLIB_LEVEL, 0, 0, 0))
-		rc = gfs_store_git_error("open the store's objects");
+	rc = gfs_store_packout_init(&pack, b->objects);
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
 		struct baseline_blob *blob;
@@ -128,10 +141,8 @@ static void *writer_main(void *arg)
 			b->tail = NULL;
 		pthread_mutex_unlock(&b->lock);
 		/* after a failure the rest is only dropped: the mount fails */
-		if (!rc && loose->write(loose, &blob->oid,
-					blob->data.data ? blob->data.data : "",
-					blob->data.len, GIT_OBJECT_BLOB))
-			rc = gfs_store_git_error("write blob");
+		if (!rc)
+			rc = writer_put(&pack, blob);
 		pthread_mutex_lock(&b->lock);
 		b->queued -= blob->data.cap;
 		pthread_cond_signal(&b->room);
@@ -139,8 +150,17 @@ static void *writer_main(void *arg)
 		free(blob);
 	}
 	pthread_mutex_unlock(&b->lock);
-	if (loose)
-		loose->free(loose);
+	/* the last pack is in the store before the writer counts as done */
+	if (!rc)
+		rc = gfs_store_packout_finish(&pack);
+	if (rc)
+		gfs_store_log("write the baseline's blobs", rc);
+	pthread_mutex_lock(&b->lock);
+	if (rc && !b->error)
+		b->error = rc;
+	b->packs += pack.packs;
+	pthread_mutex_unlock(&b->lock);
+	gfs_store_packout_release(&pack);
 	return NULL;
 }
 
@@ -223,6 +243,9 @@ int gfs_store_baseline_end(struct gfs_store *s)
 	for (i = 0; i < b->nthreads; i++)
 		pthread_join(b->threads[i], NULL);
 	rc = b->error;
+	/* the store's handle looks for packs only when it misses an object */
+	if (b->packs && git_odb_refresh(s->odb) && !rc)
+		rc = gfs_store_git_error("read the baseline's packs");
 	/* left only when every writer failed to start */
 	while (b->head) {
 		struct baseline_blob *blob = b->head;
