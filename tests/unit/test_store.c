@@ -1095,12 +1095,14 @@ static void test_memory_limits(void)
  * (store_packout.c), not as one loose file each that the packer later
  * reads back: after the first start no blob of the folder is loose, git
  * reads every pack and finds each file's content, and a pack holds at
- * most 16,384 objects.
+ * most 16,384 objects. A later start writes its few new blobs loose, to
+ * be packed with others: packs of a few objects would only pile up.
  */
 static void test_baseline_into_packs(void)
 {
-	char dir[400], bstore[450], broot[450], err[512];
+	char dir[400], bstore[450], broot[450], err[512], *packs_before;
 	struct gfs_store_opts o = {0};
+	const char *packs;
 	struct gfs_store *s = NULL;
 	int fd;
 
@@ -1154,6 +1156,19 @@ static void test_baseline_into_packs(void)
 		     "awk '$1 > 16384 || $1 < 1' | wc -l",
 		     bstore),
 		  "0");
+	/* a later start writes what changed loose: no pack of a few */
+	packs = sh("ls '%s/objects/pack' | grep -c '[.]idx$'", bstore);
+	packs_before = strdup(packs);
+	sh("echo changed >'%s/a/b/f.aaaa'", broot);
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (s)
+		gfs_store_close(s);
+	CHECK_STR(sh("ls '%s/objects/pack' | grep -c '[.]idx$'", bstore),
+		  packs_before);
+	CHECK_STR(
+		sh("git --git-dir='%s' cat-file blob HEAD:a/b/f.aaaa", bstore),
+		"changed");
+	free(packs_before);
 	close(fd);
 }
 
