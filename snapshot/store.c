@@ -741,7 +741,8 @@ static int session_start(struct gfs_store *s)
  * head tree, whose trees lie scattered through the packs, left 168 MiB
  * of them resident in the daemon; and its object cache may grow to
  * 256 MiB of parsed trees and commits. Packed objects are at most
- * 1 MiB (store_pack.c), so small windows cost a few more mmap calls.
+ * 1 MiB (store_pack.c) but for the first baseline's, files of up to
+ * 16 MiB (store_packout.c): small windows cost a few more mmap calls.
  */
 #define GFS_STORE_MWINDOW_SIZE	       ((size_t)4 << 20)
 #define GFS_STORE_MWINDOW_MAPPED_LIMIT ((size_t)32 << 20)

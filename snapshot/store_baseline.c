@@ -8,22 +8,25 @@
  * worker's state. So while session_start reads the folder, the thread
  * reading (which hashes each file, decides what the picture holds and
  * checks which objects the store has) hands each new blob to a few
- * writer threads, each with a loose backend of its own. Its own part
- * (reading, SHA-1, xxh3) is a third of the whole.
+ * writer threads. On a first mount each appends the blobs it takes to a
+ * pack of its own (store_packout.c), installed every
+ * GFS_STORE_PACK_OBJECTS_MAX objects and at the end: no loose file per
+ * blob, and nothing left for the packer to read, inflate and deflate
+ * again (session 11). Later session starts write loose objects.
  *
  * Nothing is served before the baseline is done: gfs_store_baseline_end
- * waits until every blob handed over is written and returns the first
- * error, and session_start commits only then, so the session's first
- * commit never names a blob the store does not hold, and a blob the store
- * could not write fails the mount (P5). Two writers may write the same
- * blob (the same content twice in the folder): the loose backend renames
- * its file into place, so the second one only replaces the first.
+ * waits until every writer has installed its last pack and returns the
+ * first error, and session_start commits only then, so the session's
+ * first commit never names a blob the store does not hold, and a blob
+ * the store could not write fails the mount (P5). The same content twice
+ * in the folder may land in two writers' packs: git reads either copy.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
 #include <git2/sys/odb_backend.h>
 
 #include "store_internal.h"
@@ -56,7 +59,9 @@ struct gfs_store_baseline {
 	struct baseline_blob *head, *tail;
 	size_t queued;
 	bool ending;
-	int error; /* the first write that failed, -errno */
+	int error;	 /* the first write that failed, -errno */
+	unsigned packs;	 /* packs installed */
+	bool into_packs; /* else loose objects */
 	struct gfs_buf pool[POOL_BUFS];
 	unsigned pool_len;
 	size_t pool_bytes;
@@ -102,16 +107,70 @@ void gfs_store_baseline_give(struct gfs_store *s, struct gfs_buf *data)
 	pthread_mutex_unlock(&b->lock);
 }
 
+/* Where one writer puts its blobs: a pack of its own, or loose objects. */
+struct writer_sink {
+	struct gfs_store_packout pack;
+	git_odb_backend *loose;
+};
+
+static int sink_open(struct writer_sink *w, const struct gfs_store_baseline *b)
+{
+	memset(w, 0, sizeof(*w));
+	w->pack.fd = -1;
+	if (b->into_packs)
+		return gfs_store_packout_init(&w->pack, b->objects);
+	if (git_odb_backend_loose(&w->loose, b->objects,
+				  GFS_STORE_LOOSE_ZLIB_LEVEL, 0, 0, 0))
+		return gfs_store_git_error("open the store's objects");
+	return 0;
+}
+
+/* Writes a blob, installing the writer's pack when it is full. */
+static int sink_put(struct writer_sink *w, const struct baseline_blob *blob)
+{
+	const void *data = blob->data.data ? blob->data.data : "";
+	int rc = 0;
+
+	if (w->loose)
+		return w->loose->write(w->loose, &blob->oid, data,
+				       blob->data.len, GIT_OBJECT_BLOB)
+			       ? gfs_store_git_error("write blob")
+			       : 0;
+	if (gfs_store_packout_full(&w->pack))
+		rc = gfs_store_packout_finish(&w->pack);
+	if (!rc)
+		rc = gfs_store_packout_add(&w->pack, &blob->oid,
+					   GIT_OBJECT_BLOB, data,
+					   blob->data.len);
+	return rc;
+}
+
+/*
+ * Installs the last pack when ok, then frees the sink: 0 or -errno, and
+ * the packs it installed in all.
+ */
+static int sink_close(struct writer_sink *w, bool ok, unsigned *packs)
+{
+	int rc = 0;
+
+	if (w->loose)
+		w->loose->free(w->loose);
+	else if (ok)
+		rc = gfs_store_packout_finish(&w->pack);
+	*packs = w->pack.packs;
+	gfs_store_packout_release(&w->pack);
+	return rc;
+}
+
 static void *writer_main(void *arg)
 {
 	struct gfs_store_baseline *b = arg;
-	git_odb_backend *loose = NULL;
-	int rc = 0;
+	struct writer_sink w;
+	unsigned packs;
+	int rc, rc2;
 
 	pthread_setname_np(pthread_self(), "gfs-baseline");
-	if (git_odb_backend_loose(&loose, b->objects,
-				  GFS_STORE_LOOSE_ZLIB_LEVEL, 0, 0, 0))
-		rc = gfs_store_git_error("open the store's objects");
+	rc = sink_open(&w, b);
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
 		struct baseline_blob *blob;
@@ -128,10 +187,8 @@ static void *writer_main(void *arg)
 			b->tail = NULL;
 		pthread_mutex_unlock(&b->lock);
 		/* after a failure the rest is only dropped: the mount fails */
-		if (!rc && loose->write(loose, &blob->oid,
-					blob->data.data ? blob->data.data : "",
-					blob->data.len, GIT_OBJECT_BLOB))
-			rc = gfs_store_git_error("write blob");
+		if (!rc)
+			rc = sink_put(&w, blob);
 		pthread_mutex_lock(&b->lock);
 		b->queued -= blob->data.cap;
 		pthread_cond_signal(&b->room);
@@ -139,8 +196,17 @@ static void *writer_main(void *arg)
 		free(blob);
 	}
 	pthread_mutex_unlock(&b->lock);
-	if (loose)
-		loose->free(loose);
+	/* the last pack is in the store before the writer counts as done */
+	rc2 = sink_close(&w, !rc, &packs);
+	if (!rc)
+		rc = rc2;
+	if (rc)
+		gfs_store_log("write the baseline's blobs", rc);
+	pthread_mutex_lock(&b->lock);
+	if (rc && !b->error)
+		b->error = rc;
+	b->packs += packs;
+	pthread_mutex_unlock(&b->lock);
 	return NULL;
 }
 
@@ -156,6 +222,14 @@ int gfs_store_baseline_begin(struct gfs_store *s)
 	       : cpus > BASELINE_WRITERS_MAX ? BASELINE_WRITERS_MAX
 					     : (unsigned)cpus;
 	snprintf(b->objects, sizeof(b->objects), "%s/objects", s->store_path);
+	/*
+	 * Packs for a first mount only: a later session start writes the
+	 * few files changed while unmounted, and a pack of a few objects at
+	 * every start would leave the store with ever more packs, which the
+	 * packer never joins and every lookup goes through. Loose, they join
+	 * the packer's next pack.
+	 */
+	b->into_packs = !s->have_head;
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->work, NULL);
 	pthread_cond_init(&b->room, NULL);
@@ -223,6 +297,9 @@ int gfs_store_baseline_end(struct gfs_store *s)
 	for (i = 0; i < b->nthreads; i++)
 		pthread_join(b->threads[i], NULL);
 	rc = b->error;
+	/* the store's handle looks for packs only when it misses an object */
+	if (b->packs && git_odb_refresh(s->odb) && !rc)
+		rc = gfs_store_git_error("read the baseline's packs");
 	/* left only when every writer failed to start */
 	while (b->head) {
 		struct baseline_blob *blob = b->head;

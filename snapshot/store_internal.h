@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "guardfs/buf.h"
 #include "guardfs/store.h"
@@ -411,6 +412,48 @@ void gfs_store_baseline_take(struct gfs_store *s, struct gfs_buf *out);
 void gfs_store_baseline_give(struct gfs_store *s, struct gfs_buf *data);
 /* Waits until every blob handed over is written: the first error, or 0. */
 int gfs_store_baseline_end(struct gfs_store *s);
+
+/*
+ * store_packout.c: a pack written from blobs in memory (the first
+ * baseline's), with its index. One thread uses one at a time.
+ */
+/* Objects per pack: libgit2's records of a pack it reads stay small. */
+#define GFS_STORE_PACK_OBJECTS_MAX 16384
+/* The baseline's zlib level: the first mount waits for every deflate. */
+#define GFS_STORE_BASELINE_ZLIB_LEVEL 1
+struct gfs_store_packout_entry;
+struct gfs_store_packout {
+	char objects[4096]; /* STORE/objects */
+	char tmp[4200];	    /* the pack being written, when fd >= 0 */
+	int fd;
+	uint64_t offset;    /* its length so far, gathered bytes included */
+	unsigned char *out; /* bytes gathered for the next write */
+	size_t out_len;
+	struct gfs_store_packout_entry *entries;
+	uint32_t *slots; /* a set of the entries' ids: index + 1, 0 empty */
+	uint32_t count;
+	unsigned packs; /* packs installed */
+	z_stream z;
+	bool z_ready;
+};
+int gfs_store_packout_init(struct gfs_store_packout *p, const char *objects);
+/*
+ * Appends an object to the pack in progress (one the pack holds already
+ * is skipped); -ENOSPC when the pack is full (finish it first). After
+ * any other error the pack is broken: release it, never finish it.
+ */
+int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
+			  git_object_t type, const void *data, size_t len);
+bool gfs_store_packout_full(const struct gfs_store_packout *p);
+/*
+ * Installs the pack in progress and its index in objects/pack (nothing
+ * when it is empty); on failure removes it. The next add starts another.
+ */
+int gfs_store_packout_finish(struct gfs_store_packout *p);
+/* Removes a pack in progress and frees p's buffers. */
+void gfs_store_packout_release(struct gfs_store_packout *p);
+/* A blob's id (git_odb_hash's), with the CPU's SHA instructions. */
+int gfs_store_hash_blob(git_oid *out, const void *data, size_t len);
 
 /* store_spill.c */
 int gfs_store_spill_init(struct gfs_store *s);

@@ -1101,6 +1101,88 @@ static void test_memory_limits(void)
 }
 
 /*
+ * The first baseline writes its blobs straight into packs
+ * (store_packout.c), not as one loose file each that the packer later
+ * reads back: after the first start no blob of the folder is loose, git
+ * reads every pack and finds each file's content, and a pack holds at
+ * most 16,384 objects. A later start writes its few new blobs loose, to
+ * be packed with others: packs of a few objects would only pile up.
+ */
+static void test_baseline_into_packs(void)
+{
+	char dir[400], bstore[450], broot[450], err[512], *packs_before;
+	struct gfs_store_opts o = {0};
+	const char *packs;
+	struct gfs_store *s = NULL;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/packed", base);
+	snprintf(bstore, sizeof(bstore), "%s/store.git", dir);
+	snprintf(broot, sizeof(broot), "%s/root", dir);
+	sh("mkdir -p '%s/a/b' && cd '%s' && seq 1 3000 | "
+	   "sed 's/^/file of the folder /' | split -l 1 -a 4 - a/b/f. && "
+	   "yes same | head -n 200 | split -l 1 -a 3 - a/dup. && : >empty && "
+	   "head -c 3000000 /dev/urandom > big && "
+	   "seq 1 400000 > text && ln -s a/b target",
+	   broot, broot);
+	fd = open(broot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	o.store_path = bstore;
+	o.root_fd = fd;
+	o.root_path = broot;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	/*
+	 * loose: the commit and trees only; looked at before the packer
+	 * (2 s of quiet) or the unmount could have packed loose blobs
+	 */
+	CHECK_STR(
+		sh("cd '%s/objects' && find . -path ./pack -prune -o "
+		   "-type f -print | tr -d ./ | "
+		   "git --git-dir='%s' cat-file --batch-check='%%(objecttype)' "
+		   "| grep -c blob",
+		   bstore, bstore),
+		"0");
+	if (s)
+		gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' fsck --strict 2>&1", bstore), "");
+	/* each file's blob is its content */
+	CHECK_STR(
+		sh("cd '%s' && git --git-dir='%s' ls-tree -r HEAD | "
+		   "awk '$1 != \"120000\" {print $3, $4}' >'%s/tree' && "
+		   "cut -d' ' -f2 '%s/tree' | git hash-object --stdin-paths | "
+		   "paste -d' ' - '%s/tree' | awk '$1 != $2' | wc -l",
+		   broot, bstore, dir, dir, dir),
+		"0");
+	CHECK_STR(sh("git --git-dir='%s' ls-tree -r HEAD | wc -l", bstore),
+		  "3204");
+	CHECK_STR(sh("cd '%s' && git --git-dir='%s' cat-file blob HEAD:big | "
+		     "cmp - big && git --git-dir='%s' cat-file blob HEAD:text "
+		     "| cmp - text && git --git-dir='%s' cat-file blob "
+		     "HEAD:target && echo && git --git-dir='%s' cat-file -s "
+		     "HEAD:empty",
+		     broot, bstore, bstore, bstore, bstore),
+		  "a/b\n0");
+	CHECK_STR(sh("cd '%s/objects/pack' && for f in *.idx; do "
+		     "git show-index <$f | wc -l; done | "
+		     "awk '$1 > 16384 || $1 < 1' | wc -l",
+		     bstore),
+		  "0");
+	/* a later start writes what changed loose: no pack of a few */
+	packs = sh("ls '%s/objects/pack' | grep -c '[.]idx$'", bstore);
+	packs_before = strdup(packs);
+	sh("echo changed >'%s/a/b/f.aaaa'", broot);
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (s)
+		gfs_store_close(s);
+	CHECK_STR(sh("ls '%s/objects/pack' | grep -c '[.]idx$'", bstore),
+		  packs_before);
+	CHECK_STR(
+		sh("git --git-dir='%s' cat-file blob HEAD:a/b/f.aaaa", bstore),
+		"changed");
+	free(packs_before);
+	close(fd);
+}
+
+/*
  * The first baseline's blobs are written by other threads
  * (store_baseline.c): one they cannot write (a full disk) fails the
  * store's start, with no commit naming a blob the store lacks, and with
@@ -1145,6 +1227,11 @@ static void test_baseline_disk_full(void)
 		     "git -C '%s' cat-file blob HEAD:f$i | cmp -s - f$i || "
 		     "echo f$i differs; done",
 		     root3, small_store),
+		  "");
+	/* the failed start left no pack half written */
+	CHECK_STR(sh("ls '%s/objects/pack' | grep -v "
+		     "'^pack-.*[.]\\(pack\\|idx\\)$'",
+		     small_store),
 		  "");
 	CHECK_STR(
 		sh("git -C '%s' fsck --strict --no-dangling 2>&1", small_store),
@@ -1418,6 +1505,7 @@ int main(void)
 	test_journal();
 	test_disk_full();
 	test_baseline_disk_full();
+	test_baseline_into_packs();
 	test_ingest_full();
 	test_coarse_times();
 	test_timing();
