@@ -439,8 +439,7 @@ struct gfs_store_packout {
 int gfs_store_packout_init(struct gfs_store_packout *p, const char *objects);
 /*
  * Appends an object to the pack in progress (one the pack holds already
- * is skipped); -ENOSPC when the pack is full (finish it first). After
- * any other error the pack is broken: release it, never finish it.
+ * is skipped); -ENOSPC when the pack is full (finish it first).
  */
 int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
 			  git_object_t type, const void *data, size_t len);
@@ -452,8 +451,6 @@ bool gfs_store_packout_full(const struct gfs_store_packout *p);
 int gfs_store_packout_finish(struct gfs_store_packout *p);
 /* Removes a pack in progress and frees p's buffers. */
 void gfs_store_packout_release(struct gfs_store_packout *p);
-/* A blob's id (git_odb_hash's), with the CPU's SHA instructions. */
-int gfs_store_hash_blob(git_oid *out, const void *data, size_t len);
 
 /* store_spill.c */
 int gfs_store_spill_init(struct gfs_store *s);

@@ -165,7 +165,7 @@ static int packout_deflate(struct gfs_store_packout *p, const void *data,
 	p->z.next_in = (Bytef *)data;
 	p->z.avail_in = 0;
 	do {
-		/* zlib's counts are 32 bits: the bytes in 1 GiB pieces */
+		/* zlib takes at most 4 GiB at a time */
 		if (!p->z.avail_in && len) {
 			p->z.avail_in = len > (1u << 30) ? (1u << 30) : len;
 			len -= p->z.avail_in;
@@ -440,26 +440,4 @@ void gfs_store_packout_release(struct gfs_store_packout *p)
 	free(p->slots);
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
-}
-
-/*
- * A blob's id, as git_odb_hash gives it: SHA-1 of "blob SIZE\0" and the
- * bytes. libcrypto's SHA-1 uses the CPU's SHA instructions where there
- * are some; the reading thread of a first mount hashes every file of the
- * folder, and is what the mount waits for once the deflates are spread.
- */
-int gfs_store_hash_blob(git_oid *out, const void *data, size_t len)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	char head[64];
-	int n = snprintf(head, sizeof(head), "blob %zu", len);
-	int ok;
-
-	/* the header's NUL is part of what git hashes */
-	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
-	     EVP_DigestUpdate(ctx, head, (size_t)n + 1) &&
-	     EVP_DigestUpdate(ctx, data ? data : "", len) &&
-	     EVP_DigestFinal_ex(ctx, out->id, NULL);
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -EIO;
 }

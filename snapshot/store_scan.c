@@ -444,9 +444,11 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		git_oid_cpy(&oid, &n->oid);
 	} else if (s->baseline) {
 		/* hashed here, deflated and written by another thread */
-		rc = gfs_store_hash_blob(&oid, data.data, data.len);
-		if (rc)
+		if (git_odb_hash(&oid, data.data ? data.data : "", data.len,
+				 GIT_OBJECT_BLOB)) {
+			rc = gfs_store_git_error("hash blob");
 			goto out;
+		}
 		if (!git_odb_exists_ext(s->odb, &oid,
 					GIT_ODB_LOOKUP_NO_REFRESH)) {
 			rc = gfs_store_baseline_write(s, &oid, &data);
