@@ -325,6 +325,23 @@ int gfs_mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
+int gfs_write_all(int fd, const void *data, size_t len)
+{
+	const char *from = data;
+
+	while (len) {
+		ssize_t n = write(fd, from, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		from += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int gfs_realpath(struct gfs_buf *out, const char *path)
 {
 	char *resolved = realpath(path, NULL);

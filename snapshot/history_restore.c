@@ -252,21 +252,6 @@ struct content {
 	git_oid chunks;
 };
 
-static int write_all(int fd, const char *data, size_t size)
-{
-	while (size) {
-		ssize_t n = write(fd, data, size);
-
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n > 0) {
-			data += n;
-			size -= n;
-		}
-	}
-	return 0;
-}
-
 struct chunk_sink {
 	int fd;
 	uint64_t written;
@@ -277,7 +262,7 @@ static int write_chunk(void *arg, const void *data, size_t len)
 	struct chunk_sink *sink = arg;
 
 	sink->written += len;
-	return write_all(sink->fd, data, len);
+	return gfs_write_all(sink->fd, data, len);
 }
 
 static int write_content(int fd, const struct content *c)
@@ -287,7 +272,7 @@ static int write_content(int fd, const struct content *c)
 	int rc;
 
 	if (!c->chunked)
-		return write_all(fd, c->data, c->size);
+		return gfs_write_all(fd, c->data, c->size);
 	/* one large file at a time reads the store: they are few */
 	pthread_mutex_lock(&c->r->git_lock);
 	if (git_repository_odb(&odb, c->r->h->repo))

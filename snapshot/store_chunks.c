@@ -38,6 +38,7 @@
 #include <zlib.h>
 
 #include "guardfs/buf.h"
+#include "guardfs/util.h"
 #include "store_internal.h"
 
 #define CHUNKS_PER_TREE 256
@@ -347,18 +348,7 @@ static int write_stored(const char *objects, const git_oid *oid,
 		rc = -errno;
 		goto out;
 	}
-	{
-		size_t done = 0, total = cap - z.avail_out;
-
-		while (done < total && !rc) {
-			ssize_t n = write(fd, out + done, total - done);
-
-			if (n < 0 && errno != EINTR)
-				rc = -errno;
-			if (n > 0)
-				done += (size_t)n;
-		}
-	}
+	rc = gfs_write_all(fd, out, cap - z.avail_out);
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
 	if (!rc && rename(tmp, path) < 0)

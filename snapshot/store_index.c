@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guardfs/util.h"
 #include "store_internal.h"
 
 #define INDEX_MAGIC GFS_STORE_INDEX_MAGIC
@@ -80,8 +81,6 @@ int gfs_store_index_save(struct gfs_store *s)
 {
 	struct gfs_buf file = GFS_BUF_INIT, tmp = GFS_BUF_INIT;
 	struct gfs_buf path = GFS_BUF_INIT, out = GFS_BUF_INIT;
-	const char *p;
-	size_t left;
 	int fd = -1, rc;
 
 	rc = gfs_buf_adds(&out, INDEX_MAGIC);
@@ -98,16 +97,7 @@ int gfs_store_index_save(struct gfs_store *s)
 		rc = -errno;
 		goto out;
 	}
-	for (p = out.data, left = out.len; left && !rc;) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno != EINTR)
-			rc = -errno;
-		if (n > 0) {
-			p += n;
-			left -= n;
-		}
-	}
+	rc = gfs_write_all(fd, out.data, out.len);
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
 	if (!rc && rename(tmp.data, file.data) < 0)

@@ -45,19 +45,11 @@ struct gfs_store_packout_entry {
 
 static int packout_flush(struct gfs_store_packout *p)
 {
-	size_t done = 0;
+	int rc = gfs_write_all(p->fd, p->out, p->out_len);
 
-	while (done < p->out_len) {
-		ssize_t n = write(p->fd, p->out + done, p->out_len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		done += n;
-	}
-	p->out_len = 0;
-	return 0;
+	if (!rc)
+		p->out_len = 0;
+	return rc;
 }
 
 /* Appends len bytes to the pack, counting them into the object's CRC. */
@@ -325,23 +317,6 @@ static int index_build(struct gfs_store_packout *p, const unsigned char *sum,
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *from = data;
-
-	while (len) {
-		ssize_t n = write(fd, from, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		from += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* Writes the index under a temporary name, then both under their own. */
 static int packout_install(struct gfs_store_packout *p,
 			   const unsigned char *sum)
@@ -365,7 +340,7 @@ static int packout_install(struct gfs_store_packout *p,
 		rc = -errno;
 		goto out;
 	}
-	rc = write_all(fd, idx.data, idx.len);
+	rc = gfs_write_all(fd, idx.data, idx.len);
 	if (!rc && close(fd) < 0)
 		rc = -errno;
 	fd = -1;
@@ -411,7 +386,7 @@ int gfs_store_packout_finish(struct gfs_store_packout *p)
 	if (!rc)
 		rc = pack_checksum(p, len, sum);
 	if (!rc)
-		rc = write_all(p->fd, sum, SHA1_BYTES);
+		rc = gfs_write_all(p->fd, sum, SHA1_BYTES);
 	if (!rc)
 		rc = packout_install(p, sum);
 	if (rc)

@@ -52,6 +52,9 @@ int gfs_xdg_dir(struct gfs_buf *out, const char *env_name,
 /* Creates dir and its missing parents with the given mode. 0 or -errno. */
 int gfs_mkdir_p(const char *dir, mode_t mode);
 
+/* Writes all len bytes of data to fd, again after EINTR: 0 or -errno. */
+int gfs_write_all(int fd, const void *data, size_t len);
+
 /*
  * Appends the absolute, symlink-free form of path, which must exist.
  * Returns 0 or -errno.
