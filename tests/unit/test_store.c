@@ -438,17 +438,19 @@ static void test_burst(void)
 }
 
 /*
- * The git hash of the bytes of a large file stored in chunks at rev:path,
- * put together the way README.md ("Large files") tells users to.
+ * The git hash of the bytes of a large file stored in chunks at rev:path
+ * of repository repo, put together the way README.md ("Large files")
+ * tells users to.
  */
 static char large_hash[64];
-static const char *chunked_hash(const char *rev, const char *path)
+static const char *chunked_hash(const char *repo, const char *rev,
+				const char *path)
 {
 	snprintf(large_hash, sizeof(large_hash), "%s",
 		 sh("git -C '%s' ls-tree -r --object-only "
 		    "'%s:%s~guardfs-chunks' | while read o; do git -C '%s' "
 		    "cat-file blob $o; done | git hash-object --stdin",
-		    store, rev, path, store));
+		    repo, rev, path, repo));
 	return large_hash;
 }
 
@@ -493,9 +495,9 @@ static void test_large_file(void)
 	CHECK_STR(
 		sh("git -C '%s' cat-file blob HEAD~1:big.bin | head -2", store),
 		"guardfs chunked file 1\nsize 8191");
-	CHECK_STR(chunked_hash("HEAD~1", "big.bin"),
+	CHECK_STR(chunked_hash(store, "HEAD~1", "big.bin"),
 		  sh("git hash-object '%s'", copy));
-	CHECK_STR(chunked_hash("HEAD", "big.bin"),
+	CHECK_STR(chunked_hash(store, "HEAD", "big.bin"),
 		  sh("git hash-object '%s/big.bin'", root));
 	CHECK_STR(sh("git -C '%s' fsck --strict 2>&1 | grep -v dangling | "
 		     "wc -l",
@@ -577,7 +579,7 @@ static void test_large_file_chunks(void)
 	after(s, GFS_OP_WRITE, "chunky.bin", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(chunks_changed("HEAD~1", "HEAD", "chunky.bin"), "1");
-	CHECK_STR(chunked_hash("HEAD", "chunky.bin"),
+	CHECK_STR(chunked_hash(store, "HEAD", "chunky.bin"),
 		  sh("git hash-object '%s/chunky.bin'", root));
 	gfs_store_close(s);
 	/*
@@ -605,7 +607,7 @@ static void test_large_file_chunks(void)
 		  "write\npreimage\nsession-start");
 	CHECK_STR(chunks_changed("HEAD~1", "HEAD", "chunky.bin"), "1");
 	CHECK_STR(chunks_changed("HEAD~3", "HEAD~1", "chunky.bin"), "1");
-	CHECK_STR(chunked_hash("HEAD", "chunky.bin"),
+	CHECK_STR(chunked_hash(store, "HEAD", "chunky.bin"),
 		  sh("git hash-object '%s/chunky.bin'", root));
 	/* cut below max_file_size: a plain blob again, its chunks gone */
 	CHECK(gfs_store_before(s, "chunky.bin", 0) == 0);
@@ -644,7 +646,7 @@ static void test_large_file_posing(void)
 		   "'^x'",
 		   store),
 		"fake.txt\nfake.txt~guardfs-chunks\nx~guardfs-chunks~guardfs");
-	CHECK_STR(chunked_hash("HEAD", "fake.txt"),
+	CHECK_STR(chunked_hash(store, "HEAD", "fake.txt"),
 		  sh("git hash-object '%s/fake.txt'", root));
 	gfs_store_close(s);
 	unlinkat(root_fd, "fake.txt", 0);
@@ -682,7 +684,7 @@ static void test_ingest_lane(void)
 	CHECK_STR(sh("git -C '%s' log --format=%%s -3", store),
 		  "write lane-small.txt\nunlink lane.bin (+1 more)\n"
 		  "preimage lane.bin");
-	CHECK_STR(chunked_hash("HEAD~2", "lane.bin"),
+	CHECK_STR(chunked_hash(store, "HEAD~2", "lane.bin"),
 		  sh("git hash-object '%s'", copy));
 	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD~1 lane.bin", store),
 		  "");
@@ -694,6 +696,49 @@ static void test_ingest_lane(void)
 }
 
 /*
+ * A store on a small tmpfs of its own (BASE/name/store.git), guarding
+ * BASE/root_name: how the tests fill the store's disk. False, with a line
+ * saying test is skipped, without root.
+ */
+struct small_disk {
+	char dir[400], store[450], root[400];
+	int root_fd;
+	struct gfs_store_opts opts;
+};
+
+static bool small_disk_mount(struct small_disk *d, const char *name,
+			     const char *root_name, const char *size,
+			     const char *test)
+{
+	char opts[64];
+
+	memset(d, 0, sizeof(*d));
+	d->root_fd = -1;
+	snprintf(d->dir, sizeof(d->dir), "%s/%s", base, name);
+	snprintf(d->store, sizeof(d->store), "%s/store.git", d->dir);
+	snprintf(d->root, sizeof(d->root), "%s/%s", base, root_name);
+	snprintf(opts, sizeof(opts), "size=%s", size);
+	mkdir(d->dir, 0755);
+	mkdir(d->root, 0755);
+	if (geteuid() != 0 || mount("tmpfs", d->dir, "tmpfs", 0, opts) != 0) {
+		printf("%s: skipped (needs root to mount a tmpfs)\n", test);
+		return false;
+	}
+	d->root_fd = open(d->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	d->opts.store_path = d->store;
+	d->opts.root_fd = d->root_fd;
+	d->opts.root_path = d->root;
+	return true;
+}
+
+static void small_disk_unmount(struct small_disk *d)
+{
+	if (d->root_fd >= 0)
+		close(d->root_fd);
+	umount(d->dir);
+}
+
+/*
  * The ingest lane on a full disk: the large file's blob cannot be
  * written, so its preimage is not committed, and neither close nor a
  * flush hangs on the commits held behind it. The copy set aside stays
@@ -701,35 +746,23 @@ static void test_ingest_lane(void)
  */
 static void test_ingest_full(void)
 {
-	char small[400], small_store[450], root2[400], err[512];
-	struct gfs_store_opts o = {0};
 	struct gfs_store *s = NULL;
-	int fd2 = -1;
+	struct small_disk d;
+	char err[512];
 
-	snprintf(small, sizeof(small), "%s/small-lane", base);
-	snprintf(small_store, sizeof(small_store), "%s/store.git", small);
-	snprintf(root2, sizeof(root2), "%s/root-lane", base);
-	mkdir(small, 0755);
-	mkdir(root2, 0755);
-	if (geteuid() != 0 ||
-	    mount("tmpfs", small, "tmpfs", 0, "size=12m") != 0) {
-		printf("ingest on a full disk: skipped (needs root)\n");
+	if (!small_disk_mount(&d, "small-lane", "root-lane", "12m",
+			      "ingest on a full disk"))
 		return;
-	}
-	fd2 = open(root2, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	o.store_path = small_store;
-	o.root_fd = fd2;
-	o.root_path = root2;
-	o.max_file_size = 1 << 20;
-	sh("head -c 3M /dev/urandom > '%s/big.bin'", root2);
-	sh("cp '%s/big.bin' '%s/big.copy'", root2, base);
-	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	d.opts.max_file_size = 1 << 20;
+	sh("head -c 3M /dev/urandom > '%s/big.bin'", d.root);
+	sh("cp '%s/big.bin' '%s/big.copy'", d.root, base);
+	CHECK(gfs_store_open(&s, &d.opts, err, sizeof(err)) == 0);
 	if (!s)
 		goto out;
 	/* the copy fits (3 MiB), its blob will not */
 	CHECK(gfs_store_before(s, "big.bin", GFS_STORE_REMOVING) == 0);
-	sh("dd if=/dev/zero of='%s/filler' bs=64k 2>/dev/null", small);
-	CHECK(unlinkat(fd2, "big.bin", 0) == 0);
+	sh("dd if=/dev/zero of='%s/filler' bs=64k 2>/dev/null", d.dir);
+	CHECK(unlinkat(d.root_fd, "big.bin", 0) == 0);
 	{
 		struct gfs_store_event ev = {.op = GFS_OP_UNLINK,
 					     .path = "big.bin",
@@ -739,30 +772,24 @@ static void test_ingest_full(void)
 		CHECK(gfs_store_after(s, &ev, NULL) == 0);
 	}
 	gfs_store_flush(s); /* returns: the flush cannot wait for space */
-	CHECK_STR(sh("ls '%s/spill' | wc -l", small_store), "2");
+	CHECK_STR(sh("ls '%s/spill' | wc -l", d.store), "2");
 	/*
 	 * Space again before the close, whose flush is the one above. The
 	 * next start commits the copy as a preimage.
 	 */
-	sh("rm -f '%s/filler'", small);
+	sh("rm -f '%s/filler'", d.dir);
 	gfs_store_close(s);
 	s = NULL;
-	CHECK_STR(sh("ls '%s/spill' | wc -l", small_store), "2");
-	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	CHECK_STR(sh("ls '%s/spill' | wc -l", d.store), "2");
+	CHECK(gfs_store_open(&s, &d.opts, err, sizeof(err)) == 0);
 	gfs_store_close(s);
-	CHECK_STR(sh("git -C '%s' log -2 --format=%%s | tail -1", small_store),
+	CHECK_STR(sh("git -C '%s' log -2 --format=%%s | tail -1", d.store),
 		  "preimage big.bin");
-	CHECK_STR(sh("git -C '%s' ls-tree -r --object-only "
-		     "'HEAD~1:big.bin~guardfs-chunks' | while read o; do "
-		     "git -C '%s' cat-file blob $o; done | git hash-object "
-		     "--stdin",
-		     small_store, small_store),
+	CHECK_STR(chunked_hash(d.store, "HEAD~1", "big.bin"),
 		  sh("git hash-object '%s/big.copy'", base));
-	CHECK_STR(sh("ls '%s/spill' | wc -l", small_store), "0");
+	CHECK_STR(sh("ls '%s/spill' | wc -l", d.store), "0");
 out:
-	if (fd2 >= 0)
-		close(fd2);
-	umount(small);
+	small_disk_unmount(&d);
 }
 
 static void test_fail_closed(void)
@@ -1190,100 +1217,72 @@ static void test_baseline_into_packs(void)
  */
 static void test_baseline_disk_full(void)
 {
-	char small[400], small_store[450], root3[400], err[512];
 	struct gfs_store *s = NULL;
-	struct gfs_store_opts o = {0};
-	int fd3;
+	struct small_disk d;
+	char err[512];
 
-	snprintf(small, sizeof(small), "%s/small3", base);
-	snprintf(small_store, sizeof(small_store), "%s/store.git", small);
-	snprintf(root3, sizeof(root3), "%s/root3", base);
-	mkdir(small, 0755);
-	mkdir(root3, 0755);
-	if (geteuid() != 0 ||
-	    mount("tmpfs", small, "tmpfs", 0, "size=2m") != 0) {
-		printf("baseline disk full: skipped (needs root)\n");
+	if (!small_disk_mount(&d, "small3", "root3", "2m",
+			      "baseline disk full"))
 		return;
-	}
-	fd3 = open(root3, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* 4 MB that do not compress, in 40 files */
 	sh("cd '%s' && for i in $(seq 10 49); do "
 	   "head -c 100000 /dev/urandom > f$i; done",
-	   root3);
-	o.store_path = small_store;
-	o.root_fd = fd3;
-	o.root_path = root3;
-	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) != 0);
+	   d.root);
+	CHECK(gfs_store_open(&s, &d.opts, err, sizeof(err)) != 0);
 	CHECK(s == NULL);
 	CHECK(strstr(err, "cannot start session") != NULL);
 	CHECK_STR(sh("git -C '%s' rev-parse -q --verify HEAD || echo none",
-		     small_store),
+		     d.store),
 		  "none");
 	/* room again: every file is recorded */
-	CHECK(mount("tmpfs", small, "tmpfs", MS_REMOUNT, "size=64m") == 0);
-	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	CHECK(mount("tmpfs", d.dir, "tmpfs", MS_REMOUNT, "size=64m") == 0);
+	CHECK(gfs_store_open(&s, &d.opts, err, sizeof(err)) == 0);
 	gfs_store_close(s);
 	CHECK_STR(sh("cd '%s' && for i in $(seq 10 49); do "
 		     "git -C '%s' cat-file blob HEAD:f$i | cmp -s - f$i || "
 		     "echo f$i differs; done",
-		     root3, small_store),
+		     d.root, d.store),
 		  "");
 	/* the failed start left no pack half written */
 	CHECK_STR(sh("ls '%s/objects/pack' | grep -v "
 		     "'^pack-.*[.]\\(pack\\|idx\\)$'",
-		     small_store),
+		     d.store),
 		  "");
-	CHECK_STR(
-		sh("git -C '%s' fsck --strict --no-dangling 2>&1", small_store),
-		"");
-	close(fd3);
-	umount(small);
+	CHECK_STR(sh("git -C '%s' fsck --strict --no-dangling 2>&1", d.store),
+		  "");
+	small_disk_unmount(&d);
 }
 
 /* A store on a full filesystem refuses (EIO) and loses nothing. */
 static void test_disk_full(void)
 {
-	char small[400], small_store[450], root2[400], err[512];
 	struct gfs_store *s = NULL;
-	struct gfs_store_opts o = {0};
-	int fd2, filler;
+	struct small_disk d;
+	char err[512];
+	int filler;
 
-	snprintf(small, sizeof(small), "%s/small", base);
-	snprintf(small_store, sizeof(small_store), "%s/store.git", small);
-	snprintf(root2, sizeof(root2), "%s/root2", base);
-	mkdir(small, 0755);
-	mkdir(root2, 0755);
-	if (geteuid() != 0 ||
-	    mount("tmpfs", small, "tmpfs", 0, "size=2m") != 0) {
-		printf("disk full: skipped (needs root to mount a tmpfs)\n");
+	if (!small_disk_mount(&d, "small", "root2", "2m", "disk full"))
 		return;
-	}
-	fd2 = open(root2, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	sh("printf kept > '%s/kept.txt'", root2);
-	o.store_path = small_store;
-	o.root_fd = fd2;
-	o.root_path = root2;
-	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	sh("printf kept > '%s/kept.txt'", d.root);
+	CHECK(gfs_store_open(&s, &d.opts, err, sizeof(err)) == 0);
 	if (!s)
 		goto out;
 	/* fill the filesystem */
-	filler = open(small, O_RDONLY | O_DIRECTORY);
-	sh("dd if=/dev/zero of='%s/filler' bs=64k 2>/dev/null", small);
+	filler = open(d.dir, O_RDONLY | O_DIRECTORY);
+	sh("dd if=/dev/zero of='%s/filler' bs=64k 2>/dev/null", d.dir);
 	close(filler);
-	sh("head -c 200000 /dev/urandom > '%s/new.bin'", root2);
+	sh("head -c 200000 /dev/urandom > '%s/new.bin'", d.root);
 	CHECK(gfs_store_before(s, "new.bin", 0) == -EIO);
 	/* space again: the same mutation may go ahead */
-	sh("rm -f '%s/filler'", small);
+	sh("rm -f '%s/filler'", d.dir);
 	CHECK(gfs_store_before(s, "new.bin", 0) == 0);
 	gfs_store_close(s);
-	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:kept.txt", small_store),
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:kept.txt", d.store),
 		  "kept");
-	CHECK_STR(
-		sh("git -C '%s' fsck --strict --no-dangling 2>&1", small_store),
-		"");
+	CHECK_STR(sh("git -C '%s' fsck --strict --no-dangling 2>&1", d.store),
+		  "");
 out:
-	close(fd2);
-	umount(small);
+	small_disk_unmount(&d);
 }
 
 /*
