@@ -197,6 +197,18 @@ etc_overlay_off() {
 	umount -l /mnt
 }
 
+# wait_for_file FILE [PREFIX...]: FILE exists within 30 s, as seen by
+# PREFIX test -e (as_user, to look as another user).
+wait_for_file() {
+	local i file=$1
+	shift
+	for ((i = 0; i < 600; i++)); do
+		"$@" test -e "$file" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # The start of a test of the sandbox's /etc: bwrap there, the overlay on
 # /etc, and a trap that takes it down.
 etc_test_setup() {

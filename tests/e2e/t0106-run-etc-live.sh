@@ -60,17 +60,6 @@ echo "public=$(cat "$E-public")"
 echo "sub_new=$($P read "$E-sub/new")"
 EOF
 
-# wait_for FILE [USER-PREFIX...]: up to 30 s
-wait_for() {
-	local i file=$1
-	shift
-	for ((i = 0; i < 600; i++)); do
-		"$@" test -e "$file" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # change_etc: what the host does while the sandbox runs
 change_etc() {
 	# a new 0600 file renamed over the hidden one, as passwd tools do
@@ -98,7 +87,7 @@ cd "$R" || exit 1
 check "mount" gfs_mount "$R" -c "$T/cfg.ini"
 env E="$E" "$GUARDFS" exec -c "$T/cfg.ini" -- sh "$B/live.sh" >"$T/exec.out" 2>"$T/exec.err" &
 sandbox=$!
-check "exec: the sandbox is up" wait_for "$R/ready"
+check "exec: the sandbox is up" wait_for_file "$R/ready"
 change_etc
 check_eq "outside: root reads the renamed secret" renamed-secret "$(cat "$E-secret")"
 check_eq "outside: chpasswd renamed a new /etc/shadow" 1 "$(grep -c "^$U:\$6\$t0106\$planted:" /etc/shadow)"
@@ -170,7 +159,7 @@ check "user mounts" in_root "$GUARDFS" mount -c "$UD/cfg.ini"
 in_root "$GUARDFS" exec -c "$UD/cfg.ini" -- sh "$UD/bin/live.sh" >"$T/user.out" 2>"$T/user.err" &
 sandbox=$!
 # (the user's mount, without allow_other, is the user's alone)
-check "user exec: the sandbox is up" wait_for "$UD/root/ready" as_user
+check "user exec: the sandbox is up" wait_for_file "$UD/root/ready" as_user
 printf 'grp-renamed\n' >"$GRP.tmp"
 printf 'grp-new\n' >"$GRP-new"
 chown "root:$G" "$GRP.tmp" "$GRP-new"

@@ -105,17 +105,6 @@ EOF
 
 fixtures=(env SSH="$SSH" PD="$PD" TOP="$TOP")
 
-# wait_for FILE [USER-PREFIX...]: up to 30 s
-wait_for() {
-	local i file=$1
-	shift
-	for ((i = 0; i < 600; i++)); do
-		"$@" test -e "$file" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # expect_lines OUTPUT WHAT LINE...
 expect_lines() {
 	local out=$1 what=$2 line
@@ -141,7 +130,7 @@ cd "$R" || exit 1
 check "mount" gfs_mount "$R" -c "$T/cfg.ini"
 "${fixtures[@]}" "$GUARDFS" exec -c "$T/cfg.ini" -- sh "$B/live.sh" >"$T/exec.out" 2>"$T/exec.err" &
 sandbox=$!
-check "exec: the sandbox is up" wait_for "$R/ready"
+check "exec: the sandbox is up" wait_for_file "$R/ready"
 change_etc
 check_eq "outside: root reads the secret written in place" SECRET-conf "$(cat "$PD/conf")"
 check_eq "outside: the same inode" "$conf_ino" "$(stat -c %i "$PD/conf")"
@@ -167,7 +156,7 @@ check "umount" gfs_umount "$R"
 make_fixtures
 "${fixtures[@]}" "$GUARDFS" run -c "$T/cfg.ini" -- sh "$B/live.sh" >"$T/run.out" 2>"$T/run.err" &
 sandbox=$!
-check "run: the sandbox is up" wait_for "$R/ready"
+check "run: the sandbox is up" wait_for_file "$R/ready"
 held=$(copies | paste -sd,)
 change_etc
 # another sandbox meanwhile: it makes a copy of the changed /etc, and
@@ -249,7 +238,7 @@ in_root() { as_user sh -c 'cd "$1" && shift && exec "$@"' sh "$UD/root" "${envs[
 check "user mounts" in_root "$GUARDFS" mount -c "$UD/cfg.ini"
 in_root "$GUARDFS" exec -c "$UD/cfg.ini" -- sh "$UD/bin/live.sh" >"$T/user.out" 2>"$T/user.err" &
 sandbox=$!
-check "user exec: the sandbox is up" wait_for "$UD/root/ready" as_user
+check "user exec: the sandbox is up" wait_for_file "$UD/root/ready" as_user
 # made later, or turned so in place: readable by the user's group only
 printf 'SECRET-grp\n' >"$PD/sub/grp"
 chown "root:$G" "$PD/sub/grp" "$PD/conf"
