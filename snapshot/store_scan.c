@@ -232,6 +232,34 @@ static bool starts_with_magic(int fd)
 }
 
 /*
+ * Chunks that n's bytes may share, a hint only (by xxh3, so any is safe):
+ * those of its last version, else (for a file read from disk, not
+ * from memory) of the copy the lane is storing of the job's path set
+ * aside, else of the rename's source, whose node is still in the
+ * picture. NULL: none, every chunk is hashed.
+ */
+static const git_oid *chunks_hint(struct gfs_store *s,
+				  const struct gfs_store_node *n,
+				  bool from_disk, git_oid *lane)
+{
+	const char *job = s->job_paths[0], *base;
+	const struct gfs_store_node *src;
+
+	if (!git_oid_is_zero(&n->chunks))
+		return &n->chunks;
+	base = job ? strrchr(job, '/') : NULL;
+	base = base ? base + 1 : job;
+	if (from_disk && base && !strcmp(base, n->name) &&
+	    gfs_store_lane_chunks(s, job, lane))
+		return lane;
+	src = s->job_paths[1] ? gfs_store_node_lookup(s->root, s->job_paths[1])
+			      : NULL;
+	if (src && src != n && !git_oid_is_zero(&src->chunks))
+		return &src->chunks;
+	return NULL;
+}
+
+/*
  * Records regular file fd (st, read from read_start on) in chunks: size
  * bytes read from fd, or held in mem when not NULL. The chunks of n's
  * previous version that did not change are kept as they are.
@@ -242,29 +270,12 @@ static int record_chunks(struct gfs_store *s, int fd, const void *mem,
 			 bool *changed)
 {
 	uint32_t mode = git_mode_of(st);
-	const char *job = s->job_paths[0];
-	const git_oid *prev = git_oid_is_zero(&n->chunks) ? NULL : &n->chunks;
 	struct gfs_chunks_result res;
 	git_oid lane;
+	const git_oid *prev = chunks_hint(s, n, !mem, &lane);
 	int rc;
 
-	/* none yet: perhaps the lane is storing its copy set aside */
-	if (!prev && !mem && job &&
-	    (!strcmp(job, n->name) ||
-	     ((job = strrchr(job, '/')) && !strcmp(job + 1, n->name))) &&
-	    gfs_store_lane_chunks(s, s->job_paths[0], &lane))
-		prev = &lane;
-	/* or it was renamed here: the source's node is still in the picture */
-	if (!prev && s->job_paths[1]) {
-		const struct gfs_store_node *src =
-			gfs_store_node_lookup(s->root, s->job_paths[1]);
-
-		if (src && src != n && !git_oid_is_zero(&src->chunks))
-			prev = &src->chunks;
-	}
-
-	/* told as large files left to read (gfs_store_ingest_left); the
-	 * chunks of the version it had, if any, are a hint only */
+	/* told as large files left to read (gfs_store_ingest_left) */
 	atomic_store(&s->chunks_read, 0);
 	atomic_store(&s->chunks_size, size);
 	rc = gfs_chunks_write(
