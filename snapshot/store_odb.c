@@ -22,36 +22,10 @@
 
 #include "store_internal.h"
 
-int gfs_store_odb_open(struct gfs_store *s)
-{
-	git_odb_backend *loose = NULL, *pack = NULL;
-	char objects[4096];
-
-	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
-	if (git_odb_new(&s->odb) ||
-	    git_odb_backend_loose(&loose, objects, GFS_STORE_LOOSE_ZLIB_LEVEL,
-				  0, 0, 0))
-		goto fail;
-	if (git_odb_add_backend(s->odb, loose, 1))
-		goto fail;
-	s->loose = loose; /* the odb owns it now */
-	loose = NULL;
-	if (git_odb_backend_pack(&pack, objects) ||
-	    git_odb_add_backend(s->odb, pack, 2))
-		goto fail;
-	git_repository_set_odb(s->repo, s->odb);
-	return 0;
-fail:
-	if (loose)
-		loose->free(loose);
-	if (pack)
-		pack->free(pack);
-	return -EIO;
-}
-
 /*
- * A second handle, for another thread: it writes loose objects and reads
- * packed ones too (a large file's previous chunks may be packed by now).
+ * A handle on the store's objects: a loose backend that writes, and the
+ * packs. The store has one (s->odb); another thread opens its own (a
+ * large file's previous chunks may be packed by now).
  */
 int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out,
 			      git_odb_backend **loose_out)
@@ -82,6 +56,15 @@ fail:
 	*out = NULL;
 	*loose_out = NULL;
 	return -EIO;
+}
+
+int gfs_store_odb_open(struct gfs_store *s)
+{
+	int rc = gfs_store_odb_open_second(s, &s->odb, &s->loose);
+
+	if (!rc)
+		git_repository_set_odb(s->repo, s->odb);
+	return rc;
 }
 
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
