@@ -284,84 +284,6 @@ static int add_entry(struct gfs_buf *raw, const char *mode, const char *name,
 }
 
 /*
- * Whether a chunk would gain nothing from deflating: its first 4 KiB do
- * not shrink at level 1 (media, archives, encrypted or random bytes).
- */
-static bool incompressible(const void *data, size_t len)
-{
-	unsigned char out[4200];
-	uLongf out_len = sizeof(out);
-
-	if (len < 4096)
-		return false;
-	return compress2(out, &out_len, data, 4096, 1) != Z_OK ||
-	       out_len >= 4096 - 64;
-}
-
-/*
- * Writes blob oid as a loose object whose zlib stream stores its bytes
- * (level 0). Deflating an incompressible 2 GiB file at level 1 took 70 s
- * here (zlib: about 40 MB/s at level 1, 400 MB/s at level 0), which an
- * unmount waits for, to save nothing. Written to a temporary file and
- * renamed into place, as git does.
- */
-static int write_stored(const char *objects, const git_oid *oid,
-			const void *data, size_t len)
-{
-	char hex[GIT_OID_HEXSZ + 1], path[4200], tmp[4300], head[64];
-	int head_len = snprintf(head, sizeof(head), "blob %zu", len) + 1;
-	z_stream z = {0};
-	unsigned char *out = NULL;
-	size_t cap;
-	int fd = -1, rc = 0;
-
-	git_oid_tostr(hex, sizeof(hex), oid);
-	snprintf(path, sizeof(path), "%s/%.2s", objects, hex);
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%.2s/%s", objects, hex, hex + 2);
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)gettid());
-	if (deflateInit(&z, 0) != Z_OK)
-		return -ENOMEM;
-	cap = deflateBound(&z, (uLong)(head_len + len));
-	out = malloc(cap);
-	if (!out) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	z.next_in = (unsigned char *)head;
-	z.avail_in = (uInt)head_len;
-	if (deflate(&z, Z_NO_FLUSH) != Z_OK) {
-		rc = -EIO;
-		goto out;
-	}
-	z.next_in = (unsigned char *)data;
-	z.avail_in = (uInt)len;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
-		rc = -EIO;
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = gfs_write_all(fd, out, cap - z.avail_out);
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-out:
-	deflateEnd(&z);
-	free(out);
-	return rc;
-}
-
-/*
  * Writes an object the store lacks straight to the loose backend when
  * there is one: git_odb_write would look for it again, rescanning the
  * pack directory for each of a large file's thousands of chunks.
@@ -377,8 +299,9 @@ static int write_object(struct gfs_chunks_odb *to, git_oid *oid,
 	if (git_odb_exists_ext(to->odb, oid, GIT_ODB_LOOKUP_NO_REFRESH))
 		return 0;
 	if (to->objects && type == GIT_OBJECT_BLOB &&
-	    incompressible(data, len)) {
-		int rc = write_stored(to->objects, oid, data, len);
+	    gfs_store_incompressible(data, len)) {
+		int rc = gfs_stored_write(to->objects, oid, data, len,
+					  GIT_OBJECT_BLOB);
 
 		if (!rc)
 			(*written)++;
