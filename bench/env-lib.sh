@@ -19,3 +19,14 @@ bench_secs() {
 	python3 -c "import sys; print('%.*f' % (int(sys.argv[3]), float(sys.argv[2]) - float(sys.argv[1])))" \
 		"$1" "$2" "${3:-2}"
 }
+
+# bench_far_limits FILE: a config (0600) whose [limits] sit far from any
+# workload: the bench deletes whole trees, and the breaker then counts
+# every operation as usual without ever freezing the mount, so the bench
+# times its cost, never a freeze.
+bench_far_limits() {
+	printf '%s\n' '[limits]' 'deletes_per_minute = 1000000000' \
+		'renames_per_minute = 1000000000' \
+		'bytes_written_per_minute = 1000T' 'delete_fraction = 1' >"$1" &&
+		chmod 600 "$1"
+}

@@ -12,6 +12,8 @@ set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=bench/env-lib.sh
+. "$BENCH_DIR/env-lib.sh"
 
 # ---------------------------------------------------------------- options --
 TARGETS=native,bindfs,passthrough_ll,guardfs
@@ -369,13 +371,8 @@ mount_target() {
 		# the user's: XDG dirs point there, and a variant's INI is copied
 		# with [guard] root and mountpoint prepended
 		mkdir -p "$d/xdg/config/guardfs" "$d/xdg/state" "$d/xdg/data"
-		# the workloads delete whole trees (rm-rf): the breaker counts
-		# every operation as usual but sits far from its limits, so the
-		# bench times its cost, never a freeze
-		printf '%s\n' '[limits]' 'deletes_per_minute = 1000000000' \
-			'renames_per_minute = 1000000000' \
-			'bytes_written_per_minute = 1000T' 'delete_fraction = 1' \
-			> "$d/limits.ini"
+		# the workloads delete whole trees (rm-rf)
+		bench_far_limits "$d/limits.ini"
 		cp "$d/limits.ini" "$d/xdg/config/guardfs/config.ini"
 		chmod 600 "$d/xdg/config/guardfs/config.ini"
 		cfg=$(guardfs_cfg_file "$name")

@@ -5,7 +5,7 @@
 #
 #   bench/scale-fds.sh [--tree TARBALL|synthetic:N] [--limit N] [--rm]
 #                      [--guardfs LABEL=BIN]... [--config INI] [--no-commit]
-#                      [--workdir DIR] [--keep] [--wait-pack]
+#                      [--workdir DIR] [--keep] [--wait-pack] [--extract]
 #
 # Extracts the tree once (default: Debian's linux-source-6.1, ~80k files),
 # commits it to git natively (for git status), then for the native folder
@@ -22,11 +22,18 @@
 # anonymous and file-backed RSS; --wait-pack first waits (up to 10 min)
 # until the packer has packed the store's loose objects. Then each
 # guardfs target is unmounted and mounted again: the remount's time and
-# peak RSS. Needs root. Prints a markdown table.
+# peak RSS. With --extract, at the end, for the native folder and each
+# target: an empty folder (mounted), the tree extracted into it (from a
+# plain tar made once, so that xz's 10 s do not hide the filesystem's
+# share), git init, add -A and commit of it, git status twice, and rm -rf
+# of it, with the daemon's peak descriptors and RSS over the four. Needs
+# root. Prints a markdown table.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=bench/env-lib.sh
+. "$BENCH_DIR/env-lib.sh"
 TREE=/usr/src/linux-source-6.1.tar.xz
 LIMIT=
 DO_RM=0
@@ -36,9 +43,10 @@ TARGETS=()
 CONFIG=
 COMMIT=1
 WAIT_PACK=0
+DO_EXTRACT=0
 
 usage() {
-	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do
@@ -52,6 +60,7 @@ while (($#)); do
 	--config) CONFIG=$2; shift 2 ;;
 	--no-commit) COMMIT=0; shift ;;
 	--wait-pack) WAIT_PACK=1; shift ;;
+	--extract) DO_EXTRACT=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -232,6 +241,60 @@ if [ "$DO_RM" = 1 ]; then
 	done
 fi
 
+# extract_all LABEL BIN: the tree made in an empty folder through BIN's
+# mount (native: none), then deleted.
+extract_all() {
+	local label=$1 bin=$2 dir=$WORKDIR/x-$1 pid=
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if [ "$label" != native ]; then
+		export HOME=$WORKDIR/home-$label XDG_DATA_HOME=$WORKDIR/home-$label/data-x
+		export XDG_STATE_HOME=$WORKDIR/home-$label/state-x
+		# rm -rf of the whole tree: what the breaker would stop
+		export XDG_CONFIG_HOME=$WORKDIR/home-$label/config-x
+		mkdir -p "$XDG_CONFIG_HOME/guardfs"
+		bench_far_limits "$XDG_CONFIG_HOME/guardfs/config.ini"
+		"$bin" mount ${CONFIG:+-c "$CONFIG"} "$dir" >/dev/null || return
+		pid=$("$bin" status --json | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["mounts"]:
+    if m["mountpoint"] == sys.argv[1]: print(m["pid"])' "$dir")
+		echo 0 >"$WORKDIR/peak"
+		sample "$pid" "$WORKDIR/peak" &
+		SAMPLER=$!
+	fi
+	{
+		timed extract tar -xf "$WORKDIR/tree.tar" -C "$dir"
+		# -f: Debian's linux-source tree ignores itself ("/*")
+		timed git-add-commit sh -c "cd '$dir' && git init -q &&
+			git add -A -f && git -c user.name=b -c user.email=b@b commit -qm tree"
+		timed git-status-cold git -C "$dir" status --porcelain
+		timed git-status-warm git -C "$dir" status --porcelain
+		timed rm-rf-tree sh -c "rm -rf '$dir'/* '$dir'/.git"
+	} | sed "s/^/$label\t/" >>"$RESULTS"
+	if [ -n "$pid" ]; then
+		printf '%s\textract-peak-fds\t%s\n' "$label" "$(cat "$WORKDIR/peak")" >>"$RESULTS"
+		rss "$pid" extract-peak-rss-MiB VmHWM
+		t0=$(now)
+		"$bin" umount "$dir" >/dev/null
+		printf '%s\textract-umount\t%.3f\n' "$label" "$(echo "$(now) - $t0" | bc)" >>"$RESULTS"
+		kill "$SAMPLER" 2>/dev/null
+		SAMPLER=
+	fi
+	rm -rf "$dir"
+}
+
+if [ "$DO_EXTRACT" = 1 ]; then
+	case $TREE in
+	synthetic:*) tar -cf "$WORKDIR/tree.tar" -C "$PRISTINE/tree" --exclude=.git . ;;
+	*) [ -f "$WORKDIR/tree.tar" ] || xz -dc "$TREE" >"$WORKDIR/tree.tar" ;;
+	esac
+	for target in native "${TARGETS[@]}"; do
+		label=${target%%=*}
+		extract_all "$label" "${target#*=}"
+	done
+fi
+
 # The table: one row per measure, one column per target.
 python3 - "$RESULTS" "$files" "${LIMIT:-default}" <<'PY'
 import sys
@@ -249,7 +312,8 @@ for name, vals in rows.items():
     for c in cols:
         v = vals.get(c, "")
         n = vals.get("native")
-        if v and n and c != "native" and name not in ("mount", "remount"):
+        if v and n and c != "native" and name not in (
+                "mount", "remount", "extract-umount"):
             try:
                 v = f"{float(v):.3f} ({float(v) / float(n):.2f}x)"
             except ValueError:
