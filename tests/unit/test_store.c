@@ -1216,6 +1216,69 @@ static void test_baseline_into_packs(void)
 	close(fd);
 }
 
+/* The size on disk of the loose object that holds REV:PATH in git_dir. */
+static long long loose_size(const char *git_dir, const char *rev_path)
+{
+	return atoll(sh("o=$(git --git-dir='%s' rev-parse '%s') && "
+			"stat -c %%s '%s/objects/'$(echo $o | cut -c1-2)/"
+			"$(echo $o | cut -c3-)",
+			git_dir, rev_path, git_dir));
+}
+
+/*
+ * A file over 16 MiB (streamed, not read whole) whose bytes do not
+ * compress is written stored, zlib level 0, at the first start and at a
+ * change: level 1 would spend seconds to save nothing. One that
+ * compresses is deflated. git reads both back.
+ */
+static void test_large_blob_stored(void)
+{
+	char dir[400], bstore[450], broot[450], err[512];
+	struct gfs_store_opts o = {0};
+	struct gfs_store *s = NULL;
+	const long long size = 17LL << 20;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/stored", base);
+	snprintf(bstore, sizeof(bstore), "%s/store.git", dir);
+	snprintf(broot, sizeof(broot), "%s/root", dir);
+	sh("mkdir -p '%s' && cd '%s' && head -c %lld /dev/urandom >noise && "
+	   "yes 'a line of text' | head -c %lld >text",
+	   broot, broot, size, size);
+	fd = open(broot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	o.store_path = bstore;
+	o.root_fd = fd;
+	o.root_path = broot;
+	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+	if (!s)
+		return;
+	CHECK(loose_size(bstore, "HEAD:noise") > size);
+	CHECK(loose_size(bstore, "HEAD:text") < size / 64);
+	/* a change goes the worker's way, to the same end */
+	CHECK(gfs_store_before(s, "noise", 0) == 0);
+	sh("head -c %lld /dev/urandom >'%s/noise'", size, broot);
+	{
+		struct gfs_store_event ev = {.op = GFS_OP_WRITE,
+					     .path = "noise",
+					     .pid = 4242,
+					     .process = "agent"};
+
+		CHECK(gfs_store_after(s, &ev, NULL) == 0);
+	}
+	gfs_store_flush(s);
+	CHECK_STR(sh("git --git-dir='%s' log -1 --format=%%s", bstore),
+		  "write noise");
+	CHECK(loose_size(bstore, "HEAD:noise") > size);
+	gfs_store_close(s);
+	CHECK_STR(sh("cd '%s' && git --git-dir='%s' cat-file blob HEAD:noise "
+		     "| cmp - noise && git --git-dir='%s' cat-file blob "
+		     "HEAD~1:text | cmp - text && echo same",
+		     broot, bstore, bstore),
+		  "same");
+	CHECK_STR(sh("git --git-dir='%s' fsck --strict 2>&1", bstore), "");
+	close(fd);
+}
+
 /*
  * The first baseline's blobs are written by other threads
  * (store_baseline.c): one they cannot write (a full disk) fails the
@@ -1512,6 +1575,7 @@ int main(void)
 	test_disk_full();
 	test_baseline_disk_full();
 	test_baseline_into_packs();
+	test_large_blob_stored();
 	test_ingest_full();
 	test_coarse_times();
 	test_timing();
