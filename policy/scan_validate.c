@@ -464,14 +464,59 @@ static bool decodes_to_prose(const uint8_t *v, size_t len)
 	return spaces >= 2;
 }
 
-/* How many %s and %d a value holds (format strings, not passwords). */
-static unsigned format_specs(const uint8_t *v, size_t len)
+/*
+ * The length of a printf conversion at v (%s, %d, %016llx, %-8.3f), or
+ * 0. Only s and d count without a flag, width or length: "%5d" may be a
+ * password's, "%08x" is code's.
+ */
+static size_t format_spec_len(const uint8_t *v, size_t len)
+{
+	size_t i = 1;
+	bool decorated = false;
+
+	if (len < 2 || v[0] != '%')
+		return 0;
+	while (i < len && strchr("-+ #0", v[i]) && v[i])
+		i++, decorated = true;
+	while (i < len && is_digit(v[i]))
+		i++, decorated = true;
+	if (i < len && v[i] == '.') {
+		i++;
+		while (i < len && is_digit(v[i]))
+			i++;
+		decorated = true;
+	}
+	while (i < len && v[i] && strchr("hlzjtL", v[i]))
+		i++, decorated = true;
+	if (i >= len)
+		return 0;
+	if (v[i] == 's' || v[i] == 'd')
+		return i + 1;
+	return decorated && v[i] && strchr("iouxXcpfeEgG", v[i]) ? i + 1 : 0;
+}
+
+/*
+ * How many printf conversions a value holds (format strings, not
+ * passwords), and in *rest how many of its bytes are not part of one.
+ */
+static unsigned format_specs(const uint8_t *v, size_t len, size_t *rest)
 {
 	unsigned n = 0;
-	size_t i;
+	size_t i = 0, other = 0;
 
-	for (i = 0; i + 1 < len; i++)
-		n += v[i] == '%' && (v[i + 1] == 's' || v[i + 1] == 'd');
+	while (i < len) {
+		size_t l = format_spec_len(v + i, len - i);
+
+		if (l) {
+			n++;
+			i += l;
+		} else {
+			other++;
+			i++;
+		}
+	}
+	if (rest)
+		*rest = other;
 	return n;
 }
 
@@ -577,7 +622,8 @@ static bool check_value(const uint8_t *v, size_t len)
 		"guest",    "test",	 "user",     "pass",	    "env",
 	};
 	size_t lower = 0, upper = 0, digit = 0, other = 0, i, transitions = 0;
-	size_t word_chars = 0;
+	size_t word_chars = 0, unformatted;
+	unsigned specs;
 	double h;
 
 	if (len < 8)
@@ -663,9 +709,14 @@ static bool check_value(const uint8_t *v, size_t len)
 	/* modular crypt hashes: pbkdf2_sha256$600000$salt$hash, $6$s$h */
 	if (count_byte(v, len, '$') >= 3)
 		return false;
-	/* format strings and code: "%s on %s", p->pw, pEntry^.pw_passwd */
-	if (format_specs(v, len) >= (memchr(v, ' ', len) ? 1u : 2u) ||
-	    memmem(v, len, "->", 2) || memmem(v, len, "^.", 2))
+	/*
+	 * format strings and code: "%s on %s", 0x%016llx (too little left
+	 * around its conversions to be a secret), p->pw, pEntry^.pw_passwd
+	 */
+	specs = format_specs(v, len, &unformatted);
+	if (specs >= (memchr(v, ' ', len) ? 1u : 2u) ||
+	    (specs && unformatted < 8) || memmem(v, len, "->", 2) ||
+	    memmem(v, len, "^.", 2))
 		return false;
 	/* references into a secret store: arn:aws:..., vault:kv/db#pw */
 	if (looks_like_store_ref(v, len))
@@ -686,10 +737,13 @@ static bool check_value(const uint8_t *v, size_t len)
 	h = scan_entropy(v, len);
 	if (h < 2.5)
 		return false;
-	/* words and identifiers: letters and separators only */
+	/*
+	 * words and identifiers: letters and separators only (a comma too:
+	 * firmware and device-tree names, rtas_token("ibm,get-xive"))
+	 */
 	for (i = 0; i < len; i++)
 		if (is_lower(v[i]) || is_upper(v[i]) || v[i] == '_' ||
-		    v[i] == '-' || v[i] == '.' || v[i] == ' ')
+		    v[i] == '-' || v[i] == '.' || v[i] == ' ' || v[i] == ',')
 			word_chars++;
 	if (word_chars == len) {
 		/* random letters flip case often, CamelCase rarely */
@@ -791,6 +845,9 @@ static bool check_uri_password(const uint8_t *user, size_t ulen,
 	};
 	size_t i;
 
+	/* Perl and shell strings escape the '@': "http://admin:admin\@host" */
+	if (plen && pw[plen - 1] == '\\')
+		plen--;
 	if (plen < 3)
 		return false;
 	if (ulen == plen && !memcmp(user, pw, plen))

@@ -512,6 +512,22 @@ def variants2():
       "SESSION_COOKIE_NAME = 'sessionid'\n" % uuid.UUID(int=R.getrandbits(128)))
 
 
+def variants3():
+    """Lines of the Linux kernel's own tree that were refused (session 12)."""
+    w("negative/source/rtas.c",
+      "void rtas_activate_firmware(void)\n{\n\tint token;\n\n"
+      "\ttoken = rtas_token(\"ibm,activate-firmware\");\n"
+      "\tibm_read_pci_config = rtas_token(\"ibm,read-pci-config\");\n"
+      "\tcall_status = rtas_call(rtas_token(\"ibm,get-system-parameter\"), "
+      "3, 1,\n}\n")
+    w("negative/source/trace.h",
+      "\tTP_printk(\"unit_address=0x%016llx process_token=0x%016llx "
+      "rc=%li\",\n")
+    w("negative/source/ktest.pl",
+      "# POWER_CYCLE = wget --no-proxy -O /dev/null -q  --auth-no-challenge "
+      "'http://admin:admin\\@power/outlet?5=CCL'\n")
+
+
 def negatives():
     placeholders()
     templates()
@@ -526,3 +542,4 @@ def negatives():
     docs()
     variants()
     variants2()
+    variants3()

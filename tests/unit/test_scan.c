@@ -287,6 +287,10 @@ static void test_connection_strings(void)
 	CLEAN("amqp://guest:guest@localhost:5672/\n");
 	CLEAN("new URL('https://abc:xyz@example.com')\n");
 	CLEAN("git clone https://github.com/acme/app.git\n");
+	/* Perl's "\@": the escape is not the password's */
+	SECRET("my $url = \"https://deploy:Hk8sPq2LmN4vX7\\@git.acme.io/\";\n",
+	       "uri-credentials");
+	CLEAN("# wget 'http://admin:admin\\@power/outlet?5=CCL'\n");
 	SECRET("url=jdbc:mysql://db:3306/"
 	       "shop?user=shop&password=Hk8sPq2LmN4v\n",
 	       "jdbc-password");
@@ -305,6 +309,18 @@ static void test_jwt(void)
 
 static void test_generic(void)
 {
+	/*
+	 * a comma between words is a name (firmware calls in the kernel),
+	 * one among digits and mixed case is not; a printf conversion with
+	 * little around it is code, one inside a long literal is not
+	 */
+	CLEAN("token = rtas_token(\"ibm,activate-firmware\");\n");
+	SECRET("token = \"Qw3,rTy9-Zx8Cv,7Lp\";\n",
+	       "generic-secret-assignment");
+	CLEAN("TP_printk(\"unit_address=0x%016llx "
+	      "process_token=0x%016llx\");\n");
+	SECRET("password = \"Zx9%08xcV8bN7mQ2wE\"\n",
+	       "generic-secret-assignment");
 	SECRET("[db]\npassword = E=Fd0Nhcy#1kGD2VD#eR1U\n",
 	       "generic-secret-assignment");
 	SECRET("auth:\n  jwt_secret: \"k3J9xQ2mZ7vP4wR8tY6u\"\n",
