@@ -30,3 +30,29 @@ bench_far_limits() {
 		'bytes_written_per_minute = 1000T' 'delete_fraction = 1' >"$1" &&
 		chmod 600 "$1"
 }
+
+# bench_build_passthrough_ll OUT: libfuse's passthrough_ll example, the
+# FUSE peer, built from libfuse3-dev's copy.
+bench_build_passthrough_ll() {
+	local ex=/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
+	[ -x "$1" ] && return 0
+	mkdir -p "$(dirname "$1")" &&
+		# shellcheck disable=SC2046
+		cc -O2 -o "$1" "$ex" $(pkg-config --cflags --libs fuse3)
+}
+
+# bench_passthrough_ll_mount BIN SOURCE MOUNTPOINT: mounted the way
+# bench/run.sh mounts the peer (writeback, cache=always), in the
+# background; prints its pid once the mount is there.
+bench_passthrough_ll_mount() {
+	local pid
+	mkdir -p "$3"
+	"$1" -f -o source="$2",writeback,cache=always "$3" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		mountpoint -q "$3" && { echo "$pid"; return 0; }
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null
+	return 1
+}

@@ -298,7 +298,7 @@ build_examples() {
 	local ex=/usr/share/doc/libfuse3-dev/examples cflags libs
 	cflags=$(pkg-config --cflags fuse3) && libs=$(pkg-config --libs fuse3) || return 1
 	if [[ ,$TARGETS, == *,passthrough_ll,* ]]; then
-		cc -O2 -o "$WORKDIR/bin/passthrough_ll" "$ex/passthrough_ll.c" $cflags $libs ||
+		bench_build_passthrough_ll "$WORKDIR/bin/passthrough_ll" ||
 			log "warning: building passthrough_ll from $ex failed"
 	fi
 	if [[ ,$TARGETS, == *,passthrough,* ]]; then

@@ -6,6 +6,7 @@
 #   bench/scale-fds.sh [--tree TARBALL|synthetic:N] [--limit N] [--rm]
 #                      [--guardfs LABEL=BIN]... [--config INI] [--no-commit]
 #                      [--workdir DIR] [--keep] [--wait-pack] [--extract]
+#                      [--peer]
 #
 # Extracts the tree once (default: Debian's linux-source-6.1, ~80k files),
 # commits it to git natively (for git status), then for the native folder
@@ -27,7 +28,10 @@
 # plain tar made once, so that xz's 10 s do not hide the filesystem's
 # share), git init, add -A and commit of it, git status twice, and rm -rf
 # of it, with the daemon's peak descriptors and RSS over the four. Needs
-# root. Prints a markdown table.
+# root. --peer adds libfuse's passthrough_ll example (bench/run.sh's
+# peer, -o writeback,cache=always) as a column: the workloads through it
+# over the same tree (mounted elsewhere, source= the tree), and the
+# extract through it. Prints a markdown table.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,9 +48,10 @@ CONFIG=
 COMMIT=1
 WAIT_PACK=0
 DO_EXTRACT=0
+PEER=0
 
 usage() {
-	sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do
@@ -61,6 +66,7 @@ while (($#)); do
 	--no-commit) COMMIT=0; shift ;;
 	--wait-pack) WAIT_PACK=1; shift ;;
 	--extract) DO_EXTRACT=1; shift ;;
+	--peer) PEER=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -69,12 +75,19 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "scale-fds.sh: needs root" >&2; exit 2; }
 
 export LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+# no gc in the background of a timed command (git commit of 80k files
+# starts one): the pristine tree's .git is packed once, in the foreground
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=gc.auto GIT_CONFIG_VALUE_0=0
 mkdir -p "$WORKDIR"
 PRISTINE=$WORKDIR/pristine
 SAMPLER=
 
+PLL=$WORKDIR/bin/passthrough_ll
+PLL_PID=
+
 cleanup() {
 	[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null
+	[ -n "$PLL_PID" ] && kill "$PLL_PID" 2>/dev/null
 	if grep -q " $WORKDIR/" /proc/mounts; then
 		grep " $WORKDIR/" /proc/mounts | awk '{print $2}' |
 			while read -r mp; do umount -l "$mp"; done
@@ -106,6 +119,7 @@ PY
 	# -f: Debian's linux-source tree ignores itself ("/*" in .gitignore)
 	git -C "$1/tree" add -A -f
 	git -C "$1/tree" -c user.name=b -c user.email=b@b commit -qm tree
+	git -C "$1/tree" gc -q
 }
 
 now() { date +%s.%N; }
@@ -118,10 +132,11 @@ timed() {
 	"$@" >/dev/null 2>"$WORKDIR/err"
 	rc=$?
 	t1=$(now)
-	# a failed command (or one that complained) is not a time
+	# a failed command (or one that complained) is not a time: the
+	# table says FAIL, with how long it ran
 	if [ "$rc" -ne 0 ] || [ -s "$WORKDIR/err" ]; then
 		echo "  $name failed: $(head -c 200 "$WORKDIR/err")" >&2
-		printf '%s\tFAIL\n' "$name"
+		printf '%s\tFAIL (%.1f s)\n' "$name" "$(echo "$t1 - $t0" | bc)"
 	else
 		printf '%s\t%.3f\n' "$name" "$(echo "$t1 - $t0" | bc)"
 	fi
@@ -135,6 +150,20 @@ sample() {
 		((n > peak)) && peak=$n && echo "$peak" >"$2"
 		sleep 0.2
 	done
+}
+
+# daemon_pid BIN MOUNTPOINT: the pid of BIN's daemon serving MOUNTPOINT
+daemon_pid() {
+	"$1" status --json | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["mounts"]:
+    if m["mountpoint"] == sys.argv[1]: print(m["pid"])' "$2"
+}
+
+# pll_umount: unmounts the peer at $1 and waits for its daemon
+pll_umount() {
+	umount "$1" && wait "$PLL_PID" 2>/dev/null
+	PLL_PID=
 }
 
 # rss PID NAME FIELD: the daemon's /proc status FIELD in MiB, as NAME
@@ -163,6 +192,13 @@ echo "tree: $files files" >&2
 RESULTS=$WORKDIR/results.tsv
 : >"$RESULTS"
 workloads "$PRISTINE/tree" | sed 's/^/native\t/' >>"$RESULTS"
+if [ "$PEER" = 1 ]; then
+	bench_build_passthrough_ll "$PLL" || { echo "cannot build passthrough_ll" >&2; exit 1; }
+	PLL_PID=$(bench_passthrough_ll_mount "$PLL" "$PRISTINE/tree" "$WORKDIR/pll") ||
+		{ echo "passthrough_ll: mount failed" >&2; exit 1; }
+	workloads "$WORKDIR/pll" | sed 's/^/passthrough_ll\t/' >>"$RESULTS"
+	pll_umount "$WORKDIR/pll"
+fi
 
 for target in "${TARGETS[@]}"; do
 	label=${target%%=*}
@@ -180,10 +216,7 @@ for target in "${TARGETS[@]}"; do
 	t0=$(now)
 	"${mount_cmd[@]}" >/dev/null || { echo "$label: mount failed" >&2; continue; }
 	printf '%s\tmount\t%.3f\n' "$label" "$(echo "$(now) - $t0" | bc)" >>"$RESULTS"
-	pid=$("$bin" status --json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin)["mounts"]:
-    if m["mountpoint"] == sys.argv[1]: print(m["pid"])' "$PRISTINE/tree")
+	pid=$(daemon_pid "$bin" "$PRISTINE/tree")
 	echo 0 >"$WORKDIR/peak"
 	sample "$pid" "$WORKDIR/peak" &
 	SAMPLER=$!
@@ -209,10 +242,7 @@ for m in json.load(sys.stdin)["mounts"]:
 	t0=$(now)
 	"${mount_cmd[@]}" >/dev/null || { echo "$label: remount failed" >&2; continue; }
 	printf '%s\tremount\t%.3f\n' "$label" "$(echo "$(now) - $t0" | bc)" >>"$RESULTS"
-	pid=$("$bin" status --json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin)["mounts"]:
-    if m["mountpoint"] == sys.argv[1]: print(m["pid"])' "$PRISTINE/tree")
+	pid=$(daemon_pid "$bin" "$PRISTINE/tree")
 	rss "$pid" remount-peak-rss-MiB VmHWM
 	rss "$pid" remount-file-MiB RssFile
 	"$bin" umount "$PRISTINE/tree" >/dev/null
@@ -245,9 +275,12 @@ fi
 # mount (native: none), then deleted.
 extract_all() {
 	local label=$1 bin=$2 dir=$WORKDIR/x-$1 pid=
-	rm -rf "$dir"
+	rm -rf "$dir" "$dir-src"
 	mkdir -p "$dir"
-	if [ "$label" != native ]; then
+	if [ "$label" = passthrough_ll ]; then
+		mkdir -p "$dir-src"
+		PLL_PID=$(bench_passthrough_ll_mount "$PLL" "$dir-src" "$dir") || return
+	elif [ "$label" != native ]; then
 		export HOME=$WORKDIR/home-$label XDG_DATA_HOME=$WORKDIR/home-$label/data-x
 		export XDG_STATE_HOME=$WORKDIR/home-$label/state-x
 		# rm -rf of the whole tree: what the breaker would stop
@@ -255,10 +288,7 @@ extract_all() {
 		mkdir -p "$XDG_CONFIG_HOME/guardfs"
 		bench_far_limits "$XDG_CONFIG_HOME/guardfs/config.ini"
 		"$bin" mount ${CONFIG:+-c "$CONFIG"} "$dir" >/dev/null || return
-		pid=$("$bin" status --json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin)["mounts"]:
-    if m["mountpoint"] == sys.argv[1]: print(m["pid"])' "$dir")
+		pid=$(daemon_pid "$bin" "$dir")
 		echo 0 >"$WORKDIR/peak"
 		sample "$pid" "$WORKDIR/peak" &
 		SAMPLER=$!
@@ -272,6 +302,7 @@ for m in json.load(sys.stdin)["mounts"]:
 		timed git-status-warm git -C "$dir" status --porcelain
 		timed rm-rf-tree sh -c "rm -rf '$dir'/* '$dir'/.git"
 	} | sed "s/^/$label\t/" >>"$RESULTS"
+	[ "$label" = passthrough_ll ] && pll_umount "$dir"
 	if [ -n "$pid" ]; then
 		printf '%s\textract-peak-fds\t%s\n' "$label" "$(cat "$WORKDIR/peak")" >>"$RESULTS"
 		rss "$pid" extract-peak-rss-MiB VmHWM
@@ -281,7 +312,7 @@ for m in json.load(sys.stdin)["mounts"]:
 		kill "$SAMPLER" 2>/dev/null
 		SAMPLER=
 	fi
-	rm -rf "$dir"
+	rm -rf "$dir" "$dir-src"
 }
 
 if [ "$DO_EXTRACT" = 1 ]; then
@@ -289,7 +320,9 @@ if [ "$DO_EXTRACT" = 1 ]; then
 	synthetic:*) tar -cf "$WORKDIR/tree.tar" -C "$PRISTINE/tree" --exclude=.git . ;;
 	*) [ -f "$WORKDIR/tree.tar" ] || xz -dc "$TREE" >"$WORKDIR/tree.tar" ;;
 	esac
-	for target in native "${TARGETS[@]}"; do
+	peers=()
+	[ "$PEER" = 1 ] && peers=(passthrough_ll)
+	for target in native "${peers[@]}" "${TARGETS[@]}"; do
 		label=${target%%=*}
 		extract_all "$label" "${target#*=}"
 	done
