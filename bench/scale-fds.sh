@@ -4,7 +4,7 @@
 # bench/README.md.
 #
 #   bench/scale-fds.sh [--tree TARBALL|synthetic:N] [--limit N] [--rm]
-#                      [--guardfs LABEL=BIN]... [--config INI] [--no-commit]
+#                      [--guardfs LABEL=BIN[:INI]]... [--config INI] [--no-commit]
 #                      [--workdir DIR] [--keep] [--wait-pack] [--extract]
 #                      [--peer]
 #
@@ -16,7 +16,8 @@
 # fresh mount: every lookup reaches the daemon; the second from the
 # kernel's caches) and git status twice, sampling the daemon's descriptors
 # (/proc/PID/fd) and peak RSS (VmHWM); with --rm, rm -rf of a fresh copy
-# of the tree at the end. --config mounts with that INI (-c); --no-commit
+# of the tree at the end. --config mounts with that INI (-c), a target's
+# own :INI mounts that target with its own; --no-commit
 # leaves the tree untracked (git init only: git add of a million files
 # takes longer than the rest) and git status then lists it with -uall,
 # which still reads every directory. After the workloads: the daemon's
@@ -160,6 +161,16 @@ for m in json.load(sys.stdin)["mounts"]:
     if m["mountpoint"] == sys.argv[1]: print(m["pid"])' "$2"
 }
 
+# target_bin TARGET, target_config TARGET: of LABEL=BIN[:INI]
+target_bin() {
+	local spec=${1#*=}
+	echo "${spec%%:*}"
+}
+target_config() {
+	local spec=${1#*=}
+	if [[ $spec == *:* ]]; then echo "${spec#*:}"; else echo "$CONFIG"; fi
+}
+
 # pll_umount: unmounts the peer at $1 and waits for its daemon
 pll_umount() {
 	umount "$1" && wait "$PLL_PID" 2>/dev/null
@@ -202,14 +213,15 @@ fi
 
 for target in "${TARGETS[@]}"; do
 	label=${target%%=*}
-	bin=${target#*=}
+	bin=$(target_bin "$target")
+	config=$(target_config "$target")
 	home=$WORKDIR/home-$label
 	rm -rf "$home"
 	mkdir -p "$home/run"
 	chmod 700 "$home/run"
 	export HOME=$home XDG_STATE_HOME=$home/state XDG_DATA_HOME=$home/data
 	export XDG_CONFIG_HOME=$home/config XDG_RUNTIME_DIR=$home/run
-	mount_cmd=("$bin" mount ${CONFIG:+-c "$CONFIG"} "$PRISTINE/tree")
+	mount_cmd=("$bin" mount ${config:+-c "$config"} "$PRISTINE/tree")
 	[ -n "$LIMIT" ] && mount_cmd=(prlimit --nofile="$LIMIT:$LIMIT"
 		setpriv --inh-caps=-sys_resource
 		--bounding-set=-sys_resource "${mount_cmd[@]}")
@@ -251,7 +263,8 @@ done
 if [ "$DO_RM" = 1 ]; then
 	for target in native "${TARGETS[@]}"; do
 		label=${target%%=*}
-		bin=${target#*=}
+		bin=$(target_bin "$target")
+		config=$(target_config "$target")
 		copy=$WORKDIR/rm-$label
 		rm -rf "$copy"
 		mkdir -p "$copy"
@@ -259,7 +272,7 @@ if [ "$DO_RM" = 1 ]; then
 		if [ "$label" != native ]; then
 			export HOME=$WORKDIR/home-$label XDG_DATA_HOME=$WORKDIR/home-$label/data-rm
 			export XDG_STATE_HOME=$WORKDIR/home-$label/state-rm
-			mount_cmd=("$bin" mount ${CONFIG:+-c "$CONFIG"} "$copy")
+			mount_cmd=("$bin" mount ${config:+-c "$config"} "$copy")
 			[ -n "$LIMIT" ] && mount_cmd=(prlimit --nofile="$LIMIT:$LIMIT"
 				setpriv --inh-caps=-sys_resource
 				--bounding-set=-sys_resource "${mount_cmd[@]}")
@@ -271,10 +284,10 @@ if [ "$DO_RM" = 1 ]; then
 	done
 fi
 
-# extract_all LABEL BIN: the tree made in an empty folder through BIN's
-# mount (native: none), then deleted.
+# extract_all LABEL BIN CONFIG: the tree made in an empty folder through
+# BIN's mount (native: none), then deleted.
 extract_all() {
-	local label=$1 bin=$2 dir=$WORKDIR/x-$1 pid=
+	local label=$1 bin=$2 config=$3 dir=$WORKDIR/x-$1 pid=
 	rm -rf "$dir" "$dir-src"
 	mkdir -p "$dir"
 	if [ "$label" = passthrough_ll ]; then
@@ -287,7 +300,7 @@ extract_all() {
 		export XDG_CONFIG_HOME=$WORKDIR/home-$label/config-x
 		mkdir -p "$XDG_CONFIG_HOME/guardfs"
 		bench_far_limits "$XDG_CONFIG_HOME/guardfs/config.ini"
-		"$bin" mount ${CONFIG:+-c "$CONFIG"} "$dir" >/dev/null || return
+		"$bin" mount ${config:+-c "$config"} "$dir" >/dev/null || return
 		pid=$(daemon_pid "$bin" "$dir")
 		echo 0 >"$WORKDIR/peak"
 		sample "$pid" "$WORKDIR/peak" &
@@ -324,7 +337,8 @@ if [ "$DO_EXTRACT" = 1 ]; then
 	[ "$PEER" = 1 ] && peers=(passthrough_ll)
 	for target in native "${peers[@]}" "${TARGETS[@]}"; do
 		label=${target%%=*}
-		extract_all "$label" "${target#*=}"
+		extract_all "$label" "$(target_bin "$target")" \
+			"$(target_config "$target")"
 	done
 fi
 
