@@ -351,6 +351,26 @@ static bool looks_like_words(const uint8_t *v, size_t len)
 }
 
 /*
+ * "vendor,name": how firmware and device trees name things
+ * ("ibm,update-flash-64-and-reboot", "fsl,imx6q-pcie"): a lowercase
+ * vendor of letters, one comma, and lowercase letters, digits and - _ .
+ */
+static bool looks_like_vendor_name(const uint8_t *v, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && is_lower(v[i]))
+		i++;
+	if (i < 2 || i > 12 || i + 1 >= len || v[i] != ',')
+		return false;
+	for (i++; i < len; i++)
+		if (!is_lower(v[i]) && !is_digit(v[i]) && v[i] != '-' &&
+		    v[i] != '_' && v[i] != '.')
+			return false;
+	return true;
+}
+
+/*
  * "scheme:rest" where scheme is a lowercase word: a reference to where a
  * secret lives (arn:, vault:, ssm:, secretsmanager:) or a hash naming
  * its algorithm (sha256:, md5:). Laravel's "base64:" keys are secrets.
@@ -751,6 +771,8 @@ static bool check_value(const uint8_t *v, size_t len)
 		    transitions * 3 < len)
 			return false;
 	}
+	if (looks_like_vendor_name(v, len))
+		return false;
 	/* words and numbers joined: scram-sha-256, aes-256-cbc, utf8_v2 */
 	if (!upper && looks_like_words(v, len) && h < 3.6)
 		return false;

@@ -518,6 +518,7 @@ def variants3():
       "void rtas_activate_firmware(void)\n{\n\tint token;\n\n"
       "\ttoken = rtas_token(\"ibm,activate-firmware\");\n"
       "\tibm_read_pci_config = rtas_token(\"ibm,read-pci-config\");\n"
+      "\tupdate_token = rtas_token(\"ibm,update-flash-64-and-reboot\");\n"
       "\tcall_status = rtas_call(rtas_token(\"ibm,get-system-parameter\"), "
       "3, 1,\n}\n")
     w("negative/source/trace.h",

@@ -315,6 +315,8 @@ static void test_generic(void)
 	 * little around it is code, one inside a long literal is not
 	 */
 	CLEAN("token = rtas_token(\"ibm,activate-firmware\");\n");
+	CLEAN("update_token = "
+	      "rtas_token(\"ibm,update-flash-64-and-reboot\");\n");
 	SECRET("token = \"Qw3,rTy9-Zx8Cv,7Lp\";\n",
 	       "generic-secret-assignment");
 	CLEAN("TP_printk(\"unit_address=0x%016llx "
