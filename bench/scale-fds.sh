@@ -296,10 +296,18 @@ extract_all() {
 	elif [ "$label" != native ]; then
 		export HOME=$WORKDIR/home-$label XDG_DATA_HOME=$WORKDIR/home-$label/data-x
 		export XDG_STATE_HOME=$WORKDIR/home-$label/state-x
-		# rm -rf of the whole tree: what the breaker would stop
+		# rm -rf of the whole tree: what the breaker would stop. The
+		# limits go in the user's config, and in a copy of the
+		# target's own INI, which a mount with -c reads instead
 		export XDG_CONFIG_HOME=$WORKDIR/home-$label/config-x
 		mkdir -p "$XDG_CONFIG_HOME/guardfs"
 		bench_far_limits "$XDG_CONFIG_HOME/guardfs/config.ini"
+		if [ -n "$config" ]; then
+			cat "$config" "$XDG_CONFIG_HOME/guardfs/config.ini" \
+				>"$WORKDIR/home-$label/x.ini"
+			chmod 600 "$WORKDIR/home-$label/x.ini"
+			config=$WORKDIR/home-$label/x.ini
+		fi
 		"$bin" mount ${config:+-c "$config"} "$dir" >/dev/null || return
 		pid=$(daemon_pid "$bin" "$dir")
 		echo 0 >"$WORKDIR/peak"
