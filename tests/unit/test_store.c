@@ -1257,14 +1257,7 @@ static void test_large_blob_stored(void)
 	/* a change goes the worker's way, to the same end */
 	CHECK(gfs_store_before(s, "noise", 0) == 0);
 	sh("head -c %lld /dev/urandom >'%s/noise'", size, broot);
-	{
-		struct gfs_store_event ev = {.op = GFS_OP_WRITE,
-					     .path = "noise",
-					     .pid = 4242,
-					     .process = "agent"};
-
-		CHECK(gfs_store_after(s, &ev, NULL) == 0);
-	}
+	after(s, GFS_OP_WRITE, "noise", NULL);
 	gfs_store_flush(s);
 	CHECK_STR(sh("git --git-dir='%s' log -1 --format=%%s", bstore),
 		  "write noise");
