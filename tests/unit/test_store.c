@@ -99,6 +99,20 @@ static struct gfs_store *open_store(uint64_t max_size, bool fail_open)
 	return s;
 }
 
+/*
+ * Options for a store at store_path of the folder at root_path, whose
+ * O_PATH descriptor it opens and returns (the caller closes it).
+ */
+static int opts_at(struct gfs_store_opts *o, const char *store_path,
+		   const char *root_path)
+{
+	memset(o, 0, sizeof(*o));
+	o->store_path = store_path;
+	o->root_path = root_path;
+	o->root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return o->root_fd;
+}
+
 static int commit_count(void)
 {
 	return atoi(sh("git -C '%s' rev-list --count HEAD", store));
@@ -1159,10 +1173,7 @@ static void test_baseline_into_packs(void)
 	   "head -c 3000000 /dev/urandom > big && "
 	   "seq 1 400000 > text && ln -s a/b target",
 	   broot, broot);
-	fd = open(broot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	o.store_path = bstore;
-	o.root_fd = fd;
-	o.root_path = broot;
+	fd = opts_at(&o, bstore, broot);
 	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
 	/*
 	 * loose: the commit and trees only; looked at before the packer
@@ -1245,10 +1256,7 @@ static void test_large_blob_stored(void)
 	sh("mkdir -p '%s' && cd '%s' && head -c %lld /dev/urandom >noise && "
 	   "yes 'a line of text' | head -c %lld >text",
 	   broot, broot, size, size);
-	fd = open(broot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	o.store_path = bstore;
-	o.root_fd = fd;
-	o.root_path = broot;
+	fd = opts_at(&o, bstore, broot);
 	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
 	if (!s)
 		return;
@@ -1427,10 +1435,7 @@ static void test_coarse_times(void)
 		       "device)\n");
 		return;
 	}
-	fd2 = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	o.store_path = dir_store;
-	o.root_fd = fd2;
-	o.root_path = dir;
+	fd2 = opts_at(&o, dir_store, dir);
 	CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
 	if (!s)
 		goto out;
