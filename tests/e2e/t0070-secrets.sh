@@ -63,6 +63,23 @@ check_eq "explain a hidden name" \
 	"$("$GUARDFS" explain -c "$T/p.ini" "$R/.env")"
 check_eq "explain a missing path" "$R/nothing: does not exist" \
 	"$("$GUARDFS" explain -c "$T/p.ini" "$R/nothing")"
+# Many paths in one call (the project's rules are built once) say what
+# each alone says, and a path of another project is judged by its own.
+check_eq "explain of three paths at once" \
+	"$("$GUARDFS" explain -c "$T/p.ini" "$R/src/upload.py"; "$GUARDFS" explain -c "$T/p.ini" "$R/.env"; "$GUARDFS" explain -c "$T/p.ini" "$R/nothing")" \
+	"$("$GUARDFS" explain -c "$T/p.ini" "$R/src/upload.py" "$R/.env" "$R/nothing")"
+mkdir -p "$T/pa" "$T/pb"
+cp "$R/src/upload.py" "$T/pa/"
+cp "$R/src/upload.py" "$T/pb/"
+: >"$T/pa/.guardfs.ini"
+printf '[secrets]\nallow_path = upload.py\n' >"$T/pb/.guardfs.ini"
+chmod 600 "$T/pa/.guardfs.ini" "$T/pb/.guardfs.ini"
+check_eq "paths of two projects in one call" \
+	"refused
+visible
+refused" \
+	"$("$GUARDFS" explain "$T/pa/upload.py" "$T/pb/upload.py" "$T/pa/upload.py" |
+		sed -n 's/^[^:]*: \(refused\|visible\).*/\1/p')"
 
 # O_CREAT on a name the kernel believes missing reaches create, which
 # must check the content of a file that turns out to exist. Mounted at a
