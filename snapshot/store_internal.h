@@ -280,8 +280,10 @@ int gfs_store_odb_open_second(const struct gfs_store *s, git_odb **out,
 bool gfs_store_incompressible(const void *data, size_t len);
 int gfs_stored_write(const char *objects, const git_oid *oid, const void *data,
 		     size_t len, git_object_t type);
-/* An odb that only writes, as streams, stored objects. */
-int gfs_store_odb_open_stored(const struct gfs_store *s, git_odb **out);
+/* An odb that only writes, as streams, stored objects: those that known
+ * lacks. */
+int gfs_store_odb_open_stored(const struct gfs_store *s, git_odb *known,
+			      git_odb **out);
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 			size_t len, git_object_t type);
 int gfs_store_odb_commit(struct gfs_store *s, git_oid *out,

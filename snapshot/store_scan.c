@@ -205,7 +205,7 @@ int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
 	XXH3_64bits_reset(state);
 	n = read_some(fd, chunk, left < (1u << 20) ? left : 1u << 20);
 	if (n > 0 && gfs_store_incompressible(chunk, (size_t)n) &&
-	    !gfs_store_odb_open_stored(s, &stored))
+	    !gfs_store_odb_open_stored(s, odb, &stored))
 		odb = stored;
 	if (n >= 0 &&
 	    git_odb_open_wstream(&stream, odb, size, GIT_OBJECT_BLOB)) {

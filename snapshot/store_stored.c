@@ -168,6 +168,7 @@ int gfs_stored_write(const char *objects, const git_oid *oid, const void *data,
 /* The odb's backend: it writes, as streams, and finds nothing. */
 struct stored_backend {
 	git_odb_backend parent;
+	git_odb *known; /* the store's objects, loose and packed */
 	char objects[];
 };
 
@@ -236,12 +237,24 @@ static int backend_writestream(git_odb_stream **out, git_odb_backend *b,
 	return 0;
 }
 
+/*
+ * git_odb_stream_finalize_write asks the odb first: an object the store
+ * holds already (a large file written back as it was) is not written a
+ * second time.
+ */
+static int backend_exists(git_odb_backend *b, const git_oid *oid)
+{
+	return git_odb_exists_ext(((struct stored_backend *)b)->known, oid,
+				  GIT_ODB_LOOKUP_NO_REFRESH);
+}
+
 static void backend_free(git_odb_backend *b)
 {
 	free(b);
 }
 
-int gfs_store_odb_open_stored(const struct gfs_store *s, git_odb **out)
+int gfs_store_odb_open_stored(const struct gfs_store *s, git_odb *known,
+			      git_odb **out)
 {
 	size_t len = strlen(s->objects_dir) + 1;
 	struct stored_backend *b = calloc(1, sizeof(*b) + len);
@@ -254,7 +267,9 @@ int gfs_store_odb_open_stored(const struct gfs_store *s, git_odb **out)
 		free(b);
 		return -EIO;
 	}
+	b->known = known;
 	b->parent.writestream = backend_writestream;
+	b->parent.exists = backend_exists;
 	b->parent.free = backend_free;
 	if (git_odb_new(out)) {
 		free(b);

@@ -1245,6 +1245,7 @@ static long long loose_size(const char *git_dir, const char *rev_path)
 static void test_large_blob_stored(void)
 {
 	char dir[400], bstore[450], broot[450], err[512];
+	char obj_before[64], ino_before[32];
 	struct gfs_store_opts o = {0};
 	struct gfs_store *s = NULL;
 	const long long size = 17LL << 20;
@@ -1270,6 +1271,21 @@ static void test_large_blob_stored(void)
 	CHECK_STR(sh("git --git-dir='%s' log -1 --format=%%s", bstore),
 		  "write noise");
 	CHECK(loose_size(bstore, "HEAD:noise") > size);
+	/* the same bytes again (a new mtime): the object is not rewritten */
+	snprintf(obj_before, sizeof(obj_before), "%s",
+		 sh("git --git-dir='%s' rev-parse HEAD:noise", bstore));
+	snprintf(ino_before, sizeof(ino_before), "%s",
+		 sh("stat -c %%i '%s/objects/%.2s/%s'", bstore, obj_before,
+		    obj_before + 2));
+	CHECK(gfs_store_before(s, "noise", 0) == 0);
+	sh("touch -d '+1 minute' '%s/noise'", broot);
+	after(s, GFS_OP_WRITE, "noise", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git --git-dir='%s' rev-parse HEAD:noise", bstore),
+		  obj_before);
+	CHECK_STR(sh("stat -c %%i '%s/objects/%.2s/%s'", bstore, obj_before,
+		     obj_before + 2),
+		  ino_before);
 	gfs_store_close(s);
 	CHECK_STR(sh("cd '%s' && git --git-dir='%s' cat-file blob HEAD:noise "
 		     "| cmp - noise && git --git-dir='%s' cat-file blob "
