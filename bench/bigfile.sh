@@ -14,6 +14,8 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/env-lib.sh
+. "$BENCH_DIR/env-lib.sh"
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 SIZE=2G
 WRITES=20
@@ -27,9 +29,8 @@ usage: bench/bigfile.sh [--size 2G] [--writes N] [--unaligned] [--guardfs BIN] [
   --size SIZE     the file's size, as head -c takes it (default $SIZE)
   --writes N      write sessions after the first (default $WRITES)
   --unaligned     offsets 12,345 bytes past a MiB (default: whole MiB)
-  --guardfs BIN   guardfs binary (default: \$GUARDFS or build/guardfs)
-  --workdir DIR   scratch dir, created and removed (default $WORKDIR)
 EOF
+	bench_common_usage
 }
 
 while (($#)); do
@@ -37,17 +38,13 @@ while (($#)); do
 	--size) SIZE=$2; shift 2 ;;
 	--writes) WRITES=$2; shift 2 ;;
 	--unaligned) UNALIGNED=1; shift ;;
-	--guardfs) GUARDFS_BIN=$2; shift 2 ;;
-	--workdir) WORKDIR=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) bench_common_option "$@" || { usage >&2; exit 2; }; shift 2 ;;
 	esac
 done
 
-[ -x "$GUARDFS_BIN" ] || { echo "bench/bigfile.sh: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
-[ -e "$WORKDIR" ] && { echo "bench/bigfile.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
+bench_preflight bigfile.sh
 
-. "$BENCH_DIR/env-lib.sh"
 bench_private_xdg "$WORKDIR" || exit 1
 ROOT=$WORKDIR/root
 NATIVE=$WORKDIR/native

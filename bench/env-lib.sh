@@ -11,6 +11,34 @@ bench_private_xdg() {
 		mkdir -m 0700 "$XDG_RUNTIME_DIR"
 }
 
+# The options and checks of the one-workload scripts (npm.sh, sandbox.sh,
+# bigfile.sh, umount.sh), which use GUARDFS_BIN and WORKDIR.
+# bench_common_usage: the usage lines of --guardfs and --workdir.
+bench_common_usage() {
+	cat <<EOF
+  --guardfs BIN   guardfs binary (default: \$GUARDFS or build/guardfs)
+  --workdir DIR   scratch dir, created and removed (default $WORKDIR)
+EOF
+}
+
+# bench_common_option OPTION VALUE: takes --guardfs BIN or --workdir DIR
+# (the caller shifts both words); fails on any other option.
+bench_common_option() {
+	case $1 in
+	--guardfs) GUARDFS_BIN=$2 ;;
+	--workdir) WORKDIR=$2 ;;
+	*) return 1 ;;
+	esac
+}
+
+# bench_preflight NAME: the guardfs binary is there and the work dir is
+# not (it is made, and removed, by the script NAME).
+bench_preflight() {
+	[ -x "$GUARDFS_BIN" ] || { echo "bench/$1: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
+	[ -e "$WORKDIR" ] && { echo "bench/$1: $WORKDIR exists; remove it first" >&2; exit 1; }
+	return 0
+}
+
 # bench_now: the wall clock in seconds, with nanoseconds.
 bench_now() { date +%s.%N; }
 

@@ -11,6 +11,8 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/env-lib.sh
+. "$BENCH_DIR/env-lib.sh"
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 RUNS=3
 GUARDFS_BIN=${GUARDFS:-$REPO_DIR/build/guardfs}
@@ -20,26 +22,21 @@ usage() {
 	cat <<EOF
 usage: bench/npm.sh [--runs N] [--guardfs BIN] [--workdir DIR]
   --runs N        rounds, the targets alternating (default $RUNS)
-  --guardfs BIN   guardfs binary (default: \$GUARDFS or build/guardfs)
-  --workdir DIR   scratch dir, created and removed (default $WORKDIR)
 EOF
+	bench_common_usage
 }
 
 while (($#)); do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
-	--guardfs) GUARDFS_BIN=$2; shift 2 ;;
-	--workdir) WORKDIR=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) bench_common_option "$@" || { usage >&2; exit 2; }; shift 2 ;;
 	esac
 done
 
 command -v npm >/dev/null || { echo "bench/npm.sh: npm is not installed" >&2; exit 1; }
-[ -x "$GUARDFS_BIN" ] || { echo "bench/npm.sh: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
-[ -e "$WORKDIR" ] && { echo "bench/npm.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
+bench_preflight npm.sh
 
-. "$BENCH_DIR/env-lib.sh"
 bench_private_xdg "$WORKDIR" || exit 1
 export npm_config_cache=$WORKDIR/npm-cache npm_config_update_notifier=false
 export npm_config_fund=false npm_config_audit=false

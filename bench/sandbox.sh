@@ -13,6 +13,8 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/env-lib.sh
+. "$BENCH_DIR/env-lib.sh"
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 RUNS=5
 GUARDFS_BIN=${GUARDFS:-$REPO_DIR/build/guardfs}
@@ -22,26 +24,21 @@ usage() {
 	cat <<EOF
 usage: bench/sandbox.sh [--runs N] [--guardfs BIN] [--workdir DIR]
   --runs N        runs; the median is reported (default $RUNS)
-  --guardfs BIN   guardfs binary (default: \$GUARDFS or build/guardfs)
-  --workdir DIR   scratch dir, created and removed (default $WORKDIR)
 EOF
+	bench_common_usage
 }
 
 while (($#)); do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
-	--guardfs) GUARDFS_BIN=$2; shift 2 ;;
-	--workdir) WORKDIR=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) bench_common_option "$@" || { usage >&2; exit 2; }; shift 2 ;;
 	esac
 done
 
-[ -x "$GUARDFS_BIN" ] || { echo "bench/sandbox.sh: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
-[ -e "$WORKDIR" ] && { echo "bench/sandbox.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
+bench_preflight sandbox.sh
 command -v bwrap >/dev/null || { echo "bench/sandbox.sh: install bubblewrap" >&2; exit 1; }
 
-. "$BENCH_DIR/env-lib.sh"
 bench_private_xdg "$WORKDIR" || exit 1
 # The rm-rf workload deletes a whole tree: the breaker counts, far from
 # its limits, so what is timed is its cost, never a freeze.

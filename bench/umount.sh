@@ -10,6 +10,8 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/env-lib.sh
+. "$BENCH_DIR/env-lib.sh"
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 SECONDS_OF_LOAD=45
 WRITERS=8
@@ -21,26 +23,21 @@ usage() {
 usage: bench/umount.sh [--seconds N] [--writers N] [--guardfs BIN] [--workdir DIR]
   --seconds N     how long the writers run (default $SECONDS_OF_LOAD)
   --writers N     writer processes (default $WRITERS)
-  --guardfs BIN   guardfs binary (default: \$GUARDFS or build/guardfs)
-  --workdir DIR   scratch dir, created and removed (default $WORKDIR)
 EOF
+	bench_common_usage
 }
 
 while (($#)); do
 	case $1 in
 	--seconds) SECONDS_OF_LOAD=$2; shift 2 ;;
 	--writers) WRITERS=$2; shift 2 ;;
-	--guardfs) GUARDFS_BIN=$2; shift 2 ;;
-	--workdir) WORKDIR=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) bench_common_option "$@" || { usage >&2; exit 2; }; shift 2 ;;
 	esac
 done
 
-[ -x "$GUARDFS_BIN" ] || { echo "bench/umount.sh: no guardfs at $GUARDFS_BIN" >&2; exit 1; }
-[ -e "$WORKDIR" ] && { echo "bench/umount.sh: $WORKDIR exists; remove it first" >&2; exit 1; }
+bench_preflight umount.sh
 
-. "$BENCH_DIR/env-lib.sh"
 bench_private_xdg "$WORKDIR" || exit 1
 ROOT=$WORKDIR/root
 mkdir "$ROOT"
