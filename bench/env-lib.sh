@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench scripts; sourced.
 
 # bench_private_xdg DIR: HOME and the XDG directories under DIR, so that
@@ -64,9 +65,10 @@ bench_far_limits() {
 bench_build_passthrough_ll() {
 	local ex=/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
 	[ -x "$1" ] && return 0
-	mkdir -p "$(dirname "$1")" &&
-		# shellcheck disable=SC2046
-		cc -O2 -o "$1" "$ex" $(pkg-config --cflags --libs fuse3)
+	mkdir -p "$(dirname "$1")" || return
+	# pkg-config's flags are words of their own
+	# shellcheck disable=SC2046
+	cc -O2 -o "$1" "$ex" $(pkg-config --cflags --libs fuse3)
 }
 
 # bench_passthrough_ll_mount BIN SOURCE MOUNTPOINT: mounted the way

@@ -45,7 +45,7 @@ for round in $(seq "$ROUNDS"); do
 	for target in "$@"; do
 		label=${target%%=*}
 		BIN=${target#*=}
-		rm -rf "$SCRATCH/home"
+		rm -rf "${SCRATCH:?}/home"
 		bench_private_xdg "$SCRATCH/home"
 		sync
 		load=$(cut -d' ' -f1 /proc/loadavg)

@@ -116,10 +116,11 @@ breaker_off() {
 build_passthrough_ll() {
 	local ex=/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
 	[ -x "$T/bin/passthrough_ll" ] && return 0
-	mkdir -p "$T/bin" &&
-		# shellcheck disable=SC2046
-		cc -O2 -o "$T/bin/passthrough_ll" "$ex" \
-			$(pkg-config --cflags --libs fuse3)
+	mkdir -p "$T/bin" || return
+	# pkg-config's flags are words of their own
+	# shellcheck disable=SC2046
+	cc -O2 -o "$T/bin/passthrough_ll" "$ex" \
+		$(pkg-config --cflags --libs fuse3)
 }
 
 # passthrough_ll_mount SOURCE MOUNTPOINT: mounts and registers cleanup.
