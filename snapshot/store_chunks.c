@@ -35,7 +35,6 @@
 #include <fcntl.h>
 #include <git2/sys/odb_backend.h>
 #include <xxhash.h>
-#include <zlib.h>
 
 #include "guardfs/buf.h"
 #include "guardfs/util.h"
