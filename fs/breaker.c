@@ -137,6 +137,11 @@ void gfs_breaker_free(struct gfs_breaker *b)
 	free(b);
 }
 
+bool gfs_breaker_frozen(struct gfs_breaker *b)
+{
+	return b && atomic_load_explicit(&b->frozen, memory_order_acquire);
+}
+
 int gfs_breaker_admit(struct gfs_breaker *b, enum gfs_breaker_kind kind)
 {
 	(void)kind; /* every kind of mutation stops */

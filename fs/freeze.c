@@ -116,7 +116,9 @@ int gfs_freeze_start(struct gfs_fs *fs)
 	int rc;
 
 	atomic_init(&fs->freeze_stop, false);
-	rc = gfs_breaker_new(&fs->breaker, &limits);
+	rc = gfs_frozen_files_init(fs);
+	if (!rc)
+		rc = gfs_breaker_new(&fs->breaker, &limits);
 	if (rc || !limits.delete_percent)
 		return rc;
 	rc = pthread_create(&fs->freeze_counter, NULL, count_main, fs);
@@ -132,6 +134,7 @@ void gfs_freeze_stop(struct gfs_fs *fs)
 	if (fs->freeze_counting)
 		pthread_join(fs->freeze_counter, NULL);
 	fs->freeze_counting = false;
+	gfs_frozen_files_release(fs);
 	gfs_breaker_free(fs->breaker);
 	fs->breaker = NULL;
 }
@@ -158,10 +161,20 @@ static void tell(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *path,
 {
 	struct gfs_breaker_state st;
 	struct gfs_buf detail = GFS_BUF_INIT, body = GFS_BUF_INIT;
+	size_t stopped = 0, unstopped = 0;
 	struct gfs_op op;
 
+	if (frozen) {
+		gfs_frozen_files_sync(fs);
+		gfs_frozen_files_count(fs, &stopped, &unstopped);
+	}
 	gfs_breaker_state(fs->breaker, &st);
 	describe(&st, &detail);
+	if (stopped || unstopped)
+		gfs_buf_addf(&detail, " open_writers_stopped=%zu", stopped);
+	if (unstopped)
+		gfs_buf_addf(&detail, " open_writers_not_stopped=%zu",
+			     unstopped);
 	gfs_op_init_as(&op, pid, uid, frozen ? GFS_OP_FREEZE : GFS_OP_UNFREEZE);
 	op.path = path ? path : "";
 	/* a trip is a refusal of what follows: audited at every level */
@@ -174,7 +187,18 @@ static void tell(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *path,
 			     "EROFS until `guardfs unfreeze %s`.",
 			     fs->mountpoint, st.rule, detail.data,
 			     fs->mountpoint);
-	else
+	if (frozen && stopped)
+		gfs_buf_addf(&body,
+			     " %zu file(s) open for writing since before are "
+			     "immutable until then (EPERM).",
+			     stopped);
+	if (frozen && unstopped)
+		gfs_buf_addf(&body,
+			     " %zu file(s) open for writing since before go "
+			     "on taking writes: this filesystem does not stop "
+			     "them (see SECURITY.md).",
+			     unstopped);
+	if (!frozen)
 		gfs_buf_addf(&body, "%s unfrozen (%s)", fs->mountpoint,
 			     detail.data);
 	openlog("guardfs", LOG_PID, LOG_USER);
@@ -365,7 +389,7 @@ int gfs_freeze_control(struct gfs_fs *fs, const char *key, bool freeze,
 	if (gfs_peer_check(peer, &why))
 		return gfs_buf_addf(out, "%s\trefused: %s\n", verb, why);
 	changed = freeze ? gfs_breaker_freeze(fs->breaker, "manual")
-			 : gfs_breaker_unfreeze(fs->breaker);
+			 : gfs_frozen_files_thaw(fs);
 	if (changed)
 		tell(fs, peer, (uid_t)uid, NULL, freeze);
 	return gfs_buf_addf(

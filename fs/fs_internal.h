@@ -93,6 +93,25 @@ struct gfs_passthrough {
 	pthread_mutex_t lock; /* the open counts of inodes */
 };
 
+/* A file a freeze made immutable (freeze_files.c). */
+struct gfs_frozen_file {
+	int fd; /* its own descriptor: the handle may close first */
+	dev_t dev;
+	ino_t ino;
+	char *path; /* its name at the freeze (messages, the record) */
+};
+
+/* The files open for kernel writes that a freeze stops (freeze_files.c). */
+struct gfs_frozen_files {
+	pthread_mutex_t lock;
+	bool checked; /* the folder's filesystem checks the attribute */
+	char *record; /* the list a killed daemon leaves for the next mount */
+	struct gfs_frozen_file *v;
+	size_t n, cap;
+	size_t set;	    /* stopped since the freeze */
+	size_t unstoppable; /* left writing since the freeze */
+};
+
 /* FUSE over io_uring, see uring.c. */
 struct gfs_uring_worker;
 struct gfs_uring {
@@ -186,6 +205,7 @@ struct gfs_fs {
 	pthread_t freeze_counter;
 	bool freeze_counting;
 	atomic_bool freeze_stop;
+	struct gfs_frozen_files frozen;
 
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
@@ -214,6 +234,7 @@ struct gfs_handle {
 	struct gfs_inode *inode; /* pinned */
 	bool written;		 /* a write session: commit at release */
 	int backing_id;		 /* > 0: data passes through the kernel */
+	bool kernel_writes;	 /* passthrough, opened for writing */
 	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
@@ -464,6 +485,8 @@ void gfs_live_publish(struct gfs_fs *fs, const struct gfs_op *op);
 /* freeze.c: the breaker of this mount */
 /* The rule audited for a mutation refused while frozen. */
 extern const char gfs_rule_frozen[];
+int gfs_freeze_start(struct gfs_fs *fs);
+void gfs_freeze_stop(struct gfs_fs *fs);
 
 /* hold.c: the agent's undo holds the mount (see there) */
 extern const char gfs_rule_held[];
@@ -480,8 +503,6 @@ pid_t gfs_hold_holder(struct gfs_fs *fs);
 /* "hold-begin KEY" (begin) and "hold-end" from process peer. */
 int gfs_hold_control(struct gfs_fs *fs, const char *args, bool begin,
 		     pid_t peer, struct gfs_buf *out);
-int gfs_freeze_start(struct gfs_fs *fs);
-void gfs_freeze_stop(struct gfs_fs *fs);
 
 /* drain.c: the unmount's progress while the store records what is left */
 struct gfs_drain;
@@ -512,6 +533,21 @@ int gfs_freeze_control(struct gfs_fs *fs, const char *key, bool freeze,
 		       pid_t peer, struct gfs_buf *out);
 /* The breaker's lines of `guardfs status`. */
 int gfs_freeze_status(struct gfs_fs *fs, struct gfs_buf *out);
+
+/*
+ * freeze_files.c: the files open for kernel writes at a freeze. init
+ * (before mounting) takes the immutable attribute off what a killed
+ * daemon left; sync makes the files follow the breaker (set at a freeze,
+ * and for a writer opened in the race with one); thaw unfreezes the
+ * breaker and takes the attribute off, in that order under one lock.
+ */
+int gfs_frozen_files_init(struct gfs_fs *fs);
+void gfs_frozen_files_release(struct gfs_fs *fs);
+void gfs_frozen_files_sync(struct gfs_fs *fs);
+bool gfs_frozen_files_thaw(struct gfs_fs *fs);
+/* The writers stopped and those left writing since the freeze. */
+void gfs_frozen_files_count(struct gfs_fs *fs, size_t *set,
+			    size_t *unstoppable);
 
 /* move.c: what a rename or link would expose */
 struct gfs_move_verdict {

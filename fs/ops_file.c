@@ -140,6 +140,18 @@ static void attach_backing(struct gfs_fs *fs, struct gfs_handle *h,
 	h->backing_id = id;
 	h->written = id > 0 ? opens_for_writing(fi->flags)
 			    : (fi->flags & O_TRUNC) != 0;
+	if (id > 0 && opens_for_writing(fi->flags)) {
+		/*
+		 * Published under the list's lock: a freeze that set its
+		 * flag before this either sees the handle in its walk, or
+		 * is seen frozen just below, and stops its writes then.
+		 */
+		pthread_mutex_lock(&fs->handles_lock);
+		h->kernel_writes = true;
+		pthread_mutex_unlock(&fs->handles_lock);
+		if (gfs_breaker_frozen(fs->breaker))
+			gfs_frozen_files_sync(fs);
+	}
 	/* its writes never reach us: the breaker counts what it added */
 	if (id > 0 && h->written && fs->breaker) {
 		struct stat st;

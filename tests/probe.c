@@ -143,6 +143,44 @@ static int do_mmap_write(const char *path, const char *text)
 	return report(close(fd));
 }
 
+static void bus_error(int sig)
+{
+	static const char msg[] = "SIGBUS\n";
+
+	(void)sig;
+	(void)!write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+	_exit(0);
+}
+
+/*
+ * Writes text at the current offset of descriptor fd, inherited from the
+ * caller (opened by the shell before the state under test began).
+ */
+static int do_fd_write(const char *fd, const char *text)
+{
+	return report(write(atoi(fd), text, strlen(text)) ==
+				      (ssize_t)strlen(text)
+			      ? 0
+			      : -1);
+}
+
+/*
+ * Maps the inherited descriptor fd shared and stores text at offset 0:
+ * "ok", the errno of the mapping, or "SIGBUS" when the store faults.
+ */
+static int do_fd_mmap_write(const char *fd, const char *text)
+{
+	size_t len = strlen(text);
+	char *map;
+
+	signal(SIGBUS, bus_error);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, atoi(fd), 0);
+	if (map == MAP_FAILED)
+		return report(-1);
+	memcpy(map, text, len);
+	return report(msync(map, len, MS_SYNC));
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -213,6 +251,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "mmap-write"))
 		return do_mmap_write(argv[2], argv[3]);
+	if (!strcmp(op, "fd-write")) /* PATH is a descriptor here */
+		return do_fd_write(argv[2], argv[3]);
+	if (!strcmp(op, "fd-mmap-write"))
+		return do_fd_mmap_write(argv[2], argv[3]);
 	if (!strcmp(op, "rename"))
 		return report(rename(argv[2], argv[3]));
 	if (!strcmp(op, "rename-noreplace"))

@@ -91,6 +91,9 @@ int gfs_breaker_new(struct gfs_breaker **out,
 		    const struct gfs_breaker_limits *limits);
 void gfs_breaker_free(struct gfs_breaker *b);
 
+/* Whether it is frozen now (nothing counted). NULL: false. */
+bool gfs_breaker_frozen(struct gfs_breaker *b);
+
 /* 0, or -EROFS while frozen (and the refusal is counted). NULL: 0. */
 int gfs_breaker_admit(struct gfs_breaker *b, enum gfs_breaker_kind kind);
 
