@@ -119,6 +119,8 @@ int gfs_freeze_start(struct gfs_fs *fs)
 	rc = gfs_frozen_files_init(fs);
 	if (!rc)
 		rc = gfs_breaker_new(&fs->breaker, &limits);
+	if (!rc)
+		rc = gfs_kernel_writes_start(fs);
 	if (rc || !limits.delete_percent)
 		return rc;
 	rc = pthread_create(&fs->freeze_counter, NULL, count_main, fs);
@@ -134,6 +136,7 @@ void gfs_freeze_stop(struct gfs_fs *fs)
 	if (fs->freeze_counting)
 		pthread_join(fs->freeze_counter, NULL);
 	fs->freeze_counting = false;
+	gfs_kernel_writes_stop(fs);
 	gfs_frozen_files_release(fs);
 	gfs_breaker_free(fs->breaker);
 	fs->breaker = NULL;
@@ -327,7 +330,7 @@ int gfs_freeze_write_admit(struct gfs_fs *fs)
 	return gfs_breaker_admit(fs->breaker, GFS_BREAKER_WRITE);
 }
 
-void gfs_freeze_wrote(struct gfs_fs *fs, const struct gfs_handle *h,
+void gfs_freeze_wrote(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *path,
 		      uint64_t bytes)
 {
 	const char *rule;
@@ -344,7 +347,7 @@ void gfs_freeze_wrote(struct gfs_fs *fs, const struct gfs_handle *h,
 	    !gfs_breaker_freeze(fs->breaker, rule))
 		return;
 	if (rule)
-		tell(fs, h->pid, h->uid, h->path, true);
+		tell(fs, pid, uid, path, true);
 }
 
 /* The uid process pid runs as (effective), or -1. */

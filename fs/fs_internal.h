@@ -112,6 +112,15 @@ struct gfs_frozen_files {
 	size_t unstoppable; /* left writing since the freeze */
 };
 
+/* The sampler of kernel writes' growth (kernel_writes.c). */
+struct gfs_kernel_writes {
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* the stop */
+	pthread_t thread;
+	bool running;
+	bool stop;
+};
+
 /* FUSE over io_uring, see uring.c. */
 struct gfs_uring_worker;
 struct gfs_uring {
@@ -206,6 +215,7 @@ struct gfs_fs {
 	bool freeze_counting;
 	atomic_bool freeze_stop;
 	struct gfs_frozen_files frozen;
+	struct gfs_kernel_writes kernel_writes;
 
 	/* Counters for `guardfs status`. */
 	atomic_uint_fast64_t ops;
@@ -238,8 +248,11 @@ struct gfs_handle {
 	bool in_group;		 /* opened by a restore (group_handles) */
 	pid_t pid;		 /* who opened it: release has no caller */
 	uid_t uid;
-	/* a passthrough write session: the size it started from (freeze.c) */
-	off_t start_size;
+	/*
+	 * kernel_writes: the size counted for the breaker so far, under
+	 * handles_lock (kernel_writes.c)
+	 */
+	off_t counted_size;
 	char *path; /* the name it was opened by (audit) */
 	/* the `guardfs exec` that opened it (see action.c), or NULL */
 	struct gfs_action *action;
@@ -520,10 +533,11 @@ void gfs_freeze_end(struct gfs_fs *fs, const struct gfs_op *op, int result);
  * The data path, which has no operation record: write, copy_file_range
  * and fallocate ask admit (0 or -EROFS); the bytes written are counted
  * as they land, or for a passthrough handle (whose writes the daemon
- * never sees) by what its session added, at release.
+ * never sees) as its file grows (kernel_writes.c). pid, uid and path
+ * name the writer if this trips the breaker.
  */
 int gfs_freeze_write_admit(struct gfs_fs *fs);
-void gfs_freeze_wrote(struct gfs_fs *fs, const struct gfs_handle *h,
+void gfs_freeze_wrote(struct gfs_fs *fs, pid_t pid, uid_t uid, const char *path,
 		      uint64_t bytes);
 /*
  * "freeze KEY" (freeze true) and "unfreeze KEY" from process peer over
@@ -545,6 +559,17 @@ int gfs_frozen_files_init(struct gfs_fs *fs);
 void gfs_frozen_files_release(struct gfs_fs *fs);
 void gfs_frozen_files_sync(struct gfs_fs *fs);
 bool gfs_frozen_files_thaw(struct gfs_fs *fs);
+/*
+ * kernel_writes.c: the growth of files open for kernel writes, counted
+ * once a second while the breaker counts bytes. opened marks a handle
+ * as one (and stops it if frozen meanwhile); closing counts the rest of
+ * its growth, the file being size bytes at its release.
+ */
+int gfs_kernel_writes_start(struct gfs_fs *fs);
+void gfs_kernel_writes_stop(struct gfs_fs *fs);
+void gfs_kernel_writes_opened(struct gfs_fs *fs, struct gfs_handle *h);
+void gfs_kernel_writes_closing(struct gfs_fs *fs, struct gfs_handle *h,
+			       off_t size);
 /* The writers stopped and those left writing since the freeze. */
 void gfs_frozen_files_count(struct gfs_fs *fs, size_t *set,
 			    size_t *unstoppable);

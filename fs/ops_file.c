@@ -140,24 +140,9 @@ static void attach_backing(struct gfs_fs *fs, struct gfs_handle *h,
 	h->backing_id = id;
 	h->written = id > 0 ? opens_for_writing(fi->flags)
 			    : (fi->flags & O_TRUNC) != 0;
-	if (id > 0 && opens_for_writing(fi->flags)) {
-		/*
-		 * Published under the list's lock: a freeze that set its
-		 * flag before this either sees the handle in its walk, or
-		 * is seen frozen just below, and stops its writes then.
-		 */
-		pthread_mutex_lock(&fs->handles_lock);
-		h->kernel_writes = true;
-		pthread_mutex_unlock(&fs->handles_lock);
-		if (gfs_breaker_frozen(fs->breaker))
-			gfs_frozen_files_sync(fs);
-	}
-	/* its writes never reach us: the breaker counts what it added */
-	if (id > 0 && h->written && fs->breaker) {
-		struct stat st;
-
-		h->start_size = fstat(h->fd, &st) ? 0 : st.st_size;
-	}
+	/* its writes never reach us (kernel_writes.c, freeze_files.c) */
+	if (id > 0 && opens_for_writing(fi->flags))
+		gfs_kernel_writes_opened(fs, h);
 	fi->fh = (uintptr_t)h;
 	/*
 	 * Every change to the folder comes through this mount, so the page
@@ -408,7 +393,7 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	h->written = true;
-	gfs_freeze_wrote(fs, h, (uint64_t)n);
+	gfs_freeze_wrote(fs, h->pid, h->uid, h->path, (uint64_t)n);
 	fuse_reply_write(req, (size_t)n);
 }
 
@@ -441,9 +426,7 @@ static void end_handle(struct gfs_fs *fs, struct gfs_handle *h)
 		}
 		snprintf(detail, sizeof(detail), "size=%lld",
 			 (long long)st.st_size);
-		if (h->backing_id > 0 && st.st_size > h->start_size)
-			gfs_freeze_wrote(
-				fs, h, (uint64_t)(st.st_size - h->start_size));
+		gfs_kernel_writes_closing(fs, h, st.st_size);
 		/*
 		 * The store records the file under its current name (and
 		 * every other name of it, store.c); the audit names the one
@@ -552,7 +535,8 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		return;
 	}
 	out->written = true;
-	gfs_freeze_wrote(gfs_fs_of(req), out, (uint64_t)n);
+	gfs_freeze_wrote(gfs_fs_of(req), out->pid, out->uid, out->path,
+			 (uint64_t)n);
 	fuse_reply_write(req, (size_t)n);
 }
 

@@ -115,6 +115,38 @@ check_eq "and the attribute is off" - "$(attrs "$R/log.txt")"
 check_eq "the file" "second
 third" "$(cat "$R/log.txt")"
 
+# A write flood through one file kept open: its growth is counted once a
+# second, so bytes_written_per_minute trips while it runs, not when it
+# closes, and the freeze then stops that very file.
+F=$T/flood
+mkdir -p "$F"
+printf '[guard]\nroot = %s\n[limits]\nbytes_written_per_minute = 8M\n' "$F" >"$F/.guardfs.ini"
+chmod 600 "$F/.guardfs.ini"
+check "flood: mount" gfs_mount "$F" "$F"
+# 1 MiB every 20 ms, 300 MiB at most, until a write fails
+out=$(python3 -c '
+import errno, os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+n = 0
+try:
+    while n < 300:
+        os.write(fd, b"x" * (1 << 20))
+        n += 1
+        time.sleep(0.02)
+    print(n, "ok")
+except OSError as e:
+    print(n, errno.errorcode[e.errno])
+' "$F/flood.bin")
+mib=${out% *}
+check_eq "flood: the writer is stopped: EPERM" EPERM "${out#* }"
+echo "# flood: $mib MiB written"; check "flood: within about a second of 8 MiB ($mib MiB written)" test "$mib" -ge 8 -a "$mib" -le 80
+check_eq "flood: frozen by bytes_written_per_minute" "yes bytes_written_per_minute" \
+	"$(status_field "$F" frozen) $(status_field "$F" frozen_rule)"
+check_eq "flood: unfreeze" "unfroze $F" "$("$GUARDFS" unfreeze "$F")"
+check "flood: unmount" gfs_umount "$F"
+check_eq "flood: the file keeps what was written before the freeze" \
+	"$((mib << 20)) -" "$(stat -c %s "$F/flood.bin") $(attrs "$F/flood.bin")"
+
 # tmpfs (like xfs and btrfs) takes the attribute but does not check it on
 # an open file: the freeze says how many writers it could not stop.
 TM=$(mktemp -d /tmp/gfs-tmpfs.XXXXXX)
