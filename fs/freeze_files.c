@@ -220,6 +220,8 @@ static void freeze_writers(struct gfs_fs *fs)
 	struct stat st;
 	int flags, rc;
 
+	/* counted afresh: the writers not stopped now */
+	ff->unstoppable = 0;
 	for (i = 0; i < nfound; i++) {
 		struct gfs_frozen_file *f = &found[i];
 		bool take = !fstat(f->fd, &st) && S_ISREG(st.st_mode) &&
@@ -257,7 +259,6 @@ static void freeze_writers(struct gfs_fs *fs)
 			/* write-protects the pages a mapping made writable */
 			sync_file_range(ff->v[i].fd, 0, 0,
 					SYNC_FILE_RANGE_WRITE);
-			ff->set++;
 			i++;
 			continue;
 		}
@@ -290,7 +291,7 @@ void gfs_frozen_files_sync(struct gfs_fs *fs)
 void gfs_frozen_files_count(struct gfs_fs *fs, size_t *set, size_t *unstoppable)
 {
 	pthread_mutex_lock(&fs->frozen.lock);
-	*set = fs->frozen.set;
+	*set = fs->frozen.n;
 	*unstoppable = fs->frozen.unstoppable;
 	pthread_mutex_unlock(&fs->frozen.lock);
 }
@@ -304,7 +305,6 @@ bool gfs_frozen_files_thaw(struct gfs_fs *fs)
 	changed = gfs_breaker_unfreeze(fs->breaker);
 	if (changed) {
 		thaw_all(fs);
-		fs->frozen.set = 0;
 		fs->frozen.unstoppable = 0;
 	}
 	pthread_mutex_unlock(&fs->frozen.lock);

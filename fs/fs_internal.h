@@ -108,8 +108,7 @@ struct gfs_frozen_files {
 	char *record; /* the list a killed daemon leaves for the next mount */
 	struct gfs_frozen_file *v;
 	size_t n, cap;
-	size_t set;	    /* stopped since the freeze */
-	size_t unstoppable; /* left writing since the freeze */
+	size_t unstoppable; /* writers the last freeze could not stop */
 };
 
 /* The sampler of kernel writes' growth (kernel_writes.c). */
