@@ -8,8 +8,18 @@
 #
 #   ./test.sh          everything
 #   ./test.sh --quick  skip the sanitizer pass
+#
+# As a user it runs itself again through sudo; as root it needs no sudo.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+if [ "$(id -u)" -ne 0 ]; then
+	if ! command -v sudo >/dev/null; then
+		echo "test.sh: needs root (the tests mount FUSE filesystems); run it as root, or install sudo" >&2
+		exit 1
+	fi
+	exec sudo "$PWD/test.sh" "$@"
+fi
 
 quick=no
 [ "${1:-}" = "--quick" ] && quick=yes
