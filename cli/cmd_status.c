@@ -18,18 +18,31 @@ static const struct {
 	const char *key;
 	bool number;
 } fields[] = {
-	{"root", false},	{"mountpoint", false},
-	{"pid", true},		{"config", false},
-	{"name", false},	{"store", false},
-	{"audit", false},	{"io", false},
-	{"requests", false},	{"started", true},
-	{"uptime", true},	{"operations", true},
-	{"refusals", true},	{"backlog", true},
-	{"ingest_bytes", true}, {"descriptors", true},
-	{"reopens", true},	{"stale", true},
-	{"frozen", false},	{"frozen_rule", false},
-	{"frozen_since", true}, {"frozen_refused", true},
-	{"breaker", false},	{"held_by", true},
+	{"root", false},
+	{"mountpoint", false},
+	{"pid", true},
+	{"config", false},
+	{"name", false},
+	{"store", false},
+	{"audit", false},
+	{"io", false},
+	{"requests", false},
+	{"started", true},
+	{"uptime", true},
+	{"operations", true},
+	{"refusals", true},
+	{"backlog", true},
+	{"ingest_bytes", true},
+	{"descriptors", true},
+	{"reopens", true},
+	{"stale", true},
+	{"frozen", false},
+	{"frozen_rule", false},
+	{"frozen_since", true},
+	{"frozen_writers", false},
+	{"frozen_refused", true},
+	{"breaker", false},
+	{"held_by", true},
 };
 
 struct listing {
@@ -115,7 +128,12 @@ int gfs_cmd_status(int argc, char **argv)
 			"and writes the folder's files directly) or daemon "
 			"(every read and write goes through guardfs). frozen "
 			"tells whether the breaker (or `guardfs freeze`) "
-			"stopped every change, and by which rule; breaker "
+			"stopped every change, and by which rule; "
+			"frozen_writers counts the files open for kernel "
+			"writes (passthrough) that the freeze made immutable "
+			"(stopped) or could not stop (not_stopped: a "
+			"filesystem that does not check the attribute); "
+			"breaker "
 			"shows its counts over the last minute against "
 			"their limits. held_by is the pid of an agent's "
 			"undo holding the mount (0: none): meanwhile other "

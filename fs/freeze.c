@@ -407,8 +407,14 @@ int gfs_freeze_status(struct gfs_fs *fs, struct gfs_buf *out)
 	gfs_breaker_state(fs->breaker, &st);
 	gfs_buf_addf(out, "frozen\t%s\n", st.frozen ? "yes" : "no");
 	if (st.frozen) {
+		size_t stopped, unstopped;
+
+		gfs_frozen_files_count(fs, &stopped, &unstopped);
 		gfs_buf_addf(out, "frozen_rule\t%s\n", st.rule);
 		gfs_buf_addf(out, "frozen_since\t%lld\n", (long long)st.since);
+		gfs_buf_addf(out,
+			     "frozen_writers\tstopped=%zu not_stopped=%zu\n",
+			     stopped, unstopped);
 	}
 	gfs_buf_addf(out, "frozen_refused\t%llu\n",
 		     (unsigned long long)st.refused);

@@ -77,6 +77,8 @@ check_eq "the file holds what came before the freeze" "second" "$(cat "$R/log.tx
 check "the mapped file is unchanged" cmp -s "$R/map.bin" <(head -c 8192 /dev/zero)
 check "audited: three open writers stopped" wait_for \
 	grep -q 'open_writers_stopped=3' "$(audit_file "$R")"
+check_eq "status: three writers stopped" "stopped=3 not_stopped=0" \
+	"$(status_field "$R" frozen_writers)"
 check "the crash record lists all three" \
 	test "$(wc -l <"$(audit_file "$R").frozen-files")" -eq 3
 
@@ -161,6 +163,8 @@ check_eq "tmpfs: freeze" "froze $TM" "$("$GUARDFS" freeze "$TM")"
 check "tmpfs: audited: one open writer not stopped" wait_for \
 	grep -q '"path":"","result":"EROFS","rule":"manual".*open_writers_stopped=0 open_writers_not_stopped=1' \
 	"$XDG_STATE_HOME"/guardfs/gfs-tmpfs*.audit.jsonl
+check_eq "tmpfs: status: one writer not stopped" "stopped=0 not_stopped=1" \
+	"$(status_field "$TM" frozen_writers)"
 check_eq "tmpfs: the write goes on (the hole SECURITY.md names)" ok \
 	"$(probe fd-write 7 'x')"
 exec 7>&-
