@@ -2,14 +2,17 @@
 # bench/first-mount.sh: the first mount of a folder, builds alternating
 # (issue 12). See bench/README.md.
 #
-#   bench/first-mount.sh [--rounds N] DIR LABEL=BIN...
+#   bench/first-mount.sh [--rounds N] [--cold] DIR LABEL=BIN...
 #
 # Mounts DIR in place with each BIN in turn, N rounds (default 3), each
 # time with a fresh store (HOME and the XDG directories in a scratch
 # directory), and prints per mount the load average before it, the
 # seconds until `guardfs mount` returned (the session's first commit,
 # every file read) and the daemon's CPU seconds by then; then unmounts.
-# bench/scale-fds.sh --keep leaves the kernel tree at
+# --cold drops the page cache (sync; echo 3 >/proc/sys/vm/drop_caches)
+# before each mount, so that the folder is read from the disk: this
+# drops the whole machine's cache, which slows whatever else runs there
+# for a moment. bench/scale-fds.sh --keep leaves the kernel tree at
 # /var/tmp/gfs-scale/pristine/tree. Needs root.
 set -uo pipefail
 
@@ -18,10 +21,12 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH_DIR/env-lib.sh"
 
 ROUNDS=3
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+COLD=
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
 	case $1 in
 	--rounds) ROUNDS=$2; shift 2 ;;
+	--cold) COLD=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) break ;;
 	esac
@@ -48,6 +53,7 @@ for round in $(seq "$ROUNDS"); do
 		rm -rf "${SCRATCH:?}/home"
 		bench_private_xdg "$SCRATCH/home"
 		sync
+		[ -z "$COLD" ] || echo 3 >/proc/sys/vm/drop_caches
 		load=$(cut -d' ' -f1 /proc/loadavg)
 		t0=$(bench_now)
 		"$BIN" mount "$DIR" >/dev/null || { echo "$label: mount failed" >&2; continue; }

@@ -699,6 +699,11 @@ uint64_t gfs_store_action_new(struct gfs_store *s)
 	return atomic_fetch_add(&s->actions, 1) + 1;
 }
 
+static bool prefetch_excluded(const void *arg, const char *relpath, bool is_dir)
+{
+	return gfs_store_excluded(arg, relpath, is_dir);
+}
+
 /* The first commit of a session holds the folder as the session found it. */
 static int session_start(struct gfs_store *s)
 {
@@ -716,10 +721,26 @@ static int session_start(struct gfs_store *s)
 	/* without writer threads the reader writes each blob itself */
 	if (!rc)
 		(void)gfs_store_baseline_begin(s);
+	/*
+	 * Only a first baseline reads every file; a later start reads the
+	 * few whose stat changed, and reading ahead would read them all.
+	 */
+	if (!rc && !s->have_head && !s->opts.no_prefetch)
+		(void)gfs_store_prefetch_start(
+			&s->prefetch,
+			&(struct gfs_store_prefetch_opts){
+				.root_fd = s->opts.root_fd,
+				.max_file_size = s->opts.max_file_size,
+				.excluded = prefetch_excluded,
+				.excluded_arg = s,
+			});
 	s->session_scan = true;
 	if (!rc)
 		rc = gfs_store_refresh(s, "", &changed);
 	s->session_scan = false;
+	/* the reading is over, done or failed: no more reading ahead */
+	gfs_store_prefetch_stop(s->prefetch, NULL);
+	s->prefetch = NULL;
 	/* every blob the picture names is written before any commit */
 	rc2 = gfs_store_baseline_end(s);
 	if (!rc)

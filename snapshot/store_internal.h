@@ -14,6 +14,7 @@
 
 #include "guardfs/buf.h"
 #include "guardfs/store.h"
+#include "store_prefetch.h"
 
 /* Internal operations listed in commits besides enum gfs_op_kind. */
 #define GFS_STORE_OP_PREIMAGE 100 /* content found before a mutation */
@@ -164,6 +165,8 @@ struct gfs_store {
 	uint64_t baseline_entries;
 	/* the first baseline's blob writers (store_baseline.c), or NULL */
 	struct gfs_store_baseline *baseline;
+	/* the first baseline's read-ahead (store_prefetch.c), or NULL */
+	struct gfs_store_prefetch *prefetch;
 	struct timespec progress_told;
 
 	/* worker-owned libgit2 state */

@@ -700,6 +700,8 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 			continue;
 		if (s->reading_baseline)
 			gfs_store_baseline_entry(s);
+		if (s->prefetch)
+			gfs_store_prefetch_passed(s->prefetch);
 		rel->len = base;
 		if (base)
 			rc = gfs_buf_addch(rel, '/');

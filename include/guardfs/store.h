@@ -64,6 +64,11 @@ struct gfs_store_opts {
 	uint64_t max_file_size; /* larger files: see DESIGN.md */
 	bool fail_open;		/* on_failure = allow */
 	/*
+	 * The first baseline reads alone, without a thread reading the
+	 * folder ahead of it (store_prefetch.c): for tests and benchmarks.
+	 */
+	bool no_prefetch;
+	/*
 	 * Called while the session's first commit reads the whole folder
 	 * (the folder as found), at most a few times a second, with the
 	 * entries read so far, and once at the end. NULL: no calls.

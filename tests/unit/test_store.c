@@ -1227,6 +1227,81 @@ static void test_baseline_into_packs(void)
 	close(fd);
 }
 
+/* Our descriptors open on something below dir. */
+static int count_fds(const char *dir)
+{
+	return atoi(sh("ls -l /proc/%d/fd | grep -c -F ' -> %s/'",
+		       (int)getpid(), dir));
+}
+
+/*
+ * The first baseline with the folder read ahead (store_prefetch.c) and
+ * without: the same tree, from a folder not in the page cache (so that
+ * the walk reads ahead) holding what the walk must step around (nested
+ * and excluded directories, symlinks in and out, a FIFO, a socket-less
+ * empty file, a large file); no thread left by the time the store is
+ * open, no descriptor once it is closed.
+ */
+static void test_baseline_prefetch(void)
+{
+	char dir[400], broot[450], stores[2][450], err[512], trees[2][64];
+	const struct gfs_ignore *saved = exclude;
+	struct gfs_ignore *ig = NULL;
+	struct gfs_store_opts o = {0};
+	struct gfs_store *s = NULL;
+	int fd, i, before;
+
+	snprintf(dir, sizeof(dir), "%s/prefetch", base);
+	snprintf(broot, sizeof(broot), "%s/root", dir);
+	sh("mkdir -p '%s/a/b/c' '%s/node_modules/x' '%s/out' && cd '%s' && "
+	   "seq 1 600 | split -l 1 -a 3 - a/b/f. && "
+	   "seq 1 50 | split -l 1 -a 2 - a/b/c/g. && "
+	   "echo mod >node_modules/x/m && : >empty && mkfifo fifo && "
+	   "head -c 3000000 /dev/urandom >big && seq 1 300000 >a/text && "
+	   "ln -s a/b inside && ln -s '%s/out' outside && "
+	   "ln -s nowhere dangling && echo o >'%s/out/o'",
+	   broot, broot, dir, broot, dir, dir);
+	CHECK(gfs_ignore_new(&ig, 0) == 0);
+	CHECK(gfs_ignore_add(ig, "node_modules/", "test:1") == 0);
+	exclude = ig;
+	for (i = 0; i < 2; i++) {
+		snprintf(stores[i], sizeof(stores[i]), "%s/store%d.git", dir,
+			 i);
+		fd = opts_at(&o, stores[i], broot);
+		o.exclude = ig;
+		o.no_prefetch = i == 1;
+		/* from the disk, as a first mount after a reboot */
+		sh("sync && find '%s' -type f -exec dd if={} iflag=nocache "
+		   "count=0 status=none \\;",
+		   broot);
+		before = count_fds(dir);
+		CHECK(gfs_store_open(&s, &o, err, sizeof(err)) == 0);
+		CHECK_STR(sh("grep -lx gfs-prefetch /proc/%d/task/*/comm | "
+			     "wc -l",
+			     (int)getpid()),
+			  "0");
+		if (s)
+			gfs_store_close(s);
+		s = NULL;
+		CHECK(count_fds(dir) == before);
+		close(fd);
+		snprintf(trees[i], sizeof(trees[i]), "%s",
+			 sh("git -C '%s' rev-parse HEAD^{tree}", stores[i]));
+		CHECK_STR(sh("git -C '%s' fsck --strict 2>&1", stores[i]), "");
+	}
+	CHECK_STR(trees[0], trees[1]);
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD | grep -c "
+		     "'^a/b/f[.]'",
+		     stores[0]),
+		  "600");
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD | grep -c "
+		     "'node_modules\\|fifo'",
+		     stores[0]),
+		  "0");
+	exclude = saved;
+	gfs_ignore_free(ig);
+}
+
 /* The size on disk of the loose object that holds REV:PATH in git_dir. */
 static long long loose_size(const char *git_dir, const char *rev_path)
 {
@@ -1589,6 +1664,7 @@ int main(void)
 	test_disk_full();
 	test_baseline_disk_full();
 	test_baseline_into_packs();
+	test_baseline_prefetch();
 	test_large_blob_stored();
 	test_ingest_full();
 	test_coarse_times();
