@@ -11,25 +11,30 @@
  * descriptors: the inode table's fds and open files; reopens: fds opened
  * again by name; stale: reopens refused (another inode at the name);
  * backlog: operations the store has yet to record; ingest_bytes: bytes of
- * large files it has yet to read; held_by: the process of
- * an agent undo holding the mount (fs/hold.c), 0 for none.
+ * large files it has yet to read; store_waits, store_captures and
+ * store_wait_ms: how often a change waited for the store's queue or had
+ * its worker read the file first, and how long all that took (for
+ * benchmarks); held_by: the process of an agent undo holding the mount
+ * (fs/hold.c), 0 for none.
  */
 static const struct {
 	const char *key;
 	bool number;
 } fields[] = {
-	{"root", false},	{"mountpoint", false},
-	{"pid", true},		{"config", false},
-	{"name", false},	{"store", false},
-	{"audit", false},	{"io", false},
-	{"requests", false},	{"started", true},
-	{"uptime", true},	{"operations", true},
-	{"refusals", true},	{"backlog", true},
-	{"ingest_bytes", true}, {"descriptors", true},
-	{"reopens", true},	{"stale", true},
-	{"frozen", false},	{"frozen_rule", false},
-	{"frozen_since", true}, {"frozen_refused", true},
-	{"breaker", false},	{"held_by", true},
+	{"root", false},	 {"mountpoint", false},
+	{"pid", true},		 {"config", false},
+	{"name", false},	 {"store", false},
+	{"audit", false},	 {"io", false},
+	{"requests", false},	 {"started", true},
+	{"uptime", true},	 {"operations", true},
+	{"refusals", true},	 {"backlog", true},
+	{"ingest_bytes", true},	 {"descriptors", true},
+	{"reopens", true},	 {"stale", true},
+	{"frozen", false},	 {"frozen_rule", false},
+	{"frozen_since", true},	 {"frozen_refused", true},
+	{"breaker", false},	 {"held_by", true},
+	{"store_waits", true},	 {"store_captures", true},
+	{"store_wait_ms", true},
 };
 
 struct listing {
