@@ -11,8 +11,11 @@
  * descriptors: the inode table's fds and open files; reopens: fds opened
  * again by name; stale: reopens refused (another inode at the name);
  * backlog: operations the store has yet to record; ingest_bytes: bytes of
- * large files it has yet to read; held_by: the process of
- * an agent undo holding the mount (fs/hold.c), 0 for none.
+ * large files it has yet to read; store_waits, store_captures and
+ * store_wait_ms: how often a change waited for the store's queue or had
+ * its worker read the file first, and how long all that took (for
+ * benchmarks); held_by: the process of an agent undo holding the mount
+ * (fs/hold.c), 0 for none.
  */
 static const struct {
 	const char *key;
@@ -43,6 +46,9 @@ static const struct {
 	{"frozen_refused", true},
 	{"breaker", false},
 	{"held_by", true},
+	{"store_waits", true},
+	{"store_captures", true},
+	{"store_wait_ms", true},
 };
 
 struct listing {
@@ -137,7 +143,11 @@ int gfs_cmd_status(int argc, char **argv)
 			"shows its counts over the last minute against "
 			"their limits. held_by is the pid of an agent's "
 			"undo holding the mount (0: none): meanwhile other "
-			"changes wait or fail with EBUSY. requests "
+			"changes wait or fail with EBUSY. store_waits, "
+			"store_captures and store_wait_ms count how often a "
+			"change waited for the store to record its path's "
+			"earlier changes or to read the file first, and how "
+			"long all that took. requests "
 			"tells how the kernel's requests reach guardfs: "
 			"io_uring (a queue per CPU, served on that CPU) or "
 			"/dev/fuse.",

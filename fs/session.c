@@ -199,6 +199,18 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 			out, "ingest_bytes\t%llu\n",
 			(unsigned long long)gfs_store_ingest_left(fs->store));
 	}
+	if (fs->store) {
+		/* what recording cost the requests (bench/README.md) */
+		struct gfs_store_stats st;
+
+		gfs_store_stats(fs->store, &st);
+		gfs_buf_addf(out, "store_waits\t%llu\n",
+			     (unsigned long long)st.waits);
+		gfs_buf_addf(out, "store_captures\t%llu\n",
+			     (unsigned long long)st.captures);
+		gfs_buf_addf(out, "store_wait_ms\t%llu\n",
+			     (unsigned long long)(st.wait_ns / 1000000));
+	}
 	if (gfs_inode_status(fs, out))
 		return -ENOMEM;
 	gfs_buf_addf(out, "held_by\t%d\n", (int)gfs_hold_holder(fs));

@@ -487,8 +487,16 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 		if (flags & GFS_STORE_SUBTREE)
 			target =
 				gfs_store_pending_target_below(s, path, target);
-		while (s->done_seq < target)
-			pthread_cond_wait(&s->done_cond, &s->queue_lock);
+		if (s->done_seq < target) {
+			int64_t start = gfs_mono_ns();
+
+			while (s->done_seq < target)
+				pthread_cond_wait(&s->done_cond,
+						  &s->queue_lock);
+			atomic_fetch_add(&s->stat_waits, 1);
+			atomic_fetch_add(&s->stat_wait_ns,
+					 (uint64_t)(gfs_mono_ns() - start));
+		}
 		pthread_mutex_unlock(&s->queue_lock);
 		rc = store_broken(s) ? -EIO
 				     : gfs_store_preimage_check(s, path, flags);
@@ -496,6 +504,8 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 	if (rc == 2)
 		rc = gfs_store_spill(s, path, flags);
 	if (rc == 1) {
+		int64_t start = gfs_mono_ns();
+
 		memset(&job, 0, sizeof(job));
 		job.capture = true;
 		job.flags = flags;
@@ -510,6 +520,9 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 		while (!job.done)
 			pthread_cond_wait(&s->done_cond, &s->queue_lock);
 		pthread_mutex_unlock(&s->queue_lock);
+		atomic_fetch_add(&s->stat_captures, 1);
+		atomic_fetch_add(&s->stat_wait_ns,
+				 (uint64_t)(gfs_mono_ns() - start));
 		rc = job.result;
 	}
 	if (rc < 0) {
@@ -533,6 +546,13 @@ void gfs_store_flush(struct gfs_store *s)
 	while (s->flush_done < req && s->worker_started)
 		pthread_cond_wait(&s->done_cond, &s->queue_lock);
 	pthread_mutex_unlock(&s->queue_lock);
+}
+
+void gfs_store_stats(struct gfs_store *s, struct gfs_store_stats *out)
+{
+	out->waits = atomic_load(&s->stat_waits);
+	out->captures = atomic_load(&s->stat_captures);
+	out->wait_ns = atomic_load(&s->stat_wait_ns);
 }
 
 void gfs_store_backlog(struct gfs_store *s, uint64_t *applied, uint64_t *queued)

@@ -208,6 +208,10 @@ struct gfs_store {
 	bool broken; /* the last commit failed: the store lags the folder */
 	/* monotonic ns of the last retry a before() asked for (store.c) */
 	_Atomic int64_t forced_retry_at;
+	/* gfs_store_stats */
+	_Atomic uint64_t stat_waits;
+	_Atomic uint64_t stat_captures;
+	_Atomic uint64_t stat_wait_ns;
 	_Atomic uint64_t actions; /* the highest action number handed out */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
 	const char *job_paths[2]; /* worker: the job being applied */

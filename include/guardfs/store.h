@@ -154,6 +154,18 @@ uint64_t gfs_store_action_new(struct gfs_store *s);
 void gfs_store_flush(struct gfs_store *s);
 
 /*
+ * What recording cost the request path, since the store was opened:
+ * before() calls that waited for queued jobs of their path, those that
+ * had the worker read the file (a capture), and the time both took.
+ */
+struct gfs_store_stats {
+	uint64_t waits;
+	uint64_t captures;
+	uint64_t wait_ns;
+};
+void gfs_store_stats(struct gfs_store *s, struct gfs_store_stats *out);
+
+/*
  * How far the store is: the sequence numbers of the last job applied and
  * of the last job queued (the difference is what is left to record).
  */

@@ -1485,6 +1485,34 @@ static void test_journal(void)
 	unlinkat(root_fd, "journaled.txt", 0);
 }
 
+/*
+ * The request path's cost is counted: a file the store never saw, made
+ * outside the guard, is read by the worker (a capture) before it may
+ * change; one the store holds costs nothing.
+ */
+static void test_stats(void)
+{
+	struct gfs_store_stats st;
+	struct gfs_store *s;
+
+	s = open_store(0, false);
+	if (!s)
+		return;
+	gfs_store_stats(s, &st);
+	CHECK(st.waits == 0 && st.captures == 0 && st.wait_ns == 0);
+	put("unseen.txt", "made behind the store's back\n", 0644);
+	CHECK(gfs_store_before(s, "unseen.txt", 0) == 0);
+	gfs_store_stats(s, &st);
+	CHECK(st.captures == 1);
+	CHECK(st.wait_ns > 0);
+	CHECK(gfs_store_before(s, "unseen.txt", GFS_STORE_REMOVING) == 0);
+	gfs_store_stats(s, &st);
+	CHECK(st.captures == 1);
+	CHECK(unlinkat(root_fd, "unseen.txt", 0) == 0);
+	after(s, GFS_OP_UNLINK, "unseen.txt", NULL);
+	gfs_store_close(s);
+}
+
 /* Sleeps until ms milliseconds past the start of a wall-clock second. */
 static void wait_past_second(long ms)
 {
@@ -1661,6 +1689,7 @@ int main(void)
 	test_pack_in_batches();
 	test_memory_limits();
 	test_journal();
+	test_stats();
 	test_disk_full();
 	test_baseline_disk_full();
 	test_baseline_into_packs();
