@@ -253,6 +253,69 @@ void gfs_store_spill_remove(const char *data)
 	unlink(data);
 }
 
+/*
+ * The order spills were made in: by session (its id begins with the
+ * time it started, "20261207T091500Z-PID"), then by the number after the
+ * name's last '-'. Two copies of one file's versions must be committed
+ * in that order, not in the directory's (a hash order on ext4).
+ */
+static int spill_order(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	const char *dx = strrchr(x, '-'), *dy = strrchr(y, '-');
+	size_t lx = dx ? (size_t)(dx - x) : strlen(x);
+	size_t ly = dy ? (size_t)(dy - y) : strlen(y);
+	unsigned long long nx = dx ? strtoull(dx + 1, NULL, 10) : 0;
+	unsigned long long ny = dy ? strtoull(dy + 1, NULL, 10) : 0;
+	int c = strncmp(x, y, lx < ly ? lx : ly);
+
+	if (c)
+		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return nx < ny ? -1 : nx > ny;
+}
+
+/* The data files in the spill directory, in the order they were made. */
+static int list_spills(struct gfs_store *s, char ***out, size_t *count)
+{
+	char **names = NULL, **grown;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d = opendir(s->spill_dir);
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while (!rc && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' ||
+		    (len > 5 && !strcmp(de->d_name + len - 5, ".meta")))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(names, cap * sizeof(*names));
+			if (!grown) {
+				rc = -ENOMEM;
+				break;
+			}
+			names = grown;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			rc = -ENOMEM;
+		else
+			n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), spill_order);
+	*out = names;
+	*count = n;
+	return rc;
+}
+
 /* At open: ingests what a previous run set aside but did not commit. */
 int gfs_store_spill_ingest_all(struct gfs_store *s)
 {
@@ -262,23 +325,16 @@ int gfs_store_spill_ingest_all(struct gfs_store *s)
 		.pid = getpid(),
 	};
 	char data[4096], meta[4200];
-	struct dirent *de;
-	DIR *d = opendir(s->spill_dir);
-	int rc = 0;
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc = list_spills(s, &names, &n);
 
-	if (!d)
-		return -errno;
-	while (!rc && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
+	for (i = 0; !rc && i < n; i++) {
 		struct gfs_buf path = GFS_BUF_INIT;
 		uint32_t mode;
 		bool changed;
 
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(data, sizeof(data), "%s/%s", s->spill_dir, de->d_name);
-		if (len > 5 && !strcmp(de->d_name + len - 5, ".meta"))
-			continue;
+		snprintf(data, sizeof(data), "%s/%s", s->spill_dir, names[i]);
 		snprintf(meta, sizeof(meta), "%s.meta", data);
 		if (access(meta, F_OK) < 0) {
 			/* set aside but never relied on, or a temp file */
@@ -298,6 +354,8 @@ int gfs_store_spill_ingest_all(struct gfs_store *s)
 			gfs_store_spill_remove(data);
 		gfs_buf_release(&path);
 	}
-	closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	return rc;
 }

@@ -813,6 +813,58 @@ out:
 	small_disk_unmount(&d);
 }
 
+/*
+ * Copies set aside and left by a daemon that died are committed at the
+ * next start in the order they were made (session, then number; 10
+ * after 9), not in the spill directory's: two versions of one file must
+ * not swap places in history. Twelve versions of one path, in a
+ * session that died, then a later session's copy of it.
+ */
+static void test_spills_in_order(void)
+{
+	struct gfs_store *s = open_store(0, false);
+	char dir[400], expect[400], got[400];
+	int i;
+
+	if (!s)
+		return;
+	gfs_store_close(s);
+	snprintf(dir, sizeof(dir), "%s/spill", store);
+	for (i = 1; i <= 13; i++) {
+		const char *session = i <= 12 ? "20261207T080000Z-4242"
+					      : "20261207T090000Z-77";
+		int n = i <= 12 ? i : 1;
+
+		sh("printf 'version %d\\n' > '%s/%s-%d' && "
+		   "printf '100644\\nspilled.txt' > '%s/%s-%d.meta'",
+		   i, dir, session, n, dir, session, n);
+	}
+	s = open_store(0, false);
+	if (!s)
+		return;
+	gfs_store_close(s);
+	CHECK_STR(sh("git -C '%s' log --format=%%s | grep -c '^preimage "
+		     "spilled.txt$'",
+		     store),
+		  "13");
+	for (i = 1; i <= 13; i++) {
+		char rev[64];
+
+		/* the i-th preimage of spilled.txt, oldest first */
+		snprintf(rev, sizeof(rev), "%s",
+			 sh("git -C '%s' log --reverse --format=%%H "
+			    "--grep='^preimage spilled.txt$' | sed -n %dp",
+			    store, i));
+		snprintf(got, sizeof(got), "%s",
+			 chunked_hash(store, rev, "spilled.txt"));
+		snprintf(expect, sizeof(expect), "%s",
+			 sh("printf 'version %d\\n' | git hash-object --stdin",
+			    i));
+		CHECK_STR(got, expect);
+	}
+	CHECK_STR(sh("ls '%s' | wc -l", dir), "0");
+}
+
 static void test_fail_closed(void)
 {
 	struct gfs_store *s = open_store(0, false);
@@ -1696,6 +1748,7 @@ int main(void)
 	test_baseline_prefetch();
 	test_large_blob_stored();
 	test_ingest_full();
+	test_spills_in_order();
 	test_coarse_times();
 	test_timing();
 	/* a kill -9 may leave blobs no commit reached: dangling, not broken */
