@@ -26,13 +26,11 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -140,19 +138,19 @@ static void thaw_all(struct gfs_fs *fs)
 			strerror(-rc));
 }
 
-/* Room for one more set file: 0 or -ENOMEM. */
-static int room_for_one(struct gfs_frozen_files *ff)
+/* Room in the array *v of n files (cap allotted) for one more. */
+static int room_for_one(struct gfs_frozen_file **v, size_t n, size_t *cap)
 {
 	struct gfs_frozen_file *grown;
-	size_t cap = ff->cap ? ff->cap * 2 : 8;
+	size_t more = *cap ? *cap * 2 : 8;
 
-	if (ff->n < ff->cap)
+	if (n < *cap)
 		return 0;
-	grown = realloc(ff->v, cap * sizeof(*grown));
+	grown = realloc(*v, more * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
-	ff->v = grown;
-	ff->cap = cap;
+	*v = grown;
+	*cap = more;
 	return 0;
 }
 
@@ -175,7 +173,7 @@ static bool is_set(const struct gfs_frozen_files *ff, const struct stat *st)
 static size_t collect_writers(struct gfs_fs *fs, struct gfs_frozen_file **out)
 {
 	struct gfs_buf path = GFS_BUF_INIT;
-	struct gfs_frozen_file *v = NULL, *grown;
+	struct gfs_frozen_file *v = NULL;
 	size_t n = 0, cap = 0;
 	struct gfs_handle *h;
 
@@ -185,13 +183,8 @@ static size_t collect_writers(struct gfs_fs *fs, struct gfs_frozen_file **out)
 
 		if (!h->kernel_writes)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			grown = realloc(v, cap * sizeof(*v));
-			if (!grown)
-				break;
-			v = grown;
-		}
+		if (room_for_one(&v, n, &cap))
+			break;
 		path.len = 0;
 		if (gfs_inode_path(fs, h->inode, &path))
 			continue;
@@ -199,8 +192,7 @@ static size_t collect_writers(struct gfs_fs *fs, struct gfs_frozen_file **out)
 		if (fd < 0)
 			continue;
 		v[n].fd = fd;
-		v[n].path = strdup(path.data ? path.data : "");
-		v[n++].dev = 0;
+		v[n++].path = strdup(path.data ? path.data : "");
 	}
 	pthread_mutex_unlock(&fs->handles_lock);
 	gfs_buf_release(&path);
@@ -235,7 +227,7 @@ static void freeze_writers(struct gfs_fs *fs)
 			ff->unstoppable++;
 			take = false;
 		}
-		if (take && room_for_one(ff) == 0) {
+		if (take && room_for_one(&ff->v, ff->n, &ff->cap) == 0) {
 			f->dev = st.st_dev;
 			f->ino = st.st_ino;
 			ff->v[ff->n++] = *f;
@@ -311,18 +303,6 @@ bool gfs_frozen_files_thaw(struct gfs_fs *fs)
 	return changed;
 }
 
-/* Opens path below the root, never leaving it nor following a link. */
-static int open_beneath(struct gfs_fs *fs, const char *path)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, fs->root.fd, path, &how, sizeof(how));
-}
-
 /* One line of a record a killed daemon left: 0, or -errno (kept). */
 static int recover_one(struct gfs_fs *fs, const char *line)
 {
@@ -338,7 +318,9 @@ static int recover_one(struct gfs_fs *fs, const char *line)
 		gfs_buf_release(&path);
 		return 0;
 	}
-	fd = open_beneath(fs, path.data);
+	/* below the root, never leaving it nor following a link */
+	fd = gfs_open_beneath(fs->root.fd, path.data,
+			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK, false);
 	/* gone, or another file now: nothing of ours to take off */
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_dev != (dev_t)dev || st.st_ino != (ino_t)ino) {
