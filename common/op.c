@@ -34,6 +34,7 @@ static const struct {
 	/* the mount's state, not the folder's */
 	[GFS_OP_FREEZE] = {"freeze", 0},
 	[GFS_OP_UNFREEZE] = {"unfreeze", 0},
+	[GFS_OP_READ] = {"read", 0},
 };
 
 static unsigned what(enum gfs_op_kind kind)

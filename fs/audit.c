@@ -38,6 +38,8 @@ struct gfs_audit {
 
 static bool wanted(const struct gfs_audit *a, const struct gfs_op *op)
 {
+	if (op->alert)
+		return true;
 	switch (a->level) {
 	case GFS_AUDIT_ALL:
 		return true;

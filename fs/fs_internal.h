@@ -238,6 +238,21 @@ struct gfs_fs {
 };
 
 /* An open file (directories are not opened, see ops_dir.c). */
+/*
+ * A handle's reads, judged again when its file changes (read_check.c).
+ * armed: the daemon serves the reads, and the fields below are under
+ * lock; kernel_reads: the kernel does (passthrough), they are under
+ * gfs_fs.handles_lock and read_check.c's sampler is their only writer.
+ */
+struct gfs_read_check {
+	bool armed;
+	bool kernel_reads;
+	bool refused; /* armed: reads fail; kernel_reads: reported */
+	pthread_mutex_t lock;
+	off_t size; /* the file when it was last judged clean */
+	struct timespec mtime, ctime;
+};
+
 struct gfs_handle {
 	int fd;
 	struct gfs_inode *inode; /* pinned */
@@ -255,6 +270,8 @@ struct gfs_handle {
 	char *path; /* the name it was opened by (audit) */
 	/* the `guardfs exec` that opened it (see action.c), or NULL */
 	struct gfs_action *action;
+	struct gfs_read_check check;
+	uint64_t serial; /* unique for the mount's life */
 	/* every open handle, under gfs_fs.handles_lock (ops_file.c) */
 	struct gfs_handle *prev, *next;
 };
@@ -558,6 +575,25 @@ int gfs_frozen_files_init(struct gfs_fs *fs);
 void gfs_frozen_files_release(struct gfs_fs *fs);
 void gfs_frozen_files_sync(struct gfs_fs *fs);
 bool gfs_frozen_files_thaw(struct gfs_fs *fs);
+/*
+ * read_check.c: a handle whose reads the daemon serves is judged again
+ * when its file changes. arm after the open's scan, with the file's stat
+ * taken before that scan; gfs_read_check before serving a read: 0, or
+ * -EACCES (audited once per handle) when the file now holds a credential.
+ */
+void gfs_read_check_arm(struct gfs_fs *fs, struct gfs_handle *h, int flags,
+			const struct stat *judged);
+/* At the release: a kernel-read file's change since the last look is
+ * judged (and reported) here. */
+void gfs_read_check_disarm(struct gfs_fs *fs, struct gfs_handle *h);
+int gfs_read_check(struct gfs_fs *fs, fuse_req_t req, struct gfs_handle *h);
+/*
+ * Once a second (from kernel_writes.c's thread): files open for kernel
+ * reads that changed are scanned, and one that took a credential is
+ * reported (audit alert, syslog, desktop) as possibly read.
+ */
+void gfs_kernel_reads_sample(struct gfs_fs *fs);
+
 /*
  * kernel_writes.c: the growth of files open for kernel writes, counted
  * once a second while the breaker counts bytes. opened marks a handle

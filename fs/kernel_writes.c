@@ -11,6 +11,10 @@
  * Only growth is seen: rewriting bytes in place changes no size, and is
  * counted neither here nor at the release (the daemon's own data path
  * counts every write).
+ *
+ * The same thread looks at the files open for kernel reads, whose
+ * changes the content scan must judge after the fact (read_check.c): it
+ * runs while either job has something to do.
  */
 #include <errno.h>
 #include <sys/stat.h>
@@ -83,8 +87,10 @@ static void *sampler_main(void *arg)
 		if (kw->stop)
 			break;
 		pthread_mutex_unlock(&kw->lock);
-		if (fs->pt.enabled)
+		if (fs->pt.enabled && fs->cfg->bytes_written_per_minute)
 			sample(fs);
+		if (fs->pt.enabled)
+			gfs_kernel_reads_sample(fs);
 		pthread_mutex_lock(&kw->lock);
 	}
 	pthread_mutex_unlock(&kw->lock);
@@ -97,7 +103,7 @@ int gfs_kernel_writes_start(struct gfs_fs *fs)
 	pthread_condattr_t attr;
 	int rc;
 
-	if (!fs->cfg->bytes_written_per_minute)
+	if (!fs->cfg->bytes_written_per_minute && !fs->guards.scanner)
 		return 0;
 	pthread_mutex_init(&kw->lock, NULL);
 	pthread_condattr_init(&attr);

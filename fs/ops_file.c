@@ -1,6 +1,7 @@
 /* Operations on open files: open, create, read, write and friends. */
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,9 @@
 #include <unistd.h>
 
 #include "fs_internal.h"
+
+/* Numbers every handle (read_check.c tells them apart by it). */
+static atomic_uint_fast64_t handle_serials;
 
 static struct gfs_handle *handle_of(struct fuse_file_info *fi)
 {
@@ -89,6 +93,7 @@ static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
 		return NULL;
 	}
 	h->fd = fd;
+	h->serial = atomic_fetch_add(&handle_serials, 1) + 1;
 	h->pid = ctx->pid;
 	h->uid = ctx->uid;
 	h->inode = inode;
@@ -121,6 +126,7 @@ static void free_handle(struct gfs_fs *fs, struct gfs_handle *h)
 	if (h->in_group)
 		atomic_fetch_sub(&fs->group_handles, 1);
 	gfs_action_put(h->action);
+	gfs_read_check_disarm(fs, h);
 	close(h->fd);
 	gfs_inode_unpin(fs, h->inode);
 	free(h->path);
@@ -188,6 +194,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	bool writing = opens_for_writing(fi->flags);
 	struct gfs_verdict verdict;
 	struct gfs_handle *h;
+	struct stat judged;
 	struct gfs_op op;
 	char rule[96];
 	int fd = -1, rc;
@@ -214,6 +221,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out;
 	}
 	rc = op.held ? gone_while_held(fd) : 0;
+	/* What the scan judges: a later change is judged at read time. */
+	if (!rc && fstat(fd, &judged))
+		rc = -errno;
 	if (!rc)
 		rc = check_content(fs, path.data, fd, fi->flags, &verdict);
 	/*
@@ -234,6 +244,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fd = -1;
 	attach_backing(fs, h, fi);
+	gfs_read_check_arm(fs, h, fi->flags, &judged);
 	op.detail = writing ? "write" : "read";
 out:
 	if (fd >= 0)
@@ -343,6 +354,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	}
 	fd = -1;
 	attach_backing(fs, h, fi);
+	gfs_read_check_arm(fs, h, fi->flags, &st);
 	/* A new file is a write session even if nothing is written. */
 	h->written = true;
 	gfs_fs_fill_entry(fs, &e, inode, &st);
@@ -357,14 +369,54 @@ out:
 		reply_open(req, fi, &e);
 }
 
+/*
+ * A read of a handle whose file may have changed since its open: the
+ * bytes are read between two checks (read_check.c), and sent only if the
+ * file was clean before and after.
+ */
+static void read_checked(fuse_req_t req, struct gfs_handle *h, size_t size,
+			 off_t off)
+{
+	struct gfs_fs *fs = gfs_fs_of(req);
+	char *data = NULL;
+	ssize_t n;
+	int rc;
+
+	rc = gfs_read_check(fs, req, h);
+	if (rc)
+		goto fail;
+	data = malloc(size ? size : 1);
+	if (!data) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	do
+		n = pread(h->fd, data, size, off);
+	while (n < 0 && errno == EINTR);
+	rc = n < 0 ? -errno : gfs_read_check(fs, req, h);
+	if (rc)
+		goto fail;
+	fuse_reply_buf(req, data, (size_t)n);
+	free(data);
+	return;
+fail:
+	free(data);
+	fuse_reply_err(req, -rc);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+	struct gfs_handle *h = handle_of(fi);
 
 	(void)ino;
+	if (h->check.armed) {
+		read_checked(req, h, size, off);
+		return;
+	}
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = handle_of(fi)->fd;
+	buf.buf[0].fd = h->fd;
 	buf.buf[0].pos = off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
@@ -521,11 +573,19 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 {
 	struct gfs_handle *out = handle_of(fi_out);
 	ssize_t n;
+	int rc;
 
 	(void)ino_in;
 	(void)ino_out;
 	if (gfs_freeze_write_admit(gfs_fs_of(req))) {
 		fuse_reply_err(req, EROFS);
+		return;
+	}
+	/* The source is read: as read_checked judges it (the copy is not
+	 * read back here, and its own readers are judged in turn). */
+	rc = gfs_read_check(gfs_fs_of(req), req, handle_of(fi_in));
+	if (rc) {
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	n = copy_file_range(handle_of(fi_in)->fd, &off_in, out->fd, &off_out,

@@ -39,6 +39,7 @@ enum gfs_op_kind {
 	GFS_OP_RESTORE,	 /* what a restore wrote, as the store lists it */
 	GFS_OP_FREEZE,	 /* the breaker froze the mount (rule, counters) */
 	GFS_OP_UNFREEZE, /* `guardfs unfreeze` thawed it */
+	GFS_OP_READ,	 /* a file changed since its open: refused, or alert */
 	GFS_OP_KINDS
 };
 
@@ -87,8 +88,10 @@ struct gfs_op {
 	/* an open the kernel sent holding its file's lock (O_TRUNC with the
 	 * writeback cache): it must not wait for anything (fs/hold.c) */
 	bool locks_file;
-	bool held;	    /* it waited for a hold to end (set by begin) */
-	const char *rule;   /* the deciding rule of a refusal, or NULL */
+	bool held;	  /* it waited for a hold to end (set by begin) */
+	const char *rule; /* the deciding rule of a refusal, or NULL */
+	/* not refused, but the user must hear of it: at every audit level */
+	bool alert;
 	const char *detail; /* extra text ("write", "size=12"), or NULL */
 	int result;	    /* 0 or -errno (set by end) */
 	uint64_t seq;	    /* the store's sequence number, 0 if none */
