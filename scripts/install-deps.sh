@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config git
 	libfuse3-dev fuse3 libgit2-dev libxxhash-dev libinih-dev libpcre2-dev
-	zlib1g-dev liblzma-dev libzstd-dev libbz2-dev libssl-dev
+	zlib1g-dev libdeflate-dev liblzma-dev libzstd-dev libbz2-dev libssl-dev
 	# tests and tools used inside the mount (vim: real swap files)
 	python3 sqlite3 make util-linux clang-format vim
 	# compressors whose output the scanner decodes (test fixtures)

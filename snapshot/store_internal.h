@@ -450,8 +450,9 @@ struct gfs_store_packout {
 	uint32_t *slots; /* a set of the entries' ids: index + 1, 0 empty */
 	uint32_t count;
 	unsigned packs; /* packs installed */
-	z_stream z;
-	bool z_ready;
+	struct libdeflate_compressor *compressor;
+	unsigned char *zbuf; /* one object's zlib stream */
+	size_t zbuf_size;
 };
 int gfs_store_packout_init(struct gfs_store_packout *p, const char *objects);
 /*
