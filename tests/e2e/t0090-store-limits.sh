@@ -26,7 +26,7 @@ check "mount with the store on a small disk" gfs_mount "$R" -c "$T/full.ini" "$R
 # create too) fails with EIO until it has room again; the log waits
 # for the store to have recorded it, so the disk fills after its commit
 : >"$R/x"
-"$GUARDFS" log -n 1 "$R" >/dev/null
+check "the store has recorded x" sh -c "cd '$R' && '$GUARDFS' log -n 1 >/dev/null"
 # Fill the store's disk, then make a file the store cannot record.
 dd if=/dev/zero of="$T/small/filler" bs=64k status=none 2>/dev/null
 head -c 1000000 /dev/urandom >"$T/new.bin"
