@@ -1,4 +1,5 @@
-# Shared by the A/B scripts (actions-overhead.sh, rm-ab.sh); sourced.
+# Shared by the A/B scripts (actions-overhead.sh, readers-overhead.sh,
+# rm-ab.sh); sourced.
 
 # ab_mount BIN ROOT: guards ROOT in place with BIN under the XDG dirs the
 # caller exported, the breaker counting every operation but far from its
@@ -20,4 +21,43 @@ ab_mount() {
 	"$bin" status --json | python3 -c '
 import json, sys
 print(json.load(sys.stdin)["mounts"][0]["pid"])'
+}
+
+# ab_fresh ROOT: an empty ROOT and empty XDG directories (the caller's
+# exports), so that each mount starts with no store.
+ab_fresh() {
+	rm -rf "$1" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR"
+	mkdir -p "$1" "$HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME"
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+}
+
+# ab_cpu PID: the CPU seconds (user + system) process PID used so far.
+ab_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# ab_alternate RUNS OLD NEW FUNC RAW: runs `FUNC OLD` and `FUNC NEW` RUNS
+# times, alternating, each printing one line of numbers; the lines go to
+# stderr and to RAW as "old ..." and "new ...".
+ab_alternate() {
+	local runs=$1 old=$2 new=$3 func=$4 raw=$5 i
+	for i in $(seq 1 "$runs"); do
+		echo "old $("$func" "$old")"
+		echo "new $("$func" "$new")"
+	done | tee "$raw" >&2
+}
+
+# ab_summary RAW NAME...: min and median of each column of RAW's lines
+# (the Nth NAME names column N), old against new.
+ab_summary() {
+	python3 - "$@" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+for i, name in enumerate(sys.argv[2:]):
+    o = [float(r[i + 1]) for r in rows if r[0] == "old"]
+    n = [float(r[i + 1]) for r in rows if r[0] == "new"]
+    print("%-13s old min %.2f med %.2f | new min %.2f med %.2f | min %+.1f%% med %+.1f%%" % (
+        name, min(o), statistics.median(o), min(n), statistics.median(n),
+        100 * (min(n) / min(o) - 1), 100 * (statistics.median(n) / statistics.median(o) - 1)))
+PY
 }

@@ -25,45 +25,29 @@ trap 'rm -rf "$W"' EXIT
 tar -C /usr -cf "$W/include.tar" include
 "$SQL_GEN" 1000 >"$W/txns.sql"
 now() { date +%s.%N; }
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 one() { # BIN: prints "git sqlite grep" wall seconds, then the daemon's CPU
 	local bin=$1 r=$W/root t0 t1 t2 t3 pid c0 c1 c2 c3
-	rm -rf "$W/root" "$W/data" "$W/state" "$W/home" "$W/config" "$W/run"
-	mkdir -p "$r" "$HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME"
-	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	ab_fresh "$r"
 	tar -C "$r" -xf "$W/include.tar"
 	pid=$(ab_mount "$bin" "$r")
 	cd "$r"
-	c0=$(cpu "$pid")
+	c0=$(ab_cpu "$pid")
 	t0=$(now)
 	git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm x
 	"$bin" log -n 1 . >/dev/null
 	t1=$(now)
-	c1=$(cpu "$pid")
+	c1=$(ab_cpu "$pid")
 	sqlite3 db.sqlite <"$W/txns.sql" >/dev/null
 	"$bin" log -n 1 . >/dev/null
 	t2=$(now)
-	c2=$(cpu "$pid")
+	c2=$(ab_cpu "$pid")
 	grep -r -c zzqx include >/dev/null || true
 	t3=$(now)
-	c3=$(cpu "$pid")
+	c3=$(ab_cpu "$pid")
 	cd /
 	"$bin" umount "$r" >/dev/null
 	echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc) $(echo "$t3 - $t2" | bc)" \
 		"$(echo "$c1 - $c0" | bc) $(echo "$c2 - $c1" | bc) $(echo "$c3 - $c2" | bc)"
 }
-for i in $(seq 1 "$RUNS"); do
-	echo "old $(one "$OLD")"
-	echo "new $(one "$NEW")"
-done | tee "$W/raw" >&2
-python3 - "$W/raw" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-for i, name in enumerate(["git commit", "sqlite 1000", "grep -r",
-                           "git CPU", "sqlite CPU", "grep CPU"]):
-    o = [float(r[i + 1]) for r in rows if r[0] == "old"]
-    n = [float(r[i + 1]) for r in rows if r[0] == "new"]
-    print("%-12s old min %.2f med %.2f | new min %.2f med %.2f | min %+.1f%% med %+.1f%%" % (
-        name, min(o), statistics.median(o), min(n), statistics.median(n),
-        100 * (min(n) / min(o) - 1), 100 * (statistics.median(n) / statistics.median(o) - 1)))
-PY
+ab_alternate "$RUNS" "$OLD" "$NEW" one "$W/raw"
+ab_summary "$W/raw" "git commit" "sqlite 1000" "grep -r" "git CPU" "sqlite CPU" "grep CPU"
