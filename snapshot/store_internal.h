@@ -45,7 +45,9 @@
  * change may share a commit with its neighbours.
  *
  * Nodes belong to the worker, which changes them under gfs_store.tree_lock
- * held for writing; before() reads them under it held for reading.
+ * held for writing; before() reads them under it held for reading. Only
+ * the worker inserts and frees nodes, so it may keep a pointer across a
+ * moment without the lock (reading a file's bytes, store_scan.c).
  */
 struct gfs_store_node {
 	char *name;
@@ -215,6 +217,11 @@ struct gfs_store {
 	_Atomic uint64_t actions; /* the highest action number handed out */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
 	const char *job_paths[2]; /* worker: the job being applied */
+	/*
+	 * worker: the job reads one file, so read_entry (store_scan.c) may
+	 * let go of tree_lock while it reads the bytes and writes the blob
+	 */
+	bool read_unlocked;
 	uint64_t spill_count;
 	pthread_t worker;
 	bool worker_started;

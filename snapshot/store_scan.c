@@ -374,6 +374,27 @@ static int read_chunked(struct gfs_store *s, int dirfd, const char *name,
 }
 
 /*
+ * The worker lets go of tree_lock while it reads a file and writes its
+ * blob, so that before() on other paths does not wait for that I/O: the
+ * picture is unchanged meanwhile (n still holds its previous version,
+ * which a before() may rely on; will_change then commits it first). Not
+ * while a directory is scanned (its nodes are half brought up to date)
+ * nor while the first baseline is read (no request waits on it).
+ */
+static bool may_unlock(const struct gfs_store *s)
+{
+	return s->read_unlocked && !s->session_scan && !s->baseline;
+}
+
+static void relock(struct gfs_store *s, bool *unlocked)
+{
+	if (!*unlocked)
+		return;
+	pthread_rwlock_wrlock(&s->tree_lock);
+	*unlocked = false;
+}
+
+/*
  * Reads the content of a regular file or symlink (dirfd, name) into node,
  * which holds its previous state (or zeroes). Sets *changed when the
  * recorded content or mode differs. A file over max_file_size becomes an
@@ -391,6 +412,11 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	size_t read_len = 0;
 	git_oid oid;
 	int fd = -1, rc = 0;
+	/* what n held, read while the worker still holds tree_lock */
+	bool held = n->ino && !n->unrecorded && !git_oid_is_zero(&n->oid);
+	uint64_t held_xxh = n->xxh, held_size = n->size;
+	git_oid held_oid = n->oid;
+	bool unlocked = false;
 
 	/* (a large file left out of the first commit is read now) */
 	if (stat_matches(n, st0) && !n->racy &&
@@ -436,6 +462,10 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 				data.len = len;
 		}
 	} else {
+		if (may_unlock(s)) {
+			pthread_rwlock_unlock(&s->tree_lock);
+			unlocked = true;
+		}
 		fd = gfs_store_open_quietly(dirfd, name,
 					    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 						    O_NOCTTY | O_CLOEXEC);
@@ -450,6 +480,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		mode = git_mode_of(&st);
 		if ((uint64_t)st.st_size > READ_WHOLE_MAX &&
 		    starts_with_magic(fd)) {
+			relock(s, &unlocked);
 			rc = record_chunks(s, fd, NULL, st.st_size, &st, start,
 					   n, changed);
 			goto out;
@@ -467,15 +498,15 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		goto out;
 	if (S_ISREG(st.st_mode) && gfs_chunks_magic(data.data, data.len)) {
 		/* bytes that would read as a manifest: chunks, so they don't */
+		relock(s, &unlocked);
 		rc = record_chunks(s, fd, data.data, data.len, &st, start, n,
 				   changed);
 		goto out;
 	}
 	xxh = XXH3_64bits(data.data ? data.data : "", data.len);
 	read_len = data.len;
-	if (n->ino && !n->unrecorded && n->xxh == xxh && n->size == data.len &&
-	    !git_oid_is_zero(&n->oid)) {
-		git_oid_cpy(&oid, &n->oid);
+	if (held && held_xxh == xxh && held_size == data.len) {
+		git_oid_cpy(&oid, &held_oid);
 	} else if (s->baseline) {
 		/* hashed here, deflated and written by another thread */
 		if (git_odb_hash(&oid, data.data ? data.data : "", data.len,
@@ -498,6 +529,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		gfs_store_packer_kick(s, 1);
 	}
 have_oid:
+	relock(s, &unlocked);
 	if (n->unrecorded || n->chunked || n->git_mode != mode ||
 	    !git_oid_equal(&oid, &n->oid)) {
 		rc = gfs_store_will_change(s, n);
@@ -518,6 +550,7 @@ have_oid:
 	    (uint64_t)st.st_size <= READ_WHOLE_MAX)
 		n->racy = true;
 out:
+	relock(s, &unlocked);
 	if (fd >= 0)
 		close(fd);
 	if (s->baseline)
@@ -681,6 +714,7 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 
 	if (depth > 4096)
 		return -ELOOP;
+	s->read_unlocked = false;
 	/* the store's own listing leaves the directory's atime alone */
 	fd = gfs_store_open_quietly(dirfd, ".",
 				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -799,8 +833,10 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 	rc = ensure_parent(s, path, &parent, changed);
 	if (!rc)
 		rc = gfs_buf_adds(&rel, path);
+	s->read_unlocked = true; /* one file (refresh_dir says otherwise) */
 	if (!rc)
 		rc = refresh_child(s, dirfd, parent, base, &rel, 0, changed);
+	s->read_unlocked = false;
 	if (*changed)
 		mark_dirty(s, path);
 	close(dirfd);
