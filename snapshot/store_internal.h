@@ -58,6 +58,13 @@ struct gfs_store_node {
 	bool spilled;	 /* unrecorded, and this stat's content is kept */
 	bool seen;	 /* scratch flag of a directory scan */
 	bool relied;	 /* a before() let a mutation rely on this version */
+	/*
+	 * The worker reads the file without tree_lock (store_scan.c), and a
+	 * before() relied on this version meanwhile: that reading may be
+	 * older than the version relied upon, so it is done again.
+	 */
+	bool reading;
+	bool relied_meanwhile;
 	bool chunked; /* oid is a manifest, chunks its tree (store_chunks.c) */
 	uint64_t changed_gen; /* commit_gen when last changed */
 	git_oid oid;

@@ -386,12 +386,33 @@ static bool may_unlock(const struct gfs_store *s)
 	return s->read_unlocked && !s->session_scan && !s->baseline;
 }
 
-static void relock(struct gfs_store *s, bool *unlocked)
+/*
+ * Takes tree_lock again after reading n without it: true when a before()
+ * relied on n's version meanwhile, so that the bytes read (maybe before
+ * that version came back) must not be recorded after it.
+ */
+static bool relock(struct gfs_store *s, struct gfs_store_node *n,
+		   bool *unlocked)
 {
+	bool relied;
+
 	if (!*unlocked)
-		return;
+		return false;
 	pthread_rwlock_wrlock(&s->tree_lock);
 	*unlocked = false;
+	relied = n->relied_meanwhile;
+	n->reading = false;
+	n->relied_meanwhile = false;
+	return relied;
+}
+
+/* A before() relies on n's version (tree_lock held, maybe shared). */
+static void mark_relied(struct gfs_store_node *n)
+{
+	/* readers share the lock: these flags are only ever set here */
+	__atomic_store_n(&n->relied, true, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&n->reading, __ATOMIC_RELAXED))
+		__atomic_store_n(&n->relied_meanwhile, true, __ATOMIC_RELAXED);
 }
 
 /*
@@ -416,7 +437,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	bool held = n->ino && !n->unrecorded && !git_oid_is_zero(&n->oid);
 	uint64_t held_xxh = n->xxh, held_size = n->size;
 	git_oid held_oid = n->oid;
-	bool unlocked = false;
+	bool unlocked = false, stay_locked = false;
 
 	/* (a large file left out of the first commit is read now) */
 	if (stat_matches(n, st0) && !n->racy &&
@@ -448,6 +469,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		set_stat(n, st0, start);
 		return 0;
 	}
+again:
 	/* from here every way out goes through out, which gives data back */
 	if (s->baseline)
 		gfs_store_baseline_take(s, &data);
@@ -462,7 +484,8 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 				data.len = len;
 		}
 	} else {
-		if (may_unlock(s)) {
+		if (may_unlock(s) && !stay_locked) {
+			n->reading = true;
 			pthread_rwlock_unlock(&s->tree_lock);
 			unlocked = true;
 		}
@@ -480,7 +503,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		mode = git_mode_of(&st);
 		if ((uint64_t)st.st_size > READ_WHOLE_MAX &&
 		    starts_with_magic(fd)) {
-			relock(s, &unlocked);
+			relock(s, n, &unlocked);
 			rc = record_chunks(s, fd, NULL, st.st_size, &st, start,
 					   n, changed);
 			goto out;
@@ -498,7 +521,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		goto out;
 	if (S_ISREG(st.st_mode) && gfs_chunks_magic(data.data, data.len)) {
 		/* bytes that would read as a manifest: chunks, so they don't */
-		relock(s, &unlocked);
+		relock(s, n, &unlocked);
 		rc = record_chunks(s, fd, data.data, data.len, &st, start, n,
 				   changed);
 		goto out;
@@ -529,7 +552,17 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		gfs_store_packer_kick(s, 1);
 	}
 have_oid:
-	relock(s, &unlocked);
+	if (relock(s, n, &unlocked)) {
+		/* read it again, the lock held (the blob written stays) */
+		close(fd);
+		fd = -1;
+		gfs_buf_release(&data);
+		start = read_clock();
+		mode = git_mode_of(st0);
+		st = *st0;
+		stay_locked = true;
+		goto again;
+	}
 	if (n->unrecorded || n->chunked || n->git_mode != mode ||
 	    !git_oid_equal(&oid, &n->oid)) {
 		rc = gfs_store_will_change(s, n);
@@ -550,7 +583,7 @@ have_oid:
 	    (uint64_t)st.st_size <= READ_WHOLE_MAX)
 		n->racy = true;
 out:
-	relock(s, &unlocked);
+	relock(s, n, &unlocked);
 	if (fd >= 0)
 		close(fd);
 	if (s->baseline)
@@ -962,9 +995,8 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 	}
 	if (n && stat_matches(n, &st) && !n->racy &&
 	    (!n->unrecorded || n->spilled)) {
-		/* readers share the lock: the flag is only ever set here */
 		if (!(flags & GFS_STORE_METADATA)) {
-			__atomic_store_n(&n->relied, true, __ATOMIC_RELAXED);
+			mark_relied(n);
 			if (n->changed_gen == s->commit_gen)
 				gfs_store_journal_add(s, path, n);
 		}
@@ -1002,7 +1034,7 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 			    (uint64_t)st2.st_size == size) {
 				set_stat(n, &st2, start);
 				if (!(flags & GFS_STORE_METADATA)) {
-					n->relied = true;
+					mark_relied(n);
 					if (n->changed_gen == s->commit_gen)
 						gfs_store_journal_add(s, path,
 								      n);
