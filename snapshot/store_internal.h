@@ -45,9 +45,7 @@
  * change may share a commit with its neighbours.
  *
  * Nodes belong to the worker, which changes them under gfs_store.tree_lock
- * held for writing; before() reads them under it held for reading. Only
- * the worker inserts and frees nodes, so it may keep a pointer across a
- * moment without the lock (reading a file's bytes, store_scan.c).
+ * held for writing; before() reads them under it held for reading.
  */
 struct gfs_store_node {
 	char *name;
@@ -58,13 +56,6 @@ struct gfs_store_node {
 	bool spilled;	 /* unrecorded, and this stat's content is kept */
 	bool seen;	 /* scratch flag of a directory scan */
 	bool relied;	 /* a before() let a mutation rely on this version */
-	/*
-	 * The worker reads the file without tree_lock (store_scan.c), and a
-	 * before() relied on this version meanwhile: that reading may be
-	 * older than the version relied upon, so it is done again.
-	 */
-	bool reading;
-	bool relied_meanwhile;
 	bool chunked; /* oid is a manifest, chunks its tree (store_chunks.c) */
 	uint64_t changed_gen; /* commit_gen when last changed */
 	git_oid oid;
@@ -224,11 +215,6 @@ struct gfs_store {
 	_Atomic uint64_t actions; /* the highest action number handed out */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
 	const char *job_paths[2]; /* worker: the job being applied */
-	/*
-	 * worker: the job reads one file, so read_entry (store_scan.c) may
-	 * let go of tree_lock while it reads the bytes and writes the blob
-	 */
-	bool read_unlocked;
 	uint64_t spill_count;
 	pthread_t worker;
 	bool worker_started;

@@ -374,48 +374,6 @@ static int read_chunked(struct gfs_store *s, int dirfd, const char *name,
 }
 
 /*
- * The worker lets go of tree_lock while it reads a file and writes its
- * blob, so that before() on other paths does not wait for that I/O: the
- * picture is unchanged meanwhile (n still holds its previous version,
- * which a before() may rely on; will_change then commits it first). Not
- * while a directory is scanned (its nodes are half brought up to date)
- * nor while the first baseline is read (no request waits on it).
- */
-static bool may_unlock(const struct gfs_store *s)
-{
-	return s->read_unlocked && !s->session_scan && !s->baseline;
-}
-
-/*
- * Takes tree_lock again after reading n without it: true when a before()
- * relied on n's version meanwhile, so that the bytes read (maybe before
- * that version came back) must not be recorded after it.
- */
-static bool relock(struct gfs_store *s, struct gfs_store_node *n,
-		   bool *unlocked)
-{
-	bool relied;
-
-	if (!*unlocked)
-		return false;
-	pthread_rwlock_wrlock(&s->tree_lock);
-	*unlocked = false;
-	relied = n->relied_meanwhile;
-	n->reading = false;
-	n->relied_meanwhile = false;
-	return relied;
-}
-
-/* A before() relies on n's version (tree_lock held, maybe shared). */
-static void mark_relied(struct gfs_store_node *n)
-{
-	/* readers share the lock: these flags are only ever set here */
-	__atomic_store_n(&n->relied, true, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&n->reading, __ATOMIC_RELAXED))
-		__atomic_store_n(&n->relied_meanwhile, true, __ATOMIC_RELAXED);
-}
-
-/*
  * Reads the content of a regular file or symlink (dirfd, name) into node,
  * which holds its previous state (or zeroes). Sets *changed when the
  * recorded content or mode differs. A file over max_file_size becomes an
@@ -433,11 +391,6 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	size_t read_len = 0;
 	git_oid oid;
 	int fd = -1, rc = 0;
-	/* what n held, read while the worker still holds tree_lock */
-	bool held = n->ino && !n->unrecorded && !git_oid_is_zero(&n->oid);
-	uint64_t held_xxh = n->xxh, held_size = n->size;
-	git_oid held_oid = n->oid;
-	bool unlocked = false, stay_locked = false;
 
 	/* (a large file left out of the first commit is read now) */
 	if (stat_matches(n, st0) && !n->racy &&
@@ -469,7 +422,6 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 		set_stat(n, st0, start);
 		return 0;
 	}
-again:
 	/* from here every way out goes through out, which gives data back */
 	if (s->baseline)
 		gfs_store_baseline_take(s, &data);
@@ -484,11 +436,6 @@ again:
 				data.len = len;
 		}
 	} else {
-		if (may_unlock(s) && !stay_locked) {
-			n->reading = true;
-			pthread_rwlock_unlock(&s->tree_lock);
-			unlocked = true;
-		}
 		fd = gfs_store_open_quietly(dirfd, name,
 					    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 						    O_NOCTTY | O_CLOEXEC);
@@ -503,7 +450,6 @@ again:
 		mode = git_mode_of(&st);
 		if ((uint64_t)st.st_size > READ_WHOLE_MAX &&
 		    starts_with_magic(fd)) {
-			relock(s, n, &unlocked);
 			rc = record_chunks(s, fd, NULL, st.st_size, &st, start,
 					   n, changed);
 			goto out;
@@ -521,15 +467,15 @@ again:
 		goto out;
 	if (S_ISREG(st.st_mode) && gfs_chunks_magic(data.data, data.len)) {
 		/* bytes that would read as a manifest: chunks, so they don't */
-		relock(s, n, &unlocked);
 		rc = record_chunks(s, fd, data.data, data.len, &st, start, n,
 				   changed);
 		goto out;
 	}
 	xxh = XXH3_64bits(data.data ? data.data : "", data.len);
 	read_len = data.len;
-	if (held && held_xxh == xxh && held_size == data.len) {
-		git_oid_cpy(&oid, &held_oid);
+	if (n->ino && !n->unrecorded && n->xxh == xxh && n->size == data.len &&
+	    !git_oid_is_zero(&n->oid)) {
+		git_oid_cpy(&oid, &n->oid);
 	} else if (s->baseline) {
 		/* hashed here, deflated and written by another thread */
 		if (git_odb_hash(&oid, data.data ? data.data : "", data.len,
@@ -552,17 +498,6 @@ again:
 		gfs_store_packer_kick(s, 1);
 	}
 have_oid:
-	if (relock(s, n, &unlocked)) {
-		/* read it again, the lock held (the blob written stays) */
-		close(fd);
-		fd = -1;
-		gfs_buf_release(&data);
-		start = read_clock();
-		mode = git_mode_of(st0);
-		st = *st0;
-		stay_locked = true;
-		goto again;
-	}
 	if (n->unrecorded || n->chunked || n->git_mode != mode ||
 	    !git_oid_equal(&oid, &n->oid)) {
 		rc = gfs_store_will_change(s, n);
@@ -583,7 +518,6 @@ have_oid:
 	    (uint64_t)st.st_size <= READ_WHOLE_MAX)
 		n->racy = true;
 out:
-	relock(s, n, &unlocked);
 	if (fd >= 0)
 		close(fd);
 	if (s->baseline)
@@ -747,7 +681,6 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 
 	if (depth > 4096)
 		return -ELOOP;
-	s->read_unlocked = false;
 	/* the store's own listing leaves the directory's atime alone */
 	fd = gfs_store_open_quietly(dirfd, ".",
 				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -866,10 +799,8 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 	rc = ensure_parent(s, path, &parent, changed);
 	if (!rc)
 		rc = gfs_buf_adds(&rel, path);
-	s->read_unlocked = true; /* one file (refresh_dir says otherwise) */
 	if (!rc)
 		rc = refresh_child(s, dirfd, parent, base, &rel, 0, changed);
-	s->read_unlocked = false;
 	if (*changed)
 		mark_dirty(s, path);
 	close(dirfd);
@@ -995,8 +926,9 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 	}
 	if (n && stat_matches(n, &st) && !n->racy &&
 	    (!n->unrecorded || n->spilled)) {
+		/* readers share the lock: the flag is only ever set here */
 		if (!(flags & GFS_STORE_METADATA)) {
-			mark_relied(n);
+			__atomic_store_n(&n->relied, true, __ATOMIC_RELAXED);
 			if (n->changed_gen == s->commit_gen)
 				gfs_store_journal_add(s, path, n);
 		}
@@ -1034,7 +966,7 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 			    (uint64_t)st2.st_size == size) {
 				set_stat(n, &st2, start);
 				if (!(flags & GFS_STORE_METADATA)) {
-					mark_relied(n);
+					n->relied = true;
 					if (n->changed_gen == s->commit_gen)
 						gfs_store_journal_add(s, path,
 								      n);
