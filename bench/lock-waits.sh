@@ -27,6 +27,7 @@ r=$M/w
 cleanup() {
 	mountpoint -q "$r" && "$BIN" umount "$r" >/dev/null 2>&1
 	rm -rf "$r" "$M/xdg" "$M/tree.tar" "$M/list" "$M/tx.sql"
+	rmdir "$M" 2>/dev/null || true # kept when it holds perf data
 }
 trap cleanup EXIT
 (cd /usr && find include -mindepth 1 | sort | head -9000) >"$M/list"
