@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "fs_internal.h"
 #include "guardfs/buf.h"
 #include "guardfs/desktop.h"
+#include "guardfs/util.h"
 
 static bool same_stamp(const struct gfs_read_check *c, const struct stat *st)
 {
@@ -199,6 +201,22 @@ static size_t collect_changed(struct gfs_fs *fs, struct changed_file **out)
 	return n;
 }
 
+/*
+ * One desktop notification in NOTIFY_GAP_NS at most: an agent writing
+ * keys into files it holds open must not bury the desktop; the audit
+ * trail and syslog get every one.
+ */
+#define NOTIFY_GAP_NS (10 * 1000000000LL)
+
+static bool desktop_due(void)
+{
+	static atomic_llong last; /* 0: never */
+	long long now = gfs_mono_ns(), was = atomic_load(&last);
+
+	return (!was || now - was >= NOTIFY_GAP_NS) &&
+	       atomic_compare_exchange_strong(&last, &was, now);
+}
+
 /* Tells that path, open for kernel reads by pid, took v. */
 static void report_exposed(struct gfs_fs *fs, pid_t pid, uid_t uid,
 			   const char *path, const struct gfs_verdict *v)
@@ -224,8 +242,9 @@ static void report_exposed(struct gfs_fs *fs, pid_t pid, uid_t uid,
 	openlog("guardfs", LOG_PID, LOG_USER);
 	syslog(LOG_WARNING, "%s", body.data);
 	closelog();
-	gfs_desktop_notify("guardfs: a credential may have been read",
-			   body.data);
+	if (desktop_due())
+		gfs_desktop_notify("guardfs: a credential may have been read",
+				   body.data);
 	gfs_buf_release(&body);
 }
 
