@@ -237,7 +237,6 @@ struct gfs_fs {
 	pthread_rwlock_t move_lock;
 };
 
-/* An open file (directories are not opened, see ops_dir.c). */
 /*
  * A handle's reads, judged again when its file changes (read_check.c).
  * armed: the daemon serves the reads, and the fields below are under
@@ -253,6 +252,7 @@ struct gfs_read_check {
 	struct timespec mtime, ctime;
 };
 
+/* An open file (directories are not opened, see ops_dir.c). */
 struct gfs_handle {
 	int fd;
 	struct gfs_inode *inode; /* pinned */
@@ -431,6 +431,12 @@ bool gfs_guard_escapes(struct gfs_fs *fs, const char *path);
 extern const char gfs_rule_escaping_symlink[];
 /* The rule name audited for a move too large to judge (EXDEV). */
 extern const char gfs_rule_move_unchecked[];
+/*
+ * The rule name audited for content holding a credential,
+ * "secret:<rule>:line N", written into buf (returned).
+ */
+const char *gfs_rule_secret(const struct gfs_verdict *v, char *buf,
+			    size_t size);
 /* May a new entry be created at path (create, mkdir, rename to, ...)? */
 int gfs_guard_may_create(struct gfs_fs *fs, const char *path, bool is_dir,
 			 const char **rule);
@@ -583,8 +589,10 @@ bool gfs_frozen_files_thaw(struct gfs_fs *fs);
  */
 void gfs_read_check_arm(struct gfs_fs *fs, struct gfs_handle *h, int flags,
 			const struct stat *judged);
-/* At the release: a kernel-read file's change since the last look is
- * judged (and reported) here. */
+/*
+ * At the release: a kernel-read file's change since the sampler's last
+ * look is judged (and reported) here.
+ */
 void gfs_read_check_disarm(struct gfs_fs *fs, struct gfs_handle *h);
 int gfs_read_check(struct gfs_fs *fs, fuse_req_t req, struct gfs_handle *h);
 /*

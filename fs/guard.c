@@ -13,6 +13,13 @@
 const char gfs_rule_escaping_symlink[] = "symlink-leaves-root";
 const char gfs_rule_move_unchecked[] = "move-too-large-to-check";
 
+const char *gfs_rule_secret(const struct gfs_verdict *v, char *buf, size_t size)
+{
+	snprintf(buf, size, "secret:%s:line %u", v->finding.rule_id,
+		 v->finding.line);
+	return buf;
+}
+
 bool gfs_guard_escapes(struct gfs_fs *fs, const char *path)
 {
 	return gfs_policy_path_leads_out(fs->guards.policy, fs->root.fd, path);

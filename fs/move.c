@@ -140,9 +140,7 @@ static int check_content(struct move_walk *w, int fd)
 	close(fd);
 	if (rc <= 0)
 		return rc;
-	snprintf(rule, sizeof(rule), "secret:%s:line %u",
-		 verdict.finding.rule_id, verdict.finding.line);
-	return refuse(w, rule);
+	return refuse(w, gfs_rule_secret(&verdict, rule, sizeof(rule)));
 }
 
 static int open_at(int dirfd, const char *name)

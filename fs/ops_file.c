@@ -1,8 +1,8 @@
 /* Operations on open files: open, create, read, write and friends. */
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,15 +67,6 @@ static int check_content(struct gfs_fs *fs, const char *path, int fd, int flags,
 	if (rc < 0)
 		return rc;
 	return rc == 1 ? -EACCES : 0;
-}
-
-/* Names the content rule that refused op (in buf, which op then uses). */
-static void content_rule(struct gfs_op *op, const struct gfs_verdict *verdict,
-			 char *buf, size_t size)
-{
-	snprintf(buf, size, "secret:%s:line %u", verdict->finding.rule_id,
-		 verdict->finding.line);
-	op->rule = buf;
 }
 
 static struct gfs_handle *new_handle(struct gfs_fs *fs, fuse_req_t req,
@@ -234,7 +225,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (rc == -EACCES && gfs_guard_in_group(fs, op.pid))
 		rc = 0;
 	if (rc == -EACCES)
-		content_rule(&op, &verdict, rule, sizeof(rule));
+		op.rule = gfs_rule_secret(&verdict, rule, sizeof(rule));
 	if (rc)
 		goto out;
 	h = new_handle(fs, req, inode, fd, path.data);
@@ -318,7 +309,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 
 		rc = check_content(fs, path.data, fd, fi->flags, &verdict);
 		if (rc == -EACCES)
-			content_rule(&op, &verdict, rule, sizeof(rule));
+			op.rule = gfs_rule_secret(&verdict, rule, sizeof(rule));
 		if (rc)
 			goto out;
 	}
@@ -581,8 +572,10 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	/* The source is read: as read_checked judges it (the copy is not
-	 * read back here, and its own readers are judged in turn). */
+	/*
+	 * The source is read: judged as read_checked judges it (the copy
+	 * is not read back here, and its own readers are judged in turn).
+	 */
 	rc = gfs_read_check(gfs_fs_of(req), req, handle_of(fi_in));
 	if (rc) {
 		fuse_reply_err(req, -rc);

@@ -107,9 +107,7 @@ static void audit_refusal(struct gfs_fs *fs, fuse_req_t req,
 	gfs_op_init(&op, req, GFS_OP_READ);
 	op.path = h->path;
 	op.detail = "changed since open";
-	snprintf(rule, sizeof(rule), "secret:%s:line %u", v->finding.rule_id,
-		 v->finding.line);
-	op.rule = rule;
+	op.rule = gfs_rule_secret(v, rule, sizeof(rule));
 	gfs_op_end(fs, &op, -EACCES);
 }
 
@@ -225,8 +223,7 @@ static void report_exposed(struct gfs_fs *fs, pid_t pid, uid_t uid,
 	struct gfs_op op;
 	char rule[96];
 
-	snprintf(rule, sizeof(rule), "secret:%s:line %u", v->finding.rule_id,
-		 v->finding.line);
+	gfs_rule_secret(v, rule, sizeof(rule));
 	gfs_op_init_as(&op, pid, uid, GFS_OP_READ);
 	op.path = path;
 	op.rule = rule;
