@@ -248,8 +248,7 @@ struct gfs_read_check {
 	bool kernel_reads;
 	bool refused; /* armed: reads fail; kernel_reads: reported */
 	pthread_mutex_t lock;
-	off_t size; /* the file when it was last judged clean */
-	struct timespec mtime, ctime;
+	struct stat judged; /* the file when it was last judged clean */
 };
 
 /* An open file (directories are not opened, see ops_dir.c). */

@@ -38,22 +38,6 @@
 #include "guardfs/desktop.h"
 #include "guardfs/util.h"
 
-static bool same_stamp(const struct gfs_read_check *c, const struct stat *st)
-{
-	return c->size == st->st_size &&
-	       c->mtime.tv_sec == st->st_mtim.tv_sec &&
-	       c->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-	       c->ctime.tv_sec == st->st_ctim.tv_sec &&
-	       c->ctime.tv_nsec == st->st_ctim.tv_nsec;
-}
-
-static void set_stamp(struct gfs_read_check *c, const struct stat *st)
-{
-	c->size = st->st_size;
-	c->mtime = st->st_mtim;
-	c->ctime = st->st_ctim;
-}
-
 void gfs_read_check_arm(struct gfs_fs *fs, struct gfs_handle *h, int flags,
 			const struct stat *judged)
 {
@@ -63,13 +47,13 @@ void gfs_read_check_arm(struct gfs_fs *fs, struct gfs_handle *h, int flags,
 	if (h->backing_id > 0) {
 		/* already in the list: the sampler may be looking */
 		pthread_mutex_lock(&fs->handles_lock);
-		set_stamp(&h->check, judged);
+		h->check.judged = *judged;
 		h->check.kernel_reads = true;
 		pthread_mutex_unlock(&fs->handles_lock);
 		return;
 	}
 	pthread_mutex_init(&h->check.lock, NULL);
-	set_stamp(&h->check, judged);
+	h->check.judged = *judged;
 	h->check.armed = true;
 }
 
@@ -90,7 +74,7 @@ void gfs_read_check_disarm(struct gfs_fs *fs, struct gfs_handle *h)
 	 * here.
 	 */
 	if (h->check.kernel_reads && !h->check.refused && !fstat(h->fd, &st) &&
-	    !same_stamp(&h->check, &st) &&
+	    !gfs_verdict_same_key(&h->check.judged, &st) &&
 	    gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, h->fd,
 			fs->cfg->scan_max_size, &verdict) == 1)
 		report_exposed(fs, h->pid, h->uid, h->path, &verdict);
@@ -124,7 +108,7 @@ int gfs_read_check(struct gfs_fs *fs, fuse_req_t req, struct gfs_handle *h)
 		return -errno;
 	pthread_mutex_lock(&h->check.lock);
 	refused = h->check.refused;
-	unchanged = same_stamp(&h->check, &st);
+	unchanged = gfs_verdict_same_key(&h->check.judged, &st);
 	pthread_mutex_unlock(&h->check.lock);
 	if (refused)
 		return -EACCES;
@@ -132,7 +116,7 @@ int gfs_read_check(struct gfs_fs *fs, fuse_req_t req, struct gfs_handle *h)
 		return 0;
 	/*
 	 * The scan stats the file again: a change after st is found by the
-	 * next read, whose stamp then differs from st.
+	 * next read, whose stat then differs from st.
 	 */
 	rc = gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, h->fd,
 			 fs->cfg->scan_max_size, &verdict);
@@ -143,7 +127,7 @@ int gfs_read_check(struct gfs_fs *fs, fuse_req_t req, struct gfs_handle *h)
 	if (rc == 1)
 		h->check.refused = true;
 	else
-		set_stamp(&h->check, &st);
+		h->check.judged = st;
 	pthread_mutex_unlock(&h->check.lock);
 	if (rc == 1 && !refused)
 		audit_refusal(fs, req, h, &verdict);
@@ -171,7 +155,8 @@ static size_t collect_changed(struct gfs_fs *fs, struct changed_file **out)
 		struct changed_file *c;
 
 		if (!h->check.kernel_reads || h->check.refused ||
-		    fstat(h->fd, &st) || same_stamp(&h->check, &st))
+		    fstat(h->fd, &st) ||
+		    gfs_verdict_same_key(&h->check.judged, &st))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -192,7 +177,7 @@ static size_t collect_changed(struct gfs_fs *fs, struct changed_file **out)
 		c->serial = h->serial;
 		c->pid = h->pid;
 		c->uid = h->uid;
-		set_stamp(&h->check, &st);
+		h->check.judged = st;
 		n++;
 	}
 	*out = list;

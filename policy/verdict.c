@@ -290,7 +290,7 @@ bool gfs_verdict_tainted(struct gfs_verdict_cache *c, const struct stat *st,
 	return t != NULL;
 }
 
-static bool same_key(const struct stat *a, const struct stat *b)
+bool gfs_verdict_same_key(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
 	       a->st_size == b->st_size &&
@@ -463,7 +463,8 @@ int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 	 * Cache only when the file did not change while it was read, or the
 	 * verdict would be filed under a key its bytes do not belong to.
 	 */
-	if (c && !fstat(fd, &after) && same_key(&st, &after) && !shrank)
+	if (c && !fstat(fd, &after) && gfs_verdict_same_key(&st, &after) &&
+	    !shrank)
 		gfs_verdict_cache_put(c, &st, v);
 taint:
 	if (c && !v->secret && gfs_verdict_tainted(c, &st, &v->finding)) {

@@ -91,6 +91,12 @@ void gfs_verdict_cache_free(struct gfs_verdict_cache *c);
 bool gfs_verdict_cache_get(struct gfs_verdict_cache *c, const struct stat *st,
 			   struct gfs_verdict *v);
 
+/*
+ * Whether a and b are the same key: the same file (dev, ino) with the
+ * same size, mtime and ctime, so bytes judged at a are the bytes at b.
+ */
+bool gfs_verdict_same_key(const struct stat *a, const struct stat *b);
+
 /* Records the verdict for st's key. */
 void gfs_verdict_cache_put(struct gfs_verdict_cache *c, const struct stat *st,
 			   const struct gfs_verdict *v);
