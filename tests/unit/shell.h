@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "check.h"
 #include "guardfs/buf.h"
 
 /*
@@ -35,6 +36,21 @@ static const char *sh(const char *fmt, ...)
 	while (out.len && out.data[out.len - 1] == '\n')
 		out.data[--out.len] = '\0';
 	return out.data;
+}
+
+/*
+ * The end of a test that worked in the scratch directory dir: removes
+ * it when every check passed, else leaves it to read; prints the
+ * verdict and returns main's exit status.
+ */
+static int finish_scratch(const char *dir)
+{
+	if (!failures)
+		sh("rm -rf '%s'", dir);
+	else
+		fprintf(stderr, "left %s for inspection\n", dir);
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
 }
 
 #endif

@@ -529,10 +529,5 @@ int main(void)
 	gfs_buf_release(&rep);
 	gfs_buf_release(&w.text);
 	free(before);
-	if (!failures)
-		sh("rm -rf '%s'", base);
-	else
-		fprintf(stderr, "left %s for inspection\n", base);
-	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
-	return failures ? 1 : 0;
+	return finish_scratch(base);
 }

@@ -449,10 +449,5 @@ int main(void)
 	test_lead();
 	test_warm();
 	close(root_fd);
-	if (!failures)
-		sh("rm -rf '%s'", base);
-	else
-		fprintf(stderr, "left %s for inspection\n", base);
-	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
-	return failures ? 1 : 0;
+	return finish_scratch(base);
 }

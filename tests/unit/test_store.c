@@ -1820,10 +1820,5 @@ int main(void)
 		CHECK_STR(out, "");
 		free(out);
 	}
-	if (!failures)
-		sh("rm -rf '%s'", base);
-	else
-		fprintf(stderr, "left %s for inspection\n", base);
-	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
-	return failures ? 1 : 0;
+	return finish_scratch(base);
 }
