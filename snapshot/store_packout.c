@@ -151,12 +151,20 @@ static size_t object_header(unsigned char *h, git_object_t type, size_t len)
 	return n + 1;
 }
 
+/*
+ * Room for one object's stream larger than this is given back after the
+ * object: zlib streamed through 64 KiB, and a writer should not keep a
+ * 16 MiB file's worth for the rest of the baseline.
+ */
+#define ZBUF_KEEP (1u << 20)
+
 /* Deflates data into the pack, as one zlib stream. */
 static int packout_deflate(struct gfs_store_packout *p, const void *data,
 			   size_t len, uint32_t *crc)
 {
 	size_t bound = libdeflate_zlib_compress_bound(p->compressor, len);
 	size_t n;
+	int rc;
 
 	if (bound > p->zbuf_size) {
 		unsigned char *grown = realloc(p->zbuf, bound);
@@ -168,9 +176,14 @@ static int packout_deflate(struct gfs_store_packout *p, const void *data,
 	}
 	n = libdeflate_zlib_compress(p->compressor, data, len, p->zbuf,
 				     p->zbuf_size);
-	if (!n)
-		return -EIO; /* cannot happen with the bound's room */
-	return packout_put(p, p->zbuf, n, crc);
+	rc = n ? packout_put(p, p->zbuf, n, crc)
+	       : -EIO; /* cannot happen with the bound's room */
+	if (p->zbuf_size > ZBUF_KEEP) {
+		free(p->zbuf);
+		p->zbuf = NULL;
+		p->zbuf_size = 0;
+	}
+	return rc;
 }
 
 int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
