@@ -48,10 +48,11 @@ static int adjust_flags(struct gfs_fs *fs, int flags)
  * fstat. A write-only open is never refused, but one that may overwrite
  * bytes in place (not O_APPEND) scans the file first, so that a
  * credential in it taints it: cutting one character out of a key must
- * not make the rest readable at the next open.
+ * not make the rest readable at the next open. When it scans, judged is
+ * the file's stat the verdict belongs to (read_check.c starts there).
  */
 static int check_content(struct gfs_fs *fs, const char *path, int fd, int flags,
-			 struct gfs_verdict *verdict)
+			 struct stat *judged, struct gfs_verdict *verdict)
 {
 	bool write_only = (flags & O_ACCMODE) == O_WRONLY;
 	int rc;
@@ -60,8 +61,10 @@ static int check_content(struct gfs_fs *fs, const char *path, int fd, int flags,
 		return 0;
 	if (gfs_guards_scan_allowed(&fs->guards, path))
 		return 0;
-	rc = gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, fd,
-			 fs->cfg->scan_max_size, verdict);
+	if (fstat(fd, judged))
+		return write_only ? 0 : -errno;
+	rc = gfs_scan_fd_as(fs->guards.scanner, fs->guards.verdicts, fd, judged,
+			    fs->cfg->scan_max_size, verdict);
 	if (write_only)
 		return 0;
 	if (rc < 0)
@@ -185,7 +188,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	bool writing = opens_for_writing(fi->flags);
 	struct gfs_verdict verdict;
 	struct gfs_handle *h;
-	struct stat judged;
+	struct stat judged = {0}; /* set by check_content when it scans */
 	struct gfs_op op;
 	char rule[96];
 	int fd = -1, rc;
@@ -212,11 +215,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out;
 	}
 	rc = op.held ? gone_while_held(fd) : 0;
-	/* What the scan judges: a later change is judged at read time. */
-	if (!rc && fstat(fd, &judged))
-		rc = -errno;
 	if (!rc)
-		rc = check_content(fs, path.data, fd, fi->flags, &verdict);
+		rc = check_content(fs, path.data, fd, fi->flags, &judged,
+				   &verdict);
 	/*
 	 * A restore (the guardfs CLI itself, see gfs_guard_group) reads
 	 * what it is about to replace, to compare it with the store's copy:
@@ -306,8 +307,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		gfs_verdict_untaint(fs->guards.verdicts, &st);
 	if (st.st_size > 0) {
 		struct gfs_verdict verdict;
+		struct stat judged;
 
-		rc = check_content(fs, path.data, fd, fi->flags, &verdict);
+		rc = check_content(fs, path.data, fd, fi->flags, &judged,
+				   &verdict);
 		if (rc == -EACCES)
 			op.rule = gfs_rule_secret(&verdict, rule, sizeof(rule));
 		if (rc)

@@ -75,8 +75,8 @@ void gfs_read_check_disarm(struct gfs_fs *fs, struct gfs_handle *h)
 	 */
 	if (h->check.kernel_reads && !h->check.refused && !fstat(h->fd, &st) &&
 	    !gfs_verdict_same_key(&h->check.judged, &st) &&
-	    gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, h->fd,
-			fs->cfg->scan_max_size, &verdict) == 1)
+	    gfs_scan_fd_as(fs->guards.scanner, fs->guards.verdicts, h->fd, &st,
+			   fs->cfg->scan_max_size, &verdict) == 1)
 		report_exposed(fs, h->pid, h->uid, h->path, &verdict);
 	h->check.kernel_reads = false;
 }
@@ -114,12 +114,9 @@ int gfs_read_check(struct gfs_fs *fs, fuse_req_t req, struct gfs_handle *h)
 		return -EACCES;
 	if (unchanged)
 		return 0;
-	/*
-	 * The scan stats the file again: a change after st is found by the
-	 * next read, whose stat then differs from st.
-	 */
-	rc = gfs_scan_fd(fs->guards.scanner, fs->guards.verdicts, h->fd,
-			 fs->cfg->scan_max_size, &verdict);
+	/* a change after st is found by the next read: its stat differs */
+	rc = gfs_scan_fd_as(fs->guards.scanner, fs->guards.verdicts, h->fd, &st,
+			    fs->cfg->scan_max_size, &verdict);
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&h->check.lock);

@@ -427,16 +427,16 @@ static int scan_whole_fd(const struct gfs_scanner *s, int fd, size_t len,
  * not make the rest of it readable, and a later clean verdict from a
  * partial scan does not either.
  */
-int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
-		int fd, uint64_t max_size, struct gfs_verdict *v)
+int gfs_scan_fd_as(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
+		   int fd, const struct stat *judged, uint64_t max_size,
+		   struct gfs_verdict *v)
 {
-	struct stat st, after;
+	const struct stat st = *judged;
+	struct stat after;
 	bool shrank = false;
 	int rc;
 
 	memset(v, 0, sizeof(v[0]));
-	if (fstat(fd, &st))
-		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return 0;
 	if (st.st_size == 0) {
@@ -472,4 +472,15 @@ taint:
 		v->tainted = true;
 	}
 	return v->secret ? 1 : 0;
+}
+
+int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
+		int fd, uint64_t max_size, struct gfs_verdict *v)
+{
+	struct stat st;
+
+	memset(v, 0, sizeof(v[0]));
+	if (fstat(fd, &st))
+		return -errno;
+	return gfs_scan_fd_as(s, c, fd, &st, max_size, v);
 }

@@ -123,5 +123,12 @@ void gfs_verdict_untaint(struct gfs_verdict_cache *c, const struct stat *st);
  */
 int gfs_scan_fd(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
 		int fd, uint64_t max_size, struct gfs_verdict *v);
+/*
+ * The same, for a caller that has just taken fd's stat (judged): the
+ * verdict is filed under that key, and the caller knows what was judged.
+ */
+int gfs_scan_fd_as(const struct gfs_scanner *s, struct gfs_verdict_cache *c,
+		   int fd, const struct stat *judged, uint64_t max_size,
+		   struct gfs_verdict *v);
 
 #endif
