@@ -954,6 +954,7 @@ void gfs_store_close(struct gfs_store *s)
 	free(s->batch);
 	free(s->group_label);
 	gfs_store_node_free(s->root);
+	gfs_loose_release(&s->loose_whole);
 	git_odb_free(s->odb);
 	git_repository_free(s->repo);
 	pthread_rwlock_destroy(&s->tree_lock);

@@ -142,6 +142,29 @@ struct gfs_store_pending {
 /* Zlib level of loose objects: speed now, the packer compresses later. */
 #define GFS_STORE_LOOSE_ZLIB_LEVEL 1
 
+/*
+ * store_loose.c: the worker's small objects, deflated whole by libdeflate
+ * and linked into objects/xx from a file without a name.
+ */
+struct gfs_loose {
+	pthread_mutex_t lock;
+	bool ready;	  /* gfs_loose_init ran */
+	char *objects;	  /* STORE/objects */
+	bool unsupported; /* no O_TMPFILE or /proc: libgit2 writes */
+	uint64_t dirs[4]; /* objects/xx known to exist */
+	struct libdeflate_compressor *deflate;
+	unsigned char *in, *out; /* the object as git hashes it; deflated */
+	size_t in_cap, out_cap;
+};
+int gfs_loose_init(struct gfs_loose *l, const char *objects_dir);
+void gfs_loose_release(struct gfs_loose *l);
+/*
+ * Writes the object oid names (hashed by the caller). -EOPNOTSUPP: not
+ * on this file system; -E2BIG: over 1 MiB; the caller's libgit2 then.
+ */
+int gfs_loose_write(struct gfs_loose *l, const git_oid *oid, const void *data,
+		    size_t len, git_object_t type);
+
 #define GFS_STORE_PENDING_BUCKETS 4096
 #define GFS_STORE_BATCH_MAX	  1024 /* outside a group */
 
@@ -172,8 +195,9 @@ struct gfs_store {
 	/* worker-owned libgit2 state */
 	git_repository *repo;
 	git_odb *odb;
-	git_odb_backend *loose; /* the odb's, written to directly */
-	git_oid head;		/* zero before the first commit */
+	git_odb_backend *loose;	      /* the odb's, written to directly */
+	struct gfs_loose loose_whole; /* what gfs_store_odb_write writes */
+	git_oid head;		      /* zero before the first commit */
 	git_oid head_tree;
 	bool ref_stale;	  /* the branch lags head (see will_change) */
 	int64_t retry_at; /* worker: monotonic ns of the next commit try */

@@ -10,7 +10,8 @@
  * store never runs gc), and when the object is not found it rescans the
  * pack directory (an open, a listing) and looks again. Here the id is
  * hashed, looked up in the backends as they stand, and the loose backend
- * writes it when it is absent. An object the packer has just moved into
+ * writes it when it is absent (store_loose.c, or libgit2's loose
+ * backend where that cannot). An object the packer has just moved into
  * a pack this handle has not seen is then written loose once more: a
  * duplicate, never a loss, as the packer deletes only what its pack holds.
  */
@@ -64,6 +65,9 @@ int gfs_store_odb_open(struct gfs_store *s)
 
 	if (!rc)
 		git_repository_set_odb(s->repo, s->odb);
+	/* without it, libgit2's backend writes every object */
+	if (!rc && gfs_loose_init(&s->loose_whole, s->objects_dir))
+		s->loose_whole.unsupported = true;
 	return rc;
 }
 
@@ -75,6 +79,8 @@ int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 	if (git_odb_hash(out, data, len, type))
 		return -EIO;
 	if (git_odb_exists_ext(s->odb, out, GIT_ODB_LOOKUP_NO_REFRESH))
+		return 0;
+	if (!gfs_loose_write(&s->loose_whole, out, data, len, type))
 		return 0;
 	if (s->loose && s->loose->write &&
 	    s->loose->write(s->loose, out, data, len, type) == 0)

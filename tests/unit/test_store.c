@@ -1586,6 +1586,72 @@ static void put_lines(const char *rel, char c, size_t size)
 }
 
 /*
+ * Small objects are deflated whole and linked into place from a file
+ * without a name (store_loose.c); over 1 MiB they go through libgit2.
+ * Both sides of that line read back as the same bytes, as git reads
+ * them, and nothing temporary is left in objects/. An objects/xx that
+ * went after the writer made it (a prune) is made again.
+ */
+static void test_loose_whole(void)
+{
+	struct gfs_store *s = open_store(0, false);
+	char name[64], want[64], prefix[3];
+	git_oid a, b;
+	int i;
+
+	if (!s)
+		return;
+	put("lw-empty", "", 0644);
+	put("lw-small", "one line\n", 0644);
+	put_lines("lw-at", 'a', 1u << 20);
+	put_lines("lw-over", 'o', (1u << 20) + 1);
+	after(s, GFS_OP_CREATE, "lw-empty", NULL);
+	after(s, GFS_OP_CREATE, "lw-small", NULL);
+	after(s, GFS_OP_CREATE, "lw-at", NULL);
+	after(s, GFS_OP_CREATE, "lw-over", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("cd '%s' && for f in lw-empty lw-small lw-at lw-over; do "
+		     "git --git-dir='%s' cat-file blob HEAD:$f | cmp - $f || "
+		     "echo $f differs; done; echo checked",
+		     root, store),
+		  "checked");
+	CHECK_STR(sh("git -C '%s' rev-parse HEAD:lw-small", store),
+		  sh("printf 'one line\\n' | git hash-object --stdin"));
+	/* whole objects, read only, as git writes them */
+	CHECK_STR(sh("cd '%s/objects' && find . -type f ! -path './pack/*' "
+		     "! -path './info/*' ! -perm 444 | head -3",
+		     store),
+		  "");
+	CHECK_STR(sh("find '%s/objects' -name '*tmp*' | head -3", store), "");
+	/* two blobs under one objects/xx: the second after xx went */
+	git_odb_hash(&b, "pruned\n", 7, GIT_OBJECT_BLOB);
+	for (i = 0; i < 100000; i++) {
+		int n = snprintf(name, sizeof(name), "first %d\n", i);
+
+		git_odb_hash(&a, name, (size_t)n, GIT_OBJECT_BLOB);
+		if (a.id[0] == b.id[0])
+			break;
+	}
+	CHECK(a.id[0] == b.id[0]);
+	put("lw-first", name, 0644);
+	after(s, GFS_OP_CREATE, "lw-first", NULL);
+	gfs_store_flush(s);
+	git_oid_tostr(want, sizeof(want), &b);
+	memcpy(prefix, want, 2);
+	prefix[2] = '\0';
+	sh("mv '%s/objects/%s' '%s/objects/%s.away'", store, prefix, store,
+	   prefix);
+	put("lw-pruned", "pruned\n", 0644);
+	after(s, GFS_OP_CREATE, "lw-pruned", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' rev-parse HEAD:lw-pruned", store), want);
+	CHECK_STR(sh("git -C '%s' cat-file blob %s", store, want), "pruned");
+	sh("cd '%s/objects' && mv %s.away/* %s/ && rmdir %s.away", store,
+	   prefix, prefix, prefix);
+	gfs_store_close(s);
+}
+
+/*
  * A handle's writes reach the file with no before() (the kernel's
  * passthrough): the file goes A, B and A again while the worker reads
  * B, and a before() then relies on A. History must not show the B read
@@ -1804,6 +1870,7 @@ int main(void)
 	test_journal();
 	test_stats();
 	test_relied_while_worker_reads();
+	test_loose_whole();
 	test_disk_full();
 	test_baseline_disk_full();
 	test_baseline_into_packs();
