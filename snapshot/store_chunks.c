@@ -306,6 +306,10 @@ static int write_object(struct gfs_chunks_odb *to, git_oid *oid,
 			(*written)++;
 		return rc;
 	}
+	if (to->whole && !gfs_loose_write(to->whole, oid, data, len, type)) {
+		(*written)++;
+		return 0;
+	}
 	if (!(to->loose && to->loose->write &&
 	      to->loose->write(to->loose, oid, data, len, type) == 0) &&
 	    git_odb_write(oid, to->odb, data, len, type))

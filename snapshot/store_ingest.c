@@ -87,7 +87,8 @@ static int ingest_copy(struct gfs_store *s, struct gfs_store_held *h)
 	if (!rc)
 		rc = gfs_chunks_write(
 			&(struct gfs_chunks_odb){s->lane_odb, s->lane_loose,
-						 s->objects_dir},
+						 s->objects_dir,
+						 &s->lane_whole},
 			fd, NULL, st.st_size, h->has_prev ? &h->prev : NULL,
 			&res, &s->lane_read);
 	close(fd);
@@ -138,6 +139,10 @@ static int lane_submit(struct gfs_store *s, struct gfs_store_held *h)
 		if (!s->lane_odb &&
 		    gfs_store_odb_open_second(s, &s->lane_odb, &s->lane_loose))
 			return -EIO;
+		/* without it, the lane's libgit2 backend writes */
+		if (!s->lane_whole.ready &&
+		    gfs_loose_init(&s->lane_whole, s->objects_dir))
+			s->lane_whole.unsupported = true;
 		if (pthread_create(&s->lane, NULL, lane_main, s))
 			return -EAGAIN;
 		s->lane_started = true;
@@ -471,4 +476,5 @@ void gfs_store_lane_stop(struct gfs_store *s)
 	git_odb_free(s->lane_odb);
 	s->lane_odb = NULL;
 	s->lane_loose = NULL;
+	gfs_loose_release(&s->lane_whole);
 }

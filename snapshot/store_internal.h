@@ -255,6 +255,7 @@ struct gfs_store {
 	struct gfs_store_held *lane_tail;
 	git_odb *lane_odb; /* its own handle (gfs_store_odb_open_second) */
 	git_odb_backend *lane_loose; /* lane_odb's loose backend */
+	struct gfs_loose lane_whole; /* the lane's (store_loose.c) */
 	/* bytes handed to the lane and not done, and read of the current */
 	_Atomic uint64_t lane_queued;
 	_Atomic uint64_t lane_read;
@@ -396,6 +397,8 @@ struct gfs_chunks_odb {
 	/* its objects directory: chunks that do not compress are written
 	 * there stored (zlib level 0); NULL: through the backend */
 	const char *objects;
+	/* the calling thread's whole-object writer, or NULL */
+	struct gfs_loose *whole;
 };
 int gfs_chunks_write(struct gfs_chunks_odb *to, int fd, const void *mem,
 		     uint64_t size, const git_oid *prev_tree,

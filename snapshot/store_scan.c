@@ -301,9 +301,10 @@ static int record_chunks(struct gfs_store *s, int fd, const void *mem,
 	/* told as large files left to read (gfs_store_ingest_left) */
 	atomic_store(&s->chunks_read, 0);
 	atomic_store(&s->chunks_size, size);
-	rc = gfs_chunks_write(
-		&(struct gfs_chunks_odb){s->odb, s->loose, s->objects_dir}, fd,
-		mem, size, prev, &res, &s->chunks_read);
+	rc = gfs_chunks_write(&(struct gfs_chunks_odb){s->odb, s->loose,
+						       s->objects_dir,
+						       &s->loose_whole},
+			      fd, mem, size, prev, &res, &s->chunks_read);
 	atomic_store(&s->chunks_size, 0);
 	if (rc)
 		return rc;

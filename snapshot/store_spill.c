@@ -231,7 +231,8 @@ static int ingest(struct gfs_store *s, const char *data, bool *changed)
 		rc = -errno;
 	if (!rc)
 		rc = gfs_chunks_write(&(struct gfs_chunks_odb){s->odb, s->loose,
-							       s->objects_dir},
+							       s->objects_dir,
+							       &s->loose_whole},
 				      fd, NULL, st.st_size, NULL, &res, NULL);
 	close(fd);
 	if (!rc) {
