@@ -10,7 +10,8 @@
 # (bench/gen-sql.sh) and `grep -r` of the tree. Prints min and median
 # per build and workload: wall seconds and the daemon's CPU seconds
 # (steadier on a busy machine). Each timing ends once the store has
-# recorded everything (`log -n 1 .`). Root only.
+# recorded everything (`log -n 1 .`). Root only. Any change to the
+# store's write side can be weighed with it too (session 15 did).
 # GFS_BENCH_DIR=/dev/shm/x runs it on tmpfs.
 set -euo pipefail
 . "$(dirname "$0")/ab-lib.sh"
