@@ -347,6 +347,40 @@ static void leave_step(const struct stat *st)
 	}
 }
 
+/*
+ * A chunked file whose entry is racy (read in the clock step of its last
+ * change, or given a time in whole seconds just before) at the
+ * session's first commit, which reads no large file: its bytes are
+ * compared with its chunks instead (xxh3 per chunk), and kept if they
+ * match. Left out, it would be missing from that commit, as if deleted,
+ * until its first change set it aside. 1: held, as the entry says.
+ */
+static int recheck_chunked(struct gfs_store *s, int dirfd, const char *name,
+			   struct gfs_store_node *n)
+{
+	struct stat st, after;
+	int64_t start;
+	int fd, rc = 0;
+
+	fd = gfs_store_open_quietly(dirfd, name,
+				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					    O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !stat_matches(n, &st))
+		goto out;
+	leave_step(&st);
+	start = read_clock();
+	if (gfs_chunks_match(s->odb, &n->chunks, st.st_size, fd) == 1 &&
+	    fstat(fd, &after) == 0 && stat_matches(n, &after)) {
+		set_stat(n, &after, start);
+		rc = 1;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
 /* read_entry of a file over max_file_size, outside the first commit. */
 static int read_chunked(struct gfs_store *s, int dirfd, const char *name,
 			struct gfs_store_node *n, bool *changed)
@@ -396,6 +430,10 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 	/* (a large file left out of the first commit is read now) */
 	if (stat_matches(n, st0) && !n->racy &&
 	    (!n->unrecorded || s->session_scan))
+		return 0;
+	if (s->session_scan && n->racy && n->chunked && !n->unrecorded &&
+	    !git_oid_is_zero(&n->chunks) && stat_matches(n, st0) &&
+	    recheck_chunked(s, dirfd, name, n))
 		return 0;
 	/*
 	 * A large file is stored in chunks, except while the session's

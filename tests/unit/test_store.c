@@ -1586,6 +1586,44 @@ static void put_lines(const char *rel, char c, size_t size)
 }
 
 /*
+ * A chunked file whose entry was saved racy (its time set to a whole
+ * second just now: a filesystem could have cut a later write to the
+ * same second) stays in the next session's first commit when its bytes
+ * still match its chunks, instead of being left out as if deleted.
+ */
+static void test_racy_chunked_kept(void)
+{
+	struct gfs_store *s = open_store(4096, false);
+
+	if (!s)
+		return;
+	/* read at once: racy for the 2 s a whole-second time may stand for */
+	sh("head -c 1700000 /dev/urandom > '%s/racy.bin' && "
+	   "touch -d @$(date +%%s) '%s/racy.bin'",
+	   root, root);
+	after(s, GFS_OP_CREATE, "racy.bin", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(chunked_hash(store, "HEAD", "racy.bin"),
+		  sh("git hash-object '%s/racy.bin'", root));
+	gfs_store_close(s);
+	s = open_store(4096, false);
+	if (!s)
+		return;
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%s | cut -d' ' -f1", store),
+		  "session-start");
+	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD | grep -cx racy.bin",
+		     store),
+		  "1");
+	CHECK_STR(chunked_hash(store, "HEAD", "racy.bin"),
+		  sh("git hash-object '%s/racy.bin'", root));
+	/* held: its first change is not set aside */
+	CHECK(gfs_store_before(s, "racy.bin", 0) == 0);
+	CHECK_STR(sh("ls '%s/spill' | wc -l", store), "0");
+	gfs_store_close(s);
+	unlinkat(root_fd, "racy.bin", 0);
+}
+
+/*
  * Small objects are deflated whole and linked into place from a file
  * without a name (store_loose.c); over 1 MiB they go through libgit2.
  * Both sides of that line read back as the same bytes, as git reads
@@ -1857,6 +1895,7 @@ int main(void)
 	test_burst();
 	test_large_file();
 	test_large_file_chunks();
+	test_racy_chunked_kept();
 	test_large_file_posing();
 	test_ingest_lane();
 	test_fail_closed();
