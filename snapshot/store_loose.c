@@ -42,7 +42,7 @@ int gfs_loose_init(struct gfs_loose *l, const char *objects_dir)
 	memset(l, 0, sizeof(*l));
 	pthread_mutex_init(&l->lock, NULL);
 	l->ready = true;
-	l->objects = strdup(objects_dir);
+	l->objects = objects_dir ? strdup(objects_dir) : NULL;
 	l->deflate = libdeflate_alloc_compressor(GFS_STORE_LOOSE_ZLIB_LEVEL);
 	/* the link from a file without a name goes through /proc */
 	l->unsupported = access("/proc/self/fd", X_OK) != 0;
