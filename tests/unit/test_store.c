@@ -100,6 +100,21 @@ static struct gfs_store *open_store(uint64_t max_size, bool fail_open)
 }
 
 /*
+ * Closes s and opens the store again (a remount): its first commit must
+ * be the new session's. NULL when it does not open.
+ */
+static struct gfs_store *reopen_store(struct gfs_store *s, uint64_t max_size)
+{
+	gfs_store_close(s);
+	s = open_store(max_size, false);
+	if (s)
+		CHECK_STR(sh("git -C '%s' log -1 --format=%%s | cut -d' ' -f1",
+			     store),
+			  "session-start");
+	return s;
+}
+
+/*
  * Options for a store at store_path of the folder at root_path, whose
  * O_PATH descriptor it opens and returns (the caller closes it).
  */
@@ -578,13 +593,10 @@ static void test_large_file_chunks(void)
 	CHECK_STR(sh("git -C '%s' log -1 --format=%%s", store),
 		  "write chunky.bin");
 	CHECK_STR(chunks_changed("HEAD~1", "HEAD", "chunky.bin"), "1");
-	gfs_store_close(s);
 	/* after a remount: still held, and its chunks still known */
-	s = open_store(4096, false);
+	s = reopen_store(s, 4096);
 	if (!s)
 		return;
-	CHECK_STR(sh("git -C '%s' log -1 --format=%%s | cut -d' ' -f1", store),
-		  "session-start");
 	CHECK(gfs_store_before(s, "chunky.bin", 0) == 0);
 	CHECK_STR(sh("ls '%s/spill' | wc -l", store), "0");
 	fd = openat(root_fd, "chunky.bin", O_WRONLY | O_APPEND);
@@ -1605,12 +1617,9 @@ static void test_racy_chunked_kept(void)
 	gfs_store_flush(s);
 	CHECK_STR(chunked_hash(store, "HEAD", "racy.bin"),
 		  sh("git hash-object '%s/racy.bin'", root));
-	gfs_store_close(s);
-	s = open_store(4096, false);
+	s = reopen_store(s, 4096);
 	if (!s)
 		return;
-	CHECK_STR(sh("git -C '%s' log -1 --format=%%s | cut -d' ' -f1", store),
-		  "session-start");
 	CHECK_STR(sh("git -C '%s' ls-tree --name-only HEAD | grep -cx racy.bin",
 		     store),
 		  "1");
