@@ -347,6 +347,33 @@ static void leave_step(const struct stat *st)
 	}
 }
 
+/* How the store opens a file of the folder to read its bytes. */
+#define READ_FLAGS (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+
+/*
+ * Opens a large file to read it whole once the clock has left the step
+ * of its times (leave_step); st is its stat after that and *start the
+ * instant the read begins. -errno.
+ */
+static int open_past_step(int dirfd, const char *name, struct stat *st,
+			  int64_t *start)
+{
+	int fd = gfs_store_open_quietly(dirfd, name, READ_FLAGS);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) == 0)
+		leave_step(st);
+	*start = read_clock();
+	if (fstat(fd, st) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 /*
  * A chunked file whose entry is racy (read in the clock step of its last
  * change, or given a time in whole seconds just before) at the
@@ -360,23 +387,16 @@ static int recheck_chunked(struct gfs_store *s, int dirfd, const char *name,
 {
 	struct stat st, after;
 	int64_t start;
-	int fd, rc = 0;
+	int fd = open_past_step(dirfd, name, &st, &start), rc = 0;
 
-	fd = gfs_store_open_quietly(dirfd, name,
-				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-					    O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) < 0 || !stat_matches(n, &st))
-		goto out;
-	leave_step(&st);
-	start = read_clock();
-	if (gfs_chunks_match(s->odb, &n->chunks, st.st_size, fd) == 1 &&
+	if (stat_matches(n, &st) &&
+	    gfs_chunks_match(s->odb, &n->chunks, st.st_size, fd) == 1 &&
 	    fstat(fd, &after) == 0 && stat_matches(n, &after)) {
 		set_stat(n, &after, start);
 		rc = 1;
 	}
-out:
 	close(fd);
 	return rc;
 }
@@ -387,23 +407,13 @@ static int read_chunked(struct gfs_store *s, int dirfd, const char *name,
 {
 	int64_t start;
 	struct stat st;
-	int fd, rc;
+	int fd = open_past_step(dirfd, name, &st, &start), rc;
 
-	fd = gfs_store_open_quietly(dirfd, name,
-				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-					    O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) == 0)
-		leave_step(&st);
-	start = read_clock();
-	if (fstat(fd, &st) < 0)
-		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = -ENOENT;
-	else
-		rc = record_chunks(s, fd, NULL, st.st_size, &st, start, n,
-				   changed);
+		return fd;
+	rc = S_ISREG(st.st_mode) ? record_chunks(s, fd, NULL, st.st_size, &st,
+						 start, n, changed)
+				 : -ENOENT;
 	close(fd);
 	return rc;
 }
@@ -475,9 +485,7 @@ static int read_entry(struct gfs_store *s, int dirfd, const char *name,
 				data.len = len;
 		}
 	} else {
-		fd = gfs_store_open_quietly(dirfd, name,
-					    O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-						    O_NOCTTY | O_CLOEXEC);
+		fd = gfs_store_open_quietly(dirfd, name, READ_FLAGS);
 		if (fd < 0) {
 			rc = -errno;
 			goto out;
