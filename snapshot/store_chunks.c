@@ -283,9 +283,10 @@ static int add_entry(struct gfs_buf *raw, const char *mode, const char *name,
 }
 
 /*
- * Writes an object the store lacks straight to the loose backend when
- * there is one: git_odb_write would look for it again, rescanning the
- * pack directory for each of a large file's thousands of chunks.
+ * Writes an object the store lacks straight to a loose writer
+ * (gfs_store_write_absent): git_odb_write would look for it again,
+ * rescanning the pack directory for each of a large file's thousands of
+ * chunks.
  */
 static int write_object(struct gfs_chunks_odb *to, git_oid *oid,
 			const void *data, size_t len, git_object_t type,
@@ -306,13 +307,8 @@ static int write_object(struct gfs_chunks_odb *to, git_oid *oid,
 			(*written)++;
 		return rc;
 	}
-	if (to->whole && !gfs_loose_write(to->whole, oid, data, len, type)) {
-		(*written)++;
-		return 0;
-	}
-	if (!(to->loose && to->loose->write &&
-	      to->loose->write(to->loose, oid, data, len, type) == 0) &&
-	    git_odb_write(oid, to->odb, data, len, type))
+	if (gfs_store_write_absent(to->whole, to->loose, to->odb, oid, data,
+				   len, type))
 		return gfs_store_git_error("write chunk");
 	(*written)++;
 	return 0;

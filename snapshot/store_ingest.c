@@ -139,10 +139,8 @@ static int lane_submit(struct gfs_store *s, struct gfs_store_held *h)
 		if (!s->lane_odb &&
 		    gfs_store_odb_open_second(s, &s->lane_odb, &s->lane_loose))
 			return -EIO;
-		/* without it, the lane's libgit2 backend writes */
-		if (!s->lane_whole.ready &&
-		    gfs_loose_init(&s->lane_whole, s->objects_dir))
-			s->lane_whole.unsupported = true;
+		if (!s->lane_whole.ready)
+			gfs_loose_init(&s->lane_whole, s->objects_dir);
 		if (pthread_create(&s->lane, NULL, lane_main, s))
 			return -EAGAIN;
 		s->lane_started = true;

@@ -156,7 +156,8 @@ struct gfs_loose {
 	unsigned char *in, *out; /* the object as git hashes it; deflated */
 	size_t in_cap, out_cap;
 };
-int gfs_loose_init(struct gfs_loose *l, const char *objects_dir);
+/* A writer that cannot start (no memory, no /proc) is unsupported. */
+void gfs_loose_init(struct gfs_loose *l, const char *objects_dir);
 void gfs_loose_release(struct gfs_loose *l);
 /*
  * Writes the object oid names (hashed by the caller). -EOPNOTSUPP: not
@@ -316,6 +317,14 @@ int gfs_stored_write(const char *objects, const git_oid *oid, const void *data,
  * lacks. */
 int gfs_store_odb_open_stored(const struct gfs_store *s, git_odb *known,
 			      git_odb **out);
+/*
+ * Writes an object no backend of odb holds (oid hashed by the caller):
+ * whole (store_loose.c), else through the loose backend, else through
+ * git_odb_write. whole and loose may be NULL. -EIO.
+ */
+int gfs_store_write_absent(struct gfs_loose *whole, git_odb_backend *loose,
+			   git_odb *odb, git_oid *oid, const void *data,
+			   size_t len, git_object_t type);
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 			size_t len, git_object_t type);
 int gfs_store_odb_commit(struct gfs_store *s, git_oid *out,

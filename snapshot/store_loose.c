@@ -37,7 +37,7 @@
  */
 #define WHOLE_MAX (1u << 20)
 
-int gfs_loose_init(struct gfs_loose *l, const char *objects_dir)
+void gfs_loose_init(struct gfs_loose *l, const char *objects_dir)
 {
 	memset(l, 0, sizeof(*l));
 	pthread_mutex_init(&l->lock, NULL);
@@ -45,8 +45,8 @@ int gfs_loose_init(struct gfs_loose *l, const char *objects_dir)
 	l->objects = objects_dir ? strdup(objects_dir) : NULL;
 	l->deflate = libdeflate_alloc_compressor(GFS_STORE_LOOSE_ZLIB_LEVEL);
 	/* the link from a file without a name goes through /proc */
-	l->unsupported = access("/proc/self/fd", X_OK) != 0;
-	return l->objects && l->deflate ? 0 : -ENOMEM;
+	l->unsupported = !l->objects || !l->deflate ||
+			 access("/proc/self/fd", X_OK) != 0;
 }
 
 void gfs_loose_release(struct gfs_loose *l)
@@ -79,16 +79,20 @@ static int grow(unsigned char **buf, size_t *cap, size_t want)
 	return 0;
 }
 
-/* objects/xx, made if it is not there yet; its state kept in a bitmap. */
-static int fan_dir(struct gfs_loose *l, unsigned char first, const char *dir)
+/*
+ * objects/xx (first: the id's first byte), made if it is not there yet;
+ * again: it was known, yet went (a prune).
+ */
+static int fan_dir(struct gfs_loose *l, unsigned char first, const char *dir,
+		   bool again)
 {
-	uint64_t bit = 1ull << (first & 63);
+	uint64_t *word = &l->dirs[first >> 6], bit = 1ull << (first & 63);
 
-	if (l->dirs[first >> 6] & bit)
+	if ((*word & bit) && !again)
 		return 0;
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		return -errno;
-	l->dirs[first >> 6] |= bit;
+	*word |= bit;
 	return 0;
 }
 
@@ -145,34 +149,32 @@ int gfs_loose_write(struct gfs_loose *l, const git_oid *oid, const void *data,
 	size_t out_len = 0;
 	int rc;
 
-	if (!l->ready || l->unsupported)
+	if (!l->ready)
 		return -EOPNOTSUPP;
 	if (len > WHOLE_MAX)
 		return -E2BIG;
 	git_oid_tostr(hex, sizeof(hex), oid);
+	pthread_mutex_lock(&l->lock);
 	/*
 	 * By name, as libgit2 does: an objects/ moved away or replaced
 	 * under the store fails the write instead of filling the old one.
 	 */
-	if (snprintf(dir, sizeof(dir), "%s/%.2s", l->objects, hex) >=
+	if (l->unsupported ||
+	    snprintf(dir, sizeof(dir), "%s/%.2s", l->objects, hex) >=
 		    (int)sizeof(dir) ||
 	    snprintf(path, sizeof(path), "%s/%s", dir, hex + 2) >=
-		    (int)sizeof(path))
-		return -EOPNOTSUPP; /* libgit2 says what is wrong with it */
-	pthread_mutex_lock(&l->lock);
-	if (l->unsupported) {
-		rc = -EOPNOTSUPP;
+		    (int)sizeof(path)) {
+		rc = -EOPNOTSUPP; /* libgit2 writes, or says what is wrong */
 		goto out;
 	}
 	rc = deflate_object(l, data, len, type, &out_len);
 	if (!rc)
-		rc = fan_dir(l, oid->id[0], dir);
+		rc = fan_dir(l, oid->id[0], dir, false);
 	if (!rc)
 		rc = link_whole(l, dir, path, out_len);
 	if (rc == -ENOENT) {
 		/* objects/xx went since it was made (a prune): once more */
-		l->dirs[oid->id[0] >> 6] &= ~(1ull << (oid->id[0] & 63));
-		rc = fan_dir(l, oid->id[0], dir);
+		rc = fan_dir(l, oid->id[0], dir, true);
 		if (!rc)
 			rc = link_whole(l, dir, path, out_len);
 	}

@@ -65,10 +65,22 @@ int gfs_store_odb_open(struct gfs_store *s)
 
 	if (!rc)
 		git_repository_set_odb(s->repo, s->odb);
-	/* without it, libgit2's backend writes every object */
-	if (!rc && gfs_loose_init(&s->loose_whole, s->objects_dir))
-		s->loose_whole.unsupported = true;
+	if (!rc)
+		gfs_loose_init(&s->loose_whole, s->objects_dir);
 	return rc;
+}
+
+int gfs_store_write_absent(struct gfs_loose *whole, git_odb_backend *loose,
+			   git_odb *odb, git_oid *oid, const void *data,
+			   size_t len, git_object_t type)
+{
+	if (whole && !gfs_loose_write(whole, oid, data, len, type))
+		return 0;
+	if (loose && loose->write &&
+	    loose->write(loose, oid, data, len, type) == 0)
+		return 0;
+	/* the general path, whatever the loose backend said */
+	return git_odb_write(oid, odb, data, len, type) ? -EIO : 0;
 }
 
 int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
@@ -80,13 +92,8 @@ int gfs_store_odb_write(struct gfs_store *s, git_oid *out, const void *data,
 		return -EIO;
 	if (git_odb_exists_ext(s->odb, out, GIT_ODB_LOOKUP_NO_REFRESH))
 		return 0;
-	if (!gfs_loose_write(&s->loose_whole, out, data, len, type))
-		return 0;
-	if (s->loose && s->loose->write &&
-	    s->loose->write(s->loose, out, data, len, type) == 0)
-		return 0;
-	/* the general path, whatever the loose backend said */
-	return git_odb_write(out, s->odb, data, len, type) ? -EIO : 0;
+	return gfs_store_write_absent(&s->loose_whole, s->loose, s->odb, out,
+				      data, len, type);
 }
 
 /* Appends a signature line the way git writes one: "who <mail> t +hhmm". */
