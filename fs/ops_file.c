@@ -307,10 +307,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 		gfs_verdict_untaint(fs->guards.verdicts, &st);
 	if (st.st_size > 0) {
 		struct gfs_verdict verdict;
-		struct stat judged;
 
-		rc = check_content(fs, path.data, fd, fi->flags, &judged,
-				   &verdict);
+		/* st becomes the stat the verdict, and the read check, go by */
+		rc = check_content(fs, path.data, fd, fi->flags, &st, &verdict);
 		if (rc == -EACCES)
 			op.rule = gfs_rule_secret(&verdict, rule, sizeof(rule));
 		if (rc)
