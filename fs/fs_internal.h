@@ -289,7 +289,9 @@ struct gfs_inode *gfs_inode_get(struct gfs_fs *fs, fuse_ino_t ino);
 /*
  * Finds or creates the inode for fd/st under parent with name, takes one
  * lookup reference and records (parent, name). Takes ownership of fd
- * (closes it when the inode already exists). NULL with errno on failure.
+ * (closes it when the inode already exists). fd may be -1: the inode is
+ * then opened by name when a request first holds it, as one whose fd the
+ * budget closed. NULL with errno on failure.
  */
 struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 				     struct gfs_inode *parent, const char *name,
@@ -708,10 +710,16 @@ void gfs_ops_xattr_fill(struct fuse_lowlevel_ops *ops);
 void gfs_fs_fill_entry(struct gfs_fs *fs, struct fuse_entry_param *e,
 		       struct gfs_inode *inode, const struct stat *st);
 
-/* Looks up name under parent as the kernel would; used by readdirplus. */
+/* How gfs_fs_do_lookup looks a name up. */
+enum {
+	GFS_LOOKUP_AUDIT = 1 << 0,  /* a refusal goes to the audit trail */
+	GFS_LOOKUP_LISTED = 1 << 1, /* for a listing: a file gets no fd yet */
+};
+
+/* Looks up name under parent as the kernel would (flags: GFS_LOOKUP_*). */
 int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 		     struct gfs_inode *parent, const char *name,
-		     struct fuse_entry_param *e, bool audit);
+		     struct fuse_entry_param *e, unsigned flags);
 
 static inline struct gfs_fs *gfs_fs_of(fuse_req_t req)
 {

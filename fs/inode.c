@@ -351,7 +351,8 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 	if (!fresh || !name_copy) {
 		free(fresh);
 		free(name_copy);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -365,7 +366,8 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 		else
 			free(name_copy);
 		/* a fresh fd of the very inode: no reopen needed later */
-		if (inode->fd < 0 && inode->type == (st->st_mode & S_IFMT)) {
+		if (fd >= 0 && inode->fd < 0 &&
+		    inode->type == (st->st_mode & S_IFMT)) {
 			inode->fd = fd;
 			fd = -1;
 			fs->fds_open++;
@@ -386,7 +388,7 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 	 * checked for room before it made its file, and the slack lets the
 	 * few that raced past that check in.
 	 */
-	if (!shrink_locked(fs, 1, 0, &c) && fs->fd_budget &&
+	if (fd >= 0 && !shrink_locked(fs, 1, 0, &c) && fs->fd_budget &&
 	    fs->fds_open + fs->handles >= fs->fd_budget + INODE_SLACK) {
 		pthread_mutex_unlock(&fs->table_lock);
 		finish_closing(fs, &c);
@@ -408,7 +410,8 @@ struct gfs_inode *gfs_inode_remember(struct gfs_fs *fs,
 		fresh->hash_next = fs->table[b];
 		fs->table[b] = fresh;
 	}
-	fs->fds_open++;
+	if (fd >= 0)
+		fs->fds_open++;
 	lru_touch(fs, fresh);
 	if (++fs->table_count > fs->table_size * 2)
 		grow_locked(fs);

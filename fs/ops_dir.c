@@ -93,9 +93,13 @@ static int plus_entry(struct gfs_fs *fs, fuse_req_t req, struct listing *h,
 		      const char *path, struct fuse_entry_param *e)
 {
 	/* Only whether it is there: the inode is not used, nor kept. */
-	if (!gfs_inode_find(fs, h->inode->dev, h->entry->d_ino))
+	if (!gfs_inode_find(fs, h->inode->dev, h->entry->d_ino)) {
+		unsigned flags =
+			h->entry->d_type == DT_REG ? GFS_LOOKUP_LISTED : 0;
+
 		return gfs_fs_do_lookup(fs, req, h->inode, h->entry->d_name, e,
-					false);
+					flags);
+	}
 	if (!entry_visible(fs, h, h->entry, path))
 		return -ENOENT;
 	plain_entry(e, h->entry);

@@ -27,9 +27,44 @@ void gfs_fs_fill_entry(struct gfs_fs *fs, struct fuse_entry_param *e,
 		e->entry_timeout = 0;
 }
 
+/*
+ * The stat of name under parent, and, unless the lookup may go without
+ * one, an O_PATH fd of the very inode stat describes (-1 in *fd if not).
+ */
+static int stat_child(struct gfs_inode *parent, const char *name,
+		      unsigned flags, struct stat *st, int *fd)
+{
+	*fd = -1;
+	/*
+	 * A listed regular file goes without a descriptor: most names a
+	 * listing returns are only looked at (find, ls -l, rm -rf), and an
+	 * fd opened here would be closed again by the budget's LRU after
+	 * thousands more. A request that uses the file later opens it by
+	 * name, checked against this (dev, ino, type) (inode.c): the same
+	 * way as an inode whose fd the budget closed.
+	 */
+	if (flags & GFS_LOOKUP_LISTED) {
+		if (fstatat(parent->fd, name, st, AT_SYMLINK_NOFOLLOW))
+			return -errno;
+		if (S_ISREG(st->st_mode))
+			return 0;
+	}
+	*fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	if (fstatat(*fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		int rc = -errno;
+
+		close(*fd);
+		*fd = -1;
+		return rc;
+	}
+	return 0;
+}
+
 int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 		     struct gfs_inode *parent, const char *name,
-		     struct fuse_entry_param *e, bool audit)
+		     struct fuse_entry_param *e, unsigned flags)
 {
 	struct gfs_buf path = GFS_BUF_INIT;
 	const char *rule = NULL;
@@ -41,20 +76,14 @@ int gfs_fs_do_lookup(struct gfs_fs *fs, fuse_req_t req,
 	rc = gfs_inode_child_path(fs, parent, name, &path);
 	if (rc)
 		goto out;
-	fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
+	rc = stat_child(parent, name, flags, &st, &fd);
+	if (rc)
 		goto out;
-	}
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
-		rc = -errno;
-		close(fd);
-		goto out;
-	}
 	rc = gfs_guard_visible(fs, parent, path.data, &st, &rule);
 	if (rc) {
-		close(fd);
-		if (audit) {
+		if (fd >= 0)
+			close(fd);
+		if (flags & GFS_LOOKUP_AUDIT) {
 			struct gfs_op op;
 
 			gfs_op_init(&op, req, GFS_OP_LOOKUP);
@@ -82,7 +111,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc;
 
 	rc = gfs_fs_do_lookup(fs, req, gfs_inode_get(fs, parent), name, &e,
-			      true);
+			      GFS_LOOKUP_AUDIT);
 	if (rc == -ENOENT) {
 		/*
 		 * A negative entry lets the kernel answer the next lookup of
@@ -458,7 +487,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent_ino, const char *name,
 	 * never lags the folder.
 	 */
 	op.done = true;
-	rc = gfs_fs_do_lookup(fs, req, parent, name, &e, false);
+	rc = gfs_fs_do_lookup(fs, req, parent, name, &e, 0);
 out:
 	if (what->link_target)
 		pthread_rwlock_unlock(&fs->move_lock);
@@ -805,7 +834,7 @@ again:
 	}
 	/* recorded even if the lookup that answers then fails (P5) */
 	op.done = true;
-	rc = gfs_fs_do_lookup(fs, req, newparent, newname, &e, false);
+	rc = gfs_fs_do_lookup(fs, req, newparent, newname, &e, 0);
 	/*
 	 * The file's first name now has a sibling: the kernel drops the
 	 * cached entry (after this request, which holds the directory)
