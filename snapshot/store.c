@@ -127,6 +127,19 @@ static bool listed_unchanged(struct gfs_store *s,
 }
 
 /*
+ * Whether job is an unlink or rmdir through the mount: the name was gone
+ * when the job was queued, and reading the folder again to learn so cost
+ * the worker an open of the parent, a stat and a close per file of an
+ * rm -rf. What came at the name since is queued after it. (A restore's
+ * removal is listed as a restore, and read like any other job.)
+ */
+static bool removed(const struct gfs_store_job *job)
+{
+	return (job->ev.op == GFS_OP_UNLINK || job->ev.op == GFS_OP_RMDIR) &&
+	       !job->ev.from && !job->capture && !job->spill;
+}
+
+/*
  * Applies one job to the picture of the folder and the batch. The caller
  * (the worker) holds tree_lock for writing.
  */
@@ -174,7 +187,10 @@ static int apply_job(struct gfs_store *s, struct gfs_store_job *job)
 
 			if (!paths[i])
 				continue;
-			rc = gfs_store_refresh(s, paths[i], &c);
+			if (removed(job))
+				rc = gfs_store_forget(s, paths[i], &c);
+			else
+				rc = gfs_store_refresh(s, paths[i], &c);
 			changed |= c;
 		}
 	}

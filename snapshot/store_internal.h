@@ -350,6 +350,12 @@ int gfs_store_tree_write(struct gfs_store *s, git_oid *out);
 bool gfs_store_excluded(const struct gfs_store *s, const char *path,
 			bool is_dir);
 int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed);
+/*
+ * Records that path is gone without reading the folder: the job of an
+ * unlink or rmdir that succeeded, whose result the folder can only have
+ * changed since through operations queued after it.
+ */
+int gfs_store_forget(struct gfs_store *s, const char *path, bool *changed);
 /* Counts one entry of the folder as found (store.c, for opts.progress). */
 void gfs_store_baseline_entry(struct gfs_store *s);
 int gfs_store_preimage_check(struct gfs_store *s, const char *path,

@@ -787,6 +787,34 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 	return 0;
 }
 
+int gfs_store_forget(struct gfs_store *s, const char *path, bool *changed)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	struct gfs_store_node *parent = s->root, *n;
+	int rc;
+
+	*changed = false;
+	if (slash) {
+		char *dir = strndup(path, slash - path);
+
+		if (!dir)
+			return -ENOMEM;
+		parent = gfs_store_node_lookup(s->root, dir);
+		free(dir);
+	}
+	n = parent ? gfs_store_node_child(parent, base, strlen(base)) : NULL;
+	if (!n || !*path)
+		return 0;
+	rc = gfs_store_will_change(s, n);
+	if (rc)
+		return rc;
+	gfs_store_node_remove(parent, base);
+	*changed = true;
+	mark_dirty(s, path);
+	return 0;
+}
+
 int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 {
 	struct gfs_buf rel = GFS_BUF_INIT;
@@ -820,28 +848,8 @@ int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
 		return dirfd;
 	if (dirfd < 0) {
 		/* the parent is gone: so is everything the store had there */
-		const char *slash = strrchr(path, '/');
-		struct gfs_store_node *p;
-
-		if (!slash)
-			return 0;
-		rc = gfs_buf_add(&rel, path, slash - path);
-		if (rc)
-			return rc;
-		p = gfs_store_node_lookup(s->root, rel.data);
-		if (p && gfs_store_node_child(p, base, strlen(base))) {
-			rc = gfs_store_will_change(
-				s, gfs_store_node_child(p, base, strlen(base)));
-			if (rc) {
-				gfs_buf_release(&rel);
-				return rc;
-			}
-			gfs_store_node_remove(p, base);
-			*changed = true;
-			mark_dirty(s, path);
-		}
-		gfs_buf_release(&rel);
-		return 0;
+		return strchr(path, '/') ? gfs_store_forget(s, path, changed)
+					 : 0;
 	}
 	rc = ensure_parent(s, path, &parent, changed);
 	if (!rc)

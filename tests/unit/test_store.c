@@ -467,6 +467,45 @@ static void test_burst(void)
 }
 
 /*
+ * An unlink or rmdir through the guard is recorded as it happened: the
+ * worker does not read the folder again to learn the name is gone (an
+ * open, a stat and a close per file of an rm -rf). A file made at that
+ * name outside the guard before the worker gets to the job is not taken
+ * for the deleted one (the next session's scan finds it).
+ */
+static void test_removal_recorded_as_done(void)
+{
+	struct gfs_store *s = open_store(0, false);
+
+	if (!s)
+		return;
+	CHECK(mkdirat(root_fd, "rm", 0755) == 0);
+	CHECK(mkdirat(root_fd, "rm/sub", 0755) == 0);
+	put("rm/a", "deleted\n", 0644);
+	after(s, GFS_OP_CREATE, "rm/a", NULL);
+	after(s, GFS_OP_MKDIR, "rm/sub", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' cat-file blob HEAD:rm/a", store), "deleted");
+
+	CHECK(gfs_store_before(s, "rm/a", GFS_STORE_REMOVING) == 0);
+	CHECK(unlinkat(root_fd, "rm/a", 0) == 0);
+	put("rm/a", "made outside\n", 0644);
+	after(s, GFS_OP_UNLINK, "rm/a", NULL);
+	CHECK(gfs_store_before(s, "rm/sub", GFS_STORE_METADATA) == 0);
+	CHECK(unlinkat(root_fd, "rm/sub", AT_REMOVEDIR) == 0);
+	CHECK(mkdirat(root_fd, "rm/sub", 0755) == 0);
+	put("rm/sub/outside", "x\n", 0644);
+	after(s, GFS_OP_RMDIR, "rm/sub", NULL);
+	gfs_store_flush(s);
+	CHECK_STR(sh("git -C '%s' ls-tree -r --name-only HEAD rm/", store), "");
+	CHECK_STR(sh("git -C '%s' log -1 --format=%%B | grep -c "
+		     "'^Guardfs-Op: \\(unlink\\|rmdir\\)'",
+		     store),
+		  "2");
+	gfs_store_close(s);
+}
+
+/*
  * The git hash of the bytes of a large file stored in chunks at rev:path
  * of repository repo, put together the way README.md ("Large files")
  * tells users to.
@@ -1902,6 +1941,7 @@ int main(void)
 	test_store_lock();
 	test_store_inside_root();
 	test_burst();
+	test_removal_recorded_as_done();
 	test_large_file();
 	test_large_file_chunks();
 	test_racy_chunked_kept();
