@@ -25,6 +25,7 @@
 /* An idle queue commits after this; a busy one at least this often. */
 #define IDLE_COMMIT_NS	 50000000LL
 #define MAX_BATCH_AGE_NS 1000000000LL
+#define NAP_NS		 2000000LL
 
 const char gfs_store_default_excludes[] =
 	"# JavaScript: npm, yarn, pnpm dependencies and framework caches\n"
@@ -291,6 +292,10 @@ static void *worker_main(void *arg)
 {
 	struct gfs_store *s = arg;
 
+	/* jobs were taken since the worker last waited */
+	bool burst = false;
+	int64_t last_job = 0;
+
 	pthread_setname_np(pthread_self(), "gfs-store");
 	pthread_mutex_lock(&s->queue_lock);
 	for (;;) {
@@ -323,6 +328,7 @@ static void *worker_main(void *arg)
 			s->queue_head = job->next;
 			if (!s->queue_head)
 				s->queue_tail = NULL;
+			s->queue_len--;
 			/*
 			 * A later job names the same path and will read its
 			 * state then: reading it now too (a half-written
@@ -338,6 +344,7 @@ static void *worker_main(void *arg)
 			job->coalesced = e && e->count > 1;
 		}
 		if (job) {
+			burst = true;
 			pthread_mutex_unlock(&s->queue_lock);
 			pthread_rwlock_wrlock(&s->tree_lock);
 			if (job->ev.op == GFS_STORE_MARK_GROUP_BEGIN ||
@@ -397,6 +404,10 @@ static void *worker_main(void *arg)
 				free(s->group_label);
 				s->group_label = NULL;
 			}
+			if (burst) {
+				burst = false;
+				last_job = gfs_mono_ns();
+			}
 			if (!urgent && (age < MAX_BATCH_AGE_NS ||
 					gfs_mono_ns() < s->retry_at)) {
 				/*
@@ -405,16 +416,33 @@ static void *worker_main(void *arg)
 				 * next try (a full disk does not empty itself
 				 * in a loop).
 				 */
-				gfs_deadline_in(&until, CLOCK_MONOTONIC,
-						gfs_mono_ns() < s->retry_at
-							? s->retry_at -
-								  gfs_mono_ns()
-							: IDLE_COMMIT_NS);
-				if (pthread_cond_timedwait(&s->queue_cond,
-							   &s->queue_lock,
-							   &until) == 0 ||
-				    gfs_mono_ns() < s->retry_at)
+				int64_t now = gfs_mono_ns(),
+					idle_end = last_job + IDLE_COMMIT_NS;
+
+				if (now < s->retry_at || now < idle_end) {
+					/*
+					 * Right after jobs, a nap: the next
+					 * jobs of a burst wait for its end
+					 * (or until GFS_STORE_NAP_JOBS wait)
+					 * instead of waking the worker one
+					 * by one, a context switch each way
+					 * per file of an rm -rf.
+					 */
+					s->worker_napping =
+						now >= s->retry_at &&
+						now - last_job < NAP_NS;
+					gfs_deadline_in(
+						&until, CLOCK_MONOTONIC,
+						s->worker_napping ? NAP_NS
+						: now < s->retry_at
+							? s->retry_at - now
+							: idle_end - now);
+					pthread_cond_timedwait(&s->queue_cond,
+							       &s->queue_lock,
+							       &until);
+					s->worker_napping = false;
 					continue;
+				}
 			}
 			pthread_mutex_unlock(&s->queue_lock);
 			rc = commit_locked(s);
@@ -506,6 +534,7 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 		if (s->done_seq < target) {
 			int64_t start = gfs_mono_ns();
 
+			pthread_cond_signal(&s->queue_cond); /* it may nap */
 			while (s->done_seq < target)
 				pthread_cond_wait(&s->done_cond,
 						  &s->queue_lock);

@@ -168,6 +168,8 @@ int gfs_loose_write(struct gfs_loose *l, const git_oid *oid, const void *data,
 
 #define GFS_STORE_PENDING_BUCKETS 4096
 #define GFS_STORE_BATCH_MAX	  1024 /* outside a group */
+/* Jobs a napping worker lets wait before it is woken (store.c). */
+#define GFS_STORE_NAP_JOBS 64
 
 /*
  * Lock order: queue_lock, then tree_lock. The worker never holds
@@ -224,6 +226,13 @@ struct gfs_store {
 	struct gfs_store_job *captures;
 	struct gfs_store_job *queue_head;
 	struct gfs_store_job *queue_tail;
+	size_t queue_len;
+	/*
+	 * The worker naps between the jobs of a burst (store.c): a job
+	 * queued meanwhile does not wake it, unless GFS_STORE_NAP_JOBS are
+	 * waiting. Anyone who waits for the worker wakes it.
+	 */
+	bool worker_napping;
 	struct gfs_store_pending *pending[GFS_STORE_PENDING_BUCKETS];
 	uint64_t next_seq;
 	uint64_t done_seq;

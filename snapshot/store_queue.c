@@ -145,7 +145,8 @@ static int enqueue(struct gfs_store *s, struct gfs_store_job *job,
 	s->queue_tail = job;
 	if (seq)
 		*seq = job->ev.seq;
-	pthread_cond_signal(&s->queue_cond);
+	if (++s->queue_len >= GFS_STORE_NAP_JOBS || !s->worker_napping)
+		pthread_cond_signal(&s->queue_cond);
 	pthread_mutex_unlock(&s->queue_lock);
 	return rc;
 }
