@@ -208,6 +208,9 @@ found:
 		gfs_buf_adds(&p->mount, o.mount.data);
 	rc = 0;
 out:
+	/* a caller that is refused has nothing to release */
+	if (rc)
+		gfs_project_release(p);
 	gfs_buf_release(&o.root_found);
 	gfs_buf_release(&o.mount);
 	gfs_buf_release(&cwd);
