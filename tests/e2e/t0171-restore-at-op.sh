@@ -22,6 +22,18 @@ check_eq "the burst shares one commit" \
 P=$(git -C "$STORE" rev-parse --short=10 HEAD)
 check_eq "log names them SNAPSHOT@SEQ" "$P@5 $P@4 $P@3 $P@2 $P@1" \
 	"$("$GUARDFS" log . | grep -v session-start | cut -d' ' -f1 | xargs)"
+# The write session of c.txt is recorded at its RELEASE, which the
+# kernel sends after close() returns, without waiting: it may reach the
+# daemon after the rename python made next (seen over io_uring). The
+# expectations follow the order the store recorded.
+if "$GUARDFS" log . | grep -q "^$P@3 .* write  c.txt$"; then
+	at3="a2.txt:A c.txt:C2 d.txt:D" paths3="1 path" paths5="3 paths"
+else
+	check_eq "or the rename third, the write fourth" \
+		"rename  a3.txt <- a2.txt|write  c.txt" \
+		"$("$GUARDFS" log . | grep "^$P@3 " | sed 's/.*)  //')|$("$GUARDFS" log . | grep "^$P@4 " | sed 's/.*)  //')"
+	at3="a3.txt:A c.txt:C d.txt:D" paths3="2 paths" paths5="2 paths"
+fi
 
 # what the folder holds: names and contents
 folder() { (cd "$B" && grep -r . | sort | xargs); }
@@ -38,8 +50,8 @@ check_eq "--all --at SNAPSHOT@2: after the second operation" \
 	"0 a2.txt:A c.txt:C d.txt:D" \
 	"$("$GUARDFS" restore --all --at "$P@2" >/dev/null; echo $?) $(folder)"
 sleep 1
-check_eq "--all --at SNAPSHOT@3: after the write, before the rename" \
-	"0 a2.txt:A c.txt:C2 d.txt:D" \
+check_eq "--all --at SNAPSHOT@3: after the third operation" \
+	"0 $at3" \
 	"$("$GUARDFS" restore --all --at "$P@3" >/dev/null; echo $?) $(folder)"
 sleep 1
 check_eq "--at the last operation is the snapshot itself" \
@@ -52,8 +64,8 @@ check_eq "one path --at SNAPSHOT@SEQ" \
 sleep 1
 check_eq "each restore is one snapshot, named as asked" \
 	"restore c.txt --at $P@2 (1 path)
-restore --all --at $P@5 (3 paths)
-restore --all --at $P@3 (1 path)
+restore --all --at $P@5 ($paths5)
+restore --all --at $P@3 ($paths3)
 restore --all --at $P@2 (4 paths)" \
 	"$(git -C "$STORE" log --format=%s -4)"
 out=$("$GUARDFS" restore --all --at "$P@9" 2>&1)
