@@ -46,6 +46,15 @@ cleanup() {
 	for pid in "${daemons[@]}"; do
 		kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
 	done
+	# A daemon ends by recording and writing its store's index: let it
+	# finish (10 s at most) before its folder goes, or it makes the
+	# store's directory again under a removed test directory.
+	for pid in "${daemons[@]}"; do
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
 	# a failed test shows what its daemons said (CI keeps nothing else)
 	if [ "$failed" -gt 0 ]; then
 		for log in "$XDG_STATE_HOME"/guardfs/*.log; do
