@@ -634,6 +634,24 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 		       unsigned depth, bool *changed);
 
 /*
+ * Drops n, a child of dir whose name is gone from the folder, keeping
+ * what was relied upon of it (gfs_store_will_change). The removal reads
+ * n's name only to find it, before freeing it.
+ */
+static int drop_child(struct gfs_store *s, struct gfs_store_node *dir,
+		      struct gfs_store_node *n, bool *changed)
+{
+	int rc = gfs_store_will_change(s, n);
+
+	if (rc)
+		return rc;
+	gfs_store_node_remove(dir, n->name);
+	*changed = true;
+	gfs_store_touched(s, dir);
+	return 0;
+}
+
+/*
  * Brings the child called name of dir (open as dirfd) up to date with
  * the folder. rel holds the child's path relative to the root.
  */
@@ -706,15 +724,7 @@ static int refresh_child(struct gfs_store *s, int dirfd,
 	}
 	return rc;
 remove:
-	if (n) {
-		rc = gfs_store_will_change(s, n);
-		if (rc)
-			return rc;
-		gfs_store_node_remove(dir, name);
-		*changed = true;
-		gfs_store_touched(s, dir);
-	}
-	return 0;
+	return n ? drop_child(s, dir, n, changed) : 0;
 }
 
 static int refresh_dir(struct gfs_store *s, int dirfd,
@@ -769,19 +779,9 @@ static int refresh_dir(struct gfs_store *s, int dirfd,
 		return rc;
 	for (i = dir->nchildren; i-- > 0;) {
 		if (!dir->children[i]->seen) {
-			char *name = strdup(dir->children[i]->name);
-
-			if (!name)
-				return -ENOMEM;
-			rc = gfs_store_will_change(s, dir->children[i]);
-			if (rc) {
-				free(name);
+			rc = drop_child(s, dir, dir->children[i], changed);
+			if (rc)
 				return rc;
-			}
-			gfs_store_node_remove(dir, name);
-			free(name);
-			*changed = true;
-			gfs_store_touched(s, dir);
 		}
 	}
 	return 0;
@@ -806,13 +806,10 @@ int gfs_store_forget(struct gfs_store *s, const char *path, bool *changed)
 	n = parent ? gfs_store_node_child(parent, base, strlen(base)) : NULL;
 	if (!n || !*path)
 		return 0;
-	rc = gfs_store_will_change(s, n);
-	if (rc)
-		return rc;
-	gfs_store_node_remove(parent, base);
-	*changed = true;
-	mark_dirty(s, path);
-	return 0;
+	rc = drop_child(s, parent, n, changed);
+	if (!rc)
+		mark_dirty(s, path);
+	return rc;
 }
 
 int gfs_store_refresh(struct gfs_store *s, const char *path, bool *changed)
