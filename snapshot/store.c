@@ -136,8 +136,7 @@ static bool listed_unchanged(struct gfs_store *s,
  */
 static bool removed(const struct gfs_store_job *job)
 {
-	return (job->ev.op == GFS_OP_UNLINK || job->ev.op == GFS_OP_RMDIR) &&
-	       !job->ev.from && !job->capture && !job->spill;
+	return job->ev.op == GFS_OP_UNLINK || job->ev.op == GFS_OP_RMDIR;
 }
 
 /*
@@ -292,8 +291,7 @@ static void *worker_main(void *arg)
 {
 	struct gfs_store *s = arg;
 
-	/* jobs were taken since the worker last waited */
-	bool burst = false;
+	/* when the worker last applied a job */
 	int64_t last_job = 0;
 
 	pthread_setname_np(pthread_self(), "gfs-store");
@@ -344,7 +342,6 @@ static void *worker_main(void *arg)
 			job->coalesced = e && e->count > 1;
 		}
 		if (job) {
-			burst = true;
 			pthread_mutex_unlock(&s->queue_lock);
 			pthread_rwlock_wrlock(&s->tree_lock);
 			if (job->ev.op == GFS_STORE_MARK_GROUP_BEGIN ||
@@ -359,6 +356,7 @@ static void *worker_main(void *arg)
 				    MAX_BATCH_AGE_NS)
 				rc = gfs_store_commit_batch(s);
 			pthread_rwlock_unlock(&s->tree_lock);
+			last_job = gfs_mono_ns();
 			/*
 			 * A job that failed left its path's node as it was,
 			 * so the next before() of the path captures again;
@@ -403,10 +401,6 @@ static void *worker_main(void *arg)
 				}
 				free(s->group_label);
 				s->group_label = NULL;
-			}
-			if (burst) {
-				burst = false;
-				last_job = gfs_mono_ns();
 			}
 			if (!urgent && (age < MAX_BATCH_AGE_NS ||
 					gfs_mono_ns() < s->retry_at)) {
