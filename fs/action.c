@@ -279,7 +279,7 @@ struct gfs_action *gfs_action_of(struct gfs_fs *fs, pid_t pid)
 	int64_t now;
 	uint64_t ns;
 
-	if (pid <= 0 || pid == getpid())
+	if (pid <= 0 || pid == fs->self_pid)
 		return NULL;
 	/* an exec: one load while none runs */
 	if (atomic_load_explicit(&fs->nactions, memory_order_relaxed) &&
@@ -420,6 +420,8 @@ void gfs_action_init(struct gfs_fs *fs)
 	memset(fs->action_groups, 0, sizeof(fs->action_groups));
 	atomic_init(&fs->nactions, 0);
 	atomic_init(&fs->action_ids, 0);
+	/* read once: every operation asks, and getpid() is a system call */
+	fs->self_pid = getpid();
 }
 
 void gfs_action_release(struct gfs_fs *fs)

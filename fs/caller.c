@@ -36,6 +36,8 @@
 
 /* Per thread: its own umask, and the caller's groups it last read. */
 static __thread bool own_umask;
+/* The daemon's umask, read at setup, before any request thread runs. */
+static mode_t daemon_umask;
 static __thread bool unshare_failed;
 static __thread pid_t groups_pid;
 static __thread uid_t groups_uid;
@@ -95,8 +97,12 @@ int gfs_caller_begin(struct gfs_fs *fs, fuse_req_t req,
 		else
 			unshare_failed = true;
 	}
-	/* Without its own umask the thread keeps the daemon's: safe. */
-	if (own_umask) {
+	/*
+	 * Without its own umask the thread keeps the daemon's: safe. A
+	 * caller whose umask is the daemon's (022 for most) needs neither
+	 * call; a thread's umask is the daemon's between requests.
+	 */
+	if (own_umask && (mode_t)(ctx->umask & 0777) != daemon_umask) {
 		saved->umask = umask(ctx->umask & 0777);
 		saved->umask_set = true;
 	}
@@ -151,4 +157,7 @@ void gfs_caller_end(struct gfs_fs *fs, struct gfs_caller *saved)
 void gfs_caller_setup(struct gfs_fs *fs)
 {
 	fs->create_as_caller = geteuid() == 0;
+	/* umask() is the only way to read it: set it back at once */
+	daemon_umask = umask(022);
+	umask(daemon_umask);
 }

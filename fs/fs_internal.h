@@ -205,6 +205,7 @@ struct gfs_fs {
 	atomic_int nactions;
 	struct gfs_action *action_groups[GFS_ACTION_BUCKETS];
 	_Atomic uint64_t action_ids; /* numbers when there is no store */
+	pid_t self_pid; /* the daemon's own: its requests belong to no action */
 
 	struct gfs_watch *watch; /* the live view's watchers (watch.c) */
 	struct gfs_ask *ask;	 /* [ask]: the user decides (ask.c) */
