@@ -14,8 +14,9 @@
  * large files it has yet to read; store_waits, store_captures and
  * store_wait_ms: how often a change waited for the store's queue or had
  * its worker read the file first, and how long all that took (for
- * benchmarks); held_by: the process of an agent undo holding the mount
- * (fs/hold.c), 0 for none.
+ * benchmarks); store_linked_away: removals of a name that waited for
+ * neither, its bytes linked to another name by a queued job; held_by: the
+ * process of an agent undo holding the mount (fs/hold.c), 0 for none.
  */
 static const struct {
 	const char *key;
@@ -49,6 +50,7 @@ static const struct {
 	{"store_waits", true},
 	{"store_captures", true},
 	{"store_wait_ms", true},
+	{"store_linked_away", true},
 };
 
 struct listing {
@@ -147,7 +149,9 @@ int gfs_cmd_status(int argc, char **argv)
 			"store_captures and store_wait_ms count how often a "
 			"change waited for the store to record its path's "
 			"earlier changes or to read the file first, and how "
-			"long all that took. requests "
+			"long all that took; store_linked_away how many "
+			"removals needed neither, their bytes linked to "
+			"another name still to be recorded. requests "
 			"tells how the kernel's requests reach guardfs: "
 			"io_uring (a queue per CPU, served on that CPU) or "
 			"/dev/fuse.",

@@ -210,6 +210,8 @@ static int control_reply(void *arg, const char *command, pid_t peer,
 			     (unsigned long long)st.captures);
 		gfs_buf_addf(out, "store_wait_ms\t%llu\n",
 			     (unsigned long long)(st.wait_ns / 1000000));
+		gfs_buf_addf(out, "store_linked_away\t%llu\n",
+			     (unsigned long long)st.linked_away);
 	}
 	if (gfs_inode_status(fs, out))
 		return -ENOMEM;

@@ -518,6 +518,12 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 	if (!rc && !(flags & GFS_STORE_METADATA) &&
 	    !(flags & GFS_STORE_SUBTREE))
 		rc = gfs_store_preimage_check(s, path, flags);
+	/* a name going away whose bytes a queued link keeps elsewhere */
+	if (rc == 1 && (flags & GFS_STORE_REMOVING) &&
+	    gfs_store_linked_away(s, path)) {
+		atomic_fetch_add(&s->stat_linked_away, 1);
+		rc = 0;
+	}
 	if ((rc == 1 || rc == 2 || (flags & GFS_STORE_SUBTREE)) &&
 	    !(flags & GFS_STORE_METADATA)) {
 		pthread_mutex_lock(&s->queue_lock);
@@ -591,6 +597,7 @@ void gfs_store_stats(struct gfs_store *s, struct gfs_store_stats *out)
 {
 	out->waits = atomic_load(&s->stat_waits);
 	out->captures = atomic_load(&s->stat_captures);
+	out->linked_away = atomic_load(&s->stat_linked_away);
 	out->wait_ns = atomic_load(&s->stat_wait_ns);
 }
 

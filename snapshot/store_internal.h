@@ -131,12 +131,17 @@ struct gfs_store_held {
 	bool has_prev;
 };
 
-/* Path -> number of queued jobs naming it and the last one's seq. */
+/*
+ * Path -> number of queued jobs naming it and the last one's seq; and
+ * the newest queued link from it: its seq and the name it made.
+ */
 struct gfs_store_pending {
 	struct gfs_store_pending *next;
 	char *path;
 	unsigned count;
 	uint64_t last_seq;
+	uint64_t link_seq;
+	char *link_to;
 };
 
 /* Zlib level of loose objects: speed now, the packer compresses later. */
@@ -245,6 +250,7 @@ struct gfs_store {
 	/* gfs_store_stats */
 	_Atomic uint64_t stat_waits;
 	_Atomic uint64_t stat_captures;
+	_Atomic uint64_t stat_linked_away; /* before()s a queued link spared */
 	_Atomic uint64_t stat_wait_ns;
 	_Atomic uint64_t actions; /* the highest action number handed out */
 	uint64_t commit_gen;	  /* worker: bumped by every commit */
@@ -442,6 +448,13 @@ int gfs_chunks_read(git_odb *odb, const git_oid *tree,
 
 /* store_links.c */
 /* lstat of path beneath the folder, never through a link. 0 or -errno. */
+/*
+ * Whether path's bytes stay under another name when path's name goes
+ * (store_links.c): a job still queued linked it there, and that name
+ * still holds the same file and is recorded. The job then records the
+ * bytes, and before() need not wait for the worker.
+ */
+bool gfs_store_linked_away(struct gfs_store *s, const char *path);
 int gfs_store_stat_beneath(const struct gfs_store *s, const char *path,
 			   struct stat *st);
 /*

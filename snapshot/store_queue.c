@@ -47,6 +47,24 @@ static int pending_add(struct gfs_store *s, const char *p, uint64_t seq)
 	return 0;
 }
 
+/* Under queue_lock, after pending_add(from): the link's new name. */
+static int note_link(struct gfs_store *s, const char *from, const char *to,
+		     uint64_t seq)
+{
+	struct gfs_store_pending *e =
+		gfs_store_pending_find(s, from, strlen(from));
+	char *copy = strdup(to);
+
+	if (!copy) {
+		gfs_store_pending_drop(s, from);
+		return -ENOMEM;
+	}
+	free(e->link_to);
+	e->link_to = copy;
+	e->link_seq = seq;
+	return 0;
+}
+
 void gfs_store_pending_drop(struct gfs_store *s, const char *p)
 {
 	struct gfs_store_pending **pp = &s->pending[path_hash(p)];
@@ -59,6 +77,7 @@ void gfs_store_pending_drop(struct gfs_store *s, const char *p)
 		if (--e->count == 0) {
 			*pp = e->next;
 			free(e->path);
+			free(e->link_to);
 			free(e);
 		}
 		return;
@@ -131,6 +150,9 @@ static int enqueue(struct gfs_store *s, struct gfs_store_job *job,
 	rc = job->ev.op < 0 ? 0 : pending_add(s, job->ev.path, job->ev.seq);
 	if (!rc && job->ev.from) {
 		rc = pending_add(s, job->ev.from, job->ev.seq);
+		if (!rc && job->ev.op == GFS_OP_LINK)
+			rc = note_link(s, job->ev.from, job->ev.path,
+				       job->ev.seq);
 		if (rc)
 			gfs_store_pending_drop(s, job->ev.path);
 	}

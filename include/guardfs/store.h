@@ -156,12 +156,15 @@ void gfs_store_flush(struct gfs_store *s);
 /*
  * What recording cost the request path, since the store was opened:
  * before() calls that waited for queued jobs of their path, those that
- * had the worker read the file (a capture), and the time both took.
+ * had the worker read the file (a capture), and the time both took; and
+ * those that needed neither because a queued link keeps the bytes under
+ * another name (git's temporary objects).
  */
 struct gfs_store_stats {
 	uint64_t waits;
 	uint64_t captures;
 	uint64_t wait_ns;
+	uint64_t linked_away;
 };
 void gfs_store_stats(struct gfs_store *s, struct gfs_store_stats *out);
 
