@@ -39,6 +39,28 @@ blobs() {
 	done | uniq
 }
 flush() { (cd "$R" && "$GUARDFS" log -n 1 >/dev/null); }
+# ops STEP...: file operations under $R in one process, as fast as it
+# runs: new:P:TEXT (created, O_EXCL), trunc:P:TEXT, append:P:TEXT (each a
+# line), link:P:Q, unlink:P
+ops() {
+	python3 - "$R" "$@" <<'PY'
+import os, sys
+root = sys.argv[1]
+for step in sys.argv[2:]:
+    kind, *args = step.split(":")
+    path = os.path.join(root, args[0])
+    if kind == "link":
+        os.link(path, os.path.join(root, args[1]))
+    elif kind == "unlink":
+        os.unlink(path)
+    else:
+        how = {"new": os.O_CREAT | os.O_EXCL, "trunc": os.O_TRUNC,
+               "append": os.O_APPEND}[kind]
+        fd = os.open(path, os.O_WRONLY | how, 0o644)
+        os.write(fd, args[1].encode() + b"\n")
+        os.close(fd)
+PY
+}
 
 check "300 objects written, linked and unlinked" objects 300
 flush
@@ -60,18 +82,8 @@ check_eq "an object's bytes" "object 37" \
 
 # The new name rewritten right after the unlink: its first bytes are
 # recorded before the rewrite (it waits for the link's job).
-check "link, unlink, rewrite the new name" python3 - "$R/d" <<'PY'
-import os, sys
-d = sys.argv[1]
-fd = os.open(d + "/t", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-os.write(fd, b"first\n")
-os.close(fd)
-os.link(d + "/t", d + "/n")
-os.unlink(d + "/t")
-fd = os.open(d + "/n", os.O_WRONLY | os.O_TRUNC)
-os.write(fd, b"second\n")
-os.close(fd)
-PY
+check "link, unlink, rewrite the new name" \
+	ops new:d/t:first link:d/t:d/n unlink:d/t trunc:d/n:second
 flush
 check_eq "the new name's versions" "first
 second" "$(blobs d/n)"
@@ -80,15 +92,8 @@ second" "$(blobs d/n)"
 # store would not read the new name, so the unlink waits and history
 # keeps the bytes under the old one.
 before=$(status_field "$R" store_linked_away)
-check "link into node_modules, unlink" python3 - "$R" <<'PY'
-import os, sys
-r = sys.argv[1]
-fd = os.open(r + "/d/e", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-os.write(fd, b"kept under d/e\n")
-os.close(fd)
-os.link(r + "/d/e", r + "/node_modules/e")
-os.unlink(r + "/d/e")
-PY
+check "link into node_modules, unlink" \
+	ops "new:d/e:kept under d/e" link:d/e:node_modules/e unlink:d/e
 flush
 check_eq "that unlink was not linked away" "$before" \
 	"$(status_field "$R" store_linked_away)"
@@ -99,18 +104,8 @@ check_eq "the old name's bytes in history" "kept under d/e" "$(blobs d/e)"
 # unlink after it has no link queued to rely on and waits in turn;
 # history has the old name's last bytes, and the new name holds them.
 before=$(status_field "$R" store_linked_away)
-check "link, append to the old name, unlink" python3 - "$R/d" <<'PY'
-import os, sys
-d = sys.argv[1]
-fd = os.open(d + "/c", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-os.write(fd, b"one\n")
-os.close(fd)
-os.link(d + "/c", d + "/c2")
-fd = os.open(d + "/c", os.O_WRONLY | os.O_APPEND)
-os.write(fd, b"two\n")
-os.close(fd)
-os.unlink(d + "/c")
-PY
+check "link, append to the old name, unlink" \
+	ops new:d/c:one link:d/c:d/c2 append:d/c:two unlink:d/c
 flush
 check_eq "that unlink was not linked away" "$before" \
 	"$(status_field "$R" store_linked_away)"
