@@ -34,10 +34,10 @@
 
 #define MAX_GROUPS 256
 
-/* Per thread: its own umask, and the caller's groups it last read. */
-static __thread bool own_umask;
 /* The daemon's umask, read at setup, before any request thread runs. */
 static mode_t daemon_umask;
+/* Per thread: its own umask, and the caller's groups it last read. */
+static __thread bool own_umask;
 static __thread bool unshare_failed;
 static __thread pid_t groups_pid;
 static __thread uid_t groups_uid;

@@ -500,6 +500,7 @@ static bool store_broken(struct gfs_store *s)
 int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 {
 	struct gfs_store_job job;
+	struct stat seen;
 	uint64_t target;
 	int rc;
 
@@ -517,10 +518,10 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 	 */
 	if (!rc && !(flags & GFS_STORE_METADATA) &&
 	    !(flags & GFS_STORE_SUBTREE))
-		rc = gfs_store_preimage_check(s, path, flags);
+		rc = gfs_store_preimage_check(s, path, flags, &seen);
 	/* a name going away whose bytes a queued link keeps elsewhere */
 	if (rc == 1 && (flags & GFS_STORE_REMOVING) &&
-	    gfs_store_linked_away(s, path)) {
+	    gfs_store_linked_away(s, path, &seen)) {
 		atomic_fetch_add(&s->stat_linked_away, 1);
 		rc = 0;
 	}
@@ -543,8 +544,9 @@ int gfs_store_before(struct gfs_store *s, const char *path, unsigned flags)
 					 (uint64_t)(gfs_mono_ns() - start));
 		}
 		pthread_mutex_unlock(&s->queue_lock);
-		rc = store_broken(s) ? -EIO
-				     : gfs_store_preimage_check(s, path, flags);
+		rc = store_broken(s)
+			     ? -EIO
+			     : gfs_store_preimage_check(s, path, flags, NULL);
 	}
 	if (rc == 2)
 		rc = gfs_store_spill(s, path, flags);

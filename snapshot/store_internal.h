@@ -374,7 +374,7 @@ int gfs_store_forget(struct gfs_store *s, const char *path, bool *changed);
 /* Counts one entry of the folder as found (store.c, for opts.progress). */
 void gfs_store_baseline_entry(struct gfs_store *s);
 int gfs_store_preimage_check(struct gfs_store *s, const char *path,
-			     unsigned flags);
+			     unsigned flags, struct stat *seen);
 int gfs_store_stream_blob(struct gfs_store *s, git_odb *odb, int fd,
 			  uint64_t size, git_oid *oid, uint64_t *xxh,
 			  _Atomic uint64_t *read_bytes);
@@ -448,15 +448,17 @@ int gfs_chunks_read(git_odb *odb, const git_oid *tree,
 
 /* store_links.c */
 /* lstat of path beneath the folder, never through a link. 0 or -errno. */
-/*
- * Whether path's bytes stay under another name when path's name goes
- * (store_links.c): a job still queued linked it there, and that name
- * still holds the same file and is recorded. The job then records the
- * bytes, and before() need not wait for the worker.
- */
-bool gfs_store_linked_away(struct gfs_store *s, const char *path);
 int gfs_store_stat_beneath(const struct gfs_store *s, const char *path,
 			   struct stat *st);
+/*
+ * Whether the bytes of path (st: its lstat, as before() saw it) stay
+ * under another name when path's name goes: a job still queued linked
+ * it there, and that name still holds the same file and is recorded.
+ * The job then records the bytes, and before() need not wait for the
+ * worker.
+ */
+bool gfs_store_linked_away(struct gfs_store *s, const char *path,
+			   const struct stat *st);
 /*
  * After ev changed a file (write, truncate, chmod...), refreshes and lists
  * every other name the picture holds for its inode. Worker, tree_lock held.

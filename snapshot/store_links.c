@@ -122,10 +122,11 @@ int gfs_store_stat_beneath(const struct gfs_store *s, const char *path,
  * bytes. A write session still open on the file may change them before
  * the worker reads them; what it wrote is recorded at its end, as ever.
  */
-bool gfs_store_linked_away(struct gfs_store *s, const char *path)
+bool gfs_store_linked_away(struct gfs_store *s, const char *path,
+			   const struct stat *st)
 {
 	struct gfs_store_pending *e;
-	struct stat st, there;
+	struct stat there;
 	char *to = NULL;
 	bool stays;
 
@@ -136,13 +137,12 @@ bool gfs_store_linked_away(struct gfs_store *s, const char *path)
 	pthread_mutex_unlock(&s->queue_lock);
 	if (!to)
 		return false;
-	stays = !gfs_store_excluded(s, to, false) &&
-		!gfs_store_stat_beneath(s, path, &st) && S_ISREG(st.st_mode) &&
-		st.st_nlink > 1 &&
+	stays = S_ISREG(st->st_mode) && st->st_nlink > 1 &&
 		!(s->opts.max_file_size &&
-		  (uint64_t)st.st_size > s->opts.max_file_size) &&
+		  (uint64_t)st->st_size > s->opts.max_file_size) &&
+		!gfs_store_excluded(s, to, false) &&
 		!gfs_store_stat_beneath(s, to, &there) &&
-		there.st_dev == st.st_dev && there.st_ino == st.st_ino;
+		there.st_dev == st->st_dev && there.st_ino == st->st_ino;
 	free(to);
 	return stays;
 }

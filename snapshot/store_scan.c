@@ -915,9 +915,10 @@ int gfs_store_set_blob(struct gfs_store *s, const char *path, uint32_t git_mode,
  * The request-path check of before(): 0 when the store already holds
  * path's current content (or there is none to hold), 1 when the worker
  * must capture it, 2 when it is a large file to set aside, or -errno.
+ * With 1, *seen (unless NULL) is the lstat of path it judged by.
  */
 int gfs_store_preimage_check(struct gfs_store *s, const char *path,
-			     unsigned flags)
+			     unsigned flags, struct stat *seen)
 {
 	struct gfs_store_node *n;
 	const char *base;
@@ -1031,6 +1032,8 @@ int gfs_store_preimage_check(struct gfs_store *s, const char *path,
 		close(fd);
 	}
 out:
+	if (rc == 1 && seen)
+		*seen = st;
 	close(dirfd);
 	return rc;
 }
