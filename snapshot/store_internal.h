@@ -290,6 +290,7 @@ struct gfs_store {
 	bool pack_stopping;
 	bool pack_abort; /* atomic: a pass in progress is abandoned */
 	uint64_t packs_made;
+	bool pack_damage_told; /* a damaged loose object was reported */
 };
 
 /*
@@ -497,8 +498,9 @@ void gfs_store_baseline_give(struct gfs_store *s, struct gfs_buf *data);
 int gfs_store_baseline_end(struct gfs_store *s);
 
 /*
- * store_packout.c: a pack written from blobs in memory (the first
- * baseline's), with its index. One thread uses one at a time.
+ * store_packout.c: a pack written from objects in memory (the first
+ * baseline's blobs, the packer's loose objects), with its index. One
+ * thread uses one at a time.
  */
 /* Objects per pack: libgit2's records of a pack it reads stay small. */
 #define GFS_STORE_PACK_OBJECTS_MAX 16384
@@ -527,6 +529,10 @@ int gfs_store_packout_init(struct gfs_store_packout *p, const char *objects);
  */
 int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
 			  git_object_t type, const void *data, size_t len);
+/* The same, the bytes stored, not deflated (they would not shrink). */
+int gfs_store_packout_add_stored(struct gfs_store_packout *p,
+				 const git_oid *oid, git_object_t type,
+				 const void *data, size_t len);
 bool gfs_store_packout_full(const struct gfs_store_packout *p);
 /*
  * Installs the pack in progress and its index in objects/pack (nothing

@@ -28,6 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
+#include <openssl/evp.h>
+
 #include "guardfs/util.h"
 #include "store_internal.h"
 
@@ -44,16 +47,13 @@
  */
 #define PACK_CLOSE_MAX	     8192
 #define PACK_CLOSE_BUDGET_NS 2000000000LL
-/* Objects inserted between two looks at the stop flag. */
-#define PACK_CHECK_EVERY 1024
 /*
  * Objects per pack. A larger backlog (the first mount's baseline of a
  * big folder: 166,000 objects for the kernel tree and its .git) is packed
- * in several packs, one after the other: libgit2 keeps a record of every
- * object of a pack in memory while it writes it (the packbuilder's and
- * the indexer's, about 250 bytes apiece), so one pack of the whole
- * baseline took 40 MiB more than the folder's picture itself, and a pass
- * abandoned at unmount lost all its work instead of the last batch's.
+ * in several packs, one after the other: a pass abandoned at unmount
+ * loses only the last batch's work, and libgit2 keeps the records of
+ * a pack it reads small (when libgit2's packbuilder wrote them, one pack
+ * of the whole baseline cost 40 MiB more than the folder's picture).
  */
 #define PACK_BATCH_MAX 16384
 /*
@@ -61,7 +61,7 @@
  * this size, compressed), so they cost the file count little, and a pack
  * would deflate each again in one call that never looks at the stop
  * flag: 48 incompressible 8 MiB blobs held an unmount for 110 s at idle
- * priority (then with a delta search too; see PACK_WINDOW_MEMORY). A
+ * priority (then with libgit2's delta search too). A
  * large file's chunks that do not compress, stored (store_chunks.c),
  * are just over GFS_CHUNK_BYTES: they stay loose too, as packing them
  * would deflate gigabytes again for nothing.
@@ -98,29 +98,10 @@ static bool pass_cut_short(const struct pack_pass *p)
 	return p->deadline_ns && gfs_mono_ns() > p->deadline_ns;
 }
 
-/* libgit2's progress callbacks: a non-zero answer abandons the pack. */
-static int on_build_progress(int stage, uint32_t current, uint32_t total,
-			     void *payload)
-{
-	(void)stage;
-	(void)current;
-	(void)total;
-	return pass_cut_short(payload) ? GIT_EUSER : 0;
-}
-
-static int on_write_progress(const git_indexer_progress *stats, void *payload)
-{
-	(void)stats;
-	return pass_cut_short(payload) ? GIT_EUSER : 0;
-}
-
-/*
- * The loose objects under objects: with sized, only those small enough
- * to pack (a stat each); without, every name (a listing only).
- */
-static int list_loose(const char *objects, struct loose_list *l, bool sized)
+/* The loose objects under objects, by name (a listing, no stat). */
+static int list_loose(const char *objects, struct loose_list *l)
 	__attribute__((nonnull));
-static int list_loose(const char *objects, struct loose_list *l, bool sized)
+static int list_loose(const char *objects, struct loose_list *l)
 {
 	char dir[4200];
 	int i;
@@ -135,13 +116,8 @@ static int list_loose(const char *objects, struct loose_list *l, bool sized)
 			continue;
 		while ((de = readdir(d))) {
 			char hex[GIT_OID_HEXSZ + 1];
-			struct stat st;
 
 			if (strlen(de->d_name) != GIT_OID_HEXSZ - 2)
-				continue;
-			if (sized && (fstatat(dirfd(d), de->d_name, &st,
-					      AT_SYMLINK_NOFOLLOW) ||
-				      st.st_size > PACK_OBJECT_MAX))
 				continue;
 			/* Length checked above; snprintf cannot know it. */
 			snprintf(hex, 3, "%02x", i);
@@ -167,54 +143,235 @@ static int list_loose(const char *objects, struct loose_list *l, bool sized)
 }
 
 /*
+ * A pass's buffers for reading loose objects, kept from one object to the
+ * next: the file's zlib stream, and the object inflated (header included).
+ */
+struct loose_reader {
+	struct libdeflate_decompressor *inflater;
+	unsigned char *in, *out;
+	size_t in_size, out_size;
+};
+
+/*
+ * An object inflated to more than this stays loose: a file of up to
+ * max_file_size compresses into PACK_OBJECT_MAX when it is mostly one
+ * byte, and the packer should not hold hundreds of MiB for it.
+ */
+#define PACK_INFLATED_MAX (64u << 20)
+
+static int grow(unsigned char **buf, size_t *size, size_t want)
+{
+	unsigned char *p;
+
+	if (want <= *size)
+		return 0;
+	p = realloc(*buf, want);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*size = want;
+	return 0;
+}
+
+/* Reads the whole file at path into r->in: its length, or -errno. */
+static ssize_t read_loose_file(struct loose_reader *r, const char *path)
+{
+	struct stat st;
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	rc = fstat(fd, &st) ? -errno : 0;
+	if (!rc && (!S_ISREG(st.st_mode) || st.st_size > PACK_OBJECT_MAX))
+		rc = -EFBIG;
+	if (!rc)
+		rc = grow(&r->in, &r->in_size, (size_t)st.st_size + 1);
+	while (!rc) {
+		ssize_t n = read(fd, r->in + len, r->in_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = -errno;
+		else if (n == 0)
+			break;
+		else if ((len += (size_t)n) == r->in_size)
+			rc = -EFBIG; /* grew since the fstat */
+	}
+	close(fd);
+	return rc ? rc : (ssize_t)len;
+}
+
+/*
+ * Whether the zlib stream of n bytes at in begins with a stored block:
+ * its writer found the bytes would not shrink (store_stored.c), and
+ * deflating them again for the pack would only copy them, slowly.
+ */
+static bool stream_stored(const unsigned char *in, size_t n)
+{
+	/* two bytes of zlib header, then BFINAL and a BTYPE of 00 */
+	return n > 2 && (in[2] & 0x06) == 0;
+}
+
+/* Inflates r->in's n bytes into r->out: the inflated length, or -errno. */
+static ssize_t inflate_loose(struct loose_reader *r, size_t n)
+{
+	/* source code deflates to about a quarter: one try for most */
+	size_t want = n * 6 < 65536 ? 65536 : n * 6;
+
+	for (;;) {
+		size_t out_len;
+		enum libdeflate_result res;
+
+		if (want > PACK_INFLATED_MAX)
+			want = PACK_INFLATED_MAX;
+		if (grow(&r->out, &r->out_size, want))
+			return -ENOMEM;
+		res = libdeflate_zlib_decompress(r->inflater, r->in, n, r->out,
+						 r->out_size, &out_len);
+		if (res == LIBDEFLATE_SUCCESS)
+			return (ssize_t)out_len;
+		if (res != LIBDEFLATE_INSUFFICIENT_SPACE)
+			return -EILSEQ;
+		if (r->out_size >= PACK_INFLATED_MAX)
+			return -EFBIG;
+		want = r->out_size * 2;
+	}
+}
+
+/*
+ * The loose object at path, whose id is oid, read and checked: its type,
+ * and its content at *content (in r's buffer) of *len bytes. -ENOENT
+ * when it is gone, -EILSEQ when its bytes are not the object its name
+ * says (left loose for `git fsck` to name), -EFBIG when too large to pack.
+ * *stored: whether the file stored the bytes rather than deflate them.
+ */
+static int read_loose(struct loose_reader *r, const char *path,
+		      const git_oid *oid, git_object_t *type,
+		      const unsigned char **content, size_t *len, bool *stored)
+{
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	ssize_t n = read_loose_file(r, path);
+	const unsigned char *space, *nul;
+	char name[8], *end;
+	unsigned long long size;
+
+	if (n >= 0) {
+		*stored = stream_stored(r->in, (size_t)n);
+		n = inflate_loose(r, (size_t)n);
+	}
+	if (n < 0)
+		return (int)n;
+	/* "blob 1234\0" and the bytes, as git hashes them */
+	space = memchr(r->out, ' ', (size_t)n < 8 ? (size_t)n : 8);
+	nul = memchr(r->out, '\0', (size_t)n < 32 ? (size_t)n : 32);
+	if (!space || !nul || nul < space)
+		return -EILSEQ;
+	memcpy(name, r->out, (size_t)(space - r->out));
+	name[space - r->out] = '\0';
+	*type = git_object_string2type(name);
+	errno = 0;
+	size = strtoull((const char *)space + 1, &end, 10);
+	if (*type == GIT_OBJECT_INVALID || errno || end != (const char *)nul ||
+	    size != (unsigned long long)(r->out + n - (nul + 1)))
+		return -EILSEQ;
+	if (!EVP_Digest(r->out, (size_t)n, sum, NULL, EVP_sha1(), NULL) ||
+	    memcmp(sum, oid->id, GIT_OID_RAWSZ))
+		return -EILSEQ;
+	*content = nul + 1;
+	*len = (size_t)size;
+	return 0;
+}
+
+/*
  * Writes one pack of the n objects at oids, then deletes their loose
  * copies. -ECANCELED when the pass is cut short: none of them deleted.
+ *
+ * Written by store_packout.c, as the first baseline's packs are, not by
+ * libgit2's packbuilder: that read each object through the odb (inflate
+ * and a collision-detecting SHA-1), deflated it again with zlib's default
+ * level and hashed the pack the same way, 67 s of CPU for the 80,000
+ * objects a kernel tree's extract leaves loose (bench/README.md, session
+ * 18), which an agent's workload shares two cores with whenever the
+ * backlog passes PACK_HARD_LIMIT. Here an object is inflated and checked
+ * against its name (libdeflate, OpenSSL's SHA-1), and deflated at the
+ * baseline's level, or stored again when its loose file stored it. An object
+ * that is gone, damaged or too large stays out of the pack, and its loose file,
+ * if any, stays.
  */
-static int pack_batch(struct pack_pass *pass, git_repository *repo,
-		      const char *objects, const git_oid *oids, size_t n,
-		      unsigned threads)
+static int pack_batch(struct pack_pass *pass, struct gfs_store_packout *out,
+		      struct loose_reader *r, const char *objects,
+		      const git_oid *oids, size_t n)
 {
-	git_packbuilder *pb = NULL;
 	char file[4200];
+	bool *in_pack;
 	size_t i;
 	int rc = 0;
 
-	if (git_packbuilder_new(&pb, repo)) {
-		rc = gfs_store_git_error("start packing");
-		goto out;
-	}
-	git_packbuilder_set_threads(pb, threads);
-	git_packbuilder_set_callbacks(pb, on_build_progress, pass);
-	for (i = 0; i < n; i++) {
-		if (i % PACK_CHECK_EVERY == 0 && pass_cut_short(pass)) {
+	in_pack = calloc(n ? n : 1, sizeof(*in_pack));
+	if (!in_pack)
+		return -ENOMEM;
+	for (i = 0; i < n && !rc; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		const unsigned char *content = NULL;
+		git_object_t type = GIT_OBJECT_INVALID;
+		size_t len = 0;
+		bool stored = false;
+		int got;
+
+		if (pass_cut_short(pass)) {
 			rc = -ECANCELED;
-			goto out;
+			break;
 		}
-		if (git_packbuilder_insert(pb, &oids[i], NULL)) {
-			rc = gfs_store_git_error("add object to pack");
-			goto out;
+		git_oid_tostr(hex, sizeof(hex), &oids[i]);
+		snprintf(file, sizeof(file), "%s/%.2s/%s", objects, hex,
+			 hex + 2);
+		got = read_loose(r, file, &oids[i], &type, &content, &len,
+				 &stored);
+		/* once a session: each pass meets it again */
+		if (got == -EILSEQ && !pass->s->pack_damage_told) {
+			pass->s->pack_damage_told = true;
+			fprintf(stderr,
+				"guardfs: store: loose object %s is damaged "
+				"and left unpacked; git fsck in the store "
+				"names every damaged object\n",
+				hex);
 		}
+		if (got == -ENOMEM)
+			rc = got;
+		if (got)
+			continue;
+		rc = stored ? gfs_store_packout_add_stored(out, &oids[i], type,
+							   content, len)
+			    : gfs_store_packout_add(out, &oids[i], type,
+						    content, len);
+		in_pack[i] = !rc;
 	}
-	snprintf(file, sizeof(file), "%s/pack", objects);
-	if (git_packbuilder_write(pb, file, 0, on_write_progress, pass)) {
-		rc = pass_cut_short(pass) ? -ECANCELED
-					  : gfs_store_git_error("write pack");
-		goto out;
+	if (!rc)
+		rc = gfs_store_packout_finish(out);
+	if (rc) {
+		/* the pack in progress goes; its objects are still loose */
+		gfs_store_packout_release(out);
+		free(in_pack);
+		if (rc != -ECANCELED)
+			gfs_store_log("pack", rc);
+		return rc;
 	}
 	/* The pack and its index are in place: the loose copies can go. */
 	for (i = 0; i < n; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 
+		if (!in_pack[i])
+			continue;
 		git_oid_tostr(hex, sizeof(hex), &oids[i]);
 		snprintf(file, sizeof(file), "%s/%.2s/%s", objects, hex,
 			 hex + 2);
 		unlink(file);
 	}
-out:
-	git_packbuilder_free(pb);
-	/* what libgit2 freed goes back to the system, not only to malloc */
-	gfs_trim_memory();
-	return rc;
+	free(in_pack);
+	return 0;
 }
 
 /*
@@ -224,37 +381,45 @@ out:
  * the rest is still loose). *packed counts the objects packed.
  */
 static int pack_loose(struct pack_pass *pass, size_t min_objects,
-		      size_t max_objects, unsigned threads, size_t *packed)
+		      size_t max_objects, size_t *packed)
 {
-	const char *store = pass->s->store_path;
+	struct loose_reader r = {0};
 	struct loose_list l = {NULL, 0, 0};
-	git_repository *repo = NULL;
+	struct gfs_store_packout out;
 	char objects[4096];
 	size_t i, n;
 	int rc;
 
 	*packed = 0;
-	snprintf(objects, sizeof(objects), "%s/objects", store);
-	rc = list_loose(objects, &l, true);
-	if (rc || l.len < min_objects || !l.len)
-		goto out;
+	snprintf(objects, sizeof(objects), "%s/objects", pass->s->store_path);
+	/* names only: an object too large to pack is found so when read */
+	rc = list_loose(objects, &l);
+	if (rc || l.len < min_objects || !l.len) {
+		free(l.oids);
+		return rc;
+	}
 	if (l.len > max_objects) {
-		rc = -ECANCELED;
-		goto out;
+		free(l.oids);
+		return -ECANCELED;
 	}
-	if (git_repository_open_bare(&repo, store)) {
-		rc = gfs_store_git_error("start packing");
-		goto out;
-	}
+	rc = gfs_store_packout_init(&out, objects);
+	r.inflater = libdeflate_alloc_decompressor();
+	if (!rc && !r.inflater)
+		rc = -ENOMEM;
 	for (i = 0; !rc && i < l.len; i += n) {
 		n = l.len - i < PACK_BATCH_MAX ? l.len - i : PACK_BATCH_MAX;
-		rc = pack_batch(pass, repo, objects, l.oids + i, n, threads);
+		rc = pack_batch(pass, &out, &r, objects, l.oids + i, n);
 		if (!rc)
 			*packed += n;
 	}
-out:
-	git_repository_free(repo);
+	gfs_store_packout_release(&out);
+	if (r.inflater)
+		libdeflate_free_decompressor(r.inflater);
+	free(r.in);
+	free(r.out);
 	free(l.oids);
+	/* what the pass held goes back to the system, not only to malloc */
+	gfs_trim_memory();
 	return rc;
 }
 
@@ -280,16 +445,14 @@ static void packer_set_urgent(bool urgent)
 }
 
 /*
- * No delta search when packing: git's pack.windowMemory at one byte
- * shrinks the window of candidates to the object itself. Libgit2 1.5
- * ignores the progress callback's answer while it searches for deltas,
- * so that search could be neither abandoned when the folder got busy
- * again nor cut short at unmount, and at idle priority it still slowed
- * the agent: a database's 2,000 commits took 40% longer while a pass
- * searched 9,000 objects for deltas (bench/README.md). Objects are still
- * compressed; what is lost is the sharing between versions of one file.
- * Written in the store's own config, so `git gc` there behaves the same
- * unless told otherwise (-c pack.windowMemory=0).
+ * No delta search in the store's packs: git's pack.windowMemory at one
+ * byte shrinks the window of candidates to the object itself. When the
+ * packer used libgit2's packbuilder, that search could be neither
+ * abandoned when the folder got busy again nor cut short at unmount (a
+ * database's 2,000 commits took 40% longer while a pass searched 9,000
+ * objects; bench/README.md); the packer's own packs have no deltas
+ * either. Written in the store's own config, so `git gc` there behaves
+ * the same unless told otherwise (-c pack.windowMemory=0).
  */
 #define PACK_WINDOW_MEMORY 1
 
@@ -325,7 +488,7 @@ static void count_backlog(struct gfs_store *s)
 	char objects[4096];
 
 	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
-	if (!list_loose(objects, &l, false) && l.len >= PACK_THRESHOLD) {
+	if (!list_loose(objects, &l) && l.len >= PACK_THRESHOLD) {
 		pthread_mutex_lock(&s->pack_lock);
 		s->loose_written += l.len;
 		__atomic_store_n(&s->pack_last_write, gfs_mono_ns(),
@@ -372,8 +535,7 @@ static void *packer_main(void *arg)
 		pthread_mutex_unlock(&s->pack_lock);
 		if (urgent)
 			packer_set_urgent(true);
-		rc = pack_loose(&pass, PACK_THRESHOLD / 2, SIZE_MAX, 1,
-				&packed);
+		rc = pack_loose(&pass, PACK_THRESHOLD / 2, SIZE_MAX, &packed);
 		if (rc == 0)
 			__atomic_add_fetch(&s->packs_made, 1, __ATOMIC_RELAXED);
 		if (urgent)
@@ -434,7 +596,7 @@ void gfs_store_packer_stop(struct gfs_store *s)
 	 * within a budget; what is left stays loose for the next session.
 	 */
 	last.deadline_ns = gfs_mono_ns() + PACK_CLOSE_BUDGET_NS;
-	rc = pack_loose(&last, 64, PACK_CLOSE_MAX, 0, &packed);
+	rc = pack_loose(&last, 64, PACK_CLOSE_MAX, &packed);
 	if (rc == -ECANCELED)
 		fputs("guardfs: store: packing cut short at unmount, the next "
 		      "session packs the rest\n",

@@ -186,8 +186,39 @@ static int packout_deflate(struct gfs_store_packout *p, const void *data,
 	return rc;
 }
 
-int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
-			  git_object_t type, const void *data, size_t len)
+/*
+ * Stores data as a zlib stream of stored blocks (level 0): for bytes
+ * already compressed, which deflate would only copy, slowly.
+ */
+static int packout_store(struct gfs_store_packout *p, const void *data,
+			 size_t len, uint32_t *crc)
+{
+	static const unsigned char zlib_header[2] = {0x78, 0x01};
+	const unsigned char *from = data;
+	uint32_t adler = libdeflate_adler32(1, data, len);
+	unsigned char trailer[4] = {adler >> 24, adler >> 16, adler >> 8,
+				    adler};
+	int rc = packout_put(p, zlib_header, sizeof(zlib_header), crc);
+
+	/* one block at least, the last flagged final: empty data too */
+	do {
+		size_t n = len < 65535 ? len : 65535;
+		unsigned char block[5] = {n == len, n & 0xff, n >> 8, ~n & 0xff,
+					  (~n >> 8) & 0xff};
+
+		if (!rc)
+			rc = packout_put(p, block, sizeof(block), crc);
+		if (!rc)
+			rc = packout_put(p, from, n, crc);
+		from += n;
+		len -= n;
+	} while (!rc && len);
+	return rc ? rc : packout_put(p, trailer, sizeof(trailer), crc);
+}
+
+static int packout_add(struct gfs_store_packout *p, const git_oid *oid,
+		       git_object_t type, const void *data, size_t len,
+		       bool stored)
 {
 	struct gfs_store_packout_entry *e;
 	unsigned char header[16];
@@ -207,7 +238,9 @@ int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
 	}
 	before = p->offset;
 	rc = packout_put(p, header, object_header(header, type, len), &crc);
-	if (!rc)
+	if (!rc && stored)
+		rc = packout_store(p, data ? data : "", len, &crc);
+	else if (!rc)
 		rc = packout_deflate(p, data ? data : "", len, &crc);
 	if (rc)
 		return rc;
@@ -217,6 +250,19 @@ int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
 	e->crc = crc;
 	*slot = (uint32_t)++p->count;
 	return 0;
+}
+
+int gfs_store_packout_add(struct gfs_store_packout *p, const git_oid *oid,
+			  git_object_t type, const void *data, size_t len)
+{
+	return packout_add(p, oid, type, data, len, false);
+}
+
+int gfs_store_packout_add_stored(struct gfs_store_packout *p,
+				 const git_oid *oid, git_object_t type,
+				 const void *data, size_t len)
+{
+	return packout_add(p, oid, type, data, len, true);
 }
 
 bool gfs_store_packout_full(const struct gfs_store_packout *p)

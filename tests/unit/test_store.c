@@ -1228,6 +1228,92 @@ static void test_pack_in_batches(void)
 }
 
 /*
+ * The packer reads each loose object and checks it against its name
+ * before packing it. One whose bytes are another object's (a copied
+ * file) or not an object at all stays loose, for `git fsck` to name, and
+ * the rest of its batch is packed all the same; libgit2's packbuilder,
+ * which packed before, failed the whole batch on the first such object,
+ * so one damaged file kept every later backlog loose. What the packs hold
+ * is each object as git hashes it.
+ */
+static void test_pack_checks_objects(void)
+{
+	struct gfs_store *s;
+	char swapped[128], garbage[128], *before, *loose;
+	int i;
+
+	/* the store as the tests before left it, or a new one */
+	gfs_store_close(open_store(0, false));
+	sh("ls '%s/objects/pack' | grep '[.]idx$' | sort >'%s/idx.before'",
+	   store, base);
+	sh("cd '%s' && seq 1 3000 | sed 's/^/checked backlog /' | "
+	   "split -l 1 - obj. && ls obj.* | "
+	   "git --git-dir='%s' hash-object -w --stdin-paths >'%s/ids' && "
+	   "rm -f obj.*",
+	   base, store, base);
+	/* the first id's file gets the second's bytes; the third's, junk */
+	snprintf(swapped, sizeof(swapped), "%s",
+		 sh("sed -n 1p '%s/ids'", base));
+	snprintf(garbage, sizeof(garbage), "%s",
+		 sh("sed -n 3p '%s/ids'", base));
+	sh("cd '%s/objects' && id2=$(sed -n 2p '%s/ids') && "
+	   "cp -f \"${id2%%${id2#??}}/${id2#??}\" %.2s/%s && "
+	   "chmod u+w %.2s/%s && echo junk >%.2s/%s",
+	   store, base, swapped, swapped + 2, garbage, garbage + 2, garbage,
+	   garbage + 2);
+	CHECK(loose_objects() >= 3000);
+	s = open_store(0, false);
+	if (!s)
+		return;
+	/* bytes that do not shrink: their loose objects store them */
+	CHECK(mkdirat(root_fd, "rnd", 0755) == 0 || errno == EEXIST);
+	for (i = 0; i < 8; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "rnd/f%d", i);
+		CHECK(gfs_store_before(s, name, 0) == 0);
+		sh("head -c %d /dev/urandom >'%s/%s'", 70000 * i, root, name);
+		after(s, GFS_OP_WRITE, name, NULL);
+	}
+	for (i = 0; i < 1200 && loose_objects() >= 1024; i++)
+		usleep(100000);
+	gfs_store_close(s);
+	/* packed as they are: one stored stream spans several blocks */
+	CHECK_STR(sh("cd '%s/objects/pack' && for i in 0 1 2 3 4 5 6 7; do "
+		     "id=$(git --git-dir='%s' rev-parse HEAD:rnd/f$i) && "
+		     "test ! -e ../${id%%${id#??}}/${id#??} && "
+		     "git --git-dir='%s' cat-file blob $id | "
+		     "cmp -s - '%s/rnd/f'$i && echo $i; done | tr -d '\\n'",
+		     store, store, store, root),
+		  "01234567");
+	/* the two damaged objects stay loose, and only they of the 3000 */
+	loose = strdup(sh("cd '%s/objects' && find . -path ./pack -prune -o "
+			  "-type f -print | sed 's,^[.]/,,; s,/,,' | "
+			  "grep -x -F -f '%s/ids' | sort | head -n 5 | "
+			  "tr '\\n' ' '",
+			  store, base));
+	before = strdup(sh("printf '%%s\\n' %s %s | sort | tr '\\n' ' '",
+			   swapped, garbage));
+	CHECK_STR(loose, before);
+	free(loose);
+	free(before);
+	/* the other 2998 are in the new packs, each as git hashes it */
+	CHECK_STR(sh("cd '%s/objects/pack' && ls | grep '[.]idx$' | sort | "
+		     "comm -13 '%s/idx.before' - | while read f; do "
+		     "git verify-pack -v \"$f\" >/dev/null || echo bad; "
+		     "git show-index <\"$f\"; done | awk '{print $2}' | "
+		     "grep -x -F -f '%s/ids' | wc -l",
+		     store, base, base),
+		  "2998");
+	/* git itself finds the two, by name */
+	CHECK(strstr(sh("git --git-dir='%s' fsck 2>&1", store), swapped + 2) !=
+	      NULL);
+	/* and they go, so that the stores after this one stay sound */
+	sh("cd '%s/objects' && rm -f %.2s/%s %.2s/%s", store, swapped,
+	   swapped + 2, garbage, garbage + 2);
+}
+
+/*
  * An open store bounds what libgit2 keeps in the daemon: pack windows of
  * 4 MiB, 32 MiB of them mapped at once, and a 32 MiB object cache. With
  * libgit2's defaults (1 GiB windows, 8 GiB, 256 MiB) a remount of the
@@ -1954,6 +2040,7 @@ int main(void)
 	test_close_leaves_backlog();
 	test_pack_waits_for_quiet();
 	test_pack_in_batches();
+	test_pack_checks_objects();
 	test_memory_limits();
 	test_journal();
 	test_stats();
