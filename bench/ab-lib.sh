@@ -38,12 +38,22 @@ ab_cpu() {
 
 # ab_alternate RUNS OLD NEW FUNC RAW: runs `FUNC OLD` and `FUNC NEW` RUNS
 # times, alternating, each printing one line of numbers; the lines go to
-# stderr and to RAW as "old ..." and "new ...".
+# stderr and to RAW as "old ..." and "new ...". The pairs go old-new,
+# then new-old (ABBA): a build that always runs second may inherit the
+# first's unmount and deletes still being written back (session 18:
+# sqlite 11-14% slower for the second build in each of four old-new
+# pairs, and no faster or slower once the order alternated;
+# bench/README.md).
 ab_alternate() {
 	local runs=$1 old=$2 new=$3 func=$4 raw=$5 i
 	for i in $(seq 1 "$runs"); do
-		echo "old $("$func" "$old")"
-		echo "new $("$func" "$new")"
+		if ((i % 2)); then
+			echo "old $("$func" "$old")"
+			echo "new $("$func" "$new")"
+		else
+			echo "new $("$func" "$new")"
+			echo "old $("$func" "$old")"
+		fi
 	done | tee "$raw" >&2
 }
 

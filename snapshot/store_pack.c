@@ -98,10 +98,16 @@ static bool pass_cut_short(const struct pack_pass *p)
 	return p->deadline_ns && gfs_mono_ns() > p->deadline_ns;
 }
 
-/* The loose objects under objects, by name (a listing, no stat). */
-static int list_loose(const char *objects, struct loose_list *l)
+/*
+ * The loose objects under objects: with sized, only those small enough
+ * to pack (a stat each: the large ones, such as a big binary file's
+ * chunks, stay loose for good, and counting them would make every pass
+ * and every unmount think there is more to pack than there is);
+ * without, every name (a listing only).
+ */
+static int list_loose(const char *objects, struct loose_list *l, bool sized)
 	__attribute__((nonnull));
-static int list_loose(const char *objects, struct loose_list *l)
+static int list_loose(const char *objects, struct loose_list *l, bool sized)
 {
 	char dir[4200];
 	int i;
@@ -116,8 +122,13 @@ static int list_loose(const char *objects, struct loose_list *l)
 			continue;
 		while ((de = readdir(d))) {
 			char hex[GIT_OID_HEXSZ + 1];
+			struct stat st;
 
 			if (strlen(de->d_name) != GIT_OID_HEXSZ - 2)
+				continue;
+			if (sized && (fstatat(dirfd(d), de->d_name, &st,
+					      AT_SYMLINK_NOFOLLOW) ||
+				      st.st_size > PACK_OBJECT_MAX))
 				continue;
 			/* Length checked above; snprintf cannot know it. */
 			snprintf(hex, 3, "%02x", i);
@@ -392,8 +403,7 @@ static int pack_loose(struct pack_pass *pass, size_t min_objects,
 
 	*packed = 0;
 	snprintf(objects, sizeof(objects), "%s/objects", pass->s->store_path);
-	/* names only: an object too large to pack is found so when read */
-	rc = list_loose(objects, &l);
+	rc = list_loose(objects, &l, true);
 	if (rc || l.len < min_objects || !l.len) {
 		free(l.oids);
 		return rc;
@@ -488,7 +498,7 @@ static void count_backlog(struct gfs_store *s)
 	char objects[4096];
 
 	snprintf(objects, sizeof(objects), "%s/objects", s->store_path);
-	if (!list_loose(objects, &l) && l.len >= PACK_THRESHOLD) {
+	if (!list_loose(objects, &l, false) && l.len >= PACK_THRESHOLD) {
 		pthread_mutex_lock(&s->pack_lock);
 		s->loose_written += l.len;
 		__atomic_store_n(&s->pack_last_write, gfs_mono_ns(),
