@@ -159,8 +159,7 @@ static int list_loose(const char *objects, struct loose_list *l, bool sized)
  */
 struct loose_reader {
 	struct libdeflate_decompressor *inflater;
-	unsigned char *in, *out;
-	size_t in_size, out_size;
+	struct gfs_buf in, out;
 };
 
 /*
@@ -170,25 +169,20 @@ struct loose_reader {
  */
 #define PACK_INFLATED_MAX (64u << 20)
 
-static int grow(unsigned char **buf, size_t *size, size_t want)
+/* objects/xx/yyyy... of oid into file. */
+static void loose_path(char *file, size_t size, const char *objects,
+		       const git_oid *oid)
 {
-	unsigned char *p;
+	char hex[GIT_OID_HEXSZ + 1];
 
-	if (want <= *size)
-		return 0;
-	p = realloc(*buf, want);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*size = want;
-	return 0;
+	git_oid_tostr(hex, sizeof(hex), oid);
+	snprintf(file, size, "%s/%.2s/%s", objects, hex, hex + 2);
 }
 
-/* Reads the whole file at path into r->in: its length, or -errno. */
-static ssize_t read_loose_file(struct loose_reader *r, const char *path)
+/* Reads the whole file at path into r->in: 0 or -errno. */
+static int read_loose_file(struct loose_reader *r, const char *path)
 {
 	struct stat st;
-	size_t len = 0;
 	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -197,22 +191,13 @@ static ssize_t read_loose_file(struct loose_reader *r, const char *path)
 	rc = fstat(fd, &st) ? -errno : 0;
 	if (!rc && (!S_ISREG(st.st_mode) || st.st_size > PACK_OBJECT_MAX))
 		rc = -EFBIG;
+	gfs_buf_reset(&r->in);
 	if (!rc)
-		rc = grow(&r->in, &r->in_size, (size_t)st.st_size + 1);
-	while (!rc) {
-		ssize_t n = read(fd, r->in + len, r->in_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -errno;
-		else if (n == 0)
-			break;
-		else if ((len += (size_t)n) == r->in_size)
-			rc = -EFBIG; /* grew since the fstat */
-	}
+		rc = gfs_buf_read_fd(&r->in, fd);
+	if (!rc && r->in.len > PACK_OBJECT_MAX)
+		rc = -EFBIG; /* grew since the fstat */
 	close(fd);
-	return rc ? rc : (ssize_t)len;
+	return rc;
 }
 
 /*
@@ -226,29 +211,34 @@ static bool stream_stored(const unsigned char *in, size_t n)
 	return n > 2 && (in[2] & 0x06) == 0;
 }
 
-/* Inflates r->in's n bytes into r->out: the inflated length, or -errno. */
-static ssize_t inflate_loose(struct loose_reader *r, size_t n)
+/* Inflates r->in into r->out: the inflated length, or -errno. */
+static ssize_t inflate_loose(struct loose_reader *r)
 {
 	/* source code deflates to about a quarter: one try for most */
-	size_t want = n * 6 < 65536 ? 65536 : n * 6;
+	size_t want = r->in.len * 6 < 65536 ? 65536 : r->in.len * 6;
 
+	gfs_buf_reset(&r->out);
 	for (;;) {
-		size_t out_len;
+		size_t room, out_len;
 		enum libdeflate_result res;
 
 		if (want > PACK_INFLATED_MAX)
 			want = PACK_INFLATED_MAX;
-		if (grow(&r->out, &r->out_size, want))
+		if (gfs_buf_grow(&r->out, want))
 			return -ENOMEM;
-		res = libdeflate_zlib_decompress(r->inflater, r->in, n, r->out,
-						 r->out_size, &out_len);
+		/* the buffer grows in powers of two: the bound is ours */
+		room = r->out.cap - 1 < PACK_INFLATED_MAX ? r->out.cap - 1
+							  : PACK_INFLATED_MAX;
+		res = libdeflate_zlib_decompress(r->inflater, r->in.data,
+						 r->in.len, r->out.data, room,
+						 &out_len);
 		if (res == LIBDEFLATE_SUCCESS)
 			return (ssize_t)out_len;
 		if (res != LIBDEFLATE_INSUFFICIENT_SPACE)
 			return -EILSEQ;
-		if (r->out_size >= PACK_INFLATED_MAX)
+		if (room >= PACK_INFLATED_MAX)
 			return -EFBIG;
-		want = r->out_size * 2;
+		want = room * 2;
 	}
 }
 
@@ -264,31 +254,33 @@ static int read_loose(struct loose_reader *r, const char *path,
 		      const unsigned char **content, size_t *len, bool *stored)
 {
 	unsigned char sum[EVP_MAX_MD_SIZE];
-	ssize_t n = read_loose_file(r, path);
-	const unsigned char *space, *nul;
+	const unsigned char *out, *space, *nul;
 	char name[8], *end;
 	unsigned long long size;
+	ssize_t n = read_loose_file(r, path);
 
-	if (n >= 0) {
-		*stored = stream_stored(r->in, (size_t)n);
-		n = inflate_loose(r, (size_t)n);
+	if (n == 0) {
+		*stored = stream_stored((const unsigned char *)r->in.data,
+					r->in.len);
+		n = inflate_loose(r);
 	}
 	if (n < 0)
 		return (int)n;
+	out = (const unsigned char *)r->out.data;
 	/* "blob 1234\0" and the bytes, as git hashes them */
-	space = memchr(r->out, ' ', (size_t)n < 8 ? (size_t)n : 8);
-	nul = memchr(r->out, '\0', (size_t)n < 32 ? (size_t)n : 32);
+	space = memchr(out, ' ', (size_t)n < 8 ? (size_t)n : 8);
+	nul = memchr(out, '\0', (size_t)n < 32 ? (size_t)n : 32);
 	if (!space || !nul || nul < space)
 		return -EILSEQ;
-	memcpy(name, r->out, (size_t)(space - r->out));
-	name[space - r->out] = '\0';
+	memcpy(name, out, (size_t)(space - out));
+	name[space - out] = '\0';
 	*type = git_object_string2type(name);
 	errno = 0;
 	size = strtoull((const char *)space + 1, &end, 10);
 	if (*type == GIT_OBJECT_INVALID || errno || end != (const char *)nul ||
-	    size != (unsigned long long)(r->out + n - (nul + 1)))
+	    size != (unsigned long long)(out + n - (nul + 1)))
 		return -EILSEQ;
-	if (!EVP_Digest(r->out, (size_t)n, sum, NULL, EVP_sha1(), NULL) ||
+	if (!EVP_Digest(out, (size_t)n, sum, NULL, EVP_sha1(), NULL) ||
 	    memcmp(sum, oid->id, GIT_OID_RAWSZ))
 		return -EILSEQ;
 	*content = nul + 1;
@@ -325,7 +317,6 @@ static int pack_batch(struct pack_pass *pass, struct gfs_store_packout *out,
 	if (!in_pack)
 		return -ENOMEM;
 	for (i = 0; i < n && !rc; i++) {
-		char hex[GIT_OID_HEXSZ + 1];
 		const unsigned char *content = NULL;
 		git_object_t type = GIT_OBJECT_INVALID;
 		size_t len = 0;
@@ -336,9 +327,7 @@ static int pack_batch(struct pack_pass *pass, struct gfs_store_packout *out,
 			rc = -ECANCELED;
 			break;
 		}
-		git_oid_tostr(hex, sizeof(hex), &oids[i]);
-		snprintf(file, sizeof(file), "%s/%.2s/%s", objects, hex,
-			 hex + 2);
+		loose_path(file, sizeof(file), objects, &oids[i]);
 		got = read_loose(r, file, &oids[i], &type, &content, &len,
 				 &stored);
 		/* once a session: each pass meets it again */
@@ -348,7 +337,7 @@ static int pack_batch(struct pack_pass *pass, struct gfs_store_packout *out,
 				"guardfs: store: loose object %s is damaged "
 				"and left unpacked; git fsck in the store "
 				"names every damaged object\n",
-				hex);
+				file);
 		}
 		if (got == -ENOMEM)
 			rc = got;
@@ -372,13 +361,9 @@ static int pack_batch(struct pack_pass *pass, struct gfs_store_packout *out,
 	}
 	/* The pack and its index are in place: the loose copies can go. */
 	for (i = 0; i < n; i++) {
-		char hex[GIT_OID_HEXSZ + 1];
-
 		if (!in_pack[i])
 			continue;
-		git_oid_tostr(hex, sizeof(hex), &oids[i]);
-		snprintf(file, sizeof(file), "%s/%.2s/%s", objects, hex,
-			 hex + 2);
+		loose_path(file, sizeof(file), objects, &oids[i]);
 		unlink(file);
 	}
 	free(in_pack);
@@ -425,8 +410,8 @@ static int pack_loose(struct pack_pass *pass, size_t min_objects,
 	gfs_store_packout_release(&out);
 	if (r.inflater)
 		libdeflate_free_decompressor(r.inflater);
-	free(r.in);
-	free(r.out);
+	gfs_buf_release(&r.in);
+	gfs_buf_release(&r.out);
 	free(l.oids);
 	/* what the pass held goes back to the system, not only to malloc */
 	gfs_trim_memory();
