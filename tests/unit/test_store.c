@@ -1239,7 +1239,7 @@ static void test_pack_in_batches(void)
 static void test_pack_checks_objects(void)
 {
 	struct gfs_store *s;
-	char swapped[128], garbage[128], *before, *loose;
+	char swapped[128], garbage[128], *before, *loose, *fsck;
 	int i;
 
 	/* the store as the tests before left it, or a new one */
@@ -1300,14 +1300,21 @@ static void test_pack_checks_objects(void)
 	/* the other 2998 are in the new packs, each as git hashes it */
 	CHECK_STR(sh("cd '%s/objects/pack' && ls | grep '[.]idx$' | sort | "
 		     "comm -13 '%s/idx.before' - | while read f; do "
-		     "git verify-pack -v \"$f\" >/dev/null || echo bad; "
+		     "git verify-pack \"$f\" >/dev/null 2>&1 || echo \"$f\"; "
+		     "done",
+		     store, base),
+		  "");
+	CHECK_STR(sh("cd '%s/objects/pack' && ls | grep '[.]idx$' | sort | "
+		     "comm -13 '%s/idx.before' - | while read f; do "
 		     "git show-index <\"$f\"; done | awk '{print $2}' | "
 		     "grep -x -F -f '%s/ids' | wc -l",
 		     store, base, base),
 		  "2998");
 	/* git itself finds the two, by name */
-	CHECK(strstr(sh("git --git-dir='%s' fsck 2>&1", store), swapped + 2) !=
-	      NULL);
+	fsck = strdup(sh("git --git-dir='%s' fsck 2>&1", store));
+	CHECK(strstr(fsck, swapped + 2) != NULL);
+	CHECK(strstr(fsck, garbage + 2) != NULL);
+	free(fsck);
 	/* and they go, so that the stores after this one stay sound */
 	sh("cd '%s/objects' && rm -f %.2s/%s %.2s/%s", store, swapped,
 	   swapped + 2, garbage, garbage + 2);
